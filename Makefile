@@ -1,0 +1,54 @@
+# hudang — the single entry for setup, demo, test, lint and bench.
+# Every target installs what it needs when missing (system packages via apt-get, Python via .venv).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYS_STAMP := .make-system-ok
+DEMO_DIR ?= build/demo
+APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim \
+                tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk
+
+.PHONY: setup system demo test lint bench clean
+
+setup: system $(STAMP)
+
+# System tools: LibreOffice (legacy .doc/.xls and DOCX→PDF), Tesseract with chi_sim/chi_tra, poppler, Noto CJK.
+system:
+	@missing=""; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui libreoffice-calc-nogui"; \
+	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-sim"; \
+	ls /usr/share/tesseract-ocr/*/tessdata/chi_tra.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-tra"; \
+	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup
+	@bash samples/demo.sh "$(DEMO_DIR)"
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy hudang forms archive pipeline index
+
+bench: setup
+	$(BIN)/python bench/ingest_bench.py
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,156 @@
+"""Durable writes: fsync files and folders, and units that appear whole or not at all.
+
+A unit is staged in ``archive/.staging`` (same file system), every file and the folder fsynced,
+then renamed into place and the parent folder fsynced. A crash leaves either the whole unit or
+only staging debris, which `discard_staging` clears.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from hudang.crashpoints import crash_point
+
+MANIFEST = "MANIFEST.sha256"
+CHUNK = 1024 * 1024
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def copy_file(src: Path, dest: Path) -> str:
+    """Copy with fsync, returning the SHA-256 of the bytes written."""
+    digest = hashlib.sha256()
+    with open(src, "rb") as fin, open(dest, "wb") as fout:
+        while block := fin.read(CHUNK):
+            digest.update(block)
+            fout.write(block)
+        fout.flush()
+        os.fsync(fout.fileno())
+    return digest.hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace one small file atomically (catalog-side files, never archive units)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    write_bytes(tmp, data)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def manifest_text(unit: Path) -> str:
+    lines = []
+    for file in sorted(p for p in unit.rglob("*") if p.is_file() and p.name != MANIFEST):
+        lines.append(f"{sha256_file(file)}  {file.relative_to(unit).as_posix()}")
+    return "\n".join(lines) + "\n"
+
+
+def read_manifest(unit: Path) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for line in (unit / MANIFEST).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, _, rel = line.partition("  ")
+            entries[rel] = digest
+    return entries
+
+
+class UnitWriter:
+    """Builds one unit in staging; `commit` moves it into place durably."""
+
+    def __init__(self, staging_root: Path) -> None:
+        staging_root.mkdir(parents=True, exist_ok=True)
+        self.path = staging_root / uuid.uuid4().hex
+        self.path.mkdir()
+
+    def add_bytes(self, name: str, data: bytes) -> Path:
+        dest = self.path / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(dest, data)
+        return dest
+
+    def add_file(self, name: str, src: Path) -> str:
+        dest = self.path / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return copy_file(src, dest)
+
+    def seal(self) -> str:
+        """Write the manifest and fsync the unit; returns the manifest's own SHA-256."""
+        text = manifest_text(self.path).encode("utf-8")
+        write_bytes(self.path / MANIFEST, text)
+        for folder in sorted({p.parent for p in self.path.rglob("*")} | {self.path}, reverse=True):
+            fsync_dir(folder)
+        return hashlib.sha256(text).hexdigest()
+
+    def commit(self, dest: Path) -> None:
+        """Rename the sealed unit into place; refuses to overwrite anything."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists():
+            raise FileExistsError(dest)
+        crash_point("before_unit_rename")
+        os.rename(self.path, dest)
+        crash_point("after_unit_rename")
+        fsync_dir(dest.parent)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def discard_staging(staging_root: Path) -> int:
+    """Remove staging debris left by a crash: none of it was ever part of the archive."""
+    if not staging_root.is_dir():
+        return 0
+    count = 0
+    for entry in staging_root.iterdir():
+        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+        count += 1
+    return count
+
+
+def make_dirs_durable(path: Path, stop: Path) -> None:
+    """Create ``path`` and fsync each new folder's parent up to ``stop``."""
+    missing: list[Path] = []
+    cur = path
+    while not cur.exists() and cur != stop:
+        missing.append(cur)
+        cur = cur.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        fsync_dir(folder.parent)
+
+
+def append_line(path: Path, line: str) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line.rstrip("\n") + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def iter_units(paths: Iterable[Path]) -> Iterable[Path]:
+    for p in paths:
+        if (p / MANIFEST).is_file():
+            yield p

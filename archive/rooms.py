@@ -1,0 +1,178 @@
+"""Room spellings and household keys (SPEC §2).
+
+Forms spell one room many ways (``3栋2单元1201室``, ``3-2-1201``, ``三栋二单元1201``, ``３栋…``, ``3棟``);
+the archive files a household under one key (``3-2-1201``), so every spelling must reach the same `Room`.
+
+Grammar accepted by `parse_room`, after normalising (full-width → half-width, Traditional → Simplified,
+white space removed, letters upper-cased, dashes ``—–－`` read as ``-``)::
+
+    BUILDING ( WORD [SEP] | SEP )  [ UNIT ( 单元 [SEP] | SEP ) ]  ROOM [ 室 | 房间 | 房 | 号 ]
+
+    BUILDING  1–3 digits with an optional letter (3, 12A), 1–2 letters with up to 3 digits (A, B2),
+              or a Chinese numeral 一 … 九十九 (两 and 〇/零 allowed where they make sense)
+    WORD      栋 座 幢 号楼 #楼 # 号 (# and 号 are kept as 号楼, which is what they abbreviate)
+    SEP       - or /
+    UNIT      1–2 digits, one letter, or a Chinese numeral
+    ROOM      1–6 digits with an optional letter before or after (1201, 0101, B101, 1201A); kept as written
+
+Building and unit numbers lose leading zeros; room numbers keep them (``0101`` is a different room from
+``101`` in many rosters). A bare 楼 is refused: ``3楼`` usually means the third floor, not building 3.
+Non-residential units (商业街, 车位) are not parsed from free text; they come from the roster through
+`room_from_parts` and back from keys through `parse_key`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import zhconv
+
+from hudang.errors import ValueProblem
+
+__all__ = ["Room", "parse_room", "parse_key", "room_from_parts", "is_public"]
+
+_HINT = "应为“3栋2单元1201室”或“3-2-1201”的形式"
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
+_CN = "[零〇一二两三四五六七八九十百千]{1,5}"
+_SEP = "[-/]"
+_BUILDING = rf"\d{{1,3}}[A-Z]?|[A-Z]{{1,2}}\d{{0,3}}|{_CN}"
+_UNIT = rf"\d{{1,2}}|[A-Z]|{_CN}"
+_NUMBER = r"[A-Z]?\d{1,6}[A-Z]?"
+_ROOM_RE = re.compile(
+    rf"(?P<b>{_BUILDING})(?:(?P<w>栋|座|幢|号楼|#楼|#|号){_SEP}?|{_SEP})"
+    rf"(?:(?P<u>{_UNIT})(?:单元{_SEP}?|{_SEP}))?"
+    rf"(?P<r>{_NUMBER})(?:室|房间|房|号)?"
+)
+_WORDS = {"#": "号楼", "#楼": "号楼", "号": "号楼"}
+_PART_RE = re.compile(r"\w+")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_LONG_DIGITS = re.compile(r"\d{7,}")
+
+
+@dataclass(frozen=True)
+class Room:
+    """One room as the archive knows it; `key` names the household's file."""
+
+    building: str
+    unit: str | None
+    number: str
+    building_word: str | None = None
+
+    def __post_init__(self) -> None:
+        # Keys become folder names and `ESTATE/KEY` addresses: no '-', '/', '.' or spaces inside a part.
+        parts = [self.building, self.number] + ([] if self.unit is None else [self.unit])
+        if not all(_PART_RE.fullmatch(p) for p in parts):
+            raise ValueProblem(f"房号的楼栋、单元、房号只能由文字和数字组成：“{'”“'.join(parts)}”",
+                               code="bad_room")
+
+    @property
+    def key(self) -> str:
+        """`3-2-1201`, or `A-1201` without a unit (SPEC §2)."""
+        return "-".join(p for p in (self.building, self.unit, self.number) if p is not None)
+
+    def display(self, word: str | None = None) -> str:
+        """`3栋2单元1201室`; `word` is the roster's building word when known, else 栋 (SPEC §2)."""
+        unit = f"{self.unit}单元" if self.unit is not None else ""
+        if not _is_token(self.building, _BUILDING):
+            return f"{self.building}{unit}{self.number}"  # 商业街S101: the roster's own text, no words added
+        return f"{self.building}{word or '栋'}{unit}{self.number}室"
+
+
+def parse_room(text: str) -> Room:
+    """Read any usual spelling of a residential room; raise `ValueProblem` (code ``bad_room``) otherwise."""
+    s = _normalise(text)
+    if not s:
+        raise ValueProblem(f"房号为空：{_HINT}", code="bad_room")
+    m = _ROOM_RE.fullmatch(s)
+    if m is None:
+        raise ValueProblem(f"无法识别房号“{_quote(text)}”：{_HINT}", code="bad_room")
+    building = _number_part(m["b"], text, "楼栋")
+    unit = _number_part(m["u"], text, "单元") if m["u"] else None
+    word = _WORDS.get(m["w"], m["w"]) if m["w"] else None
+    return Room(building, unit, m["r"], word)
+
+
+def parse_key(key: str) -> Room:
+    """Inverse of `Room.key`; also reads roster text kept as is (`商业街-S101`)."""
+    parts = _normalise(key).split("-")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise ValueProblem(f"无法识别户号“{_quote(key)}”：应为“楼栋-单元-房号”或“楼栋-房号”，如“3-2-1201”",
+                           code="bad_room")
+    building, number = _strip_zeros(parts[0]), parts[-1]
+    unit = _strip_zeros(parts[1]) if len(parts) == 3 else None
+    return Room(building, unit, number)
+
+
+def room_from_parts(building: str, unit: str | None, number: str) -> Room:
+    """Build a room from a roster row's 楼栋/单元/房号 columns, which may carry words (`3栋`, `2单元`, `1201室`).
+
+    Text that is not a plain building/unit/room token (商业街, 车位) is kept as written (SPEC §2).
+    """
+    b, u, n = _normalise(building), _normalise(unit or ""), _normalise(number)
+    word = None
+    m = re.fullmatch(rf"({_BUILDING})(栋|座|幢|号楼|#楼|#|号)?", b)
+    if m:
+        b, word = _number_part(m[1], building, "楼栋"), _WORDS.get(m[2], m[2]) if m[2] else None
+    m = re.fullmatch(rf"({_UNIT})(?:单元)?", u)
+    if m:
+        u = _number_part(m[1], unit or "", "单元")
+    m = re.fullmatch(rf"({_NUMBER})(?:室|房间|房|号)?", n)
+    if m:
+        n = m[1]
+    if not b or not n:
+        raise ValueProblem(f"房屋清单的楼栋或房号为空：“{building}”“{number}”", code="bad_room")
+    return Room(b, u or None, n, word)
+
+
+def is_public(text: str, public_words: tuple[str, ...] = ("公共区域", "公共", "访客")) -> bool:
+    """True when a 房号 names the estate's public file (common areas, visitors) rather than a household."""
+    s = _normalise(text)
+    return any(s.startswith(_normalise(w)) for w in public_words if w)
+
+
+def _normalise(text: str) -> str:
+    """One spelling for comparison: half-width, Simplified, no spaces, upper-case letters, ASCII dashes."""
+    s = unicodedata.normalize("NFKC", text or "")
+    s = zhconv.convert(s, "zh-hans").translate(_DASHES)
+    return "".join(s.split()).upper()
+
+
+def _number_part(token: str, text: str, what: str) -> str:
+    """Building or unit token as stored: digits without leading zeros, Chinese numerals as digits."""
+    if token[0].isascii():
+        token = _strip_zeros(token)
+    else:
+        value = _cn_number(token)
+        if value is None:
+            raise ValueProblem(f"无法识别房号“{_quote(text)}”：{what}“{token}”不是一至九十九的中文数字", code="bad_room")
+        token = str(value)
+    if token == "0":
+        raise ValueProblem(f"无法识别房号“{_quote(text)}”：{what}不能为0", code="bad_room")
+    return token
+
+
+def _cn_number(s: str) -> int | None:
+    """一 … 九十九 → int; None for anything else (百/千, 零/〇 alone, 十十)."""
+    if s in ("零", "〇"):
+        return 0
+    m = re.fullmatch(r"(?:([一二两三四五六七八九])?(十))?([一二两三四五六七八九])?", s)
+    if not s or m is None:
+        return None
+    tens = _CN_DIGITS[m[1]] if m[1] else (1 if m[2] else 0)
+    return tens * 10 + (_CN_DIGITS[m[3]] if m[3] else 0)
+
+
+def _strip_zeros(part: str) -> str:
+    return (part.lstrip("0") or "0") if part.isdigit() else part
+
+
+def _is_token(part: str, pattern: str) -> bool:
+    return re.fullmatch(pattern, part) is not None
+
+
+def _quote(text: str) -> str:
+    """The archivist's text for a message, shortened, with long digit runs masked (a phone typed as a room)."""
+    text = " ".join(str(text).split())[:40]
+    return _LONG_DIGITS.sub(lambda m: m[0][:3] + "*" * (len(m[0]) - 7) + m[0][-4:], text)

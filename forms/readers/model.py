@@ -1,0 +1,72 @@
+"""What every reader returns: labelled values, the document's text, and hints for routing.
+
+Readers know nothing about form definitions; they only ask a `Vocabulary` whether a piece of
+text is a label. Which form a document is, and whether its values are valid, is decided later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from hudang.errors import Problem
+
+Kind = Literal["form", "table", "scan"]
+
+
+class Vocabulary(Protocol):
+    """The labels of every known form and import kind, after `normalize`."""
+
+    def normalize(self, text: str) -> str: ...
+
+    def is_label(self, normalized: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class SimpleVocabulary:
+    """A vocabulary over a fixed set of labels (tests, and the base of the real one)."""
+
+    labels: frozenset[str]
+    normalizer: Callable[[str], str]
+
+    def normalize(self, text: str) -> str:
+        return self.normalizer(text)
+
+    def is_label(self, normalized: str) -> bool:
+        return normalized in self.labels
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_bytes: int = 50 * 1024 * 1024          # larger intake files are refused
+    max_unzipped_bytes: int = 200 * 1024 * 1024  # total inflated size of an OOXML package
+    max_ratio: int = 200                        # inflated / compressed, per member
+    libreoffice_timeout: float = 120.0
+
+
+@dataclass
+class RawRecord:
+    """One record's values: normalised label → raw text ('' for an empty cell)."""
+
+    fields: dict[str, str]
+    row: int | None = None            # 1-based row number in the sheet/CSV (batches only)
+    cells: list[str] | None = None    # the row's raw cells, to write bad rows back out
+
+
+@dataclass
+class Extraction:
+    kind: Kind
+    records: list[RawRecord]
+    text: str = ""                    # all text of the document, for the archive and the index
+    title: str | None = None          # title paragraph / core property / PDF title / sheet title row
+    form_hint: str | None = None      # a form name the document states (JSON 表单, metadata)
+    header: list[str] | None = None   # tables: normalised header labels
+    header_cells: list[str] | None = None  # tables: header as written
+    header_row: int | None = None
+    title_rows: list[list[str]] = field(default_factory=list)
+    sheet: str | None = None
+    converted_from: str | None = None  # e.g. "doc" when LibreOffice converted a legacy file
+    detected_type: str | None = None   # "docx", "pdf", "json", "csv", "xlsx", "image", ...
+    pages: int | None = None
+    warnings: list[Problem] = field(default_factory=list)

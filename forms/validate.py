@@ -1,0 +1,157 @@
+"""Check one record's values against its form definition, collecting every problem at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from hudang.errors import Problem, ValueProblem
+from hudang.forms import values as v
+from hudang.forms.definitions import FieldDef, FormDef
+
+
+class Place(Protocol):
+    estate: str
+    key: str
+    display: str
+
+
+class EstateLookup(Protocol):
+    def resolve(self, spelled: str) -> str | None: ...
+
+    def place(self, estate: str, text: str, public_words: tuple[str, ...] = ...) -> Place: ...
+
+
+@dataclass
+class Checked:
+    """A record after validation: normalised values (full personal data), and what was wrong."""
+
+    form: FormDef
+    values: dict[str, str]
+    raw: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    place: Place | None = None
+    extra: dict[str, str] = field(default_factory=dict)   # labels no field of the form knows
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def number(self) -> str | None:
+        return self.values.get(self.form.number_field or "") or None
+
+    @property
+    def form_date(self) -> str | None:
+        value = self.values.get(self.form.date_field or "")
+        return value[:10] if value else None
+
+
+def map_labels(form: FormDef, labelled: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Labelled values → field values (first label wins); unknown labels kept apart."""
+    raw: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    for label, value in labelled.items():
+        name = form.labels.get(v.normalize_label(label))
+        text = (value or "").strip()
+        if name is None:
+            extra[label] = text
+        elif name not in raw or (not raw[name] and text):
+            raw[name] = text
+    return raw, extra
+
+
+def _enum_value(f: FieldDef, text: str) -> str:
+    plain = v.to_simplified(v.to_halfwidth(text)).strip()
+    for choice in f.choices:
+        if plain == choice:
+            return choice
+    raise ValueProblem(f"“{f.name}”的值“{plain[:20]}”不是可选值（可选：{'、'.join(f.choices)}）", code="bad_enum")
+
+
+def _parse(f: FieldDef, text: str, values: Mapping[str, str], warnings: list[Problem]) -> str:
+    kind = f.type
+    if kind == "date":
+        return v.parse_date(text).isoformat()
+    if kind == "datetime":
+        moment, date_only = v.parse_datetime(text)
+        if date_only:
+            warnings.append(Problem(f.name, "date_only", f"“{f.name}”只填了日期，按当天 00:00 记录"))
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    if kind == "money":
+        return f"{v.parse_money(text):.2f}"
+    if kind == "number":
+        return format(v.parse_number(text).normalize(), "f")
+    if kind == "enum":
+        return _enum_value(f, text)
+    if kind == "phone":
+        return v.normalize_phone(text)
+    if kind == "id_number":
+        return v.check_id_number(text, values.get(f.id_type_field or "") or None)
+    return text
+
+
+def check(form: FormDef, labelled: Mapping[str, str], estates: EstateLookup,
+          describe: Callable[[str], str] | None = None) -> Checked:
+    """Validate labelled values as ``form``; every problem is reported, none raised."""
+    raw, extra = map_labels(form, labelled)
+    out = Checked(form=form, values={}, raw=raw, extra=extra)
+    failed: set[str] = set()
+
+    def problem(f: FieldDef, code: str, message: str) -> None:
+        failed.add(f.name)
+        out.problems.append(Problem(f.name, code, message))
+
+    # Enums first (their defaults drive conditions and ID types), then everything but the room.
+    ordered = sorted(form.fields, key=lambda f: {"enum": 0, "estate": 1, "room": 3}.get(f.type, 2))
+    estate: str | None = None
+    for f in ordered:
+        text = raw.get(f.name, "")
+        if not text and f.default is not None:
+            text = f.default
+        if not text:
+            continue
+        try:
+            if f.type == "estate":
+                estate = estates.resolve(text)
+                if estate is None:
+                    problem(f, "unknown_estate", f"项目“{text[:30]}”不存在：请先导入该项目的房屋清单，"
+                                                 f"或用 hudang estates add 添加")
+                    continue
+                out.values[f.name] = estate
+            elif f.type == "room":
+                if estate is None:
+                    out.values[f.name] = text
+                    continue
+                place = estates.place(estate, text, form.public_rooms or ("公共区域", "公共", "访客"))
+                out.place = place
+                out.values[f.name] = place.display
+            else:
+                out.values[f.name] = _parse(f, text, out.values, out.warnings)
+        except ValueProblem as exc:
+            problem(f, exc.code, exc.message if f.name in exc.message else f"“{f.name}”：{exc.message}")
+
+    for f in form.fields:
+        if f.name in out.values or f.name in failed:
+            continue
+        if f.required and not (f.type == "room" and form.room_optional):
+            problem(f, "missing", f"缺少必填项“{f.name}”")
+        elif f.required_when and f.required_when.holds(out.values):
+            cond = f.required_when
+            problem(f, "missing_conditional", f"“{cond.field}”为“{cond.equals}”时必须填写“{f.name}”")
+    for f in form.fields:
+        if f.must_equal_when and f.must_equal_when[0].holds(out.values) and f.name in out.values:
+            cond, wanted = f.must_equal_when
+            if out.values[f.name] != wanted:
+                problem(f, "conditional_value", f"“{cond.field}”为“{cond.equals}”时“{f.name}”应为“{wanted}”")
+        for ref in f.not_before:
+            mine, other = out.values.get(f.name), out.values.get(ref)
+            if mine and other and mine < other and f.name not in failed:
+                code = "before_opened" if ref == form.opened_field else "out_of_order"
+                problem(f, code, f"“{f.name}”（{mine[:16]}）早于“{ref}”（{other[:16]}）")
+    if out.place is None and estate is not None and form.room_field and form.room_optional \
+            and not raw.get(form.room_field):
+        out.place = estates.place(estate, "公共", ("公共",))
+    return out

@@ -1,0 +1,152 @@
+"""The data home and its settings, read once into frozen objects that are passed explicitly.
+
+Live data lives in the data home (``--home``, else ``$HUDANG_HOME``, else ``~/hudang``), never in
+the source tree. ``config.toml`` there holds the company's settings and limits.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hudang.errors import ConfigError, NotFound
+
+DEFAULT_HOME = Path("~/hudang").expanduser()
+
+DEFAULT_CONFIG = """\
+# hudang 数据目录配置 (config for this data home). Edit and keep UTF-8.
+
+[company]
+name = "示例物业服务有限公司"
+service_centre = "金第花园物业服务中心"
+phone = "0552-1234567"
+address = ""
+
+[intake]
+# The intake folder may live elsewhere (e.g. a network share): an absolute path.
+folder = "intake"
+max_file_mb = 50          # larger files are quarantined
+max_unzipped_mb = 200     # ZIP bomb guard for DOCX/XLSX
+libreoffice_timeout_s = 120
+
+[filing]
+group_commit = 64         # records made durable together in one batch
+"""
+
+
+@dataclass(frozen=True)
+class Company:
+    name: str = "示例物业服务有限公司"
+    service_centre: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 50 * 1024 * 1024
+    max_unzipped_bytes: int = 200 * 1024 * 1024
+    libreoffice_timeout: float = 120.0
+    group_commit: int = 64
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where a data home keeps each of its parts."""
+
+    root: Path
+    intake: Path
+    company: Company = field(default_factory=Company)
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.root / "catalog.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.root / "index"
+
+    @property
+    def forms_dir(self) -> Path:
+        return self.root / "forms"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.root / "audit.log"
+
+    @property
+    def key_path(self) -> Path:
+        return self.root / "secret.key"
+
+    def secret_key(self) -> bytes:
+        """The key for hashing personal data in the index; backed up with the home."""
+        return bytes.fromhex(self.key_path.read_text().strip())
+
+
+def resolve_root(option: str | None) -> Path:
+    if option:
+        return Path(option).expanduser().resolve()
+    env = os.environ.get("HUDANG_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    return DEFAULT_HOME
+
+
+def load_home(root: Path) -> Home:
+    """Read a data home made by `init`; a missing one is a clear error, not a silent default."""
+    config_path = root / "config.toml"
+    if not config_path.is_file():
+        raise NotFound(f"数据目录 {root} 尚未初始化，请先运行 hudang init（或用 --home 指定数据目录）", code="no_home")
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件 {config_path} 有误：{exc}") from exc
+    company = Company(**{k: str(v) for k, v in data.get("company", {}).items() if k in Company.__dataclass_fields__})
+    intake_cfg = data.get("intake", {})
+    filing = data.get("filing", {})
+    limits = Limits(
+        max_bytes=int(float(intake_cfg.get("max_file_mb", 50)) * 1024 * 1024),
+        max_unzipped_bytes=int(float(intake_cfg.get("max_unzipped_mb", 200)) * 1024 * 1024),
+        libreoffice_timeout=float(intake_cfg.get("libreoffice_timeout_s", 120)),
+        group_commit=max(1, int(filing.get("group_commit", 64))),
+    )
+    intake = Path(str(intake_cfg.get("folder", "intake"))).expanduser()
+    if not intake.is_absolute():
+        intake = root / intake
+    return Home(root=root, intake=intake, company=company, limits=limits)
+
+
+def init_home(root: Path) -> tuple[Home, bool]:
+    """Create a data home (idempotent). Returns the home and whether it was new."""
+    created = not (root / "config.toml").exists()
+    root.mkdir(parents=True, exist_ok=True)
+    if created:
+        (root / "config.toml").write_text(DEFAULT_CONFIG, encoding="utf-8")
+    key_path = root / "secret.key"
+    if not key_path.exists():
+        key_path.write_text(secrets.token_hex(32) + "\n")
+        key_path.chmod(0o600)
+    home = load_home(root)
+    for part in (home.archive, home.quarantine, home.forms_dir, home.run_dir, home.logs_dir, home.intake):
+        part.mkdir(parents=True, exist_ok=True)
+    return home, created

@@ -1,0 +1,67 @@
+"""Typed outcomes with stable codes, used alike in JSON, logs, quarantine reports and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FILED = "filed"
+PARTIAL = "partial"
+QUARANTINED = "quarantined"
+DUPLICATE = "duplicate"
+UNSORTED = "unsorted"
+IMPORTED = "imported"
+IGNORED = "ignored"
+
+STATUS_TEXT = {
+    FILED: "已归档", PARTIAL: "部分归档", QUARANTINED: "已隔离", DUPLICATE: "重复文件",
+    UNSORTED: "待分拣", IMPORTED: "已导入", IGNORED: "已忽略",
+}
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    status: str
+    household: str | None = None
+    record_id: str | None = None
+    version: int | None = None
+    archive_no: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"row": self.row, "status": self.status, "household": self.household,
+                "record_id": self.record_id, "version": self.version, "archive_no": self.archive_no,
+                "errors": self.errors, "warnings": self.warnings}
+
+
+@dataclass
+class Outcome:
+    source: str
+    status: str
+    form: str | None = None
+    household: str | None = None
+    record_id: str | None = None
+    version: int | None = None
+    archive_no: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[RowOutcome] | None = None
+    kind: str | None = None            # roster / ledger / reminders for imports
+    row_count: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)  # quarantine id, duplicate_of, moved_from …
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "source": self.source, "status": self.status, "form": self.form, "household": self.household,
+            "record_id": self.record_id, "version": self.version, "archive_no": self.archive_no,
+            "errors": self.errors, "warnings": self.warnings,
+        }
+        if self.rows is not None:
+            data["rows"] = [r.as_json() for r in self.rows]
+        if self.kind is not None:
+            data["kind"] = self.kind
+            data["rows"] = self.row_count or 0
+        data.update(self.detail)
+        return data

@@ -1,0 +1,102 @@
+"""Quarantine: a rejected file (or a batch's bad rows) kept with a report in JSON and in Chinese."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from hudang.archive.durable import atomic_write
+from hudang.archive.paths import safe_filename
+from hudang.clock import now, stamp
+from hudang.errors import NotFound
+from hudang.forms.values import mask_text
+
+RESOLVED = ".resolved"
+
+
+def _render(report: dict[str, Any]) -> str:
+    lines = [
+        "hudang 隔离报告",
+        "=" * 20,
+        f"隔离编号：{report['id']}",
+        f"原文件：{report['source']}",
+        f"隔离时间：{report['at']}",
+    ]
+    if report.get("form_name"):
+        lines.append(f"表单类型：{report['form_name']}")
+    if report.get("rows_file"):
+        lines.append("本文件只含批量文件中未通过检查的行（表头与这些行）；其余行已归档。")
+    lines.append("")
+    lines.append("问题：")
+    for n, p in enumerate(report["problems"], 1):
+        where = f"第{p['row']}行 " if p.get("row") else ""
+        field = f"“{p['field']}” " if p.get("field") else ""
+        lines.append(f"  {n}. {where}{field}{p['message']}（{p['code']}）")
+    lines += ["", "处理办法：改正本文件夹中的文件后运行 hudang quarantine retry " + report["id"],
+              "（若缺少房屋清单或项目，先导入清单或用 hudang estates add 添加，再重试）。"]
+    return mask_text("\n".join(lines)) + "\n"
+
+
+def _new_id(root: Path) -> str:
+    day = now().strftime("%Y%m%d")
+    existing = [p.name for p in root.glob(f"Q{day}-*")] + [p.name for p in (root / RESOLVED).glob(f"Q{day}-*")]
+    seq = max((int(n.rsplit("-", 1)[1]) for n in existing if n.rsplit("-", 1)[1].isdigit()), default=0) + 1
+    return f"Q{day}-{seq:04d}"
+
+
+def write_report(entry: Path, report: dict[str, Any]) -> None:
+    masked = json.loads(mask_text(json.dumps(report, ensure_ascii=False)))
+    atomic_write(entry / "report.json", (json.dumps(masked, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    atomic_write(entry / "报告.txt", _render(report).encode("utf-8"))
+
+
+def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[str, Any]], *,
+               form: tuple[str, str] | None = None, rows_file: bool = False, sha256: str | None = None,
+               name: str | None = None) -> str:
+    """Keep ``file`` (a copy; the intake service moves its own) with a report; returns the quarantine id."""
+    root.mkdir(parents=True, exist_ok=True)
+    qid = _new_id(root)
+    entry = root / qid
+    entry.mkdir()
+    stored = None
+    if file is not None and file.is_file():
+        stored = safe_filename(name or Path(source).name)
+        shutil.copyfile(file, entry / stored)
+        with open(entry / stored, "rb") as fh:
+            os.fsync(fh.fileno())
+    report = {"id": qid, "source": source, "file": stored, "at": stamp(), "status": "pending",
+              "form": form[0] if form else None, "form_name": form[1] if form else None,
+              "rows_file": rows_file, "sha256": sha256, "problems": problems}
+    write_report(entry, report)
+    return qid
+
+
+def entries(root: Path, *, resolved: bool = False) -> list[dict[str, Any]]:
+    base = root / RESOLVED if resolved else root
+    if not base.is_dir():
+        return []
+    out = []
+    for entry in sorted(p for p in base.iterdir() if p.is_dir() and p.name.startswith("Q")):
+        try:
+            out.append({**json.loads((entry / "report.json").read_text(encoding="utf-8")), "path": str(entry)})
+        except (OSError, ValueError):
+            out.append({"id": entry.name, "path": str(entry), "problems": [], "status": "damaged"})
+    return out
+
+
+def entry_path(root: Path, qid: str) -> Path:
+    entry = root / safe_filename(qid)
+    if not (entry / "report.json").exists():
+        raise NotFound(f"找不到隔离记录 {qid}", code="no_quarantine")
+    return entry
+
+
+def resolve(root: Path, qid: str, outcome: dict[str, Any]) -> None:
+    """Move a retried entry out of the pending list; nothing is deleted."""
+    entry = entry_path(root, qid)
+    (root / RESOLVED).mkdir(exist_ok=True)
+    atomic_write(entry / "resolution.json", (json.dumps(outcome, ensure_ascii=False, indent=2) + "\n").encode())
+    os.rename(entry, root / RESOLVED / qid)

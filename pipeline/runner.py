@@ -1,0 +1,342 @@
+"""Runs intake: discovers files, reads them in worker processes, and files through one writer.
+
+The list of stages is built here, in one place. A stage raises `Rejection`; the runner, not the
+stage, turns it into an outcome (quarantine report, duplicate record, ignored temp file).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hudang.archive.estates import Place
+from hudang.archive.store import Archive, Filing
+from hudang.errors import Problem
+from hudang.forms.definitions import FormDef, FormRegistry, load_forms
+from hudang.forms.readers.model import ReadLimits, SimpleVocabulary
+from hudang.forms.readers.tabular import write_rows
+from hudang.forms.validate import check
+from hudang.forms.values import mask_text
+from hudang.pipeline import quarantine as q
+from hudang.pipeline import stages, tables
+from hudang.pipeline.outcomes import (
+    DUPLICATE,
+    FILED,
+    IGNORED,
+    IMPORTED,
+    PARTIAL,
+    QUARANTINED,
+    STATUS_TEXT,
+    UNSORTED,
+    Outcome,
+    RowOutcome,
+)
+from hudang.settings import Home
+
+log = logging.getLogger("hudang.intake")
+PARALLEL_MIN = 24   # below this many files, worker start-up costs more than it saves
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the stages need, read once and passed explicitly."""
+
+    home: Home
+    forms: FormRegistry
+    vocab: SimpleVocabulary
+    limits: ReadLimits
+
+    @classmethod
+    def load(cls, home: Home) -> Context:
+        forms = load_forms([home.forms_dir])
+        limits = ReadLimits(max_bytes=home.limits.max_bytes, max_unzipped_bytes=home.limits.max_unzipped_bytes,
+                            libreoffice_timeout=home.limits.libreoffice_timeout)
+        return cls(home, forms, stages.vocabulary(forms), limits)
+
+    @property
+    def snapshots(self) -> Path:
+        return self.home.run_dir / "snapshots"
+
+
+def _problems(ps: Iterable[Problem], row: int | None = None) -> list[dict[str, Any]]:
+    out = []
+    for p in ps:
+        entry = {"field": p.field, "code": p.code, "message": mask_text(p.message)}
+        if row is not None:
+            entry["row"] = row
+        out.append(entry)
+    return out
+
+
+def read_one(item: stages.Item, ctx: Context) -> stages.Item | tuple[stages.Item, stages.Rejection]:
+    """admit → snapshot → read → classify, in a worker; a rejection comes back as a value."""
+    try:
+        stages.admit(item, ctx.limits)
+        stages.snapshot(item, ctx.snapshots)
+        stages.read(item, ctx.vocab, ctx.limits)
+        return stages.classify(item, ctx.forms, ctx.home.intake)
+    except stages.Rejection as rej:
+        return item, rej
+    except Exception as exc:  # a reader bug must not stop the batch: the file is quarantined
+        log.exception("reading %s failed", item.source)
+        return item, stages.reject("internal", f"读取时出现内部错误（{type(exc).__name__}），文件已隔离待查")
+
+
+def _read_all(items: list[stages.Item], ctx: Context, workers: int) -> list[Any]:
+    if workers <= 1 or len(items) < PARALLEL_MIN:
+        return [read_one(item, ctx) for item in items]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(read_one, items, [ctx] * len(items), chunksize=8))
+
+
+def _order(result: Any) -> int:
+    """Rosters first (forms need them), then ledgers and reminder logs, then forms."""
+    item = result if isinstance(result, stages.Item) else result[0]
+    if item.table is tables.ROSTER:
+        return 0
+    if item.table is not None:
+        return 1
+    return 2
+
+
+class Ingest:
+    """One ingest run: the writer side. Holds the archive's writer lock while filing."""
+
+    def __init__(self, ctx: Context, archive: Archive, on_outcome: Callable[[Outcome], None] | None = None,
+                 retry_of: str | None = None) -> None:
+        self.ctx = ctx
+        self.archive = archive
+        self.on_outcome = on_outcome
+        self.retry_of = retry_of
+        self.outcomes: list[Outcome] = []
+        self.pending: list[tuple[stages.Item, Filing, Outcome | RowOutcome]] = []
+
+    # ---- outcomes ----
+
+    def emit(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        log.info("%s %s %s %s", STATUS_TEXT.get(outcome.status, outcome.status), outcome.source,
+                 outcome.household or "", "; ".join(e["message"] for e in outcome.errors))
+        if self.on_outcome:
+            self.on_outcome(outcome)
+
+    def _quarantine(self, item: stages.Item, problems: list[dict[str, Any]], *, rows_file: Path | None = None,
+                    status: str = QUARANTINED) -> str:
+        form = (item.form.id, item.form.name) if item.form else None
+        if self.retry_of:
+            entry = q.entry_path(self.ctx.home.quarantine, self.retry_of)
+            report = q.entries(self.ctx.home.quarantine)
+            current = next(r for r in report if r["id"] == self.retry_of)
+            if rows_file is not None:
+                history = entry / ".history"
+                history.mkdir(exist_ok=True)
+                if current.get("file") and (entry / current["file"]).exists():
+                    os.replace(entry / current["file"], history / f"{len(list(history.iterdir())) + 1}-{current['file']}")
+                shutil.copyfile(rows_file, entry / current["file"])
+            current.update(problems=problems, at=current["at"], retried=True)
+            current.pop("path", None)
+            q.write_report(entry, current)
+            return self.retry_of
+        source = rows_file or item.snapshot or (item.path if item.path.is_file() else None)
+        name = f"{Path(item.path.name).stem}-问题行{item.path.suffix}" if rows_file else item.path.name
+        return q.quarantine(self.ctx.home.quarantine, source, item.source, problems, form=form,
+                            rows_file=rows_file is not None, sha256=item.sha256, name=name)
+
+    def rejected(self, item: stages.Item, rej: stages.Rejection) -> None:
+        out = Outcome(item.source, rej.status, form=item.form.id if item.form else None,
+                      errors=_problems(rej.problems))
+        if rej.status == QUARANTINED:
+            out.detail["quarantine_id"] = self._quarantine(item, out.errors)
+        elif rej.status == DUPLICATE:
+            out.detail.update({k: str(v) for k, v in rej.detail.items()})
+            out.errors = []
+            out.warnings = _problems(rej.problems)
+        elif rej.status == IGNORED:
+            out.warnings, out.errors = out.errors, []
+        self.emit(out)
+
+    # ---- the writer ----
+
+    def take(self, item: stages.Item) -> None:
+        """File one read item: a table import, a batch of form rows, a single form, or a scan."""
+        ext = item.extraction
+        assert ext is not None and item.sha256 is not None
+        ref = self.archive.known_original(item.sha256)
+        if ref:
+            self.rejected(item, stages.Rejection(DUPLICATE, [Problem(None, "duplicate",
+                          f"与已归档的文件内容完全相同（{ref}）")], duplicate_of=ref))
+            return
+        if ext.kind == "scan":
+            self._unsorted(item)
+        elif item.table is not None:
+            self._import_table(item)
+        elif ext.kind == "table":
+            self._form_batch(item)
+        else:
+            self._single_form(item)
+
+    def _filing(self, item: stages.Item, form: FormDef, checked: Any, text: str,
+                batch_row: int | None = None) -> Filing:
+        prov = item.provenance()
+        if batch_row is not None:
+            prov["batch"] = {"row": batch_row, "sha256": item.sha256}
+        warnings = _problems([*item.warnings, *checked.warnings])
+        return Filing(form_id=form.id, form_code=form.code, place=checked.place, values=checked.values,
+                      raw={**checked.raw, **{f"(未识别){k}": v for k, v in checked.extra.items()}},
+                      text=text, provenance=prov, original=None if batch_row is not None else item.snapshot,
+                      number=checked.number, form_date=checked.form_date, warnings=warnings)
+
+    def _single_form(self, item: stages.Item) -> None:
+        assert item.form is not None and item.extraction is not None
+        checked = check(item.form, item.extraction.records[0].fields, self.archive.estates)
+        if not checked.ok or checked.place is None:
+            problems = checked.problems or [Problem(item.form.room_field, "missing", "无法确定住户")]
+            self.rejected(item, stages.Rejection(QUARANTINED, problems))
+            return
+        out = Outcome(item.source, FILED, form=item.form.id, household=checked.place and
+                      f"{checked.place.estate}/{checked.place.key}", warnings=_problems([*item.warnings,
+                      *checked.warnings]))
+        self.pending.append((item, self._filing(item, item.form, checked, item.extraction.text), out))
+
+    def _form_batch(self, item: stages.Item) -> None:
+        ext = item.extraction
+        assert ext is not None
+        if item.form is None:
+            self.rejected(item, stages.reject("unknown_form", "无法判断表格中的表单类型"))
+            return
+        out = Outcome(item.source, FILED, form=item.form.id, rows=[])
+        bad = []
+        for rec in ext.records:
+            checked = check(item.form, rec.fields, self.archive.estates)
+            row = RowOutcome(rec.row or 0, FILED)
+            assert out.rows is not None
+            out.rows.append(row)
+            if not checked.ok or checked.place is None:
+                row.status, row.errors = QUARANTINED, _problems(checked.problems, rec.row)
+                bad.append(rec)
+                continue
+            row.household = f"{checked.place.estate}/{checked.place.key}"
+            row.warnings = _problems(checked.warnings, rec.row)
+            text = "\n".join(f"{k}：{v}" for k, v in rec.fields.items() if v)
+            self.pending.append((item, self._filing(item, item.form, checked, text, rec.row), row))
+        out.errors = [e for r in out.rows or [] for e in r.errors]
+        if bad:
+            out.status = QUARANTINED if len(bad) == len(ext.records) else PARTIAL
+            rows_path = self.ctx.snapshots / f"rows-{item.path.stem[:40]}{item.path.suffix.lower()}"
+            write_rows(rows_path, ext, bad)
+            out.detail["quarantine_id"] = self._quarantine(item, out.errors, rows_file=rows_path)
+            rows_path.unlink(missing_ok=True)
+        self._batch_outcomes.append((item, out))
+
+    def _import_table(self, item: stages.Item) -> None:
+        ext, kind = item.extraction, item.table
+        assert ext is not None and kind is not None and item.snapshot is not None
+        good, bad, errors = [], [], []
+        seen_estates: set[str] = set()
+        for rec in ext.records:
+            row, problems = tables.check_row(kind, rec, self.archive.estates, seen_estates)
+            if problems:
+                bad.append(rec)
+                errors.extend(_problems(problems, rec.row))
+            else:
+                good.append(row)
+        out = Outcome(item.source, IMPORTED, kind=kind.id, row_count=len(good), errors=errors)
+        if good:
+            if kind is tables.ROSTER:
+                for estate in dict.fromkeys(r["estate"] for r in good if r):
+                    self.archive.add_estate(estate)
+                for r in good:
+                    assert r is not None
+                    r["estate"] = self.archive.estates.resolve(r["estate"]) or r["estate"]
+            self.archive.file_import(kind.id, item.snapshot, item.provenance(), good)
+        if bad:
+            out.status = PARTIAL if good else QUARANTINED
+            rows_path = self.ctx.snapshots / f"rows-{item.path.stem[:40]}{item.path.suffix.lower()}"
+            write_rows(rows_path, ext, bad)
+            out.detail["quarantine_id"] = self._quarantine(item, errors, rows_file=rows_path)
+            rows_path.unlink(missing_ok=True)
+        self.emit(out)
+
+    def _unsorted(self, item: stages.Item) -> None:
+        """A scan waits, kept as received, until the scans issue reads it or an archivist assigns it."""
+        assert item.snapshot is not None and item.sha256 is not None
+        folder = self.ctx.home.root / "unsorted"
+        folder.mkdir(exist_ok=True)
+        dest = folder / f"{item.sha256[:16]}{item.path.suffix.lower()[:10]}"
+        if not dest.exists():
+            shutil.copyfile(item.snapshot, dest)
+        self.emit(Outcome(item.source, UNSORTED, detail={"unsorted": str(dest)}))
+
+    def flush(self) -> None:
+        """Group commit: everything pending becomes durable before any of it is reported filed."""
+        if not self.pending and not self._batch_outcomes:
+            return
+        filed = self.archive.file([f for _, f, _ in self.pending]) if self.pending else []
+        for (_, _, out), result in zip(self.pending, filed, strict=True):
+            if result.duplicate_of:
+                out.status = DUPLICATE
+                out.warnings = out.warnings + [{"field": None, "code": "duplicate",
+                                                "message": f"与已归档的记录相同（{result.duplicate_of}）"}]
+                if isinstance(out, Outcome):
+                    out.detail["duplicate_of"] = result.duplicate_of
+            out.record_id, out.version, out.archive_no = result.record_id or None, result.version or None, \
+                result.archive_no or None
+            out.household = f"{result.place.estate}/{result.place.key}"
+            if result.moved_from and isinstance(out, Outcome):
+                out.detail["moved_from"] = result.moved_from
+        batch_items = {id(item) for item, _ in self._batch_outcomes}
+        for (item, _, out) in self.pending:
+            if isinstance(out, Outcome) and id(item) not in batch_items:
+                self.emit(out)
+        for item, out in self._batch_outcomes:
+            if any(r.status == FILED for r in out.rows or []) and item.snapshot is not None:
+                assert item.sha256
+                self.archive.file_import("batch", item.snapshot, item.provenance(),
+                                         [r.as_json() for r in out.rows or []], form=item.form.id if item.form else None)
+            self.emit(out)
+        self.pending = []
+        self._batch_outcomes = []
+
+    _batch_outcomes: list[tuple[stages.Item, Outcome]] = []
+
+
+def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
+           on_outcome: Callable[[Outcome], None] | None = None, in_intake: bool = False,
+           retry_of: str | None = None, folder_form: str | None = None) -> list[Outcome]:
+    """Take in files and folders once; every file gets exactly one outcome."""
+    ctx = Context.load(home)
+    items = list(stages.discover(paths))
+    for item in items:
+        item.in_intake = in_intake
+        item.forced_form = folder_form
+    results = _read_all(items, ctx, workers or os.cpu_count() or 1)
+    results.sort(key=_order)
+    archive = Archive(home)
+    run = Ingest(ctx, archive, on_outcome, retry_of)
+    run._batch_outcomes = []
+    try:
+        with archive.writer():
+            group = home.limits.group_commit
+            for result in results:
+                if isinstance(result, tuple):
+                    run.rejected(*result)
+                else:
+                    try:
+                        run.take(result)
+                    except stages.Rejection as rej:
+                        run.rejected(result, rej)
+                if len(run.pending) >= group:
+                    run.flush()
+            run.flush()
+    finally:
+        archive.close()
+        for item in items:
+            if item.snapshot is not None:
+                shutil.rmtree(item.snapshot.parent, ignore_errors=True)
+    return run.outcomes

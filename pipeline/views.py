@@ -1,0 +1,109 @@
+"""What the archivist sees of a household or a record: assembled from the catalog, masked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hudang.archive.estates import Place
+from hudang.archive.store import Archive
+from hudang.errors import NotFound
+from hudang.forms.definitions import FormRegistry
+from hudang.forms.values import mask_id, mask_phone, mask_text
+
+
+def masked_values(values: dict[str, str], form_id: str, forms: FormRegistry) -> dict[str, str]:
+    """Personal data masked as SPEC §7 says: IDs 6+4, mobiles 3+4, landlines area code + 4."""
+    try:
+        form = forms.by_id(form_id)
+    except KeyError:
+        return {k: mask_text(v) for k, v in values.items()}
+    out = {}
+    for name, value in values.items():
+        try:
+            f = form.field(name)
+        except KeyError:
+            out[name] = mask_text(value)
+            continue
+        if f.type == "phone":
+            out[name] = mask_phone(value)
+        elif f.type == "id_number":
+            out[name] = mask_id(value, values.get(f.id_type_field or "") or None)
+        else:
+            out[name] = mask_text(value)
+    return out
+
+
+def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
+    values = json.loads(row["fields"])
+    form = next((f for f in forms if f.id == row["form"]), None)
+    headline = ""
+    if form:
+        for name in ("投诉内容", "报修内容", "装修内容", "放行物品", "钥匙类别", "业主姓名"):
+            if values.get(name):
+                headline = mask_text(values[name])[:40]
+                break
+    return {"record_id": row["record_id"], "archive_no": row["archive_no"], "form": row["form"],
+            "form_name": form.name if form else row["form"], "number": row["number"], "date": row["form_date"],
+            "version": row["current_version"], "voided": bool(row["voided"]), "void_reason": row["void_reason"],
+            "summary": headline}
+
+
+def household(archive: Archive, place: Place, forms: FormRegistry, *, include_voided: bool = False) -> dict[str, Any]:
+    """The household's file: latest registration first, then every record in date order."""
+    conn = archive.conn
+    rows = conn.execute(
+        "SELECT r.*, v.fields FROM records r JOIN versions v ON v.record_id = r.record_id AND"
+        " v.version = r.current_version WHERE r.estate = ? AND r.household = ?"
+        " ORDER BY COALESCE(r.form_date, substr(r.filed_at, 1, 10)), r.archive_no",
+        (place.estate, place.key)).fetchall()
+    room = conn.execute("SELECT * FROM rooms WHERE estate = ? AND key = ?", (place.estate, place.key)).fetchone()
+    if not rows and room is None:
+        raise NotFound(f"{place.address} 没有档案，也不在房屋清单中", code="no_household")
+    records = [_summary(r, forms) for r in rows if include_voided or not r["voided"]]
+    registration = None
+    regs = [r for r in rows if r["form"] == "registration" and not r["voided"]]
+    if regs:
+        latest = regs[-1]
+        registration = {"record_id": latest["record_id"], "archive_no": latest["archive_no"],
+                        "fields": masked_values(json.loads(latest["fields"]), "registration", forms)}
+    moves = []
+    for ev in conn.execute("SELECT e.record_id, e.detail, r.archive_no FROM events e JOIN records r USING (record_id)"
+                           " WHERE e.kind = 'move' AND r.estate = ?", (place.estate,)):
+        detail = json.loads(ev["detail"])
+        if place.key in (detail.get("from"), detail.get("to")):
+            moves.append({"record_id": ev["record_id"], "archive_no": ev["archive_no"], "from": detail["from"],
+                          "to": detail["to"], "at": detail["at"], "reason": detail.get("reason"),
+                          "direction": "out" if detail["from"] == place.key else "in"})
+    return {"household": place.address, "estate": place.estate, "key": place.key,
+            "display": room["display"] if room else place.display,
+            "owner": room["owner"] if room else None, "area": room["area"] if room else None,
+            "registration": registration, "records": records, "moves": moves}
+
+
+def record(archive: Archive, record_id: str, forms: FormRegistry, *, reveal: bool = False) -> dict[str, Any]:
+    conn = archive.conn
+    row = conn.execute("SELECT * FROM records WHERE record_id = ? OR archive_no = ?", (record_id, record_id)).fetchone()
+    if row is None:
+        raise NotFound(f"找不到档案记录 {record_id}", code="no_record")
+    versions = []
+    current: dict[str, Any] = {}
+    for v in conn.execute("SELECT * FROM versions WHERE record_id = ? ORDER BY version", (row["record_id"],)):
+        values = json.loads(v["fields"])
+        if v["version"] == row["current_version"]:
+            current = values
+        versions.append({"version": v["version"], "source_name": v["source_name"], "received_at": v["received_at"],
+                         "sha256": v["sha256"], "household": v["household"], "path": v["path"],
+                         "warnings": json.loads(v["warnings"] or "[]")})
+    events = [json.loads(e["detail"]) | {"unit": e["unit"]} for e in
+              conn.execute("SELECT * FROM events WHERE record_id = ? ORDER BY unit", (row["record_id"],))]
+    attachments = [{"unit": a["unit"], "name": a["name"], "sha256": a["sha256"], "note": a["note"], "at": a["at"],
+                    "path": a["path"]} for a in
+                   conn.execute("SELECT * FROM attachments WHERE record_id = ? ORDER BY unit", (row["record_id"],))]
+    form = next((f for f in forms if f.id == row["form"]), None)
+    return {"record_id": row["record_id"], "archive_no": row["archive_no"], "form": row["form"],
+            "form_name": form.name if form else row["form"], "household": f"{row['estate']}/{row['household']}",
+            "number": row["number"], "date": row["form_date"], "version": row["current_version"],
+            "voided": bool(row["voided"]), "void_reason": row["void_reason"], "path": row["path"],
+            "fields": current if reveal else masked_values(current, row["form"], forms),
+            "versions": versions, "events": events, "attachments": attachments, "revealed": reveal}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The demo: sample data → a fresh data home → intake, a household file, the quarantine, verify.
+set -euo pipefail
+DEMO_DIR="${1:-build/demo}"
+HUDANG="$(pwd)/.venv/bin/hudang"
+PY="$(pwd)/.venv/bin/python"
+rm -rf "$DEMO_DIR"
+mkdir -p "$DEMO_DIR"
+export HUDANG_HOME="$(cd "$DEMO_DIR" && pwd)/home"
+SAMPLES="$DEMO_DIR/samples"
+
+step() { printf '\n\033[1m== %s ==\033[0m\n' "$1"; }
+
+step "生成示例数据 (sample data)"
+"$PY" samples/make_samples.py "$SAMPLES" --forms 300 >/dev/null
+ls "$SAMPLES"
+
+step "hudang init"
+"$HUDANG" init
+
+step "导入房屋清单 (rosters)"
+"$HUDANG" ingest "$SAMPLES"/房屋清单-*
+
+step "接收表单 (ingest forms, ledgers, bad input)"
+"$HUDANG" ingest "$SAMPLES" | tail -n 25
+
+step "一户一档 (household file)"
+HH="$("$PY" - "$HUDANG_HOME" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(f"{sys.argv[1]}/catalog.sqlite")
+row = db.execute("SELECT estate || '/' || household FROM records WHERE household != '公共' "
+                 "GROUP BY estate, household ORDER BY COUNT(*) DESC, COUNT(DISTINCT form) DESC LIMIT 1").fetchone()
+print(row[0])
+PYEOF
+)"
+"$HUDANG" household show "$HH"
+
+step "隔离区 (quarantine)"
+"$HUDANG" quarantine list | head -n 40
+
+step "校验档案 (verify)"
+"$HUDANG" verify
+
+step "重建目录 (rebuild)"
+"$HUDANG" rebuild
+
+printf '\n数据目录：%s\n' "$HUDANG_HOME"
