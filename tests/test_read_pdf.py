@@ -47,7 +47,7 @@ def _canvas(path: Path, **kwargs: object) -> canvas.Canvas:
     return c
 
 
-def _text_pdf(path: Path, pages: list[list[tuple[float, float, str]]], title: str | None = None) -> Path:
+def _text_pdf(path: Path, pages: list[list[tuple[int, int, str]]], title: str | None = None) -> Path:
     c = _canvas(path)
     if title:
         c.setTitle(title)

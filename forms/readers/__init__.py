@@ -83,7 +83,7 @@ def read_document(path: Path, vocab: Vocabulary, limits: ReadLimits | None = Non
 def _route(detected: str, ext: str) -> str | None:
     if detected in _READABLE:
         return detected
-    if detected == "text" and ext == ".json":
+    if detected in ("text", "unknown") and ext == ".json":
         return "json-text"          # read as JSON so the archivist hears what is wrong with it
     if detected == "html" and ext in _LEGACY_EXTS:
         return "ole"

@@ -45,7 +45,10 @@ def resolve_checks(value: str) -> str:
     marks = list(_MARK.finditer(text))
     if not any(_is_checked(m.group()) or m.group() in _GLYPH_UNCHECKED for m in marks):
         return value
-    mark_after = _MARK.match(text) is None and marks[-1].end() == len(text)   # `是☑ 否□`
+    mark_first = _MARK.match(text) is not None
+    mark_after = not mark_first and marks[-1].end() == len(text)   # `是☑ 否□`
+    if len(marks) == 1 and not (mark_first or mark_after):
+        return value          # one mark inside free text (`漏水（√已报物业）`) is not a choice
     options: list[tuple[bool, str]] = []
     for i, mark in enumerate(marks):
         if mark_after:

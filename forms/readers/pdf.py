@@ -16,7 +16,7 @@ from typing import Any
 
 from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
-from pypdf.generic import DictionaryObject, NameObject, StreamObject
+from pypdf.generic import DictionaryObject, NameObject, StreamObject, TextStringObject
 
 from hudang.errors import Problem, UnreadableFile
 from hudang.forms.readers.model import Extraction, RawRecord, ReadLimits, Vocabulary
@@ -312,7 +312,22 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(t for t in (_text(v).strip() for v in value) if t)
     if isinstance(value, StreamObject):
-        return value.get_data().decode("utf-8", "replace")
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
+        return _decode(value.get_data()) or ""
+    if isinstance(value, bytes):  # neither UTF-16, UTF-8 nor PDFDocEncoding: likely GBK
+        return _decode(value) or value.decode("latin-1")
+    if isinstance(value, TextStringObject) and value.autodetect_pdfdocencoding:
+        # Chinese producers write GBK bytes that PDFDocEncoding also "decodes", into mojibake.
+        raw = value.original_bytes
+        gbk = _decode(raw) if any(b > 0x7F for b in raw) else None
+        if gbk and re.search(r"[\u4e00-\u9fff]", gbk):
+            return gbk
     return str(value)
+
+
+def _decode(data: bytes) -> str | None:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None

@@ -1,0 +1,3 @@
+from hudang.pipeline.cli import main
+
+main()

@@ -1,0 +1,50 @@
+"""Real intake files for tests: DOCX made with python-docx, JSON, CSV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+
+def valid_id(body17: str) -> str:
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(body17, weights, strict=True)) % 11]
+    return body17 + check
+
+
+IDS = [valid_id(b) for b in ("11010519491231002", "11010119900307123", "34052119880715001", "44030519951224002")]
+
+
+def docx_form(path: Path, title: str, pairs: dict[str, str], *, columns: int = 2) -> Path:
+    """A form as offices make them: a title paragraph and a label|value table (2 or 4 columns)."""
+    doc = docx.Document()
+    doc.add_paragraph(title)
+    items = list(pairs.items())
+    per_row = columns // 2
+    table = doc.add_table(rows=(len(items) + per_row - 1) // per_row, cols=columns)
+    for i, (label, value) in enumerate(items):
+        row = table.rows[i // per_row]
+        row.cells[(i % per_row) * 2].text = label
+        row.cells[(i % per_row) * 2 + 1].text = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def json_form(path: Path, form: str, fields: dict[str, str], *, english: bool = False) -> Path:
+    data = {"form": form, "fields": fields} if english else {"表单": form, "字段": fields}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def registration(room: str = "3栋2单元1201", name: str = "王建国", **extra: str) -> dict[str, str]:
+    return {"项目": "金第花园", "房号": room, "业主姓名": name, "证件号码": IDS[1], "联系电话": "13812345678",
+            "入住日期": "2026-03-05", **extra}
+
+
+def complaint(number: str, room: str = "3-2-1201", **extra: str) -> dict[str, str]:
+    return {"编号": number, "项目": "金第花园", "投诉人": "张三", "投诉时间": "2026-11-03 09:30",
+            "投诉人房号": room, "联系电话": "13912345678", "接报人": "李客服", "严重程度": "重要",
+            "投诉内容": "楼上卫生间渗漏水，天花板发霉", **extra}
