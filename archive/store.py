@@ -249,6 +249,7 @@ class Archive:
                     results.append(Filed("", 0, "", item.place, duplicate_of=dup))
                     continue
             plan = self._plan(item, pending_numbers, pending_serials, next_rid)
+            plan["household"] = item.place.key
             if plan["new"]:
                 next_rid += 1
             if item.number:
@@ -258,10 +259,8 @@ class Archive:
             plans.append((item, plan))
             results.append(Filed(plan["record_id"], plan["version"], plan["archive_no"], item.place,
                                  moved_from=plan.get("moved_from")))
-        journal = [{"record_dir": plan["final_dir_rel"], **({"move_to": plan["move_to_rel"], "event": plan["event"]}
+        journal = [{"record_dir": plan["dir_rel"], **({"move_to": plan["move_to_rel"], "event": plan["event"]}
                     if plan.get("move_to_rel") else {})} for _, plan in plans]
-        # A record with a version and a move in one group needs its pre-move folder journaled too.
-        journal += [{"record_dir": plan["dir_rel"]} for _, plan in plans if plan.get("move_to_rel")]
         self._write_journal(journal)
         crash_point("after_journal")
         for item, plan in plans:

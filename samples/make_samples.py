@@ -90,8 +90,8 @@ def make_uscc(rng: random.Random) -> str:
     return body + USCC_CHARS[(31 - total % 31) % 31]
 
 
-def make_name(rng: random.Random, male: bool) -> str:
-    surname = rng.choice(COMPOUND_SURNAMES) if rng.random() < 0.04 else rng.choice(SURNAMES)
+def make_name(rng: random.Random, male: bool, surname: str = "") -> str:
+    surname = surname or (rng.choice(COMPOUND_SURNAMES) if rng.random() < 0.04 else rng.choice(SURNAMES))
     given = rng.choice(GIVEN[male])
     if len(given) == 1 and rng.random() < 0.4:
         given = rng.choice([g for g in GIVEN[male] if len(g) == 1]) + given
@@ -136,7 +136,8 @@ class Room:
     number: str    # "1201" or "S101"
     area: float
     owner: Person
-    company: str = ""           # a 单位 owner (shops)
+    company: str = ""           # a 单位 owner (shops) and its 统一社会信用代码
+    company_id: str = ""
     on_roster_name: bool = True
 
     @property
@@ -172,6 +173,7 @@ def make_rooms(rng: random.Random, jindi: int = 400, cuihu: int = 150, shops: in
             if b == "商业街":
                 room.company = (f"蚌埠市{rng.choice(['恒达', '鑫源', '佳和', '瑞丰', '宏图', '金诚', '福满', '汇通'])}"
                                 f"{rng.choice(['商贸', '餐饮', '医药', '超市', '科技'])}有限公司")
+                room.company_id = make_uscc(rng)
             rooms.append(room)
     return rooms
 
@@ -208,6 +210,12 @@ def spell_datetime(rng: random.Random, t: datetime) -> str:
 def rand_time(rng: random.Random, start: date, end: date, hours: tuple[int, int] = (8, 20)) -> datetime:
     day = start + timedelta(days=rng.randrange((end - start).days + 1))
     return datetime(day.year, day.month, day.day, rng.randint(*hours), rng.randrange(0, 60, 5), rng.randrange(60))
+
+
+def office_hours(t: datetime) -> datetime:
+    """The same moment moved into the office's day (08:00–20:00), to the minute."""
+    t = t.replace(second=0)
+    return t.replace(hour=8 + t.hour % 3) if t.hour < 8 else t + timedelta(hours=12) if t.hour >= 20 else t
 
 
 def trad(text: str, exact: bool = True) -> str:
@@ -309,8 +317,9 @@ def _docx_template(title: str, cells: tuple[tuple[str, bool], ...], layout: int,
         labels, values = table.add_row().cells, table.add_row().cells
         for j, (label, slot, _) in enumerate(group):
             last = j == len(group) - 1
-            (labels[j].merge(labels[3]) if last else labels[j]).text = label
-            (values[j].merge(values[3]) if last else values[j]).text = slot
+            span = last and j < 3
+            (labels[j].merge(labels[3]) if span else labels[j]).text = label
+            (values[j].merge(values[3]) if span else values[j]).text = slot
     for label, slot, _ in wide:
         if layout == 2:
             row = table.add_row().cells
@@ -463,7 +472,7 @@ REG_NOTES = ["已领取钥匙3把", "装修押金已交", "已签订《临时管
 def registration_fields(rng: random.Random, room: Room, moved_in: date) -> dict[str, str]:
     o = room.owner
     surname = o.name[:2] if o.name[:2] in COMPOUND_SURNAMES else o.name[0]
-    members = [f"{rel} {(surname if rel in ('儿子', '女儿') else '') + make_name(rng, rel in ('儿子', '丈夫', '父亲'))}"
+    members = [f"{rel} {make_name(rng, rel in ('儿子', '丈夫', '父亲'), surname if rel in ('儿子', '女儿', '父亲') else '')}"
                for rel in rng.sample(RELATIONS[o.male], rng.randint(0, 3))]
     way = "单位" if room.company else rng.choices(["本人", "委托"], [85, 15])[0]
     agent = make_person(rng, (1960, 2000)) if way == "委托" else None
@@ -473,7 +482,7 @@ def registration_fields(rng: random.Random, room: Room, moved_in: date) -> dict[
     return {
         "项目": room.estate, "房号": spell_room(rng, room), "业主姓名": room.company or o.name,
         "证件类型": "营业执照" if room.company else (o.id_type if o.id_type != "身份证" or rng.random() < 0.5 else ""),
-        "证件号码": make_uscc(rng) if room.company else id_no, "联系电话": spell_phone(rng, o.phone),
+        "证件号码": room.company_id or id_no, "联系电话": spell_phone(rng, o.phone),
         "办理方式": way if way != "本人" or rng.random() < 0.5 else "",
         "受托人姓名": agent.name if agent else "", "受托人证件号码": agent.id_no if agent else "",
         "单位名称": room.company, "入住日期": spell_date(rng, moved_in),
@@ -488,8 +497,9 @@ def registration_fields(rng: random.Random, room: Room, moved_in: date) -> dict[
 
 def write_registrations(folder: Path, rng: random.Random, rooms: list[Room], n: int) -> dict[str, int]:
     counts: dict[str, int] = {"docx": 0, "json": 0, "json_en": 0, "traditional": 0, "委托": 0, "单位": 0}
+    shops = [r for r in rooms if r.company]
     for i in range(n):
-        room = rng.choice(rooms)
+        room = rng.choice(shops if rng.random() < 0.05 else rooms)
         fields = registration_fields(rng, room, rand_time(rng, date(2026, 1, 5), date(2026, 11, 28)).date())
         kind = rng.choices(["docx", "json", "json_en"], [60, 25, 15])[0]
         traditional = kind != "json_en" and rng.random() < 0.05
@@ -547,16 +557,16 @@ def complaint_case(rng: random.Random, rooms: list[Room], opened: datetime, numb
     public = rng.random() < 0.05
     person = room.owner if rng.random() < 0.8 else make_person(rng)
     dept, contents, cause, measure, result = rng.choice(TOPICS)
-    b = room.building if room.unit else rng.choice("ABCD")
-    slots = {"lift": f"{b}号楼电梯" if room.unit else f"{b}座电梯", "garage": rng.choice(["地下车库", "地下车库B区"]),
-             "gate": rng.choice(["东门岗", "南门岗", "北门岗"]), "bldg": f"{b}号楼" if room.unit else f"{b}座",
-             "place": rng.choice(["中心花园", "儿童游乐区", "小区西侧围墙边", f"{b}号楼门前"])}
+    bldg = f"{room.building}座" if room.estate == CUIHU else f"{room.building if room.unit else rng.randint(1, 6)}号楼"
+    slots = {"lift": f"{bldg}电梯", "garage": rng.choice(["地下车库", "地下车库B区"]), "bldg": bldg,
+             "gate": rng.choice(["东门岗", "南门岗", "北门岗"]),
+             "place": rng.choice(["中心花园", "儿童游乐区", "小区西侧围墙边", f"{bldg}门前"])}
     method = rng.choices(["来电", "来访", "信函", "网络"], [50, 30, 5, 15])[0]
     content = ("业主来电反映：" if method == "来电" and rng.random() < 0.4 else "") + rng.choice(contents).format(**slots)
     content += rng.choice(TAILS)
     severity = rng.choices(["轻微", "重要", "重大"], [60, 30, 10])[0]
-    done = opened + timedelta(hours=rng.uniform(2, 24 * LIMIT_DAYS[severity] * rng.choice([0.4, 0.7, 0.9, 1.3])))
-    visit = done + timedelta(hours=rng.uniform(3, 60))
+    done = office_hours(opened + timedelta(hours=rng.uniform(2, 24 * LIMIT_DAYS[severity] * rng.choice([0.4, 0.7, 0.9, 1.3]))))
+    visit = office_hours(done + timedelta(hours=rng.uniform(3, 60)))
     fields = {
         "编号": number, "项目": room.estate, "日期": spell_date(rng, opened.date()),
         "投诉人": person.name if not public else make_name(rng, rng.random() < 0.5), "投诉时间": spell_datetime(rng, opened),
@@ -610,7 +620,8 @@ def write_complaints(folder: Path, rng: random.Random, rooms: list[Room], n: int
         counts["public"] += room is None
         if i in later:  # the case's closing form, filed later; one names the right room (a correction)
             if room is not None and counts["moves"] == 0:
-                fields["投诉人房号"] = spell_room(rng, next(r for r in rooms if r.estate == room.estate and r is not room))
+                near = [r for r in rooms if r.estate == room.estate and r.building == room.building and r is not room]
+                fields["投诉人房号"] = spell_room(rng, rng.choice(near))
                 counts["moves"] += 1
             _write_complaint(folder / f"{number}-结案", rng, fields, rng.choice(["docx"] * 3 + ["pdf"]), False)
             counts["versions"] += 1
@@ -648,10 +659,9 @@ REPAIRS = {
 def repair_row(rng: random.Random, room: Room, opened: datetime, number: str) -> dict[str, object]:
     kind = rng.choices(list(REPAIRS), [20, 25, 18, 7, 15, 15])[0]
     paid = kind in ("水电", "门窗", "其他") and rng.random() < 0.6
-    done = opened + timedelta(hours=rng.uniform(1, 72)) if rng.random() < 0.82 else None
-    late = 4 if kind == "渗漏水" else 3
-    visit = done + timedelta(hours=rng.uniform(2, 24 * (late if rng.random() < 0.1 else late - 1.5))) \
-        if done and rng.random() < 0.85 else None
+    done = office_hours(opened + timedelta(hours=rng.uniform(1, 72))) if rng.random() < 0.82 else None
+    days = (4 if kind == "渗漏水" else 3) - (0 if rng.random() < 0.1 else 1.5)  # a few visits come late
+    visit = office_hours(done + timedelta(hours=rng.uniform(2, 24 * days))) if done and rng.random() < 0.85 else None
     fee = rng.choice(["¥120.00", "80", "¥35.00", "150.00元", "¥1,280.00", 60]) if paid else rng.choice(["", "0"])
     return {
         "编号": number, "项目": room.estate, "房号": spell_room(rng, room), "报修人": room.owner.name,
@@ -688,9 +698,8 @@ def write_repairs(dest: Path, rng: random.Random, rooms: list[Room], n_xlsx: int
         if isinstance(row["报修时间"], datetime):
             cells[5].number_format = "yyyy-mm-dd hh:mm"
     write(dest / "报修单.xlsx", xlsx_bytes(wb))
-    body = [[str(r[label]) for label in REPAIR_LABELS] for r in rows[:n_csv]]
-    for line in body:  # the CSV was exported as text, so no datetime cells
-        line[5] = line[5][:16] if line[5][:4] == "2026" and "-" in line[5] else line[5]
+    body = [[f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime) else str(v) for v in (r[label] for label in REPAIR_LABELS)]
+            for r in rows[:n_csv]]
     write(dest / "报修单-翠湖苑.csv", csv_bytes([REPAIR_LABELS] + body, "gb18030"))
     return {"xlsx_rows": len(rows) - n_csv, "csv_rows": n_csv}
 
@@ -780,11 +789,11 @@ def write_rosters(dest: Path, rooms: list[Room]) -> list[Path]:
 
 def write_bad_inputs(folder: Path, rng: random.Random, rooms: list[Room]) -> tuple[list[dict], list[str]]:
     """Files hudang must quarantine (without crashing), and temp files it must leave alone."""
-    jindi = [r for r in rooms if r.estate == JINDI and r.unit]
+    jindi = [r for r in rooms if r.estate == JINDI and r.unit and r.owner.id_type == "身份证"]
     bad: list[dict] = []
 
     def registration(name: str, kind: str, field: str, problem: str, **changes: str) -> None:
-        fields = registration_fields(rng, rng.choice(jindi), date(2026, 10, 8)) | changes
+        fields = registration_fields(rng, rng.choice(jindi), date(2026, 10, 8)) | {"证件类型": "身份证"} | changes
         write_form(folder / name, rng, "registration", present(rng, "registration", fields, vary=False), kind)
         bad.append({"file": f"{name}.{kind}", "field": field, "problem": problem})
 
@@ -793,7 +802,7 @@ def write_bad_inputs(folder: Path, rng: random.Random, rooms: list[Room]) -> tup
         write_form(folder / name, rng, "complaint", present(rng, "complaint", fields | changes, vary=False), kind)
         bad.append({"file": f"{name}.{kind}", "field": field, "problem": problem})
 
-    good_id = jindi[0].owner.id_no
+    good_id = make_id(rng, True)
     wrong = good_id[:17] + next(c for c in "0123456789X" if c != good_id[17])
     registration("住户登记表-证件号码校验位错误", "docx", "证件号码", "GB 11643 check digit wrong", 证件号码=wrong)
     registration("住户登记表-电话位数错误", "json", "联系电话", "12-digit phone", 联系电话="138567812345")
@@ -881,7 +890,9 @@ def make_bench_corpus(dest: Path, n: int, seed: int = 11) -> list[Path]:
             opened = rand_time(rng, date(2026, 9, 1), date(2026, 11, 30))
             seq[f"{opened:%Y%m}"] = seq.get(f"{opened:%Y%m}", 0) + 1
             fields, _ = complaint_case(rng, rooms, opened, f"TS-{opened:%Y%m}-{seq[f'{opened:%Y%m}']:04d}")
-            fields, form = as_opened(fields) if rng.random() < 0.3 else fields, "complaint"
+            form = "complaint"
+            if rng.random() < 0.3:
+                fields = as_opened(fields)
         pairs = present(rng, form, fields, vary=False)
         paths.append(write_form(dest / FORM_NAMES[form] / f"{i + 1:05d}", rng, form, pairs, kind))
     return paths

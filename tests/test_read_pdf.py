@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from pypdf import PdfWriter
+from pypdf import PageObject, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
@@ -17,6 +17,7 @@ from pypdf.generic import (
     NumberObject,
     PdfObject,
     TextStringObject,
+    create_string_object,
 )
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -173,6 +174,9 @@ def test_cjk_acroform_fields(tmp_path: Path) -> None:
         {"/FT": NameObject("/Btn"), "/T": T("严重程度"), "/V": NameObject("/轻微"), "/AP": _appearance("轻微")},
         {"/FT": NameObject("/Tx"), "/T": T("投訴內容"), "/V": T("电梯 故障")},  # Traditional label
         {"/FT": NameObject("/Btn"), "/Ff": NumberObject(1 << 16), "/T": T("编号")},  # a push button
+        # GBK bytes without a BOM, as some Chinese PDF producers write them
+        {"/FT": NameObject("/Tx"), "/T": create_string_object("接报人".encode("gbk")),
+         "/V": create_string_object("李四".encode("gbk"))},
     ], kids={"投诉方式": ["来电", "来访"]}, metadata={"/Title": "投诉处理单", "/Keywords": "投诉处理单"})
     result = read_pdf(pdf, VOCAB, LIMITS)
     assert result.kind == "form" and result.pages == 1
@@ -181,6 +185,7 @@ def test_cjk_acroform_fields(tmp_path: Path) -> None:
     assert fields["投诉类别"] == "求助型" and fields["投诉方式"] == "来电" and fields["回访结果"] == "满意"
     assert fields["严重程度"] == "轻微"
     assert "编号" not in fields
+    assert fields["接报人"] == "李四"
     if _normalize("投訴內容") == "投诉内容":
         assert fields["投诉内容"] == "电梯 故障"
     assert result.form_hint == "投诉处理单" and result.title == "投诉处理单"
@@ -271,3 +276,18 @@ def test_scan_with_stray_text_stays_a_scan(tmp_path: Path) -> None:
     result = read_pdf(_scan_pdf(tmp_path / "scan.pdf", watermark="扫描全能王"), VOCAB, LIMITS)
     assert result.kind == "scan" and result.records == []
     assert "扫描全能王" in result.text
+
+
+def test_unreadable_page_text_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pdf = _text_pdf(tmp_path / "t.pdf", COMPLAINT_PAGES)
+    original = PageObject.extract_text
+
+    def extract(page: PageObject, *args: object, **kwargs: object) -> str:
+        if "投诉内容" in original(page, extraction_mode="plain"):
+            raise KeyError("/Widths")  # what pypdf raises on some broken fonts
+        return original(page, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PageObject, "extract_text", extract)
+    result = read_pdf(pdf, VOCAB, LIMITS)
+    assert result.records[0].fields["投诉人"] == "张三" and "投诉内容" not in result.records[0].fields
+    assert [w.code for w in result.warnings] == ["pdf_page_text"] and "第 2 页" in result.warnings[0].message

@@ -101,6 +101,10 @@ def test_too_many_rows(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile) as caught:
         read_table(path, VOCAB, LIMITS, "csv", max_rows=3)
     assert caught.value.code == "too_many_rows"
+    path.write_text("项目,房号\n" + "金第花园,1201\n" * (MAX_ROWS + 1), encoding="utf-8")
+    with pytest.raises(UnreadableFile) as caught:
+        read_table(path, VOCAB, LIMITS, "csv")
+    assert caught.value.code == "too_many_rows" and "big.csv" in caught.value.message
 
 
 def _ledger_workbook(path: Path) -> Path:

@@ -89,6 +89,7 @@ def convert_legacy(path: Path, target_ext: str, limits: ReadLimits, *, source_ki
     if soffice is None:
         raise UnreadableFile(f"无法转换旧版 Office 文件：{_INSTALL_HINT}。", code="tool_missing", path=str(path))
     outdir = outdir or Path(tempfile.mkdtemp(prefix="hudang-convert-"))
+    outdir.mkdir(parents=True, exist_ok=True)
     kind = "doc" if target_ext == "docx" else "xls"
     suffix = {"rtf": ".rtf", "html": ".html"}.get(source_kind, f".{kind}")
     # A plain ASCII name with the right extension: LibreOffice picks its filter from it.

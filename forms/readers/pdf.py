@@ -46,9 +46,9 @@ def read_pdf(path: Path, vocab: Vocabulary, limits: ReadLimits) -> Extraction:
             raise _encrypted(path)
         if len(reader.pages) == 0:
             raise UnreadableFile(CORRUPT, code="corrupt", path=str(path))
-        texts = [_page_text(page) for page in reader.pages]
+        texts = [_page_text(page) for page in reader.pages]  # None: that page's text is unreadable
         fields, field_lines = _form_values(reader, vocab)
-        images = any(_has_image(page) for page in reader.pages)
+        images = any(_has_image(page.get("/Resources"), 0) for page in reader.pages)
         info: Any = reader.metadata or {}
         meta = {key: _text(info.get(key)).strip() for key in ("/Title", "/Subject", "/Keywords")}
     except (FileNotDecryptedError, DependencyError) as exc:
@@ -57,10 +57,12 @@ def read_pdf(path: Path, vocab: Vocabulary, limits: ReadLimits) -> Extraction:
     except _BROKEN as exc:
         raise UnreadableFile(CORRUPT, code="corrupt", path=str(path)) from exc
 
-    lines = [line for text in texts for line in _clean_lines(text)]
+    lines = [line for text in texts for line in _clean_lines(text or "")]
     text = "\n".join(lines + field_lines)
     pairs = _text_pairs(lines, vocab)
     warnings = [] if b"%%EOF" in data[-2048:] else [Problem(None, "pdf_incomplete", INCOMPLETE)]
+    warnings += [Problem(None, "pdf_page_text", f"第 {n} 页的文字无法提取，已跳过；请核对该页内容")
+                 for n, page_text in enumerate(texts, start=1) if page_text is None]
     result = Extraction(kind="form", records=[], text=text, pages=len(texts), detected_type="pdf",
                         title=_title(meta["/Title"]) or _first_short_line(lines, vocab),
                         form_hint=_usable(meta["/Subject"]) or _usable(meta["/Keywords"]),
@@ -83,12 +85,14 @@ def _encrypted(path: Path) -> UnreadableFile:
 
 # --- text layer ---------------------------------------------------------------------------
 
-def _page_text(page: PageObject) -> str:
+def _page_text(page: PageObject) -> str | None:
     """Layout mode keeps side-by-side pairs on one line; plain mode splits them by drawing call."""
-    try:
-        return page.extract_text(extraction_mode="layout")
-    except _BROKEN:
-        return page.extract_text()
+    for mode in ("layout", "plain"):
+        try:
+            return page.extract_text(extraction_mode=mode)
+        except _BROKEN:
+            continue
+    return None  # one odd font should not cost the whole document
 
 
 def _clean_lines(text: str) -> list[str]:
@@ -165,11 +169,8 @@ def _usable(value: str) -> str | None:
     return value if value and value.lower() not in _PLACEHOLDERS else None
 
 
-def _has_image(page: PageObject) -> bool:
-    return _resources_have_image(page.get("/Resources"), depth=0)
-
-
-def _resources_have_image(resources: Any, depth: int) -> bool:
+def _has_image(resources: Any, depth: int) -> bool:
+    """Whether page images are drawn (directly or inside form XObjects, as some scanners do)."""
     resources = resources.get_object() if resources is not None else None
     xobjects = resources.get("/XObject") if isinstance(resources, DictionaryObject) else None
     xobjects = xobjects.get_object() if xobjects is not None else None
@@ -179,7 +180,7 @@ def _resources_have_image(resources: Any, depth: int) -> bool:
         obj = ref.get_object()
         if isinstance(obj, DictionaryObject) and obj.get("/Subtype") == "/Image":
             return True
-        if isinstance(obj, DictionaryObject) and _resources_have_image(obj.get("/Resources"), depth + 1):
+        if isinstance(obj, DictionaryObject) and _has_image(obj.get("/Resources"), depth + 1):
             return True
     return False
 
@@ -252,7 +253,7 @@ def _field_value(field: DictionaryObject) -> tuple[str | None, str, bool]:
         return "choice", _text(value).strip(), False
     if ftype != "/Btn" or flags & _PUSHBUTTON:
         return None, "", False
-    state = _state(value)
+    state = _text(value) if isinstance(value, NameObject) and value != "/Off" else ""
     options = _inherited(field, "/Opt")
     if state.isdigit() and isinstance(options, list) and int(state) < len(options):
         state = _text(options[int(state)]).strip()  # export values by index (PDF 1.5 /Opt)
@@ -261,13 +262,6 @@ def _field_value(field: DictionaryObject) -> tuple[str | None, str, bool]:
     on_states = _on_states(field) or ([state] if state else [])
     generic = all(s.lower() in _GENERIC_ON for s in on_states)
     return "check", state, generic
-
-
-def _state(value: Any) -> str:
-    if not isinstance(value, NameObject):
-        return ""
-    state = _name_text(str(value)[1:])
-    return "" if state in ("Off", "") else state
 
 
 def _on_states(field: DictionaryObject) -> list[str]:

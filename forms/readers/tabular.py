@@ -74,17 +74,22 @@ def write_rows(dest: Path, extraction: Extraction, rows: list[RawRecord]) -> Pat
     Cells are written as text exactly as read, so IDs and room numbers keep their digits; the file
     appears under its final name only when complete.
     """
+    if extraction.kind != "table":
+        raise ValueError("write_rows needs the extraction of a CSV/XLSX batch")
     fmt = "xlsx" if extraction.detected_type == "xlsx" else "csv"
     dest = dest if dest.suffix.lower() == f".{fmt}" else dest.with_suffix(f".{fmt}")
     header = extraction.header_cells or extraction.header or []
     table = [*extraction.title_rows, header, *(_row_cells(r, extraction) for r in rows)]
     partial = dest.with_name(dest.name + ".part")
-    if fmt == "csv":
-        with partial.open("w", encoding="utf-8-sig", newline="") as fh:
-            csv.writer(fh).writerows(table)
-    else:
-        _write_xlsx(partial, extraction.sheet or "Sheet1", table)
-    os.replace(partial, dest)
+    try:
+        if fmt == "csv":
+            with partial.open("w", encoding="utf-8-sig", newline="") as fh:
+                csv.writer(fh).writerows(table)
+        else:
+            _write_xlsx(partial, extraction.sheet or "Sheet1", table)
+        os.replace(partial, dest)
+    finally:
+        partial.unlink(missing_ok=True)
     return dest
 
 
