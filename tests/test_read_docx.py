@@ -201,6 +201,30 @@ def test_block_content_controls(tmp_path: Path) -> None:
     assert extraction.text.splitlines()[0] == "投诉人：王五"
 
 
+def test_rows_and_cells_wrapped_in_content_controls(tmp_path: Path) -> None:
+    doc = docx.Document()
+    table = fill(doc, [["投诉人", "张三"], ["联系电话", "13812345678"]])
+    tbl, second = table._tbl, table.rows[1]._tr
+    tbl.remove(second)   # a repeating-section control around a row
+    row_sdt = parse_xml(f'<w:sdt {NS}><w:sdtPr/><w:sdtContent/></w:sdt>')
+    row_sdt[1].append(second)
+    tbl.append(row_sdt)
+    tc = second.tc_lst[1]
+    second.remove(tc)    # and a control around a single cell
+    cell_sdt = parse_xml(f'<w:sdt {NS}><w:sdtPr/><w:sdtContent/></w:sdt>')
+    cell_sdt[1].append(tc)
+    second.append(cell_sdt)
+    assert fields(read(doc, tmp_path)) == {"投诉人": "张三", "联系电话": "13812345678"}
+
+
+def test_wingdings_check_boxes(tmp_path: Path) -> None:
+    doc = docx.Document()
+    table = fill(doc, [["有偿服务", ""]])
+    append_xml(table.cell(0, 1), f'<w:r {NS}><w:sym w:font="Wingdings" w:char="F0FE"/></w:r>', run("是 "),
+               f'<w:r {NS}><w:sym w:font="Wingdings" w:char="F0A8"/></w:r>', run("否"))
+    assert fields(read(doc, tmp_path)) == {"有偿服务": "是"}
+
+
 def test_text_boxes_vml_and_drawingml_once(tmp_path: Path) -> None:
     doc = docx.Document()
     para = doc.add_paragraph("正文")

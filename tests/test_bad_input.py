@@ -1,0 +1,98 @@
+"""Bad input never stops a batch and never loses a file: every one ends with its outcome and a reason."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+from pypdf import PdfWriter
+
+from builders import complaint, docx_form, json_form, registration
+from conftest import Hudang
+
+
+def _set_limit(hudang: Hudang, mb: float) -> None:
+    config = hudang.home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("max_file_mb = 50", f"max_file_mb = {mb}"),
+                      encoding="utf-8")
+
+
+def _junk_batch(folder: Path) -> dict[str, str]:
+    """Each junk file and the status it must end with."""
+    folder.mkdir(parents=True)
+    expected: dict[str, str] = {}
+    good = docx_form(folder / "好的登记表.docx", "住户登记表", registration("1-1-301"))
+    expected[good.name] = "filed"
+    expected[json_form(folder / "好的投诉.json", "投诉处理单", complaint("TS-7")).name] = "filed"
+    (folder / "空文件.docx").write_bytes(b"")
+    expected["空文件.docx"] = "quarantined"
+    data = good.read_bytes()
+    (folder / "截断.docx").write_bytes(data[: len(data) // 2])
+    expected["截断.docx"] = "quarantined"
+    (folder / "其实是文本.docx").write_text("这不是 Word 文件", encoding="utf-8")
+    expected["其实是文本.docx"] = "quarantined"
+    (folder / "其实是图片.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(64))
+    expected["其实是图片.pdf"] = "unsorted"  # a picture is a scan, whatever its name says
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.encrypt("secret")
+    buf = io.BytesIO()
+    writer.write(buf)
+    (folder / "加密.pdf").write_bytes(buf.getvalue())
+    expected["加密.pdf"] = "quarantined"
+    (folder / "太大.json").write_bytes(b"{" + b" " * (2 * 1024 * 1024) + b"}")
+    expected["太大.json"] = "quarantined"
+    with zipfile.ZipFile(folder / "炸弹.docx", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("word/document.xml", "w") as member:
+            block = b"\0" * (1 << 20)
+            for _ in range(300):
+                member.write(block)
+    expected["炸弹.docx"] = "quarantined"
+    odd = json_form(folder / "奇怪..\\名字\t换行\n.json", "住户登记表", registration("1-1-302", "怪名"))
+    expected[odd.name] = "filed"
+    os.mkfifo(folder / "管道.docx")
+    expected["管道.docx"] = "quarantined"
+    (folder / "断链.docx").symlink_to(folder / "不存在.docx")
+    expected["断链.docx"] = "quarantined"
+    (folder / "~$好的登记表.docx").write_bytes(b"owner file")
+    expected["~$好的登记表.docx"] = "ignored"
+    (folder / "下载中.json.part").write_text("{}")
+    expected["下载中.json.part"] = "ignored"
+    inner = folder / "目录.docx"
+    inner.mkdir()
+    json_form(inner / "文件夹里的.json", "住户登记表", registration("1-1-1201", "夹中"))
+    expected["文件夹里的.json"] = "filed"
+    return expected
+
+
+def test_one_batch_of_junk_and_good_files(hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+    _set_limit(hudang, 1)
+    hudang.ingest(roster_csv)
+    expected = _junk_batch(tmp_path / "batch")
+    outcomes = hudang.ingest(tmp_path / "batch")
+    got = {Path(o["source"]).name: o for o in outcomes}
+    assert set(got) == set(expected)
+    for name, status in expected.items():
+        assert got[name]["status"] == status, (name, got[name])
+        if status == "quarantined":
+            assert got[name]["errors"] and all(e["message"] for e in got[name]["errors"]), name
+    codes = {name: got[name]["errors"][0]["code"] for name, s in expected.items() if s == "quarantined"}
+    assert codes["空文件.docx"] == "empty_file"
+    assert codes["太大.json"] == "too_large"
+    assert codes["炸弹.docx"] == "zip_bomb"
+    assert codes["加密.pdf"] == "encrypted_pdf"
+    assert codes["管道.docx"] == "not_regular_file"
+    assert codes["断链.docx"] == "unreadable"
+    # Nothing lost: every quarantined file with bytes has its copy and report in quarantine.
+    entries = {Path(e["source"]).name: e for e in hudang.json("quarantine", "list")["entries"]}
+    for name in ("空文件.docx", "截断.docx", "其实是文本.docx", "加密.pdf", "太大.json", "炸弹.docx"):
+        entry = entries[name]
+        assert (Path(entry["path"]) / "报告.txt").exists()
+        if name != "空文件.docx":
+            assert (Path(entry["path"]) / entry["file"]).stat().st_size == (tmp_path / "batch" / name).stat().st_size
+    # Files outside the intake folder are left untouched.
+    assert (tmp_path / "batch" / "好的登记表.docx").exists()
+    assert hudang("verify").code == 0
