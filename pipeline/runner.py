@@ -229,7 +229,7 @@ class Ingest:
         if bad:
             out.status = QUARANTINED if len(bad) == len(ext.records) else PARTIAL
             rows_path = self.ctx.snapshots / f"rows-{item.path.stem[:40]}{item.path.suffix.lower()}"
-            write_rows(rows_path, ext, bad)
+            rows_path = write_rows(rows_path, ext, bad)
             out.detail["quarantine_id"] = self._quarantine(item, out.errors, rows_file=rows_path)
             rows_path.unlink(missing_ok=True)
         self._batch_outcomes.append((item, out))
@@ -258,7 +258,7 @@ class Ingest:
         if bad:
             out.status = PARTIAL if good else QUARANTINED
             rows_path = self.ctx.snapshots / f"rows-{item.path.stem[:40]}{item.path.suffix.lower()}"
-            write_rows(rows_path, ext, bad)
+            rows_path = write_rows(rows_path, ext, bad)
             out.detail["quarantine_id"] = self._quarantine(item, errors, rows_file=rows_path)
             rows_path.unlink(missing_ok=True)
         self.emit(out)

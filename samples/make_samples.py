@@ -16,6 +16,7 @@ import json
 import random
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -260,10 +261,10 @@ def present(rng: random.Random, form: str, fields: dict[str, str], *, vary: bool
     return pairs
 
 
-# ---------------------------------------------------------------- writers: zip, DOCX, PDF, JSON, CSV, XLSX
+# ---------------------------------------------------------------- writers: DOCX, PDF, JSON, CSV, XLSX
 
 def stable_zip(members: dict[str, bytes]) -> bytes:
-    """Zip with fixed entry times so the same content always gives the same bytes."""
+    """Zip with fixed entry times, so the same content always gives the same bytes."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for name, data in members.items():
@@ -271,8 +272,11 @@ def stable_zip(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def unzip(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
+def saved(doc: docx.document.Document | Workbook) -> dict[str, bytes]:
+    """The parts of a saved DOCX or XLSX package."""
+    buf = io.BytesIO()
+    doc.save(buf)
+    with zipfile.ZipFile(buf) as z:
         return {name: z.read(name) for name in z.namelist()}
 
 
@@ -280,78 +284,74 @@ def _slot(i: int) -> str:
     return f"@@{i:03d}@@"
 
 
-@lru_cache(maxsize=512)
-def _docx_template(title: str, cells: tuple[tuple[str, bool], ...], layout: int, head: tuple[str, ...]
-                   ) -> dict[str, bytes]:
-    """A form with slots for its values: 1 = label|value, 2 = label|value|label|value, 3 = labels above values."""
+@lru_cache(maxsize=256)
+def _docx_template(layout: int, wide: tuple[bool, ...], head: int) -> dict[str, bytes]:
+    """A form whose title, labels and values are slots: layout 1 is label|value, 2 is label|value|label|value,
+    3 is a bordered form where most labels sit above their values. Slot 0 is the title, then label, value."""
     doc = docx.Document()
     props = doc.core_properties
     props.created = props.modified = FIXED_TIME
     props.author = props.last_modified_by = "客服中心"
     para = doc.add_paragraph()
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = para.add_run(title)
+    run = para.add_run(_slot(0))
     run.bold, run.font.size = True, Pt(18)
-    for i, label in enumerate(head):
-        doc.add_paragraph(f"{label}：{_slot(i)}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    slots = [(label, _slot(len(head) + i), wide) for i, (label, wide) in enumerate(cells)]
+    for i in range(head):
+        doc.add_paragraph(f"{_slot(1 + 2 * i)}：{_slot(2 + 2 * i)}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    cells = [(_slot(1 + 2 * (head + i)), _slot(2 + 2 * (head + i)), w) for i, w in enumerate(wide)]
     table = doc.add_table(rows=0, cols=2 if layout == 1 else 4)
     table.style = "Table Grid"
-    if layout == 1:
-        for label, slot, _ in slots:
-            row = table.add_row().cells
-            row[0].text, row[1].text = label, slot
-        return unzip(_docx_save(doc))
-    short = [s for s in slots if not s[2]]
-    wide = [s for s in slots if s[2]]
-    beside, above = (short, []) if layout == 2 else (short[:4], short[4:])
-    for k in range(0, len(beside), 2):
+    short, long = [c for c in cells if not c[2]], [c for c in cells if c[2]]
+    beside, above = (cells, []) if layout == 1 else (short, []) if layout == 2 else (short[:4], short[4:])
+    step = 1 if layout == 1 else 2
+    for k in range(0, len(beside), step):
         row = table.add_row().cells
-        row[0].text, row[1].text = beside[k][0], beside[k][1]
-        if k + 1 < len(beside):
-            row[2].text, row[3].text = beside[k + 1][0], beside[k + 1][1]
-        else:
-            row[1].merge(row[3]).text = beside[k][1]
-    for k in range(0, len(above), 4):
+        row[0].text, row[1].text = beside[k][:2]
+        if step == 2 and k + 1 < len(beside):
+            row[2].text, row[3].text = beside[k + 1][:2]
+        elif step == 2:
+            row[1].merge(row[3])
+    for k in range(0, len(above), 4):  # labels in one row, their values in the row below
         group = above[k:k + 4]
         labels, values = table.add_row().cells, table.add_row().cells
-        for j, (label, slot, _) in enumerate(group):
-            last = j == len(group) - 1
-            span = last and j < 3
+        for j, (label, value, _) in enumerate(group):
+            span = j == len(group) - 1 and j < 3
             (labels[j].merge(labels[3]) if span else labels[j]).text = label
-            (values[j].merge(values[3]) if span else values[j]).text = slot
-    for label, slot, _ in wide:
+            (values[j].merge(values[3]) if span else values[j]).text = value
+    for label, value, _ in [] if layout == 1 else long:
         if layout == 2:
             row = table.add_row().cells
-            row[0].text, row[1].merge(row[3]).text = label, slot
+            row[0].text, row[1].merge(row[3]).text = label, value
         else:
             table.add_row().cells[0].merge(table.rows[-1].cells[3]).text = label
-            table.add_row().cells[0].merge(table.rows[-1].cells[3]).text = slot
+            table.add_row().cells[0].merge(table.rows[-1].cells[3]).text = value
     doc.add_paragraph("（本表一式两份，客服中心存档一份）")
-    return unzip(_docx_save(doc))
+    return saved(doc)
 
 
-def _docx_save(doc: docx.document.Document) -> bytes:
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
-
-
-def docx_bytes(title: str, pairs: list[Pair], layout: int, head: list[tuple[str, str]] = ()) -> bytes:
-    members = _docx_template(title, tuple((label, wide) for label, _, wide in pairs), layout,
-                             tuple(label for label, _ in head))
-    values = [v for _, v in head] + [v for _, v, _ in pairs]
-    xml = re.sub(rb"@@(\d{3})@@", lambda m: escape(values[int(m[1])]).encode(), members["word/document.xml"])
+def docx_bytes(title: str, pairs: list[Pair], layout: int, head: Sequence[tuple[str, str]] = ()) -> bytes:
+    members = _docx_template(layout, tuple(wide for _, _, wide in pairs), len(head))
+    texts = [title] + [t for pair in head for t in pair] + [t for label, value, _ in pairs for t in (label, value)]
+    xml = re.sub(rb"@@(\d{3})@@", lambda m: escape(texts[int(m[1])]).encode(), members["word/document.xml"])
     return stable_zip({**members, "word/document.xml": xml})
 
 
 CJK_FONT = "STSong-Light"
 
 
+@dataclass(frozen=True)
+class PdfTemplate:
+    data: bytes
+    size: int      # first free object number
+    root: int
+    xref: int      # offset of the template's cross-reference table
+    font: int      # object number of the CJK font
+    fields: dict[str, tuple[int, bytes, float, float]]  # label: annotation object, its dictionary, box size
+
+
 @lru_cache(maxsize=64)
-def _pdf_template(title: str, cells: tuple[tuple[str, bool], ...]) -> tuple[bytes, dict[str, tuple[float, float]]]:
-    """An AcroForm with one text field per label. reportlab cannot write CJK field values, so the fields
-    are drawn empty here; `pdf_bytes` fills them with pypdf and writes their appearance in the CJK font."""
+def _pdf_template(title: str, cells: tuple[tuple[str, bool], ...]) -> PdfTemplate:
+    """A printed form with one empty AcroForm text field per label (reportlab cannot write CJK values)."""
     if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     buf = io.BytesIO()
@@ -361,70 +361,74 @@ def _pdf_template(title: str, cells: tuple[tuple[str, bool], ...]) -> tuple[byte
     c.drawCentredString(A4[0] / 2, 790, title)
     boxes: dict[str, tuple[float, float]] = {}
     y, col = 750.0, 0
-    ordered = [cell for cell in cells if not cell[1]] + [cell for cell in cells if cell[1]]
-    for label, wide in ordered:
+    for label, wide in [cell for cell in cells if not cell[1]] + [cell for cell in cells if cell[1]]:
         if wide and col:
             y, col = y - 28, 0
-        x, width, height = (40 + 260 * col, 555 - 118 if wide else 172, 46 if wide else 20)
+        x, width, height = 40 + 260 * col, (437 if wide else 172), (46 if wide else 20)
         c.setFont(CJK_FONT, 10)
         c.drawString(x, y + height - 14, label)
-        c.acroForm.textfield(name=label, value="", x=x + 78, y=y, width=width, height=height, borderWidth=0.5,
-                             fieldFlags="multiline" if wide else "", maxlen=None, forceBorder=True)
         c.rect(x + 78, y, width, height)
+        c.acroForm.textfield(name=label, x=x + 78, y=y, width=width, height=height, borderWidth=0,
+                             fieldFlags="multiline" if wide else "", maxlen=None)
         boxes[label] = (width, height)
-        if wide or col:
-            y, col = y - (height + 8), 0
-        else:
-            col = 1
+        y, col = (y - height - 8, 0) if wide or col else (y, 1)
     c.save()
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
-    page = writer.pages[0]
-    fonts = page["/Resources"]["/Font"]
+    writer = PdfWriter(clone_from=PdfReader(buf))  # give the fields a CJK default appearance
+    fonts = writer.pages[0]["/Resources"]["/Font"]
     cjk = next(ref for ref in fonts.values() if ref.get_object()["/BaseFont"] == "/" + CJK_FONT)
     writer.root_object["/AcroForm"]["/DR"]["/Font"][NameObject("/CJK")] = cjk
-    for annot in page["/Annots"]:
-        a = annot.get_object()
-        a[NameObject("/DA")] = TextStringObject("/CJK 10 Tf 0 g")
-        ap = a["/AP"]["/N"].get_object()
-        ap[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/CJK"): cjk})})
+    for annot in writer.pages[0]["/Annots"]:
+        annot.get_object()[NameObject("/DA")] = TextStringObject("/CJK 10 Tf 0 g")
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue(), boxes
+    reader = PdfReader(out)
+    fields = {}
+    for ref in reader.pages[0]["/Annots"]:
+        annot = ref.get_object()
+        body = io.BytesIO()
+        DictionaryObject({k: v for k, v in annot.items() if k not in ("/V", "/AP")}).write_to_stream(body)
+        fields[annot["/T"]] = (ref.idnum, body.getvalue().rstrip()[:-2], *boxes[annot["/T"]])
+    font = next(r for r in reader.pages[0]["/Resources"]["/Font"].values() if "STSong" in r.get_object()["/BaseFont"])
+    xref = int(re.findall(rb"startxref\s+(\d+)", out.getvalue())[-1])
+    return PdfTemplate(out.getvalue(), reader.trailer["/Size"], reader.trailer["/Root"].idnum, xref, font.idnum, fields)
 
 
 def _appearance(value: str, width: float, height: float) -> bytes:
-    """Field appearance in the CJK font (UCS-2 codes), wrapped to the box: CJK 1 em, ASCII ½ em."""
-    size, lines, line, used = 10, [], "", 0.0
+    """A field's look in the CJK font (UCS-2 codes), wrapped to its box: CJK 1 em, ASCII about ½ em."""
+    lines, line, used = [], "", 0.0
     for ch in value:
-        w = size * (0.5 if ord(ch) < 128 else 1.0)
+        w = 5.0 if ord(ch) < 128 else 10.0
         if used + w > width - 4 and line:
             lines.append(line)
             line, used = "", 0.0
         line, used = line + ch, used + w
-    lines.append(line)
-    top = height - size - 3 if height > 30 else (height - size) / 2 + 2
-    shown = " T* ".join(f"<{ln.encode('utf-16-be').hex()}> Tj" for ln in lines[: max(1, int(height // 12))])
-    return f"/Tx BMC q BT /CJK {size} Tf 0 g 2 {top:.1f} Td 12 TL {shown} ET Q EMC".encode()
+    shown = " T* ".join(f"<{ln.encode('utf-16-be').hex()}> Tj" for ln in (lines + [line])[: max(1, int(height // 12))])
+    top = height - 13 if height > 30 else (height - 10) / 2 + 2
+    return f"/Tx BMC q BT /CJK 10 Tf 0 g 2 {top:.1f} Td 12 TL {shown} ET Q EMC".encode()
 
 
 def pdf_bytes(title: str, pairs: list[Pair]) -> bytes:
-    template, boxes = _pdf_template(title, tuple((label, wide) for label, _, wide in pairs))
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(template)))
-    values = {label: value for label, value, _ in pairs}
-    for annot in writer.pages[0]["/Annots"]:
-        a = annot.get_object()
-        value = values[a["/T"]]
-        a[NameObject("/V")] = TextStringObject(value)
-        a["/AP"]["/N"].get_object().set_data(_appearance(value, *boxes[a["/T"]]))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    """The template with its fields filled, appended as an incremental update, as a PDF editor saves it."""
+    t = _pdf_template(title, tuple((label, wide) for label, _, wide in pairs))
+    out, offsets = bytearray(t.data), {}
+    for i, (label, value, _) in enumerate(pairs):
+        annot, body, width, height = t.fields[label]
+        look, ap = _appearance(value, width, height), t.size + i
+        offsets[ap] = len(out)
+        out += (f"{ap} 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 {width} {height}] /Resources << /Font "
+                f"<< /CJK {t.font} 0 R >> >> /Length {len(look)} >>\nstream\n").encode() + look + b"\nendstream\nendobj\n"
+        offsets[annot] = len(out)
+        text = f"<FEFF{value.encode('utf-16-be').hex()}>" if value else "()"
+        out += f"{annot} 0 obj\n".encode() + body + f" /V {text} /AP << /N {ap} 0 R >> >>\nendobj\n".encode()
+    xref = len(out)
+    out += b"xref\n" + b"".join(f"{n} 1\n{offset:010d} 00000 n \n".encode() for n, offset in sorted(offsets.items()))
+    out += (f"trailer\n<< /Size {t.size + len(pairs)} /Root {t.root} 0 R /Prev {t.xref} >>\n"
+            f"startxref\n{xref}\n%%EOF\n").encode()
+    return bytes(out)
 
 
 def json_bytes(form: str, pairs: list[Pair], english: bool = False, numbers: tuple[str, ...] = ()) -> bytes:
-    fields: dict[str, object] = {}
-    for label, value, _ in pairs:
-        fields[label] = float(value) if label in numbers and value else value
+    fields = {label: float(value) if label in numbers and value else value for label, value, _ in pairs}
     doc = {"form": form, "fields": fields} if english else {"表单": FORM_NAMES[form], "字段": fields}
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode()
 
@@ -437,10 +441,8 @@ def csv_bytes(rows: list[list[object]], encoding: str) -> bytes:
 
 def xlsx_bytes(wb: Workbook) -> bytes:
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.properties.creator = "财务部"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return stable_zip(unzip(buf.getvalue()))
+    wb.properties.creator = "客服中心"
+    return stable_zip(saved(wb))
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -450,16 +452,15 @@ def write(path: Path, data: bytes) -> Path:
 
 
 def write_form(path: Path, rng: random.Random, form: str, pairs: list[Pair], kind: str,
-               head: list[tuple[str, str]] = (), traditional: bool = False) -> Path:
-    """Write one form as .docx (random layout), .pdf (AcroForm) or .json (Chinese or English keys)."""
-    title = FORM_NAMES[form]
-    title = trad(title) if traditional else title
+               head: Sequence[tuple[str, str]] = (), traditional: bool = False) -> Path:
+    """One form as .docx (a random layout), .pdf (AcroForm) or .json (Chinese or English keys)."""
+    title = trad(FORM_NAMES[form]) if traditional else FORM_NAMES[form]
     if kind == "docx":
         return write(path.with_suffix(".docx"), docx_bytes(title, pairs, rng.randint(1, 3), head))
-    if kind == "pdf":
-        return write(path.with_suffix(".pdf"), pdf_bytes(title, [(k, v, False) for k, v in head] + pairs))
-    numbers = ("水表底数", "电表底数", "燃气表底数") if rng.random() < 0.5 else ()
     pairs = [(k, v, False) for k, v in head] + pairs
+    if kind == "pdf":
+        return write(path.with_suffix(".pdf"), pdf_bytes(title, pairs))
+    numbers = ("水表底数", "电表底数", "燃气表底数") if rng.random() < 0.5 else ()
     return write(path.with_suffix(".json"), json_bytes(form, pairs, kind == "json_en", numbers))
 
 
@@ -631,10 +632,17 @@ def write_complaints(folder: Path, rng: random.Random, rooms: list[Room], n: int
     return counts
 
 
+PDF_EDITION_2024 = {"严重程度": "投诉等级", "被投诉部门": "责任部门", "投诉内容": "投诉事由"}
+
+
 def _write_complaint(path: Path, rng: random.Random, fields: dict[str, str], kind: str, traditional: bool) -> Path:
     fields = dict(fields)
-    layout_boxes = kind == "docx" and rng.random() < 0.3
-    if layout_boxes:  # a printed form with tick boxes
+    if kind == "pdf":  # the office's fillable PDF has a fixed field set, in this year's or last year's edition
+        old = rng.random() < 0.3
+        pairs = [(PDF_EDITION_2024.get(label, label) if old else label, value, wide)
+                 for label, value, wide in present(rng, "complaint", fields, vary=False)]
+        return write_form(path, rng, "complaint", pairs, kind)
+    if kind == "docx" and rng.random() < 0.3:  # a printed form with tick boxes
         fields["投诉方式"] = checkbox(fields["投诉方式"], ["来电", "来访", "信函", "网络"])
         fields["严重程度"] = checkbox(fields["严重程度"], ["重大", "重要", "轻微"])
     head = [("编号", fields.pop("编号"))] if kind == "docx" and rng.random() < 0.5 else []

@@ -326,3 +326,10 @@ def test_encrypted_office_file(tmp_path: Path) -> None:
     entry = entry.ljust(64, b"\x00") + len(entry).to_bytes(2, "little") + bytes(62)
     path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(1016) + entry)
     unreadable(path, "encrypted")
+
+
+@pytest.mark.slow
+def test_conversion_timeout(tmp_path: Path) -> None:
+    doc = soffice_convert(make_docx(tmp_path / "投诉单.docx"), "doc", tmp_path)
+    error = unreadable(doc, "convert_failed", ReadLimits(libreoffice_timeout=0.3))
+    assert "超时" in error.message

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from hudang.forms.readers.pairs import CHECKED_MARK as _CHECKED
+from hudang.forms.readers.pairs import UNCHECKED_MARK as _UNCHECKED
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 
-_CHECKED, _UNCHECKED = "☑", "□"
 _ON = {"1", "true", "on"}
 _SKIP = {W + "pPr", W + "rPr", W + "del", W + "moveFrom", W + "sdtPr", W + "sdtEndPr", W + "instrText",
          W + "delText", W + "tcPr", W + "trPr", W + "tblPr", W + "tblGrid"}
