@@ -360,18 +360,19 @@ def _pdf_template(title: str, cells: tuple[tuple[str, bool], ...]) -> PdfTemplat
     c.setFont(CJK_FONT, 18)
     c.drawCentredString(A4[0] / 2, 790, title)
     boxes: dict[str, tuple[float, float]] = {}
-    y, col = 750.0, 0
+    top, col = 765.0, 0  # short fields two to a row, then the wide ones
     for label, wide in [cell for cell in cells if not cell[1]] + [cell for cell in cells if cell[1]]:
         if wide and col:
-            y, col = y - 28, 0
+            top, col = top - 28, 0
         x, width, height = 40 + 260 * col, (437 if wide else 172), (46 if wide else 20)
+        y = top - height
         c.setFont(CJK_FONT, 10)
         c.drawString(x, y + height - 14, label)
         c.rect(x + 78, y, width, height)
         c.acroForm.textfield(name=label, x=x + 78, y=y, width=width, height=height, borderWidth=0,
                              fieldFlags="multiline" if wide else "", maxlen=None)
         boxes[label] = (width, height)
-        y, col = (y - height - 8, 0) if wide or col else (y, 1)
+        top, col = (top - height - 8, 0) if wide or col else (top, 1)
     c.save()
     writer = PdfWriter(clone_from=PdfReader(buf))  # give the fields a CJK default appearance
     fonts = writer.pages[0]["/Resources"]["/Font"]
@@ -388,9 +389,9 @@ def _pdf_template(title: str, cells: tuple[tuple[str, bool], ...]) -> PdfTemplat
         body = io.BytesIO()
         DictionaryObject({k: v for k, v in annot.items() if k not in ("/V", "/AP")}).write_to_stream(body)
         fields[annot["/T"]] = (ref.idnum, body.getvalue().rstrip()[:-2], *boxes[annot["/T"]])
-    font = next(r for r in reader.pages[0]["/Resources"]["/Font"].values() if "STSong" in r.get_object()["/BaseFont"])
+    font = reader.root_object["/AcroForm"]["/DR"]["/Font"].raw_get("/CJK").idnum
     xref = int(re.findall(rb"startxref\s+(\d+)", out.getvalue())[-1])
-    return PdfTemplate(out.getvalue(), reader.trailer["/Size"], reader.trailer["/Root"].idnum, xref, font.idnum, fields)
+    return PdfTemplate(out.getvalue(), reader.trailer["/Size"], reader.trailer.raw_get("/Root").idnum, xref, font, fields)
 
 
 def _appearance(value: str, width: float, height: float) -> bytes:
@@ -440,9 +441,12 @@ def csv_bytes(rows: list[list[object]], encoding: str) -> bytes:
 
 
 def xlsx_bytes(wb: Workbook) -> bytes:
-    wb.properties.created = wb.properties.modified = FIXED_TIME
+    wb.properties.created = FIXED_TIME
     wb.properties.creator = "客服中心"
-    return stable_zip(saved(wb))
+    members = saved(wb)  # openpyxl stamps the save time as "modified"; pin it
+    members["docProps/core.xml"] = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-12-01T09:00:00Z",
+                                          members["docProps/core.xml"])
+    return stable_zip(members)
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -473,8 +477,12 @@ REG_NOTES = ["已领取钥匙3把", "装修押金已交", "已签订《临时管
 def registration_fields(rng: random.Random, room: Room, moved_in: date) -> dict[str, str]:
     o = room.owner
     surname = o.name[:2] if o.name[:2] in COMPOUND_SURNAMES else o.name[0]
-    members = [f"{rel} {make_name(rng, rel in ('儿子', '丈夫', '父亲'), surname if rel in ('儿子', '女儿', '父亲') else '')}"
-               for rel in rng.sample(RELATIONS[o.male], rng.randint(0, 3))]
+    members = []
+    for rel in rng.sample(RELATIONS[o.male], rng.randint(0, 3)):
+        name = o.name
+        while name == o.name:
+            name = make_name(rng, rel in ("儿子", "丈夫", "父亲"), surname if rel in ("儿子", "女儿", "父亲") else "")
+        members.append(f"{rel} {name}")
     way = "单位" if room.company else rng.choices(["本人", "委托"], [85, 15])[0]
     agent = make_person(rng, (1960, 2000)) if way == "委托" else None
     contact = make_person(rng)
