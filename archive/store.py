@@ -189,10 +189,8 @@ class Archive:
             code = f"E{n + 1:02d}"
         elif self.conn.execute("SELECT 1 FROM estates WHERE code = ?", (code,)).fetchone():
             raise UsageError(f"项目代码 {code} 已被使用")
-        if name != canonical and normalize_name(name) != normalize_name(canonical):
-            aliases.append(name)
-        if canonical != name:
-            aliases.append(name)
+        if name != canonical:
+            aliases.append(name)  # e.g. the Traditional spelling it was given in
         unit = {"name": canonical, "code": code, "aliases": sorted(set(aliases)), "at": stamp(),
                 "action": "alias" if existing else "create"}
         units_dir = self.layout.estate_units(canonical)

@@ -151,6 +151,8 @@ def check(form: FormDef, labelled: Mapping[str, str], estates: EstateLookup,
             if mine and other and mine < other and f.name not in failed:
                 code = "before_opened" if ref == form.opened_field else "out_of_order"
                 problem(f, code, f"“{f.name}”（{mine[:16]}）早于“{ref}”（{other[:16]}）")
+    order = {f.name: i for i, f in enumerate(form.fields)}
+    out.values = dict(sorted(out.values.items(), key=lambda kv: order.get(kv[0], len(order))))
     if out.place is None and estate is not None and form.room_field and form.room_optional \
             and not raw.get(form.room_field):
         out.place = estates.place(estate, "公共", ("公共",))

@@ -141,7 +141,7 @@ def _print_outcome(out: Outcome) -> None:
 
 def _summary(outcomes: list[Outcome]) -> str:
     counts = Counter(o.status for o in outcomes)
-    return "共 {} 个文件：".format(len(outcomes)) + "，".join(
+    return f"共 {len(outcomes)} 个文件：" + "，".join(
         f"{STATUS_TEXT.get(s, s)} {n}" for s, n in counts.most_common())
 
 
@@ -367,9 +367,11 @@ def forms_list(ctx: click.Context, as_json: bool) -> None:
     data = [{"id": f.id, "name": f.name, "aliases": list(f.aliases), "code": f.code, "version": f.version,
              "fields": [{"name": x.name, "type": x.type, "required": x.required} for x in f.fields]}
             for f in load_forms([home.forms_dir])]
-    emit({"forms": data}, as_json, lambda d: [click.echo(
-        f"{f['id']:14} {f['name']:10} 代码 {f['code']}  {len(f['fields'])} 个字段  别名：{'、'.join(f['aliases'])}")
-        for f in d["forms"]])
+    def human(d: dict[str, Any]) -> None:
+        for f in d["forms"]:
+            click.echo(f"{f['id']:14} {f['name']:10} 代码 {f['code']}  {len(f['fields'])} 个字段"
+                       f"  别名：{'、'.join(f['aliases'])}")
+    emit({"forms": data}, as_json, human)
 
 
 @cli.group(context_settings=CONTEXT)
@@ -398,8 +400,10 @@ def estates_list(home: Home, archive: Archive, as_json: bool) -> None:
     """列出项目、别名和房屋清单。"""
     data = [{"name": r["name"], "code": r["code"], "has_roster": bool(r["has_roster"]), "rooms": r["rooms"],
              "aliases": (r["aliases"] or "").split("、") if r["aliases"] else []} for r in archive.estates.names()]
-    emit({"estates": data}, as_json, lambda d: [click.echo(
-        f"{e['name']}（{e['code']}）房屋 {e['rooms']} 间  别名：{'、'.join(e['aliases']) or '—'}") for e in d["estates"]])
+    def human(d: dict[str, Any]) -> None:
+        for e in d["estates"]:
+            click.echo(f"{e['name']}（{e['code']}）房屋 {e['rooms']} 间  别名：{'、'.join(e['aliases']) or '—'}")
+    emit({"estates": data}, as_json, human)
 
 
 # ---- verify, rebuild ----

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hudang.archive.estates import Place
 from hudang.archive.store import Archive, Filing
 from hudang.errors import Problem
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms

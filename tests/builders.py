@@ -7,6 +7,7 @@ from pathlib import Path
 
 import docx
 
+
 def valid_id(body17: str) -> str:
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     check = "10X98765432"[sum(int(c) * w for c, w in zip(body17, weights, strict=True)) % 11]

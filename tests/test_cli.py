@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 import pytest
 
+from hudang.pipeline.cli import cli
+
 from builders import json_form, registration
 from conftest import HUDANG, Hudang
-from hudang.pipeline.cli import cli
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
