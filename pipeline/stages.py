@@ -19,14 +19,12 @@ from hudang.archive.paths import safe_filename
 from hudang.clock import stamp
 from hudang.errors import Problem, UnreadableFile
 from hudang.forms.definitions import FormDef, FormRegistry
-from hudang.forms.readers import read_document
+from hudang.forms.readers import is_temp_file, read_document
 from hudang.forms.readers.model import Extraction, ReadLimits, SimpleVocabulary
 from hudang.forms.values import normalize_label
 from hudang.pipeline import tables
 from hudang.pipeline.outcomes import IGNORED, QUARANTINED
 
-TEMP_PREFIXES = ("~$", ".~lock", ".")
-TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp", "~")
 
 
 class Rejection(Exception):
@@ -68,11 +66,6 @@ class Item:
                 "converted_from": self.extraction.converted_from if self.extraction else None}
 
 
-def is_temp_name(name: str) -> bool:
-    """Office temp files, partial downloads and hidden files are never taken in (SPEC §4)."""
-    return name.startswith(TEMP_PREFIXES) or name.lower().endswith(TEMP_SUFFIXES)
-
-
 # ---- producer ----
 
 def discover(paths: list[Path]) -> Iterator[Item]:
@@ -93,7 +86,7 @@ def discover(paths: list[Path]) -> Iterator[Item]:
 
 def admit(item: Item, limits: ReadLimits) -> Item:
     """Refuse what is not an ordinary, readable file of acceptable size, before opening it."""
-    if is_temp_name(item.path.name):
+    if is_temp_file(item.path):
         raise Rejection(IGNORED, [Problem(None, "temp_file", "临时文件或隐藏文件，不予接收")])
     try:
         st = os.stat(item.path)  # follows symlinks: a broken one fails here

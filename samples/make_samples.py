@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 import docx
@@ -375,23 +376,26 @@ def _pdf_template(title: str, cells: tuple[tuple[str, bool], ...]) -> PdfTemplat
         top, col = (top - height - 8, 0) if wide or col else (top, 1)
     c.save()
     writer = PdfWriter(clone_from=PdfReader(buf))  # give the fields a CJK default appearance
-    fonts = writer.pages[0]["/Resources"]["/Font"]
-    cjk = next(ref for ref in fonts.values() if ref.get_object()["/BaseFont"] == "/" + CJK_FONT)
-    writer.root_object["/AcroForm"]["/DR"]["/Font"][NameObject("/CJK")] = cjk
-    for annot in writer.pages[0]["/Annots"]:
+    page: Any = writer.pages[0]
+    cjk = next(ref for ref in page["/Resources"]["/Font"].values() if ref["/BaseFont"] == "/" + CJK_FONT)
+    form: Any = writer.root_object["/AcroForm"]
+    form["/DR"]["/Font"][NameObject("/CJK")] = cjk
+    for annot in page["/Annots"]:
         annot.get_object()[NameObject("/DA")] = TextStringObject("/CJK 10 Tf 0 g")
     out = io.BytesIO()
     writer.write(out)
     reader = PdfReader(out)
+    trailer: Any = reader.trailer
+    annots: Any = reader.pages[0]["/Annots"]
     fields = {}
-    for ref in reader.pages[0]["/Annots"]:
+    for ref in annots:
         annot = ref.get_object()
         body = io.BytesIO()
         DictionaryObject({k: v for k, v in annot.items() if k not in ("/V", "/AP")}).write_to_stream(body)
         fields[annot["/T"]] = (ref.idnum, body.getvalue().rstrip()[:-2], *boxes[annot["/T"]])
-    font = reader.root_object["/AcroForm"]["/DR"]["/Font"].raw_get("/CJK").idnum
+    font = trailer["/Root"]["/AcroForm"]["/DR"]["/Font"].raw_get("/CJK").idnum
     xref = int(re.findall(rb"startxref\s+(\d+)", out.getvalue())[-1])
-    return PdfTemplate(out.getvalue(), reader.trailer["/Size"], reader.trailer.raw_get("/Root").idnum, xref, font, fields)
+    return PdfTemplate(out.getvalue(), trailer["/Size"], trailer.raw_get("/Root").idnum, xref, font, fields)
 
 
 def _appearance(value: str, width: float, height: float) -> bytes:
@@ -422,7 +426,8 @@ def pdf_bytes(title: str, pairs: list[Pair]) -> bytes:
         text = f"<FEFF{value.encode('utf-16-be').hex()}>" if value else "()"
         out += f"{annot} 0 obj\n".encode() + body + f" /V {text} /AP << /N {ap} 0 R >> >>\nendobj\n".encode()
     xref = len(out)
-    out += b"xref\n" + b"".join(f"{n} 1\n{offset:010d} 00000 n \n".encode() for n, offset in sorted(offsets.items()))
+    entries = "".join(f"{n} 1\n{offset:010d} 00000 n \n" for n, offset in sorted(offsets.items()))
+    out += f"xref\n0 1\n0000000000 65535 f \n{entries}".encode()
     out += (f"trailer\n<< /Size {t.size + len(pairs)} /Root {t.root} 0 R /Prev {t.xref} >>\n"
             f"startxref\n{xref}\n%%EOF\n").encode()
     return bytes(out)
@@ -434,7 +439,7 @@ def json_bytes(form: str, pairs: list[Pair], english: bool = False, numbers: tup
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def csv_bytes(rows: list[list[object]], encoding: str) -> bytes:
+def csv_bytes(rows: Sequence[Sequence[object]], encoding: str) -> bytes:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
     return buf.getvalue().encode(encoding)
@@ -751,7 +756,7 @@ def write_ledger(dest: Path, rng: random.Random, rooms: list[Room], n_households
         for period in PERIODS:
             month = int(period[5:])
             for item, due in items:
-                pay_day = date(2026, (month - 1) // 3 * 3 + 1 if quarterly else month, rng.randint(3, 28))
+                pay_day: date | None = date(2026, (month - 1) // 3 * 3 + 1 if quarterly else month, rng.randint(3, 28))
                 paid: object = due
                 if story:
                     first = story[1]

@@ -231,7 +231,7 @@ def test_bad_inputs_are_there_and_bad_in_the_stated_way(generated: tuple[Path, d
     assert {p.name for p in folder.iterdir()} == named
     assert (folder / "空文件.docx").stat().st_size == 0
     with pytest.raises(zipfile.BadZipFile):
-        docx.Document(str(folder / "截断的登记表.docx"))
+        zipfile.ZipFile(folder / "截断的登记表.docx")
     assert not (folder / "扫描件.pdf").read_bytes().startswith(b"%PDF")
     bad_ids = ID_RE.findall(text_of(folder / "住户登记表-证件号码校验位错误.docx"))
     assert any(not id_is_valid(i) for i in bad_ids)

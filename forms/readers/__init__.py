@@ -31,8 +31,8 @@ _EXT_TYPES: dict[str, frozenset[str]] = {
     **{ext: frozenset({"image"}) for ext in _IMAGE_EXTS},
 }
 _READABLE = {"docx", "xlsx", "pdf", "json", "csv", "ole", "rtf", "image"}
-_TEMP_PATTERNS = ("~$*", ".~lock*", "*.tmp", "*.part", "*.partial", "*.crdownload", "thumbs.db",
-                  "desktop.ini")
+_TEMP_PATTERNS = ("~$*", ".~lock*", "*.tmp", "*.part", "*.partial", "*.crdownload", "*.swp", "*~",
+                  "thumbs.db", "desktop.ini")
 
 
 def is_temp_file(path: Path) -> bool:
