@@ -267,7 +267,8 @@ class Archive:
         from hudang.archive.rebuild import catalog_record_dir
         with catalog.transaction(self.conn):
             for path in dict.fromkeys(self.layout.root / p["final_dir_rel"] for _, p in plans):
-                catalog_record_dir(self.conn, self.layout, path)
+                if path.exists():  # a record moved again later in the same group is cataloged at its last place
+                    catalog_record_dir(self.conn, self.layout, path)
         crash_point("after_catalog")
         self._journal.unlink(missing_ok=True)
         return results

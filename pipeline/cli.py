@@ -458,6 +458,9 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.code, exc.message, exc.exit_status, as_json)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # a bug: say so plainly, keep the traceback in the log
+        logging.getLogger("hudang").exception("unexpected error")
+        _fail("internal", f"内部错误（{type(exc).__name__}）：{exc}。详情见数据目录 logs/hudang.log", 1, as_json)
     sys.exit(0)
 
 

@@ -97,7 +97,7 @@ def _read_all(items: list[stages.Item], ctx: Context, workers: int) -> list[Any]
 def _order(result: Any) -> int:
     """Rosters first (forms need them), then ledgers and reminder logs, then forms."""
     item = result if isinstance(result, stages.Item) else result[0]
-    if item.table is tables.ROSTER:
+    if item.table == tables.ROSTER:
         return 0
     if item.table is not None:
         return 1
@@ -247,7 +247,7 @@ class Ingest:
                 good.append(row)
         out = Outcome(item.source, IMPORTED, kind=kind.id, row_count=len(good), errors=errors)
         if good:
-            if kind is tables.ROSTER:
+            if kind == tables.ROSTER:
                 for estate in dict.fromkeys(r["estate"] for r in good if r):
                     self.archive.add_estate(estate)
                 for r in good:

@@ -36,6 +36,14 @@ class Rejection(Exception):
         self.problems = problems
         self.detail = detail
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # Rejections travel back from reader worker processes.
+        return (_rebuild_rejection, (self.status, self.problems, self.detail))
+
+
+def _rebuild_rejection(status: str, problems: list[Problem], detail: dict[str, object]) -> Rejection:
+    return Rejection(status, problems, **detail)
+
 
 def reject(code: str, message: str, field: str | None = None) -> Rejection:
     return Rejection(QUARANTINED, [Problem(field, code, message)])

@@ -78,7 +78,7 @@ def check_row(kind: TableKind, rec: RawRecord, estates: Estates,
             return None
 
     estate_text = _cell(rec, "项目")
-    if kind is ROSTER:
+    if kind == ROSTER:
         if not estate_text:
             problems.append(Problem("项目", "missing", "缺少“项目”"))
         out["estate"] = v.to_simplified(estate_text)
@@ -99,7 +99,7 @@ def check_row(kind: TableKind, rec: RawRecord, estates: Estates,
         place = attempt("房号", lambda: estates.place(estate, _cell(rec, "房号")))
         if place is not None:
             out["household"] = place.key
-    if kind is LEDGER:
+    if kind == LEDGER:
         item = _cell(rec, "费用项目")
         if not item:
             problems.append(Problem("费用项目", "missing", "缺少“费用项目”"))
@@ -111,7 +111,7 @@ def check_row(kind: TableKind, rec: RawRecord, estates: Estates,
         out["paid"] = f"{paid:.2f}" if paid is not None else None
         paid_on = _cell(rec, "收费日期")
         out["paid_on"] = attempt("收费日期", lambda: v.parse_date(paid_on).isoformat()) if paid_on else None
-    elif kind is REMINDERS:
+    elif kind == REMINDERS:
         out["date"] = attempt("日期", lambda: v.parse_date(_cell(rec, "日期")).isoformat())
         method = v.to_simplified(_cell(rec, "方式"))
         if method not in METHODS:

@@ -106,8 +106,9 @@ def make_mobile(rng: random.Random) -> str:
 
 def make_person(rng: random.Random, born: tuple[int, int] = (1950, 2002)) -> Person:
     male = rng.random() < 0.5
-    phone = f"0552-{rng.randint(2, 8)}{rng.randrange(10**6):06d}" if rng.random() < 0.08 else make_mobile(rng)
-    kind = rng.choices(["身份证", "护照", "港澳台通行证"], [95, 3, 2])[0]
+    landline = f"0552-{rng.randint(2, 8)}{rng.randrange(10**6):06d}"
+    phone = landline if rng.random() < 0.08 else make_mobile(rng)
+    kind = rng.choices(["身份证", "护照", "港澳台通行证"], [95, 3, 2])[0]  # passports E…, 往来通行证 H…
     id_no = make_id(rng, male, born) if kind == "身份证" else "EH"[kind != "护照"] + f"{rng.randrange(10**8):08d}"
     return Person(make_name(rng, male), male, kind, id_no, phone)
 
@@ -115,7 +116,8 @@ def make_person(rng: random.Random, born: tuple[int, int] = (1950, 2002)) -> Per
 def spell_phone(rng: random.Random, p: str) -> str:
     if p.startswith("0"):
         return rng.choice([p, p.replace("-", "")])
-    return rng.choices([p, f"{p[:3]} {p[3:7]} {p[7:]}", f"{p[:3]}-{p[3:7]}-{p[7:]}", f"+86 {p}"], [6, 2, 1, 1])[0]
+    spaced, dashed = f"{p[:3]} {p[3:7]} {p[7:]}", f"{p[:3]}-{p[3:7]}-{p[7:]}"
+    return rng.choices([p, spaced, dashed, f"+86 {p}"], [6, 2, 1, 1])[0]
 
 
 def make_plate(rng: random.Random) -> str:
@@ -153,7 +155,8 @@ class Room:
     def display(self) -> str:
         if self.building == "商业街":
             return f"商业街-{self.number}"
-        return f"{self.building}栋{self.unit}单元{self.number}" if self.unit else f"{self.building}座{self.number}"
+        b, u, n = self.building, self.unit, self.number
+        return f"{b}栋{u}单元{n}" if u else f"{b}座{n}"
 
     def roster_row(self) -> list[str | float]:
         building = {"商业街": "商业街"}.get(self.building, f"{self.building}{'栋' if self.unit else '座'}")
@@ -163,7 +166,8 @@ class Room:
 
 def make_rooms(rng: random.Random, jindi: int = 400, cuihu: int = 150, shops: int = 10) -> list[Room]:
     """A subset of each estate's rooms (not every room exists on a roster), each with an owner."""
-    jd = [(str(b), str(u), f"{f}{r:02d}") for b in range(1, 7) for u in (1, 2) for f in range(1, 19) for r in (1, 2)]
+    jd = [(str(b), str(u), f"{f}{r:02d}")
+          for b in range(1, 7) for u in (1, 2) for f in range(1, 19) for r in (1, 2)]
     ch = [(b, "", f"{f}{r:02d}") for b in "ABCD" for f in range(1, 27) for r in range(1, 5)]
     shop = [("商业街", "", f"S1{i:02d}") for i in range(1, 16)]
     rooms = []
@@ -171,7 +175,8 @@ def make_rooms(rng: random.Random, jindi: int = 400, cuihu: int = 150, shops: in
         for i in sorted(rng.sample(range(len(pool)), min(n, len(pool)))):
             b, u, num = pool[i]
             area = rng.uniform(45, 180) if b == "商业街" else rng.uniform(68, 96 if num.endswith("2") else 128)
-            room = Room(estate, b, u, num, round(area, 2), make_person(rng), on_roster_name=rng.random() < 0.92)
+            room = Room(estate, b, u, num, round(area, 2), make_person(rng),
+                        on_roster_name=rng.random() < 0.92)
             if b == "商业街":
                 room.company = (f"蚌埠市{rng.choice(['恒达', '鑫源', '佳和', '瑞丰', '宏图', '金诚', '福满', '汇通'])}"
                                 f"{rng.choice(['商贸', '餐饮', '医药', '超市', '科技'])}有限公司")
@@ -190,8 +195,9 @@ def spell_room(rng: random.Random, room: Room) -> str:
         return f"商业街{n}"
     if u:
         return rng.choice([f"{b}栋{u}单元{n}", f"{b}栋{u}单元{n}", f"{b}-{u}-{n}", f"{b}幢{u}单元{n}室",
-                           f"{CN_DIGITS[int(b)]}栋{CN_DIGITS[int(u)]}单元{n}", f"{b}栋{u}单元{n}".translate(FULLWIDTH),
-                           f"{b}号楼{u}单元{n}", f"{b}栋{u}单元{n}室", f"{b}栋 {u}单元 {n}"])
+                           f"{CN_DIGITS[int(b)]}栋{CN_DIGITS[int(u)]}单元{n}",
+                           f"{b}栋{u}单元{n}".translate(FULLWIDTH), f"{b}号楼{u}单元{n}", f"{b}栋{u}单元{n}室",
+                           f"{b}栋 {u}单元 {n}"])
     return rng.choice([f"{b}座{n}", f"{b}座{n}", f"{b.lower()}座 {n}", f"{b}栋{n}室", f"{b}-{n}", f"{b}座{n}室",
                        f"{b}座{n}".translate(FULLWIDTH)])
 
@@ -203,7 +209,8 @@ def spell_date(rng: random.Random, d: date) -> str:
 
 def spell_datetime(rng: random.Random, t: datetime) -> str:
     options = [f"{t:%Y-%m-%d %H:%M}", f"{t:%Y-%m-%d %H:%M}", f"{t:%Y-%m-%d %H:%M:%S}", f"{t:%Y.%m.%d %H:%M}",
-               f"{t.year}年{t.month}月{t.day}日 {t.hour}时{t.minute:02d}分", f"{t.year}/{t.month}/{t.day} {t:%H:%M}"]
+               f"{t.year}年{t.month}月{t.day}日 {t.hour}时{t.minute:02d}分",
+               f"{t.year}/{t.month}/{t.day} {t:%H:%M}"]
     if 13 <= t.hour <= 18:
         options.append(f"{t.year}/{t.month}/{t.day} 下午{t.hour - 12}:{t.minute:02d}")
     return rng.choice(options)
@@ -211,13 +218,16 @@ def spell_datetime(rng: random.Random, t: datetime) -> str:
 
 def rand_time(rng: random.Random, start: date, end: date, hours: tuple[int, int] = (8, 20)) -> datetime:
     day = start + timedelta(days=rng.randrange((end - start).days + 1))
-    return datetime(day.year, day.month, day.day, rng.randint(*hours), rng.randrange(0, 60, 5), rng.randrange(60))
+    minute, second = rng.randrange(0, 60, 5), rng.randrange(60)
+    return datetime(day.year, day.month, day.day, rng.randint(*hours), minute, second)
 
 
 def office_hours(t: datetime) -> datetime:
     """The same moment moved into the office's day (08:00–20:00), to the minute."""
     t = t.replace(second=0)
-    return t.replace(hour=8 + t.hour % 3) if t.hour < 8 else t + timedelta(hours=12) if t.hour >= 20 else t
+    if t.hour < 8:
+        return t.replace(hour=8 + t.hour % 3)
+    return t + timedelta(hours=12) if t.hour >= 20 else t
 
 
 def trad(text: str, exact: bool = True) -> str:
@@ -243,7 +253,7 @@ Pair = tuple[str, str, bool]  # label as written, value, whether the form gives 
 
 def present(rng: random.Random, form: str, fields: dict[str, str], *, vary: bool, decorate: bool = False,
             traditional: bool = False) -> list[Pair]:
-    """Turn canonical fields into labelled cells the way real forms vary them (aliases, blanks, ：, 繁体)."""
+    """Canonical fields as labelled cells, varied as real forms vary (aliases, blanks, ：, 繁体)."""
     pairs = []
     for name, value in fields.items():
         label = name
@@ -287,8 +297,9 @@ def _slot(i: int) -> str:
 
 @lru_cache(maxsize=256)
 def _docx_template(layout: int, wide: tuple[bool, ...], head: int) -> dict[str, bytes]:
-    """A form whose title, labels and values are slots: layout 1 is label|value, 2 is label|value|label|value,
-    3 is a bordered form where most labels sit above their values. Slot 0 is the title, then label, value."""
+    """A form whose title, labels and values are slots (0 = title, then label, value …), one per shape.
+
+    Layout 1 is label|value, 2 is label|value|label|value, 3 a bordered form with most labels above values."""
     doc = docx.Document()
     props = doc.core_properties
     props.created = props.modified = FIXED_TIME
@@ -332,8 +343,10 @@ def _docx_template(layout: int, wide: tuple[bool, ...], head: int) -> dict[str, 
 
 def docx_bytes(title: str, pairs: list[Pair], layout: int, head: Sequence[tuple[str, str]] = ()) -> bytes:
     members = _docx_template(layout, tuple(wide for _, _, wide in pairs), len(head))
-    texts = [title] + [t for pair in head for t in pair] + [t for label, value, _ in pairs for t in (label, value)]
-    xml = re.sub(rb"@@(\d{3})@@", lambda m: escape(texts[int(m[1])]).encode(), members["word/document.xml"])
+    texts = [title, *(t for pair in head for t in pair)]
+    texts += [t for label, value, _ in pairs for t in (label, value)]
+    xml = re.sub(rb"@@(\d{3})@@", lambda m: escape(texts[int(m[1])]).encode(),
+                 members["word/document.xml"])
     return stable_zip({**members, "word/document.xml": xml})
 
 
@@ -407,7 +420,8 @@ def _appearance(value: str, width: float, height: float) -> bytes:
             lines.append(line)
             line, used = "", 0.0
         line, used = line + ch, used + w
-    shown = " T* ".join(f"<{ln.encode('utf-16-be').hex()}> Tj" for ln in (lines + [line])[: max(1, int(height // 12))])
+    fitting = (lines + [line])[: max(1, int(height // 12))]
+    shown = " T* ".join(f"<{ln.encode('utf-16-be').hex()}> Tj" for ln in fitting)
     top = height - 13 if height > 30 else (height - 10) / 2 + 2
     return f"/Tx BMC q BT /CJK 10 Tf 0 g 2 {top:.1f} Td 12 TL {shown} ET Q EMC".encode()
 
@@ -420,8 +434,9 @@ def pdf_bytes(title: str, pairs: list[Pair]) -> bytes:
         annot, body, width, height = t.fields[label]
         look, ap = _appearance(value, width, height), t.size + i
         offsets[ap] = len(out)
-        out += (f"{ap} 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 {width} {height}] /Resources << /Font "
-                f"<< /CJK {t.font} 0 R >> >> /Length {len(look)} >>\nstream\n").encode() + look + b"\nendstream\nendobj\n"
+        out += (f"{ap} 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 {width} {height}] "
+                f"/Resources << /Font << /CJK {t.font} 0 R >> >> /Length {len(look)} >>\nstream\n").encode()
+        out += look + b"\nendstream\nendobj\n"
         offsets[annot] = len(out)
         text = f"<FEFF{value.encode('utf-16-be').hex()}>" if value else "()"
         out += f"{annot} 0 obj\n".encode() + body + f" /V {text} /AP << /N {ap} 0 R >> >>\nendobj\n".encode()
@@ -475,6 +490,7 @@ def write_form(path: Path, rng: random.Random, form: str, pairs: list[Pair], kin
 
 # ---------------------------------------------------------------- registrations
 
+MOVE_IN = (date(2026, 1, 5), date(2026, 11, 28))
 RELATIONS = {True: ["妻子", "儿子", "女儿", "母亲", "父亲"], False: ["丈夫", "儿子", "女儿", "母亲", "父亲"]}
 REG_NOTES = ["已领取钥匙3把", "装修押金已交", "已签订《临时管理规约》", "车位租赁另行登记", "门禁卡已办理2张"]
 
@@ -503,7 +519,8 @@ def registration_fields(rng: random.Random, room: Room, moved_in: date) -> dict[
         "家庭成员": "；".join(members), "紧急联系人": contact.name if rng.random() < 0.7 else "",
         "紧急联系电话": spell_phone(rng, make_mobile(rng)) if rng.random() < 0.7 else "",
         "车牌号": "、".join(make_plate(rng) for _ in range(rng.choice([0, 1, 1, 1, 2]))),
-        "水表底数": f"{rng.uniform(0, 30):.1f}" if meter else "", "电表底数": f"{rng.uniform(0, 300):.1f}" if meter else "",
+        "水表底数": f"{rng.uniform(0, 30):.1f}" if meter else "",
+        "电表底数": f"{rng.uniform(0, 300):.1f}" if meter else "",
         "燃气表底数": f"{rng.uniform(0, 8):.1f}" if meter and rng.random() < 0.8 else "",
         "备注": "委托书原件已存档" if agent else (rng.choice(REG_NOTES) if rng.random() < 0.3 else ""),
     }
@@ -514,13 +531,14 @@ def write_registrations(folder: Path, rng: random.Random, rooms: list[Room], n: 
     shops = [r for r in rooms if r.company]
     for i in range(n):
         room = rng.choice(shops if rng.random() < 0.05 else rooms)
-        fields = registration_fields(rng, room, rand_time(rng, date(2026, 1, 5), date(2026, 11, 28)).date())
+        fields = registration_fields(rng, room, rand_time(rng, *MOVE_IN).date())
         kind = rng.choices(["docx", "json", "json_en"], [60, 25, 15])[0]
         traditional = kind != "json_en" and rng.random() < 0.05
-        pairs = present(rng, "registration", fields, vary=True, decorate=kind == "docx", traditional=traditional)
-        name = f"{i + 1:04d}-{room.key}-{fields['业主姓名']}" if kind == "docx" else f"登记-{i + 1:04d}"
-        write_form(folder / (name if kind != "json_en" else f"registration-{i + 1:04d}"), rng, "registration",
-                   pairs, kind, traditional=traditional)
+        pairs = present(rng, "registration", fields, vary=True, decorate=kind == "docx",
+                        traditional=traditional)
+        name = {"docx": f"{i + 1:04d}-{room.key}-{fields['业主姓名']}", "json": f"登记-{i + 1:04d}"}.get(
+            kind, f"registration-{i + 1:04d}")
+        write_form(folder / name, rng, "registration", pairs, kind, traditional=traditional)
         counts[kind] += 1
         counts["traditional"] += traditional
         counts["委托"] += fields["受托人姓名"] != ""
@@ -559,31 +577,37 @@ TOPICS = [
     ("工程部", ["{garage}照明灯坏了好几盏，晚上停车看不清。", "{bldg}楼道声控灯不亮，老人晚上上下楼很危险。"],
      "公共照明巡检不及时", "更换灯具并每周巡检", "已更换损坏灯具，照明恢复正常。"),
 ]
-TAILS = ["", "", "", "已经反映过两次，至今没有解决。", "希望物业尽快处理并给予答复。", "业主情绪比较激动，要求经理出面。",
-         "请尽快安排人员处理。", "已拍照留存。"]
+TAILS = ["", "", "", "已经反映过两次，至今没有解决。", "希望物业尽快处理并给予答复。",
+         "业主情绪比较激动，要求经理出面。", "请尽快安排人员处理。", "已拍照留存。"]
+CASE_DAYS = (date(2026, 9, 1), date(2026, 11, 30))  # complaints and repairs open in these months
 LIMIT_DAYS = {"重大": 10, "重要": 3, "轻微": 2}
 CLOSING = ("原因分析", "整改措施", "领导批示", "处理结果", "完成时间", "回访时间", "回访结果")
 
 
-def complaint_case(rng: random.Random, rooms: list[Room], opened: datetime, number: str) -> tuple[dict, Room | None]:
-    """A complaint as it ends (closed and visited); callers blank the closing fields for earlier versions."""
+def complaint_case(rng: random.Random, rooms: list[Room], opened: datetime,
+                   number: str) -> tuple[dict[str, str], Room | None]:
+    """A complaint as it ends (closed and visited); `as_opened` blanks what an earlier version lacks."""
     room = rng.choice(rooms)
     public = rng.random() < 0.05
     person = room.owner if rng.random() < 0.8 else make_person(rng)
     dept, contents, cause, measure, result = rng.choice(TOPICS)
-    bldg = f"{room.building}座" if room.estate == CUIHU else f"{room.building if room.unit else rng.randint(1, 6)}号楼"
+    tower = room.building if room.unit else str(rng.randint(1, 6))  # for a shop, the nearest tower
+    bldg = f"{room.building}座" if room.estate == CUIHU else f"{tower}号楼"
     slots = {"lift": f"{bldg}电梯", "garage": rng.choice(["地下车库", "地下车库B区"]), "bldg": bldg,
              "gate": rng.choice(["东门岗", "南门岗", "北门岗"]),
              "place": rng.choice(["中心花园", "儿童游乐区", "小区西侧围墙边", f"{bldg}门前"])}
     method = rng.choices(["来电", "来访", "信函", "网络"], [50, 30, 5, 15])[0]
-    content = ("业主来电反映：" if method == "来电" and rng.random() < 0.4 else "") + rng.choice(contents).format(**slots)
-    content += rng.choice(TAILS)
+    content = rng.choice(contents).format(**slots) + rng.choice(TAILS)
+    if method == "来电" and rng.random() < 0.4:
+        content = "业主来电反映：" + content
     severity = rng.choices(["轻微", "重要", "重大"], [60, 30, 10])[0]
-    done = office_hours(opened + timedelta(hours=rng.uniform(2, 24 * LIMIT_DAYS[severity] * rng.choice([0.4, 0.7, 0.9, 1.3]))))
+    took = 24 * LIMIT_DAYS[severity] * rng.choice([0.4, 0.7, 0.9, 1.3])  # some cases overrun the limit
+    done = office_hours(opened + timedelta(hours=rng.uniform(2, took)))
     visit = office_hours(done + timedelta(hours=rng.uniform(3, 60)))
     fields = {
         "编号": number, "项目": room.estate, "日期": spell_date(rng, opened.date()),
-        "投诉人": person.name if not public else make_name(rng, rng.random() < 0.5), "投诉时间": spell_datetime(rng, opened),
+        "投诉人": make_name(rng, rng.random() < 0.5) if public else person.name,
+        "投诉时间": spell_datetime(rng, opened),
         "投诉人房号": rng.choice(["公共区域"] * 3 + ["访客"]) if public else spell_room(rng, room),
         "联系电话": spell_phone(rng, person.phone), "接报人": rng.choice(STAFF), "投诉方式": method,
         "投诉类别": rng.choices(["有效投诉", "求助型", "咨询型", "发泄型", ""], [50, 20, 10, 12, 8])[0],
@@ -606,7 +630,9 @@ def checkbox(value: str, choices: list[str]) -> str:
     return " ".join(("☑" if c == value else "□") + c for c in choices)
 
 
-def numbered_times(rng: random.Random, n: int, prefix: str, start: date, end: date) -> list[tuple[datetime, str]]:
+def numbered_times(rng: random.Random, n: int, prefix: str, start: date,
+                   end: date) -> list[tuple[datetime, str]]:
+    """n opening times in order, each with a number like TS-202610-0001 counted per month."""
     times = sorted(rand_time(rng, start, end) for _ in range(n))
     seq: dict[str, int] = {}
     out = []
@@ -616,10 +642,11 @@ def numbered_times(rng: random.Random, n: int, prefix: str, start: date, end: da
     return out
 
 
-def write_complaints(folder: Path, rng: random.Random, rooms: list[Room], n: int, n_versions: int) -> dict[str, int]:
-    counts = {"docx": 0, "pdf": 0, "json": 0, "traditional": 0, "closed": 0, "resolved": 0, "open": 0, "public": 0,
-              "versions": 0, "moves": 0, "duplicates": 0}
-    cases = numbered_times(rng, n, "TS", date(2026, 9, 1), date(2026, 11, 30))
+def write_complaints(folder: Path, rng: random.Random, rooms: list[Room], n: int,
+                     n_versions: int) -> dict[str, int]:
+    counts = dict.fromkeys(["docx", "pdf", "json", "traditional", "closed", "resolved", "open", "public",
+                            "versions", "moves", "duplicates"], 0)
+    cases = numbered_times(rng, n, "TS", *CASE_DAYS)
     later = set(rng.sample(range(n), n_versions))
     for i, (opened, number) in enumerate(cases):
         fields, room = complaint_case(rng, rooms, opened, number)
@@ -627,14 +654,16 @@ def write_complaints(folder: Path, rng: random.Random, rooms: list[Room], n: int
         first = fields if state == "closed" else as_opened(fields, resolved=state == "resolved")
         kind = rng.choices(["docx", "pdf", "json"], [45, 42, 13])[0]
         traditional = kind != "pdf" and rng.random() < 0.05
-        path = _write_complaint(folder / (number + ("-受理" if i in later else "")), rng, first, kind, traditional)
+        name = number + ("-受理" if i in later else "")  # sorts before its -结案 version
+        path = _write_complaint(folder / name, rng, first, kind, traditional)
         counts[kind] += 1
         counts[state] += 1
         counts["traditional"] += traditional
         counts["public"] += room is None
         if i in later:  # the case's closing form, filed later; one names the right room (a correction)
             if room is not None and counts["moves"] == 0:
-                near = [r for r in rooms if r.estate == room.estate and r.building == room.building and r is not room]
+                near = [r for r in rooms
+                        if (r.estate, r.building) == (room.estate, room.building) and r is not room]
                 fields["投诉人房号"] = spell_room(rng, rng.choice(near))
                 counts["moves"] += 1
             _write_complaint(folder / f"{number}-结案", rng, fields, rng.choice(["docx"] * 3 + ["pdf"]), False)
@@ -648,9 +677,10 @@ def write_complaints(folder: Path, rng: random.Random, rooms: list[Room], n: int
 PDF_EDITION_2024 = {"严重程度": "投诉等级", "被投诉部门": "责任部门", "投诉内容": "投诉事由"}
 
 
-def _write_complaint(path: Path, rng: random.Random, fields: dict[str, str], kind: str, traditional: bool) -> Path:
+def _write_complaint(path: Path, rng: random.Random, fields: dict[str, str], kind: str,
+                     traditional: bool) -> Path:
     fields = dict(fields)
-    if kind == "pdf":  # the office's fillable PDF has a fixed field set, in this year's or last year's edition
+    if kind == "pdf":  # the office's fillable PDF has fixed fields, in this year's or last year's edition
         old = rng.random() < 0.3
         pairs = [(PDF_EDITION_2024.get(label, label) if old else label, value, wide)
                  for label, value, wide in present(rng, "complaint", fields, vary=False)]
@@ -665,10 +695,11 @@ def _write_complaint(path: Path, rng: random.Random, fields: dict[str, str], kin
 
 # ---------------------------------------------------------------- repairs (batch XLSX + GB18030 CSV)
 
-REPAIR_LABELS = ["编号", "项目", "房号", "报修人", "联系电话", "报修时间", "报修内容", "维修类别", "有偿服务", "预约时间",
-                 "维修人员", "完成时间", "费用", "业主确认", "回访时间", "回访结果", "返修"]
+REPAIR_LABELS = ["编号", "项目", "房号", "报修人", "联系电话", "报修时间", "报修内容", "维修类别", "有偿服务",
+                 "预约时间", "维修人员", "完成时间", "费用", "业主确认", "回访时间", "回访结果", "返修"]
 REPAIRS = {
-    "渗漏水": ["卫生间顶板渗水，疑似楼上防水层破损", "阳台窗台下雨渗水", "厨房下水管接口漏水", "外墙渗水导致卧室墙面发霉"],
+    "渗漏水": ["卫生间顶板渗水，疑似楼上防水层破损", "阳台窗台下雨渗水", "厨房下水管接口漏水",
+            "外墙渗水导致卧室墙面发霉"],
     "水电": ["客厅插座无电", "家中频繁跳闸", "热水器插座烧焦", "水龙头关不紧一直滴水", "水表前阀门漏水"],
     "门窗": ["入户门锁芯损坏打不开", "卧室窗户合页松动关不严", "纱窗破损需更换", "单元门闭门器损坏"],
     "安全设施": ["烟感报警器误报", "楼道消防栓箱门损坏", "可视对讲门禁无法开门"],
@@ -682,14 +713,18 @@ def repair_row(rng: random.Random, room: Room, opened: datetime, number: str) ->
     paid = kind in ("水电", "门窗", "其他") and rng.random() < 0.6
     done = office_hours(opened + timedelta(hours=rng.uniform(1, 72))) if rng.random() < 0.82 else None
     days = (4 if kind == "渗漏水" else 3) - (0 if rng.random() < 0.1 else 1.5)  # a few visits come late
-    visit = office_hours(done + timedelta(hours=rng.uniform(2, 24 * days))) if done and rng.random() < 0.85 else None
-    fee = rng.choice(["¥120.00", "80", "¥35.00", "150.00元", "¥1,280.00", 60]) if paid else rng.choice(["", "0"])
+    visit = None
+    if done and rng.random() < 0.85:
+        visit = office_hours(done + timedelta(hours=rng.uniform(2, 24 * days)))
+    fees: list[object] = ["¥120.00", "80", "¥35.00", "150.00元", "¥1,280.00", 60]
+    fee = rng.choice(fees) if paid else rng.choice(["", "0"])
     return {
         "编号": number, "项目": room.estate, "房号": spell_room(rng, room), "报修人": room.owner.name,
         "联系电话": spell_phone(rng, room.owner.phone),
         "报修时间": opened.replace(second=0) if rng.random() < 0.1 else spell_datetime(rng, opened),
         "报修内容": rng.choice(REPAIRS[kind]), "维修类别": kind if rng.random() < 0.92 else "",
-        "有偿服务": "是" if paid else "否", "预约时间": rng.choice(["", "", f"{opened.month}月{opened.day}日下午", "周六全天"]),
+        "有偿服务": "是" if paid else "否",
+        "预约时间": rng.choice(["", "", f"{opened.month}月{opened.day}日下午", "周六全天"]),
         "维修人员": rng.choice(FITTERS) if done else "", "完成时间": spell_datetime(rng, done) if done else "",
         "费用": fee if done else "", "业主确认": rng.choice([room.owner.name, "已确认"]) if done else "",
         "回访时间": spell_datetime(rng, visit) if visit else "",
@@ -698,10 +733,13 @@ def repair_row(rng: random.Random, room: Room, opened: datetime, number: str) ->
     }
 
 
-def write_repairs(dest: Path, rng: random.Random, rooms: list[Room], n_xlsx: int, n_csv: int) -> dict[str, int]:
+def write_repairs(dest: Path, rng: random.Random, rooms: list[Room], n_xlsx: int,
+                  n_csv: int) -> dict[str, int]:
+    """An XLSX batch under a title row, and a GB18030 CSV of 翠湖苑's repairs with their own numbers."""
     cuihu = [r for r in rooms if r.estate == CUIHU]
-    rows = [repair_row(rng, rng.choice(cuihu if i < n_csv else rooms), t, no)
-            for i, (t, no) in enumerate(numbered_times(rng, n_xlsx + n_csv, "WX", date(2026, 9, 1), date(2026, 11, 30)))]
+    cases = numbered_times(rng, n_xlsx + n_csv, "WX", *CASE_DAYS)
+    rows = [repair_row(rng, rng.choice(cuihu if i < n_csv else rooms), t, number)
+            for i, (t, number) in enumerate(cases)]
     wb = Workbook()
     ws = wb.active
     ws.title = "报修登记"
@@ -719,8 +757,8 @@ def write_repairs(dest: Path, rng: random.Random, rooms: list[Room], n_xlsx: int
         if isinstance(row["报修时间"], datetime):
             cells[5].number_format = "yyyy-mm-dd hh:mm"
     write(dest / "报修单.xlsx", xlsx_bytes(wb))
-    body = [[f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime) else str(v) for v in (r[label] for label in REPAIR_LABELS)]
-            for r in rows[:n_csv]]
+    body = [[f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime) else str(v)
+             for v in map(row.get, REPAIR_LABELS)] for row in rows[:n_csv]]
     write(dest / "报修单-翠湖苑.csv", csv_bytes([REPAIR_LABELS] + body, "gb18030"))
     return {"xlsx_rows": len(rows) - n_csv, "csv_rows": n_csv}
 
@@ -749,18 +787,19 @@ def write_ledger(dest: Path, rng: random.Random, rooms: list[Room], n_households
     for h, room in enumerate(households):
         story = DUNNING[h] if h < len(DUNNING) else None
         rate = 4.5 if room.building == "商业街" else (2.2 if room.estate == JINDI else 1.8)
-        items = [("物业服务费", round(room.area * rate, 2))] + ([("车位管理费", 150.0)] if rng.random() < 0.45 else [])
-        if story and story[1] == "partial" and len(items) == 1:
+        items = [("物业服务费", round(room.area * rate, 2))]
+        if rng.random() < 0.45 or story and story[1] == "partial":
             items.append(("车位管理费", 150.0))
         quarterly = rng.random() < 0.25
         for period in PERIODS:
             month = int(period[5:])
             for item, due in items:
-                pay_day: date | None = date(2026, (month - 1) // 3 * 3 + 1 if quarterly else month, rng.randint(3, 28))
+                pay_month = (month - 1) // 3 * 3 + 1 if quarterly else month
+                pay_day: date | None = date(2026, pay_month, rng.randint(3, 28))
                 paid: object = due
                 if story:
                     first = story[1]
-                    if first == "partial" and item == "车位管理费" and period in ("2026-05", "2026-06", "2026-07"):
+                    if first == "partial" and item == "车位管理费" and "2026-05" <= period <= "2026-07":
                         paid = round(due / 2, 2)
                     elif first == "stale" and period in ("2026-01", "2026-02"):
                         pay_day = date(2026, 3, 20)
@@ -815,12 +854,14 @@ def write_bad_inputs(folder: Path, rng: random.Random, rooms: list[Room]) -> tup
 
     def registration(name: str, kind: str, field: str, problem: str, **changes: str) -> None:
         fields = registration_fields(rng, rng.choice(jindi), date(2026, 10, 8)) | {"证件类型": "身份证"} | changes
-        write_form(folder / name, rng, "registration", present(rng, "registration", fields, vary=False), kind)
+        pairs = present(rng, "registration", fields, vary=False)
+        write_form(folder / name, rng, "registration", pairs, kind)
         bad.append({"file": f"{name}.{kind}", "field": field, "problem": problem})
 
     def complaint(name: str, kind: str, field: str, problem: str, **changes: str) -> None:
         fields, _ = complaint_case(rng, jindi, datetime(2026, 10, 3, 9, 30), f"TS-202610-{9901 + len(bad)}")
-        write_form(folder / name, rng, "complaint", present(rng, "complaint", fields | changes, vary=False), kind)
+        pairs = present(rng, "complaint", fields | changes, vary=False)
+        write_form(folder / name, rng, "complaint", pairs, kind)
         bad.append({"file": f"{name}.{kind}", "field": field, "problem": problem})
 
     good_id = make_id(rng, True)
@@ -841,11 +882,12 @@ def write_bad_inputs(folder: Path, rng: random.Random, rooms: list[Room]) -> tup
                    room.owner.phone, "2026-10-08"])
     write(folder / "住户登记批量-证件号码为数字.xlsx", xlsx_bytes(wb))
     bad.append({"file": "住户登记批量-证件号码为数字.xlsx", "field": "证件号码", "problem": "ID stored as Excel float"})
-    whole = docx_bytes("住户登记表", present(rng, "registration", registration_fields(rng, jindi[5], date(2026, 9, 9)),
-                                              vary=False), 1)
-    for name, data, problem in (("空文件.docx", b"", "zero-byte file"),
-                                ("截断的登记表.docx", whole[: len(whole) // 2], "truncated DOCX"),
-                                ("扫描件.pdf", "这不是PDF，是一份误改扩展名的文本说明。\n".encode(), "text file named .pdf")):
+    fields = registration_fields(rng, jindi[5], date(2026, 9, 9))
+    whole = docx_bytes("住户登记表", present(rng, "registration", fields, vary=False), 1)
+    unreadable = [("空文件.docx", b"", "zero-byte file"),
+                  ("截断的登记表.docx", whole[: len(whole) // 2], "truncated DOCX"),
+                  ("扫描件.pdf", "这不是PDF，是一份误改扩展名的文本说明。\n".encode(), "text file named .pdf")]
+    for name, data, problem in unreadable:
         write(folder / name, data)
         bad.append({"file": name, "field": None, "problem": problem})
     ignored = {"~$住户登记表.docx": b"\x06\xe5\xae\xa2\xe6\x9c\x8d" + b"\x00" * 155,
@@ -873,7 +915,8 @@ def make_samples(dest: Path, *, seed: int = 7, forms: int = 300) -> dict:
     bad, ignored = write_bad_inputs(dest / "有问题的表单", rng, rooms)
     return {
         "dest": str(dest), "seed": seed, "forms": forms,
-        "rosters": {JINDI: sum(r.estate == JINDI for r in rooms), CUIHU: sum(r.estate == CUIHU for r in rooms),
+        "rosters": {JINDI: sum(r.estate == JINDI for r in rooms),
+                    CUIHU: sum(r.estate == CUIHU for r in rooms),
                     "shops": sum(r.building == "商业街" for r in rooms)},
         "住户登记表": registrations, "投诉处理单": complaints,
         "报修单.xlsx": {"rows": repairs["xlsx_rows"]}, "报修单-翠湖苑.csv": {"rows": repairs["csv_rows"]},
@@ -905,10 +948,10 @@ def make_bench_corpus(dest: Path, n: int, seed: int = 11) -> list[Path]:
     for i in range(n):
         kind = ("docx", "json", "pdf")[i % 3]
         if rng.random() < 0.5:
-            fields = registration_fields(rng, rng.choice(rooms), rand_time(rng, date(2026, 1, 5), date(2026, 11, 28)).date())
+            fields = registration_fields(rng, rng.choice(rooms), rand_time(rng, *MOVE_IN).date())
             form = "registration"
         else:
-            opened = rand_time(rng, date(2026, 9, 1), date(2026, 11, 30))
+            opened = rand_time(rng, *CASE_DAYS)
             seq[f"{opened:%Y%m}"] = seq.get(f"{opened:%Y%m}", 0) + 1
             fields, _ = complaint_case(rng, rooms, opened, f"TS-{opened:%Y%m}-{seq[f'{opened:%Y%m}']:04d}")
             form = "complaint"
@@ -925,7 +968,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forms", type=int, default=300, help="number of forms (default 300)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     args = parser.parse_args(argv)
-    print(json.dumps(make_samples(args.dest, seed=args.seed, forms=args.forms), ensure_ascii=False, indent=2))
+    summary = make_samples(args.dest, seed=args.seed, forms=args.forms)
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0
 
 
