@@ -115,8 +115,9 @@ def init(ctx: click.Context, as_json: bool) -> None:
     home, created = init_home(resolve_root(ctx.obj["home"]))
     Archive(home).close()
     forms = load_forms([home.forms_dir])
-    for form in forms:
-        (home.intake / (form.intake_folder or form.name)).mkdir(exist_ok=True)
+    # One intake sub-folder per form type (dropping there fixes the type) plus the table and scan folders.
+    for name in [form.intake_folder or form.name for form in forms] + ["房屋清单", "收费台账", "催缴记录", "扫描件"]:
+        (home.intake / name).mkdir(exist_ok=True)
     data = {"home": str(home.root), "created": created, "intake": str(home.intake), "archive": str(home.archive)}
     emit(data, as_json, lambda d: click.echo(f"{'已创建' if created else '已存在'}数据目录：{d['home']}\n"
                                              f"收件夹：{d['intake']}"))

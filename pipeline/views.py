@@ -19,7 +19,8 @@ def masked_values(values: dict[str, str], form_id: str, forms: FormRegistry) -> 
     except KeyError:
         return {k: mask_text(v) for k, v in values.items()}
     out = {}
-    for name, value in values.items():
+    order = {f.name: i for i, f in enumerate(form.fields)}
+    for name, value in sorted(values.items(), key=lambda kv: order.get(kv[0], len(order))):
         try:
             f = form.field(name)
         except KeyError:

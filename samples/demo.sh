@@ -29,7 +29,7 @@ HH="$("$PY" - "$HUDANG_HOME" <<'PYEOF'
 import sqlite3, sys
 db = sqlite3.connect(f"{sys.argv[1]}/catalog.sqlite")
 row = db.execute("SELECT estate || '/' || household FROM records WHERE household != '公共' "
-                 "GROUP BY estate, household ORDER BY COUNT(*) DESC, COUNT(DISTINCT form) DESC LIMIT 1").fetchone()
+                 "GROUP BY estate, household AND household NOT LIKE '商业街%' ORDER BY COUNT(DISTINCT form) DESC, COUNT(*) DESC LIMIT 1").fetchone()
 print(row[0])
 PYEOF
 )"

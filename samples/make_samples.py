@@ -3,8 +3,9 @@
 
 `python samples/make_samples.py DEST [--forms N] [--seed S]` prints a JSON summary of what it wrote.
 One seeded `random.Random` drives everything, so a seed always yields the same files, byte for byte.
-DOCX and PDF forms are rendered from templates built once per layout and label set, which keeps the
-benchmark corpus (`make_bench_corpus`) fast.
+Forms are rendered from cached templates (DOCX: one per layout and shape, with labels and values as slots;
+PDF: one per label set), which keeps the benchmark corpus (`make_bench_corpus`) fast. reportlab writes
+Chinese field names but fails on Chinese field values, so PDF values go in as an incremental update.
 """
 
 from __future__ import annotations
@@ -104,11 +105,11 @@ def make_mobile(rng: random.Random) -> str:
     return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 
 
-def make_person(rng: random.Random, born: tuple[int, int] = (1950, 2002)) -> Person:
+def make_person(rng: random.Random, born: tuple[int, int] = (1950, 2002), foreign: bool = True) -> Person:
     male = rng.random() < 0.5
     landline = f"0552-{rng.randint(2, 8)}{rng.randrange(10**6):06d}"
     phone = landline if rng.random() < 0.08 else make_mobile(rng)
-    kind = rng.choices(["身份证", "护照", "港澳台通行证"], [95, 3, 2])[0]  # passports E…, 往来通行证 H…
+    kind = rng.choices(["身份证", "护照", "港澳台通行证"], [95, 3 * foreign, 2 * foreign])[0]  # E…, H… numbers
     id_no = make_id(rng, male, born) if kind == "身份证" else "EH"[kind != "护照"] + f"{rng.randrange(10**8):08d}"
     return Person(make_name(rng, male), male, kind, id_no, phone)
 
@@ -505,7 +506,7 @@ def registration_fields(rng: random.Random, room: Room, moved_in: date) -> dict[
             name = make_name(rng, rel in ("儿子", "丈夫", "父亲"), surname if rel in ("儿子", "女儿", "父亲") else "")
         members.append(f"{rel} {name}")
     way = "单位" if room.company else rng.choices(["本人", "委托"], [85, 15])[0]
-    agent = make_person(rng, (1960, 2000)) if way == "委托" else None
+    agent = make_person(rng, (1960, 2000), foreign=False) if way == "委托" else None  # the form has no 受托人证件类型
     contact = make_person(rng)
     id_no = o.id_no.lower() if o.id_no.endswith("X") and rng.random() < 0.5 else o.id_no
     meter = rng.random() < 0.7
@@ -643,9 +644,11 @@ def numbered_times(rng: random.Random, n: int, prefix: str, start: date,
 
 
 def write_complaints(folder: Path, rng: random.Random, rooms: list[Room], n: int,
-                     n_versions: int) -> dict[str, int]:
+                     n_versions: int) -> tuple[dict[str, int], list[dict[str, str]]]:
+    """Complaints, a closing version for n_versions of them (one moving to another room), one duplicate."""
     counts = dict.fromkeys(["docx", "pdf", "json", "traditional", "closed", "resolved", "open", "public",
                             "versions", "moves", "duplicates"], 0)
+    moved: list[dict[str, str]] = []
     cases = numbered_times(rng, n, "TS", *CASE_DAYS)
     later = set(rng.sample(range(n), n_versions))
     for i, (opened, number) in enumerate(cases):
@@ -664,14 +667,16 @@ def write_complaints(folder: Path, rng: random.Random, rooms: list[Room], n: int
             if room is not None and counts["moves"] == 0:
                 near = [r for r in rooms
                         if (r.estate, r.building) == (room.estate, room.building) and r is not room]
-                fields["投诉人房号"] = spell_room(rng, rng.choice(near))
+                to = rng.choice(near)
+                fields["投诉人房号"] = spell_room(rng, to)
                 counts["moves"] += 1
+                moved.append({"编号": number, "from": room.household, "to": to.household})
             _write_complaint(folder / f"{number}-结案", rng, fields, rng.choice(["docx"] * 3 + ["pdf"]), False)
             counts["versions"] += 1
-        elif kind == "pdf" and counts["duplicates"] == 0:  # the same scan-out saved twice
+        elif kind == "pdf" and counts["duplicates"] == 0:  # the same file dropped in twice
             write(path.with_name(f"{number}(1).pdf"), path.read_bytes())
             counts["duplicates"] += 1
-    return counts
+    return counts, moved
 
 
 PDF_EDITION_2024 = {"严重程度": "投诉等级", "被投诉部门": "责任部门", "投诉内容": "投诉事由"}
@@ -909,7 +914,7 @@ def make_samples(dest: Path, *, seed: int = 7, forms: int = 300) -> dict:
     n_rep, n_csv = forms - n_reg - n_comp, max(3, forms // 50)
     n_versions = min(n_comp // 2, round(n_comp * 0.19))
     registrations = write_registrations(dest / "住户登记表", rng, rooms, n_reg)
-    complaints = write_complaints(dest / "投诉处理单", rng, rooms, n_comp, n_versions)
+    complaints, moved = write_complaints(dest / "投诉处理单", rng, rooms, n_comp, n_versions)
     repairs = write_repairs(dest, rng, rooms, n_rep, n_csv)
     fees = write_ledger(dest, rng, rooms, 60)
     bad, ignored = write_bad_inputs(dest / "有问题的表单", rng, rooms)
@@ -927,7 +932,7 @@ def make_samples(dest: Path, *, seed: int = 7, forms: int = 300) -> dict:
             "good_records": n_reg + n_comp + n_rep + n_csv,
             "records": {"registration": n_reg, "complaint": n_comp, "repair": n_rep + n_csv},
             "filed_files": n_reg + n_comp + complaints["versions"] + 2,
-            "new_versions": complaints["versions"], "moves": complaints["moves"],
+            "new_versions": complaints["versions"], "moves": moved,
             "duplicates": complaints["duplicates"], "public_complaints": complaints["public"],
             "imported": [p.name for p in rosters] + ["收费台账.xlsx", "催缴记录.csv"],
             "quarantined": bad, "ignored": ignored,

@@ -122,6 +122,8 @@ def test_summary_counts_match_the_files(generated: tuple[Path, dict]) -> None:
     assert expected["records"] == {"registration": 21, "complaint": 21, "repair": 18 + 3}
     assert expected["good_records"] == 60 + 3
     assert complaints["versions"] == 4 and complaints["moves"] == 1
+    [move] = expected["moves"]
+    assert move["from"] != move["to"] and move["from"].split("/")[0] == move["to"].split("/")[0]
 
 
 def test_every_id_number_is_valid(generated: tuple[Path, dict]) -> None:
