@@ -26,7 +26,6 @@ from hudang.pipeline import tables
 from hudang.pipeline.outcomes import IGNORED, QUARANTINED
 
 
-
 class Rejection(Exception):
     """An item leaves the pipeline early with this outcome (quarantined, duplicate, ignored)."""
 
