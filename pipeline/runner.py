@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -305,11 +306,25 @@ class Ingest:
     _batch_outcomes: list[tuple[stages.Item, Outcome]] = []
 
 
+def _sweep_snapshots(folder: Path, max_age_s: float = 86400) -> None:
+    """Drop private copies a killed run left behind (never intake files: those stay where they are)."""
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - max_age_s
+    for entry in folder.iterdir():
+        try:
+            if entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()
+        except OSError:
+            continue
+
+
 def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, in_intake: bool = False,
            retry_of: str | None = None, folder_form: str | None = None) -> list[Outcome]:
     """Take in files and folders once; every file gets exactly one outcome."""
     ctx = Context.load(home)
+    _sweep_snapshots(ctx.snapshots)
     items = list(stages.discover(paths))
     for item in items:
         item.in_intake = in_intake

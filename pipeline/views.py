@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hudang.archive.durable import MANIFEST, read_manifest
 from hudang.archive.estates import Place
 from hudang.archive.store import Archive
 from hudang.errors import NotFound
@@ -102,9 +103,15 @@ def record(archive: Archive, record_id: str, forms: FormRegistry, *, reveal: boo
                     "path": a["path"]} for a in
                    conn.execute("SELECT * FROM attachments WHERE record_id = ? ORDER BY unit", (row["record_id"],))]
     form = next((f for f in forms if f.id == row["form"]), None)
+    files = []
+    record_dir = archive.layout.root / row["path"]
+    if record_dir.is_dir():
+        for unit in sorted(p for p in record_dir.iterdir() if (p / MANIFEST).is_file()):
+            for rel, digest in read_manifest(unit).items():
+                files.append({"path": f"{row['path']}/{unit.name}/{rel}", "sha256": digest})
     return {"record_id": row["record_id"], "archive_no": row["archive_no"], "form": row["form"],
             "form_name": form.name if form else row["form"], "household": f"{row['estate']}/{row['household']}",
             "number": row["number"], "date": row["form_date"], "version": row["current_version"],
             "voided": bool(row["voided"]), "void_reason": row["void_reason"], "path": row["path"],
             "fields": current if reveal else masked_values(current, row["form"], forms),
-            "versions": versions, "events": events, "attachments": attachments, "revealed": reveal}
+            "versions": versions, "files": files, "events": events, "attachments": attachments, "revealed": reveal}

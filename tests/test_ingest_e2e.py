@@ -103,6 +103,10 @@ def test_reveal_is_audited_and_corrections_are_kept(hudang: Hudang, tmp_path: Pa
     rid = out["record_id"]
     masked = hudang.json("record", "show", rid)
     assert masked["fields"]["联系电话"] == "138****5678"
+    names = {Path(f["path"]).name for f in masked["files"]}
+    assert {"original.json", "fields.json", "text.txt", "provenance.json"} <= names
+    original = next(f for f in masked["files"] if f["path"].endswith("original.json"))
+    assert (hudang.home / "archive" / original["path"]).read_bytes() == (tmp_path / "a.json").read_bytes()
     revealed = hudang.json("record", "show", rid, "--reveal")
     assert revealed["fields"]["联系电话"] == "13812345678"
     audit = (hudang.home / "audit.log").read_text(encoding="utf-8")

@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+"""Ingest benchmark (`make bench`): hudang's intake against a parse + fsync floor, and `rebuild`.
+
+Figures are printed, never asserted (timed assertions do not belong in tests). The floor is measured
+in the same run on the same files: parse with the same readers and worker count, then copy with fsync.
+Everything is written under build/bench/ (same file system as a real data home would be), then removed.
+
+    .venv/bin/python bench/ingest_bench.py [--forms 2000] [--rebuild-records 10000] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "bench"
+sys.path.insert(0, str(ROOT / "samples"))
+
+import make_samples as ms  # noqa: E402
+
+from hudang.archive.rebuild import rebuild_catalog  # noqa: E402
+from hudang.errors import HudangError  # noqa: E402
+from hudang.forms.definitions import load_forms  # noqa: E402
+from hudang.forms.readers import read_document  # noqa: E402
+from hudang.forms.readers.model import ReadLimits, SimpleVocabulary  # noqa: E402
+from hudang.pipeline import runner, stages  # noqa: E402
+from hudang.pipeline.outcomes import FILED, Outcome  # noqa: E402
+from hudang.settings import Home, init_home  # noqa: E402
+
+GOAL_RATE = 150.0        # forms/s on 2 cores
+GOAL_FLOOR_SHARE = 0.5   # of the floor's forms/s
+
+
+@dataclass
+class Run:
+    """One timed way of taking in the corpus."""
+
+    name: str
+    forms: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)   # seconds, one per form
+    statuses: Counter[str] = field(default_factory=Counter)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.forms / self.seconds
+
+    def pct(self, q: float) -> float | None:
+        if not self.latencies:
+            return None
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1] if q < 100 else max(
+            self.latencies)
+
+
+def hudang_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("hudang")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hudang.pipeline"]
+
+
+def hudang(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*hudang_cmd(), "--home", str(home), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"hudang {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return proc
+
+
+# ---------------------------------------------------------------- corpus
+
+def make_corpus(work: Path, n: int, seed: int) -> tuple[Path, list[Path], list[Path]]:
+    """The mixed corpus; its rosters are moved beside it so CORPUS_DIR holds exactly the n forms."""
+    corpus = work / "corpus"
+    paths = ms.make_bench_corpus(corpus, n, seed)
+    (work / "rosters").mkdir()
+    rosters = [Path(shutil.move(p, work / "rosters" / p.name)) for p in paths if p.parent == corpus]
+    forms = [p for p in paths if p.parent != corpus]
+    return corpus, rosters, forms
+
+
+def json_forms(dest: Path, rng: random.Random, rooms: list[Any], first: int, n: int,
+               complaints: bool = True) -> None:
+    """n JSON forms (the cheapest to read), half registrations and half complaints unless told otherwise."""
+    seq: dict[str, int] = {}
+    for i in range(first, first + n):
+        if not complaints or rng.random() < 0.5:
+            form = "registration"
+            fields = ms.registration_fields(rng, rng.choice(rooms), ms.rand_time(rng, *ms.MOVE_IN).date())
+        else:
+            form = "complaint"
+            opened = ms.rand_time(rng, *ms.CASE_DAYS)
+            seq[f"{opened:%Y%m}"] = seq.get(f"{opened:%Y%m}", 0) + 1
+            fields, _ = ms.complaint_case(rng, rooms, opened, f"TS-{opened:%Y%m}-{seq[f'{opened:%Y%m}']:04d}")
+        pairs = ms.present(rng, form, fields, vary=False)
+        ms.write(dest / ms.FORM_NAMES[form] / f"{i + 1:05d}.json", ms.json_bytes(form, pairs))
+
+
+# ---------------------------------------------------------------- ours
+
+def run_cli(home: Path, corpus: Path, rosters: list[Path], workers: int, n: int) -> Run:
+    """`hudang ingest CORPUS --json` as a user runs it: wall time including process start."""
+    hudang(home, "init")
+    hudang(home, "ingest", *map(str, rosters), "--json")
+    t0 = time.perf_counter()
+    proc = hudang(home, "ingest", str(corpus), "--workers", str(workers), "--json")
+    wall = time.perf_counter() - t0
+    outcomes = json.loads(proc.stdout)["outcomes"]
+    run = Run("ours: hudang ingest (CLI, wall)", n, wall, statuses=Counter(o["status"] for o in outcomes))
+    run.notes["problems"] = Counter(e["code"] for o in outcomes for e in o["errors"])
+    starts = [time.perf_counter()]
+    for _ in range(3):
+        subprocess.run([*hudang_cmd(), "--help"], capture_output=True)
+        starts.append(time.perf_counter())
+    run.notes["process_start_s"] = min(b - a for a, b in zip(starts, starts[1:]))
+    return run
+
+
+@contextmanager
+def instrumented(starts: dict[str, float], marks: dict[str, float]) -> Iterator[dict[str, float]]:
+    """Stamp each file when its first stage starts (in the worker) and count the writer's fsyncs.
+
+    Bench-only wrappers around `stages.admit`, `runner._read_all` and `os.fsync`; restored on exit.
+    Worker processes are forked, so they see the wrapped `stages.admit`.
+    """
+    admit, read_all, fsync = stages.admit, runner._read_all, os.fsync
+    fs = {"calls": 0.0, "seconds": 0.0}
+
+    def stamped_admit(item: stages.Item, limits: ReadLimits) -> stages.Item:
+        item.bench_t0 = time.time()  # type: ignore[attr-defined]
+        return admit(item, limits)
+
+    def timed_read_all(items: list[stages.Item], ctx: runner.Context, workers: int) -> list[Any]:
+        results = read_all(items, ctx, workers)
+        marks["read_done"] = time.time()
+        for r in results:
+            item = r[0] if isinstance(r, tuple) else r
+            starts[item.source] = getattr(item, "bench_t0", marks["start"])
+        return results
+
+    def counted_fsync(fd: int) -> None:
+        t = time.perf_counter()
+        fsync(fd)
+        fs["calls"] += 1
+        fs["seconds"] += time.perf_counter() - t
+
+    stages.admit, runner._read_all, os.fsync = stamped_admit, timed_read_all, counted_fsync  # type: ignore[assignment]
+    try:
+        yield fs
+    finally:
+        stages.admit, runner._read_all, os.fsync = admit, read_all, fsync  # type: ignore[assignment]
+
+
+def fresh_home(root: Path, rosters: list[Path]) -> Home:
+    home, _ = init_home(root)
+    outs = runner.ingest(home, rosters, workers=1)
+    assert all(o.status == "imported" for o in outs), [o.status for o in outs]
+    return home
+
+
+def run_inprocess(home: Home, corpus: Path, workers: int, n: int) -> Run:
+    """`runner.ingest` in this process; latency = outcome reported − that file's first stage started."""
+    starts: dict[str, float] = {}
+    marks: dict[str, float] = {}
+    reported: list[tuple[str, float]] = []
+
+    def on_outcome(out: Outcome) -> None:
+        reported.append((out.source, time.time()))
+
+    with instrumented(starts, marks) as fs:
+        marks["start"] = time.time()
+        t0 = time.perf_counter()
+        outcomes = runner.ingest(home, [corpus], workers=workers, on_outcome=on_outcome)
+        seconds = time.perf_counter() - t0
+        end = time.time()
+    run = Run("ours: runner.ingest (in-process)", n, seconds, statuses=Counter(o.status for o in outcomes))
+    run.latencies = [t - starts.get(src, marks["start"]) for src, t in reported]
+    since_start = sorted(t - marks["start"] for _, t in reported)
+    read_phase = marks.get("read_done", marks["start"]) - marks["start"]
+    run.notes.update(
+        problems=Counter(e["code"] for o in outcomes for e in o.errors),
+        read_phase_s=read_phase, file_phase_s=end - marks.get("read_done", marks["start"]),
+        first_outcome_s=since_start[0] if since_start else None,
+        since_start_p50_s=statistics.median(since_start) if since_start else None,
+        fsyncs=int(fs["calls"]), fsync_s=fs["seconds"])
+    return run
+
+
+# ---------------------------------------------------------------- floor
+
+_VOCAB: SimpleVocabulary | None = None
+_LIMITS = ReadLimits()
+
+
+def _floor_init() -> None:
+    global _VOCAB
+    _VOCAB = stages.vocabulary(load_forms())
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _floor_one(src: str, dest: str) -> tuple[float, str]:
+    """Parse one file with the same reader, then copy it durably (file fsync, then its folder)."""
+    t0 = time.time()
+    assert _VOCAB is not None
+    try:
+        read_document(Path(src), _VOCAB, _LIMITS)
+        status = "parsed"
+    except HudangError as exc:
+        status = exc.code
+    with open(src, "rb") as fin, open(dest, "wb") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.flush()
+        os.fsync(fout.fileno())
+    fsync_dir(Path(dest).parent)
+    return t0, status
+
+
+def run_floor(forms: list[Path], dest: Path, workers: int) -> Run:
+    dest.mkdir()
+    t0 = time.perf_counter()
+    latencies, statuses = [], Counter[str]()
+    with ProcessPoolExecutor(max_workers=workers, initializer=_floor_init) as pool:
+        futures = [pool.submit(_floor_one, str(p), str(dest / f"{i:05d}{p.suffix}")) for i, p in enumerate(forms)]
+        for fut in as_completed(futures):
+            started, status = fut.result()
+            latencies.append(time.time() - started)
+            statuses[status] += 1
+    return Run("floor: parse + copy + fsync", len(forms), time.perf_counter() - t0, latencies, statuses)
+
+
+def fsync_cost(folder: Path, n: int = 200) -> float:
+    """Median seconds for one small write + fsync on this file system."""
+    folder.mkdir()
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        with open(folder / f"{i}", "wb") as fh:
+            fh.write(b"x" * 2048)
+            fh.flush()
+            os.fsync(fh.fileno())
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------- rebuild
+
+@contextmanager
+def no_fsync() -> Iterator[None]:
+    """Set-up only: build the rebuild archive without waiting on the disk (a `sync` follows)."""
+    real = os.fsync
+    os.fsync = lambda fd: None
+    try:
+        yield
+    finally:
+        os.fsync = real
+        os.sync()
+
+
+def build_archive(work: Path, records: int, seed: int, workers: int) -> tuple[Home, float]:
+    """A home holding `records` records made from bulk JSON forms; tops up if some are quarantined."""
+    t0 = time.perf_counter()
+    rng = random.Random(seed)
+    rooms = ms.make_rooms(rng)
+    src = work / "rebuild-src"
+    rosters = ms.write_rosters(src / "rosters", rooms)
+    filed, first = 0, 0
+    with no_fsync():
+        home = fresh_home(work / "rebuild-home", rosters)
+        while filed < records:
+            batch = src / f"forms-{first}"
+            want = records - filed
+            json_forms(batch, rng, rooms, first, want, complaints=first == 0)  # top-ups: no 编号 collisions
+            outs = runner.ingest(home, [batch], workers=workers)
+            filed += sum(o.status == FILED for o in outs)
+            first += want
+    shutil.rmtree(src)
+    return home, time.perf_counter() - t0
+
+
+def plain_walk(archive: Path) -> int:
+    """The baseline: read and json.loads every fields.json and provenance.json, no SQLite."""
+    n = 0
+    for dirpath, _, filenames in os.walk(archive / "estates"):
+        if "fields.json" in filenames:
+            json.loads(Path(dirpath, "fields.json").read_text(encoding="utf-8"))
+            json.loads(Path(dirpath, "provenance.json").read_text(encoding="utf-8"))
+            n += 1
+    return n
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    t = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - t
+
+
+def run_rebuild(home: Home) -> dict[str, Any]:
+    plain_walk(home.archive)  # warm the page cache alike for all three
+    versions, walk_s = timed(lambda: plain_walk(home.archive))
+    cli, cli_s = timed(lambda: json.loads(hudang(home.root, "rebuild", "--json").stdout))
+    api, api_s = timed(lambda: rebuild_catalog(home.archive, home.catalog_path))
+    return {"versions": versions, "walk_s": walk_s, "cli": cli, "cli_s": cli_s, "api": api, "api_s": api_s}
+
+
+# ---------------------------------------------------------------- profiles
+
+def profile_to(path: Path, title: str, fn: Callable[[], Any], top: int = 15) -> list[str]:
+    """Run fn under cProfile; write the top entries by cumulative and by own time; return own-time lines."""
+    prof = cProfile.Profile()
+    prof.enable()
+    fn()
+    prof.disable()
+    out = io.StringIO()
+    out.write(f"# {title}\n\n## top {top} by cumulative time\n")
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+    out.write(f"\n## top {top} by own time\n")
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in stats.values())
+    rows = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:6]
+    return [f"{v[2]:7.2f}s {100 * v[2] / total:4.0f}%  {v[1]:>7} calls  {Path(k[0]).name}:{k[1]}({k[2]})"
+            for k, v in rows]
+
+
+def profile_read_side(home: Home, forms: list[Path], per_kind: int = 60) -> Callable[[], None]:
+    """The worker's stages (admit → snapshot → read → classify) serially on a sample of each kind."""
+    ctx = runner.Context.load(home)
+    sample = [p for ext in (".docx", ".json", ".pdf") for p in [f for f in forms if f.suffix == ext][:per_kind]]
+
+    def go() -> None:
+        for path in sample:
+            runner.read_one(stages.Item(path=path, root=path.parent.parent, source=str(path)), ctx)
+    return go
+
+
+# ---------------------------------------------------------------- report
+
+def ms_(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{1000 * seconds:,.0f}"
+
+
+def print_table(runs: list[Run], floor: Run) -> None:
+    print(f"{'':36} {'forms':>6} {'seconds':>8} {'forms/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
+          f" {'rate/floor':>10} {'p50/floor':>9}")
+    for r in [*runs, floor]:
+        p50 = r.pct(50)
+        lat_ratio = f"{p50 / floor.pct(50):.1f}×" if p50 and floor.pct(50) else "—"
+        print(f"{r.name:36} {r.forms:6d} {r.seconds:8.2f} {r.rate:8.1f} {ms_(p50):>8} {ms_(r.pct(95)):>8}"
+              f" {r.rate / floor.rate:9.2f}× {lat_ratio:>9}")
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+def main(argv: list[str] | None = None) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forms", type=int, default=2000, help="mixed forms to ingest (default 2000)")
+    parser.add_argument("--rebuild-records", type=int, default=10000, help="records for rebuild (default 10000)")
+    parser.add_argument("--workers", type=int, default=cores, help=f"reader processes (default cores = {cores})")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
+                        help="cProfile ours when below goal (auto), always, or never")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder under build/bench/")
+    args = parser.parse_args(argv)
+
+    BUILD.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=BUILD))
+    began = time.perf_counter()
+    print(f"hudang ingest bench — {cores} cores available, {args.workers} reader workers, "
+          f"{args.forms} forms, work dir {work.relative_to(ROOT)}")
+    try:
+        (corpus, rosters, forms), gen_s = timed(lambda: make_corpus(work, args.forms, args.seed))
+        kinds = Counter(p.suffix.lstrip(".").upper() for p in forms)
+        size = sum(p.stat().st_size for p in forms)
+        print(f"corpus: {len(forms)} forms ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
+              f"{size / 1048576:.1f} MB, + {len(rosters)} rosters; generated in {gen_s:.1f} s")
+        fsync_s = fsync_cost(work / "fsync-probe")
+        print(f"disk: one small write + fsync takes {1000 * fsync_s:.2f} ms (median of 200)\n")
+
+        cli = run_cli(work / "home-cli", corpus, rosters, args.workers, len(forms))
+        api = run_inprocess(fresh_home(work / "home-api", rosters), corpus, args.workers, len(forms))
+        floor = run_floor(forms, work / "floor-copy", args.workers)
+
+        print_table([cli, api], floor)
+        print()
+        for r in (cli, api, floor):
+            extra = f"  problems: {dict(r.notes['problems'])}" if r.notes.get("problems") else ""
+            print(f"outcomes, {r.name}: {dict(r.statuses)}{extra}")
+        n = api.notes
+        print(f"\nin-process phases: read {n['read_phase_s']:.2f} s (all files, {args.workers} workers), "
+              f"then file {n['file_phase_s']:.2f} s (one writer); first outcome at {n['first_outcome_s']:.2f} s, "
+              f"median outcome at {n['since_start_p50_s']:.2f} s after start")
+        print(f"writer fsyncs: {n['fsyncs']} ({n['fsyncs'] / api.forms:.1f} per form, {n['fsync_s']:.2f} s"
+              f" = {100 * n['fsync_s'] / api.seconds:.0f}% of the run); floor: 2 per form, in the workers")
+        print(f"CLI process start (`hudang --help`): {cli.notes['process_start_s']:.2f} s\n")
+
+        need = GOAL_FLOOR_SHARE * floor.rate
+        print(f"goal ≥ {GOAL_RATE:.0f} forms/s on 2 cores:  CLI {cli.rate:.1f} {met(cli.rate >= GOAL_RATE)}; "
+              f"in-process {api.rate:.1f} {met(api.rate >= GOAL_RATE)}")
+        print(f"goal ≥ {GOAL_FLOOR_SHARE}× floor ({need:.1f} forms/s): CLI {cli.rate / floor.rate:.2f}× "
+              f"{met(cli.rate >= need)}; in-process {api.rate / floor.rate:.2f}× {met(api.rate >= need)}")
+        if cores != 2:
+            print(f"  (measured on {cores} cores, the goal is stated for 2)")
+        below = min(cli.rate, api.rate) < max(GOAL_RATE, need)
+
+        print(f"\nrebuild: building an archive of {args.rebuild_records} records from bulk JSON forms "
+              "(set-up, fsync skipped, then sync) …")
+        home, build_s = build_archive(work, args.rebuild_records, args.seed + 1, args.workers)
+        rb = run_rebuild(home)
+        recs = rb["api"]["records"]
+        print(f"  built in {build_s:.1f} s: {rb['cli']['records']} records, {rb['versions']} versions, "
+              f"{rb['cli']['imports']} imports")
+        print(f"{'':36} {'records':>8} {'seconds':>8} {'records/s':>10} {'vs walk':>8}")
+        for name, count, secs in (("hudang rebuild (CLI, wall)", rb["cli"]["records"], rb["cli_s"]),
+                                  ("rebuild_catalog (in-process)", recs, rb["api_s"]),
+                                  ("baseline: walk + json.loads", rb["versions"], rb["walk_s"])):
+            print(f"{name:36} {count:8d} {secs:8.2f} {count / secs:10.0f} {rb['walk_s'] / secs:7.2f}×")
+
+        profiles: list[str] = []
+        if args.profile == "always" or (args.profile == "auto" and below):
+            print("\nprofiling ours (below goal) …")
+            phome = fresh_home(work / "home-prof", rosters)
+            p1 = BUILD / "profile-ingest.txt"
+            top = profile_to(p1, f"runner.ingest of {len(forms)} forms, {args.workers} workers (writer process)",
+                             lambda: runner.ingest(phome, [corpus], workers=args.workers))
+            profiles.append(f"{p1.relative_to(ROOT)} — writer process, by own time:\n    " + "\n    ".join(top))
+            p2 = BUILD / "profile-read.txt"
+            top = profile_to(p2, "read side: admit → snapshot → read → classify, 60 files of each kind, serially",
+                             profile_read_side(phome, forms))
+            profiles.append(f"{p2.relative_to(ROOT)} — reader stages, by own time:\n    " + "\n    ".join(top))
+            p3 = BUILD / "profile-rebuild.txt"
+            top = profile_to(p3, f"rebuild_catalog of {recs} records",
+                             lambda: rebuild_catalog(home.archive, home.catalog_path))
+            profiles.append(f"{p3.relative_to(ROOT)} — rebuild, by own time:\n    " + "\n    ".join(top))
+            print("\n".join(profiles))
+
+        summary = {"cores": cores, "workers": args.workers, "forms": len(forms), "fsync_ms": 1000 * fsync_s,
+                   "runs": {r.name: {"seconds": r.seconds, "rate": r.rate, "p50_ms": ms_(r.pct(50)),
+                                     "p95_ms": ms_(r.pct(95)), "statuses": dict(r.statuses)}
+                            for r in (cli, api, floor)},
+                   "in_process": {k: v for k, v in api.notes.items() if k != "problems"},
+                   "rebuild": {k: v for k, v in rb.items()}}
+        (BUILD / "ingest_bench.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"\ntotal bench time {time.perf_counter() - began:.0f} s; figures in "
+              f"{(BUILD / 'ingest_bench.json').relative_to(ROOT)}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
