@@ -150,6 +150,16 @@ def append_line(path: Path, line: str) -> None:
         os.fsync(fh.fileno())
 
 
+def count_lines(path: Path) -> int:
+    if not path.exists():
+        return 0
+    count = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(CHUNK):
+            count += block.count(b"\n")
+    return count
+
+
 def iter_units(paths: Iterable[Path]) -> Iterable[Path]:
     for p in paths:
         if (p / MANIFEST).is_file():

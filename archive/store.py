@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +23,11 @@ from typing import Any
 from hudang import __version__
 from hudang.archive import catalog
 from hudang.archive.durable import (
+    MANIFEST,
     UnitWriter,
     append_line,
     atomic_write,
+    count_lines,
     discard_staging,
     fsync_dir,
     make_dirs_durable,
@@ -63,6 +67,26 @@ class Filed:
     place: Place
     moved_from: str | None = None
     duplicate_of: str | None = None       # set when the bytes were already archived
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Pending:
+    """What a group has planned but not yet cataloged: numbers, serials, originals, event slots."""
+
+    next_rid: int
+    numbers: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    serials: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    originals: dict[str, str] = field(default_factory=dict)
+    events: dict[str, int] = field(default_factory=dict)
+
+    def event_seq(self, archive_no: str, record_dir: Path) -> int:
+        seq = max(self.events.get(archive_no, 0) + 1, Archive._next_unit_seq(record_dir, "e"))
+        self.events[archive_no] = seq
+        return seq
+
+
+log = logging.getLogger("hudang.archive")
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -99,16 +123,42 @@ class Archive:
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd = fd
         try:
+            self._reconnect()  # a rebuild may have swapped the catalog file while we waited
             self.recover()
+            self._ensure_in_step()
             yield self
         finally:
             self._lock_fd = None
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
+    def _reconnect(self) -> None:
+        self.conn.close()
+        self.conn = catalog.connect(self.home.catalog_path)
+        self.estates = Estates(self.conn)
+
     def _require_lock(self) -> None:
         if self._lock_fd is None:
             raise HudangError("internal: archive write without the writer lock")
+
+    # ---- keeping the catalog in step with the archive ----
+
+    def _mark_in_step(self) -> None:
+        """Inside a catalog transaction: the catalog now reflects every unit in fixity.log."""
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('fixity_lines', ?)",
+                          (str(count_lines(self.layout.fixity_log)),))
+
+    def _ensure_in_step(self) -> None:
+        """A deleted, stale or foreign catalog is rebuilt before anything is filed, so numbers never repeat."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'fixity_lines'").fetchone()
+        lines = count_lines(self.layout.fixity_log)
+        if (int(row["value"]) if row else 0) == lines:
+            return
+        log.warning("catalog out of step with the archive (%s vs %s units): rebuilding", row and row["value"], lines)
+        self.conn.close()
+        from hudang.archive.rebuild import rebuild_catalog
+        rebuild_catalog(self.layout.root, self.home.catalog_path)
+        self._reconnect()
 
     # ---- recovery ----
 
@@ -117,8 +167,8 @@ class Archive:
         return self.home.run_dir / "journal.json"
 
     def recover(self) -> None:
-        """Finish what a crashed writer left: drop staging, finish moves, re-catalog touched records."""
-        from hudang.archive.rebuild import catalog_record_dir, logged_units, unit_id
+        """Finish what a crashed writer left: drop staging, finish moves, log and catalog placed units."""
+        from hudang.archive.rebuild import catalog_estate_units, catalog_import_dir, catalog_record_dir, logged_units
 
         discard_staging(self.layout.staging)
         if not self._journal.exists():
@@ -127,79 +177,116 @@ class Archive:
         logged = logged_units(self.layout)
         with catalog.transaction(self.conn):
             for entry in entries:
-                record_dir = self.layout.root / entry["record_dir"]
-                if entry.get("move_to"):
-                    target = self.layout.root / entry["move_to"]
-                    if record_dir.exists() and not target.exists() and (record_dir / entry["event"]).exists():
-                        make_dirs_durable(target.parent, self.layout.root)
-                        os.rename(record_dir, target)
-                        fsync_dir(target.parent)
-                        fsync_dir(record_dir.parent)
-                    record_dir = target if target.exists() else record_dir
-                if not record_dir.exists():
-                    continue
-                for unit in sorted(p for p in record_dir.iterdir() if p.is_dir()):
-                    uid = unit_id(self.layout, unit)
-                    if uid not in logged and (unit / "MANIFEST.sha256").exists():
-                        append_line(self.layout.fixity_log, f"{sha256_file(unit / 'MANIFEST.sha256')}  {uid}")
-                catalog_record_dir(self.conn, self.layout, record_dir)
-            for entry in entries:
-                if entry.get("import_dir"):
-                    from hudang.archive.rebuild import catalog_import_dir
-                    unit = self.layout.root / entry["import_dir"]
-                    if unit.exists():
-                        uid = unit_id(self.layout, unit)
-                        if uid not in logged:
-                            append_line(self.layout.fixity_log, f"{sha256_file(unit / 'MANIFEST.sha256')}  {uid}")
-                        catalog_import_dir(self.conn, self.layout, unit)
+                kind = entry.get("kind", "record")
+                path = self.layout.root / entry["dir"]
+                if kind == "record":
+                    path = self._finish_move(path, entry.get("move"))
+                    if path.is_dir():
+                        self._adopt(list(path.iterdir()), logged)
+                        catalog_record_dir(self.conn, self.layout, path)
+                elif kind == "import" and path.is_dir():
+                    self._adopt([path], logged)
+                    catalog_import_dir(self.conn, self.layout, path)
+                elif kind == "estate" and path.is_dir():
+                    self._adopt(list(path.iterdir()), logged)
+                    catalog_estate_units(self.conn, path.parent)
+            self._mark_in_step()
         self._journal.unlink()
+
+    def _adopt(self, units: list[Path], logged: dict[str, str]) -> None:
+        """Log units that were renamed into place (so complete) before the crash let us log them."""
+        from hudang.archive.rebuild import unit_id
+        for unit in sorted(units):
+            uid = unit_id(self.layout, unit)
+            if unit.is_dir() and uid not in logged and (unit / MANIFEST).exists():
+                line_hash = sha256_file(unit / MANIFEST)
+                append_line(self.layout.fixity_log, f"{line_hash}  {uid}")
+                logged[uid] = line_hash
+
+    def _finish_move(self, record_dir: Path, move: dict[str, Any] | None) -> Path:
+        """A move whose version is in place is completed: its event written if missing, the folder renamed."""
+        if not move:
+            return record_dir
+        target = self.layout.root / move["to"]
+        if not record_dir.is_dir() or target.exists():
+            return target if target.exists() else record_dir
+        if move.get("version") and not (record_dir / move["version"] / MANIFEST).exists():
+            return record_dir  # the version never landed: the re-run files it and moves then
+        event_dir = record_dir / move["event"]
+        if event_dir.exists():
+            event = json.loads((event_dir / "event.json").read_text(encoding="utf-8"))
+            if event.get("to") != move["event_data"]["to"]:
+                return record_dir
+        else:
+            writer = UnitWriter(self.layout.staging)
+            writer.add_bytes("event.json", _json_bytes(move["event_data"]))
+            self._seal_and_place(writer, event_dir)
+        make_dirs_durable(target.parent, self.layout.root)
+        os.rename(record_dir, target)
+        fsync_dir(target.parent)
+        fsync_dir(record_dir.parent)
+        return target
 
     def _write_journal(self, entries: list[dict[str, Any]]) -> None:
         atomic_write(self._journal, json.dumps(entries, ensure_ascii=False).encode("utf-8"))
 
     def _seal_and_place(self, writer: UnitWriter, dest: Path) -> None:
-        manifest_hash = writer.seal()
-        make_dirs_durable(dest.parent, self.layout.root)
-        writer.commit(dest)
         from hudang.archive.rebuild import unit_id
+        try:
+            manifest_hash = writer.seal()
+            make_dirs_durable(dest.parent, self.layout.root)
+            writer.commit(dest)
+        except BaseException:
+            writer.discard()
+            raise
         append_line(self.layout.fixity_log, f"{manifest_hash}  {unit_id(self.layout, dest)}")
 
     # ---- estates ----
 
+    def _free_code(self) -> str:
+        n = self.conn.execute("SELECT COUNT(*) AS n FROM estates").fetchone()["n"] + 1
+        while self.conn.execute("SELECT 1 FROM estates WHERE code = ?", (f"E{n:02d}",)).fetchone():
+            n += 1
+        return f"E{n:02d}"
+
     def add_estate(self, name: str, aliases: list[str] | None = None, code: str | None = None) -> dict[str, Any]:
         """Create an estate, or add aliases to one; written as an estate unit."""
         self._require_lock()
+        from hudang.forms.values import to_simplified
         name = name.strip()
-        canonical = self.estates.resolve(name)
-        if canonical is None:
-            from hudang.forms.values import to_simplified
-            canonical = to_simplified(name)
+        if not name or any(ch in name for ch in "/\\") or any(ord(ch) < 32 for ch in name):
+            raise UsageError(f"项目名称“{name}”无效：不能为空，也不能含“/”或控制字符", code="bad_estate")
+        canonical = self.estates.resolve(name) or to_simplified(name)
         existing = self.conn.execute("SELECT code FROM estates WHERE name = ?", (canonical,)).fetchone()
         aliases = [a.strip() for a in (aliases or []) if a.strip()]
         for alias in aliases:
             owner = self.estates.resolve(alias)
             if owner and owner != canonical:
-                raise UsageError(f"别名“{alias}”已属于项目“{owner}”")
+                raise UsageError(f"别名“{alias}”已属于项目“{owner}”", code="alias_taken")
         if existing:
             code = existing["code"]
             if not [a for a in aliases if self.estates.resolve(a) != canonical]:
                 return {"name": canonical, "code": code, "created": False}
         elif code is None:
-            n = self.conn.execute("SELECT COUNT(*) AS n FROM estates").fetchone()["n"]
-            code = f"E{n + 1:02d}"
+            code = self._free_code()
+        elif not re.fullmatch(r"[A-Z0-9]{1,8}", code):
+            raise UsageError(f"项目代码“{code}”无效：只能用 1–8 位大写字母或数字", code="bad_code")
         elif self.conn.execute("SELECT 1 FROM estates WHERE code = ?", (code,)).fetchone():
-            raise UsageError(f"项目代码 {code} 已被使用")
+            raise UsageError(f"项目代码 {code} 已被使用", code="code_taken")
         if name != canonical:
             aliases.append(name)  # e.g. the Traditional spelling it was given in
         unit = {"name": canonical, "code": code, "aliases": sorted(set(aliases)), "at": stamp(),
                 "action": "alias" if existing else "create"}
         units_dir = self.layout.estate_units(canonical)
         seq = len(list(units_dir.iterdir())) + 1 if units_dir.exists() else 1
+        self._write_journal([{"kind": "estate", "dir": self.layout.relative(units_dir)}])
         writer = UnitWriter(self.layout.staging)
         writer.add_bytes("estate.json", _json_bytes(unit))
         self._seal_and_place(writer, units_dir / f"{seq:04d}")
         with catalog.transaction(self.conn):
             catalog.put_estate(self.conn, unit, normalize_name)
+            self._mark_in_step()
+        self._journal.unlink()
         return {"name": canonical, "code": code, "created": not existing}
 
     # ---- imports (rosters, ledgers, reminder logs, batch files) ----
@@ -214,11 +301,12 @@ class Archive:
         writer.add_file("original" + Path(provenance["source_name"]).suffix.lower()[:10], source)
         writer.add_bytes("import.json", _json_bytes(meta))
         dest = self.layout.imports(now().year, import_id)
-        self._write_journal([{"import_dir": self.layout.relative(dest)}])
+        self._write_journal([{"kind": "import", "dir": self.layout.relative(dest)}])
         self._seal_and_place(writer, dest)
         crash_point("before_catalog")
         with catalog.transaction(self.conn):
             catalog.put_import(self.conn, meta, self.layout.relative(dest))
+            self._mark_in_step()
         self._journal.unlink()
         return import_id
 
@@ -233,33 +321,24 @@ class Archive:
         self._require_lock()
         plans: list[tuple[Filing, dict[str, Any]]] = []
         results: list[Filed] = []
-        pending_numbers: dict[tuple[str, str, str], dict[str, Any]] = {}
-        pending_originals: dict[str, str] = {}
-        pending_serials: dict[tuple[str, int, str], int] = {}
-        next_rid = int(catalog.next_number(self.conn, "R", "records", "record_id")[1:])
+        pending = _Pending(next_rid=int(catalog.next_number(self.conn, "R", "records", "record_id")[1:]))
         for item in filings:
             sha = item.provenance.get("sha256")
             if sha and item.provenance.get("batch"):
                 sha = f"{sha}:{item.provenance['batch']['row']}"
             if sha:
-                dup = self.known_original(sha) or pending_originals.get(sha)
+                dup = self.known_original(sha) or pending.originals.get(sha)
                 if dup:
                     results.append(Filed("", 0, "", item.place, duplicate_of=dup))
                     continue
-            plan = self._plan(item, pending_numbers, pending_serials, next_rid)
-            plan["household"] = item.place.key
-            if plan["new"]:
-                next_rid += 1
-            if item.number:
-                pending_numbers[(item.form_id, item.place.estate, item.number)] = plan
+            plan = self._plan(item, pending)
             if sha:
-                pending_originals[sha] = f"{plan['record_id']}/v{plan['version']}"
+                pending.originals[sha] = f"{plan['record_id']}/v{plan['version']}"
             plans.append((item, plan))
             results.append(Filed(plan["record_id"], plan["version"], plan["archive_no"], item.place,
-                                 moved_from=plan.get("moved_from")))
-        journal = [{"record_dir": plan["dir_rel"], **({"move_to": plan["move_to_rel"], "event": plan["event"]}
-                    if plan.get("move_to_rel") else {})} for _, plan in plans]
-        self._write_journal(journal)
+                                 moved_from=plan.get("moved_from"), warnings=plan["warnings"]))
+        self._write_journal([{"kind": "record", "dir": plan["dir_rel"], "move": plan.get("move")}
+                             for _, plan in plans])
         crash_point("after_journal")
         for item, plan in plans:
             self._write_version(item, plan)
@@ -269,44 +348,61 @@ class Archive:
             for path in dict.fromkeys(self.layout.root / p["final_dir_rel"] for _, p in plans):
                 if path.exists():  # a record moved again later in the same group is cataloged at its last place
                     catalog_record_dir(self.conn, self.layout, path)
+            self._mark_in_step()
         crash_point("after_catalog")
         self._journal.unlink(missing_ok=True)
         return results
 
-    def _plan(self, item: Filing, pending_numbers: dict[tuple[str, str, str], dict[str, Any]],
-              pending_serials: dict[tuple[str, int, str], int], next_rid: int) -> dict[str, Any]:
-        existing: dict[str, Any] | None = None
-        if item.number:
-            existing = pending_numbers.get((item.form_id, item.place.estate, item.number))
-            if existing is None:
-                row = self.conn.execute(
-                    "SELECT record_id, archive_no, household, current_version, path FROM records"
-                    " WHERE form = ? AND estate = ? AND number = ? ORDER BY voided, filed_at LIMIT 1",
-                    (item.form_id, item.place.estate, item.number)).fetchone()
-                if row:
-                    existing = {"record_id": row["record_id"], "archive_no": row["archive_no"],
-                                "version": row["current_version"], "household": row["household"],
-                                "final_dir_rel": row["path"]}
+    def _existing(self, item: Filing, pending: _Pending) -> dict[str, Any] | None:
+        """The record an item is a new version of: same form, estate and 编号 (SPEC §5)."""
+        if not item.number:
+            return None
+        key = (item.form_id, item.place.estate, item.number)
+        if key in pending.numbers:
+            return pending.numbers[key]
+        row = self.conn.execute(
+            "SELECT record_id, archive_no, household, current_version, path, voided FROM records"
+            " WHERE form = ? AND estate = ? AND number = ? ORDER BY filed_at LIMIT 1", key).fetchone()
+        if row is None:
+            return None
+        return {"record_id": row["record_id"], "archive_no": row["archive_no"], "version": row["current_version"],
+                "household": row["household"], "final_dir_rel": row["path"], "voided": bool(row["voided"])}
+
+    def _plan(self, item: Filing, pending: _Pending) -> dict[str, Any]:
+        existing = self._existing(item, pending)
         if existing:
-            plan = {"new": False, "record_id": existing["record_id"], "archive_no": existing["archive_no"],
-                    "version": existing["version"] + 1, "dir_rel": existing["final_dir_rel"],
-                    "final_dir_rel": existing["final_dir_rel"]}
+            plan: dict[str, Any] = {
+                "new": False, "record_id": existing["record_id"], "archive_no": existing["archive_no"],
+                "version": existing["version"] + 1, "dir_rel": existing["final_dir_rel"],
+                "final_dir_rel": existing["final_dir_rel"], "household": item.place.key,
+                "voided": existing.get("voided", False), "warnings": []}
+            if plan["voided"]:
+                plan["warnings"].append({"field": item.number and "编号", "code": "voided_record",
+                                         "message": f"编号 {item.number} 的记录已作废；新版本已归入该记录，仍不参与检索和报表"})
             if existing["household"] != item.place.key:
                 target = self.layout.record(item.place.estate, item.place.key, existing["archive_no"])
-                plan.update(moved_from=f"{item.place.estate}/{existing['household']}", move_to_rel=
-                            self.layout.relative(target), final_dir_rel=self.layout.relative(target),
-                            from_key=existing["household"])
-                record_dir = self.layout.root / existing["final_dir_rel"]
-                plan["event"] = f"e{self._next_unit_seq(record_dir, 'e'):03d}"
-            return plan
-        year = int((item.form_date or now().date().isoformat())[:4])
-        skey = (item.place.estate, year, item.form_id)
-        serial = pending_serials.get(skey) or catalog.next_serial(self.conn, *skey)
-        pending_serials[skey] = serial + 1
-        archive_no = f"{self.estates.code(item.place.estate)}-{year}-{item.form_code}-{serial:05d}"
-        rel = self.layout.relative(self.layout.record(item.place.estate, item.place.key, archive_no))
-        return {"new": True, "record_id": f"R{next_rid:07d}", "archive_no": archive_no, "version": 1,
-                "year": year, "serial": serial, "dir_rel": rel, "final_dir_rel": rel}
+                seq = pending.event_seq(existing["archive_no"], self.layout.root / existing["final_dir_rel"])
+                plan["moved_from"] = f"{item.place.estate}/{existing['household']}"
+                plan["final_dir_rel"] = self.layout.relative(target)
+                plan["move"] = {"to": plan["final_dir_rel"], "event": f"e{seq:03d}", "version": f"v{plan['version']}",
+                                "event_data": {"kind": "move", "at": stamp(), "from": existing["household"],
+                                               "to": item.place.key, "estate": item.place.estate,
+                                               "reason": f"第{plan['version']}版的房号与原档不同，随新版本转入",
+                                               "version": plan["version"]}}
+        else:
+            year = int((item.form_date or now().date().isoformat())[:4])
+            skey = (item.place.estate, year, item.form_id)
+            serial = pending.serials.get(skey) or catalog.next_serial(self.conn, *skey)
+            pending.serials[skey] = serial + 1
+            archive_no = f"{self.estates.code(item.place.estate)}-{year}-{item.form_code}-{serial:05d}"
+            rel = self.layout.relative(self.layout.record(item.place.estate, item.place.key, archive_no))
+            plan = {"new": True, "record_id": f"R{pending.next_rid:07d}", "archive_no": archive_no, "version": 1,
+                    "year": year, "serial": serial, "dir_rel": rel, "final_dir_rel": rel,
+                    "household": item.place.key, "warnings": []}
+            pending.next_rid += 1
+        if item.number:
+            pending.numbers[(item.form_id, item.place.estate, item.number)] = plan
+        return plan
 
     @staticmethod
     def _next_unit_seq(record_dir: Path, prefix: str) -> int:
@@ -331,24 +427,18 @@ class Archive:
         }
         provenance = {**item.provenance, "hudang_version": __version__}
         writer = UnitWriter(self.layout.staging)
-        try:
-            if item.original is not None:
-                name = "original" + Path(provenance.get("source_name", "")).suffix.lower()[:10]
-                provenance["original"] = name
-                writer.add_file(name, item.original)
-            writer.add_bytes("fields.json", _json_bytes(fields))
-            writer.add_bytes("provenance.json", _json_bytes(provenance))
-            writer.add_bytes("text.txt", item.text.encode("utf-8"))
-            self._seal_and_place(writer, record_dir / f"v{plan['version']}")
-        except BaseException:
-            writer.discard()
-            raise
+        if item.original is not None:
+            name = "original" + Path(provenance.get("source_name", "")).suffix.lower()[:10]
+            provenance["original"] = name
+            writer.add_file(name, item.original)
+        writer.add_bytes("fields.json", _json_bytes(fields))
+        writer.add_bytes("provenance.json", _json_bytes(provenance))
+        writer.add_bytes("text.txt", item.text.encode("utf-8"))
+        self._seal_and_place(writer, record_dir / f"v{plan['version']}")
         crash_point("after_version")
-        if plan.get("move_to_rel"):
-            self._move_dir(record_dir, self.layout.root / plan["move_to_rel"], plan["event"], {
-                "kind": "move", "at": stamp(), "from": plan["from_key"], "to": item.place.key,
-                "estate": item.place.estate, "reason": f"第{plan['version']}版的房号与原档不同，随新版本转入",
-                "version": plan["version"]})
+        move = plan.get("move")
+        if move:
+            self._move_dir(record_dir, self.layout.root / move["to"], move["event"], move["event_data"])
 
     def _move_dir(self, record_dir: Path, target: Path, event_name: str, event: dict[str, Any]) -> None:
         """Write the move event into the record, then rename the record's folder to its new household."""
@@ -381,9 +471,10 @@ class Archive:
         record_dir = self.layout.root / row["path"]
         target = self.layout.record(place.estate, place.key, row["archive_no"])
         event_name = f"e{self._next_unit_seq(record_dir, 'e'):03d}"
-        self._write_journal([{"record_dir": row["path"], "move_to": self.layout.relative(target), "event": event_name}])
         event = {"kind": "move", "at": stamp(), "from": row["household"], "to": place.key,
                  "estate": place.estate, "reason": reason, "by": user}
+        self._write_journal([{"kind": "record", "dir": row["path"], "move": {
+            "to": self.layout.relative(target), "event": event_name, "version": None, "event_data": event}}])
         self._move_dir(record_dir, target, event_name, event)
         self._recatalog(target)
         return {"record_id": row["record_id"], "from": f"{row['estate']}/{row['household']}", "to": place.address}
@@ -398,7 +489,7 @@ class Archive:
     def _add_event(self, row: sqlite3.Row, event: dict[str, Any]) -> dict[str, Any]:
         record_dir = self.layout.root / row["path"]
         name = f"e{self._next_unit_seq(record_dir, 'e'):03d}"
-        self._write_journal([{"record_dir": row["path"]}])
+        self._write_journal([{"kind": "record", "dir": row["path"]}])
         writer = UnitWriter(self.layout.staging)
         writer.add_bytes("event.json", _json_bytes(event))
         self._seal_and_place(writer, record_dir / name)
@@ -412,7 +503,7 @@ class Archive:
             raise NotFound(f"附件文件不存在或不是普通文件：{file}", code="no_file")
         record_dir = self.layout.root / row["path"]
         name = f"a{self._next_unit_seq(record_dir, 'a'):03d}"
-        self._write_journal([{"record_dir": row["path"]}])
+        self._write_journal([{"kind": "record", "dir": row["path"]}])
         writer = UnitWriter(self.layout.staging)
         fname = safe_filename(file.name)
         digest = writer.add_file(f"files/{fname}", file)
@@ -427,6 +518,7 @@ class Archive:
         from hudang.archive.rebuild import catalog_record_dir
         with catalog.transaction(self.conn):
             catalog_record_dir(self.conn, self.layout, record_dir)
+            self._mark_in_step()
         self._journal.unlink(missing_ok=True)
 
 

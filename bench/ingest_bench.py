@@ -65,11 +65,11 @@ class Run:
     def rate(self) -> float:
         return self.forms / self.seconds
 
-    def pct(self, q: float) -> float | None:
-        if not self.latencies:
+    def pct(self, q: int) -> float | None:
+        """The q-th percentile of per-form latency (seconds), or None when it was not observable."""
+        if len(self.latencies) < 2:
             return None
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1] if q < 100 else max(
-            self.latencies)
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1]
 
 
 def hudang_cmd() -> list[str]:
@@ -125,11 +125,8 @@ def run_cli(home: Path, corpus: Path, rosters: list[Path], workers: int, n: int)
     outcomes = json.loads(proc.stdout)["outcomes"]
     run = Run("ours: hudang ingest (CLI, wall)", n, wall, statuses=Counter(o["status"] for o in outcomes))
     run.notes["problems"] = Counter(e["code"] for o in outcomes for e in o["errors"])
-    starts = [time.perf_counter()]
-    for _ in range(3):
-        subprocess.run([*hudang_cmd(), "--help"], capture_output=True)
-        starts.append(time.perf_counter())
-    run.notes["process_start_s"] = min(b - a for a, b in zip(starts, starts[1:]))
+    run.notes["process_start_s"] = min(
+        timed(lambda: subprocess.run([*hudang_cmd(), "--help"], capture_output=True))[1] for _ in range(3))
     return run
 
 
@@ -328,11 +325,11 @@ def run_rebuild(home: Home) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- profiles
 
-def profile_to(path: Path, title: str, fn: Callable[[], Any], top: int = 15) -> list[str]:
+def profile_to(path: Path, title: str, fn: Callable[[cProfile.Profile], Any], top: int = 15) -> list[str]:
     """Run fn under cProfile; write the top entries by cumulative and by own time; return own-time lines."""
     prof = cProfile.Profile()
     prof.enable()
-    fn()
+    fn(prof)
     prof.disable()
     out = io.StringIO()
     out.write(f"# {title}\n\n## top {top} by cumulative time\n")
@@ -347,18 +344,47 @@ def profile_to(path: Path, title: str, fn: Callable[[], Any], top: int = 15) -> 
             for k, v in rows]
 
 
-def profile_read_side(home: Home, forms: list[Path], per_kind: int = 60) -> Callable[[], None]:
+def profile_writer(home: Home, corpus: Path, workers: int) -> Callable[[cProfile.Profile], None]:
+    """`runner.ingest` with the profiler paused while files are read: forked workers would inherit it."""
+    def go(prof: cProfile.Profile) -> None:
+        read_all = runner._read_all
+
+        def paused(items: list[stages.Item], ctx: runner.Context, n: int) -> list[Any]:
+            prof.disable()
+            try:
+                return read_all(items, ctx, n)
+            finally:
+                prof.enable()
+        runner._read_all = paused  # type: ignore[assignment]
+        try:
+            runner.ingest(home, [corpus], workers=workers)
+        finally:
+            runner._read_all = read_all  # type: ignore[assignment]
+    return go
+
+
+def profile_read_side(home: Home, forms: list[Path], per_kind: int = 60) -> Callable[[cProfile.Profile], None]:
     """The worker's stages (admit → snapshot → read → classify) serially on a sample of each kind."""
     ctx = runner.Context.load(home)
     sample = [p for ext in (".docx", ".json", ".pdf") for p in [f for f in forms if f.suffix == ext][:per_kind]]
 
-    def go() -> None:
+    def go(_: cProfile.Profile) -> None:
         for path in sample:
             runner.read_one(stages.Item(path=path, root=path.parent.parent, source=str(path)), ctx)
     return go
 
 
 # ---------------------------------------------------------------- report
+
+def combine(runs: list[Run]) -> Run:
+    """Rounds of one kind: the median time, every form's latency, the last round's counts and notes."""
+    seconds = statistics.median(r.seconds for r in runs)
+    merged = Run(runs[0].name, runs[0].forms, seconds, [x for r in runs for x in r.latencies],
+                 runs[-1].statuses, runs[-1].notes)
+    merged.notes["rounds"] = [r.rate for r in runs]
+    merged.notes["statuses"] = [dict(r.statuses) for r in runs]
+    return merged
+
 
 def ms_(seconds: float | None) -> str:
     return "—" if seconds is None else f"{1000 * seconds:,.0f}"
@@ -368,8 +394,8 @@ def print_table(runs: list[Run], floor: Run) -> None:
     print(f"{'':36} {'forms':>6} {'seconds':>8} {'forms/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
           f" {'rate/floor':>10} {'p50/floor':>9}")
     for r in [*runs, floor]:
-        p50 = r.pct(50)
-        lat_ratio = f"{p50 / floor.pct(50):.1f}×" if p50 and floor.pct(50) else "—"
+        p50, f50 = r.pct(50), floor.pct(50)
+        lat_ratio = f"{p50 / f50:.0f}×" if p50 and f50 else "—"
         print(f"{r.name:36} {r.forms:6d} {r.seconds:8.2f} {r.rate:8.1f} {ms_(p50):>8} {ms_(r.pct(95)):>8}"
               f" {r.rate / floor.rate:9.2f}× {lat_ratio:>9}")
 
@@ -378,98 +404,129 @@ def met(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
+def ingest_rounds(work: Path, corpus: Path, rosters: list[Path], forms: list[Path], workers: int,
+                  rounds: int) -> tuple[Run, Run, Run, list[Run]]:
+    """Ours (CLI and in-process) and the floor, each on a fresh home/folder; order reversed every round."""
+    got: dict[str, list[Run]] = {"cli": [], "api": [], "floor": []}
+    for r in range(rounds):
+        for which in ("cli", "api", "floor") if r % 2 == 0 else ("floor", "api", "cli"):
+            os.sync()  # nobody else's dirty pages in the next run's fsyncs
+            if which == "cli":
+                got[which].append(run_cli(work / f"home-cli-{r}", corpus, rosters, workers, len(forms)))
+            elif which == "api":
+                got[which].append(run_inprocess(fresh_home(work / f"home-api-{r}", rosters), corpus, workers,
+                                                len(forms)))
+            else:
+                got[which].append(run_floor(forms, work / f"floor-copy-{r}", workers))
+    return combine(got["cli"]), combine(got["api"]), combine(got["floor"]), got["api"]
+
+
+def report_ingest(cli: Run, api: Run, floor: Run, api_rounds: list[Run], workers: int, cores: int) -> bool:
+    """Print the table, outcome counts, where the time went and the goal lines; True if below a goal."""
+    print_table([cli, api], floor)
+    print(f"  forms/s per round: CLI {' / '.join(f'{x:.1f}' for x in cli.notes['rounds'])};"
+          f" in-process {' / '.join(f'{x:.1f}' for x in api.notes['rounds'])};"
+          f" floor {' / '.join(f'{x:.1f}' for x in floor.notes['rounds'])}")
+    print("  seconds and forms/s: median of rounds; p50/p95: every form of every round."
+          " CLI latency is not observable from outside the process.\n")
+    for r in (cli, api, floor):
+        problems = f"  problems: {dict(r.notes['problems'])}" if r.notes.get("problems") else ""
+        print(f"outcomes, {r.name}: {' | '.join(map(str, r.notes['statuses']))}{problems}")
+    print()
+    for i, n in enumerate(r.notes for r in api_rounds):
+        print(f"in-process round {i + 1}: read {n['read_phase_s']:.2f} s (every file, {workers} workers), then file "
+              f"{n['file_phase_s']:.2f} s (one writer); first outcome at {n['first_outcome_s']:.2f} s, median at "
+              f"{n['since_start_p50_s']:.2f} s; writer fsyncs {n['fsyncs']} ({n['fsyncs'] / api.forms:.1f}/form, "
+              f"{n['fsync_s']:.2f} s waiting)")
+    print("floor: 2 fsyncs per form (file, folder), in the workers")
+    print(f"CLI process start (`hudang --help`, best of 3): {cli.notes['process_start_s']:.2f} s\n")
+    need = GOAL_FLOOR_SHARE * floor.rate
+    print(f"goal ≥ {GOAL_RATE:.0f} forms/s on 2 cores:  CLI {cli.rate:.1f} {met(cli.rate >= GOAL_RATE)}; "
+          f"in-process {api.rate:.1f} {met(api.rate >= GOAL_RATE)}")
+    print(f"goal ≥ {GOAL_FLOOR_SHARE}× floor ({need:.1f} forms/s): CLI {cli.rate / floor.rate:.2f}× "
+          f"{met(cli.rate >= need)}; in-process {api.rate / floor.rate:.2f}× {met(api.rate >= need)}")
+    if cores != 2:
+        print(f"  (measured on {cores} cores; the goal is stated for 2)")
+    return min(cli.rate, api.rate) < max(GOAL_RATE, need)
+
+
+def report_rebuild(rb: dict[str, Any], build_s: float) -> None:
+    print(f"  built in {build_s:.1f} s: {rb['cli']['records']} records, {rb['versions']} versions, "
+          f"{rb['cli']['imports']} imports (page cache warm for all three below)")
+    print(f"{'':36} {'records':>8} {'seconds':>8} {'records/s':>10} {'vs walk':>8}")
+    for name, count, secs in (("hudang rebuild (CLI, wall)", rb["cli"]["records"], rb["cli_s"]),
+                              ("rebuild_catalog (in-process)", rb["api"]["records"], rb["api_s"]),
+                              ("baseline: walk + json.loads", rb["versions"], rb["walk_s"])):
+        print(f"{name:36} {count:8d} {secs:8.2f} {count / secs:10.0f} {rb['walk_s'] / secs:7.2f}×")
+
+
+def run_profiles(work: Path, corpus: Path, rosters: list[Path], forms: list[Path], workers: int,
+                 rebuild_home: Home) -> None:
+    phome = fresh_home(work / "home-prof", rosters)
+    jobs = [
+        ("profile-ingest.txt", f"runner.ingest of {len(forms)} forms, {workers} workers: the writer process, "
+         "profiler paused while workers read", profile_writer(phome, corpus, workers)),
+        ("profile-read.txt", "read side: admit → snapshot → read → classify, 60 files of each kind, serially",
+         profile_read_side(phome, forms)),
+        ("profile-rebuild.txt", "rebuild_catalog, in-process",
+         lambda _: rebuild_catalog(rebuild_home.archive, rebuild_home.catalog_path)),
+    ]
+    for name, title, fn in jobs:
+        top = profile_to(BUILD / name, title, fn)
+        print(f"{(BUILD / name).relative_to(ROOT)} — {title}; top by own time:\n    " + "\n    ".join(top))
+
+
 def main(argv: list[str] | None = None) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--forms", type=int, default=2000, help="mixed forms to ingest (default 2000)")
     parser.add_argument("--rebuild-records", type=int, default=10000, help="records for rebuild (default 10000)")
     parser.add_argument("--workers", type=int, default=cores, help=f"reader processes (default cores = {cores})")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of ours and the floor (default 2)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
-                        help="cProfile ours when below goal (auto), always, or never")
+                        help="cProfile ours when below a goal (auto), always, or never")
     parser.add_argument("--keep", action="store_true", help="keep the work folder under build/bench/")
     args = parser.parse_args(argv)
 
     BUILD.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="run-", dir=BUILD))
     began = time.perf_counter()
-    print(f"hudang ingest bench — {cores} cores available, {args.workers} reader workers, "
-          f"{args.forms} forms, work dir {work.relative_to(ROOT)}")
+    print(f"hudang ingest bench — {cores} cores available, {args.workers} reader workers, {args.forms} forms, "
+          f"{args.rounds} rounds; work dir {work.relative_to(ROOT)}")
     try:
         (corpus, rosters, forms), gen_s = timed(lambda: make_corpus(work, args.forms, args.seed))
         kinds = Counter(p.suffix.lstrip(".").upper() for p in forms)
         size = sum(p.stat().st_size for p in forms)
         print(f"corpus: {len(forms)} forms ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
-              f"{size / 1048576:.1f} MB, + {len(rosters)} rosters; generated in {gen_s:.1f} s")
+              f"{size / 1048576:.1f} MB, + {len(rosters)} rosters ingested first; generated in {gen_s:.1f} s")
+        os.sync()
         fsync_s = fsync_cost(work / "fsync-probe")
         print(f"disk: one small write + fsync takes {1000 * fsync_s:.2f} ms (median of 200)\n")
 
-        cli = run_cli(work / "home-cli", corpus, rosters, args.workers, len(forms))
-        api = run_inprocess(fresh_home(work / "home-api", rosters), corpus, args.workers, len(forms))
-        floor = run_floor(forms, work / "floor-copy", args.workers)
-
-        print_table([cli, api], floor)
-        print()
-        for r in (cli, api, floor):
-            extra = f"  problems: {dict(r.notes['problems'])}" if r.notes.get("problems") else ""
-            print(f"outcomes, {r.name}: {dict(r.statuses)}{extra}")
-        n = api.notes
-        print(f"\nin-process phases: read {n['read_phase_s']:.2f} s (all files, {args.workers} workers), "
-              f"then file {n['file_phase_s']:.2f} s (one writer); first outcome at {n['first_outcome_s']:.2f} s, "
-              f"median outcome at {n['since_start_p50_s']:.2f} s after start")
-        print(f"writer fsyncs: {n['fsyncs']} ({n['fsyncs'] / api.forms:.1f} per form, {n['fsync_s']:.2f} s"
-              f" = {100 * n['fsync_s'] / api.seconds:.0f}% of the run); floor: 2 per form, in the workers")
-        print(f"CLI process start (`hudang --help`): {cli.notes['process_start_s']:.2f} s\n")
-
-        need = GOAL_FLOOR_SHARE * floor.rate
-        print(f"goal ≥ {GOAL_RATE:.0f} forms/s on 2 cores:  CLI {cli.rate:.1f} {met(cli.rate >= GOAL_RATE)}; "
-              f"in-process {api.rate:.1f} {met(api.rate >= GOAL_RATE)}")
-        print(f"goal ≥ {GOAL_FLOOR_SHARE}× floor ({need:.1f} forms/s): CLI {cli.rate / floor.rate:.2f}× "
-              f"{met(cli.rate >= need)}; in-process {api.rate / floor.rate:.2f}× {met(api.rate >= need)}")
-        if cores != 2:
-            print(f"  (measured on {cores} cores, the goal is stated for 2)")
-        below = min(cli.rate, api.rate) < max(GOAL_RATE, need)
+        cli, api, floor, api_rounds = ingest_rounds(work, corpus, rosters, forms, args.workers, args.rounds)
+        below = report_ingest(cli, api, floor, api_rounds, args.workers, cores)
 
         print(f"\nrebuild: building an archive of {args.rebuild_records} records from bulk JSON forms "
-              "(set-up, fsync skipped, then sync) …")
+              "(set-up only: fsync skipped, then one sync) …")
         home, build_s = build_archive(work, args.rebuild_records, args.seed + 1, args.workers)
         rb = run_rebuild(home)
-        recs = rb["api"]["records"]
-        print(f"  built in {build_s:.1f} s: {rb['cli']['records']} records, {rb['versions']} versions, "
-              f"{rb['cli']['imports']} imports")
-        print(f"{'':36} {'records':>8} {'seconds':>8} {'records/s':>10} {'vs walk':>8}")
-        for name, count, secs in (("hudang rebuild (CLI, wall)", rb["cli"]["records"], rb["cli_s"]),
-                                  ("rebuild_catalog (in-process)", recs, rb["api_s"]),
-                                  ("baseline: walk + json.loads", rb["versions"], rb["walk_s"])):
-            print(f"{name:36} {count:8d} {secs:8.2f} {count / secs:10.0f} {rb['walk_s'] / secs:7.2f}×")
+        report_rebuild(rb, build_s)
 
-        profiles: list[str] = []
         if args.profile == "always" or (args.profile == "auto" and below):
-            print("\nprofiling ours (below goal) …")
-            phome = fresh_home(work / "home-prof", rosters)
-            p1 = BUILD / "profile-ingest.txt"
-            top = profile_to(p1, f"runner.ingest of {len(forms)} forms, {args.workers} workers (writer process)",
-                             lambda: runner.ingest(phome, [corpus], workers=args.workers))
-            profiles.append(f"{p1.relative_to(ROOT)} — writer process, by own time:\n    " + "\n    ".join(top))
-            p2 = BUILD / "profile-read.txt"
-            top = profile_to(p2, "read side: admit → snapshot → read → classify, 60 files of each kind, serially",
-                             profile_read_side(phome, forms))
-            profiles.append(f"{p2.relative_to(ROOT)} — reader stages, by own time:\n    " + "\n    ".join(top))
-            p3 = BUILD / "profile-rebuild.txt"
-            top = profile_to(p3, f"rebuild_catalog of {recs} records",
-                             lambda: rebuild_catalog(home.archive, home.catalog_path))
-            profiles.append(f"{p3.relative_to(ROOT)} — rebuild, by own time:\n    " + "\n    ".join(top))
-            print("\n".join(profiles))
+            print("\nprofiling ours" + (" (below goal)" if below else "") + " …")
+            run_profiles(work, corpus, rosters, forms, args.workers, home)
 
         summary = {"cores": cores, "workers": args.workers, "forms": len(forms), "fsync_ms": 1000 * fsync_s,
-                   "runs": {r.name: {"seconds": r.seconds, "rate": r.rate, "p50_ms": ms_(r.pct(50)),
-                                     "p95_ms": ms_(r.pct(95)), "statuses": dict(r.statuses)}
-                            for r in (cli, api, floor)},
-                   "in_process": {k: v for k, v in api.notes.items() if k != "problems"},
-                   "rebuild": {k: v for k, v in rb.items()}}
-        (BUILD / "ingest_bench.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-        print(f"\ntotal bench time {time.perf_counter() - began:.0f} s; figures in "
-              f"{(BUILD / 'ingest_bench.json').relative_to(ROOT)}")
+                   "runs": {r.name: {"seconds": r.seconds, "rate": r.rate, "rounds": r.notes["rounds"],
+                                     "p50_ms": ms_(r.pct(50)), "p95_ms": ms_(r.pct(95)),
+                                     "statuses": r.notes["statuses"]} for r in (cli, api, floor)},
+                   "in_process_rounds": [{k: v for k, v in r.notes.items() if k not in ("problems", "rounds")}
+                                         for r in api_rounds],
+                   "rebuild": rb}
+        out = BUILD / "ingest_bench.json"
+        out.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        print(f"\nbench time {time.perf_counter() - began:.0f} s (before clean-up); figures in {out.relative_to(ROOT)}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -58,6 +58,10 @@ def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[s
                name: str | None = None) -> str:
     """Keep ``file`` (a copy; the intake service moves its own) with a report; returns the quarantine id."""
     root.mkdir(parents=True, exist_ok=True)
+    if sha256:  # the same bytes quarantined again (a second run) keep their first entry
+        for entry in entries(root) + entries(root, resolved=True):
+            if entry.get("sha256") == sha256 and bool(entry.get("rows_file")) == rows_file:
+                return str(entry["id"])
     qid = _new_id(root)
     entry = root / qid
     entry.mkdir()

@@ -168,7 +168,9 @@ class Ingest:
         ext = item.extraction
         assert ext is not None and item.sha256 is not None
         ref = self.archive.known_original(item.sha256)
-        if ref:
+        # A batch of form rows is checked row by row (file SHA + row number), so a run that died
+        # between its rows resumes instead of calling the whole file a duplicate.
+        if ref and not (ext.kind == "table" and item.table is None):
             self.rejected(item, stages.Rejection(DUPLICATE, [Problem(None, "duplicate",
                           f"与已归档的文件内容完全相同（{ref}）")], duplicate_of=ref))
             return
@@ -226,13 +228,19 @@ class Ingest:
             text = "\n".join(f"{k}：{v}" for k, v in rec.fields.items() if v)
             self.pending.append((item, self._filing(item, item.form, checked, text, rec.row), row))
         out.errors = [e for r in out.rows or [] for e in r.errors]
+        known = bool(item.sha256 and self.archive.known_original(item.sha256))
+        # Order matters for crash safety: bad rows to quarantine (idempotent by SHA-256), then the batch
+        # file, then its rows at the next group commit (each row known by file SHA + row number).
         if bad:
             out.status = QUARANTINED if len(bad) == len(ext.records) else PARTIAL
             rows_path = self.ctx.snapshots / f"rows-{item.path.stem[:40]}{item.path.suffix.lower()}"
             rows_path = write_rows(rows_path, ext, bad)
             out.detail["quarantine_id"] = self._quarantine(item, out.errors, rows_file=rows_path)
             rows_path.unlink(missing_ok=True)
-        self._batch_outcomes.append((item, out))
+        if len(bad) < len(ext.records) and item.snapshot is not None and not known:
+            self.archive.file_import("batch", item.snapshot, item.provenance(),
+                                     [{"row": r.row, "status": r.status} for r in out.rows or []], form=item.form.id)
+        self._batch_outcomes.append((item, out, known))
 
     def _import_table(self, item: stages.Item) -> None:
         ext, kind = item.extraction, item.table
@@ -288,22 +296,23 @@ class Ingest:
             out.record_id, out.version, out.archive_no = result.record_id or None, result.version or None, \
                 result.archive_no or None
             out.household = f"{result.place.estate}/{result.place.key}"
+            out.warnings = out.warnings + result.warnings
             if result.moved_from and isinstance(out, Outcome):
                 out.detail["moved_from"] = result.moved_from
-        batch_items = {id(item) for item, _ in self._batch_outcomes}
+        batch_items = {id(entry[0]) for entry in self._batch_outcomes}
         for (item, _, out) in self.pending:
             if isinstance(out, Outcome) and id(item) not in batch_items:
                 self.emit(out)
-        for item, out in self._batch_outcomes:
-            if any(r.status == FILED for r in out.rows or []) and item.snapshot is not None:
-                assert item.sha256
-                self.archive.file_import("batch", item.snapshot, item.provenance(),
-                                         [r.as_json() for r in out.rows or []], form=item.form.id if item.form else None)
+        for item, out, known in self._batch_outcomes:
+            rows = out.rows or []
+            if known and not any(r.status == FILED for r in rows):
+                out.status, out.errors = DUPLICATE, []
+                out.detail["duplicate_of"] = self.archive.known_original(item.sha256 or "")
             self.emit(out)
         self.pending = []
         self._batch_outcomes = []
 
-    _batch_outcomes: list[tuple[stages.Item, Outcome]] = []
+    _batch_outcomes: list[tuple[stages.Item, Outcome, bool]] = []
 
 
 def _sweep_snapshots(folder: Path, max_age_s: float = 86400) -> None:

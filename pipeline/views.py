@@ -60,8 +60,6 @@ def household(archive: Archive, place: Place, forms: FormRegistry, *, include_vo
         " ORDER BY COALESCE(r.form_date, substr(r.filed_at, 1, 10)), r.archive_no",
         (place.estate, place.key)).fetchall()
     room = conn.execute("SELECT * FROM rooms WHERE estate = ? AND key = ?", (place.estate, place.key)).fetchone()
-    if not rows and room is None:
-        raise NotFound(f"{place.address} 没有档案，也不在房屋清单中", code="no_household")
     records = [_summary(r, forms) for r in rows if include_voided or not r["voided"]]
     registration = None
     regs = [r for r in rows if r["form"] == "registration" and not r["voided"]]
@@ -77,6 +75,8 @@ def household(archive: Archive, place: Place, forms: FormRegistry, *, include_vo
             moves.append({"record_id": ev["record_id"], "archive_no": ev["archive_no"], "from": detail["from"],
                           "to": detail["to"], "at": detail["at"], "reason": detail.get("reason"),
                           "direction": "out" if detail["from"] == place.key else "in"})
+    if not rows and room is None and not moves:
+        raise NotFound(f"{place.address} 没有档案，也不在房屋清单中", code="no_household")
     return {"household": place.address, "estate": place.estate, "key": place.key,
             "display": room["display"] if room else place.display,
             "owner": room["owner"] if room else None, "area": room["area"] if room else None,
