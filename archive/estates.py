@@ -84,8 +84,10 @@ class Estates:
                                code="room_not_on_roster")
         return Place(estate, room.key, room.display())
 
-    def household(self, address: str) -> Place:
-        """Parse ``ESTATE/KEY`` as commands accept it: any alias, any room spelling."""
+    def household(self, address: str, *, strict: bool = False) -> Place:
+        """Parse ``ESTATE/KEY`` as commands accept it: any alias, any room spelling.
+
+        ``strict`` (commands that write) holds the address to the roster, as filing does."""
         estate_text, sep, room_text = address.partition("/")
         if not sep or not room_text:
             raise ValueProblem(f"住户地址“{address}”应写作“项目/房号”，例如 金第花园/3-2-1201", code="bad_household")
@@ -99,8 +101,10 @@ class Estates:
         if row:
             return Place(estate, row["key"], row["display"])
         try:
-            return self.place(estate, room_text)
+            return self.place(estate, room_text, ())
         except ValueProblem:
+            if strict:
+                raise
             room = parse_key(room_text)
             return Place(estate, room.key, room.display())
 

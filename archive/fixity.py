@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from hudang.archive.durable import MANIFEST, read_manifest, sha256_file
-from hudang.archive.paths import Layout
+from hudang.archive.paths import Layout, safe_component
 from hudang.archive.rebuild import logged_units, unit_id
 
 MESSAGES = {
@@ -17,6 +18,7 @@ MESSAGES = {
     "manifest_changed": "档案单元的清单被改动",
     "unit_missing": "登记过的档案单元不见了",
     "unregistered": "档案单元未在校验日志中登记",
+    "misplaced": "记录所在的住户文件夹与其最新版本和移档记录不符",
 }
 
 
@@ -70,6 +72,40 @@ def _stray_files(layout: Layout) -> Iterator[Path]:
             yield path
 
 
+def _expected_household(record_dir: Path) -> str | None:
+    """Where a record belongs: the household of its latest version or move, whichever came last."""
+    latest: tuple[str, int, int, str] | None = None
+    for unit in record_dir.iterdir():
+        try:
+            if unit.name.startswith("v") and (unit / "fields.json").is_file():
+                fields = json.loads((unit / "fields.json").read_text(encoding="utf-8"))
+                key = (fields["filed_at"], 0, int(fields["version"]), fields["household"])
+            elif unit.name.startswith("e") and (unit / "event.json").is_file():
+                event = json.loads((unit / "event.json").read_text(encoding="utf-8"))
+                if event.get("kind") != "move":
+                    continue
+                # a move written in the same second follows its version
+                key = (event["at"], 1, int(unit.name[1:] or 0), event["to"])
+            else:
+                continue
+        except (OSError, ValueError, KeyError):
+            continue
+        if latest is None or key[:3] > latest[:3]:
+            latest = key
+    return latest[3] if latest else None
+
+
+def _misplaced(layout: Layout) -> Iterator[FixityProblem]:
+    if not layout.estates.is_dir():
+        return
+    for record_dir in sorted(layout.estates.glob("*/*/*")):
+        if not record_dir.is_dir() or record_dir.parent.name == "_estate":
+            continue
+        expected = _expected_household(record_dir)
+        if expected is not None and safe_component(expected) != record_dir.parent.name:
+            yield FixityProblem(layout.relative(record_dir), "misplaced")
+
+
 def verify(archive_root: Path) -> tuple[int, list[FixityProblem]]:
     """Check every archived file against its unit's manifest and the manifest against the log."""
     layout = Layout(archive_root)
@@ -102,6 +138,7 @@ def verify(archive_root: Path) -> tuple[int, list[FixityProblem]]:
             problems.append(FixityProblem(f"{rel_unit}/{rel}", "unexpected"))
     for uid in sorted(set(logged) - seen):
         problems.append(FixityProblem(uid, "unit_missing"))
+    problems.extend(_misplaced(layout))
     for stray in _stray_files(layout):
         problems.append(FixityProblem(layout.relative(stray), "unexpected"))
     return checked, problems

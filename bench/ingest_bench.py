@@ -315,12 +315,21 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return value, time.perf_counter() - t
 
 
-def run_rebuild(home: Home) -> dict[str, Any]:
+def run_rebuild(home: Home, rounds: int) -> dict[str, Any]:
+    """The CLI, the API and the plain walk, alternated; seconds are the median of rounds."""
     plain_walk(home.archive)  # warm the page cache alike for all three
-    versions, walk_s = timed(lambda: plain_walk(home.archive))
-    cli, cli_s = timed(lambda: json.loads(hudang(home.root, "rebuild", "--json").stdout))
-    api, api_s = timed(lambda: rebuild_catalog(home.archive, home.catalog_path))
-    return {"versions": versions, "walk_s": walk_s, "cli": cli, "cli_s": cli_s, "api": api, "api_s": api_s}
+    got: dict[str, list[float]] = {"walk_s": [], "cli_s": [], "api_s": []}
+    for _ in range(rounds):
+        versions, secs = timed(lambda: plain_walk(home.archive))
+        got["walk_s"].append(secs)
+        os.sync()
+        cli, secs = timed(lambda: json.loads(hudang(home.root, "rebuild", "--json").stdout))
+        got["cli_s"].append(secs)
+        os.sync()
+        api, secs = timed(lambda: rebuild_catalog(home.archive, home.catalog_path))
+        got["api_s"].append(secs)
+    return {"versions": versions, "cli": cli, "api": api, "rounds": got,
+            **{k: statistics.median(v) for k, v in got.items()}}
 
 
 # ---------------------------------------------------------------- profiles
@@ -458,6 +467,8 @@ def report_rebuild(rb: dict[str, Any], build_s: float) -> None:
                               ("rebuild_catalog (in-process)", rb["api"]["records"], rb["api_s"]),
                               ("baseline: walk + json.loads", rb["versions"], rb["walk_s"])):
         print(f"{name:36} {count:8d} {secs:8.2f} {count / secs:10.0f} {rb['walk_s'] / secs:7.2f}×")
+    print("  seconds per round: " + "; ".join(f"{k.removesuffix('_s')} " + " / ".join(f"{x:.2f}" for x in v)
+                                            for k, v in rb["rounds"].items()))
 
 
 def run_profiles(work: Path, corpus: Path, rosters: list[Path], forms: list[Path], workers: int,
@@ -482,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forms", type=int, default=2000, help="mixed forms to ingest (default 2000)")
     parser.add_argument("--rebuild-records", type=int, default=10000, help="records for rebuild (default 10000)")
     parser.add_argument("--workers", type=int, default=cores, help=f"reader processes (default cores = {cores})")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of ours and the floor (default 2)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of ours, the floor and rebuild; medians are reported (default 3)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
                         help="cProfile ours when below a goal (auto), always, or never")
@@ -510,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nrebuild: building an archive of {args.rebuild_records} records from bulk JSON forms "
               "(set-up only: fsync skipped, then one sync) …")
         home, build_s = build_archive(work, args.rebuild_records, args.seed + 1, args.workers)
-        rb = run_rebuild(home)
+        rb = run_rebuild(home, args.rounds)
         report_rebuild(rb, build_s)
 
         if args.profile == "always" or (args.profile == "auto" and below):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from hudang.archive.rooms import is_public, parse_room
 from hudang.errors import Problem, ValueProblem
 from hudang.forms import values as v
 from hudang.forms.definitions import FieldDef, FormDef
@@ -61,6 +64,13 @@ def map_labels(form: FormDef, labelled: Mapping[str, str]) -> tuple[dict[str, st
         elif name not in raw or (not raw[name] and text):
             raw[name] = text
     return raw, extra
+
+
+def normalize_number(text: str) -> str:
+    """编号 compare as one spelling: half-width, upper case, one kind of dash, no spaces."""
+    plain = v.to_halfwidth(text).upper()
+    plain = re.sub(r"[‐‑‒–—―−－]", "-", plain)
+    return re.sub(r"\s+", "", plain)
 
 
 def _enum_value(f: FieldDef, text: str) -> str:
@@ -124,10 +134,14 @@ def check(form: FormDef, labelled: Mapping[str, str], estates: EstateLookup,
             elif f.type == "room":
                 if estate is None:
                     out.values[f.name] = text
+                    if not is_public(text, form.public_rooms):
+                        parse_room(text)  # still report a malformed room at once
                     continue
-                place = estates.place(estate, text, form.public_rooms or ("公共区域", "公共", "访客"))
+                place = estates.place(estate, text, form.public_rooms)
                 out.place = place
                 out.values[f.name] = place.display
+            elif f.name == form.number_field:
+                out.values[f.name] = normalize_number(text)
             else:
                 out.values[f.name] = _parse(f, text, out.values, out.warnings)
         except ValueProblem as exc:
@@ -155,5 +169,5 @@ def check(form: FormDef, labelled: Mapping[str, str], estates: EstateLookup,
     out.values = dict(sorted(out.values.items(), key=lambda kv: order.get(kv[0], len(order))))
     if out.place is None and estate is not None and form.room_field and form.room_optional \
             and not raw.get(form.room_field):
-        out.place = estates.place(estate, "公共", ("公共",))
+        out.place = estates.place(estate, "公共", ("公共",))  # no room: the estate's public file
     return out

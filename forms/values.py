@@ -251,7 +251,7 @@ def mask_phone(value: str) -> str:
     if _MOBILE_RE.fullmatch(digits):
         return f"{digits[:3]}****{digits[-4:]}"
     area, local = _LANDLINE_RE.fullmatch(digits).groups()  # type: ignore[union-attr]
-    return f"{area}-{'*' * (len(local) - 4)}{local[-4:]}"
+    return f"{area}-****{local[-4:]}"  # always four stars, as SPEC §7 shows: the length is not told
 
 
 # ---------------------------------------------------------------- identity documents

@@ -72,12 +72,16 @@ class _MaskFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = mask_text(record.getMessage())
         record.args = ()
+        if record.exc_info:
+            record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
         return True
 
 
 def audit(home: Home, action: str, **detail: Any) -> None:
     """Append one line to the audit log: who did what to which record, when."""
-    line = json.dumps({"at": stamp(), "user": getpass.getuser(), "action": action, **detail}, ensure_ascii=False)
+    masked = {k: mask_text(v) if isinstance(v, str) and k not in ("sha256",) else v for k, v in detail.items()}
+    line = json.dumps({"at": stamp(), "user": getpass.getuser(), "action": action, **masked}, ensure_ascii=False)
     with open(home.audit_log, "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
 
@@ -130,7 +134,11 @@ def _print_outcome(out: Outcome) -> None:
     where = f" → {out.household}" if out.household else ""
     rec = f"  {out.archive_no}（{out.record_id} 第{out.version}版）" if out.record_id else ""
     kind = f"  {out.kind} {out.row_count} 行" if out.kind else ""
-    click.echo(f"[{status}] {out.source}{where}{rec}{kind}")
+    moved = f"（由 {out.detail['moved_from']} 移入）" if out.detail.get("moved_from") else ""
+    click.echo(f"[{status}] {out.source}{where}{rec}{kind}{moved}")
+    if out.rows:
+        counts = Counter(r.status for r in out.rows)
+        click.echo("    " + "，".join(f"{STATUS_TEXT.get(s, s)} {n} 行" for s, n in counts.items()))
     for e in out.errors:
         row = f"第{e['row']}行 " if e.get("row") else ""
         click.echo(f"    ✗ {row}{e['field'] or ''} {e['message']}".rstrip())
@@ -257,9 +265,10 @@ def record_show(home: Home, archive: Archive, record_id: str, reveal: bool, as_j
 def record_move(home: Home, archive: Archive, record_id: str, address: str, reason: str, as_json: bool) -> None:
     """把误归档的记录移到另一户（原户档案显示转出）。"""
     with archive.writer():
-        place = archive.estates.household(address)
+        place = archive.estates.household(address, strict=True)
         data = archive.move(record_id, place, reason, getpass.getuser())
     audit(home, "move", **data, reason=reason)
+    data["reason"] = mask_text(reason)
     emit(data, as_json, lambda d: click.echo(f"已移档：{d['record_id']} {d['from']} → {d['to']}"))
 
 
@@ -273,7 +282,8 @@ def record_void(home: Home, archive: Archive, record_id: str, reason: str, as_js
     with archive.writer():
         data = archive.void(record_id, reason, getpass.getuser())
     audit(home, "void", record_id=data["record_id"], reason=reason)
-    emit(data, as_json, lambda d: click.echo(f"已作废：{d['record_id']}（{reason}）"))
+    data["reason"] = mask_text(reason)
+    emit(data, as_json, lambda d: click.echo(f"已作废：{d['record_id']}（{d['reason']}）"))
 
 
 @record.command("attach")
@@ -452,7 +462,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("已取消", err=True)
         sys.exit(1)
     except click.UsageError as exc:
-        _fail("usage", f"用法错误：{exc.format_message()}", 2, as_json)
+        _fail("usage", f"用法错误：{_chinese(exc.format_message())}（hudang --help 查看用法）", 2, as_json)
     except click.ClickException as exc:
         _fail("usage", exc.format_message(), exc.exit_code or 2, as_json)
     except HudangError as exc:
@@ -463,6 +473,20 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger("hudang").exception("unexpected error")
         _fail("internal", f"内部错误（{type(exc).__name__}）：{exc}。详情见数据目录 logs/hudang.log", 1, as_json)
     sys.exit(0)
+
+
+_CLICK_TEXT = [("No such command", "没有这个命令"), ("No such option", "没有这个选项"),
+               ("Missing argument", "缺少参数"), ("Missing option", "缺少选项"),
+               ("Got unexpected extra arguments", "多余的参数"), ("Got unexpected extra argument", "多余的参数"),
+               ("Invalid value for", "取值无效："), ("requires an argument", "需要一个值"),
+               ("Option", "选项"), ("Did you mean", "是否想用")]
+
+
+def _chinese(message: str) -> str:
+    """Click speaks English; the archivist reads Chinese."""
+    for english, chinese in _CLICK_TEXT:
+        message = message.replace(english, chinese)
+    return message
 
 
 def _fail(code: str, message: str, status: int, as_json: bool) -> None:

@@ -37,7 +37,7 @@ def _render(report: dict[str, Any]) -> str:
         lines.append(f"  {n}. {where}{field}{p['message']}（{p['code']}）")
     lines += ["", "处理办法：改正本文件夹中的文件后运行 hudang quarantine retry " + report["id"],
               "（若缺少房屋清单或项目，先导入清单或用 hudang estates add 添加，再重试）。"]
-    return mask_text("\n".join(lines)) + "\n"
+    return mask_text("\n".join(lines)) + "\n"  # no hashes in the text report, so masking all of it is safe
 
 
 def _new_id(root: Path) -> str:
@@ -48,7 +48,8 @@ def _new_id(root: Path) -> str:
 
 
 def write_report(entry: Path, report: dict[str, Any]) -> None:
-    masked = json.loads(mask_text(json.dumps(report, ensure_ascii=False)))
+    masked = {**report, "source": mask_text(report.get("source") or ""),
+              "problems": [{**p, "message": mask_text(p.get("message") or "")} for p in report["problems"]]}
     atomic_write(entry / "report.json", (json.dumps(masked, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     atomic_write(entry / "报告.txt", _render(report).encode("utf-8"))
 
@@ -59,9 +60,9 @@ def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[s
     """Keep ``file`` (a copy; the intake service moves its own) with a report; returns the quarantine id."""
     root.mkdir(parents=True, exist_ok=True)
     if sha256:  # the same bytes quarantined again (a second run) keep their first entry
-        for entry in entries(root) + entries(root, resolved=True):
-            if entry.get("sha256") == sha256 and bool(entry.get("rows_file")) == rows_file:
-                return str(entry["id"])
+        for known in entries(root) + entries(root, resolved=True):
+            if known.get("sha256") == sha256 and bool(known.get("rows_file")) == rows_file:
+                return str(known["id"])
     qid = _new_id(root)
     entry = root / qid
     entry.mkdir()

@@ -114,6 +114,10 @@ class Ingest:
         self.archive = archive
         self.on_outcome = on_outcome
         self.retry_of = retry_of
+        self.retry_info: dict[str, Any] = {}
+        if retry_of:
+            entry = next((e for e in q.entries(ctx.home.quarantine) if e["id"] == retry_of), {})
+            self.retry_info = {"quarantine_id": retry_of, "source": entry.get("source"), "at": entry.get("at")}
         self.outcomes: list[Outcome] = []
         self.pending: list[tuple[stages.Item, Filing, Outcome | RowOutcome]] = []
 
@@ -186,6 +190,8 @@ class Ingest:
     def _filing(self, item: stages.Item, form: FormDef, checked: Any, text: str,
                 batch_row: int | None = None) -> Filing:
         prov = item.provenance()
+        if self.retry_of:  # where the file first came from, before it waited in quarantine
+            prov["retried_from"] = self.retry_info
         if batch_row is not None:
             prov["batch"] = {"row": batch_row, "sha256": item.sha256}
         warnings = _problems([*item.warnings, *checked.warnings])

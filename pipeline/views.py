@@ -36,6 +36,11 @@ def masked_values(values: dict[str, str], form_id: str, forms: FormRegistry) -> 
     return out
 
 
+def _masked_event(event: dict[str, Any]) -> dict[str, Any]:
+    """Reasons are free text typed by people: ID- and phone-shaped numbers in them are masked."""
+    return {k: mask_text(v) if k in ("reason", "note") and isinstance(v, str) else v for k, v in event.items()}
+
+
 def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
     values = json.loads(row["fields"])
     form = next((f for f in forms if f.id == row["form"]), None)
@@ -47,8 +52,8 @@ def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
                 break
     return {"record_id": row["record_id"], "archive_no": row["archive_no"], "form": row["form"],
             "form_name": form.name if form else row["form"], "number": row["number"], "date": row["form_date"],
-            "version": row["current_version"], "voided": bool(row["voided"]), "void_reason": row["void_reason"],
-            "summary": headline}
+            "version": row["current_version"], "voided": bool(row["voided"]),
+            "void_reason": mask_text(row["void_reason"] or "") or None, "summary": headline}
 
 
 def household(archive: Archive, place: Place, forms: FormRegistry, *, include_voided: bool = False) -> dict[str, Any]:
@@ -73,7 +78,7 @@ def household(archive: Archive, place: Place, forms: FormRegistry, *, include_vo
         detail = json.loads(ev["detail"])
         if place.key in (detail.get("from"), detail.get("to")):
             moves.append({"record_id": ev["record_id"], "archive_no": ev["archive_no"], "from": detail["from"],
-                          "to": detail["to"], "at": detail["at"], "reason": detail.get("reason"),
+                          "to": detail["to"], "at": detail["at"], "reason": mask_text(detail.get("reason") or ""),
                           "direction": "out" if detail["from"] == place.key else "in"})
     if not rows and room is None and not moves:
         raise NotFound(f"{place.address} 没有档案，也不在房屋清单中", code="no_household")
@@ -97,9 +102,10 @@ def record(archive: Archive, record_id: str, forms: FormRegistry, *, reveal: boo
         versions.append({"version": v["version"], "source_name": v["source_name"], "received_at": v["received_at"],
                          "sha256": v["sha256"], "household": v["household"], "path": v["path"],
                          "warnings": json.loads(v["warnings"] or "[]")})
-    events = [json.loads(e["detail"]) | {"unit": e["unit"]} for e in
+    events = [_masked_event(json.loads(e["detail"])) | {"unit": e["unit"]} for e in
               conn.execute("SELECT * FROM events WHERE record_id = ? ORDER BY unit", (row["record_id"],))]
-    attachments = [{"unit": a["unit"], "name": a["name"], "sha256": a["sha256"], "note": a["note"], "at": a["at"],
+    attachments = [{"unit": a["unit"], "name": mask_text(a["name"]), "sha256": a["sha256"],
+                    "note": mask_text(a["note"] or ""), "at": a["at"],
                     "path": a["path"]} for a in
                    conn.execute("SELECT * FROM attachments WHERE record_id = ? ORDER BY unit", (row["record_id"],))]
     form = next((f for f in forms if f.id == row["form"]), None)
@@ -112,6 +118,7 @@ def record(archive: Archive, record_id: str, forms: FormRegistry, *, reveal: boo
     return {"record_id": row["record_id"], "archive_no": row["archive_no"], "form": row["form"],
             "form_name": form.name if form else row["form"], "household": f"{row['estate']}/{row['household']}",
             "number": row["number"], "date": row["form_date"], "version": row["current_version"],
-            "voided": bool(row["voided"]), "void_reason": row["void_reason"], "path": row["path"],
+            "voided": bool(row["voided"]), "void_reason": mask_text(row["void_reason"] or "") or None,
+            "path": row["path"],
             "fields": current if reveal else masked_values(current, row["form"], forms),
             "versions": versions, "files": files, "events": events, "attachments": attachments, "revealed": reveal}

@@ -38,6 +38,11 @@ def test_verify_names_changed_missing_and_unexpected_files(hudang: Hudang, tmp_p
     assert ("missing", rel(originals[1].parent / "text.txt")) in problems
     assert ("unexpected", rel(originals[2].parent / "extra.txt")) in problems
     assert ("unexpected", "estates/金第花园/stray.txt") in problems
+    moved = sorted(archive.glob("estates/*/2-1-1201/*"))[0]
+    (archive / "estates" / "金第花园" / "3-1-301").mkdir()
+    moved.rename(archive / "estates" / "金第花园" / "3-1-301" / moved.name)
+    problems = {(p["code"], p["path"]) for p in hudang.json("verify", check=False)["problems"]}
+    assert ("misplaced", f"estates/金第花园/3-1-301/{moved.name}") in problems
     human = hudang("verify", check=False)
     assert human.code == 1 and rel(originals[0]) in human.stdout
 
