@@ -168,7 +168,12 @@ class Archive:
 
     def recover(self) -> None:
         """Finish what a crashed writer left: drop staging, finish moves, log and catalog placed units."""
-        from hudang.archive.rebuild import catalog_estate_units, catalog_import_dir, catalog_record_dir, logged_units
+        from hudang.archive.rebuild import (
+            catalog_estate_units,
+            catalog_import_dir,
+            catalog_record_dir,
+            logged_units,
+        )
 
         discard_staging(self.layout.staging)
         if not self._journal.exists():
