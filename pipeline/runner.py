@@ -116,7 +116,7 @@ class Ingest:
         self.retry_of = retry_of
         self.retry_info: dict[str, Any] = {}
         if retry_of:
-            entry = next((e for e in q.entries(ctx.home.quarantine) if e["id"] == retry_of), {})
+            entry: dict[str, Any] = next((e for e in q.entries(ctx.home.quarantine) if e["id"] == retry_of), {})
             self.retry_info = {"quarantine_id": retry_of, "source": entry.get("source"), "at": entry.get("at")}
         self.outcomes: list[Outcome] = []
         self.pending: list[tuple[stages.Item, Filing, Outcome | RowOutcome]] = []
