@@ -30,6 +30,7 @@ from hudang.forms.values import mask_text
 from hudang.pipeline import quarantine as q
 from hudang.pipeline import stages, views
 from hudang.pipeline.outcomes import QUARANTINED, STATUS_TEXT, Outcome
+from hudang.pipeline.runner import IngestStopped
 from hudang.pipeline.runner import ingest as run_ingest
 from hudang.settings import Home, init_home, load_home, resolve_root
 
@@ -174,7 +175,18 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
     def progress(out: Outcome) -> None:
         if bar is not None:
             bar.update(1)
-    outcomes = run_ingest(home, list(paths), workers=workers, on_outcome=progress)
+    try:
+        outcomes = run_ingest(home, list(paths), workers=workers, on_outcome=progress)
+    except IngestStopped as stop:
+        if bar is not None:
+            bar.close()
+        if as_json:  # the error document still lists every outcome reached
+            click.echo(json.dumps({"outcomes": [o.as_json() for o in stop.outcomes], "waiting": stop.waiting,
+                                   "error": {"code": stop.code, "message": stop.message}}, ensure_ascii=False))
+            sys.exit(1)
+        for out in stop.outcomes:
+            _print_outcome(out)
+        raise
     if bar is not None:
         bar.close()
     if as_json:

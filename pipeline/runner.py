@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hudang.archive.store import Archive, Filing
-from hudang.errors import Problem
+from hudang.errors import HudangError, Problem
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms
 from hudang.forms.readers.model import ReadLimits, SimpleVocabulary
 from hudang.forms.readers.tabular import write_rows
@@ -321,6 +321,18 @@ class Ingest:
     _batch_outcomes: list[tuple[stages.Item, Outcome, bool]] = []
 
 
+class IngestStopped(HudangError):
+    """Filing stopped part-way; carries the outcomes already reached so none is lost from view."""
+
+    def __init__(self, cause: BaseException, outcomes: list[Outcome], items: list[stages.Item]) -> None:
+        reported = {o.source for o in outcomes}
+        waiting = [i.source for i in items if i.source not in reported]
+        super().__init__(f"归档中止：{getattr(cause, 'message', None) or cause}。已处理的文件结果如上；"
+                         f"其余 {len(waiting)} 个文件未归档，可原样重新接收", code="ingest_stopped")
+        self.outcomes = outcomes
+        self.waiting = waiting
+
+
 def _sweep_snapshots(folder: Path, max_age_s: float = 86400) -> None:
     """Drop private copies a killed run left behind (never intake files: those stay where they are)."""
     if not folder.is_dir():
@@ -363,6 +375,10 @@ def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
                 if len(run.pending) >= group:
                     run.flush()
             run.flush()
+    except (HudangError, OSError) as exc:
+        # The archive refused (disk full, permissions …): what was reported stays true and durable;
+        # files not yet reported were not filed and can simply be taken in again.
+        raise IngestStopped(exc, run.outcomes, [r if isinstance(r, stages.Item) else r[0] for r in results]) from exc
     finally:
         archive.close()
         for item in items:

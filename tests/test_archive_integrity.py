@@ -177,3 +177,16 @@ def test_xlsx_roster_and_an_id_number_excel_turned_into_a_float(hudang: Hudang, 
     assert out["rows"][0]["errors"][0]["code"] == "id_float"
     assert out["rows"][1]["household"] == "翠湖苑/B-1202"
     assert hudang.json("household", "show", "翠湖苑/B座1202室")["display"] == "B座1202室"
+
+
+def test_a_deleted_catalog_is_rebuilt_before_anything_is_filed(hudang: Hudang, tmp_path: Path,
+                                                               roster_csv: Path) -> None:
+    first = _fill(hudang, tmp_path, roster_csv)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(hudang.home / "catalog.sqlite") + suffix).unlink(missing_ok=True)
+    [again] = hudang.ingest(tmp_path / "f" / "reg0.json")
+    assert again["status"] == "duplicate"
+    [new] = hudang.ingest(json_form(tmp_path / "g" / "new.json", "住户登记表", registration("3-2-302", "新住户")))
+    assert new["record_id"] not in {o["record_id"] for o in first}
+    assert new["archive_no"] not in {o["archive_no"] for o in first}
+    assert hudang("verify").code == 0 and hudang.json("rebuild")["records"] == 7

@@ -96,3 +96,23 @@ def test_one_batch_of_junk_and_good_files(hudang: Hudang, roster_csv: Path, tmp_
     # Files outside the intake folder are left untouched.
     assert (tmp_path / "batch" / "好的登记表.docx").exists()
     assert hudang("verify").code == 0
+
+
+def test_a_filing_failure_reports_what_was_reached_and_loses_nothing(hudang: Hudang, tmp_path: Path) -> None:
+    hudang("estates", "add", "金第花园")
+    blocker = hudang.home / "archive" / "estates" / "金第花园" / "3-2-1201"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("a file where a household folder should be")
+    json_form(tmp_path / "in" / "a-bad.json", "住户登记表", registration(联系电话="123"))
+    json_form(tmp_path / "in" / "b-good.json", "住户登记表", registration())
+    result = hudang("ingest", tmp_path / "in", "--json", check=False)
+    assert result.code == 1
+    doc = result.json
+    assert doc["error"]["code"] == "ingest_stopped"
+    assert [Path(o["source"]).name for o in doc["outcomes"]] == ["a-bad.json"]
+    assert [Path(w).name for w in doc["waiting"]] == ["b-good.json"]
+    blocker.unlink()
+    outcomes = {Path(o["source"]).name: o["status"] for o in hudang.ingest(tmp_path / "in")}
+    assert outcomes == {"a-bad.json": "quarantined", "b-good.json": "filed"}
+    assert hudang("verify").code == 0
+    assert len(hudang.json("quarantine", "list")["entries"]) == 1
