@@ -7,6 +7,7 @@ only staging debris, which `discard_staging` clears.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import shutil
@@ -43,15 +44,16 @@ def write_bytes(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def copy_file(src: Path, dest: Path) -> str:
-    """Copy with fsync, returning the SHA-256 of the bytes written."""
+def copy_file(src: Path, dest: Path, *, sync: bool = True) -> str:
+    """Copy (with fsync unless the caller syncs a whole group), returning the SHA-256 of the bytes."""
     digest = hashlib.sha256()
     with open(src, "rb") as fin, open(dest, "wb") as fout:
         while block := fin.read(CHUNK):
             digest.update(block)
             fout.write(block)
-        fout.flush()
-        os.fsync(fout.fileno())
+        if sync:
+            fout.flush()
+            os.fsync(fout.fileno())
     return digest.hexdigest()
 
 
@@ -80,30 +82,54 @@ def read_manifest(unit: Path) -> dict[str, str]:
 
 
 class UnitWriter:
-    """Builds one unit in staging; `commit` moves it into place durably."""
+    """Builds one unit in staging; `commit` moves it into place.
 
-    def __init__(self, staging_root: Path) -> None:
+    Immediate mode fsyncs every file and folder itself. Deferred mode (group commit) writes without
+    fsync: the caller makes the whole group durable with one `sync_filesystem` before any rename,
+    and one more after the renames, instead of ~9 fsyncs per record.
+    """
+
+    def __init__(self, staging_root: Path, *, deferred: bool = False) -> None:
         staging_root.mkdir(parents=True, exist_ok=True)
         self.path = staging_root / uuid.uuid4().hex
         self.path.mkdir()
+        self.deferred = deferred
+        self.digests: dict[str, str] = {}
 
     def add_bytes(self, name: str, data: bytes) -> Path:
         dest = self.path / name
         dest.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(dest, data)
+        if self.deferred:
+            dest.write_bytes(data)
+        else:
+            write_bytes(dest, data)
+        self.digests[name] = hashlib.sha256(data).hexdigest()
         return dest
 
-    def add_file(self, name: str, src: Path) -> str:
+    def add_file(self, name: str, src: Path, digest: str | None = None) -> str:
+        """Add a file; a private snapshot whose digest is known is hard-linked instead of copied."""
         dest = self.path / name
         dest.parent.mkdir(parents=True, exist_ok=True)
-        return copy_file(src, dest)
+        if self.deferred and digest:
+            try:
+                os.link(src, dest)
+                self.digests[name] = digest
+                return digest
+            except OSError:
+                pass  # another file system: copy instead
+        self.digests[name] = copy_file(src, dest, sync=not self.deferred)
+        return self.digests[name]
 
     def seal(self) -> str:
-        """Write the manifest and fsync the unit; returns the manifest's own SHA-256."""
-        text = manifest_text(self.path).encode("utf-8")
-        write_bytes(self.path / MANIFEST, text)
-        for folder in sorted({p.parent for p in self.path.rglob("*")} | {self.path}, reverse=True):
-            fsync_dir(folder)
+        """Write the manifest (from digests taken while writing) and, unless deferred, fsync the unit."""
+        lines = [f"{digest}  {name}" for name, digest in sorted(self.digests.items())]
+        text = ("\n".join(lines) + "\n").encode("utf-8")
+        if self.deferred:
+            (self.path / MANIFEST).write_bytes(text)
+        else:
+            write_bytes(self.path / MANIFEST, text)
+            for folder in sorted({p.parent for p in self.path.rglob("*")} | {self.path}, reverse=True):
+                fsync_dir(folder)
         return hashlib.sha256(text).hexdigest()
 
     def commit(self, dest: Path) -> None:
@@ -114,10 +140,27 @@ class UnitWriter:
         crash_point("before_unit_rename")
         os.rename(self.path, dest)
         crash_point("after_unit_rename")
-        fsync_dir(dest.parent)
+        if not self.deferred:
+            fsync_dir(dest.parent)
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+_libc: ctypes.CDLL | None = None
+
+
+def sync_filesystem(path: Path) -> None:
+    """Make everything written on ``path``'s file system durable (syncfs(2); sync(2) where absent)."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if getattr(_libc, "syncfs", None) is None or _libc.syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
 
 
 def discard_staging(staging_root: Path) -> int:
@@ -145,7 +188,7 @@ def make_dirs_durable(path: Path, stop: Path) -> None:
 
 def append_line(path: Path, line: str) -> None:
     with open(path, "a", encoding="utf-8") as fh:
-        fh.write(line.rstrip("\n") + "\n")
+        fh.write(line.rstrip("\n") + "\n" if line else "")
         fh.flush()
         os.fsync(fh.fileno())
 

@@ -32,6 +32,7 @@ from hudang.archive.durable import (
     fsync_dir,
     make_dirs_durable,
     sha256_file,
+    sync_filesystem,
 )
 from hudang.archive.estates import Estates, Place, normalize_name
 from hudang.archive.paths import Layout, safe_component, safe_filename
@@ -345,8 +346,20 @@ class Archive:
         self._write_journal([{"kind": "record", "dir": plan["dir_rel"], "move": plan.get("move")}
                              for _, plan in plans])
         crash_point("after_journal")
-        for item, plan in plans:
-            self._write_version(item, plan)
+        # Group commit: stage every unit, one sync, place them all, one more sync, then log and catalog.
+        staged = [(item, plan, *self._stage_version(item, plan)) for item, plan in plans]
+        try:
+            sync_filesystem(self.layout.root)
+            lines = [self._place_version(plan, writer, manifest_hash, event)
+                     for _, plan, writer, manifest_hash, event in staged]
+        except BaseException:
+            for *_, writer, _, event in staged:
+                writer.discard()
+                if event:
+                    event[0].discard()
+            raise
+        sync_filesystem(self.layout.root)
+        append_line(self.layout.fixity_log, "\n".join(line for group in lines for line in group))
         crash_point("before_catalog")
         from hudang.archive.rebuild import catalog_record_dir
         with catalog.transaction(self.conn):
@@ -366,12 +379,13 @@ class Archive:
         if key in pending.numbers:
             return pending.numbers[key]
         row = self.conn.execute(
-            "SELECT record_id, archive_no, household, current_version, path, voided FROM records"
+            "SELECT record_id, archive_no, household, current_version, path, voided, year, serial FROM records"
             " WHERE form = ? AND estate = ? AND number = ? ORDER BY filed_at LIMIT 1", key).fetchone()
         if row is None:
             return None
         return {"record_id": row["record_id"], "archive_no": row["archive_no"], "version": row["current_version"],
-                "household": row["household"], "final_dir_rel": row["path"], "voided": bool(row["voided"])}
+                "household": row["household"], "final_dir_rel": row["path"], "voided": bool(row["voided"]),
+                "year": row["year"], "serial": row["serial"]}
 
     def _plan(self, item: Filing, pending: _Pending) -> dict[str, Any]:
         existing = self._existing(item, pending)
@@ -380,7 +394,8 @@ class Archive:
                 "new": False, "record_id": existing["record_id"], "archive_no": existing["archive_no"],
                 "version": existing["version"] + 1, "dir_rel": existing["final_dir_rel"],
                 "final_dir_rel": existing["final_dir_rel"], "household": item.place.key,
-                "voided": existing.get("voided", False), "warnings": []}
+                "voided": existing.get("voided", False), "warnings": [],
+                "year": existing["year"], "serial": existing["serial"]}
             if plan["voided"]:
                 plan["warnings"].append({"field": item.number and "编号", "code": "voided_record",
                                          "message": f"编号 {item.number} 的记录已作废；新版本已归入该记录，仍不参与检索和报表"})
@@ -416,13 +431,10 @@ class Archive:
         seqs = [int(p.name[1:]) for p in record_dir.iterdir() if p.name[:1] == prefix and p.name[1:].isdigit()]
         return max(seqs, default=0) + 1
 
-    def _write_version(self, item: Filing, plan: dict[str, Any]) -> None:
-        record_dir = self.layout.root / plan["dir_rel"]
-        if plan["new"]:
-            year, serial = plan["year"], plan["serial"]
-        else:
-            first = json.loads((record_dir / "v1" / "fields.json").read_text(encoding="utf-8"))
-            year, serial = first["year"], first["serial"]
+    def _stage_version(self, item: Filing, plan: dict[str, Any]
+                       ) -> tuple[UnitWriter, str, tuple[UnitWriter, str] | None]:
+        """Build a version unit (and its move event) in staging, without syncing: the group syncs once."""
+        year, serial = plan["year"], plan["serial"]
         fields = {
             "record_id": plan["record_id"], "archive_no": plan["archive_no"], "version": plan["version"],
             "form": item.form_id, "estate": item.place.estate, "household": item.place.key,
@@ -431,19 +443,43 @@ class Archive:
             "warnings": item.warnings, "review": item.review, "filed_at": stamp(),
         }
         provenance = {**item.provenance, "hudang_version": __version__}
-        writer = UnitWriter(self.layout.staging)
+        writer = UnitWriter(self.layout.staging, deferred=True)
         if item.original is not None:
             name = "original" + Path(provenance.get("source_name", "")).suffix.lower()[:10]
             provenance["original"] = name
-            writer.add_file(name, item.original)
+            writer.add_file(name, item.original, provenance.get("sha256"))
         writer.add_bytes("fields.json", _json_bytes(fields))
         writer.add_bytes("provenance.json", _json_bytes(provenance))
         writer.add_bytes("text.txt", item.text.encode("utf-8"))
-        self._seal_and_place(writer, record_dir / f"v{plan['version']}")
+        event = None
+        if plan.get("move"):
+            event_writer = UnitWriter(self.layout.staging, deferred=True)
+            event_writer.add_bytes("event.json", _json_bytes(plan["move"]["event_data"]))
+            event = (event_writer, event_writer.seal())
+        return writer, writer.seal(), event
+
+    def _place_version(self, plan: dict[str, Any], writer: UnitWriter, manifest_hash: str,
+                       event: tuple[UnitWriter, str] | None) -> list[str]:
+        """Rename a staged version (and move) into place; returns its fixity lines."""
+        from hudang.archive.rebuild import unit_id
+        record_dir = self.layout.root / plan["dir_rel"]
+        dest = record_dir / f"v{plan['version']}"
+        record_dir.mkdir(parents=True, exist_ok=True)
+        writer.commit(dest)
+        lines = [f"{manifest_hash}  {unit_id(self.layout, dest)}"]
         crash_point("after_version")
         move = plan.get("move")
-        if move:
-            self._move_dir(record_dir, self.layout.root / move["to"], move["event"], move["event_data"])
+        if move and event:
+            event_dest = record_dir / move["event"]
+            event[0].commit(event_dest)
+            lines.append(f"{event[1]}  {unit_id(self.layout, event_dest)}")
+            crash_point("before_move_rename")
+            target = self.layout.root / move["to"]
+            if target.exists():
+                raise HudangError(f"目标位置已存在：{self.layout.relative(target)}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(record_dir, target)
+        return lines
 
     def _move_dir(self, record_dir: Path, target: Path, event_name: str, event: dict[str, Any]) -> None:
         """Write the move event into the record, then rename the record's folder to its new household."""

@@ -10,7 +10,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,8 +74,10 @@ def _problems(ps: Iterable[Problem], row: int | None = None) -> list[dict[str, A
     return out
 
 
-def read_one(item: stages.Item, ctx: Context) -> stages.Item | tuple[stages.Item, stages.Rejection]:
+def read_one(item: stages.Item, ctx: Context | None = None) -> stages.Item | tuple[stages.Item, stages.Rejection]:
     """admit → snapshot → read → classify, in a worker; a rejection comes back as a value."""
+    ctx = ctx or _WORKER_CONTEXT
+    assert ctx is not None
     try:
         stages.admit(item, ctx.limits)
         stages.snapshot(item, ctx.snapshots)
@@ -88,11 +90,37 @@ def read_one(item: stages.Item, ctx: Context) -> stages.Item | tuple[stages.Item
         return item, stages.reject("internal", f"读取时出现内部错误（{type(exc).__name__}），文件已隔离待查")
 
 
-def _read_all(items: list[stages.Item], ctx: Context, workers: int) -> list[Any]:
+_WORKER_CONTEXT: Context | None = None
+
+
+def _init_worker(ctx: Context) -> None:
+    """Each worker receives the context once, not with every file."""
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = ctx
+
+
+def _is_table_name(item: stages.Item) -> bool:
+    return item.path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".et")
+
+
+def read_stream(items: list[stages.Item], ctx: Context, workers: int) -> Iterator[Any]:
+    """Read results in the order filing needs them, as soon as they are ready.
+
+    Tables are read first and handed over together, rosters before ledgers before form batches
+    (forms are checked against rosters); every other file follows as its reading finishes.
+    """
+    tables_first = [i for i in items if _is_table_name(i)]
+    rest = [i for i in items if not _is_table_name(i)]
     if workers <= 1 or len(items) < PARALLEL_MIN:
-        return [read_one(item, ctx) for item in items]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(read_one, items, [ctx] * len(items), chunksize=8))
+        head = [read_one(item, ctx) for item in tables_first]
+        yield from sorted(head, key=_order)
+        for item in rest:
+            yield read_one(item, ctx)
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
+        head = list(pool.map(read_one, tables_first, chunksize=1))
+        yield from sorted(head, key=_order)
+        yield from pool.map(read_one, rest, chunksize=4)
 
 
 def _order(result: Any) -> int:
@@ -356,15 +384,16 @@ def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
     for item in items:
         item.in_intake = in_intake
         item.forced_form = folder_form
-    results = _read_all(items, ctx, workers or os.cpu_count() or 1)
-    results.sort(key=_order)
     archive = Archive(home)
     run = Ingest(ctx, archive, on_outcome, retry_of)
     run._batch_outcomes = []
+    seen: list[stages.Item] = []
     try:
         with archive.writer():
             group = home.limits.group_commit
-            for result in results:
+            for result in read_stream(items, ctx, workers or os.cpu_count() or 1):
+                item = result[0] if isinstance(result, tuple) else result
+                seen.append(item)
                 if isinstance(result, tuple):
                     run.rejected(*result)
                 else:
@@ -378,10 +407,10 @@ def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
     except (HudangError, OSError) as exc:
         # The archive refused (disk full, permissions …): what was reported stays true and durable;
         # files not yet reported were not filed and can simply be taken in again.
-        raise IngestStopped(exc, run.outcomes, [r if isinstance(r, stages.Item) else r[0] for r in results]) from exc
+        raise IngestStopped(exc, run.outcomes, items) from exc
     finally:
         archive.close()
-        for item in items:
+        for item in seen:  # the items that came back from the workers carry their snapshots
             if item.snapshot is not None:
                 shutil.rmtree(item.snapshot.parent, ignore_errors=True)
     return run.outcomes
