@@ -134,23 +134,22 @@ def run_cli(home: Path, corpus: Path, rosters: list[Path], workers: int, n: int)
 def instrumented(starts: dict[str, float], marks: dict[str, float]) -> Iterator[dict[str, float]]:
     """Stamp each file when its first stage starts (in the worker) and count the writer's fsyncs.
 
-    Bench-only wrappers around `stages.admit`, `runner._read_all` and `os.fsync`; restored on exit.
+    Bench-only wrappers around `stages.admit`, `runner.read_stream` and `os.fsync`; restored on exit.
     Worker processes are forked, so they see the wrapped `stages.admit`.
     """
-    admit, read_all, fsync = stages.admit, runner._read_all, os.fsync
+    admit, read_stream, fsync = stages.admit, runner.read_stream, os.fsync
     fs = {"calls": 0.0, "seconds": 0.0}
 
     def stamped_admit(item: stages.Item, limits: ReadLimits) -> stages.Item:
         item.bench_t0 = time.time()  # type: ignore[attr-defined]
         return admit(item, limits)
 
-    def timed_read_all(items: list[stages.Item], ctx: runner.Context, workers: int) -> list[Any]:
-        results = read_all(items, ctx, workers)
-        marks["read_done"] = time.time()
-        for r in results:
+    def timed_read_stream(items: list[stages.Item], ctx: runner.Context, workers: int) -> Iterator[Any]:
+        for r in read_stream(items, ctx, workers):
             item = r[0] if isinstance(r, tuple) else r
             starts[item.source] = getattr(item, "bench_t0", marks["start"])
-        return results
+            yield r
+        marks["read_done"] = time.time()
 
     def counted_fsync(fd: int) -> None:
         t = time.perf_counter()
@@ -158,11 +157,11 @@ def instrumented(starts: dict[str, float], marks: dict[str, float]) -> Iterator[
         fs["calls"] += 1
         fs["seconds"] += time.perf_counter() - t
 
-    stages.admit, runner._read_all, os.fsync = stamped_admit, timed_read_all, counted_fsync  # type: ignore[assignment]
+    stages.admit, runner.read_stream, os.fsync = stamped_admit, timed_read_stream, counted_fsync  # type: ignore[assignment]
     try:
         yield fs
     finally:
-        stages.admit, runner._read_all, os.fsync = admit, read_all, fsync  # type: ignore[assignment]
+        stages.admit, runner.read_stream, os.fsync = admit, read_stream, fsync  # type: ignore[assignment]
 
 
 def fresh_home(root: Path, rosters: list[Path]) -> Home:
@@ -443,10 +442,10 @@ def report_ingest(cli: Run, api: Run, floor: Run, api_rounds: list[Run], workers
         print(f"outcomes, {r.name}: {' | '.join(map(str, r.notes['statuses']))}{problems}")
     print()
     for i, n in enumerate(r.notes for r in api_rounds):
-        print(f"in-process round {i + 1}: read {n['read_phase_s']:.2f} s (every file, {workers} workers), then file "
-              f"{n['file_phase_s']:.2f} s (one writer); first outcome at {n['first_outcome_s']:.2f} s, median at "
+        print(f"in-process round {i + 1}: last file read at {n['read_phase_s']:.2f} s ({workers} workers, filing "
+              f"alongside), filing done {n['file_phase_s']:.2f} s later; first outcome at {n['first_outcome_s']:.2f} s, median at "
               f"{n['since_start_p50_s']:.2f} s; writer fsyncs {n['fsyncs']} ({n['fsyncs'] / api.forms:.1f}/form, "
-              f"{n['fsync_s']:.2f} s waiting)")
+              f"{n['fsync_s']:.2f} s waiting; plus two syncfs per group of 64)")
     print("floor: 2 fsyncs per form (file, folder), in the workers")
     print(f"CLI process start (`hudang --help`, best of 3): {cli.notes['process_start_s']:.2f} s\n")
     need = GOAL_FLOOR_SHARE * floor.rate
