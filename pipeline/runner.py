@@ -103,24 +103,53 @@ def _is_table_name(item: stages.Item) -> bool:
     return item.path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".et")
 
 
-def read_stream(items: list[stages.Item], ctx: Context, workers: int) -> Iterator[Any]:
-    """Read results in the order filing needs them, as soon as they are ready.
+class Readers:
+    """Reader processes for a session; the intake service keeps one pool across its batches."""
 
-    Tables are read first and handed over together, rosters before ledgers before form batches
-    (forms are checked against rosters); every other file follows as its reading finishes.
-    """
-    tables_first = [i for i in items if _is_table_name(i)]
-    rest = [i for i in items if not _is_table_name(i)]
-    if workers <= 1 or len(items) < PARALLEL_MIN:
-        head = [read_one(item, ctx) for item in tables_first]
-        yield from sorted(head, key=_order)
-        for item in rest:
-            yield read_one(item, ctx)
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
-        head = list(pool.map(read_one, tables_first, chunksize=1))
-        yield from sorted(head, key=_order)
+    def __init__(self, ctx: Context, workers: int | None = None) -> None:
+        self.ctx = ctx
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
+                                             initargs=(self.ctx,))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Readers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def stream(self, items: list[stages.Item]) -> Iterator[Any]:
+        """Results in the order filing needs them, each as soon as it is ready.
+
+        Tables are read first and handed over together, rosters before ledgers before form batches
+        (forms are checked against rosters); every other file follows as its reading finishes.
+        """
+        tables_first = [i for i in items if _is_table_name(i)]
+        rest = [i for i in items if not _is_table_name(i)]
+        if self.workers <= 1 or len(items) < PARALLEL_MIN:
+            yield from sorted((read_one(item, self.ctx) for item in tables_first), key=_order)
+            for item in rest:
+                yield read_one(item, self.ctx)
+            return
+        pool = self._get_pool()
+        yield from sorted(pool.map(read_one, tables_first, chunksize=1), key=_order)
         yield from pool.map(read_one, rest, chunksize=4)
+
+
+def read_stream(items: list[stages.Item], ctx: Context, workers: int) -> Iterator[Any]:
+    """One-off reading (``hudang ingest``)."""
+    with Readers(ctx, workers) as readers:
+        yield from readers.stream(items)
 
 
 def _order(result: Any) -> int:
@@ -374,28 +403,27 @@ def _sweep_snapshots(folder: Path, max_age_s: float = 86400) -> None:
             continue
 
 
-def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
-           on_outcome: Callable[[Outcome], None] | None = None, in_intake: bool = False,
-           retry_of: str | None = None, folder_form: str | None = None) -> list[Outcome]:
-    """Take in files and folders once; every file gets exactly one outcome."""
-    ctx = Context.load(home)
-    _sweep_snapshots(ctx.snapshots)
-    items = list(stages.discover(paths))
-    for item in items:
-        item.in_intake = in_intake
-        item.forced_form = folder_form
-    archive = Archive(home)
+Defer = Callable[[stages.Item, stages.Rejection], bool]
+
+
+def file_items(ctx: Context, items: list[stages.Item], results: Iterable[Any], *,
+               on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
+               defer: Defer | None = None) -> list[Outcome]:
+    """The writer: take read results in order, file in group commits; every item gets one outcome
+    (or, when ``defer`` says so, is handed back to the caller untouched)."""
+    archive = Archive(ctx.home)
     run = Ingest(ctx, archive, on_outcome, retry_of)
     run._batch_outcomes = []
     seen: list[stages.Item] = []
     try:
         with archive.writer():
-            group = home.limits.group_commit
-            for result in read_stream(items, ctx, workers or os.cpu_count() or 1):
+            group = ctx.home.limits.group_commit
+            for result in results:
                 item = result[0] if isinstance(result, tuple) else result
                 seen.append(item)
                 if isinstance(result, tuple):
-                    run.rejected(*result)
+                    if defer is None or not defer(*result):
+                        run.rejected(*result)
                 else:
                     try:
                         run.take(result)
@@ -414,3 +442,16 @@ def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
             if item.snapshot is not None:
                 shutil.rmtree(item.snapshot.parent, ignore_errors=True)
     return run.outcomes
+
+
+def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
+           on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
+           folder_form: str | None = None) -> list[Outcome]:
+    """Take in files and folders once; every file gets exactly one outcome."""
+    ctx = Context.load(home)
+    _sweep_snapshots(ctx.snapshots)
+    items = list(stages.discover(paths))
+    for item in items:
+        item.forced_form = folder_form
+    return file_items(ctx, items, read_stream(items, ctx, workers or os.cpu_count() or 1),
+                      on_outcome=on_outcome, retry_of=retry_of)

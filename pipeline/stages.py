@@ -56,6 +56,7 @@ class Item:
     root: Path                  # the path given (or the intake folder): form folders are looked for below it
     source: str                 # the name shown in outcomes
     in_intake: bool = False
+    origin: Path | None = None      # where the file was dropped, when it was claimed from the intake folder
     forced_form: str | None = None   # a retried quarantine file keeps the form it was read as
     sha256: str | None = None
     size: int = 0
@@ -67,7 +68,8 @@ class Item:
     warnings: list[Problem] = field(default_factory=list)
 
     def provenance(self) -> dict[str, object]:
-        return {"source_name": self.path.name, "source_path": str(self.path), "sha256": self.sha256,
+        where = self.origin or self.path
+        return {"source_name": where.name, "source_path": str(where), "sha256": self.sha256,
                 "size": self.size, "received_at": self.received_at,
                 "detected_type": self.extraction.detected_type if self.extraction else None,
                 "converted_from": self.extraction.converted_from if self.extraction else None}
@@ -146,7 +148,7 @@ def read(item: Item, vocab: SimpleVocabulary, limits: ReadLimits) -> Item:
 
 def _folder_form(item: Item, forms: FormRegistry, stop: Path | None) -> FormDef | None:
     """The nearest enclosing folder named like a form, looking no higher than the path given."""
-    folder = item.path.parent
+    folder = (item.origin or item.path).parent
     while True:
         form = forms.get(folder.name)
         if form:
