@@ -21,6 +21,7 @@ system:
 	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui libreoffice-calc-nogui"; \
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-sim"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_tra.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-tra"; \
 	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \

@@ -316,6 +316,41 @@ class Archive:
         self._journal.unlink()
         return import_id
 
+    def _ref_unit(self, ref: str) -> tuple[Path, str] | None:
+        if ref.startswith("R") and "/v" in ref:
+            rid, _, version = ref.partition("/v")
+            row = self.conn.execute("SELECT path FROM versions WHERE record_id = ? AND version = ?",
+                                    (rid, int(version))).fetchone()
+            return (self.layout.root / row["path"], "provenance.json") if row else None
+        row = self.conn.execute("SELECT path FROM imports WHERE import_id = ?", (ref,)).fetchone()
+        return (self.layout.root / row["path"], "import.json") if row else None
+
+    def claim_of(self, ref: str) -> str | None:
+        """The intake-service claim that filed ``ref`` (a record version or an import), if any."""
+        found = self._ref_unit(ref)
+        if found is None:
+            return None
+        try:
+            return json.loads((found[0] / found[1]).read_text(encoding="utf-8")).get("claim")
+        except (OSError, ValueError):
+            return None
+
+    def describe(self, ref: str) -> dict[str, Any]:
+        """What ``ref`` is, in outcome terms (for a claim finished after a restart)."""
+        if ref.startswith("R"):
+            rid, _, version = ref.partition("/v")
+            row = self.conn.execute("SELECT * FROM records WHERE record_id = ?", (rid,)).fetchone()
+            if row is None:
+                return {}
+            return {"status": "filed", "form": row["form"], "household": f"{row['estate']}/{row['household']}",
+                    "record_id": rid, "version": int(version), "archive_no": row["archive_no"]}
+        row = self.conn.execute("SELECT * FROM imports WHERE import_id = ?", (ref,)).fetchone()
+        if row is None:
+            return {}
+        if row["kind"] == "batch":
+            return {"status": "filed", "form": row["form"]}
+        return {"status": "imported", "kind": row["kind"], "rows": row["rows"]}
+
     def known_original(self, sha256: str) -> str | None:
         row = self.conn.execute("SELECT ref FROM originals WHERE sha256 = ?", (sha256,)).fetchone()
         return str(row["ref"]) if row else None

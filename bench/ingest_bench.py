@@ -15,6 +15,9 @@ import cProfile
 import io
 import json
 import os
+
+# The latency probe wraps stages.admit in this process; workers must be forked to see it.
+os.environ.setdefault("HUDANG_MP_START", "fork")
 import pstats
 import random
 import shutil

@@ -34,6 +34,14 @@ libreoffice_timeout_s = 120
 
 [filing]
 group_commit = 64         # records made durable together in one batch
+
+[watch]
+stable_seconds = 2        # a file is taken when its size and mtime held still this long
+rescan_seconds = 60       # a full rescan of the intake folder catches what events missed
+polling = false           # true for network shares (SMB/NFS), where inotify sees nothing
+after_filing = "move"     # "move" to intake/.done/YYYY-MM-DD/, or "remove"
+max_queue = 5000          # files watched at once; the rescan picks up the rest
+batch = 256               # files taken per round
 """
 
 
@@ -54,6 +62,16 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class WatchSettings:
+    stable_seconds: float = 2.0
+    rescan_seconds: float = 60.0
+    polling: bool = False
+    after_filing: str = "move"
+    max_queue: int = 5000
+    batch: int = 256
+
+
+@dataclass(frozen=True)
 class Home:
     """Where a data home keeps each of its parts."""
 
@@ -61,6 +79,7 @@ class Home:
     intake: Path
     company: Company = field(default_factory=Company)
     limits: Limits = field(default_factory=Limits)
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     @property
     def archive(self) -> Path:
@@ -133,7 +152,14 @@ def load_home(root: Path) -> Home:
     intake = Path(str(intake_cfg.get("folder", "intake"))).expanduser()
     if not intake.is_absolute():
         intake = root / intake
-    return Home(root=root, intake=intake, company=company, limits=limits)
+    w = data.get("watch", {})
+    after = str(w.get("after_filing", "move"))
+    if after not in ("move", "remove"):
+        raise ConfigError(f"配置文件 {config_path}：[watch] after_filing 只能是 \"move\" 或 \"remove\"")
+    watch = WatchSettings(stable_seconds=float(w.get("stable_seconds", 2)), rescan_seconds=float(w.get("rescan_seconds", 60)),
+                          polling=bool(w.get("polling", False)), after_filing=after,
+                          max_queue=max(1, int(w.get("max_queue", 5000))), batch=max(1, int(w.get("batch", 256))))
+    return Home(root=root, intake=intake, company=company, limits=limits, watch=watch)
 
 
 def init_home(root: Path) -> tuple[Home, bool]:

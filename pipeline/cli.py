@@ -132,6 +132,55 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
         click.echo(_summary(outcomes))
 
 
+# ---- the intake service ----
+
+@cli.command()
+@click.option("--polling", is_flag=True, default=None, help="用轮询代替 inotify（网络共享文件夹用）")
+@click.option("--workers", type=int, default=None, help="读取文件的进程数（默认 CPU 核数）")
+@click.pass_context
+def watch(ctx: click.Context, polling: bool | None, workers: int | None) -> None:
+    """接收服务：监视收件夹，文件写完后自动接收、归档，并移入 .done。"""
+    from hudang.pipeline.watch import Service
+    home = open_home(ctx)
+    click.echo(f"接收服务启动：监视 {home.intake}（Ctrl+C 或 SIGTERM 停止）", err=True)
+    Service(home, polling=polling or None, workers=workers).run()
+
+
+@cli.command()
+@json_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """接收服务的状态：是否运行、队列、今日各结果数量、最近结果、隔离与待分拣数量、后续步骤积压。"""
+    from hudang.pipeline.status import status as read_status
+    data = read_status(open_home(ctx))
+
+    def human(d: dict[str, Any]) -> None:
+        run = f"运行中（PID {d['pid']}，自 {d['since']}）" if d["running"] else "未运行"
+        click.echo(f"接收服务：{run}\n收件夹：{d['intake']}")
+        click.echo(f"等待接收：{d['waiting_in_intake']} 个文件；队列 {d['queue']}，处理中 {d['processing']}")
+        counts = d["today"].get("counts") or {}
+        click.echo(f"今日（{d['today'].get('date') or '—'}）：" +
+                   ("，".join(f"{STATUS_TEXT.get(k, k)} {v}" for k, v in counts.items()) or "无"))
+        click.echo(f"隔离区 {d['quarantine']} 个；待分拣扫描件 {d['unsorted']} 个")
+        backlog = "，".join(f"{k} {v}" for k, v in d["backlog"].items() if v) or "无"
+        click.echo(f"后续步骤积压：{backlog}")
+        if d["last"]:
+            click.echo("最近结果：")
+            for o in d["last"][:10]:
+                click.echo(f"  {o['at'][11:19]} [{STATUS_TEXT.get(o['status'], o['status'])}] {o['source']}"
+                           f" {o.get('household') or ''}")
+    emit(data, as_json, human)
+
+
+@cli.command("service-unit")
+@click.option("--user", default="hudang", help="运行服务的系统用户")
+def service_unit(user: str) -> None:
+    """输出 systemd 服务单元（hudang-watch.service），用于把接收服务装成系统服务。"""
+    from hudang.pipeline.service import unit_text
+    home = resolve_root(click.get_current_context().obj["home"])
+    click.echo(unit_text(home, user), nl=False)
+
+
 # ---- verify, rebuild ----
 
 @cli.command()

@@ -7,8 +7,10 @@ stage, turns it into an outcome (quarantine report, duplicate record, ignored te
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -94,9 +96,12 @@ _WORKER_CONTEXT: Context | None = None
 
 
 def _init_worker(ctx: Context) -> None:
-    """Each worker receives the context once, not with every file."""
+    """Each worker receives the context once, not with every file. Stop signals are the parent's
+    to handle: it finishes the batch in hand, so workers must not die under it."""
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = ctx
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _is_table_name(item: stages.Item) -> bool:
@@ -113,8 +118,11 @@ class Readers:
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            # forkserver, not fork: a forked worker would inherit the writer and service lock files,
+            # and if this process were killed, orphaned workers would keep the data home locked.
+            method = os.environ.get("HUDANG_MP_START", "forkserver")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
-                                             initargs=(self.ctx,))
+                                             initargs=(self.ctx,), mp_context=multiprocessing.get_context(method))
         return self._pool
 
     def close(self) -> None:
@@ -231,7 +239,11 @@ class Ingest:
         ref = self.archive.known_original(item.sha256)
         # A batch of form rows is checked row by row (file SHA + row number), so a run that died
         # between its rows resumes instead of calling the whole file a duplicate.
-        if ref and not (ext.kind == "table" and item.table is None):
+        is_batch = ext.kind == "table" and item.table is None
+        if ref and not is_batch and item.claim_id and self.archive.claim_of(ref) == item.claim_id:
+            self._recovered(item, ref)  # filed by this claim before a crash; only the release was missing
+            return
+        if ref and not is_batch:
             self.rejected(item, stages.Rejection(DUPLICATE, [Problem(None, "duplicate",
                           f"与已归档的文件内容完全相同（{ref}）")], duplicate_of=ref))
             return
@@ -243,6 +255,14 @@ class Ingest:
             self._form_batch(item)
         else:
             self._single_form(item)
+
+    def _recovered(self, item: stages.Item, ref: str) -> None:
+        info = self.archive.describe(ref)
+        out = Outcome(item.source, info.get("status", FILED), form=info.get("form"), household=info.get("household"),
+                      record_id=info.get("record_id"), version=info.get("version"),
+                      archive_no=info.get("archive_no"), kind=info.get("kind"), row_count=info.get("rows"),
+                      detail={"recovered": True})
+        self.emit(out)
 
     def _filing(self, item: stages.Item, form: FormDef, checked: Any, text: str,
                 batch_row: int | None = None) -> Filing:
@@ -369,8 +389,12 @@ class Ingest:
         for item, out, known in self._batch_outcomes:
             rows = out.rows or []
             if known and not any(r.status == FILED for r in rows):
-                out.status, out.errors = DUPLICATE, []
-                out.detail["duplicate_of"] = self.archive.known_original(item.sha256 or "")
+                ref = self.archive.known_original(item.sha256 or "") or ""
+                if item.claim_id and self.archive.claim_of(ref) == item.claim_id:
+                    out.detail["recovered"] = True  # this claim filed it before a restart
+                else:
+                    out.status, out.errors = DUPLICATE, []
+                    out.detail["duplicate_of"] = ref
             self.emit(out)
         self.pending = []
         self._batch_outcomes = []

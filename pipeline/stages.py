@@ -57,6 +57,7 @@ class Item:
     source: str                 # the name shown in outcomes
     in_intake: bool = False
     origin: Path | None = None      # where the file was dropped, when it was claimed from the intake folder
+    claim_id: str | None = None     # the intake service's claim (so a restart recognises its own filing)
     forced_form: str | None = None   # a retried quarantine file keeps the form it was read as
     sha256: str | None = None
     size: int = 0
@@ -72,7 +73,8 @@ class Item:
         return {"source_name": where.name, "source_path": str(where), "sha256": self.sha256,
                 "size": self.size, "received_at": self.received_at,
                 "detected_type": self.extraction.detected_type if self.extraction else None,
-                "converted_from": self.extraction.converted_from if self.extraction else None}
+                "converted_from": self.extraction.converted_from if self.extraction else None,
+                **({"claim": self.claim_id} if self.claim_id else {})}
 
 
 # ---- producer ----

@@ -1,0 +1,73 @@
+"""`hudang status`: is the intake service running, what is waiting, what happened today."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from typing import Any
+
+from hudang.pipeline import quarantine as q
+from hudang.pipeline.watch import STATE
+from hudang.settings import Home
+
+
+def service_running(home: Home) -> bool:
+    """The service holds an exclusive lock on run/watch.lock for as long as it lives."""
+    path = home.run_dir / "watch.lock"
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def backlog(home: Home) -> dict[str, int]:
+    """Later steps (index, OCR) waiting to be retried, one file per job under run/backlog/<step>/."""
+    root = home.run_dir / "backlog"
+    if not root.is_dir():
+        return {}
+    return {step.name: sum(1 for _ in step.glob("*.json")) for step in sorted(root.iterdir()) if step.is_dir()}
+
+
+def status(home: Home) -> dict[str, Any]:
+    try:
+        state = json.loads((home.run_dir / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    running = service_running(home)
+    unsorted = home.root / "unsorted"
+    return {
+        "running": running,
+        "pid": state.get("pid") if running else None,
+        "since": state.get("since") if running else None,
+        "updated": state.get("updated"),
+        "intake": str(home.intake),
+        "polling": state.get("polling"),
+        "queue": state.get("queue", 0) if running else 0,
+        "processing": state.get("processing", 0) if running else 0,
+        "today": state.get("today", {"date": None, "counts": {}}),
+        "last": state.get("last", []),
+        "quarantine": len(q.entries(home.quarantine)),
+        "unsorted": sum(1 for p in unsorted.iterdir() if p.is_file()) if unsorted.is_dir() else 0,
+        "backlog": backlog(home),
+        "waiting_in_intake": _count_waiting(home),
+    }
+
+
+def _count_waiting(home: Home, limit: int = 100_000) -> int:
+    """Files sitting in the intake folder (not yet claimed), counted up to a limit."""
+    count = 0
+    if not home.intake.is_dir():
+        return 0
+    for _dirpath, dirnames, filenames in os.walk(home.intake):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        count += sum(1 for f in filenames if not f.startswith((".", "~$")))
+        if count >= limit:
+            break
+    return count

@@ -1,0 +1,300 @@
+"""``hudang watch``: the intake service.
+
+Watcher events are hints: a file is taken once its size and mtime have held still for the stability
+window, and a scan at start-up plus a periodic rescan take whatever events missed. A file is claimed
+(renamed into ``.processing``), read by the worker pool, filed by the single writer, and released to
+``.done`` only after its record is durable. One service per data home.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from hudang.archive.durable import atomic_write
+from hudang.clock import now, stamp
+from hudang.errors import LockBusy
+from hudang.forms.readers import is_temp_file
+from hudang.pipeline import claims, stages
+from hudang.pipeline.outcomes import QUARANTINED, Outcome
+from hudang.pipeline.runner import Context, Readers, file_items
+from hudang.settings import Home
+
+log = logging.getLogger("hudang.watch")
+
+# Reading failures that a writer still at work causes: retried once the file holds still again.
+RETRY_CODES = frozenset({"corrupt", "empty_file", "wrong_type", "bad_json", "no_header", "unreadable"})
+MAX_RETRIES = 3
+STATE = "watch-state.json"
+
+
+@dataclass
+class Seen:
+    size: int
+    mtime: float
+    since: float          # when we first saw this (size, mtime)
+    not_before: float = 0.0
+
+
+class _Hints(FileSystemEventHandler):
+    """Collects paths from watchdog's thread; the service's own loop decides what to take."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.paths: set[str] = set()
+
+    def _add(self, path: str | bytes) -> None:
+        with self.lock:
+            self.paths.add(os.fsdecode(path))
+
+    def on_created(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._add(event.src_path)
+
+    def on_modified(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._add(event.src_path)
+
+    def on_closed(self, event: FileSystemEvent) -> None:
+        self._add(event.src_path)
+
+    def on_moved(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._add(event.dest_path)
+        else:  # a folder moved in: its files arrive with the next scan of it
+            self._add(event.dest_path)
+
+    def drain(self) -> set[str]:
+        with self.lock:
+            paths, self.paths = self.paths, set()
+        return paths
+
+
+class Service:
+    def __init__(self, home: Home, *, polling: bool | None = None, workers: int | None = None) -> None:
+        self.home = home
+        self.settings = home.watch
+        self.polling = self.settings.polling if polling is None else polling
+        self.intake = home.intake
+        self.ctx = Context.load(home)
+        self.workers = workers
+        self.seen: dict[Path, Seen] = {}
+        self.retries: Counter[Path] = Counter()
+        self.claimed: dict[str, claims.Claim] = {}
+        self.stopping = False
+        self.since = stamp()
+        self.today = now().strftime("%Y-%m-%d")
+        self.counts: Counter[str] = Counter()
+        self.last: deque[dict[str, Any]] = deque(maxlen=20)
+        self._lock_fd: int | None = None
+        self._state_written = 0.0
+        self._mtimes: dict[str, float] = {}
+        self._load_counts()
+
+    # ---- one service per data home ----
+
+    def acquire(self) -> None:
+        self.home.run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.home.run_dir / "watch.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors="ignore").strip()
+            os.close(fd)
+            raise LockBusy(f"接收服务已在运行（PID {pid or '未知'}），同一数据目录只能运行一个 hudang watch",
+                           code="watch_running") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+
+    # ---- the loop ----
+
+    def run(self) -> int:
+        self.acquire()
+        self.intake.mkdir(parents=True, exist_ok=True)
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        hints = _Hints()
+        observer = PollingObserver(timeout=max(0.2, self.settings.stable_seconds / 4)) if self.polling else Observer()
+        observer.schedule(hints, str(self.intake), recursive=True)
+        observer.start()
+        log.info("接收服务启动：%s（%s）", self.intake, "轮询" if self.polling else "inotify")
+        tick = min(0.25, max(0.05, self.settings.stable_seconds / 8))
+        try:
+            with Readers(self.ctx, self.workers) as readers:
+                self._finish_claims(readers)
+                last_scan = 0.0
+                while not self.stopping:
+                    t = time.monotonic()
+                    if t - last_scan >= self.settings.rescan_seconds or last_scan == 0.0:
+                        self._scan(self.intake)
+                        last_scan = t
+                    for p in hints.drain():
+                        path = Path(p)
+                        if path.is_dir():
+                            self._scan(path)
+                        else:
+                            self._note(path)
+                    ready = self._ready()
+                    if ready:
+                        self._take(ready, readers)
+                    else:
+                        self._write_state()
+                        time.sleep(tick)
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
+            self._write_state(force=True, running=False)
+            log.info("接收服务已停止")
+        return 0
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    # ---- what to take ----
+
+    def _wanted(self, path: Path) -> bool:
+        try:
+            rel = path.relative_to(self.intake)
+        except ValueError:
+            return False
+        return not any(part.startswith(".") for part in rel.parts) and not is_temp_file(path)
+
+    def _scan(self, folder: Path) -> None:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                self._note(Path(dirpath) / name)
+
+    def _note(self, path: Path) -> None:
+        if path in self.seen or not self._wanted(path) or len(self.seen) >= self.settings.max_queue:
+            return  # beyond the bound the rescan picks files up later
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        self.seen[path] = Seen(st.st_size, st.st_mtime, time.monotonic())
+
+    def _ready(self) -> list[Path]:
+        """Files whose size and mtime held still for the window (and are not waiting to be retried)."""
+        ready: list[Path] = []
+        t = time.monotonic()
+        for path, seen in list(self.seen.items()):
+            try:
+                st = os.stat(path)
+            except OSError:
+                del self.seen[path]
+                continue
+            if (st.st_size, st.st_mtime) != (seen.size, seen.mtime):
+                self.seen[path] = Seen(st.st_size, st.st_mtime, t, seen.not_before)
+                continue
+            if t - seen.since >= self.settings.stable_seconds and t >= seen.not_before:
+                ready.append(path)
+                if len(ready) >= self.settings.batch:
+                    break
+        return ready
+
+    # ---- claim, file, release ----
+
+    def _take(self, paths: list[Path], readers: Readers) -> None:
+        batch: list[claims.Claim] = []
+        for path in paths:
+            seen = self.seen.pop(path)
+            c = claims.claim(self.intake, path)
+            if c is not None:
+                self.claimed[str(c.origin)] = c
+                batch.append(c)
+                self._mtimes[str(c.origin)] = seen.mtime
+        self._file(batch, readers)
+
+    def _finish_claims(self, readers: Readers) -> None:
+        """Claims a killed service left behind are filed (or found already filed) first."""
+        left = claims.pending(self.intake)
+        for c in left:
+            self.claimed[str(c.origin)] = c
+        if left:
+            log.info("继续处理上次中断时已领取的 %d 个文件", len(left))
+            self._file(left, readers)
+
+    def _file(self, batch: list[claims.Claim], readers: Readers) -> None:
+        if not batch:
+            return
+        items = [stages.Item(path=c.file, root=self.intake, source=str(c.origin), in_intake=True,
+                             origin=c.origin, claim_id=c.id) for c in batch]
+        file_items(self.ctx, items, readers.stream(items), on_outcome=self._done, defer=self._defer)
+        self._write_state(force=True)
+
+    def _defer(self, item: stages.Item, rejection: stages.Rejection) -> bool:
+        """A read failure on a file modified moments ago: give it back and try again once it holds still."""
+        codes = {p.code for p in rejection.problems}
+        source = item.source
+        c = self.claimed.get(source)
+        if c is None or not codes & RETRY_CODES or self.retries[c.origin] >= MAX_RETRIES:
+            return False
+        mtime = self._mtimes.get(source, 0.0)
+        if time.time() - mtime > 3 * self.settings.stable_seconds + 5:
+            return False
+        if not claims.give_back(c):
+            return False
+        del self.claimed[source]
+        self.retries[c.origin] += 1
+        log.info("文件可能仍在写入，稍后重试：%s", source)
+        try:
+            st = os.stat(c.origin)
+        except OSError:
+            return True
+        self.seen[c.origin] = Seen(st.st_size, st.st_mtime, time.monotonic(),
+                                   time.monotonic() + self.settings.stable_seconds)
+        return True
+
+    def _done(self, out: Outcome) -> None:
+        """The outcome is durable: release the claimed file, then count and log it."""
+        c = self.claimed.pop(out.source, None)
+        if c is not None:
+            claims.release(self.intake, c, self.settings.after_filing)
+            self.retries.pop(c.origin, None)
+            self._mtimes.pop(out.source, None)
+        day = now().strftime("%Y-%m-%d")
+        if day != self.today:
+            self.today, self.counts = day, Counter()
+        self.counts[out.status] += 1
+        self.last.appendleft({"at": stamp(), "source": out.source, "status": out.status,
+                              "household": out.household, "archive_no": out.archive_no,
+                              "error": out.errors[0]["message"] if out.errors and out.status == QUARANTINED else None})
+
+    # ---- state for `hudang status` ----
+
+    def _load_counts(self) -> None:
+        """Today's counts survive a restart."""
+        try:
+            state = json.loads((self.home.run_dir / STATE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if state.get("today", {}).get("date") == self.today:
+            self.counts.update(state["today"].get("counts", {}))
+            self.last.extend(state.get("last", [])[:20])
+
+    def _write_state(self, *, force: bool = False, running: bool = True) -> None:
+        t = time.monotonic()
+        if not force and t - self._state_written < 1.0:
+            return
+        self._state_written = t
+        state = {"running": running, "pid": os.getpid(), "since": self.since, "updated": stamp(),
+                 "intake": str(self.intake), "polling": self.polling, "queue": len(self.seen),
+                 "processing": len(self.claimed), "today": {"date": self.today, "counts": dict(self.counts)},
+                 "last": list(self.last)}
+        atomic_write(self.home.run_dir / STATE, json.dumps(state, ensure_ascii=False, indent=2).encode("utf-8"))

@@ -1,0 +1,229 @@
+"""The intake service with real watchdog events and real `hudang watch` subprocesses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from builders import complaint, docx_form, json_form, registration
+from conftest import HUDANG, Hudang
+
+pytestmark = pytest.mark.slow
+
+STABLE = 0.4
+
+
+def _configure(hudang: Hudang, *, stable: float = STABLE, rescan: float = 1.0, polling: bool = False) -> None:
+    config = hudang.home / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("stable_seconds = 2 ", f"stable_seconds = {stable} ")
+    text = text.replace("rescan_seconds = 60 ", f"rescan_seconds = {rescan} ")
+    text = text.replace("polling = false", f"polling = {'true' if polling else 'false'}")
+    config.write_text(text, encoding="utf-8")
+
+
+def _wait(cond: Callable[[], object], timeout: float = 60, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what or cond}")
+
+
+class Watcher:
+    def __init__(self, hudang: Hudang, *args: str) -> None:
+        self.hudang = hudang
+        self.log = hudang.home / f"watch-{time.monotonic_ns()}.log"
+        self.proc = subprocess.Popen([*HUDANG, "watch", *args], env=hudang.env,
+                                     stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        _wait(lambda: hudang.json("status")["running"] or self.proc.poll() is not None, 30, "service start")
+        assert self.proc.poll() is None, self.log.read_text(encoding="utf-8")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=timeout)
+
+
+@pytest.fixture(params=["inotify", "polling"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def service(hudang: Hudang, roster_csv: Path, mode: str) -> Iterator[Watcher]:
+    hudang.ingest(roster_csv)
+    _configure(hudang, polling=mode == "polling")
+    w = Watcher(hudang)
+    yield w
+    if w.proc.poll() is None:
+        w.stop(signal.SIGKILL)
+
+
+def _intake(hudang: Hudang) -> Path:
+    return hudang.home / "intake"
+
+
+def _filed_count(hudang: Hudang) -> int:
+    return sum(hudang.json("status")["today"]["counts"].values())
+
+
+def _left_in_intake(hudang: Hudang) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(_intake(hudang)):  # tolerant of folders vanishing under it
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(Path(dirpath) / f for f in filenames)
+    return found
+
+
+def _claims_left(hudang: Hudang) -> bool:
+    folder = _intake(hudang) / ".processing"
+    return folder.is_dir() and any(True for _ in os.scandir(folder))
+
+
+def test_dropped_files_are_filed_released_and_counted(hudang: Hudang, service: Watcher) -> None:
+    intake = _intake(hudang)
+    json_form(intake / "住户登记表" / "a.json", "", registration("1-1-301", "甲"))
+    docx_form(intake / "b.docx", "投诉处理单", complaint("TS-W1", room="1-1-302"))
+    (intake / "~$b.docx").write_bytes(b"owner file")
+    _wait(lambda: _filed_count(hudang) >= 2, what="two outcomes")
+    state = hudang.json("status")
+    assert state["running"] and state["today"]["counts"] == {"filed": 2}
+    assert {Path(o["source"]).name for o in state["last"]} == {"a.json", "b.docx"}
+    done = list((intake / ".done").rglob("*.*"))
+    assert sorted(p.name for p in done) == ["a.json", "b.docx"]
+    assert [p.name for p in _left_in_intake(hudang)] == ["~$b.docx"]  # temp files are left alone
+    assert hudang.json("household", "show", "金第花园/1-1-301")["records"][0]["form"] == "registration"
+    assert service.stop() == 0
+    log = (hudang.home / "logs" / "hudang.log").read_text(encoding="utf-8")
+    assert "已归档" in log and "13812345678" not in log
+
+
+def test_second_watch_is_refused_naming_the_pid(hudang: Hudang, service: Watcher) -> None:
+    second = subprocess.run([*HUDANG, "watch"], env=hudang.env, capture_output=True, text=True, timeout=30)
+    assert second.returncode == 1 and str(service.proc.pid) in second.stderr and "已在运行" in second.stderr
+
+
+def test_slow_writer_and_a_pausing_writer_are_not_taken_half_written(hudang: Hudang, service: Watcher,
+                                                                    tmp_path: Path) -> None:
+    src = docx_form(tmp_path / "slow.docx", "住户登记表", registration("2-1-301", "慢"))
+    data = src.read_bytes()
+    dest = _intake(hudang) / "住户登记表" / "slow.docx"
+    with open(dest, "wb") as fh:  # chunks over ~2.5 s, each gap shorter than the window
+        for i in range(0, len(data), len(data) // 8 + 1):
+            fh.write(data[i:i + len(data) // 8 + 1])
+            fh.flush()
+            time.sleep(STABLE * 0.6)
+    paused = _intake(hudang) / "住户登记表" / "paused.docx"
+    data2 = docx_form(tmp_path / "paused.docx", "住户登记表", registration("2-1-302", "停")).read_bytes()
+    with open(paused, "wb") as fh:  # a writer that pauses longer than the window, then finishes
+        fh.write(data2[: len(data2) // 2])
+        fh.flush()
+        time.sleep(STABLE * 3)
+        fh.write(data2[len(data2) // 2:])
+    _wait(lambda: hudang.json("status")["today"]["counts"].get("filed", 0) >= 2, what="both filed")
+    assert hudang.json("status")["quarantine"] == 0
+    for name, expected in (("2-1-301", data), ("2-1-302", data2)):
+        [rec] = hudang.json("household", "show", f"金第花园/{name}")["records"]
+        files = hudang.json("record", "show", rec["record_id"])["files"]
+        original = next(f for f in files if "/original" in f["path"])
+        assert original["sha256"] == hashlib.sha256(expected).hexdigest()
+
+
+def test_burst_of_500_taken_exactly_once(hudang: Hudang, service: Watcher) -> None:
+    folder = _intake(hudang) / "投诉处理单"
+    for i in range(500):
+        json_form(folder / f"c{i:03d}.json", "", complaint(f"TS-B{i:03d}", room="3-2-1201"))
+    _wait(lambda: _filed_count(hudang) >= 500, timeout=180, what="500 outcomes")
+    assert hudang.json("status")["today"]["counts"] == {"filed": 500}
+    records = hudang.json("household", "show", "金第花园/3-2-1201")["records"]
+    assert len(records) == 500 and len({r["number"] for r in records}) == 500
+    assert _left_in_intake(hudang) == []
+    assert hudang("verify").code == 0
+
+
+def test_part_file_renamed_is_taken_once_under_its_final_name(hudang: Hudang, service: Watcher,
+                                                              tmp_path: Path) -> None:
+    part = _intake(hudang) / "投诉处理单" / "x.json.part"
+    json_form(part, "", complaint("TS-P1"))
+    time.sleep(STABLE * 4)  # long enough to be taken, were .part files taken
+    assert _filed_count(hudang) == 0
+    part.rename(part.with_name("x.json"))
+    _wait(lambda: _filed_count(hudang) >= 1, what="x.json")
+    time.sleep(STABLE * 3)
+    state = hudang.json("status")
+    assert state["today"]["counts"] == {"filed": 1} and Path(state["last"][0]["source"]).name == "x.json"
+
+
+def test_file_dropped_while_down_is_taken_at_start(hudang: Hudang, roster_csv: Path, mode: str) -> None:
+    hudang.ingest(roster_csv)
+    _configure(hudang, polling=mode == "polling", rescan=3600)
+    json_form(_intake(hudang) / "住户登记表" / "early.json", "", registration("3-1-301"))
+    w = Watcher(hudang)
+    try:
+        _wait(lambda: _filed_count(hudang) >= 1, what="startup scan")
+    finally:
+        assert w.stop() == 0
+
+
+def _drop_mixed(intake: Path, n: int) -> list[bytes]:
+    """n files: good forms, some bad, one duplicate pair; returns every dropped file's bytes."""
+    dropped = []
+    for i in range(n):
+        if i % 25 == 7:
+            path = json_form(intake / "住户登记表" / f"bad{i:03d}.json", "", registration(name=f"坏{i}", 联系电话="12"))
+        else:
+            path = json_form(intake / "投诉处理单" / f"k{i:03d}.json", "", complaint(f"TS-K{i:03d}"))
+        dropped.append(path.read_bytes())
+    dup = intake / "投诉处理单" / "copy-of-k000.json"
+    dup.write_bytes(dropped[0])
+    dropped.append(dropped[0])
+    return dropped
+
+
+def _accounted(hudang: Hudang) -> tuple[list[str], set[str]]:
+    """SHA-256 of every archived original (with repeats) and of every quarantined or unsorted file."""
+    archived = [json.loads(p.read_text(encoding="utf-8"))["sha256"]
+                for p in (hudang.home / "archive").glob("estates/*/*/*/v*/provenance.json")]
+    others = {json.loads(p.read_text(encoding="utf-8"))["sha256"]
+              for p in (hudang.home / "quarantine").rglob("report.json")}
+    others |= {hashlib.sha256(p.read_bytes()).hexdigest() for p in (hudang.home / "unsorted").glob("*")}
+    return archived, others
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killed_mid_burst_then_restarted_every_file_once(hudang: Hudang, service: Watcher, sig: int) -> None:
+    dropped = _drop_mixed(_intake(hudang), 300)
+    _wait(lambda: _filed_count(hudang) >= 40, timeout=120, what="some progress")
+    code = service.stop(sig)
+    assert code == (0 if sig == signal.SIGTERM else -signal.SIGKILL)
+    assert hudang("verify").code == 0  # no half record, whatever the moment
+    again = Watcher(hudang)
+    try:
+        _wait(lambda: not _left_in_intake(hudang) and not _claims_left(hudang), timeout=180, what="intake drained")
+        _wait(lambda: hudang.json("status")["processing"] == 0, what="claims released")
+    finally:
+        assert again.stop() == 0
+    archived, others = _accounted(hudang)
+    assert len(archived) == len(set(archived)), "a file was filed twice"
+    wanted = {hashlib.sha256(b).hexdigest() for b in dropped}
+    assert wanted == set(archived) | others
+    assert len(set(archived)) == 288 and len(others) == 12
+    assert hudang("verify").code == 0
+
+
+def test_systemd_unit_verifies(hudang: Hudang, tmp_path: Path) -> None:
+    unit = tmp_path / "hudang-watch.service"
+    unit.write_text(hudang("service-unit", "--user", "root").stdout, encoding="utf-8")
+    assert "Restart=on-failure" in unit.read_text(encoding="utf-8")
+    proc = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert os.access(unit.read_text(encoding="utf-8").split("ExecStart=")[1].split()[0], os.X_OK)
