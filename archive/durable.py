@@ -155,10 +155,15 @@ def sync_filesystem(path: Path) -> None:
     global _libc
     if _libc is None:
         _libc = ctypes.CDLL(None, use_errno=True)
+    syncfs = getattr(_libc, "syncfs", None)
+    if syncfs is None:
+        os.sync()
+        return
     fd = os.open(path, os.O_RDONLY)
     try:
-        if getattr(_libc, "syncfs", None) is None or _libc.syncfs(fd) != 0:
-            os.sync()
+        if syncfs(fd) != 0:  # a write-back error: nothing of this group may be reported filed
+            err = ctypes.get_errno()
+            raise OSError(err, f"syncfs failed: {os.strerror(err)}", str(path))
     finally:
         os.close(fd)
 
@@ -187,8 +192,16 @@ def make_dirs_durable(path: Path, stop: Path) -> None:
 
 
 def append_line(path: Path, line: str) -> None:
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(line.rstrip("\n") + "\n" if line else "")
+    """Append line(s) durably; a line torn by a power cut is ended first, never joined to the next."""
+    if not line:
+        return
+    with open(path, "ab+") as fh:
+        fh.seek(0, os.SEEK_END)
+        torn = False
+        if fh.tell() > 0:
+            fh.seek(-1, os.SEEK_END)
+            torn = fh.read(1) != b"\n"
+        fh.write((b"\n" if torn else b"") + line.rstrip("\n").encode("utf-8") + b"\n")
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -201,6 +214,18 @@ def count_lines(path: Path) -> int:
         while block := fh.read(CHUNK):
             count += block.count(b"\n")
     return count
+
+
+def fixity_mark(path: Path | None) -> str:
+    """Where the fixity log stands: its line count and a hash of its last line (a catalog made from
+    another archive, or restored from an old backup, does not match by chance)."""
+    if path is None or not path.exists():
+        return "0"
+    lines = count_lines(path)
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 512))
+        tail = fh.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    return f"{lines}:{hashlib.sha256(tail).hexdigest()[:16]}"
 
 
 def iter_units(paths: Iterable[Path]) -> Iterable[Path]:

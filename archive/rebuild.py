@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hudang.archive import catalog
-from hudang.archive.durable import count_lines
+from hudang.archive.durable import fixity_mark
 from hudang.archive.estates import normalize_name
 from hudang.archive.paths import Layout
 
@@ -105,7 +105,7 @@ def rebuild_catalog(archive_root: Path, catalog_path: Path) -> dict[str, int]:
                     catalog_record_dir(conn, layout, record_dir)
                     counts["records"] += 1
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('fixity_lines', ?)",
-                     (str(count_lines(layout.fixity_log)),))
+                     (fixity_mark(layout.fixity_log),))
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     os.replace(tmp, catalog_path)

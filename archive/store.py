@@ -27,8 +27,8 @@ from hudang.archive.durable import (
     UnitWriter,
     append_line,
     atomic_write,
-    count_lines,
     discard_staging,
+    fixity_mark,
     fsync_dir,
     make_dirs_durable,
     sha256_file,
@@ -147,15 +147,15 @@ class Archive:
     def _mark_in_step(self) -> None:
         """Inside a catalog transaction: the catalog now reflects every unit in fixity.log."""
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('fixity_lines', ?)",
-                          (str(count_lines(self.layout.fixity_log)),))
+                          (fixity_mark(self.layout.fixity_log),))
 
     def _ensure_in_step(self) -> None:
         """A deleted, stale or foreign catalog is rebuilt before anything is filed, so numbers never repeat."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'fixity_lines'").fetchone()
-        lines = count_lines(self.layout.fixity_log)
-        if (int(row["value"]) if row else 0) == lines:
+        mark = fixity_mark(self.layout.fixity_log)
+        if (row["value"] if row else fixity_mark(None)) == mark:
             return
-        log.warning("catalog out of step with the archive (%s vs %s units): rebuilding", row and row["value"], lines)
+        log.warning("catalog out of step with the archive (%s vs %s): rebuilding", row and row["value"], mark)
         self.conn.close()
         from hudang.archive.rebuild import rebuild_catalog
         rebuild_catalog(self.layout.root, self.home.catalog_path)
@@ -186,7 +186,7 @@ class Archive:
                 kind = entry.get("kind", "record")
                 path = self.layout.root / entry["dir"]
                 if kind == "record":
-                    path = self._finish_move(path, entry.get("move"))
+                    path = self._finish_move(path, entry.get("move"), logged)
                     if path.is_dir():
                         self._adopt(list(path.iterdir()), logged)
                         catalog_record_dir(self.conn, self.layout, path)
@@ -209,7 +209,7 @@ class Archive:
                 append_line(self.layout.fixity_log, f"{line_hash}  {uid}")
                 logged[uid] = line_hash
 
-    def _finish_move(self, record_dir: Path, move: dict[str, Any] | None) -> Path:
+    def _finish_move(self, record_dir: Path, move: dict[str, Any] | None, logged: dict[str, str]) -> Path:
         """A move whose version is in place is completed: its event written if missing, the folder renamed."""
         if not move:
             return record_dir
@@ -226,7 +226,8 @@ class Archive:
         else:
             writer = UnitWriter(self.layout.staging)
             writer.add_bytes("event.json", _json_bytes(move["event_data"]))
-            self._seal_and_place(writer, event_dir)
+            uid, digest = self._seal_and_place(writer, event_dir)
+            logged[uid] = digest
         make_dirs_durable(target.parent, self.layout.root)
         os.rename(record_dir, target)
         fsync_dir(target.parent)
@@ -236,7 +237,7 @@ class Archive:
     def _write_journal(self, entries: list[dict[str, Any]]) -> None:
         atomic_write(self._journal, json.dumps(entries, ensure_ascii=False).encode("utf-8"))
 
-    def _seal_and_place(self, writer: UnitWriter, dest: Path) -> None:
+    def _seal_and_place(self, writer: UnitWriter, dest: Path) -> tuple[str, str]:
         from hudang.archive.rebuild import unit_id
         try:
             manifest_hash = writer.seal()
@@ -245,7 +246,9 @@ class Archive:
         except BaseException:
             writer.discard()
             raise
-        append_line(self.layout.fixity_log, f"{manifest_hash}  {unit_id(self.layout, dest)}")
+        uid = unit_id(self.layout, dest)
+        append_line(self.layout.fixity_log, f"{manifest_hash}  {uid}")
+        return uid, manifest_hash
 
     # ---- estates ----
 

@@ -71,7 +71,7 @@ def _print_outcome(out: Outcome) -> None:
     rec = f"  {out.archive_no}（{out.record_id} 第{out.version}版）" if out.record_id else ""
     kind = f"  {out.kind} {out.row_count} 行" if out.kind else ""
     moved = f"（由 {out.detail['moved_from']} 移入）" if out.detail.get("moved_from") else ""
-    click.echo(f"[{status}] {out.source}{where}{rec}{kind}{moved}")
+    click.echo(f"[{status}] {mask_text(out.source)}{where}{rec}{kind}{moved}")
     if out.rows:
         counts = Counter(r.status for r in out.rows)
         click.echo("    " + "，".join(f"{STATUS_TEXT.get(s, s)} {n} 行" for s, n in counts.items()))
@@ -116,8 +116,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
         if bar is not None:
             bar.close()
         if as_json:  # the error document still lists every outcome reached
-            click.echo(json.dumps({"outcomes": [o.as_json() for o in stop.outcomes], "waiting": stop.waiting,
-                                   "error": {"code": stop.code, "message": stop.message}}, ensure_ascii=False))
+            click.echo(json.dumps({"outcomes": [o.as_json() for o in stop.outcomes],
+                                   "waiting": [mask_text(w) for w in stop.waiting],
+                                   "error": {"code": stop.code, "message": mask_text(stop.message)}},
+                                  ensure_ascii=False))
             sys.exit(1)
         for out in stop.outcomes:
             _print_outcome(out)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hudang.forms.values import mask_text
+
 FILED = "filed"
 PARTIAL = "partial"
 QUARANTINED = "quarantined"
@@ -54,7 +56,8 @@ class Outcome:
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "source": self.source, "status": self.status, "form": self.form, "household": self.household,
+            # file names often carry a phone number
+            "source": mask_text(self.source), "status": self.status, "form": self.form, "household": self.household,
             "record_id": self.record_id, "version": self.version, "archive_no": self.archive_no,
             "errors": self.errors, "warnings": self.warnings,
         }

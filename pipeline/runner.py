@@ -11,9 +11,11 @@ import multiprocessing
 import os
 import shutil
 import signal
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,13 +97,26 @@ def read_one(item: stages.Item, ctx: Context | None = None) -> stages.Item | tup
 _WORKER_CONTEXT: Context | None = None
 
 
-def _init_worker(ctx: Context) -> None:
+def _init_worker(ctx: Context, parent: int) -> None:
     """Each worker receives the context once, not with every file. Stop signals are the parent's
-    to handle: it finishes the batch in hand, so workers must not die under it."""
+    to handle (it finishes the batch in hand), and a worker outlives its parent by at most a second."""
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = ctx
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # never keep the caller's pipes open (`hudang ingest --json | jq` must see EOF)
+        os.dup2(devnull, fd)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(0)
 
 
 def _is_table_name(item: stages.Item) -> bool:
@@ -110,6 +125,8 @@ def _is_table_name(item: stages.Item) -> bool:
 
 class Readers:
     """Reader processes for a session; the intake service keeps one pool across its batches."""
+
+    WINDOW = 64  # files read ahead of the writer: memory stays bounded whatever the burst
 
     def __init__(self, ctx: Context, workers: int | None = None) -> None:
         self.ctx = ctx
@@ -122,7 +139,8 @@ class Readers:
             # and if this process were killed, orphaned workers would keep the data home locked.
             method = os.environ.get("HUDANG_MP_START", "forkserver")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
-                                             initargs=(self.ctx,), mp_context=multiprocessing.get_context(method))
+                                             initargs=(self.ctx, os.getpid()),
+                                             mp_context=multiprocessing.get_context(method))
         return self._pool
 
     def close(self) -> None:
@@ -136,22 +154,44 @@ class Readers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def stream(self, items: list[stages.Item]) -> Iterator[Any]:
-        """Results in the order filing needs them, each as soon as it is ready.
-
-        Tables are read first and handed over together, rosters before ledgers before form batches
-        (forms are checked against rosters); every other file follows as its reading finishes.
-        """
-        tables_first = [i for i in items if _is_table_name(i)]
-        rest = [i for i in items if not _is_table_name(i)]
+    def _read(self, items: list[stages.Item]) -> Iterator[Any]:
+        """Results in input order, reading at most WINDOW files ahead."""
         if self.workers <= 1 or len(items) < PARALLEL_MIN:
-            yield from sorted((read_one(item, self.ctx) for item in tables_first), key=_order)
-            for item in rest:
+            for item in items:
                 yield read_one(item, self.ctx)
             return
         pool = self._get_pool()
-        yield from sorted(pool.map(read_one, tables_first, chunksize=1), key=_order)
-        yield from pool.map(read_one, rest, chunksize=4)
+        ahead: deque[Future[Any]] = deque()
+        feed = iter(items)
+        for item in feed:
+            ahead.append(pool.submit(read_one, item))
+            if len(ahead) >= self.WINDOW:
+                break
+        while ahead:
+            result = ahead.popleft().result()
+            nxt = next(feed, None)
+            if nxt is not None:
+                ahead.append(pool.submit(read_one, nxt))
+            yield result
+
+    def stream(self, items: list[stages.Item]) -> Iterator[Any]:
+        """Results in the order filing needs them, each as soon as it is ready.
+
+        Files that may be tables are read first; rosters, fee ledgers and reminder logs among them are
+        handed over before anything else (forms are checked against rosters). Every other file, form
+        batches included, follows in the order it was found, so versions keep their order.
+        """
+        table_at = [n for n, item in enumerate(items) if _is_table_name(item)]
+        early = dict(zip(table_at, self._read([items[n] for n in table_at]), strict=True))
+        imports = {n: r for n, r in early.items() if not isinstance(r, tuple) and r.table is not None}
+        yield from sorted(imports.values(), key=_order)
+        rest = self._read([item for n, item in enumerate(items) if n not in early])
+        for n in range(len(items)):
+            if n in early:
+                if n not in imports:
+                    yield early[n]
+            else:
+                yield next(rest)
 
 
 def read_stream(items: list[stages.Item], ctx: Context, workers: int) -> Iterator[Any]:
@@ -438,13 +478,21 @@ def file_items(ctx: Context, items: list[stages.Item], results: Iterable[Any], *
     archive = Archive(ctx.home)
     run = Ingest(ctx, archive, on_outcome, retry_of)
     run._batch_outcomes = []
-    seen: list[stages.Item] = []
+    snapshots: list[Path] = []   # private copies to drop once their outcome is out (not whole items)
+
+    def flush() -> None:
+        run.flush()
+        for snap in snapshots:
+            shutil.rmtree(snap.parent, ignore_errors=True)
+        snapshots.clear()
+
     try:
         with archive.writer():
             group = ctx.home.limits.group_commit
             for result in results:
                 item = result[0] if isinstance(result, tuple) else result
-                seen.append(item)
+                if item.snapshot is not None:
+                    snapshots.append(item.snapshot)
                 if isinstance(result, tuple):
                     if defer is None or not defer(*result):
                         run.rejected(*result)
@@ -454,17 +502,16 @@ def file_items(ctx: Context, items: list[stages.Item], results: Iterable[Any], *
                     except stages.Rejection as rej:
                         run.rejected(result, rej)
                 if len(run.pending) >= group:
-                    run.flush()
-            run.flush()
+                    flush()
+            flush()
     except (HudangError, OSError) as exc:
         # The archive refused (disk full, permissions …): what was reported stays true and durable;
         # files not yet reported were not filed and can simply be taken in again.
         raise IngestStopped(exc, run.outcomes, items) from exc
     finally:
         archive.close()
-        for item in seen:  # the items that came back from the workers carry their snapshots
-            if item.snapshot is not None:
-                shutil.rmtree(item.snapshot.parent, ignore_errors=True)
+        for snap in snapshots:
+            shutil.rmtree(snap.parent, ignore_errors=True)
     return run.outcomes
 
 

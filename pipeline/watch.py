@@ -29,6 +29,7 @@ from hudang.archive.durable import atomic_write
 from hudang.clock import now, stamp
 from hudang.errors import LockBusy
 from hudang.forms.readers import is_temp_file
+from hudang.forms.values import mask_text
 from hudang.pipeline import claims, stages
 from hudang.pipeline.outcomes import QUARANTINED, Outcome
 from hudang.pipeline.runner import Context, Readers, file_items
@@ -272,7 +273,7 @@ class Service:
         if day != self.today:
             self.today, self.counts = day, Counter()
         self.counts[out.status] += 1
-        self.last.appendleft({"at": stamp(), "source": out.source, "status": out.status,
+        self.last.appendleft({"at": stamp(), "source": mask_text(out.source), "status": out.status,
                               "household": out.household, "archive_no": out.archive_no,
                               "error": out.errors[0]["message"] if out.errors and out.status == QUARANTINED else None})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
 
 from builders import complaint, docx_form, json_form, registration
-from conftest import Hudang
+from conftest import HUDANG, Hudang
 
 
 def test_public_area_complaint_goes_to_the_public_file(hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
@@ -114,3 +115,30 @@ def test_legacy_doc_goes_through_libreoffice(hudang: Hudang, tmp_path: Path) -> 
     assert rec["fields"]["业主姓名"] == "老王"
     files = list((hudang.home / "archive").glob("estates/*/*/*/v1/original.doc"))
     assert len(files) == 1 and files[0].read_bytes() == (out_dir / "旧登记表.doc").read_bytes()
+
+
+def test_versions_keep_their_order_across_a_batch_and_single_files(hudang: Hudang, tmp_path: Path) -> None:
+    hudang("estates", "add", "金第花园")
+    folder = tmp_path / "in" / "投诉处理单"
+    json_form(folder / "a-受理.json", "", complaint("TS-7"))
+    closed = complaint("TS-7", 完成时间="2026-11-04 10:00", 处理结果="已修复")
+    (folder / "b-结案.csv").write_text(",".join(closed) + "\n" + ",".join(closed.values()) + "\n", encoding="utf-8")
+    outcomes = {Path(o["source"]).name: o for o in hudang.ingest(tmp_path / "in")}
+    assert outcomes["a-受理.json"]["version"] == 1
+    rec = hudang.json("record", "show", outcomes["a-受理.json"]["record_id"])
+    assert rec["version"] == 2 and rec["fields"]["处理结果"] == "已修复"
+
+
+@pytest.mark.slow
+def test_a_killed_ingest_leaves_no_reader_behind(hudang: Hudang, tmp_path: Path) -> None:
+    hudang("estates", "add", "金第花园")
+    for i in range(60):
+        json_form(tmp_path / "many" / f"r{i:02d}.json", "住户登记表", registration(name=f"住户{i}"))
+    env = {**hudang.env, "HUDANG_CRASH_AT": "before_unit_rename:10"}
+    proc = subprocess.Popen([*HUDANG, "ingest", str(tmp_path / "many"), "--json", "--workers", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.communicate(timeout=30)  # returns only once every process holding the pipes has gone
+    assert proc.returncode == -signal.SIGKILL
+    outcomes = hudang.ingest(tmp_path / "many")  # not blocked by a lock an orphan still holds
+    assert {o["status"] for o in outcomes} <= {"filed", "duplicate"}  # placed before the kill: recovered
+    assert len(hudang.json("household", "show", "金第花园/3-2-1201")["records"]) == 60

@@ -1,0 +1,769 @@
+#!/usr/bin/env python3
+"""Intake-service benchmark (`make bench`): `hudang watch` drop-to-filed latency, burst throughput vs
+`hudang ingest`, and peak memory during a 10,000-file burst.
+
+Figures are printed, never asserted. Every service is a real `hudang watch` subprocess on a fresh data
+home (rosters ingested first) with the default stability window (config [watch] stable_seconds) and
+rescan_seconds = 60. Outcomes are observed from outside: a file appearing under `<intake>/.done/`
+(single-file latency) and the outcome counts in `<home>/run/watch-state.json` (what `hudang status`
+reports). Everything is written under build/bench/, then removed.
+
+    .venv/bin/python bench/watch_bench.py [--forms 2000] [--latency-files 40] [--rounds 2]
+                                          [--burst-10k/--no-burst-10k] [--diagnose auto|always|never]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "bench"
+sys.path.insert(0, str(ROOT / "samples"))
+
+import make_samples as ms  # noqa: E402
+
+RESCAN = 60.0
+GOAL_LATENCY_SLACK = 1.0   # p95 within the stability window + 1 s
+GOAL_RATIO = 0.8           # watcher forms/s vs `hudang ingest` forms/s
+STATE = "watch-state.json"
+
+
+# ---------------------------------------------------------------- small helpers
+
+def hudang_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("hudang")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hudang.pipeline"]
+
+
+def hudang(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*hudang_cmd(), "--home", str(home), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"hudang {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return proc
+
+
+def code_state() -> str:
+    """The commit measured, and whether the working tree differed from it (benches run on work in progress)."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = [p for p in git("diff", "--name-only", "HEAD").splitlines() if p.endswith(".py")]
+    if not changed:
+        return f"code: {head}"
+    digest = hashlib.sha256(git("diff", "HEAD", "--", *changed).encode()).hexdigest()[:12]
+    return f"code: {head} + uncommitted changes to {len(changed)} .py files (diff sha256 {digest}): {', '.join(changed)}"
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+def pct(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def read_state(home: Path) -> dict[str, Any]:
+    try:
+        return json.loads((home / "run" / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def outcome_total(state: dict[str, Any]) -> int:
+    return sum(state.get("today", {}).get("counts", {}).values())
+
+
+def count_entries(folder: Path) -> int:
+    try:
+        with os.scandir(folder) as it:
+            return sum(1 for _ in it)
+    except OSError:
+        return 0
+
+
+def wait_for(cond: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+# ---------------------------------------------------------------- corpus and homes
+
+def make_corpus(work: Path, n: int, seed: int) -> tuple[Path, list[Path], list[Path]]:
+    """The mixed corpus (DOCX/JSON/PDF); its rosters moved beside it so the corpus holds only forms."""
+    corpus = work / "corpus"
+    paths = ms.make_bench_corpus(corpus, n, seed)
+    (work / "rosters").mkdir()
+    rosters = [Path(shutil.move(p, work / "rosters" / p.name)) for p in paths if p.parent == corpus]
+    forms = [p for p in paths if p.parent != corpus]
+    return corpus, rosters, forms
+
+
+def json_burst(dest: Path, seed: int, n: int) -> None:
+    """n JSON forms (half registrations, half complaints) for the rooms of make_bench_corpus(seed)'s rosters."""
+    rooms = ms.make_rooms(random.Random(seed))  # the same rooms make_bench_corpus drew first
+    rng = random.Random(seed + 1)
+    seq: dict[str, int] = {}
+    for i in range(n):
+        if rng.random() < 0.5:
+            form = "registration"
+            fields = ms.registration_fields(rng, rng.choice(rooms), ms.rand_time(rng, *ms.MOVE_IN).date())
+        else:
+            form = "complaint"
+            opened = ms.rand_time(rng, *ms.CASE_DAYS)
+            seq[f"{opened:%Y%m}"] = seq.get(f"{opened:%Y%m}", 0) + 1
+            fields, _ = ms.complaint_case(rng, rooms, opened, f"TS-{opened:%Y%m}-{seq[f'{opened:%Y%m}']:04d}")
+        pairs = ms.present(rng, form, fields, vary=False)
+        ms.write(dest / ms.FORM_NAMES[form] / f"b{i + 1:05d}.json", ms.json_bytes(form, pairs))
+
+
+def configure(home: Path, rescan: float) -> float:
+    """rescan_seconds as given; stable_seconds left at its default. Returns the window the service will use."""
+    config = home / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    text, n = re.subn(r"(?m)^(rescan_seconds\s*=\s*)[0-9.]+", rf"\g<1>{rescan:g}", text)
+    assert n == 1, "config.toml has no [watch] rescan_seconds line"
+    config.write_text(text, encoding="utf-8")
+    watch = tomllib.loads(text).get("watch", {})
+    assert float(watch.get("rescan_seconds")) == rescan and not watch.get("polling", False)
+    return float(watch.get("stable_seconds", 2))
+
+
+def new_home(path: Path, rosters: list[Path]) -> float:
+    hudang(path, "init")
+    out = json.loads(hudang(path, "ingest", *map(str, rosters), "--json").stdout)["outcomes"]
+    assert all(o["status"] == "imported" for o in out), [o["status"] for o in out]
+    return configure(path, RESCAN)
+
+
+# ---------------------------------------------------------------- the service and its memory
+
+class Watcher:
+    """`hudang watch` as a subprocess; ready once it has written its state (start-up scan done)."""
+
+    def __init__(self, home: Path, argv: list[str] | None = None) -> None:
+        self.home = home
+        self.log = home / f"watch-bench-{time.monotonic_ns()}.log"
+        self._out = open(self.log, "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(argv or [*hudang_cmd(), "--home", str(home), "watch"],
+                                     stdout=self._out, stderr=subprocess.STDOUT)
+        ok = wait_for(lambda: read_state(home).get("pid") == self.proc.pid or self.proc.poll() is not None, 30)
+        if not ok or self.proc.poll() is not None:
+            self.stop()
+            sys.exit(f"hudang watch did not start:\n{self.log.read_text(encoding='utf-8')[-2000:]}")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._out.close()
+        return self.proc.returncode
+
+
+def descendants(pid: int) -> list[int]:
+    """pid and every process below it (the forkserver and its reader workers), via /proc/*/task/*/children."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _kb(path: str, key: str) -> int:
+    try:
+        with open(path) as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class MemSample:
+    t: float
+    rss_kb: int
+    pss_kb: int
+    procs: int
+
+
+@dataclass
+class MemWatch:
+    """Samples RSS (and PSS) summed over the service and its descendants every `every` seconds."""
+
+    pid: int
+    every: float = 0.1
+    samples: list[MemSample] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> MemSample:
+        pids = descendants(self.pid)
+        return MemSample(time.monotonic(), sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids),
+                         sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids), len(pids))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(self.sample())
+            self._stop.wait(self.every)
+
+    def start(self) -> MemWatch:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def window(self, t0: float, t1: float) -> list[MemSample]:
+        return [s for s in self.samples if t0 <= s.t <= t1]
+
+
+def mb(kb: float) -> str:
+    return f"{kb / 1024:,.0f} MB"
+
+
+# ---------------------------------------------------------------- 1. single-file latency
+
+class DonePoller:
+    """Notes when each file name first appears under <intake>/.done/*/ (polled every 20 ms)."""
+
+    def __init__(self, intake: Path, every: float = 0.02) -> None:
+        self.done = intake / ".done"
+        self.every = every
+        self.seen: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            t = time.monotonic()
+            try:
+                days = [e.path for e in os.scandir(self.done) if e.is_dir()]
+            except OSError:
+                days = []
+            for day in days:
+                try:
+                    with os.scandir(day) as it:
+                        for e in it:
+                            self.seen.setdefault(e.name, t)
+                except OSError:
+                    pass
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> DonePoller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Latency:
+    stable: float
+    ms: list[float]
+    statuses: dict[str, int]
+    missing: int
+    kinds: dict[str, list[float]]
+
+
+def run_latency(work: Path, rosters: list[Path], forms: list[Path], n: int, spacing: float) -> Latency:
+    home = work / "home-latency"
+    stable = new_home(home, rosters)
+    intake = home / "intake"
+    for name in ms.FORM_NAMES.values():
+        (intake / name).mkdir(parents=True, exist_ok=True)
+    sample = forms[:n]  # make_bench_corpus cycles DOCX, JSON, PDF
+    dropped: dict[str, tuple[float, str]] = {}
+    w = Watcher(home)
+    try:
+        time.sleep(1.0)
+        os.sync()
+        with DonePoller(intake) as poller:
+            start = time.monotonic()
+            for i, src in enumerate(sample):
+                time.sleep(max(0.0, start + i * spacing - time.monotonic()))
+                dest = intake / src.parent.name / f"lat{i:03d}{src.suffix}"
+                part = dest.with_name(dest.name + ".part")
+                part.write_bytes(src.read_bytes())         # as an office PC copies: temp name first …
+                os.rename(part, dest)                      # … then the final name
+                dropped[dest.name] = (time.monotonic(), src.suffix.lstrip(".").upper())
+            wait_for(lambda: all(k in poller.seen for k in dropped), 3 * stable + 30)
+            seen = dict(poller.seen)
+        wait_for(lambda: outcome_total(read_state(home)) >= len(seen), 5)
+        statuses = read_state(home).get("today", {}).get("counts", {})
+    finally:
+        w.stop()
+    lat = {k: 1000 * (seen[k] - t) for k, (t, _) in dropped.items() if k in seen}
+    kinds: dict[str, list[float]] = {}
+    for k, (_, kind) in dropped.items():
+        if k in lat:
+            kinds.setdefault(kind, []).append(lat[k])
+    return Latency(stable, sorted(lat.values()), statuses, len(dropped) - len(lat), kinds)
+
+
+# ---------------------------------------------------------------- 2. burst throughput
+
+@dataclass
+class Burst:
+    name: str
+    forms: int
+    seconds: float
+    statuses: dict[str, int]
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.forms / self.seconds
+
+
+def run_ingest(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, workers: int) -> Burst:
+    home = work / f"home-ingest-{tag}"
+    new_home(home, rosters)
+    os.sync()
+    t0 = time.perf_counter()
+    proc = hudang(home, "ingest", str(corpus), "--workers", str(workers), "--json")
+    wall = time.perf_counter() - t0
+    outcomes = json.loads(proc.stdout)["outcomes"]
+    return Burst("hudang ingest DIR (CLI, wall)", n, wall, dict(Counter(o["status"] for o in outcomes)))
+
+
+def follow(home: Path, expect: int, t0: float, timeout: float,
+           mem: MemWatch | None = None) -> tuple[float | None, list[tuple[float, int, int, int]]]:
+    """Poll watch-state.json (and .processing) until `expect` outcomes; returns seconds since t0 and a
+    timeline of (s, outcomes, claims in .processing, queue) at every change."""
+    processing = home / "intake" / ".processing"
+    timeline: list[tuple[float, int, int, int]] = []
+    last: tuple[int, int, int] | None = None
+    deadline = t0 + timeout
+    while time.monotonic() < deadline:
+        state = read_state(home)
+        now = (outcome_total(state), count_entries(processing), int(state.get("queue", 0)))
+        t = time.monotonic() - t0
+        if now != last:
+            timeline.append((t, *now))
+            last = now
+        if now[0] >= expect:
+            return t, timeline
+        time.sleep(0.05)
+    return None, timeline
+
+
+def run_watch(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, workers: int,
+              argv: list[str] | None = None) -> Burst:
+    """A fresh home, the service idle, then the prepared folder renamed into the intake folder in one go."""
+    home = work / f"home-watch-{tag}"
+    stable = new_home(home, rosters)
+    drop = work / f"drop-{tag}"
+    shutil.copytree(corpus, drop)
+    w = Watcher(home, argv and [*argv, str(home)])
+    try:
+        time.sleep(1.0)
+        os.sync()
+        t0 = time.monotonic()
+        os.rename(drop, home / "intake" / f"burst-{tag}")
+        secs, timeline = follow(home, n, t0, 300)
+        status = json.loads(hudang(home, "status", "--json").stdout)
+    finally:
+        w.stop()
+    if secs is None:
+        sys.exit(f"watcher round {tag}: only {timeline[-1][1] if timeline else 0} of {n} outcomes in 300 s")
+    first = next((t for t, done, *_ in timeline if done > 0), secs)
+    b = Burst(f"hudang watch, {n}-file drop", n, secs, status["today"]["counts"])
+    b.notes.update(stable=stable, first_outcome_s=first, timeline=timeline, waiting=status["waiting_in_intake"],
+                   peak_claims=max(c for _, _, c, _ in timeline))
+    return b
+
+
+def throughput_rounds(work: Path, corpus: Path, rosters: list[Path], n: int, workers: int,
+                      rounds: int) -> tuple[list[Burst], list[Burst]]:
+    ingests: list[Burst] = []
+    watches: list[Burst] = []
+    for r in range(rounds):
+        for which in ("ingest", "watch") if r % 2 == 0 else ("watch", "ingest"):
+            if which == "ingest":
+                ingests.append(run_ingest(work, str(r), corpus, rosters, n, workers))
+            else:
+                watches.append(run_watch(work, str(r), corpus, rosters, n, workers))
+    return ingests, watches
+
+
+# ---------------------------------------------------------------- 3. 10,000-file burst, memory
+
+def run_memory(work: Path, rosters: list[Path], seed: int, n: int) -> dict[str, Any]:
+    home = work / "home-10k"
+    new_home(home, rosters)
+    src = work / "burst-10k"
+    t = time.perf_counter()
+    json_burst(src, seed, n)
+    gen_s = time.perf_counter() - t
+    max_queue = int(tomllib.loads((home / "config.toml").read_text(encoding="utf-8"))["watch"]["max_queue"])
+    w = Watcher(home)
+    started = time.monotonic()
+    mem = MemWatch(w.proc.pid).start()
+    try:
+        time.sleep(3.0)
+        idle_before = mem.window(started, time.monotonic())
+        os.sync()
+        t0 = time.monotonic()
+        os.rename(src, home / "intake" / "burst")
+        secs, timeline = follow(home, n, t0, 240)
+        t1 = time.monotonic()
+        time.sleep(3.0)
+        idle_after = mem.window(t1 + 0.5, time.monotonic())
+        status = json.loads(hudang(home, "status", "--json").stdout)
+    finally:
+        mem.stop()
+        w.stop()
+    burst = mem.window(t0, t1)
+    peak = max(burst, key=lambda s: s.rss_kb)
+    done_files = sum(len(files) for _, _, files in os.walk(home / "intake" / ".done"))
+    # the first `max_queue` files arrive through events; the rest wait for the rescan
+    half = next((t for t, done, *_ in timeline if done >= max_queue), None)
+    resumed = next((t for t, done, c, q in timeline if half is not None and t > half and (c > 0 or q > 0)), None)
+    return {"n": n, "gen_s": gen_s, "seconds": secs, "timeline": timeline, "status": status,
+            "done_files": done_files, "max_queue": max_queue, "peak_queue": max(q for *_, q in timeline),
+            "idle_before": max(s.rss_kb for s in idle_before), "idle_before_pss": max(s.pss_kb for s in idle_before),
+            "idle_before_procs": idle_before[-1].procs,
+            "idle_after": max(s.rss_kb for s in idle_after), "idle_after_pss": max(s.pss_kb for s in idle_after),
+            "idle_after_procs": idle_after[-1].procs,
+            "peak": peak.rss_kb, "peak_pss": max(s.pss_kb for s in burst), "peak_procs": peak.procs,
+            "peak_at": peak.t - t0, "first_half_s": half, "rescan_resumed_s": resumed,
+            "started_to_drop": t0 - started}
+
+
+# ---------------------------------------------------------------- diagnosis: where the watcher's time goes
+
+def serve_instrumented(home: str, out: str) -> int:
+    """`hudang --home HOME watch` in this process with timers around the loop's steps; dumps them to OUT."""
+    from hudang.pipeline import claims, runner
+    from hudang.pipeline import watch as w
+    from hudang.pipeline.cli import cli
+
+    tot: dict[str, float] = defaultdict(float)
+    calls: Counter[str] = Counter()
+    takes: list[tuple[float, float, int, dict[str, float]]] = []
+    ready_sizes: list[int] = []
+    t_start = time.monotonic()
+
+    def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                tot[name] += time.perf_counter() - t
+                calls[name] += 1
+        return wrapper
+
+    stream = runner.Readers.stream
+
+    def timed_stream(self: Any, items: list[Any]) -> Iterator[Any]:
+        it = stream(self, items)
+        while True:
+            t = time.perf_counter()
+            try:
+                r = next(it)
+            except StopIteration:
+                tot["read_wait"] += time.perf_counter() - t
+                return
+            tot["read_wait"] += time.perf_counter() - t
+            yield r
+
+    take, ready = w.Service._take, w.Service._ready
+
+    def timed_take(self: Any, paths: list[Path], readers: Any) -> None:
+        t, before = time.monotonic(), dict(tot)
+        take(self, paths, readers)
+        takes.append((t - t_start, time.monotonic() - t_start, len(paths),
+                      {k: tot[k] - before.get(k, 0.0) for k in ("claim", "read_wait", "file_items", "release")}))
+
+    def sized_ready(self: Any) -> list[Path]:
+        got = ready(self)
+        ready_sizes.append(len(self.seen))
+        return got
+
+    claims.claim = timed("claim", claims.claim)  # type: ignore[assignment]
+    claims.release = timed("release", claims.release)  # type: ignore[assignment]
+    w.file_items = timed("file_items", w.file_items)  # type: ignore[assignment]
+    w.Service._ready = timed("ready", sized_ready)  # type: ignore[method-assign]
+    w.Service._take = timed_take  # type: ignore[method-assign]
+    w.Service._scan = timed("scan", w.Service._scan)  # type: ignore[method-assign]
+    w.Service._write_state = timed("write_state", w.Service._write_state)  # type: ignore[method-assign]
+    runner.Readers.stream = timed_stream  # type: ignore[method-assign]
+    try:
+        cli.main(["--home", home, "watch"], standalone_mode=False)
+    finally:
+        Path(out).write_text(json.dumps({"tot": tot, "calls": calls, "takes": takes,
+                                         "max_seen": max(ready_sizes, default=0),
+                                         "ready_calls_with_queue": sum(1 for s in ready_sizes if s)}), encoding="utf-8")
+    return 0
+
+
+def micro_costs(work: Path, n: int = 256) -> dict[str, float]:
+    """Per-file cost of claim and release on this disk, and of one stat (what _ready does per seen file)."""
+    from hudang.pipeline import claims
+    intake = work / "micro-intake"
+    (intake / "f").mkdir(parents=True)
+    paths = []
+    for i in range(n):
+        p = intake / "f" / f"{i}.json"
+        p.write_bytes(b"{}" * 500)
+        paths.append(p)
+    os.sync()
+    t: float = time.perf_counter()
+    got = [claims.claim(intake, p) for p in paths]
+    claim_s = (time.perf_counter() - t) / n
+    t = time.perf_counter()
+    for c in got:
+        assert c is not None
+        claims.release(intake, c, "move")
+    release_s = (time.perf_counter() - t) / n
+    done = list((intake / ".done").rglob("*.json"))
+    t = time.perf_counter()
+    for _ in range(5):
+        for p in done:
+            os.stat(p)
+    stat_s = (time.perf_counter() - t) / (5 * len(done))
+    return {"claim_ms": 1000 * claim_s, "release_ms": 1000 * release_s, "stat_us": 1e6 * stat_s}
+
+
+def diagnose(work: Path, corpus: Path, rosters: list[Path], n: int, workers: int) -> dict[str, Any]:
+    out = work / "diag.json"
+    argv = [sys.executable, str(Path(__file__).resolve()), "--serve-instrumented", str(out)]
+    b = run_watch(work, "diag", corpus, rosters, n, workers, argv=argv)
+    d = json.loads(out.read_text(encoding="utf-8"))
+    d["burst"] = b
+    d["micro"] = micro_costs(work)
+    return d
+
+
+# ---------------------------------------------------------------- report
+
+def report_latency(lat: Latency, spacing: float) -> bool:
+    p50, p95 = pct(lat.ms, 50), pct(lat.ms, 95)
+    goal = 1000 * (lat.stable + GOAL_LATENCY_SLACK)
+    print(f"{'':44} {'files':>6} {'p50 ms':>8} {'p95 ms':>8} {'min ms':>8} {'max ms':>8}")
+    print(f"{'single-file drop → in .done (all)':44} {len(lat.ms):6d} {p50:8,.0f} {p95:8,.0f} "
+          f"{min(lat.ms):8,.0f} {max(lat.ms):8,.0f}")
+    for kind, v in sorted(lat.kinds.items()):
+        print(f"{'  ' + kind:44} {len(v):6d} {pct(v, 50):8,.0f} {pct(v, 95):8,.0f} {min(v):8,.0f} {max(v):8,.0f}")
+    print(f"  written as *.part, renamed to the final name, one every {spacing:.1f} s; outcome = the file appears "
+          f"under intake/.done/ (polled every 20 ms); outcomes {lat.statuses}"
+          + (f"; {lat.missing} never arrived" if lat.missing else ""))
+    print(f"  of which the stability window alone: {1000 * lat.stable:,.0f} ms; above it: p50 "
+          f"{p50 - 1000 * lat.stable:,.0f} ms, p95 {p95 - 1000 * lat.stable:,.0f} ms")
+    ok = p95 <= goal and not lat.missing
+    print(f"goal p95 ≤ stability window + 1 s ({goal:,.0f} ms): p95 {p95:,.0f} ms {met(ok)}")
+    return ok
+
+
+def report_throughput(ingests: list[Burst], watches: list[Burst]) -> bool:
+    stable = watches[0].notes["stable"]
+    print(f"{'':44} {'forms':>6} {'seconds':>8} {'forms/s':>8} {'minus window':>13} {'vs ingest':>10}")
+    rows: list[tuple[str, Burst, float | None, float | None]] = []
+    for i, (a, b) in enumerate(zip(ingests, watches, strict=True)):
+        rows.append((f"round {i + 1}: hudang ingest DIR (CLI, wall)", a, None, None))
+        rows.append((f"round {i + 1}: hudang watch, drop → all outcomes", b, b.forms / (b.seconds - stable),
+                     b.rate / a.rate))
+    for name, r, minus, ratio in rows:
+        print(f"{name:44} {r.forms:6d} {r.seconds:8.2f} {r.rate:8.1f} "
+              f"{'' if minus is None else f'{minus:8.1f} f/s':>13} {'' if ratio is None else f'{ratio:9.2f}×':>10}")
+    mi = statistics.median(r.seconds for r in ingests)
+    mw = statistics.median(r.seconds for r in watches)
+    n = ingests[0].forms
+    ratio = (n / mw) / (n / mi)
+    ratio_minus = (n / (mw - stable)) / (n / mi)
+    print(f"{'median: hudang ingest':44} {n:6d} {mi:8.2f} {n / mi:8.1f}")
+    print(f"{'median: hudang watch':44} {n:6d} {mw:8.2f} {n / mw:8.1f} {f'{n / (mw - stable):8.1f} f/s':>13} "
+          f"{ratio:9.2f}×")
+    for i, (a, b) in enumerate(zip(ingests, watches, strict=True)):
+        print(f"  round {i + 1} outcomes: ingest {a.statuses}; watch {b.statuses} "
+              f"(left in intake {b.notes['waiting']}); watch first outcome at {b.notes['first_outcome_s']:.2f} s, "
+              f"most claims held at once {b.notes['peak_claims']}")
+    print(f"  watch timing: from the rename of the prepared folder into intake/ to the moment watch-state.json "
+          f"counts {n} outcomes (polled every 50 ms); the stability window is {stable:g} s")
+    ok = ratio >= GOAL_RATIO
+    print(f"goal watcher ≥ {GOAL_RATIO}× ingest forms/s: {ratio:.2f}× {met(ok)} "
+          f"(without the window: {ratio_minus:.2f}×)")
+    return ok
+
+
+def report_memory(m: dict[str, Any]) -> None:
+    st = m["status"]
+    counts = st["today"]["counts"]
+    print(f"  {m['n']} JSON forms generated in {m['gen_s']:.1f} s; dropped {m['started_to_drop']:.1f} s after the "
+          f"service started (rescan every {RESCAN:g} s, max_queue {m['max_queue']})")
+    print(f"{'':44} {'RSS (sum)':>10} {'PSS (sum)':>10} {'processes':>10}")
+    print(f"{'idle, before the burst':44} {mb(m['idle_before']):>10} {mb(m['idle_before_pss']):>10} "
+          f"{m['idle_before_procs']:10d}")
+    print(f"{'peak during the 10,000-file burst':44} {mb(m['peak']):>10} {mb(m['peak_pss']):>10} "
+          f"{m['peak_procs']:10d}")
+    print(f"{'idle, after the burst':44} {mb(m['idle_after']):>10} {mb(m['idle_after_pss']):>10} "
+          f"{m['idle_after_procs']:10d}")
+    print(f"  peak at {m['peak_at']:.1f} s into the burst; peak / idle-before {m['peak'] / m['idle_before']:.2f}×, "
+          f"peak / idle-after {m['peak'] / m['idle_after']:.2f}× (RSS summed over the service, the forkserver and "
+          "its reader workers, sampled every 0.1 s from /proc; PSS splits shared pages)")
+    secs = m["seconds"]
+    print(f"  files watched at once (state 'queue'): at most {m['peak_queue']} (bound {m['max_queue']})")
+    if m["first_half_s"] is not None:
+        print(f"  first {m['max_queue']} outcomes by {m['first_half_s']:.1f} s; the rest taken after the rescan "
+              f"(work resumed at {m['rescan_resumed_s'] or float('nan'):.1f} s)")
+    all_filed = counts.get("filed", 0) == m["n"] and m["done_files"] == m["n"] and st["waiting_in_intake"] == 0
+    print(f"  all {m['n']} outcomes after {'—' if secs is None else f'{secs:.1f} s'}: {counts}; files in .done "
+          f"{m['done_files']}; left in intake {st['waiting_in_intake']}; quarantine {st['quarantine']} → "
+          f"{'all 10,000 filed' if all_filed else 'NOT all filed'}")
+
+
+def report_diagnosis(d: dict[str, Any]) -> None:
+    b: Burst = d["burst"]
+    tot, calls, takes = defaultdict(float, d["tot"]), Counter(d["calls"]), d["takes"]
+    stable = b.notes["stable"]
+    writer = tot["file_items"] - tot["read_wait"] - tot["release"]
+    active = sum(t1 - t0 for t0, t1, *_ in takes)
+    span = takes[-1][1] - takes[0][0] if takes else 0.0
+    sizes = [n for _, _, n, _ in takes]
+    gaps = [takes[i + 1][0] - takes[i][1] for i in range(len(takes) - 1)]
+    print(f"  instrumented `hudang watch` (in-process timers), same {b.forms}-file drop: all outcomes at "
+          f"{b.seconds:.2f} s ({b.rate:.1f} forms/s)")
+    print(f"  first batch taken {b.seconds - span:.2f} s after the drop (window {stable:g} s + tick + event delivery); "
+          f"then {len(takes)} batches (sizes {min(sizes)}–{max(sizes)}) over {span:.2f} s, "
+          f"{active:.2f} s inside them, {sum(gaps):.2f} s between them")
+    rows = [("claim: claim.json + 3 fsyncs, serial, before reading", tot["claim"], calls["claim"]),
+            ("waiting for readers (pool.map, in order)", tot["read_wait"], calls["file_items"]),
+            ("writer: checks, units, group commits", writer, calls["file_items"]),
+            ("release: rename to .done, rmtree claim", tot["release"], calls["release"]),
+            ("_ready(): stat every watched file", tot["ready"], calls["ready"]),
+            ("_scan() of folders", tot["scan"], calls["scan"]),
+            ("_write_state()", tot["write_state"], calls["write_state"])]
+    for name, secs, n in rows:
+        print(f"    {name:56} {secs:7.2f} s  {n:6d} calls")
+    print("  per batch (files: claim / wait for readers / writer / release, seconds):")
+    for i, (t0, t1, n, p) in enumerate(takes):
+        print(f"    batch {i + 1} at {t0 - takes[0][0]:5.2f} s, {n:3d} files: {p['claim']:.2f} / {p['read_wait']:.2f} / "
+              f"{p['file_items'] - p['read_wait'] - p['release']:.2f} / {p['release']:.2f}  ({t1 - t0:.2f} s)")
+    m = d["micro"]
+    print(f"  on this disk, one claim costs {m['claim_ms']:.2f} ms, one release {m['release_ms']:.2f} ms, "
+          f"one stat {m['stat_us']:.1f} µs (256 files); most files watched at once {d['max_seen']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--serve-instrumented"]:
+        return serve_instrumented(argv[2], argv[1])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--forms", type=int, default=2000, help="forms in the burst (default 2000)")
+    parser.add_argument("--latency-files", type=int, default=40, help="single files dropped (default 40)")
+    parser.add_argument("--spacing", type=float, default=0.5, help="seconds between single drops (default 0.5)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of ingest and watcher, alternated (default 2)")
+    parser.add_argument("--burst-10k", action=argparse.BooleanOptionalAction, default=True,
+                        help="peak memory during a 10,000-file JSON burst (default on)")
+    parser.add_argument("--diagnose", choices=["auto", "always", "never"], default="auto",
+                        help="time the watcher's steps when a goal is not met (auto), always, or never")
+    parser.add_argument("--workers", type=int, default=cores, help=f"ingest reader processes (default {cores}; "
+                        "the service uses its default, the CPU count)")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder under build/bench/")
+    args = parser.parse_args(argv)
+
+    BUILD.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="watch-", dir=BUILD))
+    began = time.perf_counter()
+    print(f"hudang watch bench — {cores} cores available, {args.forms}-form burst, {args.rounds} rounds, "
+          f"{args.latency_files} single drops; work dir {work.relative_to(ROOT)}")
+    print(code_state())
+    try:
+        t = time.perf_counter()
+        corpus, rosters, forms = make_corpus(work, args.forms, args.seed)
+        t = time.perf_counter() - t
+        kinds = Counter(p.suffix.lstrip(".").upper() for p in forms)
+        size = sum(p.stat().st_size for p in forms)
+        print(f"corpus: {len(forms)} forms ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
+              f"{size / 1048576:.1f} MB, + {len(rosters)} rosters ingested into every fresh home; "
+              f"generated in {t:.1f} s")
+
+        print("\n1. drop-to-filed latency, single files")
+        lat = run_latency(work, rosters, forms, args.latency_files, args.spacing)
+        print(f"  config [watch] stable_seconds = {lat.stable:g} (default), rescan_seconds = {RESCAN:g}, "
+              f"polling = false (inotify)")
+        lat_ok = report_latency(lat, args.spacing)
+
+        print(f"\n2. throughput: {args.forms}-file burst through the watcher vs `hudang ingest` of the same files")
+        ingests, watches = throughput_rounds(work, corpus, rosters, len(forms), args.workers, args.rounds)
+        tp_ok = report_throughput(ingests, watches)
+
+        mem = None
+        if args.burst_10k:
+            print("\n3. memory: 10,000-file JSON burst into a running service")
+            mem = run_memory(work, rosters, args.seed, 10_000)
+            report_memory(mem)
+
+        diag = None
+        if args.diagnose == "always" or (args.diagnose == "auto" and not (lat_ok and tp_ok)):
+            print("\nwhere the watcher's time goes" + (" (below a goal)" if not (lat_ok and tp_ok) else ""))
+            diag = diagnose(work, corpus, rosters, len(forms), args.workers)
+            report_diagnosis(diag)
+
+        summary = {
+            "code": code_state(), "cores": cores, "forms": len(forms), "stable_seconds": lat.stable, "rescan_seconds": RESCAN,
+            "latency": {"ms": lat.ms, "p50_ms": pct(lat.ms, 50), "p95_ms": pct(lat.ms, 95), "goal_met": lat_ok,
+                        "statuses": lat.statuses},
+            "throughput": {"ingest": [{"seconds": r.seconds, "rate": r.rate, "statuses": r.statuses} for r in ingests],
+                           "watch": [{"seconds": r.seconds, "rate": r.rate, "statuses": r.statuses,
+                                      "first_outcome_s": r.notes["first_outcome_s"],
+                                      "timeline": r.notes["timeline"]} for r in watches],
+                           "goal_met": tp_ok},
+            "memory_10k": mem,
+            "diagnosis": diag and {k: v for k, v in diag.items() if k != "burst"},
+        }
+        out = BUILD / "watch_bench.json"
+        out.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        print(f"\nbench time {time.perf_counter() - began:.0f} s (before clean-up); figures in {out.relative_to(ROOT)}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
