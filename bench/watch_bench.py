@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "samples"))
 import make_samples as ms  # noqa: E402
 
 RESCAN = 60.0
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 GOAL_LATENCY_SLACK = 1.0   # p95 within the stability window + 1 s
 GOAL_RATIO = 0.8           # watcher forms/s vs `hudang ingest` forms/s
 STATE = "watch-state.json"
@@ -109,6 +110,53 @@ def wait_for(cond: Callable[[], bool], timeout: float, step: float = 0.05) -> bo
             return True
         time.sleep(step)
     return cond()
+
+
+class OtherCpu:
+    """CPU time used by processes outside this bench's process tree while a run was timed (shared machines:
+    a test suite running alongside halves the figures). Kernel threads and init (which reaps orphans) are left out."""
+
+    def __init__(self) -> None:
+        self.t0, self.start = time.monotonic(), self._ticks()
+
+    @staticmethod
+    def _ticks() -> dict[int, tuple[int, int]]:
+        got: dict[int, tuple[int, int]] = {}
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            rest = data[data.rindex(")") + 2:].split()  # state ppid … utime stime cutime cstime
+            got[int(name)] = (int(rest[1]), sum(int(x) for x in rest[11:15]))
+        return got
+
+    @staticmethod
+    def _tree(root: int, table: dict[int, tuple[int, int]]) -> set[int]:
+        kids: dict[int, list[int]] = {}
+        for pid, (ppid, _) in table.items():
+            kids.setdefault(ppid, []).append(pid)
+        found, todo = set(), [root]
+        while todo:
+            p = todo.pop()
+            found.add(p)
+            todo.extend(kids.get(p, []))
+        return found
+
+    def stop(self) -> tuple[float, float]:
+        """(CPU-seconds used by others, wall seconds)."""
+        end = self._ticks()
+        skip = self._tree(os.getpid(), self.start) | self._tree(os.getpid(), end) | self._tree(2, end) | {1, 2}
+        ticks = sum(t - self.start.get(pid, (0, 0))[1] for pid, (_, t) in end.items() if pid not in skip)
+        return max(0, ticks) / os.sysconf("SC_CLK_TCK"), time.monotonic() - self.t0
+
+
+def others(cpu: tuple[float, float], cores: int) -> str:
+    used, wall = cpu
+    return f"{used:.1f} CPU-s in {wall:.0f} s ({100 * used / (wall * cores):.0f}% of {cores} cores)"
 
 
 # ---------------------------------------------------------------- corpus and homes
@@ -304,6 +352,7 @@ class Latency:
     statuses: dict[str, int]
     missing: int
     kinds: dict[str, list[float]]
+    others: tuple[float, float] = (0.0, 0.0)
 
 
 def run_latency(work: Path, rosters: list[Path], forms: list[Path], n: int, spacing: float) -> Latency:
@@ -319,6 +368,7 @@ def run_latency(work: Path, rosters: list[Path], forms: list[Path], n: int, spac
         time.sleep(1.0)
         os.sync()
         with DonePoller(intake) as poller:
+            cpu = OtherCpu()
             start = time.monotonic()
             for i, src in enumerate(sample):
                 time.sleep(max(0.0, start + i * spacing - time.monotonic()))
@@ -329,6 +379,7 @@ def run_latency(work: Path, rosters: list[Path], forms: list[Path], n: int, spac
                 dropped[dest.name] = (time.monotonic(), src.suffix.lstrip(".").upper())
             wait_for(lambda: all(k in poller.seen for k in dropped), 3 * stable + 30)
             seen = dict(poller.seen)
+            other = cpu.stop()
         wait_for(lambda: outcome_total(read_state(home)) >= len(seen), 5)
         statuses = read_state(home).get("today", {}).get("counts", {})
     finally:
@@ -338,7 +389,7 @@ def run_latency(work: Path, rosters: list[Path], forms: list[Path], n: int, spac
     for k, (_, kind) in dropped.items():
         if k in lat:
             kinds.setdefault(kind, []).append(lat[k])
-    return Latency(stable, sorted(lat.values()), statuses, len(dropped) - len(lat), kinds)
+    return Latency(stable, sorted(lat.values()), statuses, len(dropped) - len(lat), kinds, other)
 
 
 # ---------------------------------------------------------------- 2. burst throughput
@@ -360,11 +411,14 @@ def run_ingest(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, 
     home = work / f"home-ingest-{tag}"
     new_home(home, rosters)
     os.sync()
+    cpu = OtherCpu()
     t0 = time.perf_counter()
     proc = hudang(home, "ingest", str(corpus), "--workers", str(workers), "--json")
     wall = time.perf_counter() - t0
     outcomes = json.loads(proc.stdout)["outcomes"]
-    return Burst("hudang ingest DIR (CLI, wall)", n, wall, dict(Counter(o["status"] for o in outcomes)))
+    b = Burst("hudang ingest DIR (CLI, wall)", n, wall, dict(Counter(o["status"] for o in outcomes)))
+    b.notes["others"] = cpu.stop()
+    return b
 
 
 def follow(home: Path, expect: int, t0: float, timeout: float,
@@ -399,9 +453,11 @@ def run_watch(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, w
     try:
         time.sleep(1.0)
         os.sync()
+        cpu = OtherCpu()
         t0 = time.monotonic()
         os.rename(drop, home / "intake" / f"burst-{tag}")
         secs, timeline = follow(home, n, t0, 300)
+        other = cpu.stop()
         status = json.loads(hudang(home, "status", "--json").stdout)
     finally:
         w.stop()
@@ -409,7 +465,7 @@ def run_watch(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, w
         sys.exit(f"watcher round {tag}: only {timeline[-1][1] if timeline else 0} of {n} outcomes in 300 s")
     first = next((t for t, done, *_ in timeline if done > 0), secs)
     b = Burst(f"hudang watch, {n}-file drop", n, secs, status["today"]["counts"])
-    b.notes.update(stable=stable, first_outcome_s=first, timeline=timeline, waiting=status["waiting_in_intake"],
+    b.notes.update(others=other, stable=stable, first_outcome_s=first, timeline=timeline, waiting=status["waiting_in_intake"],
                    peak_claims=max(c for _, _, c, _ in timeline))
     return b
 
@@ -444,9 +500,11 @@ def run_memory(work: Path, rosters: list[Path], seed: int, n: int) -> dict[str, 
         time.sleep(3.0)
         idle_before = mem.window(started, time.monotonic())
         os.sync()
+        cpu = OtherCpu()
         t0 = time.monotonic()
         os.rename(src, home / "intake" / "burst")
         secs, timeline = follow(home, n, t0, 240)
+        other = cpu.stop()
         t1 = time.monotonic()
         time.sleep(3.0)
         idle_after = mem.window(t1 + 0.5, time.monotonic())
@@ -468,7 +526,7 @@ def run_memory(work: Path, rosters: list[Path], seed: int, n: int) -> dict[str, 
             "idle_after_procs": idle_after[-1].procs,
             "peak": peak.rss_kb, "peak_pss": max(s.pss_kb for s in burst), "peak_procs": peak.procs,
             "peak_at": peak.t - t0, "first_half_s": half, "rescan_resumed_s": resumed,
-            "started_to_drop": t0 - started}
+            "started_to_drop": t0 - started, "others": other}
 
 
 # ---------------------------------------------------------------- diagnosis: where the watcher's time goes
@@ -590,6 +648,7 @@ def report_latency(lat: Latency, spacing: float) -> bool:
     print(f"  written as *.part, renamed to the final name, one every {spacing:.1f} s; outcome = the file appears "
           f"under intake/.done/ (polled every 20 ms); outcomes {lat.statuses}"
           + (f"; {lat.missing} never arrived" if lat.missing else ""))
+    print(f"  other processes on this machine meanwhile: {others(lat.others, CORES)}")
     print(f"  of which the stability window alone: {1000 * lat.stable:,.0f} ms; above it: p50 "
           f"{p50 - 1000 * lat.stable:,.0f} ms, p95 {p95 - 1000 * lat.stable:,.0f} ms")
     ok = p95 <= goal and not lat.missing
@@ -599,7 +658,8 @@ def report_latency(lat: Latency, spacing: float) -> bool:
 
 def report_throughput(ingests: list[Burst], watches: list[Burst]) -> bool:
     stable = watches[0].notes["stable"]
-    print(f"{'':44} {'forms':>6} {'seconds':>8} {'forms/s':>8} {'minus window':>13} {'vs ingest':>10}")
+    print(f"{'':44} {'forms':>6} {'seconds':>8} {'forms/s':>8} {'minus window':>13} {'vs ingest':>10} "
+          f"{'others CPU':>11}")
     rows: list[tuple[str, Burst, float | None, float | None]] = []
     for i, (a, b) in enumerate(zip(ingests, watches, strict=True)):
         rows.append((f"round {i + 1}: hudang ingest DIR (CLI, wall)", a, None, None))
@@ -607,7 +667,8 @@ def report_throughput(ingests: list[Burst], watches: list[Burst]) -> bool:
                      b.rate / a.rate))
     for name, r, minus, ratio in rows:
         print(f"{name:44} {r.forms:6d} {r.seconds:8.2f} {r.rate:8.1f} "
-              f"{'' if minus is None else f'{minus:8.1f} f/s':>13} {'' if ratio is None else f'{ratio:9.2f}×':>10}")
+              f"{'' if minus is None else f'{minus:8.1f} f/s':>13} {'' if ratio is None else f'{ratio:9.2f}×':>10} "
+              f"{100 * r.notes['others'][0] / (r.notes['others'][1] * CORES):10.0f}%")
     mi = statistics.median(r.seconds for r in ingests)
     mw = statistics.median(r.seconds for r in watches)
     n = ingests[0].forms
@@ -620,6 +681,8 @@ def report_throughput(ingests: list[Burst], watches: list[Burst]) -> bool:
         print(f"  round {i + 1} outcomes: ingest {a.statuses}; watch {b.statuses} "
               f"(left in intake {b.notes['waiting']}); watch first outcome at {b.notes['first_outcome_s']:.2f} s, "
               f"most claims held at once {b.notes['peak_claims']}")
+    print(f"  others CPU: CPU time used by processes outside this bench during the timed run, as a share of "
+          f"{CORES} cores (anything above a few % makes the figures pessimistic)")
     print(f"  watch timing: from the rename of the prepared folder into intake/ to the moment watch-state.json "
           f"counts {n} outcomes (polled every 50 ms); the stability window is {stable:g} s")
     ok = ratio >= GOAL_RATIO
@@ -644,6 +707,7 @@ def report_memory(m: dict[str, Any]) -> None:
           f"peak / idle-after {m['peak'] / m['idle_after']:.2f}× (RSS summed over the service, the forkserver and "
           "its reader workers, sampled every 0.1 s from /proc; PSS splits shared pages)")
     secs = m["seconds"]
+    print(f"  other processes on this machine during the burst: {others(m['others'], CORES)}")
     print(f"  files watched at once (state 'queue'): at most {m['peak_queue']} (bound {m['max_queue']})")
     if m["first_half_s"] is not None:
         print(f"  first {m['max_queue']} outcomes by {m['first_half_s']:.1f} s; the rest taken after the rescan "
@@ -664,12 +728,12 @@ def report_diagnosis(d: dict[str, Any]) -> None:
     sizes = [n for _, _, n, _ in takes]
     gaps = [takes[i + 1][0] - takes[i][1] for i in range(len(takes) - 1)]
     print(f"  instrumented `hudang watch` (in-process timers), same {b.forms}-file drop: all outcomes at "
-          f"{b.seconds:.2f} s ({b.rate:.1f} forms/s)")
+          f"{b.seconds:.2f} s ({b.rate:.1f} forms/s); others' CPU {others(b.notes['others'], CORES)}")
     print(f"  first batch taken {b.seconds - span:.2f} s after the drop (window {stable:g} s + tick + event delivery); "
           f"then {len(takes)} batches (sizes {min(sizes)}–{max(sizes)}) over {span:.2f} s, "
           f"{active:.2f} s inside them, {sum(gaps):.2f} s between them")
-    rows = [("claim: claim.json + 3 fsyncs, serial, before reading", tot["claim"], calls["claim"]),
-            ("waiting for readers (pool.map, in order)", tot["read_wait"], calls["file_items"]),
+    rows = [("claim: mkdir, claim.json, 4 fsyncs, rename; serial", tot["claim"], calls["claim"]),
+            ("waiting for readers (results in order)", tot["read_wait"], calls["file_items"]),
             ("writer: checks, units, group commits", writer, calls["file_items"]),
             ("release: rename to .done, rmtree claim", tot["release"], calls["release"]),
             ("_ready(): stat every watched file", tot["ready"], calls["ready"]),
@@ -690,7 +754,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--serve-instrumented"]:
         return serve_instrumented(argv[2], argv[1])
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = CORES
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--forms", type=int, default=2000, help="forms in the burst (default 2000)")
     parser.add_argument("--latency-files", type=int, default=40, help="single files dropped (default 40)")

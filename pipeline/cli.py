@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -16,13 +17,14 @@ from typing import Any
 import click
 
 from hudang import __version__
+from hudang.archive.catalog import connect as connect_catalog
 from hudang.archive.fixity import verify as verify_archive
 from hudang.archive.rebuild import rebuild_catalog
 from hudang.archive.store import Archive
 from hudang.errors import HudangError, UsageError
 from hudang.forms.definitions import load_forms
 from hudang.forms.values import mask_text
-from hudang.pipeline import stages
+from hudang.pipeline import later, stages
 from hudang.pipeline.cli_archive import estates, forms, household, quarantine, record
 from hudang.pipeline.cli_support import CONTEXT, emit, json_option, open_home
 from hudang.pipeline.outcomes import STATUS_TEXT, Outcome
@@ -192,12 +194,17 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     """按校验清单检查每个归档文件；有任何不符则退出码为 1。"""
     home = open_home(ctx)
     checked, problems = verify_archive(home.archive)
-    data = {"ok": not problems, "checked": checked, "problems": [p.as_json() for p in problems]}
+    from hudang.pipeline.status import backlog
+    data = {"ok": not problems, "checked": checked, "problems": [p.as_json() for p in problems],
+            "backlog": backlog(home)}
 
     def human(d: dict[str, Any]) -> None:
         for p in d["problems"]:
             click.echo(f"✗ {p['path']}：{p['message']}")
         click.echo(f"已检查 {d['checked']} 个文件：" + ("全部一致" if d["ok"] else f"发现 {len(d['problems'])} 处问题"))
+        waiting = {k: v for k, v in d["backlog"].items() if v}
+        if waiting:
+            click.echo("后续步骤积压（将自动重试）：" + "，".join(f"{k} {v} 条" for k, v in waiting.items()))
     emit(data, as_json, human)
     if problems:
         sys.exit(1)
@@ -213,10 +220,42 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
     try:
         with archive.writer():
             counts = rebuild_catalog(home.archive, home.catalog_path)
+            archive.conn.close()
+            archive.conn = connect_catalog(home.catalog_path)
+            counts["indexed"] = later.rebuild_index(home, archive.conn, load_forms([home.forms_dir]),
+                                                    procs=min(4, os.cpu_count() or 1))
     finally:
         archive.close()
     emit(counts, as_json, lambda d: click.echo(
-        f"已重建目录：项目 {d['estates']} 个，记录 {d['records']} 条，导入 {d['imports']} 次"))
+        f"已重建目录：项目 {d['estates']} 个，记录 {d['records']} 条，导入 {d['imports']} 次；"
+        f"检索索引 {d['indexed']} 个文档"))
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--form", "form_name", default=None, help="表单（id、名称或别名）")
+@click.option("--household", default=None, help="住户，如 金第花园/3-2-1201")
+@click.option("--estate", default=None, help="项目（名称或别名）")
+@click.option("--from", "date_from", default=None, help="起始日期（含），如 2026-10-01")
+@click.option("--to", "date_to", default=None, help="截止日期（含）")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000), help="最多列出几条")
+@click.option("--all-versions", is_flag=True, help="也检索记录的旧版本")
+@json_option
+@click.pass_context
+def search(ctx: click.Context, query: str, form_name: str | None, household: str | None, estate: str | None,
+           date_from: str | None, date_to: str | None, limit: int, all_versions: bool, as_json: bool) -> None:
+    """全文检索：词、"短语"、栏目:值（如 投诉人:张三）、AND/OR/NOT/-词，可按表单、住户、项目、日期筛选。"""
+    from hudang.pipeline.searching import run_search
+    home = open_home(ctx)
+    data = run_search(home, query, form_name=form_name, household=household, estate=estate,
+                      date_from=date_from, date_to=date_to, limit=limit, all_versions=all_versions)
+
+    def human(d: dict[str, Any]) -> None:
+        click.echo(f"共 {d['total']} 条" + (f"，列出前 {len(d['hits'])} 条" if d["total"] > len(d["hits"]) else ""))
+        for n, h in enumerate(d["hits"], 1):
+            click.echo(f"{n:>3}. {h['date'] or '—':10}  {h['form']:12} {h['household']:24} {h['record_id']}")
+            click.echo(f"     {h['snippet']}")
+    emit(data, as_json, human)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,14 +12,19 @@ from hudang.archive.store import Archive
 from hudang.errors import UsageError
 from hudang.forms.definitions import load_forms
 from hudang.forms.values import mask_text
+from hudang.pipeline import later, views
 from hudang.pipeline import quarantine as q
-from hudang.pipeline import views
 from hudang.pipeline.cli_support import CONTEXT, audit, emit, json_option, open_home, with_archive
 from hudang.pipeline.outcomes import QUARANTINED, STATUS_TEXT
 from hudang.pipeline.runner import ingest as run_ingest
 from hudang.settings import Home
 
 # ---- household / record ----
+
+def _reindex(home: Home, archive: Archive, record_id: str) -> None:
+    """A moved or voided record is found (or not) accordingly at once; a failure waits in the backlog."""
+    later.index_records(home, archive.conn, load_forms([home.forms_dir]), [record_id])
+
 
 @click.group(context_settings=CONTEXT)
 def household() -> None:
@@ -101,6 +106,7 @@ def record_move(home: Home, archive: Archive, record_id: str, address: str, reas
     with archive.writer():
         place = archive.estates.household(address, strict=True)
         data = archive.move(record_id, place, reason, getpass.getuser())
+        _reindex(home, archive, data["record_id"])
     audit(home, "move", **data, reason=reason)
     data["reason"] = mask_text(reason)
     emit(data, as_json, lambda d: click.echo(f"已移档：{d['record_id']} {d['from']} → {d['to']}"))
@@ -115,6 +121,7 @@ def record_void(home: Home, archive: Archive, record_id: str, reason: str, as_js
     """作废误录的记录：保留在档案中，但不再出现在检索和报表里。"""
     with archive.writer():
         data = archive.void(record_id, reason, getpass.getuser())
+        _reindex(home, archive, data["record_id"])
     audit(home, "void", record_id=data["record_id"], reason=reason)
     data["reason"] = mask_text(reason)
     emit(data, as_json, lambda d: click.echo(f"已作废：{d['record_id']}（{d['reason']}）"))
@@ -130,6 +137,7 @@ def record_attach(home: Home, archive: Archive, record_id: str, file: Path, note
     """给记录添加附件（证件复印件、委托书、照片、签收单），随记录做校验。"""
     with archive.writer():
         data = archive.attach(record_id, file, note, getpass.getuser())
+        _reindex(home, archive, data["record_id"])
     audit(home, "attach", record_id=data["record_id"], name=data["name"], sha256=data["sha256"])
     emit(data, as_json, lambda d: click.echo(f"已添加附件 {d['attachment']}：{d['name']}"))
 

@@ -27,8 +27,8 @@ from hudang.forms.readers.model import ReadLimits, SimpleVocabulary
 from hudang.forms.readers.tabular import write_rows
 from hudang.forms.validate import check
 from hudang.forms.values import mask_text
+from hudang.pipeline import later, stages, tables
 from hudang.pipeline import quarantine as q
-from hudang.pipeline import stages, tables
 from hudang.pipeline.outcomes import (
     DUPLICATE,
     FILED,
@@ -409,6 +409,8 @@ class Ingest:
         if not self.pending and not self._batch_outcomes:
             return
         filed = self.archive.file([f for _, f, _ in self.pending]) if self.pending else []
+        later.index_records(self.ctx.home, self.archive.conn, self.ctx.forms,
+                            [r.record_id for r in filed if r.record_id and not r.duplicate_of])
         for (_, _, out), result in zip(self.pending, filed, strict=True):
             if result.duplicate_of:
                 out.status = DUPLICATE
@@ -488,6 +490,7 @@ def file_items(ctx: Context, items: list[stages.Item], results: Iterable[Any], *
 
     try:
         with archive.writer():
+            later.retry(ctx.home, archive.conn, ctx.forms)
             group = ctx.home.limits.group_commit
             for result in results:
                 item = result[0] if isinstance(result, tuple) else result

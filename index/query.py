@@ -1,0 +1,190 @@
+"""The search language: words, "phrases", 标签:值, AND / OR / NOT / -word, parentheses.
+
+Every plain word searches three ways at once, so nothing Chinese is missed: as segmented words (good
+ranking), as a phrase of bigrams (any substring), and — when it reads as one — as a room key or, via
+the keyed hash, as an ID or phone number (a phone's last four digits too).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from hudang.archive.rooms import parse_room
+from hudang.errors import UsageError, ValueProblem
+from hudang.forms.values import normalize_label, to_halfwidth
+from hudang.index.analysis import grams, normalize, words
+from hudang.index.documents import pii_tokens
+from hudang.index.schema import FIELD_PREFIX
+
+_TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<field>[^\s:：()"]+)[:：](?P<fv>"[^"]*"|[^\s()"]*)'
+                    r'|(?P<phrase>"[^"]*")|(?P<word>[^\s()"]+))')
+_OPS = {"AND": "AND", "OR": "OR", "NOT": "NOT", "与": "AND", "或": "OR", "非": "NOT"}
+
+
+class QueryError(UsageError):
+    code = "bad_query"
+
+
+@dataclass
+class Parsed:
+    query: wq.Query
+    literals: list[str] = field(default_factory=list)   # what to mark in snippets
+
+
+def _phrase(fieldname: str, tokens: list[str]) -> wq.Query | None:
+    if not tokens:
+        return None
+    return wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else wq.Phrase(fieldname, tokens)
+
+
+def _pii(key: bytes, text: str) -> list[wq.Query]:
+    plain = re.sub(r"[\s\-]", "", to_halfwidth(text))
+    out: list[wq.Query] = []
+    if re.fullmatch(r"\d{17}[\dXx]|\d{15}", plain):
+        out += [wq.Term("pii", t) for t in pii_tokens(key, "id", plain)]
+    elif re.fullmatch(r"(?:\+?86)?(?:1[3-9]\d{9}|0\d{9,11})", plain):
+        out += [wq.Term("pii", t) for t in pii_tokens(key, "phone", plain)[:1]]
+    elif re.fullmatch(r"\d{4}", plain):
+        from hudang.index.documents import pii_token
+        out.append(wq.Term("pii", pii_token(key, "last4", plain)))
+    return out
+
+
+def text_query(text: str, key: bytes) -> wq.Query:
+    parts: list[wq.Query] = [q for q in (_phrase("grams", grams(text)), _phrase("content", words(text))) if q]
+    try:
+        parts.append(wq.Term("hkey", parse_room(text).key))
+    except ValueProblem:
+        pass
+    parts += _pii(key, text)
+    if not parts:
+        raise QueryError(f"检索词“{text}”里没有可检索的文字")
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+class _Parser:
+    def __init__(self, text: str, key: bytes, fields: Callable[[str], str | None]) -> None:
+        self.tokens = self._lex(text)
+        self.pos = 0
+        self.key = key
+        self.fields = fields
+        self.literals: list[str] = []
+
+    @staticmethod
+    def _lex(text: str) -> list[tuple[str, str, str]]:
+        if text.count('"') % 2:
+            raise QueryError("检索式的引号不成对：短语要用一对英文双引号括起来，如 \"卫生间漏水\"")
+        out, pos = [], 0
+        while pos < len(text):
+            m = _TOKEN.match(text, pos)
+            if not m or m.end() == pos:
+                if text[pos:].strip():
+                    raise QueryError(f"检索式有误：无法理解“{text[pos:pos + 10]}”")
+                break
+            pos = m.end()
+            if m["lp"]:
+                out.append(("(", "", ""))
+            elif m["rp"]:
+                out.append((")", "", ""))
+            elif m["field"] is not None:
+                out.append(("field", m["field"], (m["fv"] or "").strip('"')))
+            elif m["phrase"]:
+                out.append(("phrase", m["phrase"].strip('"'), ""))
+            elif m["word"] in _OPS:
+                out.append((_OPS[m["word"]], "", ""))
+            else:
+                out.append(("word", m["word"], ""))
+        return out
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def parse(self) -> wq.Query:
+        if not self.tokens:
+            raise QueryError("检索式为空")
+        q = self.or_expr()
+        if self.pos != len(self.tokens):
+            raise QueryError("检索式有误：括号不成对或运算符位置不对")
+        return q
+
+    def or_expr(self) -> wq.Query:
+        parts = [self.and_expr()]
+        while self.peek() == "OR":
+            self.pos += 1
+            parts.append(self.and_expr())
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def and_expr(self) -> wq.Query:
+        positive: list[wq.Query] = []
+        negative: list[wq.Query] = []
+        while self.peek() not in (None, ")", "OR"):
+            if self.peek() == "AND":
+                self.pos += 1
+                continue
+            q, negated = self.unary()
+            (negative if negated else positive).append(q)
+        if not positive:
+            raise QueryError("检索式有误：至少要有一个要找的词（不能只有 NOT 或 -词）")
+        base = positive[0] if len(positive) == 1 else wq.And(positive)
+        return wq.AndNot(base, wq.Or(negative)) if negative else base
+
+    def unary(self) -> tuple[wq.Query, bool]:
+        kind = self.peek()
+        if kind == "NOT":
+            self.pos += 1
+            if self.peek() in (None, ")", "OR", "AND", "NOT"):
+                raise QueryError("检索式有误：NOT 后面缺少要排除的词")
+            return self.atom(negated=True), True
+        if kind == "word" and self.tokens[self.pos][1].startswith("-") and len(self.tokens[self.pos][1]) > 1:
+            text = self.tokens[self.pos][1][1:]
+            self.pos += 1
+            return text_query(text, self.key), True
+        return self.atom(), False
+
+    def atom(self, negated: bool = False) -> wq.Query:
+        kind, a, b = self.tokens[self.pos]
+        self.pos += 1
+        if kind == "(":
+            q = self.or_expr()
+            if self.peek() != ")":
+                raise QueryError("检索式的括号不成对")
+            self.pos += 1
+            return q
+        if kind in ("word", "phrase"):
+            if not negated:
+                self.literals.append(a)
+            return text_query(a, self.key)
+        if kind == "field":
+            return self.field_query(a, b, negated)
+        raise QueryError(f"检索式有误：“{kind}”的位置不对")
+
+    def field_query(self, label: str, value: str, negated: bool) -> wq.Query:
+        name = self.fields(label)
+        if name is None:
+            raise QueryError(f"没有叫“{label}”的栏目：可用表单里的栏目名，如 投诉人:张三、维修类别:渗漏水")
+        if not value:
+            raise QueryError(f"“{label}:”后面缺少要找的内容")
+        if not negated:
+            self.literals.append(value)
+        pii = _pii(self.key, value)
+        if pii:
+            return pii[0] if len(pii) == 1 else wq.Or(pii)
+        q = _phrase(FIELD_PREFIX + name, grams(value))
+        if q is None:
+            raise QueryError(f"“{label}:{value}”里没有可检索的文字")
+        return q
+
+
+def parse(text: str, key: bytes, fields: Callable[[str], str | None]) -> Parsed:
+    parser = _Parser(text, key, fields)
+    q = parser.parse()
+    return Parsed(q, [normalize(x) for x in parser.literals])
+
+
+def field_resolver(labels: dict[str, str]) -> Callable[[str], str | None]:
+    """Any label or alias of any form → its field name."""
+    return lambda label: labels.get(normalize_label(label))

@@ -1,0 +1,32 @@
+"""The index schema, declared once. Bump SCHEMA_VERSION whenever a field or analyzer changes."""
+
+from __future__ import annotations
+
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from hudang.index.analysis import GramTokenizer, WordTokenizer
+
+SCHEMA_VERSION = 1
+FIELD_PREFIX = "f_"   # one gram field per form field label: 投诉人:张三 searches f_投诉人
+
+
+def make_schema() -> Schema:
+    schema = Schema(
+        doc_id=ID(stored=True, unique=True),       # record_id/vN
+        record_id=ID(stored=True),
+        version=NUMERIC(stored=True),
+        current=BOOLEAN(stored=True),
+        form=ID(stored=True),
+        estate=ID(stored=True),
+        household=ID(stored=True),                 # ESTATE/KEY
+        hkey=ID,                                   # KEY alone: a room in any spelling finds it
+        date=NUMERIC(int, bits=32, signed=False, stored=True),  # YYYYMMDD of the form's own date
+        archive_no=ID(stored=True),
+        number=ID(stored=True),
+        content=TEXT(analyzer=WordTokenizer(), phrase=True),
+        grams=TEXT(analyzer=GramTokenizer(), phrase=True),
+        pii=KEYWORD,                               # keyed hashes of ID and phone numbers, never the numbers
+        text=STORED,                               # masked text for snippets
+    )
+    schema.add(FIELD_PREFIX + "*", TEXT(analyzer=GramTokenizer(), phrase=True), glob=True)
+    return schema
