@@ -38,6 +38,9 @@ class Parsed:
 def _phrase(fieldname: str, tokens: list[str]) -> wq.Query | None:
     if not tokens:
         return None
+    if len(tokens) == 1 and len(tokens[0]) == 1 and "\u3400" <= tokens[0] and fieldname != "content":
+        # One Chinese character (a surname, say): the bigrams that start with it, and itself alone.
+        return wq.Prefix(fieldname, tokens[0])
     return wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else wq.Phrase(fieldname, tokens)
 
 

@@ -35,6 +35,11 @@ PYEOF
 )"
 "$HUDANG" household show "$HH"
 
+step "全文检索 (search)"
+"$HUDANG" search 漏水 --limit 5
+"$HUDANG" search '"电梯" OR 噪音' --estate 金第花园 --from 2026-10-01 --limit 3
+"$HUDANG" search 投诉人:王 --form 投诉 --limit 3
+
 step "隔离区 (quarantine)"
 "$HUDANG" quarantine list | head -n 40
 

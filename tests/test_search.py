@@ -57,6 +57,7 @@ def test_fields_operators_filters_and_json_shape(hudang: Hudang, filed: dict) ->
     c1, c2, w1 = filed["c1"]["record_id"], filed["c2"]["record_id"], filed["w1"]["record_id"]
     assert ids(hudang.json("search", "投诉人:欧阳建国")) == [c1]
     assert ids(hudang.json("search", "投诉人:王五")) == [c2]
+    assert ids(hudang.json("search", "投诉人:王")) == [c2]          # a surname alone
     assert ids(hudang.json("search", "维修类别:渗漏水")) == [w1]
     assert ids(hudang.json("search", "编号:TS-2")) == [c2]
     assert sorted(ids(hudang.json("search", "渗漏水 OR 电梯"))) == sorted([c1, c2, w1])
