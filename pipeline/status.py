@@ -8,7 +8,6 @@ import os
 from typing import Any
 
 from hudang.pipeline import quarantine as q
-from hudang.pipeline.watch import STATE
 from hudang.settings import Home
 
 
@@ -32,10 +31,12 @@ def backlog(home: Home) -> dict[str, int]:
     root = home.run_dir / "backlog"
     if not root.is_dir():
         return {}
-    return {step.name: sum(1 for _ in step.glob("*.json")) for step in sorted(root.iterdir()) if step.is_dir()}
+    counts = {step.name: sum(1 for _ in step.glob("*.json")) for step in sorted(root.iterdir()) if step.is_dir()}
+    return {k: v for k, v in counts.items() if v}
 
 
 def status(home: Home) -> dict[str, Any]:
+    from hudang.pipeline.watch import STATE
     try:
         state = json.loads((home.run_dir / STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):

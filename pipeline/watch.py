@@ -33,6 +33,7 @@ from hudang.forms.values import mask_text
 from hudang.pipeline import claims, stages
 from hudang.pipeline.outcomes import QUARANTINED, Outcome
 from hudang.pipeline.runner import Context, Readers, file_items
+from hudang.pipeline.status import backlog
 from hudang.settings import Home
 
 log = logging.getLogger("hudang.watch")
@@ -143,6 +144,8 @@ class Service:
                     t = time.monotonic()
                     if t - last_scan >= self.settings.rescan_seconds or last_scan == 0.0:
                         self._scan(self.intake)
+                        if backlog(self.home):  # later steps that failed are retried even when no file comes
+                            file_items(self.ctx, [], iter(()))
                         last_scan = t
                     for p in hints.drain():
                         path = Path(p)

@@ -227,3 +227,22 @@ def test_systemd_unit_verifies(hudang: Hudang, tmp_path: Path) -> None:
     proc = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert os.access(unit.read_text(encoding="utf-8").split("ExecStart=")[1].split()[0], os.X_OK)
+
+
+def test_a_failing_index_never_stops_intake(hudang: Hudang, roster_csv: Path) -> None:
+    hudang.ingest(roster_csv)
+    hudang.ingest(json_form(hudang.home.parent / "seed.json", "住户登记表", registration("1-1-301", "种子")))
+    toc = next((hudang.home / "index").glob("_MAIN_*.toc"))
+    good = toc.read_bytes()
+    toc.write_bytes(b"corrupt")
+    _configure(hudang, rescan=1.0)
+    w = Watcher(hudang)
+    try:
+        json_form(_intake(hudang) / "住户登记表" / "late.json", "", registration("1-1-302", "迟到"))
+        _wait(lambda: _filed_count(hudang) >= 1, what="filed despite the index")
+        assert hudang.json("status")["backlog"] == {"index": 1}
+        toc.write_bytes(good)
+        _wait(lambda: hudang.json("status")["backlog"] == {}, timeout=30, what="backlog retried")
+        assert [h["household"] for h in hudang.json("search", "迟到")["hits"]] == ["金第花园/1-1-302"]
+    finally:
+        assert w.stop() == 0
