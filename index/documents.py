@@ -13,7 +13,7 @@ from typing import Any
 
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.values import mask_id, mask_phone, mask_text, to_halfwidth
-from hudang.index.schema import FIELD_PREFIX
+from hudang.index.analysis import FIELD_SEP, VALUE_SEP
 
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{7,8})(?!\d)")
@@ -62,7 +62,7 @@ def make_doc(row: sqlite3.Row, version: sqlite3.Row, text: str, forms: FormRegis
         if ftype in ("phone", "id_number"):
             pii += pii_tokens(key, "id" if ftype == "id_number" else "phone", value)
         else:
-            per_field[FIELD_PREFIX + name] = value
+            per_field[name] = value
         lines.append(f"{name}：{_masked(value, ftype, values.get(id_field or '') or None)}")
     masked_text = mask_text(text)
     pii += free_text_pii(key, text) + [t for v in per_field.values() for t in free_text_pii(key, v)]
@@ -76,7 +76,7 @@ def make_doc(row: sqlite3.Row, version: sqlite3.Row, text: str, forms: FormRegis
         "household": f"{row['estate']}/{row['household']}", "hkey": row["household"],  # where it is filed now
         "archive_no": row["archive_no"], "number": (row["number"] or "").lower(),
         "content": body, "grams": body, "pii": " ".join(sorted(set(pii))), "text": body,
-        **{k: mask_text(v) for k, v in per_field.items()},
+        "fv": FIELD_SEP.join(f"{k}{VALUE_SEP}{mask_text(v)}" for k, v in per_field.items()),
     }
     if date.isdigit() and len(date) == 8:
         doc["date"] = int(date)

@@ -16,9 +16,8 @@ from whoosh import query as wq
 from hudang.archive.rooms import parse_room
 from hudang.errors import UsageError, ValueProblem
 from hudang.forms.values import normalize_label, to_halfwidth
-from hudang.index.analysis import grams, normalize, words
+from hudang.index.analysis import VALUE_SEP, grams, normalize, words
 from hudang.index.documents import pii_tokens
-from hudang.index.schema import FIELD_PREFIX
 
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<field>[^\s:：()"]+)[:：](?P<fv>"[^"]*"|[^\s()"]*)'
                     r'|(?P<phrase>"[^"]*")|(?P<word>[^\s()"]+))')
@@ -38,7 +37,8 @@ class Parsed:
 def _phrase(fieldname: str, tokens: list[str]) -> wq.Query | None:
     if not tokens:
         return None
-    if len(tokens) == 1 and len(tokens[0]) == 1 and "\u3400" <= tokens[0] and fieldname != "content":
+    last = tokens[0].rsplit(VALUE_SEP, 1)[-1] if tokens else ""
+    if len(tokens) == 1 and len(last) == 1 and "\u3400" <= last and fieldname != "content":
         # One Chinese character (a surname, say): the bigrams that start with it, and itself alone.
         return wq.Prefix(fieldname, tokens[0])
     return wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else wq.Phrase(fieldname, tokens)
@@ -176,7 +176,7 @@ class _Parser:
         pii = _pii(self.key, value)
         if pii:
             return pii[0] if len(pii) == 1 else wq.Or(pii)
-        q = _phrase(FIELD_PREFIX + name, grams(value))
+        q = _phrase("fv", [f"{name}{VALUE_SEP}{g}" for g in grams(value)])
         if q is None:
             raise QueryError(f"“{label}:{value}”里没有可检索的文字")
         return q

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from hudang.index.analysis import GramTokenizer, WordTokenizer
+from hudang.index.analysis import FieldGramTokenizer, GramTokenizer, WordTokenizer
 
-SCHEMA_VERSION = 1
-FIELD_PREFIX = "f_"   # one gram field per form field label: 投诉人:张三 searches f_投诉人
+SCHEMA_VERSION = 2
 
 
 def make_schema() -> Schema:
     schema = Schema(
         doc_id=ID(stored=True, unique=True),       # record_id/vN
         record_id=ID(stored=True),
-        version=NUMERIC(stored=True),
+        version=STORED,
         current=BOOLEAN(stored=True),
         form=ID(stored=True),
         estate=ID(stored=True),
@@ -25,8 +24,8 @@ def make_schema() -> Schema:
         number=ID(stored=True),
         content=TEXT(analyzer=WordTokenizer(), phrase=True),
         grams=TEXT(analyzer=GramTokenizer(), phrase=True),
+        fv=TEXT(analyzer=FieldGramTokenizer(), phrase=True),  # labelled values: 投诉人:张三
         pii=KEYWORD,                               # keyed hashes of ID and phone numbers, never the numbers
         text=STORED,                               # masked text for snippets
     )
-    schema.add(FIELD_PREFIX + "*", TEXT(analyzer=GramTokenizer(), phrase=True), glob=True)
     return schema

@@ -225,6 +225,21 @@ class Ingest:
             self.retry_info = {"quarantine_id": retry_of, "source": entry.get("source"), "at": entry.get("at")}
         self.outcomes: list[Outcome] = []
         self.pending: list[tuple[stages.Item, Filing, Outcome | RowOutcome]] = []
+        self.to_index: list[str] = []
+        self.index_since = 0.0
+
+    INDEX_BATCH = 1024     # records per index commit: whoosh's cost is mostly per commit and per segment
+    INDEX_DELAY = 5.0      # … but nothing waits longer than this to become searchable
+
+    def index(self, *, force: bool) -> None:
+        """Bring the search index up to what is filed, in large commits (a later step: never blocks filing)."""
+        if not self.to_index:
+            return
+        if not self.index_since:
+            self.index_since = time.monotonic()
+        if force or len(self.to_index) >= self.INDEX_BATCH or time.monotonic() - self.index_since > self.INDEX_DELAY:
+            later.index_records(self.ctx.home, self.archive.conn, self.ctx.forms, self.to_index)
+            self.to_index, self.index_since = [], 0.0
 
     # ---- outcomes ----
 
@@ -409,8 +424,8 @@ class Ingest:
         if not self.pending and not self._batch_outcomes:
             return
         filed = self.archive.file([f for _, f, _ in self.pending]) if self.pending else []
-        later.index_records(self.ctx.home, self.archive.conn, self.ctx.forms,
-                            [r.record_id for r in filed if r.record_id and not r.duplicate_of])
+        self.to_index.extend(r.record_id for r in filed if r.record_id and not r.duplicate_of)
+        self.index(force=False)
         for (_, _, out), result in zip(self.pending, filed, strict=True):
             if result.duplicate_of:
                 out.status = DUPLICATE
@@ -507,6 +522,7 @@ def file_items(ctx: Context, items: list[stages.Item], results: Iterable[Any], *
                 if len(run.pending) >= group:
                     flush()
             flush()
+            run.index(force=True)
     except (HudangError, OSError) as exc:
         # The archive refused (disk full, permissions …): what was reported stays true and durable;
         # files not yet reported were not filed and can simply be taken in again.
