@@ -56,16 +56,30 @@ def make_doc(row: sqlite3.Row, version: sqlite3.Row, text: str, forms: FormRegis
     types = {f.name: (f.type, f.id_type_field) for f in form.fields} if form else {}
     order = {name: i for i, name in enumerate(types)}
     values = dict(sorted(values.items(), key=lambda kv: order.get(kv[0], len(order))))
+    secrets = []  # literal ID/phone values, masked wherever else they were typed (passports, licences …)
+    for name, value in values.items():
+        ftype, id_field = types.get(name, ("text", None))
+        if ftype in ("phone", "id_number") and len(value) >= 5:
+            secrets.append((value, _masked(value, ftype, values.get(id_field or "") or None)))
+
+    def scrub(text: str) -> str:
+        text = mask_text(text)
+        for value, shown in secrets:
+            text = re.sub(re.escape(value), shown, text, flags=re.IGNORECASE)
+        return text
+
     lines, pii, per_field = [], [], {}
     for name, value in values.items():
         ftype, id_field = types.get(name, ("text", None))
         if ftype in ("phone", "id_number"):
             pii += pii_tokens(key, "id" if ftype == "id_number" else "phone", value)
+            lines.append(f"{name}：{_masked(value, ftype, values.get(id_field or '') or None)}")
         else:
             per_field[name] = value
-        lines.append(f"{name}：{_masked(value, ftype, values.get(id_field or '') or None)}")
-    masked_text = mask_text(text)
-    pii += free_text_pii(key, text) + [t for v in per_field.values() for t in free_text_pii(key, v)]
+            lines.append(f"{name}：{scrub(value)}")
+    masked_text = scrub(text)
+    pii += free_text_pii(key, to_halfwidth(text)) + [t for v in per_field.values()
+                                                     for t in free_text_pii(key, to_halfwidth(v))]
     heading = " ".join(x for x in (form.name if form else row["form"], row["estate"], row["household"],
                                    row["archive_no"], row["number"] or "") if x)
     body = "\n".join([heading, *lines, masked_text])
@@ -76,7 +90,7 @@ def make_doc(row: sqlite3.Row, version: sqlite3.Row, text: str, forms: FormRegis
         "household": f"{row['estate']}/{row['household']}", "hkey": row["household"],  # where it is filed now
         "archive_no": row["archive_no"], "number": (row["number"] or "").lower(),
         "content": body, "grams": body, "pii": " ".join(sorted(set(pii))), "text": body,
-        "fv": FIELD_SEP.join(f"{k}{VALUE_SEP}{mask_text(v)}" for k, v in per_field.items()),
+        "fv": FIELD_SEP.join(f"{k}{VALUE_SEP}{scrub(v)}" for k, v in per_field.items()),
     }
     if date.isdigit() and len(date) == 8:
         doc["date"] = int(date)

@@ -141,8 +141,11 @@ class SearchIndex:
     def search(self, parsed: Parsed, filters: Filters, limit: int = 20) -> dict[str, Any]:
         ix = self._open()
         with ix.searcher() as searcher:
-            results = searcher.search(parsed.query, filter=filters.query(), limit=limit,
-                                      collapse="record_id" if filters.all_versions else None)
+            collapse = "record_id" if filters.all_versions else None
+            results = searcher.search(parsed.query, filter=filters.query(), limit=limit, collapse=collapse)
+            # whoosh's len() ignores the filter; count what was really matched (unscored: cheap).
+            total = len(searcher.search(parsed.query, filter=filters.query(), limit=None, scored=bool(collapse),
+                                        collapse=collapse).top_n)
             hits = []
             for hit in results:
                 date = hit.get("date")
@@ -152,7 +155,7 @@ class SearchIndex:
                     "snippet": snippet(hit.get("text", ""), parsed.literals),
                     **({"version": hit["version"]} if filters.all_versions else {}),
                 })
-            return {"total": len(results), "hits": hits}
+            return {"total": total, "hits": hits}
 
 
 def snippet(text: str, literals: list[str], width: int = 60) -> str:

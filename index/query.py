@@ -21,7 +21,11 @@ from hudang.index.documents import pii_tokens
 
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<field>[^\s:：()"]+)[:：](?P<fv>"[^"]*"|[^\s()"]*)'
                     r'|(?P<phrase>"[^"]*")|(?P<word>[^\s()"]+))')
-_OPS = {"AND": "AND", "OR": "OR", "NOT": "NOT", "与": "AND", "或": "OR", "非": "NOT"}
+_OPS = {"AND": "AND", "OR": "OR", "NOT": "NOT", "与": "AND", "或": "OR", "非": "NOT", "并且": "AND", "或者": "OR"}
+# Chinese input methods type these: read them as the ASCII syntax.
+_SYNTAX = str.maketrans({"（": "(", "）": ")", "“": '"', "”": '"', "＂": '"', "：": ":", "－": "-", "—": "-",
+                         "\u3000": " "})
+_TEXT_FIELDS = {"档号", "编号"}   # searched in the whole text (they are in every document's heading)
 
 
 class QueryError(UsageError):
@@ -51,6 +55,8 @@ def _pii(key: bytes, text: str) -> list[wq.Query]:
         out += [wq.Term("pii", t) for t in pii_tokens(key, "id", plain)]
     elif re.fullmatch(r"(?:\+?86)?(?:1[3-9]\d{9}|0\d{9,11})", plain):
         out += [wq.Term("pii", t) for t in pii_tokens(key, "phone", plain)[:1]]
+    elif re.fullmatch(r"[A-Z0-9]{5,20}", plain.upper()) and re.search(r"\d", plain) and re.search(r"[A-Za-z]", plain):
+        out += [wq.Term("pii", t) for t in pii_tokens(key, "id", plain)]  # passport, permit, licence
     elif re.fullmatch(r"\d{4}", plain):
         from hudang.index.documents import pii_token
         out.append(wq.Term("pii", pii_token(key, "last4", plain)))
@@ -71,14 +77,13 @@ def text_query(text: str, key: bytes) -> wq.Query:
 
 class _Parser:
     def __init__(self, text: str, key: bytes, fields: Callable[[str], str | None]) -> None:
-        self.tokens = self._lex(text)
-        self.pos = 0
         self.key = key
         self.fields = fields
+        self.tokens = self._lex(text.translate(_SYNTAX))
+        self.pos = 0
         self.literals: list[str] = []
 
-    @staticmethod
-    def _lex(text: str) -> list[tuple[str, str, str]]:
+    def _lex(self, text: str) -> list[tuple[str, str, str]]:
         if text.count('"') % 2:
             raise QueryError("检索式的引号不成对：短语要用一对英文双引号括起来，如 \"卫生间漏水\"")
         out, pos = [], 0
@@ -94,11 +99,20 @@ class _Parser:
             elif m["rp"]:
                 out.append((")", "", ""))
             elif m["field"] is not None:
-                out.append(("field", m["field"], (m["fv"] or "").strip('"')))
+                label, value = m["field"], (m["fv"] or "").strip('"')
+                chinese_label = all("\u3400" <= ch <= "\u9fff" for ch in label)
+                if self.fields(label) is None and label not in _TEXT_FIELDS and not chinese_label:
+                    out.append(("word", m.group().strip(), ""))  # 09:30, a URL …: plain text, not a field
+                elif label in _TEXT_FIELDS and value:
+                    out.append(("phrase", value, ""))
+                else:
+                    out.append(("field", label, value))
             elif m["phrase"]:
                 out.append(("phrase", m["phrase"].strip('"'), ""))
-            elif m["word"] in _OPS:
-                out.append((_OPS[m["word"]], "", ""))
+            elif m["word"].upper() in _OPS or m["word"] in _OPS:
+                out.append((_OPS.get(m["word"].upper()) or _OPS[m["word"]], "", ""))
+            elif m["word"] == "-":
+                continue  # a lone minus excludes nothing
             else:
                 out.append(("word", m["word"], ""))
         return out

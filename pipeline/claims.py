@@ -30,6 +30,8 @@ class Claim:
     folder: Path
     file: Path          # the claimed file, inside the claim folder
     origin: Path        # where it was dropped
+    size: int = -1      # size and mtime when claimed (to notice a writer still at work)
+    mtime: float = 0.0
 
     @property
     def relative(self) -> str:
@@ -42,16 +44,17 @@ def _claim_root(intake: Path) -> Path:
     return root
 
 
-def claim(intake: Path, path: Path) -> Claim | None:
+def claim(intake: Path, path: Path, size: int = -1, mtime: float = 0.0) -> Claim | None:
     """Take ``path`` away from the intake folder; None if it is gone (moved or taken by someone else)."""
     cid = uuid.uuid4().hex[:16]
     folder = _claim_root(intake) / cid
     folder.mkdir()
     rel = path.relative_to(intake).as_posix()
-    write_bytes(folder / "claim.json", json.dumps({"id": cid, "origin": rel, "at": stamp()},
-                                                  ensure_ascii=False).encode("utf-8"))
+    # ensure_ascii: a name that is not valid UTF-8 (surrogate-escaped) still round-trips
+    write_bytes(folder / "claim.json", json.dumps({"id": cid, "origin": rel, "at": stamp(),
+                                                   "size": size, "mtime": mtime}).encode("ascii"))
     fsync_dir(folder)
-    target = folder / safe_filename(path.name)
+    target = folder / safe_filename(printable(path.name))
     try:
         os.rename(path, target)
     except FileNotFoundError:
@@ -59,7 +62,21 @@ def claim(intake: Path, path: Path) -> Claim | None:
         return None
     fsync_dir(folder)
     fsync_dir(path.parent)
-    return Claim(cid, folder, target, path)
+    return Claim(cid, folder, target, path, size, mtime)
+
+
+def printable(name: str) -> str:
+    """A file name that is not valid UTF-8 shown and kept with replacement characters."""
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
+def changed_since_claim(c: Claim) -> bool:
+    """The writer kept writing through its open handle after we claimed the file."""
+    try:
+        st = os.stat(c.file)
+    except OSError:
+        return False
+    return c.size >= 0 and (st.st_size, st.st_mtime) != (c.size, c.mtime)
 
 
 def give_back(c: Claim) -> bool:
@@ -108,5 +125,5 @@ def pending(intake: Path) -> list[Claim]:
             shutil.rmtree(folder, ignore_errors=True)
             continue
         origin = intake / (meta["origin"] if meta else files[0].name)
-        found.append(Claim(folder.name, folder, files[0], origin))
+        found.append(Claim(folder.name, folder, files[0], origin))  # size unknown: no re-check
     return found

@@ -103,6 +103,12 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"找不到文件或文件夹：{path}", code="no_path")
+    from hudang.pipeline.status import service_running
+    intake = home.intake.resolve()
+    inside = [p for p in paths if p.resolve() == intake or intake in p.resolve().parents]
+    if inside and service_running(home):
+        raise UsageError(f"接收服务正在运行，收件夹里的文件由它接收；请不要再用 hudang ingest 处理 {inside[0]}",
+                         code="intake_busy")
     bar = None
     if not as_json and sys.stderr.isatty():
         from tqdm import tqdm
@@ -232,7 +238,7 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("query")
+@click.argument("words", nargs=-1, required=True)
 @click.option("--form", "form_name", default=None, help="表单（id、名称或别名）")
 @click.option("--household", default=None, help="住户，如 金第花园/3-2-1201")
 @click.option("--estate", default=None, help="项目（名称或别名）")
@@ -242,11 +248,12 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
 @click.option("--all-versions", is_flag=True, help="也检索记录的旧版本")
 @json_option
 @click.pass_context
-def search(ctx: click.Context, query: str, form_name: str | None, household: str | None, estate: str | None,
+def search(ctx: click.Context, words: tuple[str, ...], form_name: str | None, household: str | None, estate: str | None,
            date_from: str | None, date_to: str | None, limit: int, all_versions: bool, as_json: bool) -> None:
     """全文检索：词、"短语"、栏目:值（如 投诉人:张三）、AND/OR/NOT/-词，可按表单、住户、项目、日期筛选。"""
     from hudang.pipeline.searching import run_search
     home = open_home(ctx)
+    query = " ".join(words)  # hudang search 漏水 卫生间 is one query; use -- before a leading -word
     data = run_search(home, query, form_name=form_name, household=household, estate=estate,
                       date_from=date_from, date_to=date_to, limit=limit, all_versions=all_versions)
 

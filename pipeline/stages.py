@@ -99,6 +99,8 @@ def admit(item: Item, limits: ReadLimits) -> Item:
     """Refuse what is not an ordinary, readable file of acceptable size, before opening it."""
     if is_temp_file(item.path):
         raise Rejection(IGNORED, [Problem(None, "temp_file", "临时文件或隐藏文件，不予接收")])
+    if item.in_intake and item.path.is_symlink():
+        raise reject("not_regular_file", "收件夹里的符号链接不予接收（可能指向收件夹以外的文件）")
     try:
         st = os.stat(item.path)  # follows symlinks: a broken one fails here
     except FileNotFoundError:

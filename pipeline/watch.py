@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import signal
+import stat
 import threading
 import time
 from collections import Counter, deque
@@ -39,7 +40,8 @@ from hudang.settings import Home
 log = logging.getLogger("hudang.watch")
 
 # Reading failures that a writer still at work causes: retried once the file holds still again.
-RETRY_CODES = frozenset({"corrupt", "empty_file", "wrong_type", "bad_json", "no_header", "unreadable"})
+RETRY_CODES = frozenset({"corrupt", "empty_file", "wrong_type", "bad_json", "no_header", "unreadable",
+                         "no_fields"})
 MAX_RETRIES = 3
 STATE = "watch-state.json"
 
@@ -50,6 +52,34 @@ class Seen:
     mtime: float
     since: float          # when we first saw this (size, mtime)
     not_before: float = 0.0
+    dev: int = 0
+    ino: int = 0
+
+
+def open_elsewhere() -> set[tuple[int, int]]:
+    """(device, inode) of every file some process holds open: a file being written is not taken.
+
+    Reads /proc like lsof; a process we may not inspect is skipped."""
+    busy: set[tuple[int, int]] = set()
+    me = str(os.getpid())
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit() and p != me]
+    except OSError:
+        return busy
+    for pid in pids:
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(f"{fd_dir}/{fd}")
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                busy.add((st.st_dev, st.st_ino))
+    return busy
 
 
 class _Hints(FileSystemEventHandler):
@@ -188,10 +218,12 @@ class Service:
         if path in self.seen or not self._wanted(path) or len(self.seen) >= self.settings.max_queue:
             return  # beyond the bound the rescan picks files up later
         try:
-            st = os.stat(path)
+            st = os.lstat(path)
         except OSError:
             return
-        self.seen[path] = Seen(st.st_size, st.st_mtime, time.monotonic())
+        if not stat.S_ISREG(st.st_mode):
+            return  # symlinks (which could point anywhere, even at secret.key) and devices stay where they are
+        self.seen[path] = Seen(st.st_size, st.st_mtime, time.monotonic(), 0.0, st.st_dev, st.st_ino)
 
     def _ready(self) -> list[Path]:
         """Files whose size and mtime held still for the window (and are not waiting to be retried)."""
@@ -204,7 +236,8 @@ class Service:
                 del self.seen[path]
                 continue
             if (st.st_size, st.st_mtime) != (seen.size, seen.mtime):
-                self.seen[path] = Seen(st.st_size, st.st_mtime, t, seen.not_before)
+                self.seen[path] = Seen(st.st_size, st.st_mtime, t, seen.not_before, st.st_dev, st.st_ino)
+                self.retries.pop(path, None)  # still growing: a writer at work, not a broken file
                 continue
             if t - seen.since >= self.settings.stable_seconds and t >= seen.not_before:
                 ready.append(path)
@@ -216,20 +249,28 @@ class Service:
 
     def _take(self, paths: list[Path], readers: Readers) -> None:
         batch: list[claims.Claim] = []
+        busy = open_elsewhere()
         for path in paths:
             seen = self.seen.pop(path)
-            c = claims.claim(self.intake, path)
+            if (seen.dev, seen.ino) in busy:  # a writer still holds it open (Word, a copy, Samba for a PC)
+                self.seen[path] = Seen(seen.size, seen.mtime, time.monotonic(), 0.0, seen.dev, seen.ino)
+                continue
+            try:
+                c = claims.claim(self.intake, path, seen.size, seen.mtime)
+            except OSError as exc:  # one odd file must never stop the service
+                log.warning("无法领取文件 %s：%s", claims.printable(str(path)), exc)
+                continue
             if c is not None:
-                self.claimed[str(c.origin)] = c
+                self.claimed[claims.printable(str(c.origin))] = c
                 batch.append(c)
-                self._mtimes[str(c.origin)] = seen.mtime
+                self._mtimes[claims.printable(str(c.origin))] = seen.mtime
         self._file(batch, readers)
 
     def _finish_claims(self, readers: Readers) -> None:
         """Claims a killed service left behind are filed (or found already filed) first."""
         left = claims.pending(self.intake)
         for c in left:
-            self.claimed[str(c.origin)] = c
+            self.claimed[claims.printable(str(c.origin))] = c
         if left:
             log.info("继续处理上次中断时已领取的 %d 个文件", len(left))
             self._file(left, readers)
@@ -237,8 +278,9 @@ class Service:
     def _file(self, batch: list[claims.Claim], readers: Readers) -> None:
         if not batch:
             return
-        items = [stages.Item(path=c.file, root=self.intake, source=str(c.origin), in_intake=True,
-                             origin=c.origin, claim_id=c.id) for c in batch]
+        items = [stages.Item(path=c.file, root=self.intake, source=claims.printable(str(c.origin)),
+                             in_intake=True, origin=Path(claims.printable(str(c.origin))), claim_id=c.id)
+                 for c in batch]
         file_items(self.ctx, items, readers.stream(items), on_outcome=self._done, defer=self._defer)
         self._write_state(force=True)
 
@@ -262,13 +304,18 @@ class Service:
         except OSError:
             return True
         self.seen[c.origin] = Seen(st.st_size, st.st_mtime, time.monotonic(),
-                                   time.monotonic() + self.settings.stable_seconds)
+                                   time.monotonic() + self.settings.stable_seconds, st.st_dev, st.st_ino)
         return True
 
     def _done(self, out: Outcome) -> None:
         """The outcome is durable: release the claimed file, then count and log it."""
         c = self.claimed.pop(out.source, None)
-        if c is not None:
+        if c is not None and claims.changed_since_claim(c) and claims.give_back(c):
+            # Written to after we took it: what was filed is what we read; the grown file comes again.
+            log.warning("文件在接收后仍被写入，已放回收件夹重新接收：%s", out.source)
+            out.warnings.append({"field": None, "code": "changed_after_claim",
+                                 "message": "文件在接收后仍被写入，已放回收件夹重新接收；如先前归档的内容不完整，请作废旧记录"})
+        elif c is not None:
             claims.release(self.intake, c, self.settings.after_filing)
             self.retries.pop(c.origin, None)
             self._mtimes.pop(out.source, None)

@@ -184,3 +184,22 @@ def test_recall_of_1000_random_substrings(hudang: Hudang, tmp_path: Path) -> Non
         if record_id not in {h["record_id"] for h in found["hits"]}:
             misses.append(needle)
     assert misses == []
+
+
+def test_chinese_punctuation_totals_and_passports(hudang: Hudang, filed: dict, tmp_path: Path) -> None:
+    c1, c2, w1 = filed["c1"]["record_id"], filed["c2"]["record_id"], filed["w1"]["record_id"]
+    assert sorted(ids(hudang.json("search", "（朝阳 or 电梯）", "金第花园"))) == sorted([c1, c2])
+    assert ids(hudang.json("search", "“天花板发霉”")) == [c1]
+    assert ids(hudang.json("search", "渗漏水", "－阳台")) == [c1]
+    assert hudang.json("search", "漏水", "--form", "装修申请表") == {"total": 0, "hits": []}
+    assert hudang.json("search", "金第花园", "NOT", "漏水", "--limit", "1")["total"] == 2
+    assert ids(hudang.json("search", "档号:" + filed["w1"]["archive_no"])) == [w1]
+    passport = registration("2-2-1201", "外籍", 证件类型="护照", 证件号码="E43951044", 备注="护照号 E43951044 已核验")
+    [out] = hudang.ingest(json_form(tmp_path / "p.json", "住户登记表", passport))
+    assert ids(hudang.json("search", "E43951044")) == [out["record_id"]]   # found through the keyed hash
+    snippet = hudang.json("search", "外籍")["hits"][0]["snippet"]
+    assert "E43951044" not in snippet and "E4*****44" in snippet
+    for path in (hudang.home / "index").rglob("*"):
+        if path.is_file():
+            assert b"e43951044" not in path.read_bytes().lower(), path
+    assert out["status"] == "filed"

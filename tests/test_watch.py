@@ -246,3 +246,27 @@ def test_a_failing_index_never_stops_intake(hudang: Hudang, roster_csv: Path) ->
         assert [h["household"] for h in hudang.json("search", "迟到")["hits"]] == ["金第花园/1-1-302"]
     finally:
         assert w.stop() == 0
+
+
+def test_odd_drops_symlinks_open_writers_bad_names(hudang: Hudang, service: Watcher, tmp_path: Path) -> None:
+    intake = _intake(hudang)
+    secret = hudang.home / "secret.key"
+    (intake / "key.json").symlink_to(secret)                    # never followed out of the intake
+    holder = open(intake / "held.json", "w", encoding="utf-8")  # a writer that keeps the file open
+    holder.write(json.dumps({"表单": "住户登记表", "字段": registration("3-1-302", "慢慢")}, ensure_ascii=False))
+    holder.flush()
+    raw = os.fsencode(str(intake / "住户登记表")) + b"/bad\xff\xfename.json"
+    with open(raw, "wb") as fh:                                  # a name that is not UTF-8
+        fh.write(json.dumps({"表单": "住户登记表", "字段": registration("3-1-1201", "怪名")},
+                            ensure_ascii=False).encode("utf-8"))
+    _wait(lambda: _filed_count(hudang) >= 1, what="the odd name filed")
+    time.sleep(STABLE * 4)
+    assert (intake / "held.json").exists() and _filed_count(hudang) == 1   # still open: not taken
+    holder.close()
+    _wait(lambda: _filed_count(hudang) >= 2, what="taken once closed")
+    assert (intake / "key.json").is_symlink()
+    assert not any(p.read_bytes() == secret.read_bytes() for p in (hudang.home / "quarantine").rglob("*")
+                   if p.is_file())
+    busy = hudang("ingest", intake, check=False)
+    assert busy.code == 2 and "接收服务正在运行" in busy.stderr
+    assert service.proc.poll() is None
