@@ -41,7 +41,7 @@ rescan_seconds = 60       # a full rescan of the intake folder catches what even
 polling = false           # true for network shares (SMB/NFS), where inotify sees nothing
 after_filing = "move"     # "move" to intake/.done/YYYY-MM-DD/, or "remove"
 max_queue = 5000          # files watched at once; the rescan picks up the rest
-batch = 256               # files taken per round
+batch = 2048              # files taken per round (read and filed as one stream)
 """
 
 
@@ -68,7 +68,7 @@ class WatchSettings:
     polling: bool = False
     after_filing: str = "move"
     max_queue: int = 5000
-    batch: int = 256
+    batch: int = 2048
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def load_home(root: Path) -> Home:
         raise ConfigError(f"配置文件 {config_path}：[watch] after_filing 只能是 \"move\" 或 \"remove\"")
     watch = WatchSettings(stable_seconds=float(w.get("stable_seconds", 2)), rescan_seconds=float(w.get("rescan_seconds", 60)),
                           polling=bool(w.get("polling", False)), after_filing=after,
-                          max_queue=max(1, int(w.get("max_queue", 5000))), batch=max(1, int(w.get("batch", 256))))
+                          max_queue=max(1, int(w.get("max_queue", 5000))), batch=max(1, int(w.get("batch", 2048))))
     return Home(root=root, intake=intake, company=company, limits=limits, watch=watch)
 
 

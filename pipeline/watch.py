@@ -323,6 +323,7 @@ class Service:
         if day != self.today:
             self.today, self.counts = day, Counter()
         self.counts[out.status] += 1
+        self._write_state()  # at most once a second: `status` follows a long batch as it goes
         self.last.appendleft({"at": stamp(), "source": mask_text(out.source), "status": out.status,
                               "household": out.household, "archive_no": out.archive_no,
                               "error": out.errors[0]["message"] if out.errors and out.status == QUARANTINED else None})
