@@ -113,15 +113,24 @@ def wait_for(cond: Callable[[], bool], timeout: float, step: float = 0.05) -> bo
 
 
 class OtherCpu:
-    """CPU time used by processes outside this bench's process tree while a run was timed (shared machines:
-    a test suite running alongside halves the figures). Kernel threads and init (which reaps orphans) are left out."""
+    """CPU time used by processes outside this bench's process tree while a run is timed (on a shared machine a
+    test suite running alongside halves the figures). Samples /proc every 0.5 s in a thread and counts each
+    process's own user+system time seen to grow; processes living under 0.5 s are missed, kernel threads skipped."""
 
-    def __init__(self) -> None:
-        self.t0, self.start = time.monotonic(), self._ticks()
+    def __init__(self, every: float = 0.5) -> None:
+        self.every = every
+        self.first: dict[tuple[int, str], int] = {}
+        self.last: dict[tuple[int, str], int] = {}
+        self.ours: set[tuple[int, str]] = set()
+        self.hudang_cpu = 0.0
+        self._stop = threading.Event()
+        self._sample(initial=True)
+        self.t0 = time.monotonic()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
 
-    @staticmethod
-    def _ticks() -> dict[int, tuple[int, int]]:
-        got: dict[int, tuple[int, int]] = {}
+    def _sample(self, initial: bool = False) -> None:
+        table: dict[tuple[int, str], tuple[int, int]] = {}
         for name in os.listdir("/proc"):
             if not name.isdigit():
                 continue
@@ -130,28 +139,39 @@ class OtherCpu:
                     data = fh.read()
             except OSError:
                 continue
-            rest = data[data.rindex(")") + 2:].split()  # state ppid … utime stime cutime cstime
-            got[int(name)] = (int(rest[1]), sum(int(x) for x in rest[11:15]))
-        return got
-
-    @staticmethod
-    def _tree(root: int, table: dict[int, tuple[int, int]]) -> set[int]:
+            rest = data[data.rindex(")") + 2:].split()  # state ppid … utime(11) stime(12) … starttime(19)
+            if rest[1] == "2" or name == "2":
+                continue  # kernel threads
+            table[(int(name), rest[19])] = (int(rest[1]), int(rest[11]) + int(rest[12]))
+        by_pid = {key[0]: key for key in table}
         kids: dict[int, list[int]] = {}
-        for pid, (ppid, _) in table.items():
+        for (pid, _), (ppid, _) in table.items():
             kids.setdefault(ppid, []).append(pid)
-        found, todo = set(), [root]
+        todo = [os.getpid()]
         while todo:
             p = todo.pop()
-            found.add(p)
+            if p in by_pid:
+                self.ours.add(by_pid[p])
             todo.extend(kids.get(p, []))
-        return found
+        for key, (_, ticks) in table.items():
+            self.first.setdefault(key, ticks if initial else 0)
+            self.last[key] = ticks
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._sample()
 
     def stop(self) -> tuple[float, float]:
         """(CPU-seconds used by others, wall seconds)."""
-        end = self._ticks()
-        skip = self._tree(os.getpid(), self.start) | self._tree(os.getpid(), end) | self._tree(2, end) | {1, 2}
-        ticks = sum(t - self.start.get(pid, (0, 0))[1] for pid, (_, t) in end.items() if pid not in skip)
-        return max(0, ticks) / os.sysconf("SC_CLK_TCK"), time.monotonic() - self.t0
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        hz = os.sysconf("SC_CLK_TCK")
+        ticks = sum(t - self.first[k] for k, t in self.last.items() if k not in self.ours)
+        # and what hudang itself used: this bench's child processes and theirs (not the bench's own polling)
+        self.hudang_cpu = sum(t - self.first[k] for k, t in self.last.items()
+                              if k in self.ours and k[0] != os.getpid()) / hz
+        return max(0, ticks) / hz, time.monotonic() - self.t0
 
 
 def others(cpu: tuple[float, float], cores: int) -> str:
@@ -236,16 +256,16 @@ class Watcher:
         return self.proc.returncode
 
 
-def descendants(pid: int) -> list[int]:
-    """pid and every process below it (the forkserver and its reader workers), via /proc/*/task/*/children."""
-    found, todo = [], [pid]
+def descendants(pid: int) -> list[tuple[int, int]]:
+    """(pid, parent) for pid and every process below it (the forkserver and its reader workers)."""
+    found, todo = [], [(pid, 0)]
     while todo:
-        p = todo.pop()
-        found.append(p)
+        p, parent = todo.pop()
+        found.append((p, parent))
         try:
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
-                    todo.extend(int(c) for c in fh.read().split())
+                    todo.extend((int(c), p) for c in fh.read().split())
         except OSError:
             continue
     return found
@@ -268,6 +288,7 @@ class MemSample:
     rss_kb: int
     pss_kb: int
     procs: int
+    per: dict[str, int] = field(default_factory=dict)   # RSS kB by role: service, forkserver, worker …
 
 
 @dataclass
@@ -282,10 +303,26 @@ class MemWatch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def role(self, pid: int, parent: int) -> str:
+        """Workers are forked from the forkserver, so they carry its command line: tell them by parent."""
+        if pid == self.pid:
+            return "service"
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read()
+        except OSError:
+            return "other"
+        if b"resource_tracker" in cmd:
+            return "resource_tracker"
+        return "forkserver" if parent == self.pid and b"forkserver" in cmd else "workers"
+
     def sample(self) -> MemSample:
         pids = descendants(self.pid)
-        return MemSample(time.monotonic(), sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids),
-                         sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids), len(pids))
+        per: Counter[str] = Counter()
+        for p, parent in pids:
+            per[self.role(p, parent)] += _kb(f"/proc/{p}/status", "VmRSS:")
+        return MemSample(time.monotonic(), sum(per.values()),
+                         sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p, _ in pids), len(pids), dict(per))
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -418,6 +455,7 @@ def run_ingest(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, 
     outcomes = json.loads(proc.stdout)["outcomes"]
     b = Burst("hudang ingest DIR (CLI, wall)", n, wall, dict(Counter(o["status"] for o in outcomes)))
     b.notes["others"] = cpu.stop()
+    b.notes["cpu"] = cpu.hudang_cpu
     return b
 
 
@@ -465,7 +503,7 @@ def run_watch(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, w
         sys.exit(f"watcher round {tag}: only {timeline[-1][1] if timeline else 0} of {n} outcomes in 300 s")
     first = next((t for t, done, *_ in timeline if done > 0), secs)
     b = Burst(f"hudang watch, {n}-file drop", n, secs, status["today"]["counts"])
-    b.notes.update(others=other, stable=stable, first_outcome_s=first, timeline=timeline, waiting=status["waiting_in_intake"],
+    b.notes.update(others=other, cpu=cpu.hudang_cpu, stable=stable, first_outcome_s=first, timeline=timeline, waiting=status["waiting_in_intake"],
                    peak_claims=max(c for _, _, c, _ in timeline))
     return b
 
@@ -516,8 +554,15 @@ def run_memory(work: Path, rosters: list[Path], seed: int, n: int) -> dict[str, 
     peak = max(burst, key=lambda s: s.rss_kb)
     done_files = sum(len(files) for _, _, files in os.walk(home / "intake" / ".done"))
     # the first `max_queue` files arrive through events; the rest wait for the rescan
-    half = next((t for t, done, *_ in timeline if done >= max_queue), None)
-    resumed = next((t for t, done, c, q in timeline if half is not None and t > half and (c > 0 or q > 0)), None)
+    # events bring the first max_queue files; the rest wait for a rescan, seen as the queue growing again
+    full = next((i for i, (*_, q) in enumerate(timeline) if q >= max_queue), None)
+    refill = None if full is None else next(
+        (timeline[i] for i in range(full + 1, len(timeline)) if timeline[i][3] > timeline[i - 1][3]), None)
+    growth = []  # RSS as outcomes pass each quarter: growing with files done would mean it is not bounded
+    for k in (1, 2, 3, 4):
+        at = next((t for t, done, *_ in timeline if done >= k * n // 4), None)
+        near = [x for x in burst if at is not None and abs(x.t - t0 - at) <= 0.5]
+        growth.append((k * n // 4, max((x.rss_kb for x in near), default=0), dict(near[-1].per) if near else {}))
     return {"n": n, "gen_s": gen_s, "seconds": secs, "timeline": timeline, "status": status,
             "done_files": done_files, "max_queue": max_queue, "peak_queue": max(q for *_, q in timeline),
             "idle_before": max(s.rss_kb for s in idle_before), "idle_before_pss": max(s.pss_kb for s in idle_before),
@@ -525,7 +570,8 @@ def run_memory(work: Path, rosters: list[Path], seed: int, n: int) -> dict[str, 
             "idle_after": max(s.rss_kb for s in idle_after), "idle_after_pss": max(s.pss_kb for s in idle_after),
             "idle_after_procs": idle_after[-1].procs,
             "peak": peak.rss_kb, "peak_pss": max(s.pss_kb for s in burst), "peak_procs": peak.procs,
-            "peak_at": peak.t - t0, "first_half_s": half, "rescan_resumed_s": resumed,
+            "peak_per": peak.per, "idle_after_per": idle_after[-1].per,
+            "peak_at": peak.t - t0, "rescan_refill": refill, "growth": growth,
             "started_to_drop": t0 - started, "others": other}
 
 
@@ -588,6 +634,8 @@ def serve_instrumented(home: str, out: str) -> int:
     w.Service._scan = timed("scan", w.Service._scan)  # type: ignore[method-assign]
     w.Service._write_state = timed("write_state", w.Service._write_state)  # type: ignore[method-assign]
     runner.Readers.stream = timed_stream  # type: ignore[method-assign]
+    if hasattr(w, "open_elsewhere"):  # the open-file check before claiming, where the service has one
+        w.open_elsewhere = timed("open_elsewhere", w.open_elsewhere)
     try:
         cli.main(["--home", home, "watch"], standalone_mode=False)
     finally:
@@ -625,10 +673,16 @@ def micro_costs(work: Path, n: int = 256) -> dict[str, float]:
     return {"claim_ms": 1000 * claim_s, "release_ms": 1000 * release_s, "stat_us": 1e6 * stat_s}
 
 
-def diagnose(work: Path, corpus: Path, rosters: list[Path], n: int, workers: int) -> dict[str, Any]:
+def diagnose(work: Path, corpus: Path, rosters: list[Path], forms: list[Path], n: int,
+             workers: int) -> dict[str, Any]:
+    """The first n forms (four batches of 256 by default) through an instrumented service."""
+    subset = work / "corpus-diag"
+    for p in forms[:n]:
+        (subset / p.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(p, subset / p.parent.name / p.name)
     out = work / "diag.json"
     argv = [sys.executable, str(Path(__file__).resolve()), "--serve-instrumented", str(out)]
-    b = run_watch(work, "diag", corpus, rosters, n, workers, argv=argv)
+    b = run_watch(work, "diag", subset, rosters, min(n, len(forms)), workers, argv=argv)
     d = json.loads(out.read_text(encoding="utf-8"))
     d["burst"] = b
     d["micro"] = micro_costs(work)
@@ -659,7 +713,7 @@ def report_latency(lat: Latency, spacing: float) -> bool:
 def report_throughput(ingests: list[Burst], watches: list[Burst]) -> bool:
     stable = watches[0].notes["stable"]
     print(f"{'':44} {'forms':>6} {'seconds':>8} {'forms/s':>8} {'minus window':>13} {'vs ingest':>10} "
-          f"{'others CPU':>11}")
+          f"{'others CPU':>11} {'hudang CPU-s':>13}")
     rows: list[tuple[str, Burst, float | None, float | None]] = []
     for i, (a, b) in enumerate(zip(ingests, watches, strict=True)):
         rows.append((f"round {i + 1}: hudang ingest DIR (CLI, wall)", a, None, None))
@@ -668,7 +722,7 @@ def report_throughput(ingests: list[Burst], watches: list[Burst]) -> bool:
     for name, r, minus, ratio in rows:
         print(f"{name:44} {r.forms:6d} {r.seconds:8.2f} {r.rate:8.1f} "
               f"{'' if minus is None else f'{minus:8.1f} f/s':>13} {'' if ratio is None else f'{ratio:9.2f}×':>10} "
-              f"{100 * r.notes['others'][0] / (r.notes['others'][1] * CORES):10.0f}%")
+              f"{100 * r.notes['others'][0] / (r.notes['others'][1] * CORES):10.0f}% {r.notes['cpu']:13.1f}")
     mi = statistics.median(r.seconds for r in ingests)
     mw = statistics.median(r.seconds for r in watches)
     n = ingests[0].forms
@@ -681,6 +735,11 @@ def report_throughput(ingests: list[Burst], watches: list[Burst]) -> bool:
         print(f"  round {i + 1} outcomes: ingest {a.statuses}; watch {b.statuses} "
               f"(left in intake {b.notes['waiting']}); watch first outcome at {b.notes['first_outcome_s']:.2f} s, "
               f"most claims held at once {b.notes['peak_claims']}")
+    ci = statistics.median(r.notes["cpu"] for r in ingests)
+    cw = statistics.median(r.notes["cpu"] for r in watches)
+    print(f"  hudang CPU-s: CPU time of the ingest process or the service, with their reader workers, over the timed "
+          f"run (sampled every 0.5 s). Median {1000 * ci / n:.1f} CPU-ms/form for ingest, {1000 * cw / n:.1f} for the "
+          f"watcher; {CORES} cores kept {100 * ci / (mi * CORES):.0f}% vs {100 * cw / (mw * CORES):.0f}% busy")
     print(f"  others CPU: CPU time used by processes outside this bench during the timed run, as a share of "
           f"{CORES} cores (anything above a few % makes the figures pessimistic)")
     print(f"  watch timing: from the rename of the prepared folder into intake/ to the moment watch-state.json "
@@ -699,7 +758,8 @@ def report_memory(m: dict[str, Any]) -> None:
     print(f"{'':44} {'RSS (sum)':>10} {'PSS (sum)':>10} {'processes':>10}")
     print(f"{'idle, before the burst':44} {mb(m['idle_before']):>10} {mb(m['idle_before_pss']):>10} "
           f"{m['idle_before_procs']:10d}")
-    print(f"{'peak during the 10,000-file burst':44} {mb(m['peak']):>10} {mb(m['peak_pss']):>10} "
+    peak_row = f"peak during the {m['n']:,}-file burst"
+    print(f"{peak_row:44} {mb(m['peak']):>10} {mb(m['peak_pss']):>10} "
           f"{m['peak_procs']:10d}")
     print(f"{'idle, after the burst':44} {mb(m['idle_after']):>10} {mb(m['idle_after_pss']):>10} "
           f"{m['idle_after_procs']:10d}")
@@ -707,15 +767,20 @@ def report_memory(m: dict[str, Any]) -> None:
           f"peak / idle-after {m['peak'] / m['idle_after']:.2f}× (RSS summed over the service, the forkserver and "
           "its reader workers, sampled every 0.1 s from /proc; PSS splits shared pages)")
     secs = m["seconds"]
+    print("  RSS by process at the peak: " + ", ".join(f"{k} {mb(v)}" for k, v in m["peak_per"].items())
+          + "; idle after: " + ", ".join(f"{k} {mb(v)}" for k, v in m["idle_after_per"].items()))
     print(f"  other processes on this machine during the burst: {others(m['others'], CORES)}")
     print(f"  files watched at once (state 'queue'): at most {m['peak_queue']} (bound {m['max_queue']})")
-    if m["first_half_s"] is not None:
-        print(f"  first {m['max_queue']} outcomes by {m['first_half_s']:.1f} s; the rest taken after the rescan "
-              f"(work resumed at {m['rescan_resumed_s'] or float('nan'):.1f} s)")
+    if m["rescan_refill"]:
+        t, done, _, q = m["rescan_refill"]
+        print(f"  the rest waited for the rescan: at {t:.1f} s into the burst ({t + m['started_to_drop']:.1f} s after "
+              f"start) the queue grew again to {q}, with {done} outcomes out")
+    print("  RSS as outcomes passed: " + "; ".join(
+        f"{k:,}: {mb(v)} ({', '.join(f'{r} {mb(x)}' for r, x in per.items())})" for k, v, per in m["growth"]))
     all_filed = counts.get("filed", 0) == m["n"] and m["done_files"] == m["n"] and st["waiting_in_intake"] == 0
     print(f"  all {m['n']} outcomes after {'—' if secs is None else f'{secs:.1f} s'}: {counts}; files in .done "
           f"{m['done_files']}; left in intake {st['waiting_in_intake']}; quarantine {st['quarantine']} → "
-          f"{'all 10,000 filed' if all_filed else 'NOT all filed'}")
+          + (f"all {m['n']:,} filed" if all_filed else "NOT all filed"))
 
 
 def report_diagnosis(d: dict[str, Any]) -> None:
@@ -738,8 +803,11 @@ def report_diagnosis(d: dict[str, Any]) -> None:
             ("release: rename to .done, rmtree claim", tot["release"], calls["release"]),
             ("_ready(): stat every watched file", tot["ready"], calls["ready"]),
             ("_scan() of folders", tot["scan"], calls["scan"]),
-            ("_write_state()", tot["write_state"], calls["write_state"])]
+            ("_write_state()", tot["write_state"], calls["write_state"]),
+            ("open_elsewhere(): every process's open files, per batch", tot["open_elsewhere"], calls["open_elsewhere"])]
     for name, secs, n in rows:
+        if not n and name.startswith("open_elsewhere"):
+            continue
         print(f"    {name:56} {secs:7.2f} s  {n:6d} calls")
     print("  per batch (files: claim / wait for readers / writer / release, seconds):")
     for i, (t0, t1, n, p) in enumerate(takes):
@@ -764,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="peak memory during a 10,000-file JSON burst (default on)")
     parser.add_argument("--diagnose", choices=["auto", "always", "never"], default="auto",
                         help="time the watcher's steps when a goal is not met (auto), always, or never")
+    parser.add_argument("--diagnose-forms", type=int, default=1024, help="forms for the diagnosis (default 1024)")
     parser.add_argument("--workers", type=int, default=cores, help=f"ingest reader processes (default {cores}; "
                         "the service uses its default, the CPU count)")
     parser.add_argument("--seed", type=int, default=11)
@@ -805,16 +874,18 @@ def main(argv: list[str] | None = None) -> int:
         diag = None
         if args.diagnose == "always" or (args.diagnose == "auto" and not (lat_ok and tp_ok)):
             print("\nwhere the watcher's time goes" + (" (below a goal)" if not (lat_ok and tp_ok) else ""))
-            diag = diagnose(work, corpus, rosters, len(forms), args.workers)
+            diag = diagnose(work, corpus, rosters, forms, args.diagnose_forms, args.workers)
             report_diagnosis(diag)
 
         summary = {
             "code": code_state(), "cores": cores, "forms": len(forms), "stable_seconds": lat.stable, "rescan_seconds": RESCAN,
             "latency": {"ms": lat.ms, "p50_ms": pct(lat.ms, 50), "p95_ms": pct(lat.ms, 95), "goal_met": lat_ok,
                         "statuses": lat.statuses},
-            "throughput": {"ingest": [{"seconds": r.seconds, "rate": r.rate, "statuses": r.statuses} for r in ingests],
+            "throughput": {"ingest": [{"seconds": r.seconds, "rate": r.rate, "statuses": r.statuses,
+                                       "cpu_s": r.notes["cpu"], "others_cpu_s": r.notes["others"]} for r in ingests],
                            "watch": [{"seconds": r.seconds, "rate": r.rate, "statuses": r.statuses,
-                                      "first_outcome_s": r.notes["first_outcome_s"],
+                                      "first_outcome_s": r.notes["first_outcome_s"], "cpu_s": r.notes["cpu"],
+                                      "others_cpu_s": r.notes["others"],
                                       "timeline": r.notes["timeline"]} for r in watches],
                            "goal_met": tp_ok},
             "memory_10k": mem,
