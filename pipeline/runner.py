@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hudang.archive.catalog import connect as connect_catalog
 from hudang.archive.store import Archive, Filing
 from hudang.errors import HudangError, Problem
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms
@@ -227,19 +228,36 @@ class Ingest:
         self.pending: list[tuple[stages.Item, Filing, Outcome | RowOutcome]] = []
         self.to_index: list[str] = []
         self.index_since = 0.0
+        self._indexer: threading.Thread | None = None
 
     INDEX_BATCH = 1024     # records per index commit: whoosh's cost is mostly per commit and per segment
     INDEX_DELAY = 5.0      # … but nothing waits longer than this to become searchable
 
     def index(self, *, force: bool) -> None:
-        """Bring the search index up to what is filed, in large commits (a later step: never blocks filing)."""
-        if not self.to_index:
-            return
-        if not self.index_since:
-            self.index_since = time.monotonic()
-        if force or len(self.to_index) >= self.INDEX_BATCH or time.monotonic() - self.index_since > self.INDEX_DELAY:
-            later.index_records(self.ctx.home, self.archive.conn, self.ctx.forms, self.to_index)
-            self.to_index, self.index_since = [], 0.0
+        """Bring the search index up to what is filed, in large commits, on a thread of its own.
+
+        The writer thread mostly waits for the readers; indexing beside it uses that time instead of
+        stopping filing (a later step: its failures go to the backlog, never into filing)."""
+        if self.to_index:
+            if not self.index_since:
+                self.index_since = time.monotonic()
+            due = len(self.to_index) >= self.INDEX_BATCH or time.monotonic() - self.index_since > self.INDEX_DELAY
+            if force or due:
+                if self._indexer is not None:
+                    self._indexer.join()  # one index commit at a time, in order
+                ids, self.to_index, self.index_since = self.to_index, [], 0.0
+                self._indexer = threading.Thread(target=self._index_job, args=(ids,), name="hudang-index")
+                self._indexer.start()
+        if force and self._indexer is not None:
+            self._indexer.join()
+            self._indexer = None
+
+    def _index_job(self, ids: list[str]) -> None:
+        conn = connect_catalog(self.ctx.home.catalog_path)  # SQLite connections stay in their thread
+        try:
+            later.index_records(self.ctx.home, conn, self.ctx.forms, ids)
+        finally:
+            conn.close()
 
     # ---- outcomes ----
 
@@ -528,6 +546,8 @@ def file_items(ctx: Context, items: list[stages.Item], results: Iterable[Any], *
         # files not yet reported were not filed and can simply be taken in again.
         raise IngestStopped(exc, run.outcomes, items) from exc
     finally:
+        if run._indexer is not None:
+            run._indexer.join()
         archive.close()
         for snap in snapshots:
             shutil.rmtree(snap.parent, ignore_errors=True)
