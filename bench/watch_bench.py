@@ -614,12 +614,41 @@ def serve_instrumented(home: str, out: str) -> int:
             yield r
 
     take, ready = w.Service._take, w.Service._ready
+    threads: dict[str, float] = {}   # CPU-s by thread kind, at the last snapshot (threads end with the service)
+    events: Counter[str] = Counter()
+
+    def snapshot_threads() -> None:
+        kinds = {th.native_id: "main thread (loop, claims, writer)" if th is threading.main_thread()
+                 else type(th).__name__ for th in threading.enumerate()}
+        got: dict[str, float] = defaultdict(float)
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/stat") as fh:
+                    rest = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            got[kinds.get(int(tid), "other threads")] += (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+        threads.clear()
+        threads.update(got)
 
     def timed_take(self: Any, paths: list[Path], readers: Any) -> None:
         t, before = time.monotonic(), dict(tot)
         take(self, paths, readers)
         takes.append((t - t_start, time.monotonic() - t_start, len(paths),
                       {k: tot[k] - before.get(k, 0.0) for k in ("claim", "read_wait", "file_items", "release")}))
+        snapshot_threads()
+
+    dispatch = w._Hints.dispatch
+
+    def counted_dispatch(self: Any, event: Any) -> None:
+        t = time.thread_time()
+        try:
+            dispatch(self, event)
+        finally:
+            tot["hint_handler_cpu"] += time.thread_time() - t
+            path = os.fsdecode(event.src_path)
+            where = ".processing/.done" if "/.processing" in path or "/.done" in path else "intake"
+            events[f"{where} {event.event_type}"] += 1
 
     def sized_ready(self: Any) -> list[Path]:
         got = ready(self)
@@ -634,12 +663,15 @@ def serve_instrumented(home: str, out: str) -> int:
     w.Service._scan = timed("scan", w.Service._scan)  # type: ignore[method-assign]
     w.Service._write_state = timed("write_state", w.Service._write_state)  # type: ignore[method-assign]
     runner.Readers.stream = timed_stream  # type: ignore[method-assign]
+    w._Hints.dispatch = counted_dispatch  # type: ignore[method-assign]
     if hasattr(w, "open_elsewhere"):  # the open-file check before claiming, where the service has one
         w.open_elsewhere = timed("open_elsewhere", w.open_elsewhere)
     try:
         cli.main(["--home", home, "watch"], standalone_mode=False)
     finally:
-        Path(out).write_text(json.dumps({"tot": tot, "calls": calls, "takes": takes,
+        cpu = os.times()
+        Path(out).write_text(json.dumps({"tot": tot, "calls": calls, "takes": takes, "threads": threads,
+                                         "events": events, "process_cpu": cpu.user + cpu.system,
                                          "max_seen": max(ready_sizes, default=0),
                                          "ready_calls_with_queue": sum(1 for s in ready_sizes if s)}), encoding="utf-8")
     return 0
@@ -809,6 +841,14 @@ def report_diagnosis(d: dict[str, Any]) -> None:
         if not n and name.startswith("open_elsewhere"):
             continue
         print(f"    {name:56} {secs:7.2f} s  {n:6d} calls")
+    if d.get("threads"):
+        print(f"  service process CPU {d['process_cpu']:.1f} s over the run; by thread: "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(d["threads"].items(), key=lambda kv: -kv[1])))
+        ev = d["events"]
+        hidden = sum(v for k, v in ev.items() if k.startswith(".processing/.done"))
+        print(f"  watchdog events handled: {sum(ev.values())} ({hidden} of them under .processing/ and .done/, "
+              f"the service's own moves); handler CPU {tot['hint_handler_cpu']:.2f} s; "
+              + ", ".join(f"{k} {v}" for k, v in ev.most_common(8)))
     print("  per batch (files: claim / wait for readers / writer / release, seconds):")
     for i, (t0, t1, n, p) in enumerate(takes):
         print(f"    batch {i + 1} at {t0 - takes[0][0]:5.2f} s, {n:3d} files: {p['claim']:.2f} / {p['read_wait']:.2f} / "
