@@ -834,7 +834,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{on['statuses']}; index_records {on['index_calls']} calls, {on['index_s']:.2f} s")
             print(f"{'runner.ingest (in-process), index off':40} {n:6d} {off['seconds']:8.2f} {off['rate']:8.1f}  "
                   f"{off['statuses']}")
-            print(f"  index share of the in-process run: {on['index_s'] / on['seconds']:.0%}; on/off rate "
+            print(f"  time inside index_records (on its own thread when the runner indexes beside filing): "
+                  f"{on['index_s'] / on['seconds']:.0%} of the in-process run's wall time; on/off rate "
                   f"{on['rate'] / off['rate']:.2f}×; foundation figure (CLI, before the index): "
                   f"~{FOUNDATION_RATE:.0f} forms/s → CLI now {cli['rate'] / FOUNDATION_RATE:.2f}× of it")
             print(f"goal ≥ {INGEST_GOAL:.0f} forms/s on 2 cores with the index on: CLI {cli['rate']:.1f} "

@@ -842,9 +842,11 @@ def report_diagnosis(d: dict[str, Any]) -> None:
             continue
         print(f"    {name:56} {secs:7.2f} s  {n:6d} calls")
     if d.get("threads"):
+        gone = d["process_cpu"] - sum(d["threads"].values())
         print(f"  service process CPU {d['process_cpu']:.1f} s over the run; by thread: "
-              + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(d["threads"].items(), key=lambda kv: -kv[1])))
-        ev = d["events"]
+              + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(d["threads"].items(), key=lambda kv: -kv[1]))
+              + f"; threads that had ended (hudang-index commits …) {gone:.1f} s")
+        ev = Counter(d["events"])
         hidden = sum(v for k, v in ev.items() if k.startswith(".processing/.done"))
         print(f"  watchdog events handled: {sum(ev.values())} ({hidden} of them under .processing/ and .done/, "
               f"the service's own moves); handler CPU {tot['hint_handler_cpu']:.2f} s; "
