@@ -66,6 +66,22 @@ class IntegrityError(HudangError):
     code = "integrity"
 
 
+class SearchIndexError(HudangError):
+    """The search index failed (locked, corrupt, counts disagree): a later step, never a filing failure."""
+
+    code = "index"
+
+
+class IndexOutdated(SearchIndexError):
+    code = "index_outdated"
+
+
+class QueryError(UsageError):
+    """A malformed search query (exit status 2)."""
+
+    code = "bad_query"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in a document: which field, a stable code, a Chinese message."""

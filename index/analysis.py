@@ -72,8 +72,9 @@ def normalize(text: str) -> str:
     return to_simplified(text).lower()
 
 
-class WordTokenizer(Tokenizer):
-    """rjieba words with positions; punctuation and spaces dropped."""
+class _Pieces(Tokenizer):
+    """Base of our tokenizers: a subclass yields (text, start, end, gap) pieces; this turns them into
+    whoosh Tokens with positions and offsets. Stateless, so equal whenever the class is the same."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -81,20 +82,21 @@ class WordTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(type(self).__name__)
 
+    def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        raise NotImplementedError
+
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs: Any) -> Iterator[Token]:
-        text = normalize(value)
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        for word, start, end in _rjieba().tokenize(text):
-            if not _WORDISH.search(word):
-                continue
-            t.text = word.strip()
+        for text, start, end, gap in self.pieces(value):
+            pos += gap
+            t.text = text
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
-                t.original = t.text
+                t.original = text
             if positions:
                 t.pos = pos
             if chars:
@@ -103,77 +105,50 @@ class WordTokenizer(Tokenizer):
             yield t
 
 
-class GramTokenizer(Tokenizer):
+class WordTokenizer(_Pieces):
+    """rjieba words with positions; punctuation and spaces dropped."""
+
+    def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        for word, start, end in _rjieba().tokenize(normalize(value)):
+            if _WORDISH.search(word):
+                yield word.strip(), start, end, 0
+
+
+class GramTokenizer(_Pieces):
     """Overlapping bigrams of Chinese runs (a lone character stays a unigram); Latin/digit runs whole."""
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
-        text = normalize(value)
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        for m in _RUNS.finditer(text):
+    def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        for m in _RUNS.finditer(normalize(value)):
             run, base = m.group(), m.start()
             if "\u3400" <= run[0]:
                 pieces = [(run[i:i + 2], i) for i in range(len(run) - 1)] if len(run) > 1 else [(run, 0)]
             else:
                 pieces = [(run, 0)]
             for piece, offset in pieces:
-                t.text = piece
-                t.boost = 1.0
-                t.stopped = False
-                if keeporiginal:
-                    t.original = piece
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar = start_char + base + offset
-                    t.endchar = t.startchar + len(piece)
-                pos += 1
-                yield t
+                yield piece, base + offset, base + offset + len(piece), 0
 
 
 FIELD_SEP, VALUE_SEP = "\x1e", "\x1f"
 
 
-class FieldGramTokenizer(Tokenizer):
+class FieldGramTokenizer(_Pieces):
     """All labelled values of a record in one field: ``label\x1fvalue`` parts joined by ``\x1e``.
 
     Each bigram is emitted as ``label\x1fbigram``, and positions jump between parts, so
     ``投诉人:张三`` is a phrase inside one label's value only. One field instead of one per label
     keeps whoosh's per-field cost per document flat."""
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
+    def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
         grammer = GramTokenizer()
+        gap = 0
         for part in value.split(FIELD_SEP):
             label, sep, text = part.partition(VALUE_SEP)
             if not sep:
                 continue
-            for g in grammer(text):
-                t.text = f"{label}{VALUE_SEP}{g.text}"
-                t.boost = 1.0
-                t.stopped = False
-                if positions:
-                    t.pos = pos
-                pos += 1
-                yield t
-            pos += 100  # no phrase spans two labels
+            for gram, start, end, _ in grammer.pieces(text):
+                yield f"{label}{VALUE_SEP}{gram}", start, end, gap
+                gap = 0
+            gap = 100  # no phrase spans two labels
 
 
 def word_analyzer() -> WordTokenizer:

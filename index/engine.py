@@ -18,20 +18,12 @@ from typing import Any
 from whoosh import index as windex
 from whoosh import query as wq
 
-from hudang.errors import HudangError
+from hudang.errors import IndexOutdated, SearchIndexError
 from hudang.index.analysis import normalize
 from hudang.index.query import Parsed
 from hudang.index.schema import SCHEMA_VERSION, make_schema
 
 META = "hudang-index.json"
-
-
-class IndexError_(HudangError):
-    code = "index"
-
-
-class IndexOutdated(IndexError_):
-    code = "index_outdated"
 
 
 @dataclass(frozen=True)
@@ -130,7 +122,7 @@ class SearchIndex:
         writer.commit()
         got = self.count()
         if got != expected:
-            raise IndexError_(f"索引重建后文档数不符（应为 {expected}，实际 {got}），请再次运行 hudang rebuild")
+            raise SearchIndexError(f"索引重建后文档数不符（应为 {expected}，实际 {got}），请再次运行 hudang rebuild")
         return got
 
     def count(self) -> int:

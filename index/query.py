@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from hudang.archive.rooms import parse_room
-from hudang.errors import UsageError, ValueProblem
+from hudang.errors import QueryError, ValueProblem
 from hudang.forms.values import normalize_label, to_halfwidth
 from hudang.index.analysis import VALUE_SEP, grams, normalize, words
 from hudang.index.documents import pii_tokens
@@ -26,10 +26,6 @@ _OPS = {"AND": "AND", "OR": "OR", "NOT": "NOT", "与": "AND", "或": "OR", "非"
 _SYNTAX = str.maketrans({"（": "(", "）": ")", "“": '"', "”": '"', "＂": '"', "：": ":", "－": "-", "—": "-",
                          "\u3000": " "})
 _TEXT_FIELDS = {"档号", "编号"}   # searched in the whole text (they are in every document's heading)
-
-
-class QueryError(UsageError):
-    code = "bad_query"
 
 
 @dataclass
