@@ -79,7 +79,7 @@ def _print_outcome(out: Outcome) -> None:
         click.echo("    " + "，".join(f"{STATUS_TEXT.get(s, s)} {n} 行" for s, n in counts.items()))
     for e in out.errors:
         row = f"第{e['row']}行 " if e.get("row") else ""
-        click.echo(f"    ✗ {row}{e['field'] or ''} {e['message']}".rstrip())
+        click.echo(f"    ✗ {row}{e['field'] + ' ' if e['field'] else ''}{e['message']}".rstrip())
     for w in out.warnings:
         click.echo(f"    ! {w['field'] or ''} {w['message']}".rstrip())
     if out.detail.get("quarantine_id"):
@@ -257,10 +257,13 @@ def search(ctx: click.Context, words: tuple[str, ...], form_name: str | None, ho
     data = run_search(home, query, form_name=form_name, household=household, estate=estate,
                       date_from=date_from, date_to=date_to, limit=limit, all_versions=all_versions)
 
+    names = {f.id: f.name for f in load_forms([home.forms_dir])}
+
     def human(d: dict[str, Any]) -> None:
         click.echo(f"共 {d['total']} 条" + (f"，列出前 {len(d['hits'])} 条" if d["total"] > len(d["hits"]) else ""))
         for n, h in enumerate(d["hits"], 1):
-            click.echo(f"{n:>3}. {h['date'] or '—':10}  {h['form']:12} {h['household']:24} {h['record_id']}")
+            form = names.get(h["form"], h["form"])
+            click.echo(f"{n:>3}. {h['date'] or '—':10}  {form:8} {h['household']:24} {h['record_id']}")
             click.echo(f"     {h['snippet']}")
     emit(data, as_json, human)
 
