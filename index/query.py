@@ -108,6 +108,8 @@ class _Parser:
             elif m["word"].upper() in _OPS or m["word"] in _OPS:
                 out.append((_OPS.get(m["word"].upper()) or _OPS[m["word"]], "", ""))
             elif m["word"] == "-":
+                if text.startswith("(", pos):
+                    out.append(("NOT", "", ""))  # -(a OR b) excludes the group
                 continue  # a lone minus excludes nothing
             else:
                 out.append(("word", m["word"], ""))

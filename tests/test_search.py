@@ -203,3 +203,24 @@ def test_chinese_punctuation_totals_and_passports(hudang: Hudang, filed: dict, t
         if path.is_file():
             assert b"e43951044" not in path.read_bytes().lower(), path
     assert out["status"] == "filed"
+
+
+def test_not_excludes_from_the_first_match_on(hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+    """whoosh 2.7.5's AndNotMatcher did not skip the excluded words forward to the first candidate, so the
+    first record holding both words came back. Records alternate so the bug shows in either index order."""
+    hudang.ingest(roster_csv)
+    folder = tmp_path / "not"
+    texts = ["卫生间灯不亮", "卫生间漏水严重", "阳台漏水", "厨房卫生间漏水", "卫生间门锁坏了"]
+    for i, text in enumerate(texts):
+        json_form(folder / f"n{i}.json", "投诉处理单", complaint(f"TS-N{i}", room=f"{i % 3 + 1}-1-301", 投诉内容=text))
+    got = {texts[int(Path(o["source"]).stem[1:])]: o["record_id"] for o in hudang.ingest(folder)}
+    balcony = got["阳台漏水"]
+    assert ids(hudang.json("search", "漏水 -卫生间")) == [balcony]
+    assert ids(hudang.json("search", "漏水 NOT 卫生间")) == [balcony]
+    assert hudang.json("search", "漏水 -卫生间")["total"] == 1
+    assert ids(hudang.json("search", "漏水 -卫生间", "--household", "金第花园/3-1-301")) == [balcony]
+    assert ids(hudang.json("search", "漏水 -卫生间", "--household", "金第花园/1-1-301")) == []
+    assert ids(hudang.json("search", "(漏水 OR 门锁) -卫生间")) == [balcony]
+    assert ids(hudang.json("search", "漏水 -(卫生间 OR 厨房)")) == [balcony]
+    assert sorted(ids(hudang.json("search", "卫生间 -漏水"))) == sorted([got["卫生间灯不亮"], got["卫生间门锁坏了"]])
+    assert sorted(ids(hudang.json("search", "漏水 -卫生间 OR 门锁 -灯"))) == sorted([balcony, got["卫生间门锁坏了"]])
