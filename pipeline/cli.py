@@ -26,6 +26,7 @@ from hudang.forms.definitions import load_forms
 from hudang.forms.values import mask_text
 from hudang.pipeline import later, stages
 from hudang.pipeline.cli_archive import estates, forms, household, quarantine, record
+from hudang.pipeline.cli_report import due, register, report
 from hudang.pipeline.cli_support import CONTEXT, emit, json_option, open_home
 from hudang.pipeline.outcomes import STATUS_TEXT, Outcome
 from hudang.pipeline.runner import IngestStopped
@@ -43,7 +44,7 @@ def cli(ctx: click.Context, home: str | None) -> None:
     ctx.obj["home"] = home
 
 
-for _group in (household, record, quarantine, forms, estates):
+for _group in (household, record, quarantine, forms, estates, report, register, due):
     cli.add_command(_group)
 
 

@@ -1,0 +1,135 @@
+"""Commands for management's figures: the monthly report, registers (台账) and the daily follow-up list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from hudang.archive.catalog import connect
+from hudang.clock import now
+from hudang.errors import UsageError
+from hudang.forms.definitions import load_forms
+from hudang.pipeline.cli_support import CONTEXT, audit, emit, json_option, open_home
+from hudang.pipeline.report_text import pct, yuan
+
+
+@click.group(context_settings=CONTEXT)
+def report() -> None:
+    """报表：客服接待月报表。"""
+
+
+@report.command("monthly")
+@click.argument("month")
+@click.option("--estate", default=None, help="项目（名称或别名）；不写则统计全部项目")
+@click.option("--issue", is_flag=True, help="签发：归档本次版本（签发版本永不覆盖）")
+@click.option("--no-pdf", is_flag=True, help="不生成 PDF（只写 DOCX 和 XLSX）")
+@click.option("--figures-only", is_flag=True, help="只计算数字，不写文件")
+@json_option
+@click.pass_context
+def report_monthly(ctx: click.Context, month: str, estate: str | None, issue: bool, no_pdf: bool,
+                   figures_only: bool, as_json: bool) -> None:
+    """客服接待月报表：MONTH 如 2026-10。写出 DOCX、XLSX 和 PDF（在数据目录 reports/ 下）。"""
+    from hudang.pipeline.report_files import monthly
+
+    if issue and figures_only:
+        raise UsageError("--issue 需要写出文件，不能与 --figures-only 同用")
+    home = open_home(ctx)
+    conn = connect(home.catalog_path)
+    try:
+        result = monthly(home, conn, month, estate, issue=issue, pdf=not no_pdf, write=not figures_only)
+    finally:
+        conn.close()
+    if result.edition:
+        audit(home, "report_issue", month=result.data["month"], estate=estate or "全部项目",
+              edition=result.edition, files=result.data["outputs"])
+    for message in result.messages:
+        click.echo(message, err=True)
+
+    def human(d: dict[str, Any]) -> None:
+        c, r, s, f = d["complaints"], d["repairs"], d["satisfaction"], d["fees"]
+        click.echo(f"{d['month']} 客服接待月报表（{estate or '全部项目'}）")
+        click.echo(f"  投诉 {c['total']} 件：办结 {c['closed']}（处理率 {pct(c['handling_rate'])}），"
+                   f"时限内 {c['on_time']}（及时率 {pct(c['timely_rate'])}）")
+        click.echo(f"  报修 {r['total']} 件：完成 {r['completed']}（{pct(r['completion_rate'])}），"
+                   f"回访 {r['revisited']}（回访率 {pct(r['revisit_rate'])}，及时率 {pct(r['revisit_timely_rate'])}），"
+                   f"返修 {r['rework']}（{pct(r['rework_rate'])}）")
+        click.echo(f"  满意率 {pct(s['satisfaction_rate'])}（{s['satisfied']}/{s['with_result']}）；"
+                   f"新入住登记 {d['registrations']['total']} 户")
+        click.echo("  收费：" + (f"应收 {yuan(f['billed'])}，实收 {yuan(f['collected'])}，"
+                                f"收缴率 {pct(f['collection_rate'])}" if f else "无本月收费台账"))
+        for path in d["outputs"]:
+            click.echo(f"  → {path}")
+    emit(result.data, as_json, human)
+
+
+@click.command("register")
+@click.argument("form_name", metavar="FORM")
+@click.option("--estate", default=None, help="项目（名称或别名）；不写则为全部项目")
+@click.option("--from", "date_from", required=True, help="起始日期（含），如 2026-10-01")
+@click.option("--to", "date_to", required=True, help="截止日期（含），如 2026-10-31")
+@json_option
+@click.pass_context
+def register(ctx: click.Context, form_name: str, estate: str | None, date_from: str, date_to: str,
+             as_json: bool) -> None:
+    """台账：把一种表单在一段时间内的记录写成 XLSX 登记台账（证件号码、电话已打码）。"""
+    from hudang.archive.paths import safe_component
+    from hudang.pipeline.registers import parse_day, write_register
+    from hudang.pipeline.report_files import ALL_ESTATES, reports_root, resolve_estate
+
+    home = open_home(ctx)
+    forms = load_forms([home.forms_dir])
+    form = forms.get(form_name)
+    if form is None:
+        raise UsageError(f"未知的表单“{form_name}”（hudang forms list 查看表单类型）", code="unknown_form")
+    conn = connect(home.catalog_path)
+    try:
+        name = resolve_estate(conn, estate)
+        folder = reports_root(home) / safe_component(name or ALL_ESTATES) / "台账"
+        data = write_register(conn, forms, form, name, parse_day(date_from, "--from"), parse_day(date_to, "--to"),
+                              folder)
+    finally:
+        conn.close()
+    emit(data, as_json, lambda d: click.echo(f"{d['register']}：{d['from']} 至 {d['to']} 共 {d['rows']} 件 → {d['path']}"))
+
+
+@click.command("due")
+@click.option("--as-of", "as_of", default=None, help="日期（默认今天），按当天结束时计算")
+@click.option("--estate", default=None, help="项目（名称或别名）")
+@json_option
+@click.pass_context
+def due(ctx: click.Context, as_of: str | None, estate: str | None, as_json: bool) -> None:
+    """每日跟进清单：将到期或已超期的投诉、超时未回访的维修、应进入下一步催缴的住户。"""
+    from hudang.pipeline.due import due as follow_ups
+    from hudang.pipeline.registers import parse_day
+    from hudang.pipeline.report_files import resolve_estate
+
+    home = open_home(ctx)
+    day = parse_day(as_of, "--as-of") if as_of else now().date()
+    conn = connect(home.catalog_path)
+    try:
+        data = follow_ups(conn, day, resolve_estate(conn, estate))
+    finally:
+        conn.close()
+
+    def human(d: dict[str, Any]) -> None:
+        click.echo(f"跟进清单（截至 {d['as_of']} 日终{'，' + d['estate'] if d['estate'] else ''}）")
+        click.echo(f"\n投诉（未办结，已超期或一天内到期）：{len(d['complaints'])} 件")
+        for c in d["complaints"]:
+            late = f"超期 {c['days_late']} 天" if c["days_late"] > 0 else f"剩 {-c['days_late']} 天"
+            click.echo(f"  [{c['state']}] {c['number']:14} {c['household']:22} {c['severity']}  期限 {c['deadline']}  {late}")
+        click.echo(f"\n维修（已完成未回访，已过回访期限）：{len(d['repairs'])} 件")
+        for r in d["repairs"]:
+            click.echo(f"  [{r['state']}] {r['number']:14} {r['household']:22} {r['category']}  "
+                       f"回访期限 {r['deadline']}  超期 {r['days_late']} 天")
+        if d["dunning"] is None:
+            click.echo("\n催缴：催缴规则尚不可用")
+        else:
+            click.echo(f"\n催缴（应进入下一步的住户）：{len(d['dunning'])} 户")
+            for x in d["dunning"]:
+                since = f"  自 {x['deadline']} 起（{x['days_late']} 天）" if x["deadline"] else ""
+                click.echo(f"  [{x['step']}] {x['household']:22} 欠费 ¥{x['amount']}{since}")
+    emit(data, as_json, human)
+
+
+COMMANDS = (report, register, due)

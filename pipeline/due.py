@@ -1,0 +1,107 @@
+"""The daily follow-up list (`hudang due`): what has to be chased today.
+
+As of a date D (its last moment, as the report counts "as of the end of M"): complaints still open
+whose deadline (10 / 3 / 2 days by 严重程度) has passed or falls within a day; repairs completed
+without a return visit past 2 days (渗漏水 3); households due a dunning step (the ladder of SPEC §8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+from typing import Any
+
+from hudang.pipeline.report import load_cases
+
+DAY = dt.timedelta(days=1)
+
+
+def _state(deadline: dt.datetime, day: dt.date) -> str:
+    start = dt.datetime.combine(day, dt.time())
+    if deadline < start:
+        return "已超期"
+    return "今日到期" if deadline < start + DAY else "明日到期"
+
+
+def _late(deadline: dt.datetime, end: dt.datetime) -> float:
+    """Days past the deadline at the end of D (negative: days left)."""
+    return round((end - deadline).total_seconds() / 86400, 1)
+
+
+def complaints_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[dict[str, Any]]:
+    end = dt.datetime.combine(day + DAY, dt.time())
+    cases = load_cases(conn, "complaint", None, day, estate,
+                       where=" AND (json_extract(v.fields, '$.\"完成时间\"') IS NULL"
+                             " OR json_extract(v.fields, '$.\"完成时间\"') >= ?)", params=[end.isoformat(" ")])
+    out = []
+    for c in cases:
+        deadline = c.deadline()
+        if deadline is None or (c.done is not None and c.done < end) or deadline >= end + DAY:
+            continue
+        out.append({"record_id": c.record_id, "archive_no": c.archive_no, "number": c.number,
+                    "household": f"{c.estate}/{c.household}", "opened": c.get("投诉时间")[:16],
+                    "severity": c.category("严重程度"), "department": c.category("被投诉部门"),
+                    "deadline": deadline.isoformat(" ", "minutes"), "state": _state(deadline, day),
+                    "days_late": _late(deadline, end)})
+    return sorted(out, key=lambda r: (r["deadline"], r["archive_no"]))
+
+
+def repairs_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[dict[str, Any]]:
+    end = dt.datetime.combine(day + DAY, dt.time())
+    cases = load_cases(conn, "repair", None, day, estate,
+                       where=" AND json_extract(v.fields, '$.\"完成时间\"') < ?"
+                             " AND (json_extract(v.fields, '$.\"回访时间\"') IS NULL"
+                             " OR json_extract(v.fields, '$.\"回访时间\"') >= ?)",
+                       params=[end.isoformat(" "), end.isoformat(" ")])
+    out = []
+    for c in cases:
+        due = c.visit_deadline()
+        if due is None or due >= end:
+            continue
+        out.append({"record_id": c.record_id, "archive_no": c.archive_no, "number": c.number,
+                    "household": f"{c.estate}/{c.household}", "category": c.category("维修类别"),
+                    "done": c.get("完成时间")[:16], "deadline": due.isoformat(" ", "minutes"),
+                    "state": _state(due, day), "days_late": _late(due, end)})
+    return sorted(out, key=lambda r: (r["deadline"], r["archive_no"]))
+
+
+def _step_since(kind: str, entry: Any) -> dt.date | None:
+    """When the household became due this step: reminder + 3 months, letter + 30 days, or first overdue day."""
+    from hudang.pipeline import fees
+
+    basis = getattr(entry, "basis", None)
+    if kind == "letter" and basis is not None:
+        return fees.add_months(basis.date, fees.LETTER_AFTER_MONTHS)  # type: ignore[no-any-return]
+    if kind == "escalation" and basis is not None:
+        return basis.date + dt.timedelta(days=fees.ESCALATE_AFTER_DAYS)  # type: ignore[no-any-return]
+    periods = [r.period for r in getattr(entry, "overdue", [])]
+    return fees.period_end(min(periods)) + DAY if periods else None
+
+
+def dunning_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[dict[str, Any]] | None:
+    """Households due a dunning step, from the fees module's ladder; None while that ladder is missing."""
+    try:
+        from hudang.pipeline.fees import dunning
+    except ImportError:
+        return None
+    result = dunning(conn, day, estate)
+    out = []
+    for kind, entries in (("escalation", result.escalations), ("letter", result.letters),
+                          ("reminder", result.reminders)):
+        for e in entries:
+            try:
+                since = _step_since(kind, e)
+            except (AttributeError, ValueError):
+                since = None
+            amount = e.amount if isinstance(e.amount, Decimal) else Decimal(str(e.amount))
+            out.append({"household": e.household, "kind": kind, "step": getattr(e, "step_text", None) or e.step,
+                        "amount": str(amount.quantize(Decimal("0.01"))), "reason": getattr(e, "reason", None),
+                        "deadline": since.isoformat() if since else None,
+                        "days_late": (day - since).days if since else None})
+    return out
+
+
+def due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> dict[str, Any]:
+    return {"as_of": day.isoformat(), "estate": estate, "complaints": complaints_due(conn, day, estate),
+            "repairs": repairs_due(conn, day, estate), "dunning": dunning_due(conn, day, estate)}

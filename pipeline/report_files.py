@@ -1,0 +1,201 @@
+"""Where monthly reports are written, issued editions kept, and the PDF made by LibreOffice.
+
+Layout under the data home::
+
+    reports/<项目 or 全部项目>/<YYYY-MM>/客服接待月报表_<项目>_<YYYY-MM>_草稿.docx|xlsx|pdf   the latest draft
+    reports/<项目 or 全部项目>/<YYYY-MM>/签发第<N>版/…                                       an issued edition
+
+An issued edition is a sealed unit (manifest, read-only files, `issued.json` with its figures):
+it is never overwritten; a later run writes a new draft, or with ``--issue`` the next edition.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hudang.archive.durable import UnitWriter, fsync_dir
+from hudang.archive.paths import safe_component
+from hudang.clock import now, stamp
+from hudang.errors import HudangError, NotFound
+from hudang.pipeline import report
+from hudang.pipeline.report_doc import TITLE, Edition, build_tables, context, write_docx, write_xlsx
+from hudang.settings import Home
+
+ALL_ESTATES = "全部项目"
+ISSUED_PREFIX = "签发第"
+_EDITION_RE = re.compile(r"签发第(\d+)版")
+
+
+class ReportError(HudangError):
+    code = "report"
+
+
+def reports_root(home: Home) -> Path:
+    return home.root / "reports"
+
+
+def month_dir(home: Home, estate_label: str, month: report.Month) -> Path:
+    return reports_root(home) / safe_component(estate_label) / month.label
+
+
+def templates_dir(home: Home) -> Path:
+    return home.root / "templates"
+
+
+def file_stem(estate_label: str, month: report.Month) -> str:
+    return safe_component(f"{TITLE}_{estate_label}_{month.label}")
+
+
+def editions(home: Home, estate_label: str, month: report.Month) -> list[dict[str, Any]]:
+    """Issued editions of a month, oldest first, each as its issued.json says."""
+    folder = month_dir(home, estate_label, month)
+    found = []
+    if folder.is_dir():
+        for sub in folder.iterdir():
+            m = _EDITION_RE.fullmatch(sub.name)
+            if m and (sub / "issued.json").is_file():
+                found.append(json.loads((sub / "issued.json").read_text(encoding="utf-8")) | {"dir": str(sub)})
+    return sorted(found, key=lambda e: e["edition"])
+
+
+def resolve_estate(conn: sqlite3.Connection, spelled: str | None) -> str | None:
+    if not spelled:
+        return None
+    from hudang.archive.estates import Estates
+
+    name = Estates(conn).resolve(spelled)
+    if name is None:
+        raise NotFound(f"未知的项目“{spelled}”（hudang estates list 查看已有项目）", code="unknown_estate")
+    return name
+
+
+def to_pdf(docx: Path, out: Path, timeout: float) -> Path:
+    """DOCX → PDF with LibreOffice headless, in its own profile and process group, killed on time-out."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise ReportError("无法生成 PDF：需要安装 LibreOffice（apt-get install libreoffice-writer-nogui）",
+                          code="tool_missing")
+    with tempfile.TemporaryDirectory(prefix="hudang-pdf-") as tmp:
+        profile = Path(tmp) / "profile"
+        source = Path(tmp) / "report.docx"
+        shutil.copyfile(docx, source)
+        command = [soffice, "--headless", "--norestore", "--nologo", "--nolockcheck", "--nodefault",
+                   f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf", "--outdir", tmp, str(source)]
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                env={**os.environ, "HOME": tmp})
+        try:
+            proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise ReportError(f"LibreOffice 生成 PDF 超时（超过 {timeout:g} 秒）", code="pdf_failed") from exc
+        result = Path(tmp) / "report.pdf"
+        if proc.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
+            raise ReportError(f"LibreOffice 未能生成 PDF（退出码 {proc.returncode}）", code="pdf_failed")
+        shutil.move(str(result), out)
+    return out
+
+
+@dataclass
+class MonthlyResult:
+    data: dict[str, Any]                       # the JSON document (§9 figures, previous, outputs)
+    messages: list[str] = field(default_factory=list)
+    edition: int | None = None
+
+
+def monthly(home: Home, conn: sqlite3.Connection, month_text: str, estate_spelled: str | None, *,
+            issue: bool = False, pdf: bool = True, write: bool = True) -> MonthlyResult:
+    """Compute the month's figures and (unless `write` is off) write the draft or the issued edition."""
+    month = report.Month.parse(month_text)
+    estate = resolve_estate(conn, estate_spelled)
+    label = estate or ALL_ESTATES
+    data = report.figures(conn, month, estate)
+    result = MonthlyResult(data)
+    if not write:
+        data["outputs"] = []
+        return result
+    cases = report.month_cases(conn, month, estate)
+    details = report.details(conn, month, estate, cases)
+    issued_before = editions(home, label, month)
+    prev_issued = editions(home, label, month.previous())
+    edition_no = (issued_before[-1]["edition"] + 1) if issued_before else 1
+    if issue:
+        edition = Edition(f"第{edition_no}版（签发）",
+                          f"签发时间：{now().strftime('%Y-%m-%d %H:%M')}" +
+                          (f"（更正并替代第{edition_no - 1}版）" if issued_before else ""),
+                          prev_issued[-1] if prev_issued else None)
+    else:
+        note = "本稿为草稿，未经签发，数据以签发版本为准。"
+        if issued_before:
+            last = issued_before[-1]
+            note = f"本月报表已于{last['issued_at'][:10]}签发第{last['edition']}版；本稿为签发后重新生成的草稿，签发版本未改动。"
+            result.messages.append(f"{month.chinese}（{label}）已签发第{last['edition']}版，签发版本不会被覆盖；"
+                                   "本次生成的是新的草稿" + ("，如需更正请加 --issue 签发新版本" if not issue else ""))
+        edition = Edition("草稿", note, prev_issued[-1] if prev_issued else None)
+    prev_shown = edition.previous_issued["figures"] if edition.previous_issued else data["previous"]
+    tables = build_tables(data, prev_shown, data["previous"] if edition.previous_issued else None)
+    ctx = context(data, details, tables, edition, month=month, estate_label=label, company=home.company.name,
+                  centre=home.company.service_centre, compiled=now().strftime("%Y年%-m月%-d日"))
+    folder = month_dir(home, label, month)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = file_stem(label, month)
+    with tempfile.TemporaryDirectory(prefix=".work-", dir=folder) as tmp:
+        work = Path(tmp)
+        made = [write_docx(templates_dir(home), ctx, data, prev_shown, details, month, work / f"{stem}.docx"),
+                write_xlsx(ctx, tables, details, work / f"{stem}.xlsx")]
+        if pdf:
+            try:
+                made.append(to_pdf(made[0], work / f"{stem}.pdf", home.limits.libreoffice_timeout))
+            except ReportError as exc:
+                if issue:
+                    raise
+                result.messages.append(f"未生成 PDF：{exc.message}")
+        if issue:
+            outputs = _seal_edition(home, folder, edition_no, made, data, label, month)
+            result.edition = edition_no
+            result.messages.append(f"已签发{month.chinese}（{label}）第{edition_no}版：{folder / (ISSUED_PREFIX + str(edition_no) + '版')}")
+        else:
+            outputs = []
+            for path in made:
+                target = folder / f"{stem}_草稿{path.suffix}"
+                os.replace(path, target)
+                outputs.append(str(target))
+            for stale in (".pdf",):  # a draft without a fresh PDF must not sit beside an old one
+                if not any(p.endswith(stale) for p in outputs):
+                    (folder / f"{stem}_草稿{stale}").unlink(missing_ok=True)
+    data["outputs"] = outputs
+    return result
+
+
+def _seal_edition(home: Home, folder: Path, edition_no: int, made: list[Path], data: dict[str, Any],
+                  label: str, month: report.Month) -> list[str]:
+    """File the issued edition as a sealed unit; it is read-only and never replaced."""
+    dest = folder / f"{ISSUED_PREFIX}{edition_no}版"
+    if dest.exists():
+        raise ReportError(f"{dest} 已存在，签发版本不会被覆盖", code="issued_exists")
+    writer = UnitWriter(reports_root(home) / ".staging")
+    names = []
+    for path in made:
+        name = f"{path.stem}_签发第{edition_no}版{path.suffix}"
+        writer.add_file(name, path)
+        names.append(name)
+    figures = {k: v for k, v in data.items() if k not in ("previous", "outputs")}
+    issued = {"month": month.label, "estate": label, "edition": edition_no, "issued_at": stamp(),
+              "figures": figures, "previous": data["previous"], "files": names}
+    writer.add_bytes("issued.json", (json.dumps(issued, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    writer.seal()
+    writer.commit(dest)
+    for child in dest.iterdir():
+        child.chmod(0o444)
+    fsync_dir(dest)
+    return [str(dest / name) for name in names]
