@@ -244,7 +244,7 @@ def write_xlsx(ctx: dict[str, Any], tables: Tables, details: Details, out: Path)
         ws.append([])
         ws.append([ctx["previous_note"]])
     for var, title, _s, _k in CATEGORY_TABLES:
-        sheet(title[1:], ["类别", "本月", "上月", "增减"],
+        sheet(title, ["类别", "本月", "上月", "增减"],
               [[r["name"], r["this"], r["last"], r["diff_value"]] for r in tables.categories[var]],
               [None, "0", "0", "0"], [18, 10, 10, 10])
     sheet("超期未办结投诉", ["序号", "编号", "房号", "投诉时间", "严重程度", "投诉类别", "被投诉部门", "处理期限", "超期天数"],

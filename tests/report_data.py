@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ FIRST: dict[str, dict[str, Any]] = {
                      投诉类别="有效投诉", 被投诉部门="工程部"),
     # October repairs.
     "r1": _repair("WX-01", "2026-10-02 08:00", "渗漏水", 完成时间="2026-10-03 10:00", 回访时间="2026-10-06 10:00",
-                  回访结果="满意", 返修="否"),                        # leak: visit exactly 3 days after
+                  回访结果="满意", 返修="否", 费用="¥35.50"),          # leak: visit exactly 3 days after
     "r2": _repair("WX-02", "2026-10-02 08:00", "水电", 完成时间="2026-10-03 10:00", 回访时间="2026-10-05 10:01",
                   回访结果="满意", 返修="是"),                        # 2 days + 1 minute: late; rework
     "r3": _repair("WX-03", "2026-10-31 23:59", "门窗"),             # opened at the last minute, not done
@@ -159,3 +160,13 @@ def build(hudang: Hudang, tmp: Path) -> dict[str, str]:
     assert hudang.ingest(ledger)[0]["status"] == "imported"
     ids["review"] = file_review_record(hudang.home)
     return ids
+
+
+def built_home(tmp: Path) -> Hudang:
+    """A fresh data home holding the crafted archive (for module-scoped fixtures)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUDANG_")}
+    env["HUDANG_HOME"] = str(tmp / "home")
+    h = Hudang(tmp / "home", env)
+    h("init")
+    build(h, tmp)
+    return h
