@@ -58,6 +58,7 @@ class Filing:
     form_date: str | None = None          # YYYY-MM-DD
     warnings: list[dict[str, Any]] = field(default_factory=list)
     review: list[str] = field(default_factory=list)
+    extra_files: list[tuple[str, Path]] = field(default_factory=list)   # (name, path) kept in the version
 
 
 @dataclass
@@ -486,6 +487,8 @@ class Archive:
             name = "original" + Path(provenance.get("source_name", "")).suffix.lower()[:10]
             provenance["original"] = name
             writer.add_file(name, item.original, provenance.get("sha256"))
+        for name, path in item.extra_files:
+            writer.add_file(f"files/{safe_filename(name)}", path)
         writer.add_bytes("fields.json", _json_bytes(fields))
         writer.add_bytes("provenance.json", _json_bytes(provenance))
         writer.add_bytes("text.txt", item.text.encode("utf-8"))
@@ -564,6 +567,11 @@ class Archive:
         if row["voided"]:
             raise UsageError(f"记录 {row['record_id']} 已作废（{row['void_reason']}）")
         return self._add_event(row, {"kind": "void", "at": stamp(), "reason": reason, "by": user})
+
+    def add_event(self, record_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        """Record something that happened to a record (a letter sent, delivered, returned)."""
+        self._require_lock()
+        return self._add_event(self._record(record_id), event)
 
     def _add_event(self, row: sqlite3.Row, event: dict[str, Any]) -> dict[str, Any]:
         record_dir = self.layout.root / row["path"]

@@ -65,6 +65,7 @@ class FormDef:
     number_field: str | None = None
     date_field: str | None = None
     opened_field: str | None = None
+    generated: bool = False               # written by hudang itself (函件): never taken from intake
     source: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)  # normalised label/alias → field name
 
@@ -128,7 +129,8 @@ def parse_definition(data: dict[str, Any], source: str) -> FormDef:
             intake_folder=data.get("intake_folder"), room_field=data.get("room_field"),
             room_optional=bool(data.get("room_optional", False)),
             public_rooms=_as_tuple(data.get("public_rooms")), number_field=data.get("number_field"),
-            date_field=data.get("date_field"), opened_field=data.get("opened_field"), source=source,
+            date_field=data.get("date_field"), opened_field=data.get("opened_field"),
+            generated=bool(data.get("generated", False)), source=source,
         )
     except KeyError as exc:
         raise ConfigError(f"表单定义 {source} 缺少必需项 {exc}") from exc
@@ -171,6 +173,10 @@ class FormRegistry:
             if any(normalize_label(n).lower() == wanted for n in form.names()):
                 return form
         return None
+
+    def intake(self) -> FormRegistry:
+        """The forms people fill in and drop into intake (not the letters hudang writes)."""
+        return FormRegistry(tuple(f for f in self.forms if not f.generated))
 
     def by_id(self, form_id: str) -> FormDef:
         for form in self.forms:

@@ -202,6 +202,65 @@ def parse_money(raw: str) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+_UPPER_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_UPPER_PLACES = ("仟", "佰", "拾", "")
+_UPPER_GROUPS = ("", "万", "亿", "万亿")
+
+
+def _upper_group(n: int) -> str:
+    """0 < n < 10000 in capitals: inner zeros read once as 零, trailing zeros silent (1010 → 壹仟零壹拾)."""
+    out: list[str] = []
+    zero = False
+    for digit, place in zip(f"{n:04d}", _UPPER_PLACES, strict=True):
+        if digit == "0":
+            zero = bool(out)
+            continue
+        if zero:
+            out.append("零")
+            zero = False
+        out.append(_UPPER_DIGITS[int(digit)] + place)
+    return "".join(out)
+
+
+def money_upper(amount: Decimal) -> str:
+    """An amount in Chinese capitals (大写) as on a bill: 1004.05 → 壹仟零肆元零伍分, 1200 → 壹仟贰佰元整.
+
+    No 人民币 prefix (the letter's wording adds it). 整 follows 元 only; a zero 角 before a 分 reads 零."""
+    cents = int((amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100).to_integral_value())
+    if cents < 0:
+        raise ValueError("negative amount")
+    yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
+    parts: list[str] = []
+    groups = []
+    rest = yuan
+    while rest:
+        groups.append(rest % 10000)
+        rest //= 10000
+    if len(groups) > len(_UPPER_GROUPS):
+        raise ValueError("amount too large")
+    gap = False  # a zero group, or a group below 1000, between non-zero groups reads 零
+    for level in range(len(groups) - 1, -1, -1):
+        group = groups[level]
+        if group == 0:
+            gap = bool(parts)
+            continue
+        if parts and (gap or group < 1000):
+            parts.append("零")
+        parts.append(_upper_group(group) + _UPPER_GROUPS[level])
+        gap = False
+    if yuan:
+        parts.append("元")
+    if not jiao and not fen:
+        return "".join(parts) + "整" if yuan else "零元整"
+    if jiao:
+        parts.append(_UPPER_DIGITS[jiao] + "角")
+    elif yuan:
+        parts.append("零")
+    if fen:
+        parts.append(_UPPER_DIGITS[fen] + "分")
+    return "".join(parts)
+
+
 def parse_number(raw: str) -> Decimal:
     """A reading or quantity as written (``1,234.5``, ``1234度``); not rounded, a sign only when written."""
     s = _UNIT_SUFFIX.sub("", _compact(raw).replace("\u2212", "-"))

@@ -56,6 +56,12 @@ class UnreadableFile(HudangError):
     code = "unreadable"
 
 
+class ToolMissing(HudangError):
+    """A system tool (LibreOffice, Tesseract) is not installed; the message names what to install."""
+
+    code = "tool_missing"
+
+
 class LockBusy(HudangError):
     code = "locked"
 

@@ -42,6 +42,22 @@ polling = false           # true for network shares (SMB/NFS), where inotify see
 after_filing = "move"     # "move" to intake/.done/YYYY-MM-DD/, or "remove"
 max_queue = 5000          # files watched at once; the rescan picks up the rest
 batch = 2048              # files taken per round (read and filed as one stream)
+
+[dunning]
+deadline_days = 15        # a 催缴函 asks for payment within this many days of its date
+payment = ["到物业服务中心前台缴纳（现金、刷卡、扫码）", "银行转账至物业服务企业账户（请注明房号）"]
+seal_image = ""           # optional PNG of the company seal, printed beside the signature
+# Per-estate contacts where they differ from [company]:
+# [estates."金第花园"]
+# address = "安徽省蚌埠市……金第花园"   # also the mailing address of the estate's rooms
+# postcode = "233000"
+# phone = "0552-7654321"
+# service_centre = "金第花园物业服务中心"
+
+[office]
+pdf_instances = 2         # LibreOffice instances converting DOCX→PDF side by side (one per core)
+pdf_batch = 50            # documents per conversion call
+pdf_timeout_s = 300       # a call that takes longer is killed and its documents retried once
 """
 
 
@@ -51,6 +67,31 @@ class Company:
     service_centre: str = ""
     phone: str = ""
     address: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who signs and where to reply: the company's settings, with an estate's own where it has them."""
+
+    company: str
+    service_centre: str
+    phone: str
+    address: str
+    postcode: str = ""
+
+
+@dataclass(frozen=True)
+class DunningSettings:
+    deadline_days: int = 15
+    payment: tuple[str, ...] = ("到物业服务中心前台缴纳（现金、刷卡、扫码）", "银行转账至物业服务企业账户（请注明房号）")
+    seal_image: str = ""
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    pdf_instances: int = 2
+    pdf_batch: int = 50
+    pdf_timeout: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +121,25 @@ class Home:
     company: Company = field(default_factory=Company)
     limits: Limits = field(default_factory=Limits)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    dunning: DunningSettings = field(default_factory=DunningSettings)
+    office: OfficeSettings = field(default_factory=OfficeSettings)
+    estate_contacts: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def contact(self, estate: str | None = None) -> Contact:
+        own = dict(dict(self.estate_contacts).get(estate or "", ()))
+        c = self.company
+        return Contact(company=own.get("company", c.name), service_centre=own.get("service_centre", c.service_centre),
+                       phone=own.get("phone", c.phone), address=own.get("address", c.address),
+                       postcode=own.get("postcode", ""))
+
+    @property
+    def templates_dir(self) -> Path:
+        """Templates an office edits in Word replace the built-in ones by file name."""
+        return self.root / "templates"
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.root / "outputs"
 
     @property
     def archive(self) -> Path:
@@ -159,7 +219,19 @@ def load_home(root: Path) -> Home:
     watch = WatchSettings(stable_seconds=float(w.get("stable_seconds", 2)), rescan_seconds=float(w.get("rescan_seconds", 60)),
                           polling=bool(w.get("polling", False)), after_filing=after,
                           max_queue=max(1, int(w.get("max_queue", 5000))), batch=max(1, int(w.get("batch", 2048))))
-    return Home(root=root, intake=intake, company=company, limits=limits, watch=watch)
+    d = data.get("dunning", {})
+    payment = d.get("payment", DunningSettings.payment)
+    dunning = DunningSettings(deadline_days=int(d.get("deadline_days", 15)),
+                              payment=tuple(str(p) for p in ([payment] if isinstance(payment, str) else payment)),
+                              seal_image=str(d.get("seal_image", "")))
+    o = data.get("office", {})
+    office = OfficeSettings(pdf_instances=max(1, int(o.get("pdf_instances", 2))),
+                            pdf_batch=max(1, int(o.get("pdf_batch", 50))),
+                            pdf_timeout=float(o.get("pdf_timeout_s", 300)))
+    contacts = tuple((str(name), tuple((str(k), str(v)) for k, v in entry.items()))
+                     for name, entry in data.get("estates", {}).items() if isinstance(entry, dict))
+    return Home(root=root, intake=intake, company=company, limits=limits, watch=watch, dunning=dunning,
+                office=office, estate_contacts=contacts)
 
 
 def init_home(root: Path) -> tuple[Home, bool]:

@@ -26,6 +26,7 @@ from hudang.forms.definitions import load_forms
 from hudang.forms.values import mask_text
 from hudang.pipeline import later, stages
 from hudang.pipeline.cli_archive import estates, forms, household, quarantine, record
+from hudang.pipeline.cli_fees import GROUPS as FEE_GROUPS
 from hudang.pipeline.cli_report import due, register, report
 from hudang.pipeline.cli_support import CONTEXT, emit, json_option, open_home
 from hudang.pipeline.outcomes import STATUS_TEXT, Outcome
@@ -46,6 +47,8 @@ def cli(ctx: click.Context, home: str | None) -> None:
 
 for _group in (household, record, quarantine, forms, estates, report, register, due):
     cli.add_command(_group)
+for _name, _group in FEE_GROUPS.items():
+    cli.add_command(_group, _name)
 
 
 # ---- init ----
@@ -59,7 +62,8 @@ def init(ctx: click.Context, as_json: bool) -> None:
     Archive(home).close()
     forms = load_forms([home.forms_dir])
     # One intake sub-folder per form type (dropping there fixes the type) plus the table and scan folders.
-    for name in [form.intake_folder or form.name for form in forms] + ["房屋清单", "收费台账", "催缴记录", "扫描件"]:
+    folders = [form.intake_folder or form.name for form in forms if not form.generated]
+    for name in folders + ["房屋清单", "收费台账", "催缴记录", "扫描件"]:
         (home.intake / name).mkdir(exist_ok=True)
     data = {"home": str(home.root), "created": created, "intake": str(home.intake), "archive": str(home.archive)}
     emit(data, as_json, lambda d: click.echo(f"{'已创建' if created else '已存在'}数据目录：{d['home']}\n"

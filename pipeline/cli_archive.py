@@ -55,6 +55,8 @@ def household_show(home: Home, archive: Archive, address: str, include_voided: b
         click.echo(f"\n档案记录（{len(d['records'])} 件）")
         for r in d["records"]:
             void = " [已作废]" if r["voided"] else ""
+            if r.get("letter"):
+                void += f" [{r['letter']['state_text']}]"
             click.echo(f"  {r['date'] or '—':10}  {r['archive_no']:22} {r['form_name']:8} 第{r['version']}版"
                        f"  {r['summary']}{void}")
         for m in d["moves"]:

@@ -201,6 +201,7 @@ def classify(item: Item, forms: FormRegistry, intake_root: Path | None) -> Item:
             return item
     if ext.kind == "scan":
         return item
+    forms = forms.intake()
     stop = intake_root if item.in_intake else None
     item.form = ((forms.get(item.forced_form) if item.forced_form else None) or _folder_form(item, forms, stop) or _title_form(ext.form_hint, forms)
                  or _title_form(ext.title, forms) or _label_form(ext, forms))

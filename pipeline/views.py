@@ -41,6 +41,26 @@ def _masked_event(event: dict[str, Any]) -> dict[str, Any]:
     return {k: mask_text(v) if k in ("reason", "note") and isinstance(v, str) else v for k, v in event.items()}
 
 
+LETTER_STATES = {"sent": "已寄出", "delivered": "已送达", "returned": "被退回"}
+STATE_TEXT = {"generated": "已生成", **LETTER_STATES}
+
+
+def letter_state(archive: Archive, record_id: str | None) -> dict[str, Any]:
+    """generated → sent → delivered (or returned), from the letter record's events."""
+    if not record_id:
+        return {"state": None, "delivery_proven": False}
+    state: dict[str, Any] = {"state": "generated", "delivery_proven": False}
+    for ev in archive.conn.execute("SELECT kind, detail FROM events WHERE record_id = ? ORDER BY unit",
+                                   (record_id,)):
+        if ev["kind"] in LETTER_STATES:
+            detail = json.loads(ev["detail"])
+            state.update(state=ev["kind"], tracking=detail.get("tracking") or state.get("tracking"),
+                         state_date=detail.get("date"))
+            state["delivery_proven"] = ev["kind"] == "delivered" and bool(detail.get("receipt"))
+    state["state_text"] = STATE_TEXT[state["state"]]
+    return state
+
+
 def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
     values = json.loads(row["fields"])
     form = next((f for f in forms if f.id == row["form"]), None)
@@ -50,6 +70,8 @@ def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
             if values.get(name):
                 headline = mask_text(values[name])[:40]
                 break
+        if row["form"] == "letter":
+            headline = f"{values.get('函件类型', '函件')} {values.get('函号', '')} 欠费 {values.get('欠费金额', '')} 元"
     return {"record_id": row["record_id"], "archive_no": row["archive_no"], "form": row["form"],
             "form_name": form.name if form else row["form"], "number": row["number"], "date": row["form_date"],
             "version": row["current_version"], "voided": bool(row["voided"]),
@@ -66,6 +88,9 @@ def household(archive: Archive, place: Place, forms: FormRegistry, *, include_vo
         (place.estate, place.key)).fetchall()
     room = conn.execute("SELECT * FROM rooms WHERE estate = ? AND key = ?", (place.estate, place.key)).fetchone()
     records = [_summary(r, forms) for r in rows if include_voided or not r["voided"]]
+    for rec in records:
+        if rec["form"] == "letter":
+            rec["letter"] = letter_state(archive, rec["record_id"])
     registration = None
     regs = [r for r in rows if r["form"] == "registration" and not r["voided"]]
     if regs:

@@ -1,0 +1,162 @@
+"""Builds the shipped docxtpl templates with python-docx, so they are reproducible from source.
+
+``python -m hudang.forms.template_builder`` rewrites ``forms/templates/dunning_letter.docx`` and
+``household_summary.docx``. An office changes wording by copying one into ``<home>/templates/`` and
+editing it in Word; the ``{{ … }}`` fields and the ``{%tr %}`` rows must stay.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+SERIF = "Noto Serif CJK SC"
+SANS = "Noto Sans CJK SC"
+
+
+def _fonts(element: object, name: str) -> None:
+    rpr = element.get_or_add_rPr()  # type: ignore[attr-defined]
+    fonts = rpr.get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+
+
+def _new_document() -> DocxDocument:
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(18), Mm(15)
+    section.left_margin, section.right_margin = Mm(25), Mm(22)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(11)
+    _fonts(normal.element, SERIF)
+    # Simplified Chinese, so LibreOffice picks the SC face of the Noto CJK collection, not the JP one.
+    lang = normal.element.get_or_add_rPr().makeelement(qn("w:lang"), {qn("w:val"): "zh-CN",
+                                                                       qn("w:eastAsia"): "zh-CN"})
+    normal.element.get_or_add_rPr().append(lang)
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    for fonts in defaults.iter(qn("w:rFonts")):   # theme fonts would override ours in LibreOffice
+        for attr in list(fonts.attrib):
+            del fonts.attrib[attr]
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(attr), SERIF)
+    for lang_el in defaults.iter(qn("w:lang")):
+        lang_el.set(qn("w:val"), "zh-CN")
+        lang_el.set(qn("w:eastAsia"), "zh-CN")
+    normal.paragraph_format.space_after = Pt(2)
+    normal.paragraph_format.line_spacing = 1.15
+    return doc
+
+
+def _para(doc: DocxDocument, text: str = "", *, size: float | None = None, bold: bool = False,
+          align: WD_ALIGN_PARAGRAPH | None = None, font: str | None = None, indent: bool = False,
+          before: float | None = None, after: float | None = None) -> Paragraph:
+    p = doc.add_paragraph()
+    if text:
+        run = p.add_run(text)
+        run.bold = bold
+        if size:
+            run.font.size = Pt(size)
+        if font:
+            _fonts(run._element, font)
+    if align is not None:
+        p.alignment = align
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(23)
+    if before is not None:
+        p.paragraph_format.space_before = Pt(before)
+    if after is not None:
+        p.paragraph_format.space_after = Pt(after)
+    return p
+
+
+def _cell(table: Table, row: int, col: int, text: str, *, bold: bool = False,
+          align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER, size: float = 10.5) -> None:
+    cell = table.cell(row, col)
+    p = cell.paragraphs[0]
+    p.alignment = align
+    p.paragraph_format.space_after = Pt(0)
+    run = p.add_run(text)
+    run.bold = bold
+    run.font.size = Pt(size)
+
+
+def dunning_letter(dest: Path) -> None:
+    doc = _new_document()
+    _para(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
+    _para(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
+    _para(doc, "催  缴  函", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=4)
+    _para(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=8)
+    _para(doc, "尊敬的 {{ owner }} 业主：", bold=True)
+    _para(doc, "您好！感谢您一直以来对我们物业服务工作的理解和支持。经核对，截至{{ as_of_text }}，您在"
+               "{{ estate }}{{ room }}的以下费用（所属期间 {{ periods }}）已逾期未缴：", indent=True)
+    table = doc.add_table(rows=4, cols=5)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for col, text in enumerate(("费用项目", "所属期间", "应收金额（元）", "实收金额（元）", "欠费金额（元）")):
+        _cell(table, 0, col, text, bold=True)
+    _cell(table, 1, 0, "{%tr for r in rows %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    table.cell(1, 0).merge(table.cell(1, 4))
+    for col, key in enumerate(("item", "period", "due", "paid", "owed")):
+        _cell(table, 2, col, f"{{{{ r.{key} }}}}", align=WD_ALIGN_PARAGRAPH.CENTER if col < 2 else
+              WD_ALIGN_PARAGRAPH.RIGHT)
+    _cell(table, 3, 0, "{%tr endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    table.cell(3, 0).merge(table.cell(3, 4))
+    total = table.add_row()
+    total.cells[0].merge(total.cells[3])
+    _cell(table, 4, 0, "合计", bold=True)
+    _cell(table, 4, 4, "{{ amount }}", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _para(doc, "欠费合计：人民币 {{ amount }} 元（大写：人民币{{ amount_upper }}）。", bold=True, before=6)
+    _para(doc, "{{ reminder_text }}", indent=True)
+    _para(doc, "根据《中华人民共和国民法典》第九百四十四条，业主应当按照约定向物业服务人支付物业费；物业服务人已经按照"
+               "约定和有关规定提供服务的，业主不得以未接受或者无需接受相关物业服务为由拒绝支付物业费；业主违反约定"
+               "逾期不支付物业费的，物业服务人可以催告其在合理期限内支付。《物业管理条例》亦规定，业主应当根据物业"
+               "服务合同的约定交纳物业服务费用。", indent=True)
+    _para(doc, "请您于{{ deadline_text }}前缴清上述费用。合理期限届满仍未缴纳的，我公司将依法提起诉讼或者申请仲裁，"
+               "以维护全体业主的共同利益。如您已缴纳，请忽略本函，并请携缴费凭证到物业服务中心核对；如对欠费金额有"
+               "异议，请在上述期限内与我们联系。", indent=True)
+    _para(doc, "缴费方式：", bold=True, before=4, after=0)
+    _para(doc, "{%p for way in payment %}", after=0)
+    _para(doc, "{{ loop.index }}. {{ way }}", indent=True, after=0)
+    _para(doc, "{%p endfor %}", after=0)
+    _para(doc, "联系电话：{{ phone }}　　地址：{{ address }}", before=4)
+    _para(doc, "特此函告。", indent=True, before=4)
+    _para(doc, "{{ company }}", align=WD_ALIGN_PARAGRAPH.RIGHT, before=6, after=0)
+    _para(doc, "{{ seal }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
+    _para(doc, "{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=10)
+    _para(doc, "－ － － － － － － － － －  沿此线剪下  － － － － － － － － － －", size=9,
+          align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=4, font=SANS)
+    _para(doc, "送 达 回 执", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
+    receipt = doc.add_table(rows=6, cols=2)
+    receipt.style = "Table Grid"
+    receipt.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for row, (label, value) in enumerate((
+            ("函件编号", "{{ number }}"), ("受送达人", "{{ owner }}"), ("房屋", "{{ estate }}{{ room }}"),
+            ("送达方式", "特快专递（EMS）　邮件号："),
+            ("签收人（签字）", ""), ("签收日期", "          年      月      日"))):
+        _cell(receipt, row, 0, label, bold=True)
+        _cell(receipt, row, 1, value, align=WD_ALIGN_PARAGRAPH.LEFT)
+    receipt.autofit = False
+    for row in receipt.rows:
+        row.cells[0].width, row.cells[1].width = Mm(40), Mm(118)
+    _para(doc, "请签收后将本回执交回或寄回{{ service_centre }}。", size=9.5, before=4)
+    doc.save(str(dest))
+
+
+def main(argv: list[str] | None = None) -> None:
+    out = Path(argv[0]) if argv else Path(__file__).parent / "templates"
+    out.mkdir(parents=True, exist_ok=True)
+    dunning_letter(out / "dunning_letter.docx")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,410 @@
+"""Formal dunning letters (催缴函): number, render, convert, file, and the files for the post room.
+
+One run at an as-of date D: the ladder (``fees.dunning``) names the households due a letter; each
+gets a number (〔2026〕催字第015号, per estate and year, never reused because numbers come from the
+letters already filed), a DOCX from the template, a PDF from batched LibreOffice calls, and a 函件
+record in its household's file — which is itself a 函件 in the ladder, so a second run sends nothing.
+Then a merged print file in room order and the 特快专递 mailing list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hudang.archive.estates import Place
+from hudang.archive.paths import safe_component
+from hudang.archive.store import Archive, Filing
+from hudang.clock import now, stamp
+from hudang.errors import LockBusy, NotFound, ToolMissing, UsageError
+from hudang.forms import office
+from hudang.forms.definitions import FormRegistry
+from hudang.forms.documents import Template
+from hudang.forms.values import money_upper
+from hudang.pipeline import fees, later
+from hudang.pipeline.views import letter_state
+from hudang.settings import Home
+
+log = logging.getLogger("hudang.letters")
+
+TEMPLATE = "dunning_letter.docx"
+NUMBER_RE = re.compile(r"〔(\d{4})〕催字第(\d+)号")
+
+
+def cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def letter_number(year: int, serial: int) -> str:
+    return f"〔{year}〕催字第{serial:03d}号"
+
+
+@contextmanager
+def run_lock(home: Home) -> Iterator[None]:
+    """One letters run per data home at a time, so two runs never hand out the same number."""
+    home.run_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home.run_dir / "letters.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise LockBusy("另一个催缴函任务正在运行，请等它结束后再试") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def next_serials(archive: Archive, year: int) -> dict[str, int]:
+    """Per estate, the serial after the highest letter number of ``year`` ever filed (voided ones count)."""
+    out: dict[str, int] = {}
+    for row in archive.conn.execute("SELECT estate, number FROM records WHERE form = 'letter'"):
+        m = NUMBER_RE.fullmatch(row["number"] or "")
+        if m and int(m[1]) == year:
+            out[row["estate"]] = max(out.get(row["estate"], 1), int(m[2]) + 1)
+    return out
+
+
+def owner_and_phone(archive: Archive, estate: str, key: str) -> tuple[str, str]:
+    """Owner: latest registration, else the roster, else 业主 (SPEC §8); phone from the registration."""
+    row = archive.conn.execute(
+        "SELECT v.fields FROM records r JOIN versions v ON v.record_id = r.record_id AND v.version = r.current_version"
+        " WHERE r.form = 'registration' AND r.voided = 0 AND r.estate = ? AND r.household = ?"
+        " ORDER BY r.form_date DESC, r.filed_at DESC LIMIT 1", (estate, key)).fetchone()
+    values = json.loads(row["fields"]) if row else {}
+    owner = values.get("业主姓名") or values.get("单位名称")
+    if not owner:
+        room = archive.conn.execute("SELECT owner FROM rooms WHERE estate = ? AND key = ?", (estate, key)).fetchone()
+        owner = room["owner"] if room and room["owner"] else "业主"
+    return owner, values.get("联系电话", "")
+
+
+def _display(archive: Archive, estate: str, key: str) -> str:
+    row = archive.conn.execute("SELECT display FROM rooms WHERE estate = ? AND key = ?", (estate, key)).fetchone()
+    return row["display"] if row else archive.estates.household(f"{estate}/{key}").display
+
+
+@dataclass
+class Letter:
+    """Everything one letter says, decided before anything is written."""
+
+    standing: fees.Standing
+    number: str | None
+    owner: str
+    phone: str
+    display: str
+    deadline: dt.date
+    docx: Path | None = None
+    pdf: Path | None = None
+    record_id: str | None = None
+
+    @property
+    def stem(self) -> str:
+        m = NUMBER_RE.fullmatch(self.number or "")
+        serial = f"{m[1]}-{m[2]}" if m else "draft"
+        return safe_component(f"催缴函-{serial}-{self.standing.key}")
+
+    def rows(self) -> list[dict[str, str]]:
+        day = self.standing.day
+        return [{"item": r.item, "period": r.period, "due": f"{r.due:.2f}", "paid": f"{r.paid_at(day):.2f}",
+                 "owed": f"{r.owed_at(day):.2f}"} for r in self.standing.overdue]
+
+    def json(self) -> dict[str, Any]:
+        s = self.standing
+        return {"household": s.household, "amount": f"{s.arrears:.2f}", "amount_upper": money_upper(s.arrears),
+                "periods": s.periods, "number": self.number, "deadline": self.deadline.isoformat(),
+                "docx": str(self.docx) if self.docx else None, "pdf": str(self.pdf) if self.pdf else None,
+                "record_id": self.record_id}
+
+
+def _reminder_text(basis: fees.Reminder | None) -> str:
+    if basis is None:
+        return ""
+    how = {"电话": "通过电话", "短信": "通过短信", "上门": "上门"}.get(basis.method, f"以{basis.method}方式")
+    return f"我中心已于{cn_date(basis.date)}{how}提醒您缴纳欠费，截至本函发出之日，上述费用仍未缴清。"
+
+
+def context_for(letter: Letter, home: Home, as_of: dt.date) -> dict[str, Any]:
+    """The template's data: every variable the built-in template declares (tested against it)."""
+    s = letter.standing
+    contact = home.contact(s.estate)
+    return {"company": contact.company, "service_centre": contact.service_centre or contact.company,
+            "number": letter.number or "（草稿）", "owner": letter.owner, "estate": s.estate, "room": letter.display,
+            "as_of_text": cn_date(as_of), "rows": letter.rows(), "amount": f"{s.arrears:.2f}",
+            "amount_upper": money_upper(s.arrears), "periods": "、".join(s.periods),
+            "reminder_text": _reminder_text(s.basis), "deadline_text": cn_date(letter.deadline),
+            "payment": list(home.dunning.payment), "phone": contact.phone, "address": contact.address,
+            "date_text": cn_date(as_of), "seal": ""}
+
+
+def _render_one(args: tuple[bytes, str, dict[str, Any], str, str | None]) -> str:
+    data, name, context, dest, seal = args
+    template = Template(Path(name), data)
+    images = {"seal": (Path(seal), 40.0)} if seal else None
+    template.render(context, Path(dest), images)
+    return dest
+
+
+def render_all(jobs: list[tuple[bytes, str, dict[str, Any], str, str | None]], workers: int,
+               progress: Callable[[str], None] | None = None) -> None:
+    """Render letters, in worker processes when there are many (docxtpl is CPU-bound, ~20 ms a letter)."""
+    if workers <= 1 or len(jobs) < 40:
+        for job in jobs:
+            _render_one(job)
+            if progress:
+                progress("docx")
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(_render_one, jobs, chunksize=16):
+            if progress:
+                progress("docx")
+
+
+def _letter_text(letter: Letter, context: dict[str, Any]) -> str:
+    """What the search index reads of a letter: its words, not its layout."""
+    lines = [f"催缴函 {letter.number}", f"{context['owner']} 业主", f"{context['estate']}{context['room']}",
+             *(f"{r['item']} {r['period']} 欠费 {r['owed']}" for r in context["rows"]),
+             f"欠费合计 {context['amount']} 元 大写 {context['amount_upper']}",
+             f"缴费期限 {context['deadline_text']}"]
+    return "\n".join(lines)
+
+
+def _filing(letter: Letter, as_of: dt.date, context: dict[str, Any], run_id: str) -> Filing:
+    s = letter.standing
+    assert letter.docx is not None and letter.number is not None
+    values = {"函号": letter.number, "函件类型": "催缴函", "项目": s.estate, "房号": letter.display,
+              "收件人": letter.owner, "函件日期": as_of.isoformat(), "欠费金额": f"{s.arrears:.2f}",
+              "大写金额": context["amount_upper"], "所属期间": "、".join(s.periods),
+              "欠费明细": "；".join(f"{r['item']} {r['period']} 应收{r['due']} 实收{r['paid']} 欠费{r['owed']}"
+                                   for r in context["rows"]),
+              "缴费期限": letter.deadline.isoformat(),
+              "催缴依据": f"{s.basis.date} {s.basis.method}" if s.basis else ""}
+    sha = hashlib.sha256(letter.docx.read_bytes()).hexdigest()
+    provenance = {"source_name": letter.docx.name, "sha256": sha, "received_at": stamp(),
+                  "generated": {"by": "letters dunning", "as_of": as_of.isoformat(), "run": run_id,
+                                "reason": s.reason}}
+    extra = [(letter.pdf.name, letter.pdf)] if letter.pdf else []
+    return Filing(form_id="letter", form_code="HJ", place=Place(s.estate, s.key, letter.display), values=values,
+                  raw=dict(values), text=_letter_text(letter, context), provenance=provenance,
+                  original=letter.docx, number=letter.number, form_date=as_of.isoformat(), extra_files=extra)
+
+
+@dataclass
+class DunningRun:
+    as_of: dt.date
+    letters: list[Letter]
+    ladder: fees.Dunning
+    outputs: dict[str, str | None]
+    warnings: list[str]
+
+    def json(self, archive: Archive) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(),
+                "letters": [letter.json() for letter in self.letters],
+                "reminders": [{"household": s.household, "amount": f"{s.arrears:.2f}"} for s in self.ladder.reminders],
+                "escalations": [escalation_json(archive, s) for s in self.ladder.escalations],
+                "outputs": self.outputs, "warnings": self.warnings}
+
+
+def escalation_json(archive: Archive, s: fees.Standing) -> dict[str, Any]:
+    basis = s.basis
+    assert basis is not None
+    out: dict[str, Any] = {"household": s.household, "amount": f"{s.arrears:.2f}",
+                           "letter_number": basis.letter_number, "letter_date": basis.date.isoformat()}
+    state = letter_state(archive, basis.record_id)
+    out.update(delivery=state["state"], delivery_proven=state["delivery_proven"])
+    return out
+
+
+def dunning_run(home: Home, archive: Archive, forms: FormRegistry, as_of: dt.date, *, estate: str | None = None,
+                dry_run: bool = False, workers: int | None = None,
+                progress: Callable[[str], None] | None = None) -> DunningRun:
+    """The whole job; with ``dry_run`` nothing is written and no number is reserved."""
+    if as_of > now().date():
+        raise UsageError(f"--as-of {as_of} 晚于今天：催缴函只能按今天或以前的日期生成")
+    with run_lock(home):
+        ladder = fees.dunning(archive.conn, as_of, estate)
+        serials = {} if dry_run else next_serials(archive, as_of.year)
+        letters = []
+        deadline = as_of + dt.timedelta(days=home.dunning.deadline_days)
+        for s in ladder.letters:
+            owner, phone = owner_and_phone(archive, s.estate, s.key)
+            number = None
+            if not dry_run:
+                serial = serials.get(s.estate, 1)
+                serials[s.estate] = serial + 1
+                number = letter_number(as_of.year, serial)
+            letters.append(Letter(s, number, owner, phone, _display(archive, s.estate, s.key), deadline))
+        run = DunningRun(as_of, letters, ladder, {"folder": None, "print_pdf": None, "mailing_list": None}, [])
+        if dry_run or not letters:
+            return run
+        _produce(home, archive, forms, run, workers or os.cpu_count() or 1, progress)
+        return run
+
+
+def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun, workers: int,
+             progress: Callable[[str], None] | None) -> None:
+    as_of = run.as_of
+    run_id = now().strftime("%Y%m%d-%H%M%S")
+    folder = home.outputs_dir / "催缴函" / f"{as_of.isoformat()}_{run_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    template = Template.load(TEMPLATE, home.templates_dir)
+    seal = home.dunning.seal_image
+    if seal and not Path(seal).is_absolute():
+        seal = str(home.root / seal)
+    if seal and not Path(seal).is_file():
+        run.warnings.append(f"找不到公章图片 {seal}，催缴函未加盖电子章")
+        seal = ""
+    contexts = {}
+    jobs = []
+    for letter in run.letters:
+        letter.docx = folder / f"{letter.stem}.docx"
+        contexts[letter.number] = context_for(letter, home, as_of)
+        jobs.append((template.data, str(template.path), contexts[letter.number], str(letter.docx), seal or None))
+    render_all(jobs, workers, progress)
+    try:
+        conversion = office.to_pdf([letter.docx for letter in run.letters if letter.docx], folder,
+                                   instances=home.office.pdf_instances, batch=home.office.pdf_batch,
+                                   timeout=home.office.pdf_timeout,
+                                   on_done=(lambda doc, pdf: progress("pdf")) if progress else None)
+        for letter in run.letters:
+            letter.pdf = conversion.pdfs.get(letter.docx) if letter.docx else None
+        if conversion.failed:
+            run.warnings.append(f"{len(conversion.failed)} 封催缴函的 PDF 未能生成（LibreOffice 转换失败），"
+                                f"已保留 DOCX：{'、'.join(p.name for p in conversion.failed[:5])}")
+    except ToolMissing as exc:
+        run.warnings.append(f"{exc.message}；本次只生成了 DOCX 催缴函")
+    filings = [_filing(letter, as_of, contexts[letter.number], run_id) for letter in run.letters]
+    with archive.writer():
+        step = max(1, home.limits.group_commit * 4)
+        for start in range(0, len(filings), step):
+            for letter, filed in zip(run.letters[start:start + step], archive.file(filings[start:start + step]),
+                                     strict=True):
+                letter.record_id = filed.record_id or filed.duplicate_of
+                if progress:
+                    progress("filed")
+    later.index_records(home, archive.conn, forms, [letter.record_id for letter in run.letters if letter.record_id])
+    run.outputs["folder"] = str(folder)
+    run.outputs["print_pdf"] = _merge(run.letters, folder)
+    run.outputs["mailing_list"] = _mailing_list(home, run.letters, folder)
+
+
+def _merge(letters: list[Letter], folder: Path) -> str | None:
+    """One print file, letters in estate and room order (the post room stuffs envelopes in that order)."""
+    from pypdf import PdfWriter
+
+    ordered = sorted((letter for letter in letters if letter.pdf),
+                     key=lambda letter: (letter.standing.estate, fees.room_order(letter.standing.key)))
+    if not ordered:
+        return None
+    writer = PdfWriter()
+    for letter in ordered:
+        writer.append(str(letter.pdf))
+    dest = folder / "催缴函-合并打印.pdf"
+    with open(dest, "wb") as fh:
+        writer.write(fh)
+    return str(dest)
+
+
+def _mailing_list(home: Home, letters: list[Letter], folder: Path) -> str:
+    """The 特快专递 list with full names, addresses and phones (so the post can deliver); its creation audited."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "特快专递寄件清单"
+    ws.append(["序号", "收件人", "地址", "邮编", "联系电话", "函号", "项目", "房号", "欠费金额（元）"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ordered = sorted(letters, key=lambda letter: (letter.standing.estate, fees.room_order(letter.standing.key)))
+    for i, letter in enumerate(ordered, 1):
+        s = letter.standing
+        contact = home.contact(s.estate)
+        address = f"{contact.address or s.estate}{letter.display}"
+        ws.append([i, letter.owner, address, contact.postcode, letter.phone, letter.number, s.estate,
+                   letter.display, float(s.arrears)])
+        ws.cell(row=i + 1, column=9).number_format = "0.00"
+    for col, width in zip("ABCDEFGHI", (6, 12, 40, 8, 15, 22, 14, 18, 14), strict=True):
+        ws.column_dimensions[col].width = width
+    dest = folder / "特快专递寄件清单.xlsx"
+    wb.save(str(dest))
+    from hudang.pipeline.cli_support import audit
+
+    audit(home, "mailing_list", path=str(dest), letters=len(letters),
+          numbers=[letter.number for letter in ordered][:50])
+    return str(dest)
+
+
+# ---------------------------------------------------------------- tracking
+
+def find_letter(archive: Archive, number: str, estate: str | None = None) -> Any:
+    """A letter record by its number (〔2026〕催字第015号, or 2026-015 for short); ambiguous across estates → ask."""
+    m = re.fullmatch(r"\s*(\d{4})\D+0*(\d+)\s*", number)
+    wanted = letter_number(int(m[1]), int(m[2])) if m and not NUMBER_RE.fullmatch(number.strip()) else number.strip()
+    rows = archive.conn.execute("SELECT * FROM records WHERE form = 'letter' AND number = ?"
+                                + (" AND estate = ?" if estate else ""),
+                                (wanted, estate) if estate else (wanted,)).fetchall()
+    if not rows:
+        raise NotFound(f"找不到函号为 {wanted} 的催缴函", code="no_letter")
+    if len(rows) > 1:
+        raise UsageError(f"函号 {wanted} 在多个项目中都有（{'、'.join(r['estate'] for r in rows)}），请用 --estate 指定")
+    return rows[0]
+
+
+def record_state(archive: Archive, number: str, state: str, *, estate: str | None, day: dt.date,
+                 tracking: str | None, receipt: Path | None, note: str | None, user: str) -> dict[str, Any]:
+    """Mark a letter sent, delivered (with the signed 送达回执 attached) or returned."""
+    row = find_letter(archive, number, estate)
+    if row["voided"]:
+        raise UsageError(f"催缴函 {row['number']} 已作废")
+    event: dict[str, Any] = {"kind": state, "at": stamp(), "date": day.isoformat(), "by": user}
+    if tracking:
+        event["tracking"] = tracking.strip()
+    if note:
+        event["note"] = note
+    if receipt is not None:
+        attached = archive.attach(row["record_id"], receipt, "送达回执", user)
+        event["receipt"] = attached["attachment"]
+    archive.add_event(row["record_id"], event)
+    return {"record_id": row["record_id"], "number": row["number"], "household": f"{row['estate']}/{row['household']}",
+            **letter_state(archive, row["record_id"])}
+
+
+def add_reminder(home: Home, archive: Archive, place: Place, method: str, day: dt.date, note: str | None,
+                 user: str) -> dict[str, Any]:
+    """Archive one reminder as a one-row 催缴记录 import, so the ladder and `rebuild` see it like an imported log."""
+    import csv
+    import io
+    import tempfile
+
+    if method not in fees.CALLS:
+        raise UsageError(f"催缴方式应为 {'、'.join(fees.CALLS)} 之一（函件由 hudang letters dunning 生成）")
+    if day > now().date():
+        raise UsageError(f"催缴日期 {day} 晚于今天")
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["项目", "房号", "日期", "方式", "备注"],
+                               [place.estate, place.display, day.isoformat(), method, note or ""]])
+    data = buf.getvalue().encode("utf-8-sig")
+    row = {"row": 2, "estate": place.estate, "household": place.key, "date": day.isoformat(), "method": method,
+           "note": note or None}
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "催缴记录-手工登记.csv"
+        source.write_bytes(data)
+        provenance = {"source_name": source.name, "sha256": hashlib.sha256(data).hexdigest(),
+                      "received_at": stamp(), "entered_by": user, "entered": "hudang reminders add"}
+        import_id = archive.file_import("reminders", source, provenance, [row])
+    return {"import_id": import_id, "household": place.address, "method": method, "date": day.isoformat(),
+            "note": note}
+
