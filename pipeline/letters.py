@@ -16,10 +16,11 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +209,7 @@ class DunningRun:
     ladder: fees.Dunning
     outputs: dict[str, str | None]
     warnings: list[str]
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per phase, for the bench and the log
 
     def json(self, archive: Archive) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(),
@@ -272,7 +274,10 @@ def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun,
         letter.docx = folder / f"{letter.stem}.docx"
         contexts[letter.number] = context_for(letter, home, as_of)
         jobs.append((template.data, str(template.path), contexts[letter.number], str(letter.docx), seal or None))
+    clock = time.perf_counter()
     render_all(jobs, workers, progress)
+    run.timings["docx"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     try:
         conversion = office.to_pdf([letter.docx for letter in run.letters if letter.docx], folder,
                                    instances=home.office.pdf_instances, batch=home.office.pdf_batch,
@@ -285,6 +290,8 @@ def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun,
                                 f"已保留 DOCX：{'、'.join(p.name for p in conversion.failed[:5])}")
     except ToolMissing as exc:
         run.warnings.append(f"{exc.message}；本次只生成了 DOCX 催缴函")
+    run.timings["pdf"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     filings = [_filing(letter, as_of, contexts[letter.number], run_id) for letter in run.letters]
     with archive.writer():
         step = max(1, home.limits.group_commit * 4)
@@ -294,10 +301,16 @@ def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun,
                 letter.record_id = filed.record_id or filed.duplicate_of
                 if progress:
                     progress("filed")
+    run.timings["file"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     later.index_records(home, archive.conn, forms, [letter.record_id for letter in run.letters if letter.record_id])
+    run.timings["index"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     run.outputs["folder"] = str(folder)
     run.outputs["print_pdf"] = _merge(run.letters, folder)
     run.outputs["mailing_list"] = _mailing_list(home, run.letters, folder)
+    run.timings["print_and_list"] = time.perf_counter() - clock
+    log.info("催缴函 %d 封：%s", len(run.letters), " ".join(f"{k}={v:.1f}s" for k, v in run.timings.items()))
 
 
 def _merge(letters: list[Letter], folder: Path) -> str | None:
