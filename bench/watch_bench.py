@@ -461,15 +461,14 @@ def run_ingest(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, 
 
 def follow(home: Path, expect: int, t0: float, timeout: float,
            mem: MemWatch | None = None) -> tuple[float | None, list[tuple[float, int, int, int]]]:
-    """Poll watch-state.json (and .processing) until `expect` outcomes; returns seconds since t0 and a
-    timeline of (s, outcomes, claims in .processing, queue) at every change."""
-    processing = home / "intake" / ".processing"
+    """Poll watch-state.json until `expect` outcomes; returns seconds since t0 and a timeline of
+    (s, outcomes, files claimed and not yet filed, queue) at every change (the state is written at most once a second)."""
     timeline: list[tuple[float, int, int, int]] = []
     last: tuple[int, int, int] | None = None
     deadline = t0 + timeout
     while time.monotonic() < deadline:
         state = read_state(home)
-        now = (outcome_total(state), count_entries(processing), int(state.get("queue", 0)))
+        now = (outcome_total(state), int(state.get("processing", 0)), int(state.get("queue", 0)))
         t = time.monotonic() - t0
         if now != last:
             timeline.append((t, *now))
@@ -619,7 +618,7 @@ def serve_instrumented(home: str, out: str) -> int:
 
     def snapshot_threads() -> None:
         kinds = {th.native_id: "main thread (loop, claims, writer)" if th is threading.main_thread()
-                 else type(th).__name__ for th in threading.enumerate()}
+                 else th.name if th.name.startswith("hudang-") else type(th).__name__ for th in threading.enumerate()}
         got: dict[str, float] = defaultdict(float)
         for tid in os.listdir("/proc/self/task"):
             try:
@@ -655,7 +654,7 @@ def serve_instrumented(home: str, out: str) -> int:
         ready_sizes.append(len(self.seen))
         return got
 
-    claims.claim = timed("claim", claims.claim)  # type: ignore[assignment]
+    claims.claim_round = timed("claim", claims.claim_round)  # type: ignore[assignment]
     claims.release = timed("release", claims.release)  # type: ignore[assignment]
     w.file_items = timed("file_items", w.file_items)  # type: ignore[assignment]
     w.Service._ready = timed("ready", sized_ready)  # type: ignore[method-assign]
@@ -689,7 +688,7 @@ def micro_costs(work: Path, n: int = 256) -> dict[str, float]:
         paths.append(p)
     os.sync()
     t: float = time.perf_counter()
-    got = [claims.claim(intake, p) for p in paths]
+    got = claims.claim_round(intake, [(p, -1, 0.0) for p in paths])
     claim_s = (time.perf_counter() - t) / n
     t = time.perf_counter()
     for c in got:
@@ -819,7 +818,7 @@ def report_diagnosis(d: dict[str, Any]) -> None:
     b: Burst = d["burst"]
     tot, calls, takes = defaultdict(float, d["tot"]), Counter(d["calls"]), d["takes"]
     stable = b.notes["stable"]
-    writer = tot["file_items"] - tot["read_wait"] - tot["release"]
+    writer = tot["file_items"] - tot["read_wait"]
     active = sum(t1 - t0 for t0, t1, *_ in takes)
     span = takes[-1][1] - takes[0][0] if takes else 0.0
     sizes = [n for _, _, n, _ in takes]
@@ -829,10 +828,10 @@ def report_diagnosis(d: dict[str, Any]) -> None:
     print(f"  first batch taken {b.seconds - span:.2f} s after the drop (window {stable:g} s + tick + event delivery); "
           f"then {len(takes)} batches (sizes {min(sizes)}–{max(sizes)}) over {span:.2f} s, "
           f"{active:.2f} s inside them, {sum(gaps):.2f} s between them")
-    rows = [("claim: mkdir, claim.json, 4 fsyncs, rename; serial", tot["claim"], calls["claim"]),
+    rows = [("claim rounds: journal, renames, folder syncs", tot["claim"], calls["claim"]),
             ("waiting for readers (results in order)", tot["read_wait"], calls["file_items"]),
             ("writer: checks, units, group commits", writer, calls["file_items"]),
-            ("release: rename to .done, rmtree claim", tot["release"], calls["release"]),
+            ("release (releaser thread): rename to .done", tot["release"], calls["release"]),
             ("_ready(): stat every watched file", tot["ready"], calls["ready"]),
             ("_scan() of folders", tot["scan"], calls["scan"]),
             ("_write_state()", tot["write_state"], calls["write_state"]),
@@ -851,12 +850,12 @@ def report_diagnosis(d: dict[str, Any]) -> None:
         print(f"  watchdog events handled: {sum(ev.values())} ({hidden} of them under .processing/ and .done/, "
               f"the service's own moves); handler CPU {tot['hint_handler_cpu']:.2f} s; "
               + ", ".join(f"{k} {v}" for k, v in ev.most_common(8)))
-    print("  per batch (files: claim / wait for readers / writer / release, seconds):")
+    print("  per batch (files: claim / wait for readers / writer / release on its thread meanwhile, seconds):")
     for i, (t0, t1, n, p) in enumerate(takes):
         print(f"    batch {i + 1} at {t0 - takes[0][0]:5.2f} s, {n:3d} files: {p['claim']:.2f} / {p['read_wait']:.2f} / "
-              f"{p['file_items'] - p['read_wait'] - p['release']:.2f} / {p['release']:.2f}  ({t1 - t0:.2f} s)")
+              f"{p['file_items'] - p['read_wait']:.2f} / {p['release']:.2f}  ({t1 - t0:.2f} s)")
     m = d["micro"]
-    print(f"  on this disk, one claim costs {m['claim_ms']:.2f} ms, one release {m['release_ms']:.2f} ms, "
+    print(f"  on this disk, claiming costs {m['claim_ms']:.2f} ms a file in a round of 256, one release {m['release_ms']:.2f} ms, "
           f"one stat {m['stat_us']:.1f} µs (256 files); most files watched at once {d['max_seen']}")
 
 

@@ -120,6 +120,11 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(0)
 
 
+def _warm() -> None:
+    """A first task for a new worker: it has loaded the readers by the time it returns."""
+    time.sleep(0.01)
+
+
 def _is_table_name(item: stages.Item) -> bool:
     return item.path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".et")
 
@@ -129,9 +134,10 @@ class Readers:
 
     WINDOW = 64  # files read ahead of the writer: memory stays bounded whatever the burst
 
-    def __init__(self, ctx: Context, workers: int | None = None) -> None:
+    def __init__(self, ctx: Context, workers: int | None = None, *, parallel_min: int = PARALLEL_MIN) -> None:
         self.ctx = ctx
         self.workers = workers or os.cpu_count() or 1
+        self.parallel_min = parallel_min
         self._pool: ProcessPoolExecutor | None = None
 
     def _get_pool(self) -> ProcessPoolExecutor:
@@ -143,6 +149,13 @@ class Readers:
                                              initargs=(self.ctx, os.getpid()),
                                              mp_context=multiprocessing.get_context(method))
         return self._pool
+
+    def start(self) -> None:
+        """Start every worker now (a long-lived service), rather than with the first files."""
+        if self.workers > 1:
+            pool = self._get_pool()
+            for _ in range(self.workers):  # each submit finds no idle worker and starts one
+                pool.submit(_warm)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -157,7 +170,7 @@ class Readers:
 
     def _read(self, items: list[stages.Item]) -> Iterator[Any]:
         """Results in input order, reading at most WINDOW files ahead."""
-        if self.workers <= 1 or len(items) < PARALLEL_MIN:
+        if self.workers <= 1 or len(items) < self.parallel_min:
             for item in items:
                 yield read_one(item, self.ctx)
             return

@@ -17,6 +17,7 @@ import stat
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -24,7 +25,8 @@ from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
-from watchdog.observers.polling import PollingObserver
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserverVFS
 
 from hudang.archive.durable import atomic_write
 from hudang.clock import now, stamp
@@ -82,20 +84,33 @@ def open_elsewhere() -> set[tuple[int, int]]:
     return busy
 
 
+def _visible(path: str | None) -> Iterator[os.DirEntry[str]]:
+    """What the polling observer lists: hidden entries (``.processing``, ``.done``, which only grow) never."""
+    with os.scandir(path) as entries:
+        yield from [e for e in entries if not e.name.startswith(".")]
+
+
 class _Hints(FileSystemEventHandler):
-    """Collects paths from watchdog's thread; the service's own loop decides what to take."""
+    """Collects paths from watchdog's thread; the service's own loop decides what to take.
 
-    def __init__(self) -> None:
+    Events under hidden folders (the service's own ``.processing`` and ``.done``) are dropped first thing."""
+
+    def __init__(self, intake: Path) -> None:
         self.lock = threading.Lock()
+        self.prefix = os.fsdecode(os.path.join(intake, ""))
         self.paths: set[str] = set()
+        self.folders: set[str] = set()
 
-    def _add(self, path: str | bytes) -> None:
+    def _add(self, path: str | bytes, folder: bool = False) -> None:
+        p = os.fsdecode(path)
+        rel = p[len(self.prefix):] if p.startswith(self.prefix) else p
+        if rel.startswith(".") or "/." in rel:
+            return
         with self.lock:
-            self.paths.add(os.fsdecode(path))
+            (self.folders if folder else self.paths).add(p)
 
     def on_created(self, event: FileSystemEvent) -> None:
-        if not event.is_directory:
-            self._add(event.src_path)
+        self._add(event.src_path, event.is_directory)
 
     def on_modified(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
@@ -105,15 +120,12 @@ class _Hints(FileSystemEventHandler):
         self._add(event.src_path)
 
     def on_moved(self, event: FileSystemEvent) -> None:
-        if not event.is_directory:
-            self._add(event.dest_path)
-        else:  # a folder moved in: its files arrive with the next scan of it
-            self._add(event.dest_path)
+        self._add(event.dest_path, event.is_directory)  # a folder moved in: its files come with a scan of it
 
-    def drain(self) -> set[str]:
+    def drain(self) -> tuple[set[str], set[str]]:
         with self.lock:
-            paths, self.paths = self.paths, set()
-        return paths
+            paths, folders, self.paths, self.folders = self.paths, self.folders, set(), set()
+        return paths, folders
 
 
 class Service:
@@ -128,6 +140,7 @@ class Service:
         self.retries: Counter[Path] = Counter()
         self.claimed: dict[str, claims.Claim] = {}
         self.stopping = False
+        self.overflow = False    # the queue was full when files were found: rescan as soon as it has room
         self.since = stamp()
         self.today = now().strftime("%Y-%m-%d")
         self.counts: Counter[str] = Counter()
@@ -135,6 +148,7 @@ class Service:
         self._lock_fd: int | None = None
         self._state_written = 0.0
         self._mtimes: dict[str, float] = {}
+        self._releaser: claims.Releaser | None = None
         self._load_counts()
 
     # ---- one service per data home ----
@@ -155,34 +169,42 @@ class Service:
 
     # ---- the loop ----
 
+    def _observer(self) -> BaseObserver:
+        if self.polling:
+            return PollingObserverVFS(os.stat, _visible, polling_interval=max(0.2, self.settings.stable_seconds / 4))
+        return Observer()
+
     def run(self) -> int:
         self.acquire()
         self.intake.mkdir(parents=True, exist_ok=True)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        hints = _Hints()
-        observer = PollingObserver(timeout=max(0.2, self.settings.stable_seconds / 4)) if self.polling else Observer()
+        hints = _Hints(self.intake)
+        observer = self._observer()
         observer.schedule(hints, str(self.intake), recursive=True)
         observer.start()
         log.info("接收服务启动：%s（%s）", self.intake, "轮询" if self.polling else "inotify")
         tick = min(0.25, max(0.05, self.settings.stable_seconds / 8))
+        self._releaser = claims.Releaser(self.intake, self.settings.after_filing)
         try:
-            with Readers(self.ctx, self.workers) as readers:
+            with Readers(self.ctx, self.workers, parallel_min=2) as readers:
+                readers.start()  # the workers start while the first files hold still, not after
                 self._finish_claims(readers)
                 last_scan = 0.0
                 while not self.stopping:
                     t = time.monotonic()
-                    if t - last_scan >= self.settings.rescan_seconds or last_scan == 0.0:
+                    if t - last_scan >= self.settings.rescan_seconds or last_scan == 0.0 or (
+                            self.overflow and len(self.seen) < self.settings.max_queue // 2):
+                        self.overflow = False
                         self._scan(self.intake)
                         if backlog(self.home):  # later steps that failed are retried even when no file comes
                             file_items(self.ctx, [], iter(()))
                         last_scan = t
-                    for p in hints.drain():
-                        path = Path(p)
-                        if path.is_dir():
-                            self._scan(path)
-                        else:
-                            self._note(path)
+                    paths, folders = hints.drain()
+                    for p in folders:
+                        self._scan(Path(p))
+                    for p in paths:
+                        self._note(Path(p))
                     ready = self._ready()
                     if ready:
                         self._take(ready, readers)
@@ -192,6 +214,7 @@ class Service:
         finally:
             observer.stop()
             observer.join(timeout=5)
+            self._releaser.close()  # every durable record's file leaves .processing before we go
             self._write_state(force=True, running=False)
             log.info("接收服务已停止")
         return 0
@@ -215,21 +238,34 @@ class Service:
                 self._note(Path(dirpath) / name)
 
     def _note(self, path: Path) -> None:
-        if path in self.seen or not self._wanted(path) or len(self.seen) >= self.settings.max_queue:
-            return  # beyond the bound the rescan picks files up later
+        """A hint about ``path``: start its stability window, or restart it if the file changed."""
+        seen = self.seen.get(path)
+        if seen is None and (len(self.seen) >= self.settings.max_queue or not self._wanted(path)):
+            if len(self.seen) >= self.settings.max_queue:
+                self.overflow = True  # beyond the bound the files wait for the next scan
+            return
         try:
             st = os.lstat(path)
         except OSError:
             return
         if not stat.S_ISREG(st.st_mode):
             return  # symlinks (which could point anywhere, even at secret.key) and devices stay where they are
-        self.seen[path] = Seen(st.st_size, st.st_mtime, time.monotonic(), 0.0, st.st_dev, st.st_ino)
+        if seen is None or (st.st_size, st.st_mtime, st.st_ino) != (seen.size, seen.mtime, seen.ino):
+            if seen is not None:
+                self.retries.pop(path, None)  # still growing: a writer at work, not a broken file
+            self.seen[path] = Seen(st.st_size, st.st_mtime, time.monotonic(), seen.not_before if seen else 0.0,
+                                   st.st_dev, st.st_ino)
 
     def _ready(self) -> list[Path]:
-        """Files whose size and mtime held still for the window (and are not waiting to be retried)."""
+        """Files whose size and mtime held still for the window (and are not waiting to be retried).
+
+        Events restart a file's window as they come (`_note`); here a file is looked at again only once
+        its window has passed, to confirm nothing changed unseen (a share, a lost event)."""
         ready: list[Path] = []
         t = time.monotonic()
         for path, seen in list(self.seen.items()):
+            if t - seen.since < self.settings.stable_seconds or t < seen.not_before:
+                continue
             try:
                 st = os.stat(path)
             except OSError:
@@ -237,38 +273,44 @@ class Service:
                 continue
             if (st.st_size, st.st_mtime) != (seen.size, seen.mtime):
                 self.seen[path] = Seen(st.st_size, st.st_mtime, t, seen.not_before, st.st_dev, st.st_ino)
-                self.retries.pop(path, None)  # still growing: a writer at work, not a broken file
+                self.retries.pop(path, None)
                 continue
-            if t - seen.since >= self.settings.stable_seconds and t >= seen.not_before:
-                ready.append(path)
-                if len(ready) >= self.settings.batch:
-                    break
+            ready.append(path)
+            if len(ready) >= self.settings.batch:
+                break
         return ready
 
     # ---- claim, file, release ----
 
     def _take(self, paths: list[Path], readers: Readers) -> None:
-        batch: list[claims.Claim] = []
         busy = open_elsewhere()
+        wanted: list[tuple[Path, int, float]] = []
         for path in paths:
             seen = self.seen.pop(path)
             if (seen.dev, seen.ino) in busy:  # a writer still holds it open (Word, a copy, Samba for a PC)
                 self.seen[path] = Seen(seen.size, seen.mtime, time.monotonic(), 0.0, seen.dev, seen.ino)
                 continue
-            try:
-                c = claims.claim(self.intake, path, seen.size, seen.mtime)
-            except OSError as exc:  # one odd file must never stop the service
-                log.warning("无法领取文件 %s：%s", claims.printable(str(path)), exc)
-                continue
-            if c is not None:
-                self.claimed[claims.printable(str(c.origin))] = c
-                batch.append(c)
-                self._mtimes[claims.printable(str(c.origin))] = seen.mtime
+            wanted.append((path, seen.size, seen.mtime))
+        try:
+            batch = claims.claim_round(self.intake, wanted)
+        except OSError as exc:  # the processing folder refused (disk full, permissions): try again later
+            log.warning("无法领取文件：%s", exc)
+            for path, _, _ in wanted:
+                self._note(path)
+            return
+        assert self._releaser is not None
+        self._releaser.opened(batch)
+        for c in batch:
+            source = claims.printable(str(c.origin))
+            self.claimed[source] = c
+            self._mtimes[source] = c.mtime
         self._file(batch, readers)
 
     def _finish_claims(self, readers: Readers) -> None:
         """Claims a killed service left behind are filed (or found already filed) first."""
         left = claims.pending(self.intake)
+        assert self._releaser is not None
+        self._releaser.opened(left)
         for c in left:
             self.claimed[claims.printable(str(c.origin))] = c
         if left:
@@ -297,6 +339,8 @@ class Service:
         if not claims.give_back(c):
             return False
         del self.claimed[source]
+        assert self._releaser is not None
+        self._releaser.forget(c)
         self.retries[c.origin] += 1
         log.info("文件可能仍在写入，稍后重试：%s", source)
         try:
@@ -308,15 +352,17 @@ class Service:
         return True
 
     def _done(self, out: Outcome) -> None:
-        """The outcome is durable: release the claimed file, then count and log it."""
+        """The outcome is durable: release the claimed file (on the releaser's thread), then count and log it."""
         c = self.claimed.pop(out.source, None)
+        assert self._releaser is not None
         if c is not None and claims.changed_since_claim(c) and claims.give_back(c):
             # Written to after we took it: what was filed is what we read; the grown file comes again.
+            self._releaser.forget(c)
             log.warning("文件在接收后仍被写入，已放回收件夹重新接收：%s", out.source)
             out.warnings.append({"field": None, "code": "changed_after_claim",
                                  "message": "文件在接收后仍被写入，已放回收件夹重新接收；如先前归档的内容不完整，请作废旧记录"})
         elif c is not None:
-            claims.release(self.intake, c, self.settings.after_filing)
+            self._releaser.release(c)
             self.retries.pop(c.origin, None)
             self._mtimes.pop(out.source, None)
         day = now().strftime("%Y-%m-%d")
