@@ -34,7 +34,7 @@ def _new_document() -> DocxDocument:
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(18), Mm(15)
+    section.top_margin, section.bottom_margin = Mm(15), Mm(12)
     section.left_margin, section.right_margin = Mm(25), Mm(22)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(11)
@@ -90,12 +90,22 @@ def _cell(table: Table, row: int, col: int, text: str, *, bold: bool = False,
     run.font.size = Pt(size)
 
 
+def _widths(table: Table, widths: tuple[int, ...]) -> None:
+    """Column widths in the grid and in every cell: Word reads the cells, LibreOffice the grid."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=False):
+            cell.width = width
+
+
 def dunning_letter(dest: Path) -> None:
     doc = _new_document()
     _para(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
     _para(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
-    _para(doc, "催  缴  函", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=4)
-    _para(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=8)
+    _para(doc, "催  缴  函", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
+    _para(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=4)
     _para(doc, "尊敬的 {{ owner }} 业主：", bold=True)
     _para(doc, "您好！感谢您一直以来对我们物业服务工作的理解和支持。经核对，截至{{ as_of_text }}，您在"
                "{{ estate }}{{ room }}的以下费用（所属期间 {{ periods }}）已逾期未缴：", indent=True)
@@ -135,7 +145,8 @@ def dunning_letter(dest: Path) -> None:
     _para(doc, "{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=10)
     _para(doc, "－ － － － － － － － － －  沿此线剪下  － － － － － － － － － －", size=9,
           align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=4, font=SANS)
-    _para(doc, "送 达 回 执", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
+    _para(doc, "送 达 回 执", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    _para(doc, "（请签收后将本回执交回或寄回{{ service_centre }}）", size=9, align=WD_ALIGN_PARAGRAPH.CENTER, after=3)
     receipt = doc.add_table(rows=6, cols=2)
     receipt.style = "Table Grid"
     receipt.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -145,10 +156,54 @@ def dunning_letter(dest: Path) -> None:
             ("签收人（签字）", ""), ("签收日期", "          年      月      日"))):
         _cell(receipt, row, 0, label, bold=True)
         _cell(receipt, row, 1, value, align=WD_ALIGN_PARAGRAPH.LEFT)
-    receipt.autofit = False
-    for row in receipt.rows:
-        row.cells[0].width, row.cells[1].width = Mm(40), Mm(118)
-    _para(doc, "请签收后将本回执交回或寄回{{ service_centre }}。", size=9.5, before=4)
+    _widths(receipt, (Mm(40), Mm(118)))
+    doc.save(str(dest))
+
+
+def household_summary(dest: Path) -> None:
+    doc = _new_document()
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(10)
+    normal.paragraph_format.line_spacing = 1.1
+    _para(doc, "户 档 摘 要", size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=2)
+    _para(doc, "{{ estate }} {{ room }}（{{ household }}）", size=11.5, align=WD_ALIGN_PARAGRAPH.CENTER,
+          font=SANS, after=6)
+    info = doc.add_table(rows=4, cols=4)
+    info.style = "Table Grid"
+    info.alignment = WD_TABLE_ALIGNMENT.CENTER
+    cells = (("业主", "{{ owner }}", "联系电话", "{{ phone }}"),
+             ("证件号码", "{{ id_number }}", "入住日期", "{{ moved_in }}"),
+             ("家庭成员", "{{ members }}", "建筑面积", "{{ area }}"),
+             ("车牌号", "{{ plates }}", "登记档号", "{{ registration_no }}"))
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            _cell(info, r, c, text, bold=c % 2 == 0, align=WD_ALIGN_PARAGRAPH.CENTER if c % 2 == 0 else
+                  WD_ALIGN_PARAGRAPH.LEFT, size=10)
+    _para(doc, "欠费与催缴", size=12, bold=True, font=SANS, before=8, after=2)
+    _para(doc, "截至{{ as_of_text }}：欠费 {{ arrears }} 元{{ periods_text }}；催缴进度：{{ step }}。{{ reason }}",
+          after=2)
+    _para(doc, "未办结事项", size=12, bold=True, font=SANS, before=6, after=2)
+    _para(doc, "{%p for item in open_items %}", after=0)
+    _para(doc, "· {{ item }}", after=0)
+    _para(doc, "{%p endfor %}", after=0)
+    _para(doc, "{{ open_none }}", after=2)
+    _para(doc, "档案记录（{{ record_count }} 件{{ records_note }}）", size=12, bold=True, font=SANS, before=6, after=2)
+    table = doc.add_table(rows=3, cols=5)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for col, text in enumerate(("日期", "档号", "表单", "摘要", "状态")):
+        _cell(table, 0, col, text, bold=True, size=9.5)
+    _cell(table, 1, 0, "{%tr for r in records %}", align=WD_ALIGN_PARAGRAPH.LEFT, size=9)
+    table.cell(1, 0).merge(table.cell(1, 4))
+    for col, key in enumerate(("date", "archive_no", "form", "summary", "state")):
+        _cell(table, 2, col, f"{{{{ r.{key} }}}}", size=9,
+              align=WD_ALIGN_PARAGRAPH.LEFT if key == "summary" else WD_ALIGN_PARAGRAPH.CENTER)
+    end = table.add_row()
+    end.cells[0].merge(end.cells[4])
+    _cell(table, 3, 0, "{%tr endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT, size=9)
+    _widths(table, (Mm(22), Mm(38), Mm(24), Mm(58), Mm(21)))
+    _para(doc, "本摘要由户档系统生成于{{ date_text }}，证件号码和电话已按个人信息保护要求隐去部分数字。"
+               "{{ company }} {{ service_centre }}", size=8.5, before=8)
     doc.save(str(dest))
 
 
@@ -156,6 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(argv[0]) if argv else Path(__file__).parent / "templates"
     out.mkdir(parents=True, exist_ok=True)
     dunning_letter(out / "dunning_letter.docx")
+    household_summary(out / "household_summary.docx")
 
 
 if __name__ == "__main__":

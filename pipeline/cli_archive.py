@@ -66,6 +66,32 @@ def household_show(home: Home, archive: Archive, address: str, include_voided: b
     emit(data, as_json, human)
 
 
+@household.command("summary")
+@click.argument("address")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="欠费按哪一天计算（默认今天）")
+@json_option
+@with_archive
+def household_summary(home: Home, archive: Archive, address: str, as_of: str | None, as_json: bool) -> None:
+    """生成一户的《户档摘要》（一页 DOCX 和 PDF）：住户、未办结事项、欠费与催缴、档案记录。"""
+    from hudang.pipeline.cli_fees import _day
+    from hudang.pipeline.summary import summary_data, write_summary
+
+    day = _day(as_of, "--as-of")
+    place = archive.estates.household(address)
+    data = summary_data(home, archive, place, load_forms([home.forms_dir]), day)
+    data["outputs"] = write_summary(home, data, day)
+
+    def human(d: dict[str, Any]) -> None:
+        for w in d["outputs"]["warnings"]:
+            click.echo(f"注意：{w}", err=True)
+        click.echo(f"{d['household']} 户档摘要：欠费 {d['arrears']} 元（{d['step']}），未办结 {len(d['open_items'])} 件，"
+                   f"档案记录 {d['record_count']} 件")
+        click.echo(f"DOCX：{d['outputs']['docx']}")
+        if d["outputs"]["pdf"]:
+            click.echo(f"PDF：{d['outputs']['pdf']}")
+    emit(data, as_json, human)
+
+
 @click.group(context_settings=CONTEXT)
 def record() -> None:
     """查看和更正单条档案记录（移档、作废、附件）。"""

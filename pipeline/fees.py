@@ -145,7 +145,8 @@ def standing(estate: str, key: str, rows: list[FeeRow], reminders: Iterable[Remi
     if covering:
         last = covering[-1]
         base.step, base.basis = STEP_WAITING, last
-        base.reason = f"{last.date} 已{last.method}催缴，当时逾期的费用仍未缴清，尚未到下一步"
+        how = "发催缴函" if last.method == LETTER else f"{last.method}催缴"
+        base.reason = f"{last.date} 已{how}，当时逾期的费用仍未缴清，尚未到下一步"
         return base
     base.step = STEP_REMINDER
     base.reason = ("有逾期欠费，但没有催缴记录" if not known else

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from hudang.forms.documents import Template
+from hudang.pipeline.fees import standing
+from hudang.pipeline.letters import TEMPLATE, Letter, context_for
+from hudang.settings import load_home
+
 from builders import json_form, registration
 from conftest import Hudang
-from hudang.forms.documents import Template
-from hudang.pipeline.letters import TEMPLATE, Letter, context_for
-from hudang.pipeline.fees import standing
-from hudang.settings import load_home
 
 NOW = "2026-11-26T10:00:00+08:00"
 LEDGER = ["项目,房号,费用项目,所属期间,应收金额,实收金额,收费日期",
@@ -279,6 +278,24 @@ def test_template_contract_and_office_override(fees_home: Hudang, tmp_path: Path
     assert "本中心特别提示：钱多多，欢迎来电咨询。" in docx_text(Path(data["letters"][0]["docx"]))
 
 
-def _env_without(tool: str) -> dict[str, Any]:
-    return {"PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
-                                    if not (Path(p) / tool).exists())}
+
+@pytest.mark.slow
+def test_household_summary_page(fees_home: Hudang, tmp_path: Path) -> None:
+    complaint = json_form(tmp_path / "c.json", "投诉处理单", {
+        "编号": "TS-9", "项目": "金第花园", "投诉人": "王建国", "投诉时间": "2026-11-03 09:30",
+        "投诉人房号": "3-2-1201", "联系电话": "13912345678", "接报人": "李客服", "严重程度": "重要",
+        "投诉内容": "楼上卫生间渗漏水"})
+    fees_home.ingest(complaint)
+    data = fees_home.json("household", "summary", "金第花园/3-2-1201", "--as-of", "2026-11-26")
+    assert (data["owner"], data["arrears"], data["step_code"]) == ("王建国", "650.00", "letter")
+    assert data["phone"] == "138****5678" and "13812345678" not in json.dumps(data, ensure_ascii=False)
+    assert [r["state"] for r in data["records"] if r["form"] == "投诉处理单"] == ["处理中"]
+    assert len(data["open_items"]) == 1 and "TS-9" in data["open_items"][0]
+    text = docx_text(Path(data["outputs"]["docx"]))
+    for expected in ("户 档 摘 要", "王建国", "138****5678", "650.00", "发催缴函", "楼上卫生间渗漏水", "处理中"):
+        assert expected in text, expected
+    assert "13812345678" not in text
+    reader = PdfReader(data["outputs"]["pdf"])
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
