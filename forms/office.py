@@ -80,8 +80,7 @@ def to_pdf(docs: Sequence[Path], outdir: Path, *, instances: int = 2, batch: int
             try:
                 for doc in chunk:
                     (outdir / f"{doc.stem}.pdf").unlink(missing_ok=True)
-                finished = _run(_command(soffice, profile, outdir, chunk), profile,
-                                timeout if len(chunk) > 1 else timeout / 2)
+                finished = _run(_command(soffice, profile, outdir, chunk), profile, timeout)
             finally:
                 profiles.put(profile)
             failed = []
