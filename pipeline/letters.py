@@ -233,8 +233,6 @@ def dunning_run(home: Home, archive: Archive, forms: FormRegistry, as_of: dt.dat
                 dry_run: bool = False, workers: int | None = None,
                 progress: Callable[[str], None] | None = None) -> DunningRun:
     """The whole job; with ``dry_run`` nothing is written and no number is reserved."""
-    if as_of > now().date():
-        raise UsageError(f"--as-of {as_of} 晚于今天：催缴函只能按今天或以前的日期生成")
     with run_lock(home):
         ladder = fees.dunning(archive.conn, as_of, estate)
         serials = {} if dry_run else next_serials(archive, as_of.year)
@@ -249,6 +247,8 @@ def dunning_run(home: Home, archive: Archive, forms: FormRegistry, as_of: dt.dat
                 number = letter_number(as_of.year, serial)
             letters.append(Letter(s, number, owner, phone, _display(archive, s.estate, s.key), deadline))
         run = DunningRun(as_of, letters, ladder, {"folder": None, "print_pdf": None, "mailing_list": None}, [])
+        if as_of > now().date():
+            run.warnings.append(f"计算日期 {as_of} 晚于今天：此后的缴费尚未入账，请核对后再寄出")
         if dry_run or not letters:
             return run
         _produce(home, archive, forms, run, workers or os.cpu_count() or 1, progress)

@@ -299,3 +299,25 @@ def test_household_summary_page(fees_home: Hudang, tmp_path: Path) -> None:
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def test_the_sample_ledger_lands_each_story_in_its_list(hudang: Hudang, tmp_path: Path) -> None:
+    """The sample generator tells which §8 list each arrears story should reach on 2026-12-01."""
+    import importlib.util
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("make_samples_for_letters", root / "samples" / "make_samples.py")
+    assert spec and spec.loader
+    ms = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = ms
+    spec.loader.exec_module(ms)
+    dest = tmp_path / "samples"
+    expected = ms.make_samples(dest, forms=10)["expected"]["dunning_as_of_2026-12-01"]
+    hudang.ingest(*sorted(dest.glob("房屋清单-*")))
+    outs = hudang.ingest(dest / "收费台账.xlsx", dest / "催缴记录.csv")
+    assert {o["kind"] for o in outs} == {"ledger", "reminders"}
+    data = hudang.json("letters", "dunning", "--as-of", "2026-12-01", "--dry-run",
+                       env={"HUDANG_NOW": "2026-12-01T09:00:00+08:00"})
+    for key in ("letters", "reminders", "escalations"):
+        assert sorted(x["household"] for x in data[key]) == sorted(expected[key]), key
