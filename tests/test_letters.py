@@ -321,3 +321,20 @@ def test_the_sample_ledger_lands_each_story_in_its_list(hudang: Hudang, tmp_path
                        env={"HUDANG_NOW": "2026-12-01T09:00:00+08:00"})
     for key in ("letters", "reminders", "escalations"):
         assert sorted(x["household"] for x in data[key]) == sorted(expected[key]), key
+
+
+def test_the_seal_image_from_the_settings_is_printed(fees_home: Hudang, tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    seal = fees_home.home / "公章.png"
+    image = Image.new("RGBA", (300, 300), (255, 255, 255, 0))
+    ImageDraw.Draw(image).ellipse((10, 10, 290, 290), outline=(200, 0, 0, 255), width=12)
+    image.save(seal)
+    config = fees_home.home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('seal_image = ""', 'seal_image = "公章.png"')
+                      .replace("deadline_days = 15", "deadline_days = 20"), encoding="utf-8")
+    data = fees_home.json("letters", "dunning", "--as-of", "2026-11-26", "--estate", "翠湖苑",
+                          env={"PATH": str(tmp_path)})
+    [letter] = data["letters"]
+    assert letter["deadline"] == "2026-12-16"
+    assert len(Document(letter["docx"]).inline_shapes) == 1
