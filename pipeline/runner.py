@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +38,6 @@ from hudang.pipeline.outcomes import (
     PARTIAL,
     QUARANTINED,
     STATUS_TEXT,
-    UNSORTED,
     Outcome,
     RowOutcome,
 )
@@ -168,7 +167,7 @@ class Readers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _read(self, items: list[stages.Item]) -> Iterator[Any]:
+    def _read(self, items: list[stages.Item]) -> Generator[Any, None, None]:
         """Results in input order, reading at most WINDOW files ahead."""
         if self.workers <= 1 or len(items) < self.parallel_min:
             for item in items:
@@ -188,7 +187,7 @@ class Readers:
                 ahead.append(pool.submit(read_one, nxt))
             yield result
 
-    def stream(self, items: list[stages.Item]) -> Iterator[Any]:
+    def stream(self, items: list[stages.Item]) -> Generator[Any, None, None]:
         """Results in the order filing needs them, each as soon as it is ready.
 
         Files that may be tables are read first; rosters, fee ledgers and reminder logs among them are
@@ -441,14 +440,11 @@ class Ingest:
         self.emit(out)
 
     def _unsorted(self, item: stages.Item) -> None:
-        """A scan waits, kept as received, until the scans issue reads it or an archivist assigns it."""
+        """A scan: its routed documents are filed, the rest wait in the unsorted queue (pipeline/scans.py)."""
         assert item.snapshot is not None and item.sha256 is not None
-        folder = self.ctx.home.root / "unsorted"
-        folder.mkdir(exist_ok=True)
-        dest = folder / f"{item.sha256[:16]}{item.path.suffix.lower()[:10]}"
-        if not dest.exists():
-            shutil.copyfile(item.snapshot, dest)
-        self.emit(Outcome(item.source, UNSORTED, detail={"unsorted": str(dest)}))
+        from hudang.pipeline import scans
+
+        scans.take(self, item)
 
     def flush(self) -> None:
         """Group commit: everything pending becomes durable before any of it is reported filed."""

@@ -17,7 +17,7 @@ import stat
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -323,8 +323,21 @@ class Service:
         items = [stages.Item(path=c.file, root=self.intake, source=claims.printable(str(c.origin)),
                              in_intake=True, origin=Path(claims.printable(str(c.origin))), claim_id=c.id)
                  for c in batch]
-        file_items(self.ctx, items, readers.stream(items), on_outcome=self._done, defer=self._defer)
+        file_items(self.ctx, items, self._until_stopped(readers.stream(items)), on_outcome=self._done,
+                   defer=self._defer)
+        if self.stopping and self.claimed:
+            log.info("停止：手上的文件已归档，其余 %d 个已领取的文件下次启动时继续处理", len(self.claimed))
         self._write_state(force=True)
+
+    def _until_stopped(self, results: Generator[Any, None, None]) -> Iterator[Any]:
+        """Results until a stop signal: the file in hand is filed; the rest stay claimed for the next start."""
+        try:
+            for result in results:
+                yield result
+                if self.stopping:
+                    return
+        finally:
+            results.close()
 
     def _defer(self, item: stages.Item, rejection: stages.Rejection) -> bool:
         """A read failure on a file modified moments ago: give it back and try again once it holds still."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from hudang.pipeline import claims
+
 from builders import complaint, docx_form, json_form, registration
 from conftest import HUDANG, Hudang
 
@@ -117,11 +119,14 @@ def test_slow_writer_and_a_pausing_writer_are_not_taken_half_written(hudang: Hud
     src = docx_form(tmp_path / "slow.docx", "住户登记表", registration("2-1-301", "慢"))
     data = src.read_bytes()
     dest = _intake(hudang) / "住户登记表" / "slow.docx"
-    with open(dest, "wb") as fh:  # chunks over ~2.5 s, each gap shorter than the window
-        for i in range(0, len(data), len(data) // 8 + 1):
-            fh.write(data[i:i + len(data) // 8 + 1])
+    chunk = len(data) // 16 + 1
+    began = time.monotonic()
+    with open(dest, "wb") as fh:  # 16 chunks over ~5 s, each gap shorter than the window
+        for i in range(0, len(data), chunk):
+            fh.write(data[i:i + chunk])
             fh.flush()
-            time.sleep(STABLE * 0.6)
+            time.sleep(STABLE * 0.75)
+    assert time.monotonic() - began >= 4.5
     paused = _intake(hudang) / "住户登记表" / "paused.docx"
     data2 = docx_form(tmp_path / "paused.docx", "住户登记表", registration("2-1-302", "停")).read_bytes()
     with open(paused, "wb") as fh:  # a writer that pauses longer than the window, then finishes
@@ -270,3 +275,64 @@ def test_odd_drops_symlinks_open_writers_bad_names(hudang: Hudang, service: Watc
     busy = hudang("ingest", intake, check=False)
     assert busy.code == 2 and "接收服务正在运行" in busy.stderr
     assert service.proc.poll() is None
+
+
+# ---- claim rounds, without the service: what a restart finds after a kill at each step ----
+
+def _drop(intake: Path, rel: str, data: bytes) -> Path:
+    path = intake / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_a_round_killed_part_way_leaves_each_file_in_one_place(tmp_path: Path) -> None:
+    intake = tmp_path / "intake"
+    files = [_drop(intake, f"投诉处理单/f{i}.json", f"{i}".encode()) for i in range(4)]
+    gone = _drop(intake, "g.json", b"g")
+    wanted = [(p, p.stat().st_size, p.stat().st_mtime) for p in [*files, gone]]
+    gone.unlink()                                   # taken by someone else before the round
+    got = claims.claim_round(intake, wanted)
+    assert [c.origin for c in got] == files and len({c.id for c in got}) == 4
+    assert all(c.file.parent == got[0].folder and not c.origin.exists() for c in got)
+    journal = json.loads((got[0].folder / claims.JOURNAL).read_text(encoding="utf-8"))
+    assert [e["origin"] for e in journal["files"]] == [f"投诉处理单/f{i}.json" for i in range(4)] + ["g.json"]
+
+    # killed after f0 reached .done and f1 was given back, before f2/f3 were filed
+    claims.release(intake, got[0], "move")
+    claims.give_back(got[1])
+    left = claims.pending(intake)
+    assert [(c.id, c.origin, c.file.read_bytes()) for c in left] == [(c.id, c.origin, c.file.read_bytes())
+                                                                   for c in got[2:]]
+    assert [p.name for p in (intake / claims.DONE).rglob("*.json")] == ["f0.json"]
+    assert files[1].read_bytes() == b"1"
+
+    # the restart releases them; the round's folder goes with its last file
+    releaser = claims.Releaser(intake, "move")
+    releaser.opened(left)
+    for c in left:
+        releaser.release(c)
+    releaser.close()
+    assert not any((intake / claims.PROCESSING).iterdir())
+    assert sorted(p.name for p in (intake / claims.DONE).rglob("*.json")) == ["f0.json", "f2.json", "f3.json"]
+    assert claims.pending(intake) == []
+
+
+def test_a_round_killed_before_any_rename_needs_nothing(tmp_path: Path) -> None:
+    intake = tmp_path / "intake"
+    path = _drop(intake, "a.json", b"a")
+    folder = intake / claims.PROCESSING / "20260101-000000-deadbeef"
+    folder.mkdir(parents=True)
+    (folder / claims.JOURNAL).write_text(json.dumps({"files": [{"n": 0, "file": "00000-a.json", "name": "a.json",
+                                                               "origin": "a.json"}]}), encoding="utf-8")
+    assert claims.pending(intake) == [] and not folder.exists() and path.read_bytes() == b"a"
+
+
+def test_claims_left_by_an_older_service_are_still_finished(tmp_path: Path) -> None:
+    intake = tmp_path / "intake"
+    folder = intake / claims.PROCESSING / "0123456789abcdef"
+    _drop(intake, f"{claims.PROCESSING}/0123456789abcdef/x.json", b"x")
+    (folder / claims.OLD_JOURNAL).write_text(json.dumps({"id": folder.name, "origin": "维修工作单/x.json"}),
+                                             encoding="utf-8")
+    [c] = claims.pending(intake)
+    assert (c.id, c.origin, c.file.name) == (folder.name, intake / "维修工作单" / "x.json", "x.json")
