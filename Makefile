@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/watch_bench.py
 	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/report_bench.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -29,7 +29,8 @@ HEAD_FONT = "Noto Sans CJK SC"      # 黑体-like headings
 VARIABLES = frozenset({
     "title", "estate_label", "month_chinese", "company", "centre", "compiled", "edition", "draft_note",
     "summary", "previous_note", "severity_rows", "category_rows", "department_rows", "repair_rows",
-    "chart_bars", "chart_trend", "overdue", "visits", "fees", "fee_note", "analysis", "review_note",
+    "chart_bars", "chart_trend", "overdue", "visits", "overdue_note", "visits_note", "fees", "fee_note",
+    "analysis", "review_note",
 })
 
 
@@ -220,6 +221,9 @@ def build(path: Path) -> Path:
                 ["{{ r.seq }}", "{{ r.number }}", "{{ r.room }}", "{{ r.opened }}", "{{ r.severity }}",
                  "{{ r.department }}", "{{ r.over }}"], "overdue", [1.1, 2.1, 3.4, 3.0, 1.8, 2.4, 2.6],
                 numeric_from=6, size=8.5)
+    _para(doc, "{%p if overdue_note %}")
+    _para(doc, "{{ overdue_note }}", size=9)
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p if not overdue %}")
     _para(doc, "本月末无超期未办结的投诉。")
     _para(doc, "{%p endif %}")
@@ -229,6 +233,9 @@ def build(path: Path) -> Path:
                 ["{{ r.seq }}", "{{ r.number }}", "{{ r.room }}", "{{ r.category }}", "{{ r.done }}",
                  "{{ r.deadline }}", "{{ r.visited }}", "{{ r.status }}"], "visits",
                 [1.1, 1.8, 2.8, 1.6, 2.3, 2.3, 2.3, 2.2], numeric_from=8, size=8.5)
+    _para(doc, "{%p if visits_note %}")
+    _para(doc, "{{ visits_note }}", size=9)
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p if not visits %}")
     _para(doc, "本月已完成的维修均已按时回访。")
     _para(doc, "{%p endif %}")

@@ -255,10 +255,21 @@ class MonthCases:
 
 
 def month_cases(conn: sqlite3.Connection, month: Month, estate: str | None) -> MonthCases:
-    first, last = month.start.date(), month.last_day
-    return MonthCases(month, load_cases(conn, "complaint", first, last, estate),
-                      load_cases(conn, "repair", first, last, estate),
-                      load_cases(conn, "registration", first, last, estate))
+    return two_months(conn, month, estate)[0]
+
+
+def two_months(conn: sqlite3.Connection, month: Month, estate: str | None) -> tuple[MonthCases, MonthCases]:
+    """M's and M−1's cases, read in one pass per form (each record by its own date field)."""
+    before = month.previous()
+    first, last = before.start.date(), month.last_day
+    cur, prev = MonthCases(month, [], [], []), MonthCases(before, [], [], [])
+    start = month.start
+    for form, attr in (("complaint", "complaints"), ("repair", "repairs"), ("registration", "registrations")):
+        for case in load_cases(conn, form, first, last, estate):
+            day = (case.values.get(_FORM_TIME[form]) or "")[:10]
+            target = cur if day >= start.date().isoformat() else prev
+            getattr(target, attr).append(case)
+    return cur, prev
 
 
 def section_figures(conn: sqlite3.Connection, cases: MonthCases, estate: str | None) -> dict[str, Any]:
@@ -273,10 +284,12 @@ def section_figures(conn: sqlite3.Connection, cases: MonthCases, estate: str | N
     }
 
 
-def figures(conn: sqlite3.Connection, month: Month, estate: str | None) -> dict[str, Any]:
+def figures(conn: sqlite3.Connection, month: Month, estate: str | None,
+            cases: tuple[MonthCases, MonthCases] | None = None) -> dict[str, Any]:
     """The §9 figures for M with `previous` for M−1 (what `report monthly --json` prints, less `outputs`)."""
-    data = section_figures(conn, month_cases(conn, month, estate), estate)
-    data["previous"] = section_figures(conn, month_cases(conn, month.previous(), estate), estate)
+    cur, prev = cases or two_months(conn, month, estate)
+    data = section_figures(conn, cur, estate)
+    data["previous"] = section_figures(conn, prev, estate)
     return data
 
 
@@ -351,6 +364,7 @@ def details(conn: sqlite3.Connection, month: Month, estate: str | None, cases: M
                            "done": c.get("完成时间")[:16], "deadline": due.isoformat(" ", "minutes"),
                            "visited": visited.isoformat(" ", "minutes") if visited else "",
                            "days_over": _days(over), "over": duration(over) if over else "", "status": status, "review": c.review})
+    out.visits.sort(key=lambda r: (-r["days_over"], r["deadline"]))
     out.trend = trend(conn, month, estate)
     return out
 
@@ -361,8 +375,11 @@ def trend(conn: sqlite3.Connection, month: Month, estate: str | None, months: in
     sql = ("SELECT r.form, substr(json_extract(v.fields, CASE r.form WHEN 'complaint' THEN '$.\"投诉时间\"'"
            " ELSE '$.\"报修时间\"' END), 1, 7) AS m, COUNT(*) AS n"
            " FROM records r JOIN versions v ON v.record_id = r.record_id AND v.version = r.current_version"
-           " WHERE r.form IN ('complaint', 'repair') AND r.voided = 0")
-    args: list[Any] = []
+           " WHERE r.form IN ('complaint', 'repair') AND r.voided = 0"
+           # form_date is the date of that same field: a cheap first cut before reading any JSON
+           " AND r.form_date BETWEEN ? AND ?")
+    args: list[Any] = [(first.start.date() - dt.timedelta(days=1)).isoformat(),
+                       (month.last_day + dt.timedelta(days=1)).isoformat()]
     if estate:
         sql += " AND r.estate = ?"
         args.append(estate)

@@ -10,27 +10,31 @@ THIS_COLOUR, LAST_COLOUR = "#2F5597", "#A6A6A6"
 COMPLAINT_COLOUR, REPAIR_COLOUR = "#C00000", "#2F5597"
 
 
-def _pyplot() -> Any:
+_FONT_READY = False
+
+
+def _figure(width: float, height: float) -> Any:
+    """A bare Agg figure (no pyplot: its import and global state are not needed here) in the CJK font."""
+    global _FONT_READY
     import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib import font_manager
-    from matplotlib import pyplot as plt
+    from matplotlib.figure import Figure
 
-    if CJK_FONT.is_file():
-        font_manager.fontManager.addfont(str(CJK_FONT))
-        name = font_manager.FontProperties(fname=str(CJK_FONT)).get_name()
-        plt.rcParams["font.family"] = [name]
-    plt.rcParams["axes.unicode_minus"] = False  # the CJK font's own minus is fine; avoid a missing glyph
-    plt.rcParams["font.size"] = 9
-    return plt
+    if not _FONT_READY:
+        if CJK_FONT.is_file():
+            font_manager.fontManager.addfont(str(CJK_FONT))
+            matplotlib.rcParams["font.family"] = [font_manager.FontProperties(fname=str(CJK_FONT)).get_name()]
+        matplotlib.rcParams["axes.unicode_minus"] = False  # ASCII hyphen: no missing-glyph box for "−"
+        matplotlib.rcParams["font.size"] = 9
+        _FONT_READY = True
+    return Figure(figsize=(width, height), dpi=150)
 
 
 def category_bars(panels: list[tuple[str, dict[str, int], dict[str, int]]], path: Path,
                   this_label: str, last_label: str) -> Path:
     """One panel per breakdown: grouped bars, this month beside last month."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(2, 2, figsize=(7.2, 5.6), dpi=160)
+    fig = _figure(7.2, 5.6)
+    axes = fig.subplots(2, 2)
     for ax, (title, now, before) in zip(axes.flat, panels, strict=False):
         keys = list(dict.fromkeys([*now, *before]))
         ax.set_title(title, fontsize=10)
@@ -58,17 +62,17 @@ def category_bars(panels: list[tuple[str, dict[str, int], dict[str, int]]], path
         fig.legend(handles, labels, loc="upper center", ncol=2, frameon=False, fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     fig.savefig(path, format="png")
-    plt.close(fig)
     return path
 
 
 def trend_lines(trend: list[dict[str, Any]], path: Path) -> Path:
     """Complaints and repairs per month over the last 12 months."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.2, 3.0), dpi=160)
+    fig = _figure(7.2, 3.0)
+    ax = fig.subplots()
     labels = [f"{int(t['month'][5:])}月" if t["month"][5:] != "01" and i else f"{t['month'][:4]}年{int(t['month'][5:])}月"
               for i, t in enumerate(trend)]
     xs = range(len(trend))
+    above = [t["repairs"] >= t["complaints"] for t in trend]   # the larger value's label goes above its point
     for key, name, colour, marker in (("complaints", "投诉", COMPLAINT_COLOUR, "o"),
                                       ("repairs", "报修", REPAIR_COLOUR, "s")):
         ys = [t[key] for t in trend]
@@ -76,18 +80,18 @@ def trend_lines(trend: list[dict[str, Any]], path: Path) -> Path:
         for x, y in zip(xs, ys, strict=True):
             if not y:
                 continue
-            ax.annotate(str(y), (x, y), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7,
-                        color=colour)
+            up = above[x] == (key == "repairs")
+            ax.annotate(str(y), (x, y), textcoords="offset points", xytext=(0, 5 if up else -11), ha="center",
+                        fontsize=7, color=colour)
     ax.set_xticks(list(xs))
     ax.set_xticklabels(labels, fontsize=8)
-    ax.set_ylabel("件数")
+    ax.set_ylabel("件数", rotation=0, labelpad=14, va="center")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylim(bottom=0)
     ax.margins(y=0.2)
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, loc="upper left", ncol=2)
+    ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
     fig.tight_layout()
     fig.savefig(path, format="png")
-    plt.close(fig)
     return path

@@ -17,6 +17,7 @@ from hudang.pipeline.report import Details, Month
 from hudang.pipeline.report_text import analysis, pct
 
 TITLE = "客服接待月报表"
+LIST_ROWS = 100   # rows of a case list printed in the document; the XLSX always has them all
 
 # (row name, section, key, kind) of the summary table, in management's reading order.
 SUMMARY = (
@@ -163,11 +164,19 @@ def context(figs: dict[str, Any], details: Details, tables: Tables, edition: Edi
         "review_note": (f"本月统计中有{reviews}件记录部分内容待核对（扫描件未能完全识别），已按已识别的内容计入。"
                         if reviews else ""),
         **tables.categories,
-        "overdue": [{**r, "seq": i} for i, r in enumerate(details.overdue, 1)],
-        "visits": [{**r, "seq": i} for i, r in enumerate(details.visits, 1)],
+        "overdue": [{**r, "seq": i} for i, r in enumerate(details.overdue[:LIST_ROWS], 1)],
+        "visits": [{**r, "seq": i} for i, r in enumerate(details.visits[:LIST_ROWS], 1)],
+        "overdue_note": _cut_note(len(details.overdue), "超期最久"),
+        "visits_note": _cut_note(len(details.visits), "超时最久"),
         "fees": tables.fees, "fee_note": fee_note,
         "analysis": analysis(figs, prev_shown, details, month.chinese),
     }
+
+
+def _cut_note(total: int, which: str) -> str:
+    if total <= LIST_ROWS:
+        return ""
+    return f"共{total}件，此处仅列出{which}的{LIST_ROWS}件；完整清单见同名 XLSX 文件。"
 
 
 def render_docx(template: Path, ctx: dict[str, Any], charts: dict[str, Path], out: Path) -> Path:
@@ -218,7 +227,8 @@ def write_xlsx(ctx: dict[str, Any], tables: Tables, details: Details, out: Path)
             cell.alignment = Alignment(horizontal="center")
         for row in rows:
             ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-            for cell, fmt in zip(ws[ws.max_row], formats, strict=False):
+        for cells in ws.iter_rows(min_row=2):   # one pass: ws[ws.max_row] per row would be quadratic
+            for cell, fmt in zip(cells, formats, strict=False):
                 if fmt and isinstance(cell.value, int | float):
                     cell.number_format = fmt
         for i, width in enumerate(widths):
@@ -235,9 +245,10 @@ def write_xlsx(ctx: dict[str, Any], tables: Tables, details: Details, out: Path)
         summary_rows.append([r["name"], r["this_value"], r["last_value"], r["diff_value"], r["pct_value"]])
         summary_formats.append([None, fmt, fmt, diff_fmt, "0.0%"])
     ws = sheet("汇总", ["指标", "本月", "上月", "增减（率为百分点）", "增减幅度"], [], [], [24, 14, 14, 18, 12])
-    for row, fmts in zip(summary_rows, summary_formats, strict=True):
+    for row in summary_rows:
         ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-        for cell, cell_fmt in zip(ws[ws.max_row], fmts, strict=True):
+    for cells, fmts in zip(ws.iter_rows(min_row=2), summary_formats, strict=True):
+        for cell, cell_fmt in zip(cells, fmts, strict=True):
             if cell_fmt and isinstance(cell.value, int | float):
                 cell.number_format = cell_fmt
     if ctx["previous_note"]:

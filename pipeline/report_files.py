@@ -119,13 +119,13 @@ def monthly(home: Home, conn: sqlite3.Connection, month_text: str, estate_spelle
     month = report.Month.parse(month_text)
     estate = resolve_estate(conn, estate_spelled)
     label = estate or ALL_ESTATES
-    data = report.figures(conn, month, estate)
+    cases = report.two_months(conn, month, estate)
+    data = report.figures(conn, month, estate, cases)
     result = MonthlyResult(data)
     if not write:
         data["outputs"] = []
         return result
-    cases = report.month_cases(conn, month, estate)
-    details = report.details(conn, month, estate, cases)
+    details = report.details(conn, month, estate, cases[0])
     issued_before = editions(home, label, month)
     prev_issued = editions(home, label, month.previous())
     edition_no = (issued_before[-1]["edition"] + 1) if issued_before else 1

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Monthly-report benchmark (`make bench`): the 客服接待月报表 over an archive of 50,000 records (12 months).
+
+Prints, never asserts. Measures, each as the median of `--rounds`:
+- figures alone: `report.figures()` in-process (the §9 figures for M and M−1), and the
+  `hudang report monthly M --figures-only --json` command by wall clock (process start included);
+- DOCX + XLSX: `report_files.monthly(..., pdf=False)` in-process: figures, lists, 12-month trend,
+  two matplotlib charts, the docxtpl render and the workbook;
+- PDF separately: LibreOffice headless converting that DOCX.
+Goals from the issue: figures ≤ 1 s, DOCX + XLSX ≤ 5 s on 2 cores.
+
+The archive is built through the real intake (CSV batches of complaints, repairs and registrations, one per
+form and month, plus a fee ledger), with fsync switched off during set-up only. Building takes a few
+minutes, so the home is kept under build/bench/report-home-<records>-<seed>/ and reused by later runs
+(`--fresh` rebuilds it, `--clean` removes it afterwards).
+
+    .venv/bin/python bench/report_bench.py [--records 50000] [--month 2026-10] [--rounds 3] [--fresh] [--clean]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "bench"
+
+from hudang.archive.catalog import connect  # noqa: E402
+from hudang.archive.store import Archive  # noqa: E402
+from hudang.pipeline import report, report_files, runner  # noqa: E402
+from hudang.settings import Home, init_home, load_home  # noqa: E402
+
+FIGURES_GOAL, DOCUMENTS_GOAL = 1.0, 5.0
+ESTATES = ("金第花园", "翠湖苑", "阳光新城")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+DEPARTMENTS = ("工程部", "客服部", "保安部", "保洁部", "绿化部", "")
+COMPLAINT_KINDS = ("有效投诉", "求助型", "咨询型", "发泄型", "")
+REPAIR_KINDS = ("安全设施", "渗漏水", "水电", "门窗", "公共设施", "其他")
+CONTENT = ("楼上卫生间渗漏水", "电梯经常停运", "小区绿化带有垃圾", "夜间噪音扰民", "车位被占用", "门禁卡失灵",
+           "水管爆裂", "外墙渗水", "楼道灯不亮", "宠物粪便无人清理")
+WEIGHTS = {"complaint": 0.4, "repair": 0.45, "registration": 0.15}
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def make_id(rng: random.Random) -> str:
+    body = f"340302{rng.randint(1950, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+
+
+def months_ending(last: report.Month, n: int = 12) -> list[report.Month]:
+    return [last.back(i) for i in range(n - 1, -1, -1)]
+
+
+def room(rng: random.Random) -> str:
+    return f"{rng.randint(1, 30)}-{rng.randint(1, 3)}-{rng.randint(1, 28)}{rng.randint(1, 4):02d}"
+
+
+def when(rng: random.Random, month: report.Month) -> datetime:
+    return month.start + timedelta(days=rng.randint(0, (month.last_day.day - 1)), hours=rng.randint(7, 21),
+                                   minutes=rng.randint(0, 59))
+
+
+def fmt(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+def complaint_row(rng: random.Random, n: int, month: report.Month) -> list[str]:
+    opened = when(rng, month)
+    severity = rng.choices(("重大", "重要", "轻微"), (1, 4, 10))[0]
+    done = opened + timedelta(hours=rng.randint(2, 24 * 8)) if rng.random() < 0.9 else None
+    visit = done + timedelta(hours=rng.randint(1, 72)) if done and rng.random() < 0.8 else None
+    return [f"TS{n:06d}", rng.choice(ESTATES), rng.choice(SURNAMES) + "先生", fmt(opened), room(rng),
+            f"139{rng.randint(10000000, 99999999)}", "李客服", severity, rng.choice(COMPLAINT_KINDS),
+            rng.choice(DEPARTMENTS), rng.choice(CONTENT), fmt(done) if done else "", fmt(visit) if visit else "",
+            rng.choice(("满意", "满意", "基本满意", "不满意")) if visit else ""]
+
+
+def repair_row(rng: random.Random, n: int, month: report.Month) -> list[str]:
+    opened = when(rng, month)
+    done = opened + timedelta(hours=rng.randint(1, 96)) if rng.random() < 0.92 else None
+    visit = done + timedelta(hours=rng.randint(1, 90)) if done and rng.random() < 0.85 else None
+    return [f"WX{n:06d}", rng.choice(ESTATES), room(rng), rng.choice(SURNAMES) + "女士",
+            f"137{rng.randint(10000000, 99999999)}", fmt(opened), rng.choice(CONTENT), rng.choice(REPAIR_KINDS),
+            fmt(done) if done else "", fmt(visit) if visit else "",
+            rng.choice(("满意", "基本满意", "不满意")) if visit else "", "是" if rng.random() < 0.05 else "否"]
+
+
+def registration_row(rng: random.Random, n: int, month: report.Month) -> list[str]:
+    return [rng.choice(ESTATES), room(rng), rng.choice(SURNAMES) + "某", make_id(rng),
+            f"138{rng.randint(10000000, 99999999)}", when(rng, month).date().isoformat()]
+
+
+HEADERS = {
+    "complaint": ["编号", "项目", "投诉人", "投诉时间", "投诉人房号", "联系电话", "接报人", "严重程度", "投诉类别",
+                  "被投诉部门", "投诉内容", "完成时间", "回访时间", "回访结果"],
+    "repair": ["编号", "项目", "房号", "报修人", "联系电话", "报修时间", "报修内容", "维修类别", "完成时间", "回访时间",
+               "回访结果", "返修"],
+    "registration": ["项目", "房号", "业主姓名", "证件号码", "联系电话", "入住日期"],
+}
+FOLDERS = {"complaint": "投诉处理单", "repair": "维修工作单", "registration": "住户登记表"}
+MAKERS: dict[str, Callable[[random.Random, int, report.Month], list[str]]] = {
+    "complaint": complaint_row, "repair": repair_row, "registration": registration_row}
+
+
+def write_sources(folder: Path, rng: random.Random, records: int, last: report.Month) -> None:
+    months = months_ending(last)
+    serial = 0
+    for form, share in WEIGHTS.items():
+        per_month = round(records * share / len(months))
+        target = folder / FOLDERS[form]
+        target.mkdir(parents=True)
+        for month in months:
+            with open(target / f"{month.label}.csv", "w", newline="", encoding="utf-8") as fh:
+                out = csv.writer(fh)
+                out.writerow(HEADERS[form])
+                for _ in range(per_month):
+                    serial += 1
+                    out.writerow(MAKERS[form](rng, serial, month))
+    with open(folder / "收费台账.csv", "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["项目", "房号", "费用项目", "所属期间", "应收金额", "实收金额", "收费日期"])
+        for month in months:
+            for i in range(600):
+                paid = rng.random() < 0.85
+                paid_on = month.start.date() + timedelta(days=rng.randint(0, 45))
+                out.writerow([ESTATES[i % 3], f"{i // 60 + 1}-1-{i % 60 + 101}", "物业费", month.label, "286.50",
+                              "286.50" if paid else "0", paid_on.isoformat() if paid else ""])
+
+
+@contextmanager
+def no_fsync() -> Iterator[None]:
+    """Set-up only: build the archive without waiting on the disk (one `sync` follows)."""
+    from hudang.archive import store
+
+    real, real_syncfs = os.fsync, store.sync_filesystem
+    os.fsync = lambda fd: None  # type: ignore[assignment]
+    store.sync_filesystem = lambda path: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        os.fsync, store.sync_filesystem = real, real_syncfs  # type: ignore[assignment]
+        os.sync()
+
+
+def build_home(root: Path, records: int, seed: int, last: report.Month) -> Home:
+    if root.exists():
+        shutil.rmtree(root)
+    home, _ = init_home(root)
+    config = root / "config.toml"  # set-up only: file the batches in large groups
+    config.write_text(config.read_text(encoding="utf-8").replace("group_commit = 64", "group_commit = 4096"),
+                      encoding="utf-8")
+    home = load_home(root)
+    archive = Archive(home)
+    with archive.writer():
+        for name in ESTATES:
+            archive.add_estate(name)
+    archive.close()
+    with tempfile.TemporaryDirectory(dir=BUILD) as tmp:
+        write_sources(Path(tmp), random.Random(seed), records, last)
+        with no_fsync():
+            outcomes = runner.ingest(home, [Path(tmp)], workers=2)
+    rows = [r for o in outcomes for r in (o.rows or [])]
+    bad = [r for r in rows if r.status != "filed"]
+    print(f"  ingested {len(outcomes)} files ({', '.join(sorted({o.status for o in outcomes}))}), {len(rows)} rows, "
+          f"{len(bad)} rows not filed")
+    (root / ".bench-ready").write_text("ok\n")
+    return home
+
+
+def median_time(fn: Callable[[], Any], rounds: int) -> tuple[float, list[float], Any]:
+    times, value = [], None
+    for _ in range(rounds):
+        t = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), times, value
+
+
+def verdict(seconds: float, goal: float) -> str:
+    return f"goal ≤ {goal:g} s: {'met' if seconds <= goal else 'NOT met'}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=50000)
+    parser.add_argument("--month", default="2026-10")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--fresh", action="store_true", help="rebuild the archive even when a kept one exists")
+    parser.add_argument("--clean", action="store_true", help="remove the archive afterwards")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the LibreOffice timing")
+    args = parser.parse_args()
+    month = report.Month.parse(args.month)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    root = BUILD / f"report-home-{args.records}-{args.seed}"
+    print(f"report bench: {args.records} records over the 12 months ending {month.label}, {os.cpu_count()} CPUs")
+    if args.fresh or not (root / ".bench-ready").is_file():
+        t = time.perf_counter()
+        print(f"  building {root} …")
+        home = build_home(root, args.records, args.seed, month)
+        print(f"  built in {time.perf_counter() - t:.0f} s")
+    else:
+        home = load_home(root)
+        print(f"  reusing {root}")
+    conn = connect(home.catalog_path)
+    live = conn.execute("SELECT COUNT(*) FROM records WHERE voided = 0").fetchone()[0]
+    print(f"  catalog: {live} live records, "
+          f"{conn.execute('SELECT COUNT(*) FROM fee_rows').fetchone()[0]} ledger rows")
+
+    fig_s, fig_all, data = median_time(lambda: report.figures(conn, month, None), args.rounds)
+    print(f"\nfigures (in-process, M and M−1): {fig_s:.3f} s  (rounds {', '.join(f'{t:.3f}' for t in fig_all)})"
+          f"  {verdict(fig_s, FIGURES_GOAL)}")
+    print(f"  M: {data['complaints']['total']} complaints, {data['repairs']['total']} repairs, "
+          f"{data['registrations']['total']} registrations; fees {data['fees']}")
+    est_s, _, _ = median_time(lambda: report.figures(conn, month, ESTATES[0]), args.rounds)
+    print(f"figures for one estate (--estate {ESTATES[0]}): {est_s:.3f} s")
+    env = {**os.environ, "HUDANG_HOME": str(root)}
+    cli_s, cli_all, _ = median_time(lambda: subprocess.run(
+        [sys.executable, "-m", "hudang.pipeline", "report", "monthly", month.label, "--figures-only", "--json"],
+        env=env, check=True, capture_output=True), args.rounds)
+    print(f"hudang report monthly --figures-only (CLI wall, process start included): {cli_s:.3f} s")
+
+    doc_s, doc_all, result = median_time(
+        lambda: report_files.monthly(home, conn, month.label, None, pdf=False), args.rounds)
+    print(f"\nDOCX + XLSX (in-process, figures + lists + trend + charts + render): {doc_s:.3f} s  "
+          f"(rounds {', '.join(f'{t:.3f}' for t in doc_all)})  {verdict(doc_s, DOCUMENTS_GOAL)}")
+    docx = Path(next(p for p in result.data["outputs"] if p.endswith(".docx")))
+    print(f"  {docx.name}: {docx.stat().st_size // 1024} KiB")
+    if not args.no_pdf and shutil.which("soffice"):
+        with tempfile.TemporaryDirectory() as tmp:
+            pdf_s, pdf_all, _ = median_time(
+                lambda: report_files.to_pdf(docx, Path(tmp) / "r.pdf", home.limits.libreoffice_timeout),
+                args.rounds)
+        print(f"PDF (LibreOffice headless, separately): {pdf_s:.3f} s  (rounds {', '.join(f'{t:.2f}' for t in pdf_all)})")
+    conn.close()
+    if args.clean:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()
