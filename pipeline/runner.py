@@ -38,6 +38,7 @@ from hudang.pipeline.outcomes import (
     PARTIAL,
     QUARANTINED,
     STATUS_TEXT,
+    UNSORTED,
     Outcome,
     RowOutcome,
 )
@@ -440,11 +441,14 @@ class Ingest:
         self.emit(out)
 
     def _unsorted(self, item: stages.Item) -> None:
-        """A scan: its routed documents are filed, the rest wait in the unsorted queue (pipeline/scans.py)."""
+        """A scan waits, kept as received, until the scans issue reads it or an archivist assigns it."""
         assert item.snapshot is not None and item.sha256 is not None
-        from hudang.pipeline import scans
-
-        scans.take(self, item)
+        folder = self.ctx.home.root / "unsorted"
+        folder.mkdir(exist_ok=True)
+        dest = folder / f"{item.sha256[:16]}{item.path.suffix.lower()[:10]}"
+        if not dest.exists():
+            shutil.copyfile(item.snapshot, dest)
+        self.emit(Outcome(item.source, UNSORTED, detail={"unsorted": str(dest)}))
 
     def flush(self) -> None:
         """Group commit: everything pending becomes durable before any of it is reported filed."""
