@@ -116,19 +116,16 @@ def due(ctx: click.Context, as_of: str | None, estate: str | None, as_json: bool
         click.echo(f"跟进清单（截至 {d['as_of']} 日终{'，' + d['estate'] if d['estate'] else ''}）")
         click.echo(f"\n投诉（未办结，已超期或一天内到期）：{len(d['complaints'])} 件")
         for c in d["complaints"]:
-            late = f"超期 {c['days_late']} 天" if c["days_late"] > 0 else f"剩 {-c['days_late']} 天"
+            late = f"超期 {c['days_late']} 天" if c["days_late"] > 0 else f"还剩 {abs(c['days_late'])} 天"
             click.echo(f"  [{c['state']}] {c['number']:14} {c['household']:22} {c['severity']}  期限 {c['deadline']}  {late}")
         click.echo(f"\n维修（已完成未回访，已过回访期限）：{len(d['repairs'])} 件")
         for r in d["repairs"]:
             click.echo(f"  [{r['state']}] {r['number']:14} {r['household']:22} {r['category']}  "
                        f"回访期限 {r['deadline']}  超期 {r['days_late']} 天")
-        if d["dunning"] is None:
-            click.echo("\n催缴：催缴规则尚不可用")
-        else:
-            click.echo(f"\n催缴（应进入下一步的住户）：{len(d['dunning'])} 户")
-            for x in d["dunning"]:
-                since = f"  自 {x['deadline']} 起（{x['days_late']} 天）" if x["deadline"] else ""
-                click.echo(f"  [{x['step']}] {x['household']:22} 欠费 ¥{x['amount']}{since}")
+        click.echo(f"\n催缴（应进入下一步的住户）：{len(d['dunning'])} 户")
+        for x in d["dunning"]:
+            since = f"  自 {x['deadline']} 起（{x['days_late']} 天）" if x["deadline"] else ""
+            click.echo(f"  [{x['step']}] {x['household']:22} 欠费 ¥{x['amount']}{since}")
     emit(data, as_json, human)
 
 

@@ -12,6 +12,7 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
+from hudang.pipeline import fees
 from hudang.pipeline.report import load_cases
 
 DAY = dt.timedelta(days=1)
@@ -66,37 +67,27 @@ def repairs_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> l
     return sorted(out, key=lambda r: (r["deadline"], r["archive_no"]))
 
 
-def _step_since(kind: str, entry: Any) -> dt.date | None:
+def _step_since(kind: str, entry: fees.Standing) -> dt.date | None:
     """When the household became due this step: reminder + 3 months, letter + 30 days, or first overdue day."""
-    from hudang.pipeline import fees
-
-    basis = getattr(entry, "basis", None)
+    basis = entry.basis
     if kind == "letter" and basis is not None:
-        return fees.add_months(basis.date, fees.LETTER_AFTER_MONTHS)  # type: ignore[no-any-return]
+        return fees.add_months(basis.date, fees.LETTER_AFTER_MONTHS)
     if kind == "escalation" and basis is not None:
-        return basis.date + dt.timedelta(days=fees.ESCALATE_AFTER_DAYS)  # type: ignore[no-any-return]
-    periods = [r.period for r in getattr(entry, "overdue", [])]
+        return basis.date + dt.timedelta(days=fees.ESCALATE_AFTER_DAYS)
+    periods = [r.period for r in entry.overdue]
     return fees.period_end(min(periods)) + DAY if periods else None
 
 
-def dunning_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[dict[str, Any]] | None:
-    """Households due a dunning step, from the fees module's ladder; None while that ladder is missing."""
-    try:
-        from hudang.pipeline.fees import dunning
-    except ImportError:
-        return None
-    result = dunning(conn, day, estate)
+def dunning_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[dict[str, Any]]:
+    """Households due a dunning step at D, by the fees module's ladder (SPEC §8)."""
+    result = fees.dunning(conn, day, estate)
     out = []
     for kind, entries in (("escalation", result.escalations), ("letter", result.letters),
                           ("reminder", result.reminders)):
         for e in entries:
-            try:
-                since = _step_since(kind, e)
-            except (AttributeError, ValueError):
-                since = None
-            amount = e.amount if isinstance(e.amount, Decimal) else Decimal(str(e.amount))
-            out.append({"household": e.household, "kind": kind, "step": getattr(e, "step_text", None) or e.step,
-                        "amount": str(amount.quantize(Decimal("0.01"))), "reason": getattr(e, "reason", None),
+            since = _step_since(kind, e)
+            out.append({"household": e.household, "kind": kind, "step": e.step_text,
+                        "amount": str(e.amount.quantize(Decimal("0.01"))), "reason": e.reason,
                         "deadline": since.isoformat() if since else None,
                         "days_late": (day - since).days if since else None})
     return out

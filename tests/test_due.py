@@ -28,9 +28,10 @@ def test_due_at_the_end_of_october(built: Hudang) -> None:
     assert data["complaints"][0]["deadline"] == "2026-10-30 10:00"
     # WX-05 done 10-11 09:00, no visit by the end of 10-31; WX-04's visit is due 11-01 09:00.
     assert _numbers(data["repairs"]) == {"WX-05": ("已超期", 18.6)}
-    if data["dunning"] is not None:   # the ladder of the fees module
-        assert [d["household"] for d in data["dunning"]] == ["金第花园/3-2-1203"]
-        assert data["dunning"][0]["amount"] == "300.50" and data["dunning"][0]["step"] == "电话/短信催缴"
+    # 3-2-1203 owes August's 300.50 (overdue since 09-01) and was never reminded: due a call or SMS.
+    assert data["dunning"] == [{"household": "金第花园/3-2-1203", "kind": "reminder", "step": "电话/短信催缴",
+                                "amount": "300.50", "reason": "有逾期欠费，但没有催缴记录",
+                                "deadline": "2026-09-01", "days_late": 60}]
 
 
 def test_due_the_next_day_and_by_estate(built: Hudang) -> None:
