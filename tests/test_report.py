@@ -16,6 +16,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate
 
 from hudang.forms.report_template import BUILTIN_TEMPLATES, MONTHLY_REPORT, VARIABLES
+from hudang.forms.report_template import build as build_template
 
 from builders import json_form
 from conftest import Hudang
@@ -194,6 +195,8 @@ def test_two_months_give_different_analyses(built: Hudang, october: dict[str, An
 def test_template_contract_and_override(home_copy: Hudang) -> None:
     builtin = DocxTemplate(str(BUILTIN_TEMPLATES / MONTHLY_REPORT))
     assert builtin.get_undeclared_template_variables() <= VARIABLES
+    rebuilt = DocxTemplate(str(build_template(home_copy.home.parent / "rebuilt.docx")))  # reproducible from code
+    assert rebuilt.get_undeclared_template_variables() == builtin.get_undeclared_template_variables()
     own = docx.Document(str(BUILTIN_TEMPLATES / MONTHLY_REPORT))
     own.add_paragraph("本公司自定义页脚：{{ estate_label }}")
     (home_copy.home / "templates").mkdir()
@@ -262,3 +265,16 @@ def test_pdf_is_a4_with_embedded_cjk_fonts(built: Hudang) -> None:
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "客服接待月报表" in text and "文字分析说明" in text and "\ufffd" not in text
     assert shutil.which("pdftoppm")
+
+
+def test_rates_round_half_up_and_months_roll_over() -> None:
+    import datetime as dt
+
+    from hudang.pipeline.report import Month, duration, rate
+
+    assert rate(1, 32) == 0.0313 and rate(3, 32) == 0.0938      # exact halves go up (0.03125, 0.09375)
+    assert rate(2, 3) == 0.6667 and rate(0, 5) == 0.0 and rate(5, 0) is None
+    jan = Month.parse("2027-1")
+    assert jan.previous().label == "2026-12" and jan.previous().next() == jan and jan.back(12).label == "2026-01"
+    assert Month.parse("2026年2月").last_day == dt.date(2026, 2, 28) and Month(2028, 2).last_day.day == 29
+    assert duration(dt.timedelta(minutes=1)) == "1分钟" and duration(dt.timedelta(hours=38)) == "1天14小时"
