@@ -59,6 +59,7 @@ class Filing:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     review: list[str] = field(default_factory=list)
     extra_files: list[tuple[str, Path]] = field(default_factory=list)   # (name, path) kept in the version
+    record_id: str | None = None          # a new version of this record (an edit), whatever its 编号
 
 
 @dataclass
@@ -411,7 +412,16 @@ class Archive:
         return results
 
     def _existing(self, item: Filing, pending: _Pending) -> dict[str, Any] | None:
-        """The record an item is a new version of: same form, estate and 编号 (SPEC §5)."""
+        """The record an item is a new version of: same form, estate and 编号 (SPEC §5), or the one named."""
+        if item.record_id:
+            row = self.conn.execute(
+                "SELECT record_id, archive_no, household, current_version, path, voided, year, serial FROM records"
+                " WHERE record_id = ?", (item.record_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"找不到档案记录 {item.record_id}", code="no_record")
+            return {"record_id": row["record_id"], "archive_no": row["archive_no"],
+                    "version": row["current_version"], "household": row["household"], "final_dir_rel": row["path"],
+                    "voided": bool(row["voided"]), "year": row["year"], "serial": row["serial"]}
         if not item.number:
             return None
         key = (item.form_id, item.place.estate, item.number)

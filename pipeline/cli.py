@@ -28,6 +28,8 @@ from hudang.pipeline import later, stages
 from hudang.pipeline.cli_archive import estates, forms, household, quarantine, record
 from hudang.pipeline.cli_fees import GROUPS as FEE_GROUPS
 from hudang.pipeline.cli_report import due, register, report
+from hudang.pipeline.cli_scans import TOP as SCAN_COMMANDS
+from hudang.pipeline.cli_scans import forms_blank, forms_separator, record_edit
 from hudang.pipeline.cli_support import CONTEXT, emit, json_option, open_home
 from hudang.pipeline.outcomes import STATUS_TEXT, Outcome
 from hudang.pipeline.runner import IngestStopped
@@ -47,8 +49,11 @@ def cli(ctx: click.Context, home: str | None) -> None:
 
 for _group in (household, record, quarantine, forms, estates, report, register, due):
     cli.add_command(_group)
-for _name, _group in FEE_GROUPS.items():
+for _name, _group in {**FEE_GROUPS, **SCAN_COMMANDS}.items():
     cli.add_command(_group, _name)
+forms.add_command(forms_blank)
+forms.add_command(forms_separator)
+record.add_command(record_edit)
 
 
 # ---- init ----
@@ -176,7 +181,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
         counts = d["today"].get("counts") or {}
         click.echo(f"今日（{d['today'].get('date') or '—'}）：" +
                    ("，".join(f"{STATUS_TEXT.get(k, k)} {v}" for k, v in counts.items()) or "无"))
-        click.echo(f"隔离区 {d['quarantine']} 个；待分拣扫描件 {d['unsorted']} 个")
+        click.echo(f"隔离区 {d['quarantine']} 个；待分拣扫描件 {d['unsorted']} 个"
+                   f"（其中等待文字识别 {d.get('ocr_queue', 0)} 个）")
         backlog = "，".join(f"{k} {v}" for k, v in d["backlog"].items() if v) or "无"
         click.echo(f"后续步骤积压：{backlog}")
         if d["last"]:

@@ -200,7 +200,7 @@ def classify(item: Item, forms: FormRegistry, intake_root: Path | None) -> Item:
         if item.table:
             return item
     if ext.kind == "scan":
-        return item
+        return recognise(item, forms)
     forms = forms.intake()
     stop = intake_root if item.in_intake else None
     item.form = ((forms.get(item.forced_form) if item.forced_form else None) or _folder_form(item, forms, stop) or _title_form(ext.form_hint, forms)
@@ -210,6 +210,19 @@ def classify(item: Item, forms: FormRegistry, intake_root: Path | None) -> Item:
                                      "（可放入以表单名命名的文件夹，如“投诉处理单/”）")
     if not ext.records:
         raise reject("no_fields", f"按“{item.form.name}”读取，但没有找到任何栏目和填写内容")
+    return item
+
+
+def recognise(item: Item, forms: FormRegistry) -> Item:
+    """A scan: split at separator sheets, read QR codes, OCR each document (here, in the reader worker)."""
+    from hudang.forms.scans import read_scan
+
+    assert item.snapshot is not None and item.extraction is not None
+    detected = "pdf" if item.extraction.detected_type == "pdf" else "image"
+    try:
+        item.extraction.scan = read_scan(item.snapshot, detected, forms, item.snapshot.parent / "scan")
+    except UnreadableFile as exc:
+        raise reject(exc.code, exc.message) from None
     return item
 
 

@@ -55,7 +55,10 @@ def status(home: Home) -> dict[str, Any]:
         "today": state.get("today", {"date": None, "counts": {}}),
         "last": state.get("last", []),
         "quarantine": len(q.entries(home.quarantine)),
-        "unsorted": sum(1 for p in unsorted.iterdir() if p.is_file()) if unsorted.is_dir() else 0,
+        "unsorted": sum(1 for p in unsorted.iterdir() if (p / "scan.json").is_file() and not p.name.startswith("."))
+        if unsorted.is_dir() else 0,
+        "ocr_queue": sum(1 for p in unsorted.glob("S*/scan.json") if '"ocr_pending"' in p.read_text(encoding="utf-8"))
+        if unsorted.is_dir() else 0,
         "backlog": backlog(home),
         "waiting_in_intake": _count_waiting(home),
     }

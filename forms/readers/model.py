@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from hudang.errors import Problem
 
@@ -69,4 +69,5 @@ class Extraction:
     converted_from: str | None = None  # e.g. "doc" when LibreOffice converted a legacy file
     detected_type: str | None = None   # "docx", "pdf", "json", "csv", "xlsx", "image", ...
     pages: int | None = None
+    scan: Any = None                  # scans: the `forms.scans.ScanReading` (QR codes, documents, OCR text)
     warnings: list[Problem] = field(default_factory=list)

@@ -1,0 +1,63 @@
+"""QR codes on printed forms and separator sheets: what they say, drawing them, finding them on a scan.
+
+A form's code reads ``HUDANG1|F=complaint|V=1|H=金第花园/3-2-1201`` (H only when printed for a household);
+a separator sheet's reads ``HUDANG1|SEP``. Short, plain text, so any phone scanner shows it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PREFIX = "HUDANG1"
+SEPARATOR = f"{PREFIX}|SEP"
+
+
+@dataclass(frozen=True)
+class Code:
+    form: str | None = None          # form id
+    version: int | None = None       # the form definition's version when printed
+    household: str | None = None     # ESTATE/KEY
+    separator: bool = False
+
+
+def payload(form: str, version: int, household: str | None = None) -> str:
+    return f"{PREFIX}|F={form}|V={version}" + (f"|H={household}" if household else "")
+
+
+def parse(text: str) -> Code | None:
+    """Our codes only; anything else (a parcel label, a WeChat code) is None."""
+    parts = text.strip().split("|")
+    if not parts or parts[0] != PREFIX:
+        return None
+    if parts[1:] == ["SEP"]:
+        return Code(separator=True)
+    fields = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+    if "F" not in fields:
+        return None
+    version = int(fields["V"]) if fields.get("V", "").isdigit() else None
+    return Code(form=fields["F"], version=version, household=fields.get("H") or None)
+
+
+def image(text: str, box: int = 8) -> Any:
+    """A PIL image of the code, error correction M (survives a smudge or a staple hole)."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box, border=2)
+    qr.add_data(text.encode("utf-8"))
+    qr.make(fit=True)
+    return qr.make_image(fill_color="black", back_color="white").get_image()
+
+
+def read(page: Any) -> list[Code]:
+    """Our codes on one page image (PIL), at any rotation."""
+    import zxingcpp
+
+    found = []
+    for result in zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode), try_rotate=True,
+                                         try_downscale=True):
+        code = parse(result.text)
+        if code is not None:
+            found.append(code)
+    return found

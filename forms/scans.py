@@ -1,0 +1,240 @@
+"""Reading a paper scan: pages → QR codes → documents (split at separator sheets) → OCR → labelled values.
+
+Runs in a reader worker process, never in the filing writer. Everything here works on files and text;
+deciding the household (which needs the catalog) is the writer's job (pipeline/scans.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hudang.errors import ToolMissing, UnreadableFile
+from hudang.forms import ocr, qr
+from hudang.forms.definitions import FormDef, FormRegistry
+from hudang.forms.values import normalize_label
+
+QR_DPI = 150
+THUMB_WIDTH = 320
+
+
+@dataclass
+class ScanDocument:
+    index: int                       # 1-based, in the received file
+    pages: list[int]                 # 1-based page numbers in the received file
+    pdf: Path                        # this document's pages, as received (images)
+    code: qr.Code | None = None
+    text: str = ""                   # OCR text, normalised
+    raw: str = ""
+    ocr_pdf: Path | None = None      # searchable PDF/A (or plain PDF, see note)
+    note: str = ""
+    form: str | None = None          # from the QR code, else guessed from the labels in the text
+    fields: dict[str, str] = field(default_factory=dict)
+    unclear: list[str] = field(default_factory=list)
+    thumbnail: Path | None = None
+
+
+@dataclass
+class ScanReading:
+    documents: list[ScanDocument]
+    pages: int
+    separators: int = 0
+    ocr_error: str | None = None     # OCR could not run here (a tool missing): the scan waits in the OCR queue
+
+
+def as_pdf(path: Path, detected: str, workdir: Path) -> Path:
+    """Images (JPEG, PNG, multi-page TIFF) become a PDF of the same pixels; a PDF stays as it is."""
+    if detected == "pdf":
+        return path
+    import img2pdf
+    from PIL import Image, ImageSequence
+
+    frames: list[bytes] = []
+    try:
+        with Image.open(path) as image:
+            for frame in ImageSequence.Iterator(image):
+                page = frame.convert("L" if frame.mode in ("1", "L", "LA", "I;16") else "RGB")
+                buf = io.BytesIO()
+                dpi = frame.info.get("dpi") or (200, 200)
+                page.save(buf, format="PNG", dpi=tuple(int(round(float(d))) or 200 for d in dpi))
+                frames.append(buf.getvalue())
+    except (OSError, ValueError) as exc:
+        raise UnreadableFile(f"图片无法打开：{exc}", code="bad_image", path=str(path)) from exc
+    dest = workdir / "pages.pdf"
+    dest.write_bytes(img2pdf.convert(frames))
+    return dest
+
+
+def _render(pdf: Path, dpi: int) -> list:  # type: ignore[type-arg]
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return [page.render(scale=dpi / 72).to_pil() for page in doc]
+    finally:
+        doc.close()
+
+
+def _subset(pdf: Path, pages: list[int], dest: Path) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(str(pdf))
+    writer = PdfWriter()
+    for number in pages:
+        writer.add_page(reader.pages[number - 1])
+    with open(dest, "wb") as fh:
+        writer.write(fh)
+    return dest
+
+
+def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, ocr_timeout: float = 600) -> ScanReading:
+    """Split, read the codes and OCR every document of one scanned file."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    pdf = as_pdf(path, detected, workdir)
+    images = _render(pdf, QR_DPI)
+    if not images:
+        raise UnreadableFile("扫描件没有页面", code="empty_scan", path=str(path))
+    groups: list[tuple[list[int], qr.Code | None]] = []
+    current: list[int] = []
+    code: qr.Code | None = None
+    separators = 0
+    for number, image in enumerate(images, 1):
+        codes = qr.read(image)
+        if any(c.separator for c in codes):
+            separators += 1
+            if current:
+                groups.append((current, code))
+            current, code = [], None
+            continue
+        current.append(number)
+        code = code or next((c for c in codes if c.form), None)
+    if current:
+        groups.append((current, code))
+    reading = ScanReading([], len(images), separators)
+    for index, (pages, code) in enumerate(groups, 1):
+        doc_pdf = pdf if len(groups) == 1 else _subset(pdf, pages, workdir / f"document-{index}.pdf")
+        document = ScanDocument(index, pages, doc_pdf, code)
+        thumb = images[pages[0] - 1].copy()
+        thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+        document.thumbnail = workdir / f"thumb-{index}.png"
+        thumb.save(document.thumbnail)
+        reading.documents.append(document)
+    try:
+        ocr.check_tools()
+    except ToolMissing as exc:
+        reading.ocr_error = exc.message
+        return reading
+    for document in reading.documents:
+        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", timeout=ocr_timeout)
+        document.text, document.raw, document.ocr_pdf, document.note = result.text, result.raw, result.pdf, result.note
+        form = forms.intake().get(document.code.form) if document.code and document.code.form else None
+        form = form or guess_form(document.text, forms)
+        if form is not None:
+            document.form = form.id
+            document.fields, document.unclear = extract_fields(document.text, form)
+    return reading
+
+
+# ---------------------------------------------------------------- labelled values in OCR text
+
+_SEPARATORS = re.compile(r"^[\s:：*＊|丨_.。,，;；~～\"'“”‘’」「]+|[\s|丨_~～\"'“”]+$")
+_BLANK = re.compile(r"^[\s_\-—□☐|丨.。]*$")
+
+
+def _labels(form: FormDef) -> list[tuple[str, str]]:
+    """(normalised spelling, field name), longest first, so 投诉人房号 wins over 投诉人."""
+    spelled = {normalize_label(f.name): f.name for f in form.fields}
+    for f in form.fields:
+        for alias in f.aliases:
+            spelled.setdefault(normalize_label(alias), f.name)
+    return sorted(spelled.items(), key=lambda kv: -len(kv[0]))
+
+
+def _find_labels(line: str, labels: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
+    """Exact label spellings in a line (spaces between characters allowed), left to right, no overlaps."""
+    found: list[tuple[int, int, str]] = []
+    for spelled, name in labels:
+        pattern = r"\s*".join(map(re.escape, spelled))
+        for m in re.finditer(pattern, line):
+            if any(m.start() < end and start < m.end() for start, end, _ in found):
+                continue
+            if any(n == name for *_, n in found):
+                continue
+            found.append((m.start(), m.end(), name))
+    return sorted(found)
+
+
+def _fuzzy_start(line: str, labels: list[tuple[str, str]]) -> tuple[int, str] | None:
+    """A label OCR misread by a character at the start of a line (投訴入 → 投诉人): at least 3 characters."""
+    best: tuple[float, int, str] | None = None
+    for spelled, name in labels:
+        if len(spelled) < 3:
+            continue
+        head = line[:len(spelled)]
+        ratio = difflib.SequenceMatcher(None, head, spelled).ratio()
+        if ratio >= 0.66 and (best is None or ratio > best[0]):
+            best = (ratio, len(spelled), name)
+    return (best[1], best[2]) if best else None
+
+
+def _choice_list(form: FormDef, name: str, value: str) -> bool:
+    """The printed list of choices (OCR reads its boxes as 口), not a choice made."""
+    choices = form.field(name).choices
+    return sum(1 for c in choices if c in value) >= 2
+
+
+_CJK_OR_DIGIT = re.compile(r"[\u3400-\u9fff0-9]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _scribbled(value: str, name: str) -> bool:
+    """Handwriting and signatures come out of OCR as stray Latin letters and marks (``vv人``, ``~ ww``)."""
+    good = len(_CJK_OR_DIGIT.findall(value))
+    letters = len(_LATIN.findall(value))
+    return good == 0 or (letters >= good and "车牌" not in name)
+
+
+def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]:
+    """Values written after their labels on the same line, and the fields whose box holds marks that are
+    not text (a signature, handwriting): those are for a person to check (待核对).
+
+    Exact label spellings win over labels OCR misread; empty boxes and the printed choice lists give nothing."""
+    labels = _labels(form)
+    title = normalize_label(form.name)
+    exact: dict[str, str] = {}
+    fuzzy: dict[str, str] = {}
+    unclear: list[str] = []
+    for line in text.splitlines():
+        if normalize_label(line) == title:
+            continue
+        hits = [(start, end, name, exact) for start, end, name in _find_labels(line, labels)]
+        if not hits or hits[0][0] > 2:
+            guess = _fuzzy_start(line, labels)
+            if guess and not (hits and hits[0][0] < guess[0]):
+                hits = [(0, guess[0], guess[1], fuzzy), *[h for h in hits if h[0] >= guess[0]]]
+        for i, (_, end, name, into) in enumerate(hits):
+            stop = hits[i + 1][0] if i + 1 < len(hits) else len(line)
+            value = _SEPARATORS.sub("", line[end:stop])
+            if "□" in value or "☐" in value or _BLANK.match(value) or _choice_list(form, name, value):
+                continue
+            if _scribbled(value, name):
+                unclear.append(name)   # marks in the box, but no characters OCR could read
+                continue
+            into.setdefault(name, value)
+    values = {**{k: v for k, v in fuzzy.items() if k not in exact}, **exact}
+    return values, [name for name in dict.fromkeys(unclear) if name not in values]
+
+
+def guess_form(text: str, forms: FormRegistry) -> FormDef | None:
+    """Without a QR code: the title, else the form whose labels the page shows most (at least 3)."""
+    head = normalize_label("".join(text.splitlines()[:4]))
+    for form in forms.intake():
+        if normalize_label(form.name) in head:
+            return form
+    flat = normalize_label(text)
+    scored = sorted(((sum(1 for f in form.fields if normalize_label(f.name) in flat), form.name, form)
+                     for form in forms.intake()), key=lambda s: (s[0], s[1]), reverse=True)
+    return scored[0][2] if scored and scored[0][0] >= 3 else None

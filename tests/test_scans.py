@@ -1,0 +1,157 @@
+"""Paper scans end to end with the real tools: print → type and scribble → scan crooked → ingest → filed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import Hudang
+from hudang.forms import qr
+from scanning import TC, fill_page, render, save_tiff, typed_page
+
+pytestmark = pytest.mark.slow
+
+TYPED = {"投诉人*": "周燕", "投诉时间*": "2026-11-03 09:30", "接报人*": "李客服",
+         "投诉内容*": "楼上卫生间渗漏水，天花板发霉"}
+
+
+@pytest.fixture
+def scan_home(hudang: Hudang, roster_csv: Path) -> Hudang:
+    hudang.env["HUDANG_NOW"] = "2026-11-26T10:00:00+08:00"
+    hudang.ingest(roster_csv)
+    return hudang
+
+
+def blank(h: Hudang, form: str, household: str | None = None) -> Path:
+    args = ["forms", "blank", form] + (["--household", household] if household else [])
+    data = h.json(*args)
+    assert data["pdf"], data
+    return Path(data["pdf"])
+
+
+def test_blank_forms_print_on_a4_with_a_code_that_names_the_household(scan_home: Hudang) -> None:
+    data = scan_home.json("forms", "blank", "投诉处理单", "--household", "金第花园/3-2-1201", "--copies", "2")
+    pdf = Path(data["pdf"])
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) == 2
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert [line for line in fonts.splitlines() if "CJK" in line and " yes " in line]
+    text = reader.pages[0].extract_text().replace(" ", "")
+    for words in ("投诉处理单", "示例物业服务有限公司", "编号", "投诉人", "投诉内容", "经办人（签字）", "金第花园/3-2-1201"):
+        assert words in text, words
+    codes = qr.read(render(pdf, page=1))
+    assert codes == [qr.Code(form="complaint", version=1, household="金第花园/3-2-1201")]
+    sep = scan_home.json("forms", "separator")
+    assert qr.read(render(Path(sep["pdf"]))) == [qr.Code(separator=True)]
+    wrong = scan_home("forms", "blank", "不存在的表", check=False)
+    assert wrong.code == 2 and "未知的表单" in wrong.stderr
+
+
+def test_a_printed_form_scanned_crooked_files_itself(scan_home: Hudang, tmp_path: Path) -> None:
+    pdf = blank(scan_home, "投诉处理单", "金第花园/3-2-1201")
+    page = fill_page(pdf, {**TYPED, "日期": "2026-11-03"}, scribble="被投诉部门", rotate=1.2, noise=0.08, dpi=200)
+    scan = tmp_path / "扫描-投诉.png"
+    page.save(scan, dpi=(200, 200))
+    [out] = scan_home.ingest(scan)
+    assert (out["status"], out["form"], out["household"]) == ("filed", "complaint", "金第花园/3-2-1201"), out
+    assert "被投诉部门" in out["review"]
+    record = scan_home.json("record", "show", out["record_id"], "--reveal")
+    fields = record["fields"]
+    assert fields["投诉人"] == "周燕" and fields["接报人"] == "李客服"
+    assert fields["投诉时间"].startswith("2026-11-03 09:30")
+    assert "渗漏水" in fields["投诉内容"]
+    assert "被投诉部门" not in fields
+    names = {Path(f["path"]).name: f["sha256"] for f in record["files"]}
+    assert names["original.png"] == hashlib.sha256(scan.read_bytes()).hexdigest()   # kept untouched
+    assert "ocr.pdf" in names and "ocr-raw.txt" in names
+    # Found by a typed word and by a printed one.
+    for word in ("天花板", "整改措施"):
+        hits = scan_home.json("search", word)["hits"]
+        assert [h["record_id"] for h in hits] == [out["record_id"]], word
+    # 待核对 until someone fills it in, as a new version.
+    listed = scan_home.json("review", "list")["records"]
+    assert [(r["record_id"], "被投诉部门" in r["fields"]) for r in listed] == [(out["record_id"], True)]
+    edited = scan_home.json("record", "edit", out["record_id"], "被投诉部门=工程部", "严重程度=重要")
+    assert edited["version"] == 2 and "被投诉部门" not in edited["review"]
+    assert scan_home.json("record", "show", out["record_id"])["fields"]["被投诉部门"] == "工程部"
+    bad = scan_home("record", "edit", out["record_id"], "投诉时间=昨天", check=False)
+    assert bad.code == 2 and "投诉时间" in bad.stderr
+    audit = [json.loads(line)["action"] for line in (scan_home.home / "audit.log").read_text().splitlines()]
+    assert "edit" in audit
+    assert scan_home("verify").code == 0
+
+
+def test_traditional_script_form_with_a_form_only_code_files_by_the_room_on_the_page(
+        scan_home: Hudang, tmp_path: Path) -> None:
+    page = typed_page(["投訴處理單", "項目：金第花園", "投訴人：歐陽建國", "投訴時間：2026-11-05 14:20",
+                       "投訴人房號：3棟1單元302", "接報人：李客服", "投訴內容：電梯噪音擾民，夜間尤甚"], face=TC)
+    code = qr.image(qr.payload("complaint", 1)).resize((300, 300))
+    page.paste(code, (page.width - 420, 120))
+    scan = tmp_path / "繁體.png"
+    page.save(scan, dpi=(200, 200))
+    [out] = scan_home.ingest(scan)
+    assert (out["status"], out["household"]) == ("filed", "金第花园/3-1-302"), out
+    fields = scan_home.json("record", "show", out["record_id"])["fields"]
+    assert fields["投诉人"] == "欧阳建国" and "电梯噪音" in fields["投诉内容"]
+    assert [h["record_id"] for h in scan_home.json("search", "電梯噪音")["hits"]] == [out["record_id"]]
+
+
+def test_a_tiff_batch_splits_at_separator_sheets(scan_home: Hudang, tmp_path: Path) -> None:
+    complaint = fill_page(blank(scan_home, "投诉处理单", "金第花园/3-2-1201"), TYPED, dpi=200)
+    repair_pdf = blank(scan_home, "维修工作单", "金第花园/1-1-301")
+    repair = fill_page(repair_pdf, {"报修人*": "赵大海", "报修时间*": "2026-11-06 08:15",
+                                    "报修内容*": "厨房水管漏水"}, dpi=200, rotate=-0.8)
+    separator = render(Path(scan_home.json("forms", "separator")["pdf"]), dpi=200)
+    scan = save_tiff([complaint, separator, repair], tmp_path / "批量扫描.tif")
+    [out] = scan_home.ingest(scan)
+    assert out["status"] == "filed" and out["separators"] == 1
+    assert [(r["row"], r["status"], r["household"]) for r in out["rows"]] == [
+        (1, "filed", "金第花园/3-2-1201"), (2, "filed", "金第花园/1-1-301")]
+    repair_record = scan_home.json("record", "show", out["rows"][1]["record_id"], "--reveal")
+    assert repair_record["form"] == "repair" and repair_record["fields"]["报修人"] == "赵大海"
+    again = scan_home.ingest(scan)
+    assert again[0]["status"] == "duplicate"
+
+
+def test_a_jpeg_without_a_code_waits_unsorted_then_is_assigned(scan_home: Hudang, tmp_path: Path) -> None:
+    page = typed_page(["维修工作单", "报修人：孙丽", "报修时间：2026-11-07 10:00", "报修内容：阳台推拉门变形关不严"])
+    scan = tmp_path / "手机拍照.jpg"
+    page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
+    [out] = scan_home.ingest(scan)
+    assert out["status"] == "unsorted" and out["scan_id"]
+    status = scan_home.json("status")
+    assert status["unsorted"] == 1
+    [waiting] = scan_home.json("unsorted", "list")["scans"]
+    assert waiting["scan_id"] == out["scan_id"] and Path(waiting["thumbnail"]).is_file()
+    assert any("阳台推拉门" in line for line in waiting["text"])
+    done = scan_home.json("assign", out["scan_id"], "金第花园/2-2-1202", "--form", "维修工作单")
+    assert done["household"] == "金第花园/2-2-1202" and done["record_id"]
+    record = scan_home.json("record", "show", done["record_id"])
+    assert record["fields"]["报修人"] == "孙丽"
+    assert scan_home.json("unsorted", "list")["scans"] == []
+    assert scan_home.json("status")["unsorted"] == 0
+    missing = scan_home("assign", "S20990101-deadbeef", "金第花园/2-2-1202", check=False)
+    assert missing.code == 1 and "待分拣扫描件中没有" in missing.stderr
+
+
+def test_without_tesseract_the_scan_waits_in_the_ocr_queue(scan_home: Hudang, tmp_path: Path) -> None:
+    page = fill_page(blank(scan_home, "投诉处理单", "金第花园/3-2-1201"), TYPED, dpi=200)
+    scan = tmp_path / "扫描.png"
+    page.save(scan, dpi=(200, 200))
+    no_tools = tmp_path / "bin"
+    no_tools.mkdir()
+    [out] = scan_home.json("ingest", scan, env={"PATH": str(no_tools)})["outcomes"]
+    assert out["status"] == "unsorted" and out["state"] == "ocr_pending"
+    assert "tesseract-ocr-chi-sim" in out["warnings"][0]["message"]
+    assert scan_home.json("status")["ocr_queue"] == 1
+    results = scan_home.json("unsorted", "ocr")["results"]
+    assert [(r["status"], r["household"]) for r in results] == [("filed", "金第花园/3-2-1201")]
+    assert scan_home.json("status")["ocr_queue"] == 0 and scan_home.json("unsorted", "list")["scans"] == []
+    assert [h["record_id"] for h in scan_home.json("search", "渗漏水")["hits"]] == [results[0]["record_id"]]
