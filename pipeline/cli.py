@@ -144,12 +144,18 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
         raise
     if bar is not None:
         bar.close()
+    from hudang.pipeline.scans import process_if_possible
+    ocr_queue = process_if_possible(home, load_forms([home.forms_dir]), workers)  # scans that waited for a tool
     if as_json:
-        emit({"outcomes": [o.as_json() for o in outcomes]}, True, print)
+        emit({"outcomes": [o.as_json() for o in outcomes], **({"ocr_queue": ocr_queue} if ocr_queue else {})},
+             True, print)
     else:
         for out in outcomes:
             _print_outcome(out)
         click.echo(_summary(outcomes))
+        if ocr_queue:
+            filed = sum(r["status"] == "filed" for r in ocr_queue)
+            click.echo(f"文字识别队列：识别 {len(ocr_queue)} 份，归档 {filed}，待分拣 {len(ocr_queue) - filed}")
 
 
 # ---- the intake service ----

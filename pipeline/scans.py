@@ -22,7 +22,7 @@ from hudang.archive.durable import fsync_dir
 from hudang.archive.estates import Place
 from hudang.archive.store import Archive, Filing
 from hudang.clock import stamp
-from hudang.errors import NotFound, UsageError, ValueProblem
+from hudang.errors import NotFound, ToolMissing, UsageError, ValueProblem
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.scans import ScanDocument, ScanReading, extract_fields, read_scan
 from hudang.forms.validate import check
@@ -285,6 +285,19 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
         archive.close()
         shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def process_if_possible(home: Home, forms: FormRegistry, workers: int | None = None) -> list[dict[str, Any]]:
+    """Run the OCR queue when it has scans and the tools are there now; otherwise leave it waiting."""
+    from hudang.forms.ocr import check_tools
+
+    if not any(d["state"] == OCR_PENDING for d in entries(home)):
+        return []
+    try:
+        check_tools()
+    except ToolMissing:
+        return []
+    return process_queue(home, forms, workers)
 
 
 def review_list(archive: Archive, forms: FormRegistry) -> list[dict[str, Any]]:

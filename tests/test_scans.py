@@ -155,3 +155,17 @@ def test_without_tesseract_the_scan_waits_in_the_ocr_queue(scan_home: Hudang, tm
     assert [(r["status"], r["household"]) for r in results] == [("filed", "金第花园/3-2-1201")]
     assert scan_home.json("status")["ocr_queue"] == 0 and scan_home.json("unsorted", "list")["scans"] == []
     assert [h["record_id"] for h in scan_home.json("search", "渗漏水")["hits"]] == [results[0]["record_id"]]
+
+
+def test_the_next_ingest_reads_the_ocr_queue_once_the_tools_are_back(scan_home: Hudang, roster_csv: Path,
+                                                                      tmp_path: Path) -> None:
+    page = fill_page(blank(scan_home, "投诉处理单", "金第花园/1-2-302"), TYPED, dpi=200)
+    scan = tmp_path / "扫描2.png"
+    page.save(scan, dpi=(200, 200))
+    no_tools = tmp_path / "bin"
+    no_tools.mkdir()
+    [out] = scan_home.json("ingest", scan, env={"PATH": str(no_tools)})["outcomes"]
+    assert out["state"] == "ocr_pending"
+    again = scan_home.json("ingest", roster_csv)
+    assert again["outcomes"][0]["status"] == "duplicate"
+    assert [(r["status"], r["household"]) for r in again["ocr_queue"]] == [("filed", "金第花园/1-2-302")]
