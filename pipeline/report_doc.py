@@ -153,10 +153,8 @@ def context(figs: dict[str, Any], details: Details, tables: Tables, edition: Edi
                           if tables.corrections else "签发后上月数据无更正。")
     reviews = sum(1 for c in [*details.cases.complaints, *details.cases.repairs, *details.cases.registrations]
                   if c.review)
-    fee_note = ("" if figs["fees"] is not None else
-                f"尚未导入{month.label}的收费台账，本月收费数据暂缺。")
-    if figs["fees"] is not None:
-        fee_note = "应收为所属期间为本月的费用合计；实收为其中收费日期在本月末以前的实收金额。"
+    fee_note = ("应收为所属期间为本月的费用合计；实收为其中收费日期在本月末以前的实收金额。" if figs["fees"] is not None
+                else f"尚未导入{month.label}的收费台账，本月收费数据暂缺。")
     return {
         "title": TITLE, "estate_label": estate_label, "month_chinese": month.chinese, "company": company,
         "centre": centre or company, "compiled": compiled, "edition": edition.label, "draft_note": edition.note,

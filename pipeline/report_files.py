@@ -140,7 +140,7 @@ def monthly(home: Home, conn: sqlite3.Connection, month_text: str, estate_spelle
             last = issued_before[-1]
             note = f"本月报表已于{last['issued_at'][:10]}签发第{last['edition']}版；本稿为签发后重新生成的草稿，签发版本未改动。"
             result.messages.append(f"{month.chinese}（{label}）已签发第{last['edition']}版，签发版本不会被覆盖；"
-                                   "本次生成的是新的草稿" + ("，如需更正请加 --issue 签发新版本" if not issue else ""))
+                                   "本次生成的是新的草稿；如需更正，请加 --issue 签发新版本")
         edition = Edition("草稿", note, prev_issued[-1] if prev_issued else None)
     prev_shown = edition.previous_issued["figures"] if edition.previous_issued else data["previous"]
     tables = build_tables(data, prev_shown, data["previous"] if edition.previous_issued else None)
