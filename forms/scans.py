@@ -141,7 +141,7 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
 # ---------------------------------------------------------------- labelled values in OCR text
 
 _SEPARATORS = re.compile(r"^[\s:：*＊|丨_.。,，;；~～\"'“”‘’」「]+|[\s|丨_~～\"'“”]+$")
-_BLANK = re.compile(r"^[\s_\-—□☐|丨.。]*$")
+_BLANK = re.compile(r"^[\s_\-—□☐|丨.。]*$|^[\s年月日时分_]+$")   # an empty box, or a date line not filled in
 
 
 def _labels(form: FormDef) -> list[tuple[str, str]]:
@@ -188,10 +188,14 @@ def _choice_list(form: FormDef, name: str, value: str) -> bool:
 
 _CJK_OR_DIGIT = re.compile(r"[\u3400-\u9fff0-9]")
 _LATIN = re.compile(r"[A-Za-z]")
+_CODE = re.compile(r"(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-_/.]{3,}")
 
 
 def _scribbled(value: str, name: str) -> bool:
-    """Handwriting and signatures come out of OCR as stray Latin letters and marks (``vv人``, ``~ ww``)."""
+    """Handwriting and signatures come out of OCR as stray Latin letters and marks (``vv人``, ``~ ww``);
+    a code such as ``TS-2026-01`` or a plate is typed text."""
+    if _CODE.fullmatch(value):
+        return False
     good = len(_CJK_OR_DIGIT.findall(value))
     letters = len(_LATIN.findall(value))
     return good == 0 or (letters >= good and "车牌" not in name)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: sample data → a fresh data home → intake, a household file, the quarantine, verify.
+# The demo: sample data → a fresh data home → intake, a household file, search, dunning letters, the monthly
+# report, a printed form scanned back in, the quarantine, verify, rebuild.
 set -euo pipefail
 DEMO_DIR="${1:-build/demo}"
 HUDANG="$(pwd)/.venv/bin/hudang"
@@ -39,6 +40,21 @@ step "全文检索 (search)"
 "$HUDANG" search 漏水 --limit 5
 "$HUDANG" search '"电梯" OR 噪音' --estate 金第花园 --from 2026-10-01 --limit 3
 "$HUDANG" search 投诉人:王 --form 投诉 --limit 3
+
+step "催缴函 (dunning letters, as of 2026-12-01)"
+HUDANG_NOW=2026-12-01T09:00:00+08:00 "$HUDANG" letters dunning --as-of 2026-12-01
+"$HUDANG" household summary "$HH"
+
+step "客服接待月报表 (monthly report, 2026-10)"
+"$HUDANG" report monthly 2026-10 --estate 金第花园
+
+step "纸质表单：打印、填写、扫描、自动归档 (paper: print, fill, scan, file itself)"
+BLANK="$("$HUDANG" forms blank 投诉处理单 --household "$HH" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["pdf"])')"
+"$PY" samples/scanning.py "$BLANK" "$DEMO_DIR/扫描-投诉单.png" "编号=TS-DEMO-01" "投诉人*=周燕" \
+    "投诉时间*=2026-11-20 10:15" "接报人*=李客服" "投诉内容*=楼道灯不亮，夜间出行不便" --scribble 被投诉部门
+"$HUDANG" ingest "$DEMO_DIR/扫描-投诉单.png"
+"$HUDANG" review list
+"$HUDANG" search 楼道灯 --limit 3
 
 step "隔离区 (quarantine)"
 "$HUDANG" quarantine list | head -n 40

@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+# Sample-making helpers (samples/scanning.py) are shared by the demo and the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "samples"))
+
 HUDANG = [sys.executable, "-m", "hudang.pipeline"]
 
 

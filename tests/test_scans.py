@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from scanning import TC, fill_page, render, save_tiff, typed_page
+
+from hudang.forms import qr
 
 from conftest import Hudang
-from hudang.forms import qr
-from scanning import TC, fill_page, render, save_tiff, typed_page
 
 pytestmark = pytest.mark.slow
 

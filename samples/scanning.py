@@ -79,3 +79,26 @@ def typed_page(lines: list[str], *, dpi: int = 200, face: int = SC) -> Image.Ima
 def save_tiff(pages: list[Image.Image], dest: Path, dpi: int = 200) -> Path:
     pages[0].save(dest, save_all=True, append_images=pages[1:], compression="tiff_lzw", dpi=(dpi, dpi))
     return dest
+
+
+def main(argv: list[str]) -> None:
+    """``python samples/scanning.py FORM.pdf OUT.png 标签=值 … [--scribble 标签]``: a filled, crooked scan."""
+    import sys
+
+    args = list(argv)
+    scribble = None
+    if "--scribble" in args:
+        i = args.index("--scribble")
+        scribble = args[i + 1]
+        del args[i:i + 2]
+    pdf, out, *pairs = args
+    values = dict(pair.split("=", 1) for pair in pairs)
+    image = fill_page(Path(pdf), values, scribble=scribble, rotate=0.8, noise=0.05, dpi=200)
+    image.save(out, dpi=(200, 200))
+    print(out, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

@@ -1,0 +1,57 @@
+"""Labelled values in OCR text: exact labels, misread labels, empty boxes, printed choices, scribbles."""
+
+from __future__ import annotations
+
+from hudang.forms.definitions import load_forms
+from hudang.forms.ocr import normalise
+from hudang.forms.scans import extract_fields, guess_form
+
+FORMS = load_forms()
+COMPLAINT = FORMS.by_id("complaint")
+
+OCR_PAGE = """示例物业服务有限公司
+投诉处理单
+编号: TS-2026-0042
+项目*         金第花园日期           2026-11-03
+投诉人周燕投诉时间*          2026-11-03 09:30
+投诉人房号* ”| 3栋2单元 1201 室联系电话
+接报人~        李客服
+投诉方式口来电口来访口信函口网络
+严重程度口重大口重要口轻微被投诉部门     vv人
+投诉内容*     楼上卫生间渗漏水, 天花板发霉
+原因分析
+完成时间回访时间
+经办人 (签字) :                 住户 (签字) :                 日期:       年月日
+"""
+
+
+def test_values_after_their_labels_on_the_ocr_lines() -> None:
+    values, unclear = extract_fields(OCR_PAGE, COMPLAINT)
+    assert values == {"编号": "TS-2026-0042", "项目": "金第花园", "日期": "2026-11-03", "投诉人": "周燕",
+                      "投诉时间": "2026-11-03 09:30", "投诉人房号": "3栋2单元 1201 室", "接报人": "李客服",
+                      "投诉内容": "楼上卫生间渗漏水, 天花板发霉"}
+    assert unclear == ["被投诉部门"]          # a scribble, not text
+
+
+def test_a_label_misread_by_one_character_still_finds_its_value() -> None:
+    values, _ = extract_fields("投诉入：欧阳建国\n接报入: 王五", COMPLAINT)
+    assert values == {"投诉人": "欧阳建国", "接报人": "王五"}
+
+
+def test_the_title_is_not_a_label() -> None:
+    values, _ = extract_fields("投诉处理单\n投诉人: 张三", COMPLAINT)
+    assert values == {"投诉人": "张三"}
+
+
+def test_traditional_ocr_text_is_normalised_before_reading() -> None:
+    text = normalise("投訴人： 歐陽 建國\n投訴內容：電梯 噪音 擾民\n")
+    assert text == "投诉人: 欧阳建国\n投诉内容:电梯噪音扰民"
+    values, _ = extract_fields(text, COMPLAINT)
+    assert values == {"投诉人": "欧阳建国", "投诉内容": "电梯噪音扰民"}
+
+
+def test_the_form_is_guessed_from_the_title_or_the_labels() -> None:
+    assert guess_form("维修工作单\n报修人: 孙丽", FORMS).id == "repair"
+    assert guess_form("报修人: 孙丽\n报修时间: 2026-11-07\n报修内容: 门坏了", FORMS).id == "repair"
+    assert guess_form("一封普通的信", FORMS) is None
+    assert guess_form("函件 函号 欠费金额 收件人", FORMS) is None     # letters are never taken from intake
