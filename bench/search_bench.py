@@ -47,7 +47,6 @@ BUILD = ROOT / "build" / "bench"
 sys.path.insert(0, str(ROOT / "samples"))
 
 import make_samples as ms  # noqa: E402
-from whoosh import index as windex  # noqa: E402
 from whoosh import query as wq  # noqa: E402
 
 from hudang.errors import ValueProblem  # noqa: E402
@@ -346,44 +345,18 @@ def ours_facade(folder: Path, key: bytes, resolve: Callable[[str], str | None]) 
     return run
 
 
-class _Unclosed:
-    """A searcher handed out as a context manager that does not close it."""
-
-    def __init__(self, searcher: Any) -> None:
-        self.searcher = searcher
-
-    def __enter__(self) -> Any:
-        return self.searcher
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-class _KeptIndex:
-    def __init__(self, folder: Path) -> None:
-        self.ix = windex.open_dir(str(folder))
-        self.kept = self.ix.searcher()
-
-    def searcher(self) -> _Unclosed:
-        return _Unclosed(self.kept)
-
-
-class KeptOpen(SearchIndex):
-    """hudang's own `SearchIndex.search`, but with one whoosh index and searcher kept open (bench-only)."""
+class KeptOpen:
+    """One `SearchIndex` for every query: the facade keeps its searcher between queries (a long-lived process)."""
 
     def __init__(self, folder: Path, key: bytes, resolve: Callable[[str], str | None]) -> None:
-        super().__init__(folder)
-        self.kept_ix = _KeptIndex(folder)
+        self.index = SearchIndex(folder)
         self.key, self.resolve = key, resolve
 
-    def _open(self) -> Any:
-        return self.kept_ix
-
     def __call__(self, q: Query) -> int:
-        return int(self.search(parse(q.text, self.key, self.resolve), q.filters, 20)["total"])
+        return int(self.index.search(parse(q.text, self.key, self.resolve), q.filters, 20)["total"])
 
     def close(self) -> None:
-        self.kept_ix.kept.close()
+        self.index.close()
 
 
 # ---------------------------------------------------------------- the FTS5 baseline
@@ -775,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
                   + ("" if same == len(pairs) else f"  [{len(pairs) - same} of {len(pairs)} totals differ]"))
             differ += [(q, a, b) for q, a, b in pairs if a != b]
         print("  ms; ours = parse + SearchIndex.search (opens the index each call, as `hudang search` does); kept-open ="
-              " parse + one whoosh searcher kept open; FTS5 = parse + the same query translated to MATCH + SQL"
+              " parse + one SearchIndex whose searcher is kept between queries; FTS5 = parse + the same query translated to MATCH + SQL"
               " filters (count + top 20 by bm25), one connection; ratio = ours p95 / FTS5 p95; hits = median total over the queries both timed;"
               f" n = queries timed (ours/kept-open/FTS5: all {args.reps}, or at least 20 within {args.budget:.0f} s)")
         print("  goals: word queries (common, rare, name, room, date range) ≤ 100 ms, phrases (phrase, combined) "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh.matching import binary, mcore
+from whoosh.query import spans
 
 _APPLIED = False
 
@@ -51,6 +52,34 @@ def _skip_to_quality(self: Any, minquality: float) -> int:
     return skipped
 
 
+def _intersection_all_ids(self: Any) -> Any:
+    """Leapfrog through both sides (skip_to) instead of listing every id of each: a household term of five
+    documents intersected with a common word costs five skips, not the word's whole posting list."""
+    while self.is_active():
+        yield self.id()
+        self.next()
+
+
+def _phrase_spans(self: Any) -> list[Any]:
+    """An exact phrase (slop 1, in order) of plain terms: intersect their start positions, shifted, as sets —
+    the same answer as whoosh's pairwise span walk, several times faster on the many candidates of a common
+    phrase. Anything else goes the original way."""
+    ms = self.ms
+    if not (self.ordered and self.slop == 1 and self.mindist == 1) or not all(
+            isinstance(m, mcore.LeafMatcher) and m.supports("positions") for m in ms):
+        return _original_spans(self)
+    starts = set(ms[0].value_as("positions"))
+    for offset, m in enumerate(ms[1:], 1):
+        starts.intersection_update([p - offset for p in m.value_as("positions")])
+        if not starts:
+            return []
+    last = len(ms) - 1
+    return [spans.Span(p, p + last) for p in sorted(starts)]
+
+
+_original_spans: Any = spans.SpanNear2.SpanNear2Matcher._get_spans
+
+
 def apply() -> None:
     global _APPLIED
     if _APPLIED:
@@ -60,4 +89,6 @@ def apply() -> None:
     cls._find_next = _find_next
     cls.skip_to = _skip_to
     cls.skip_to_quality = _skip_to_quality
+    binary.IntersectionMatcher.all_ids = _intersection_all_ids
+    spans.SpanNear2.SpanNear2Matcher._get_spans = _phrase_spans
     _APPLIED = True

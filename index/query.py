@@ -15,7 +15,7 @@ from whoosh import query as wq
 
 from hudang.archive.rooms import parse_room
 from hudang.errors import QueryError, ValueProblem
-from hudang.forms.values import normalize_label, to_halfwidth
+from hudang.forms.values import normalize_label, parse_date, to_halfwidth
 from hudang.index.analysis import VALUE_SEP, grams, normalize, words
 from hudang.index.documents import pii_tokens
 
@@ -59,13 +59,53 @@ def _pii(key: bytes, text: str) -> list[wq.Query]:
     return out
 
 
-def text_query(text: str, key: bytes) -> wq.Query:
-    parts: list[wq.Query] = [q for q in (_phrase("grams", grams(text)), _phrase("content", words(text))) if q]
+_ROOMISH = re.compile(r"[栋幢座单元室]|号楼|^[0-9a-z]{1,3}(?:-[0-9a-z]{1,3})?-\d{3,5}$", re.IGNORECASE)
+
+
+def room_key(text: str) -> str | None:
+    """The household key when the text spells a whole room (3栋2单元1201, A座2801, 1-2-1201), else None."""
+    plain = re.sub(r"\s+", "", to_halfwidth(text))
+    if not _ROOMISH.search(plain):
+        return None
     try:
-        parts.append(wq.Term("hkey", parse_room(text).key))
+        return parse_room(plain).key
     except ValueProblem:
-        pass
-    parts += _pii(key, text)
+        return None
+
+
+def date_token(text: str) -> str | None:
+    """A date in any office spelling (2026年10月5日, 2026/10/5) as the token every spelling is indexed under."""
+    if not re.search(r"\d{4}", text) or len(text) > 16:
+        return None
+    try:
+        return parse_date(text).isoformat()
+    except ValueProblem:
+        return None
+
+
+def text_query(text: str, key: bytes) -> wq.Query:
+    """Bigrams find every substring (the clause that decides what matches); the segmented words only add to
+    the score of the records where the text is a whole word, except where a word is not a bigram phrase
+    (a digit run inside a longer token), where they match too."""
+    room = room_key(text)
+    if room is not None:
+        return wq.Term("hkey", room)  # a whole room spelling: the household, not every "3", "2" and "1201"
+    day = date_token(text)
+    if day is not None:
+        return wq.Term("grams", day)
+    found = _phrase("grams", grams(text))
+    tokens = words(text)
+    ranked = _phrase("content", tokens)
+    pii = _pii(key, text)
+    if found is None:
+        parts = [q for q in (ranked, *pii) if q is not None]
+    elif re.search(r"[0-9a-z]", normalize(text)):
+        parts = [found, *([ranked] if ranked is not None else []), *pii]   # a word may be no bigram phrase
+    elif len(tokens) == 1:
+        parts = [wq.AndMaybe(found, ranked), *pii]  # the whole word ranks first; the bigrams decide
+    else:
+        parts = [found, *pii]  # several words: the bigram phrase ranks well enough, a second phrase costs
+    # twice (positions of every candidate)
     if not parts:
         raise QueryError(f"检索词“{text}”里没有可检索的文字")
     return parts[0] if len(parts) == 1 else wq.Or(parts)

@@ -173,7 +173,8 @@ def test_recall_of_1000_random_substrings(hudang: Hudang, tmp_path: Path) -> Non
             if not pii.search(label):
                 runs += [(record_id, run) for run in re.findall(r"[\u4e00-\u9fff]{2,}", value)]
     rng = random.Random(20261126)
-    misses = []
+    misses: list[str] = []
+    miscounts: list[tuple[str, int, int, int]] = []
     assert Filters  # the API the command uses
     for _ in range(1000):
         record_id, run = rng.choice(runs)
@@ -183,7 +184,11 @@ def test_recall_of_1000_random_substrings(hudang: Hudang, tmp_path: Path) -> Non
         found = run_search(home, needle, limit=10000)
         if record_id not in {h["record_id"] for h in found["hits"]}:
             misses.append(needle)
-    assert misses == []
+        if len(miscounts) + len(misses) < 5 and _ % 10 == 0:  # the total of a short list counts every match
+            short = run_search(home, needle, limit=2)
+            if short["total"] != len(found["hits"]) or found["total"] != len(found["hits"]):
+                miscounts.append((needle, short["total"], found["total"], len(found["hits"])))
+    assert misses == [] and miscounts == []
 
 
 def test_chinese_punctuation_totals_and_passports(hudang: Hudang, filed: dict, tmp_path: Path) -> None:
