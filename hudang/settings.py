@@ -128,7 +128,9 @@ class Home:
     def contact(self, estate: str | None = None) -> Contact:
         own = dict(dict(self.estate_contacts).get(estate or "", ()))
         c = self.company
-        return Contact(company=own.get("company", c.name), service_centre=own.get("service_centre", c.service_centre),
+        # Each estate has its own 物业服务中心: the company-wide name only stands in when no estate is named.
+        centre = own.get("service_centre") or (f"{estate}物业服务中心" if estate else c.service_centre)
+        return Contact(company=own.get("company", c.name), service_centre=centre,
                        phone=own.get("phone", c.phone), address=own.get("address", c.address),
                        postcode=own.get("postcode", ""))
 
