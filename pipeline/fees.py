@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 ZERO = Decimal("0.00")
 CALLS = ("电话", "短信", "上门")   # 上门 counts like 电话 for the letter step
@@ -233,3 +234,17 @@ def dunning(conn: sqlite3.Connection, as_of: dt.date, estate: str | None = None)
 
 def arrears_of(conn: sqlite3.Connection, estate: str, household: str, day: dt.date) -> Decimal:
     return sum((r.owed_at(day) for r in fee_rows(conn, estate, household)), ZERO)
+
+
+def release_warning(conn: sqlite3.Connection, estate: str, key: str, day_text: str | None) -> dict[str, Any] | None:
+    """A 物品放行条 for a household in arrears carries the amount, so the desk checks fees before signing."""
+    from hudang.clock import now
+
+    day = dt.date.fromisoformat(day_text) if day_text else now().date()
+    rows = fee_rows(conn, estate, key)
+    owed = sum((r.owed_at(day) for r in rows), ZERO)
+    if owed <= 0:
+        return None
+    periods = sorted({r.period for r in rows if r.overdue_at(day)})
+    return {"field": None, "code": "in_arrears",
+            "message": f"该户截至{day}欠费 {owed:.2f} 元（所属期间 {'、'.join(periods)}），签发放行条前请核实缴费情况"}

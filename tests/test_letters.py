@@ -338,3 +338,16 @@ def test_the_seal_image_from_the_settings_is_printed(fees_home: Hudang, tmp_path
     [letter] = data["letters"]
     assert letter["deadline"] == "2026-12-16"
     assert len(Document(letter["docx"]).inline_shapes) == 1
+
+
+def test_a_goods_release_for_a_household_in_arrears_carries_a_warning(fees_home: Hudang, tmp_path: Path) -> None:
+    def release(room: str, name: str) -> Path:
+        return json_form(tmp_path / f"放行-{room}.json", "物品放行条", {
+            "编号": f"FX-{room}", "项目": "金第花园", "房号": room, "申请人": "王建国", "证件类型": "身份证",
+            "证件号码": "110101199003074514", "联系电话": "13812345678", "与业主关系": "业主",
+            "放行物品": "旧沙发一套", "放行日期": "2026-11-20", "经办人": "门岗甲"})
+    owing, clear = fees_home.ingest(release("3-2-1201", "a"), release("3-1-302", "b"))
+    warned = [w for w in owing["warnings"] if w["code"] == "in_arrears"]
+    assert owing["status"] == "filed" and len(warned) == 1
+    assert "650.00" in warned[0]["message"] and "2026-05" in warned[0]["message"]
+    assert clear["status"] == "filed" and not [w for w in clear["warnings"] if w["code"] == "in_arrears"]
