@@ -28,7 +28,7 @@ from hudang.forms.readers.model import ReadLimits, SimpleVocabulary
 from hudang.forms.readers.tabular import write_rows
 from hudang.forms.validate import check
 from hudang.forms.values import mask_text
-from hudang.pipeline import later, stages, tables
+from hudang.pipeline import fees, later, stages, tables
 from hudang.pipeline import quarantine as q
 from hudang.pipeline.outcomes import (
     DUPLICATE,
@@ -38,7 +38,6 @@ from hudang.pipeline.outcomes import (
     PARTIAL,
     QUARANTINED,
     STATUS_TEXT,
-    UNSORTED,
     Outcome,
     RowOutcome,
 )
@@ -358,6 +357,11 @@ class Ingest:
         if batch_row is not None:
             prov["batch"] = {"row": batch_row, "sha256": item.sha256}
         warnings = _problems([*item.warnings, *checked.warnings])
+        if form.id == "goods_release" and checked.place is not None:  # fees are checked before a 放行条 is signed
+            notice = fees.release_warning(self.archive.conn, checked.place.estate, checked.place.key,
+                                          checked.form_date)
+            if notice:
+                warnings.append(notice)
         return Filing(form_id=form.id, form_code=form.code, place=checked.place, values=checked.values,
                       raw={**checked.raw, **{f"(未识别){k}": v for k, v in checked.extra.items()}},
                       text=text, provenance=prov, original=None if batch_row is not None else item.snapshot,
@@ -373,7 +377,9 @@ class Ingest:
         out = Outcome(item.source, FILED, form=item.form.id, household=checked.place and
                       f"{checked.place.estate}/{checked.place.key}", warnings=_problems([*item.warnings,
                       *checked.warnings]))
-        self.pending.append((item, self._filing(item, item.form, checked, item.extraction.text), out))
+        filing = self._filing(item, item.form, checked, item.extraction.text)
+        out.warnings += [w for w in filing.warnings if w["code"] == "in_arrears"]
+        self.pending.append((item, filing, out))
 
     def _form_batch(self, item: stages.Item) -> None:
         ext = item.extraction
@@ -395,7 +401,9 @@ class Ingest:
             row.household = f"{checked.place.estate}/{checked.place.key}"
             row.warnings = _problems(checked.warnings, rec.row)
             text = "\n".join(f"{k}：{v}" for k, v in rec.fields.items() if v)
-            self.pending.append((item, self._filing(item, item.form, checked, text, rec.row), row))
+            filing = self._filing(item, item.form, checked, text, rec.row)
+            row.warnings += [w for w in filing.warnings if w["code"] == "in_arrears"]
+            self.pending.append((item, filing, row))
         out.errors = [e for r in out.rows or [] for e in r.errors]
         known = bool(item.sha256 and self.archive.known_original(item.sha256))
         # Order matters for crash safety: bad rows to quarantine (idempotent by SHA-256), then the batch
@@ -441,14 +449,11 @@ class Ingest:
         self.emit(out)
 
     def _unsorted(self, item: stages.Item) -> None:
-        """A scan waits, kept as received, until the scans issue reads it or an archivist assigns it."""
+        """A scan: its routed documents are filed, the rest wait in the unsorted queue (pipeline/scans.py)."""
         assert item.snapshot is not None and item.sha256 is not None
-        folder = self.ctx.home.root / "unsorted"
-        folder.mkdir(exist_ok=True)
-        dest = folder / f"{item.sha256[:16]}{item.path.suffix.lower()[:10]}"
-        if not dest.exists():
-            shutil.copyfile(item.snapshot, dest)
-        self.emit(Outcome(item.source, UNSORTED, detail={"unsorted": str(dest)}))
+        from hudang.pipeline import scans
+
+        scans.take(self, item)
 
     def flush(self) -> None:
         """Group commit: everything pending becomes durable before any of it is reported filed."""
