@@ -19,6 +19,7 @@ class Code:
     version: int | None = None       # the form definition's version when printed
     household: str | None = None     # ESTATE/KEY
     separator: bool = False
+    orientation: int = 0             # where found: degrees the code (so the page) is turned clockwise
 
 
 def payload(form: str, version: int, household: str | None = None) -> str:
@@ -52,12 +53,14 @@ def image(text: str, box: int = 8) -> Any:
 
 def read(page: Any) -> list[Code]:
     """Our codes on one page image (PIL), at any rotation."""
+    from dataclasses import replace
+
     import zxingcpp
 
     found = []
-    for result in zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode), try_rotate=True,
-                                         try_downscale=True):
+    for result in zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+                                         try_rotate=True, try_downscale=True):
         code = parse(result.text)
         if code is not None:
-            found.append(code)
+            found.append(replace(code, orientation=round(result.orientation / 90) * 90 % 360))
     return found

@@ -78,13 +78,17 @@ def _render(pdf: Path, dpi: int) -> list:  # type: ignore[type-arg]
         doc.close()
 
 
-def _subset(pdf: Path, pages: list[int], dest: Path) -> Path:
+def _subset(pdf: Path, pages: list[int], dest: Path, turns: dict[int, int]) -> Path:
+    """These pages, each turned upright when its QR code showed it was scanned turned (OCR's own page
+    rotation guesses from the script, which is unsure for Chinese)."""
     from pypdf import PdfReader, PdfWriter
 
     reader = PdfReader(str(pdf))
     writer = PdfWriter()
     for number in pages:
-        writer.add_page(reader.pages[number - 1])
+        page = writer.add_page(reader.pages[number - 1])
+        if turns.get(number):
+            page.rotate((-turns[number]) % 360)
     with open(dest, "wb") as fh:
         writer.write(fh)
     return dest
@@ -101,8 +105,11 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
     current: list[int] = []
     code: qr.Code | None = None
     separators = 0
+    turns: dict[int, int] = {}
     for number, image in enumerate(images, 1):
         codes = qr.read(image)
+        if codes and codes[0].orientation:
+            turns[number] = codes[0].orientation
         if any(c.separator for c in codes):
             separators += 1
             if current:
@@ -115,9 +122,10 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         groups.append((current, code))
     reading = ScanReading([], len(images), separators)
     for index, (pages, code) in enumerate(groups, 1):
-        doc_pdf = pdf if len(groups) == 1 else _subset(pdf, pages, workdir / f"document-{index}.pdf")
+        upright = not any(turns.get(n) for n in pages)
+        doc_pdf = pdf if len(groups) == 1 and upright else _subset(pdf, pages, workdir / f"document-{index}.pdf", turns)
         document = ScanDocument(index, pages, doc_pdf, code)
-        thumb = images[pages[0] - 1].copy()
+        thumb = images[pages[0] - 1].rotate(turns.get(pages[0], 0), expand=True)
         thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
         document.thumbnail = workdir / f"thumb-{index}.png"
         thumb.save(document.thumbnail)

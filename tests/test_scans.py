@@ -170,3 +170,15 @@ def test_the_next_ingest_reads_the_ocr_queue_once_the_tools_are_back(scan_home: 
     again = scan_home.json("ingest", roster_csv)
     assert again["outcomes"][0]["status"] == "duplicate"
     assert [(r["status"], r["household"]) for r in again["ocr_queue"]] == [("filed", "金第花园/1-2-302")]
+
+
+def test_an_image_only_pdf_scanned_upside_down(scan_home: Hudang, tmp_path: Path) -> None:
+    page = fill_page(blank(scan_home, "维修工作单", "金第花园/2-1-301"),
+                     {"报修人*": "钱多多", "报修时间*": "2026-11-08 16:45", "报修内容*": "卫生间地漏堵塞返水"},
+                     dpi=200).rotate(180)
+    scan = tmp_path / "扫描仪.pdf"
+    page.convert("RGB").save(scan, "PDF", resolution=200)
+    [out] = scan_home.ingest(scan)
+    assert (out["status"], out["form"], out["household"]) == ("filed", "repair", "金第花园/2-1-301"), out
+    fields = scan_home.json("record", "show", out["record_id"])["fields"]
+    assert fields["报修人"] == "钱多多" and "地漏" in fields["报修内容"]
