@@ -3,7 +3,7 @@
 
 Figures are printed, never asserted. In one run, on the same generated records:
 - build: `SearchIndex.rebuild(docs, procs=2)` (whoosh's multi-process writer) against FTS5 fed the same texts
-  pre-split by the same segmenter (`hudang.index.analysis.words`) plus the same bigrams (`grams`);
+  pre-split by the same segmenter (`hudang.index.analysis.words`) plus the same bigram tokenizer (`GramTokenizer`);
 - size of both on disk;
 - query latency p50/p95 for eight kinds of query, each through hudang's own query parser; the FTS5 side runs
   the very same parsed query, translated term by term into an FTS5 MATCH expression plus SQL filters;
@@ -52,7 +52,7 @@ from whoosh import query as wq  # noqa: E402
 from hudang.errors import ValueProblem  # noqa: E402
 from hudang.forms.definitions import FormRegistry, load_forms  # noqa: E402
 from hudang.forms.values import normalize_label, normalize_phone, parse_date, parse_datetime  # noqa: E402
-from hudang.index.analysis import VOCABULARY, add_words, grams, words  # noqa: E402
+from hudang.index.analysis import VOCABULARY, GramTokenizer, add_words, words  # noqa: E402
 from hudang.index.documents import make_doc  # noqa: E402
 from hudang.index.engine import Filters, SearchIndex, snippet  # noqa: E402
 from hudang.index.query import field_resolver, parse  # noqa: E402
@@ -384,6 +384,8 @@ def to_fts(q: wq.Query) -> str:
         return f"{FTS_COLUMNS[q.fieldname]} : {_fts_string([q.text])} *"
     if isinstance(q, wq.Phrase):
         return f"{FTS_COLUMNS[q.fieldname]} : {_fts_string(list(q.words))}"
+    if isinstance(q, wq.AndMaybe):  # the optional part only ranks
+        return to_fts(q.a)
     if isinstance(q, wq.AndNot):
         return f"({to_fts(q.a)}) NOT ({to_fts(q.b)})"
     if isinstance(q, wq.And):
@@ -421,7 +423,7 @@ def _split_init(extra: list[str]) -> None:
 
 def _split(doc: tuple[int, str]) -> tuple[int, str, str]:
     rowid, body = doc
-    return rowid, " ".join(words(body)), " ".join(grams(body))
+    return rowid, " ".join(words(body)), " ".join(t.text for t in GramTokenizer()(body))
 
 
 def fts_build(path: Path, docs: list[dict[str, Any]], procs: int, extra: list[str]) -> dict[str, float]:
@@ -685,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
         count, ours_s = timed(lambda: SearchIndex(home.index_dir).rebuild(iter(docs), procs=args.procs))
         ours_cpu = cpu_seconds() - cpu0
         ours_size = folder_size(home.index_dir)
-        segments = len(list(home.index_dir.glob("*.seg")))
+        segments = len({p.name.rsplit(".", 1)[0] for p in home.index_dir.glob("*.trm")})
         fts_path = work / "fts.sqlite"
         os.sync()
         cpu0 = cpu_seconds()

@@ -64,12 +64,23 @@ def _rjieba() -> Any:
     return _segmenter
 
 
+_recent: dict[str, str] = {}
+
+
 def normalize(text: str) -> str:
     """NFKC (full→half width), Traditional→Simplified, lower case — the same for text and queries.
 
-    Character by character where possible, so offsets in the result match the original text."""
-    text = unicodedata.normalize("NFKC", text)
-    return to_simplified(text).lower()
+    Character by character where possible, so offsets in the result match the original text. The last few
+    long texts are remembered: a document's body goes through the word and the bigram analyzers in turn."""
+    done = _recent.get(text)
+    if done is not None:
+        return done
+    done = to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    if len(text) > 64:
+        if len(_recent) >= 8:
+            _recent.clear()
+        _recent[text] = done
+    return done
 
 
 class _Pieces(Tokenizer):
@@ -114,39 +125,82 @@ class WordTokenizer(_Pieces):
                 yield word.strip(), start, end, 0
 
 
-class GramTokenizer(_Pieces):
-    """Overlapping bigrams of Chinese runs (a lone character stays a unigram); Latin/digit runs whole."""
+_DATE = re.compile(r"(?<![0-9])(\d{4}) ?[年/.\-] ?(\d{1,2}) ?[月/.\-] ?(\d{1,2})(?![0-9])")
+_JOINERS = re.compile("[·・•]")
 
-    def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
-        for m in _RUNS.finditer(normalize(value)):
-            run, base = m.group(), m.start()
-            if "\u3400" <= run[0]:
-                pieces = [(run[i:i + 2], i) for i in range(len(run) - 1)] if len(run) > 1 else [(run, 0)]
-            else:
-                pieces = [(run, 0)]
-            for piece, offset in pieces:
-                yield piece, base + offset, base + offset + len(piece), 0
+
+def _iso(m: re.Match[str]) -> str | None:
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else None
+
+
+def _gram_pieces(text: str, query: bool = False) -> Iterator[tuple[str, int, int, int]]:
+    """Bigrams of each Chinese run, then the run's last character alone, so that one character is found
+    wherever it stands (as the prefix of a bigram, or this unigram). Latin/digit runs whole, with the
+    dots of licence plates dropped (皖A·12345 = 皖A12345). In a document, a date in any spelling is also
+    indexed as YYYY-MM-DD, at the end and sharing the last position, so no phrase is broken by it. A query
+    leaves out its own last unigram (its text may go on in the document) and the dates."""
+    runs = list(_RUNS.finditer(text))
+    for n, m in enumerate(runs):
+        run, base = m.group(), m.start()
+        if "\u3400" <= run[0]:
+            for i in range(len(run) - 1):
+                yield run[i:i + 2], base + i, base + i + 2, 0
+            if not query or n < len(runs) - 1 or len(run) == 1:
+                yield run[-1], base + len(run) - 1, base + len(run), 0
+        else:
+            yield _JOINERS.sub("", run), base, base + len(run), 0
+    if not query:
+        for m in _DATE.finditer(text):
+            iso = _iso(m)
+            if iso and iso != m.group():
+                yield iso, m.start(), m.end(), -1
 
 
 FIELD_SEP, VALUE_SEP = "\x1e", "\x1f"
+LINE_GAP = 4096   # positions between lines: no phrase spans two lines, a label's value stays within its line
+
+
+def marker(label: str) -> str:
+    """The token at the start of a ``label\x1fvalue`` line: 投诉人:张三 is 张三 after it, in the same line."""
+    return normalize(label) + VALUE_SEP
+
+
+def _body_pieces(text: str) -> Iterator[tuple[str, int, int, int]]:
+    base, gap = 0, 0
+    for line in text.split("\n"):
+        label, sep, _ = line.partition(VALUE_SEP)
+        if sep:
+            yield label + VALUE_SEP, base, base + len(label), gap
+            gap = 0
+        for piece, start, end, step in _gram_pieces(line):
+            yield piece, base + start, base + end, gap + step
+            gap = 0
+        base += len(line) + 1
+        gap = LINE_GAP
+
+
+class GramTokenizer(_Pieces):
+    """Bigrams of Chinese runs and whole Latin/digit runs (see `_gram_pieces`), line by line; a line
+    ``label\x1fvalue`` (a field of the record) starts with the label's marker token."""
+
+    def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        return _body_pieces(normalize(value))
 
 
 class FieldGramTokenizer(_Pieces):
-    """All labelled values of a record in one field: ``label\x1fvalue`` parts joined by ``\x1e``.
-
-    Each bigram is emitted as ``label\x1fbigram``, and positions jump between parts, so
-    ``投诉人:张三`` is a phrase inside one label's value only. One field instead of one per label
-    keeps whoosh's per-field cost per document flat."""
+    """Schema 2's labelled-values field (one ``label\x1fbigram`` term per bigram of every value). Kept only so
+    that an index of that schema still opens far enough to ask for `hudang rebuild`: those rare terms made
+    a third of the build's cost; schema 3 finds labelled values by the label's marker in the bigram field."""
 
     def pieces(self, value: str) -> Iterator[tuple[str, int, int, int]]:
-        grammer = GramTokenizer()
         gap = 0
-        for part in value.split(FIELD_SEP):
+        for part in normalize(value).split(FIELD_SEP):
             label, sep, text = part.partition(VALUE_SEP)
             if not sep:
                 continue
-            for gram, start, end, _ in grammer.pieces(text):
-                yield f"{label}{VALUE_SEP}{gram}", start, end, gap
+            for gram, start, end, step in _gram_pieces(text):
+                yield f"{label}{VALUE_SEP}{gram}", start, end, gap + step
                 gap = 0
             gap = 100  # no phrase spans two labels
 
@@ -161,7 +215,7 @@ def gram_analyzer() -> GramTokenizer:
 
 def grams(text: str) -> list[str]:
     """The bigram tokens of a query string (a phrase in the gram field)."""
-    return [t.text for t in GramTokenizer()(text)]
+    return [piece for piece, *_ in _gram_pieces(normalize(text), query=True)]
 
 
 def words(text: str) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.values import mask_id, mask_phone, mask_text, to_halfwidth
-from hudang.index.analysis import FIELD_SEP, VALUE_SEP
+from hudang.index.analysis import VALUE_SEP, normalize
 
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{7,8})(?!\d)")
@@ -49,6 +49,10 @@ def _masked(value: str, ftype: str, id_type: str | None) -> str:
     return mask_text(value)
 
 
+def _line_key(line: str) -> str:
+    return re.sub(r"\s+", "", normalize(line))
+
+
 def make_doc(row: sqlite3.Row, version: sqlite3.Row, text: str, forms: FormRegistry, key: bytes,
              current: bool) -> dict[str, Any]:
     values: dict[str, str] = json.loads(version["fields"])
@@ -68,29 +72,35 @@ def make_doc(row: sqlite3.Row, version: sqlite3.Row, text: str, forms: FormRegis
             text = re.sub(re.escape(value), shown, text, flags=re.IGNORECASE)
         return text
 
-    lines, pii, per_field = [], [], {}
+    lines, labelled, pii, per_field = [], [], [], {}
     for name, value in values.items():
         ftype, id_field = types.get(name, ("text", None))
         if ftype in ("phone", "id_number"):
             pii += pii_tokens(key, "id" if ftype == "id_number" else "phone", value)
-            lines.append(f"{name}：{_masked(value, ftype, values.get(id_field or '') or None)}")
+            shown = f"{name}：{_masked(value, ftype, values.get(id_field or '') or None)}"
+            lines.append(shown)
+            labelled.append(shown)  # found through the keyed hash, not by label
         else:
             per_field[name] = value
-            lines.append(f"{name}：{scrub(value)}")
-    masked_text = scrub(text)
+            flat = " ".join(scrub(value).split("\n"))
+            lines.append(f"{name}：{flat}")
+            labelled.append(f"{name}{VALUE_SEP}{flat}")  # the label's marker, then its value (投诉人:张三)
+    # The extracted text of a form repeats its fields ("投诉人：张三"): index each such line once.
+    seen = {_line_key(line) for line in lines} | {_line_key(form.name if form else row["form"])}
+    masked_text = "\n".join(line for line in scrub(text).splitlines() if _line_key(line) not in seen)
     pii += free_text_pii(key, to_halfwidth(text)) + [t for v in per_field.values()
                                                      for t in free_text_pii(key, to_halfwidth(v))]
     heading = " ".join(x for x in (form.name if form else row["form"], row["estate"], row["household"],
                                    row["archive_no"], row["number"] or "") if x)
     body = "\n".join([heading, *lines, masked_text])
+    searched = "\n".join([heading, *labelled, masked_text])
     date = (row["form_date"] or (version["received_at"] or "")[:10]).replace("-", "")
     doc: dict[str, Any] = {
         "doc_id": f"{row['record_id']}/v{version['version']}", "record_id": row["record_id"],
         "version": version["version"], "current": current, "form": row["form"], "estate": row["estate"],
         "household": f"{row['estate']}/{row['household']}", "hkey": row["household"],  # where it is filed now
         "archive_no": row["archive_no"], "number": (row["number"] or "").lower(),
-        "content": body, "grams": body, "pii": " ".join(sorted(set(pii))), "text": body,
-        "fv": FIELD_SEP.join(f"{k}{VALUE_SEP}{scrub(v)}" for k, v in per_field.items()),
+        "content": searched, "grams": searched, "pii": " ".join(sorted(set(pii))), "text": body,
     }
     if date.isdigit() and len(date) == 8:
         doc["date"] = int(date)

@@ -1,22 +1,26 @@
 """The search language: words, "phrases", 标签:值, AND / OR / NOT / -word, parentheses.
 
-Every plain word searches three ways at once, so nothing Chinese is missed: as segmented words (good
-ranking), as a phrase of bigrams (any substring), and — when it reads as one — as a room key or, via
-the keyed hash, as an ID or phone number (a phone's last four digits too).
+A plain word is a phrase of bigrams (any substring matches), ranked higher where it is a whole segmented
+word; a whole room spelling is its household key, a date in any spelling its YYYY-MM-DD token, and an ID or
+phone number (a phone's last four digits too) its keyed hash. 标签:值 is the value after the label's
+marker, within the label's line.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh import query as wq
+from whoosh.matching import NullMatcher
 
 from hudang.archive.rooms import parse_room
 from hudang.errors import QueryError, ValueProblem
 from hudang.forms.values import normalize_label, parse_date, to_halfwidth
-from hudang.index.analysis import VALUE_SEP, grams, normalize, words
+from hudang.index.analysis import LINE_GAP, grams, marker, normalize, words
 from hudang.index.documents import pii_tokens
 
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<field>[^\s:：()"]+)[:：](?P<fv>"[^"]*"|[^\s()"]*)'
@@ -37,9 +41,9 @@ class Parsed:
 def _phrase(fieldname: str, tokens: list[str]) -> wq.Query | None:
     if not tokens:
         return None
-    last = tokens[0].rsplit(VALUE_SEP, 1)[-1] if tokens else ""
-    if len(tokens) == 1 and len(last) == 1 and "\u3400" <= last and fieldname != "content":
-        # One Chinese character (a surname, say): the bigrams that start with it, and itself alone.
+    if len(tokens) == 1 and len(tokens[0]) == 1 and "\u3400" <= tokens[0] and fieldname == "grams":
+        # One Chinese character (a surname, say): the bigrams that start with it, and itself alone (the last
+        # character of a run is indexed alone too).
         return wq.Prefix(fieldname, tokens[0])
     return wq.Term(fieldname, tokens[0]) if len(tokens) == 1 else wq.Phrase(fieldname, tokens)
 
@@ -228,10 +232,29 @@ class _Parser:
         pii = _pii(self.key, value)
         if pii:
             return pii[0] if len(pii) == 1 else wq.Or(pii)
-        q = _phrase("fv", [f"{name}{VALUE_SEP}{g}" for g in grams(value)])
-        if q is None:
+        day = date_token(value)
+        tokens = [day] if day is not None else grams(value)
+        if not tokens:
             raise QueryError(f"“{label}:{value}”里没有可检索的文字")
-        return q
+        if len(tokens) == 1 and len(tokens[0]) == 1 and "\u3400" <= tokens[0]:
+            inner: wq.Query = SpanPrefix("grams", tokens[0])   # a surname alone
+        else:
+            inner = wq.Term("grams", tokens[0]) if len(tokens) == 1 else wq.Phrase("grams", tokens)
+        return wq.SpanNear(wq.Term("grams", marker(name)), inner, slop=LINE_GAP - 1, ordered=True)
+
+
+class SpanPrefix(wq.Prefix):
+    """Terms starting with a text, as spans (whoosh's Prefix matcher has no positions to place it)."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        terms = [wq.Term(self.fieldname, self.field_from_bytes(searcher, b))
+                 for b in itertools.islice(self._btexts(searcher.reader()), 4096)]
+        if not terms:
+            return NullMatcher()
+        return (terms[0] if len(terms) == 1 else wq.SpanOr(terms)).matcher(searcher, context)
+
+    def field_from_bytes(self, searcher: Any, btext: bytes) -> str:
+        return str(searcher.schema[self.fieldname].from_bytes(btext))
 
 
 def parse(text: str, key: bytes, fields: Callable[[str], str | None]) -> Parsed:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from hudang.index.analysis import FieldGramTokenizer, GramTokenizer, WordTokenizer
+from hudang.index.analysis import GramTokenizer, WordTokenizer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def make_schema() -> Schema:
@@ -23,8 +23,7 @@ def make_schema() -> Schema:
         archive_no=ID(stored=True),
         number=ID(stored=True),
         content=TEXT(analyzer=WordTokenizer(), phrase=True),
-        grams=TEXT(analyzer=GramTokenizer(), phrase=True),
-        fv=TEXT(analyzer=FieldGramTokenizer(), phrase=True),  # labelled values: 投诉人:张三
+        grams=TEXT(analyzer=GramTokenizer(), phrase=True),   # also the labels' markers: 投诉人:张三
         pii=KEYWORD,                               # keyed hashes of ID and phone numbers, never the numbers
         text=STORED,                               # masked text for snippets
     )
