@@ -62,7 +62,7 @@ def as_pdf(path: Path, detected: str, workdir: Path) -> Path:
                 page.save(buf, format="PNG", dpi=tuple(int(round(float(d))) or 200 for d in dpi))
                 frames.append(buf.getvalue())
     except (OSError, ValueError) as exc:
-        raise UnreadableFile(f"图片无法打开：{exc}", code="bad_image", path=str(path)) from exc
+        raise UnreadableFile("图片无法打开：文件不完整或已损坏", code="bad_image", path=str(path)) from exc
     dest = workdir / "pages.pdf"
     dest.write_bytes(img2pdf.convert(frames))
     return dest

@@ -34,7 +34,7 @@ def _junk_batch(folder: Path) -> dict[str, str]:
     (folder / "其实是文本.docx").write_text("这不是 Word 文件", encoding="utf-8")
     expected["其实是文本.docx"] = "quarantined"
     (folder / "其实是图片.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(64))
-    expected["其实是图片.pdf"] = "unsorted"  # a picture is a scan, whatever its name says
+    expected["其实是图片.pdf"] = "quarantined"  # read as a picture whatever its name says, and it will not open
     writer = PdfWriter()
     writer.add_blank_page(width=200, height=200)
     writer.encrypt("secret")
