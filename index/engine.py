@@ -194,24 +194,47 @@ class SearchIndex:
         return {"total": total, "hits": hits}
 
 
+_ALNUM = re.compile(r"[0-9a-z]")
+_JOINED = re.compile(r"[0-9a-z][.\-·/:][0-9a-z]")
+
+
+def _inside_token(norm: str, i: int, j: int) -> bool:
+    """True when the match norm[i:j] starts or ends inside a longer Latin/digit token (302 in 1302,
+    2026 in 2026-09-01): that is not what the index matched, so it is not marked."""
+    left = i > 0 and _ALNUM.match(norm[i]) is not None and (
+        _ALNUM.match(norm[i - 1]) is not None or (i > 1 and _JOINED.fullmatch(norm[i - 2:i + 1]) is not None))
+    right = j < len(norm) and _ALNUM.match(norm[j - 1]) is not None and (
+        _ALNUM.match(norm[j]) is not None or (j + 1 < len(norm) and _JOINED.fullmatch(norm[j - 1:j + 2]) is not None))
+    return left or right
+
+
+def _matches(norm: str, needles: list[str]) -> list[tuple[int, int]]:
+    found = []
+    for needle in needles:
+        # a licence plate's dot may stand between any two characters (皖A·12345 for 皖a12345)
+        chars = re.sub("[·・•]", "", needle) or needle
+        for m in re.finditer("(?=(" + "[·・•]?".join(map(re.escape, chars)) + "))", norm):
+            i, j = m.start(1), m.end(1)
+            if not _inside_token(norm, i, j):
+                found.append((i, j))
+    return found
+
+
 def snippet(text: str, literals: list[str], width: int = 60) -> str:
     """A window of the (masked) text around the first match, every match marked 【】."""
     flat = re.sub(r"\s+", " ", text).strip()
     norm = normalize(flat)
     if len(norm) != len(flat):  # normalisation changed lengths: mark on the normalised text
         flat = norm
-    needles = sorted({n for n in literals if n}, key=len, reverse=True)
-    first = min((i for i in (norm.find(n) for n in needles) if i >= 0), default=-1)
+    spans = _matches(norm, sorted({n for n in literals if n}, key=len, reverse=True))
+    first = min((i for i, _ in spans), default=-1)
     start = max(0, first - width // 3) if first >= 0 else 0
     end = min(len(flat), start + width)
-    window, nwindow = flat[start:end], norm[start:end]
+    window = flat[start:end]
     marks = [False] * len(window)
-    for needle in needles:
-        i = nwindow.find(needle)
-        while i >= 0:
-            for k in range(i, min(i + len(needle), len(window))):
-                marks[k] = True
-            i = nwindow.find(needle, i + 1)
+    for i, j in spans:
+        for k in range(max(i, start), min(j, end)):
+            marks[k - start] = True
     out, inside = [], False
     for ch, marked in zip(window, marks, strict=True):
         if marked and not inside:

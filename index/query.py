@@ -215,7 +215,7 @@ class _Parser:
             return q
         if kind in ("word", "phrase"):
             if not negated:
-                self.literals.append(a)
+                self.literals += [a, *filter(None, [date_token(a)])]
             return text_query(a, self.key)
         if kind == "field":
             return self.field_query(a, b, negated)

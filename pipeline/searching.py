@@ -47,7 +47,10 @@ def run_search(home: Home, query: str, *, form_name: str | None = None, househol
                 raise UsageError(f"未知的项目“{estate}”", code="unknown_estate")
     finally:
         archive.close()
-    filters = Filters(form=form_id, household=address, estate=estate_name, date_from=_date(date_from, "--from"),
-                      date_to=_date(date_to, "--to"), all_versions=all_versions)
+    since, until = _date(date_from, "--from"), _date(date_to, "--to")
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--from（{date_from}）晚于 --to（{date_to}）：起始日期应不晚于截止日期", code="bad_date_range")
+    filters = Filters(form=form_id, household=address, estate=estate_name, date_from=since, date_to=until,
+                      all_versions=all_versions)
     parsed = parse(query, home.secret_key(), field_resolver(labels))
     return SearchIndex(home.index_dir).search(parsed, filters, limit)

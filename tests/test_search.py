@@ -229,3 +229,32 @@ def test_not_excludes_from_the_first_match_on(hudang: Hudang, roster_csv: Path, 
     assert ids(hudang.json("search", "漏水 -(卫生间 OR 厨房)")) == [balcony]
     assert sorted(ids(hudang.json("search", "卫生间 -漏水"))) == sorted([got["卫生间灯不亮"], got["卫生间门锁坏了"]])
     assert sorted(ids(hudang.json("search", "漏水 -卫生间 OR 门锁 -灯"))) == sorted([balcony, got["卫生间门锁坏了"]])
+
+
+def test_single_characters_plates_dates_and_marks(hudang: Hudang, filed: dict, tmp_path: Path) -> None:
+    c1, c2, r1 = filed["c1"]["record_id"], filed["c2"]["record_id"], filed["r1"]["record_id"]
+    assert ids(hudang.json("search", "霉")) == [c1]             # the last character of a run (…天花板发霉)
+    assert ids(hudang.json("search", "投诉人:国")) == [c1]        # one character anywhere in the label's value …
+    assert ids(hudang.json("search", "投诉人:欧")) == [c1]
+    assert ids(hudang.json("search", "投诉人:李")) == []          # … and only there (李客服 is the 接报人)
+    [plate] = hudang.ingest(json_form(tmp_path / "p.json", "住户登记表", registration("2-1-1202", "郑九", 车牌号="皖A54321",
+                                                                                    备注="2026年10月5日起租")))
+    for spelling in ("皖C12345", "皖c12345", "皖C·12345", "皖c・12345"):
+        assert ids(hudang.json("search", spelling)) == [r1], spelling
+    assert ids(hudang.json("search", "皖A·54321")) == [plate["record_id"]]
+    assert "【皖A54321】" in hudang.json("search", "皖a·54321")["hits"][0]["snippet"]
+    for spelling in ("2026-10-05", "2026年10月5日", "2026/10/5", "2026.10.05"):  # 投诉时间 of c2, free text of plate
+        assert sorted(ids(hudang.json("search", spelling))) == sorted([c2, plate["record_id"]]), spelling
+    assert ids(hudang.json("search", "投诉时间:2026年10月5日")) == [c2]
+    assert "【2026-10-05" in hudang.json("search", "2026年10月5日", "--form", "投诉")["hits"][0]["snippet"]
+    snippet = hudang.json("search", "2026号")["hits"][0]["snippet"]
+    assert "２０２６号】" in snippet or "2026号】" in snippet
+    assert not re.search(r"【2026】[-0-9]|[-0-9]【2026】", json.dumps(hudang.json("search", "2026")["hits"],
+                                                                  ensure_ascii=False))
+
+
+def test_from_after_to_is_a_usage_error(hudang: Hudang, filed: dict) -> None:
+    result = hudang("search", "漏水", "--from", "2026-11-02", "--to", "2026年10月1日", "--json", check=False)
+    assert result.code == 2 and result.json["error"]["code"] == "bad_date_range"
+    assert "晚于" in result.stderr
+    assert ids(hudang.json("search", "金第花园", "--from", "2026-11-02", "--to", "2026-11-02")) == [filed["w1"]["record_id"]]
