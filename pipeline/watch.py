@@ -23,7 +23,16 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
@@ -45,6 +54,10 @@ log = logging.getLogger("hudang.watch")
 RETRY_CODES = frozenset({"corrupt", "empty_file", "wrong_type", "bad_json", "no_header", "unreadable",
                          "no_fields"})
 MAX_RETRIES = 3
+# The events that say a file arrived or changed; the kernel is not even asked for opens, reads and deletions
+# (our own readers open every claimed file).
+HINTS: list[type[FileSystemEvent]] = [FileCreatedEvent, DirCreatedEvent, FileModifiedEvent, FileMovedEvent,
+                                      DirMovedEvent, FileClosedEvent]
 STATE = "watch-state.json"
 
 
@@ -149,6 +162,8 @@ class Service:
         self._state_written = 0.0
         self._mtimes: dict[str, float] = {}
         self._releaser: claims.Releaser | None = None
+        self._fresh: list[Path] = []   # noted since the last `_stamp`
+        self._next_due = 0.0           # when the next window ends
         self._load_counts()
 
     # ---- one service per data home ----
@@ -181,7 +196,7 @@ class Service:
         signal.signal(signal.SIGINT, self._stop)
         hints = _Hints(self.intake)
         observer = self._observer()
-        observer.schedule(hints, str(self.intake), recursive=True)
+        observer.schedule(hints, str(self.intake), recursive=True, event_filter=HINTS)
         observer.start()
         log.info("接收服务启动：%s（%s）", self.intake, "轮询" if self.polling else "inotify")
         tick = min(0.25, max(0.05, self.settings.stable_seconds / 8))
@@ -197,6 +212,7 @@ class Service:
                             self.overflow and len(self.seen) < self.settings.max_queue // 2):
                         self.overflow = False
                         self._scan(self.intake)
+                        self._stamp()
                         if backlog(self.home):  # later steps that failed are retried even when no file comes
                             file_items(self.ctx, [], iter(()))
                         last_scan = t
@@ -205,12 +221,13 @@ class Service:
                         self._scan(Path(p))
                     for p in paths:
                         self._note(Path(p))
+                    self._stamp()
                     ready = self._ready()
                     if ready:
                         self._take(ready, readers)
                     else:
                         self._write_state()
-                        time.sleep(tick)
+                        time.sleep(min(tick, max(0.01, self._next_due - time.monotonic())))  # wake when a window ends
         finally:
             observer.stop()
             observer.join(timeout=5)
@@ -238,7 +255,7 @@ class Service:
                 self._note(Path(dirpath) / name)
 
     def _note(self, path: Path) -> None:
-        """A hint about ``path``: start its stability window, or restart it if the file changed."""
+        """A hint about ``path``: start its stability window, or restart it if the file changed (see `_stamp`)."""
         seen = self.seen.get(path)
         if seen is None and (len(self.seen) >= self.settings.max_queue or not self._wanted(path)):
             if len(self.seen) >= self.settings.max_queue:
@@ -253,8 +270,18 @@ class Service:
         if seen is None or (st.st_size, st.st_mtime, st.st_ino) != (seen.size, seen.mtime, seen.ino):
             if seen is not None:
                 self.retries.pop(path, None)  # still growing: a writer at work, not a broken file
-            self.seen[path] = Seen(st.st_size, st.st_mtime, time.monotonic(), seen.not_before if seen else 0.0,
+            self.seen[path] = Seen(st.st_size, st.st_mtime, 0.0, seen.not_before if seen else 0.0,
                                    st.st_dev, st.st_ino)
+            self._fresh.append(path)
+
+    def _stamp(self) -> None:
+        """Windows of the files just noted start now, after the last of them was looked at: never before a file's
+        own look (so never short), and all together (a folder of files dropped at once is taken as one round)."""
+        t = time.monotonic()
+        for path in self._fresh:
+            if path in self.seen:
+                self.seen[path].since = t
+        self._fresh.clear()
 
     def _ready(self) -> list[Path]:
         """Files whose size and mtime held still for the window (and are not waiting to be retried).
@@ -263,8 +290,11 @@ class Service:
         its window has passed, to confirm nothing changed unseen (a share, a lost event)."""
         ready: list[Path] = []
         t = time.monotonic()
+        window = self.settings.stable_seconds
+        self._next_due = t + 3600.0
         for path, seen in list(self.seen.items()):
-            if t - seen.since < self.settings.stable_seconds or t < seen.not_before:
+            if t - seen.since < window or t < seen.not_before:
+                self._next_due = min(self._next_due, max(seen.since + window, seen.not_before))
                 continue
             try:
                 st = os.stat(path)
@@ -274,6 +304,7 @@ class Service:
             if (st.st_size, st.st_mtime) != (seen.size, seen.mtime):
                 self.seen[path] = Seen(st.st_size, st.st_mtime, t, seen.not_before, st.st_dev, st.st_ino)
                 self.retries.pop(path, None)
+                self._next_due = min(self._next_due, t + window)
                 continue
             ready.append(path)
             if len(ready) >= self.settings.batch:
@@ -297,6 +328,7 @@ class Service:
             log.warning("无法领取文件：%s", exc)
             for path, _, _ in wanted:
                 self._note(path)
+            self._stamp()
             return
         assert self._releaser is not None
         self._releaser.opened(batch)

@@ -200,7 +200,7 @@ def _accounted(hudang: Hudang) -> tuple[list[str], set[str]]:
                 for p in (hudang.home / "archive").glob("estates/*/*/*/v*/provenance.json")]
     others = {json.loads(p.read_text(encoding="utf-8"))["sha256"]
               for p in (hudang.home / "quarantine").rglob("report.json")}
-    others |= {hashlib.sha256(p.read_bytes()).hexdigest() for p in (hudang.home / "unsorted").glob("*")}
+    others |= {hashlib.sha256(p.read_bytes()).hexdigest() for p in (hudang.home / "unsorted").glob("*") if p.is_file()}
     return archived, others
 
 
