@@ -55,6 +55,7 @@ bench: setup
 	$(BIN)/python bench/watch_bench.py
 	$(BIN)/python bench/search_bench.py
 	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/letters_bench.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
