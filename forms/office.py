@@ -98,7 +98,9 @@ def to_pdf(docs: Sequence[Path], outdir: Path, *, instances: int = 2, batch: int
                     failed.append(doc)
             return failed
 
-        chunks = [list(docs[i:i + batch]) for i in range(0, len(docs), batch)]
+        # Every instance gets work: 60 documents on two instances are two calls of 30, not 50 and 10.
+        size = max(1, min(batch, -(-len(docs) // max(1, instances))))
+        chunks = [list(docs[i:i + size]) for i in range(0, len(docs), size)]
         with ThreadPoolExecutor(max_workers=max(1, instances)) as pool:
             retry = [doc for failed in pool.map(lambda c: convert(c, False), chunks) for doc in failed]
             list(pool.map(lambda d: convert([d], True), retry))

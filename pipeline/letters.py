@@ -28,7 +28,7 @@ from hudang.archive.estates import Place
 from hudang.archive.paths import safe_component
 from hudang.archive.store import Archive, Filing
 from hudang.clock import now, stamp
-from hudang.errors import LockBusy, NotFound, ToolMissing, UsageError
+from hudang.errors import HudangError, LockBusy, NotFound, ToolMissing, UsageError
 from hudang.forms import office
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.documents import Template
@@ -111,11 +111,14 @@ class Letter:
     pdf: Path | None = None
     record_id: str | None = None
 
+    estate_code: str = ""
+
     @property
     def stem(self) -> str:
+        """Unique within a run: numbers and room keys repeat across estates, so the estate's code leads."""
         m = NUMBER_RE.fullmatch(self.number or "")
         serial = f"{m[1]}-{m[2]}" if m else "draft"
-        return safe_component(f"催缴函-{serial}-{self.standing.key}")
+        return safe_component(f"催缴函-{self.estate_code}-{serial}-{self.standing.key}")
 
     def rows(self) -> list[dict[str, str]]:
         day = self.standing.day
@@ -245,7 +248,8 @@ def dunning_run(home: Home, archive: Archive, forms: FormRegistry, as_of: dt.dat
                 serial = serials.get(s.estate, 1)
                 serials[s.estate] = serial + 1
                 number = letter_number(as_of.year, serial)
-            letters.append(Letter(s, number, owner, phone, _display(archive, s.estate, s.key), deadline))
+            letters.append(Letter(s, number, owner, phone, _display(archive, s.estate, s.key), deadline,
+                                  estate_code=archive.estates.code(s.estate)))
         run = DunningRun(as_of, letters, ladder, {"folder": None, "print_pdf": None, "mailing_list": None}, [])
         if as_of > now().date():
             run.warnings.append(f"计算日期 {as_of} 晚于今天：此后的缴费尚未入账，请核对后再寄出")
@@ -270,6 +274,9 @@ def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun,
         seal = ""
     contexts = {}
     jobs = []
+    stems = [letter.stem for letter in run.letters]
+    if len(set(stems)) != len(stems):
+        raise HudangError("internal: two letters of one run would share a file name")
     for letter in run.letters:
         letter.docx = folder / f"{letter.stem}.docx"
         contexts[letter.number] = context_for(letter, home, as_of)

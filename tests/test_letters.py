@@ -351,3 +351,23 @@ def test_a_goods_release_for_a_household_in_arrears_carries_a_warning(fees_home:
     assert owing["status"] == "filed" and len(warned) == 1
     assert "650.00" in warned[0]["message"] and "2026-05" in warned[0]["message"]
     assert clear["status"] == "filed" and not [w for w in clear["warnings"] if w["code"] == "in_arrears"]
+
+
+def test_same_room_and_number_in_two_estates_get_their_own_letters(fees_home: Hudang, tmp_path: Path) -> None:
+    roster = write(tmp_path / "翠湖苑补充.csv", ["项目,楼栋,单元,房号,建筑面积,业主姓名", "翠湖苑,1栋,1单元,301,88,孙悦"])
+    ledger = write(tmp_path / "翠湖苑台账.csv", [LEDGER[0], "翠湖苑,1-1-301,物业服务费,2026-05,280.00,0,",
+                                               "翠湖苑,1-1-101,物业服务费,2026-04,1004.05,1004.05,2026-11-01"])
+    told = write(tmp_path / "翠湖苑催缴.csv", [REMINDERS[0], "翠湖苑,1-1-301,2026-07-15,电话,"])
+    fees_home.ingest(roster)
+    fees_home.ingest(ledger, told)
+    data = fees_home.json("letters", "dunning", "--as-of", "2026-11-26", env={"PATH": str(tmp_path)})
+    mine = {x["household"]: x for x in data["letters"] if x["household"].endswith("/1-1-301")}
+    assert set(mine) == {"金第花园/1-1-301", "翠湖苑/1-1-301"}
+    # Both are 〔2026〕催字第001号 for a room keyed 1-1-301: their files must not collide.
+    assert mine["金第花园/1-1-301"]["number"] == mine["翠湖苑/1-1-301"]["number"] == "〔2026〕催字第001号"
+    assert mine["金第花园/1-1-301"]["docx"] != mine["翠湖苑/1-1-301"]["docx"]
+    for household, letter in mine.items():
+        record = fees_home.json("record", "show", letter["record_id"])
+        assert record["household"] == household
+        assert letter["amount"] in docx_text(Path(letter["docx"]))
+    assert len({x["record_id"] for x in data["letters"]}) == len(data["letters"])
