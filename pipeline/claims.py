@@ -103,12 +103,6 @@ def claim_round(intake: Path, wanted: list[tuple[Path, int, float]]) -> list[Cla
     return claims
 
 
-def claim(intake: Path, path: Path, size: int = -1, mtime: float = 0.0) -> Claim | None:
-    """One file in a round of its own; None if it is gone."""
-    got = claim_round(intake, [(path, size, mtime)])
-    return got[0] if got else None
-
-
 def changed_since_claim(c: Claim) -> bool:
     """The writer kept writing through its open handle after we claimed the file."""
     try:
