@@ -183,7 +183,10 @@ def listing(home: Home) -> list[dict[str, Any]]:
 def remove(home: Home, scan_id: str) -> None:
     folder = unsorted_dir(home) / scan_id
     gone = unsorted_dir(home) / f".done-{scan_id}"
-    os.rename(folder, gone)
+    try:
+        os.rename(folder, gone)
+    except FileNotFoundError:
+        return   # taken meanwhile by another run (the service beside a hand-run `unsorted ocr`)
     fsync_dir(unsorted_dir(home))
     shutil.rmtree(gone, ignore_errors=True)
 
@@ -248,8 +251,10 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
     if not pending:
         return []
     check_tools()
-    work = home.run_dir / "ocr-work"
-    shutil.rmtree(work, ignore_errors=True)
+    import tempfile
+
+    home.run_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="ocr-work-", dir=home.run_dir))
     jobs = []
     for data in pending:
         original = Path(data["folder"]) / data["original"]

@@ -215,6 +215,7 @@ class Service:
                         self._stamp()
                         if backlog(self.home):  # later steps that failed are retried even when no file comes
                             file_items(self.ctx, [], iter(()))
+                        self._ocr_queue()
                         last_scan = t
                     paths, folders = hints.drain()
                     for p in folders:
@@ -235,6 +236,28 @@ class Service:
             self._write_state(force=True, running=False)
             log.info("接收服务已停止")
         return 0
+
+    _ocr_thread: threading.Thread | None = None
+
+    def _ocr_queue(self) -> None:
+        """Scans that waited for Tesseract are read once it is there, on a thread beside the intake loop
+        (the OCR itself runs in worker processes; filing waits its turn for the writer lock)."""
+        from hudang.pipeline import scans
+
+        if self._ocr_thread is not None and self._ocr_thread.is_alive():
+            return
+        if not any(d["state"] == scans.OCR_PENDING for d in scans.entries(self.home)):
+            return
+
+        def job() -> None:
+            try:
+                for result in scans.process_if_possible(self.home, self.ctx.forms, 1):
+                    log.info("文字识别队列：%s %s %s", result["scan_id"], result["status"], result.get("household", ""))
+            except Exception:
+                log.exception("文字识别队列处理失败，下次重新扫描时再试")
+
+        self._ocr_thread = threading.Thread(target=job, name="hudang-ocr-queue", daemon=True)
+        self._ocr_thread.start()
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True

@@ -182,3 +182,30 @@ def test_an_image_only_pdf_scanned_upside_down(scan_home: Hudang, tmp_path: Path
     assert (out["status"], out["form"], out["household"]) == ("filed", "repair", "金第花园/2-1-301"), out
     fields = scan_home.json("record", "show", out["record_id"])["fields"]
     assert fields["报修人"] == "钱多多" and "地漏" in fields["报修内容"]
+
+
+def test_the_service_reads_the_ocr_queue_once_tesseract_is_back(scan_home: Hudang, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from test_watch import Watcher, _configure, _wait
+
+    page = fill_page(blank(scan_home, "投诉处理单", "金第花园/2-2-301"), TYPED, dpi=200)
+    _configure(scan_home, stable=0.4, rescan=1.0)
+    no_tools = tmp_path / "bin"
+    no_tools.mkdir()
+    path = scan_home.env["PATH"]
+    scan_home.env["PATH"] = str(no_tools)                 # the service starts without Tesseract
+    first = Watcher(scan_home)
+    page.save(scan_home.home / "intake" / "扫描件" / "扫描-服务.png", dpi=(200, 200))
+    _wait(lambda: scan_home.json("status")["ocr_queue"] == 1, 60, "scan queued for OCR")
+    assert first.stop() == 0
+    scan_home.env["PATH"] = path                          # installed now; the next start reads the queue
+    second = Watcher(scan_home)
+    try:
+        _wait(lambda: scan_home.json("status")["ocr_queue"] == 0, 180, "OCR queue read")
+        time.sleep(0.5)
+        records = scan_home.json("household", "show", "金第花园/2-2-301")["records"]
+        assert [r["form"] for r in records] == ["complaint"]
+    finally:
+        second.stop(signal.SIGTERM)
