@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python bench/search_bench.py
 	$(BIN)/python bench/report_bench.py
 	$(BIN)/python bench/letters_bench.py
+	$(BIN)/python bench/ocr_bench.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
