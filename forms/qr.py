@@ -19,7 +19,8 @@ class Code:
     version: int | None = None       # the form definition's version when printed
     household: str | None = None     # ESTATE/KEY
     separator: bool = False
-    orientation: int = 0             # where found: degrees the code (so the page) is turned clockwise
+    orientation: int = 0             # where found: quarter turns (0/90/180/270) the page lies turned clockwise
+    tilt: int = 0                    # and the whole degrees it is skewed beyond that (a crooked scan)
 
 
 def payload(form: str, version: int, household: str | None = None) -> str:
@@ -62,5 +63,6 @@ def read(page: Any) -> list[Code]:
                                          try_rotate=True, try_downscale=True):
         code = parse(result.text)
         if code is not None:
-            found.append(replace(code, orientation=round(result.orientation / 90) * 90 % 360))
+            quarter = round(result.orientation / 90) * 90
+            found.append(replace(code, orientation=quarter % 360, tilt=result.orientation - quarter))
     return found

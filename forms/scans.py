@@ -107,10 +107,12 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
     separators = 0
     turns: dict[int, int] = {}
     coded: set[int] = set()
+    tilts: dict[int, int] = {}
     for number, image in enumerate(images, 1):
         codes = qr.read(image)
         if codes:
             coded.add(number)
+            tilts[number] = codes[0].tilt
         if codes and codes[0].orientation:
             turns[number] = codes[0].orientation
         if any(c.separator for c in codes):
@@ -139,9 +141,11 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         reading.ocr_error = exc.message
         return reading
     for document in reading.documents:
-        # A page with our code was turned upright by it; only pages without one need Tesseract's guess.
+        # A page with our code was turned upright by it, and the code says whether it lies crooked: only
+        # pages without one need Tesseract's guesses (a second each, and a straight page is better left alone).
+        known = all(n in coded for n in document.pages)
         result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", timeout=ocr_timeout,
-                         rotate_pages=not all(n in coded for n in document.pages))
+                         rotate_pages=not known, deskew=not known or any(tilts.get(n) for n in document.pages))
         document.text, document.raw, document.ocr_pdf, document.note = result.text, result.raw, result.pdf, result.note
         form = forms.intake().get(document.code.form) if document.code and document.code.form else None
         form = form or guess_form(document.text, forms)
