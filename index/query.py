@@ -240,7 +240,18 @@ class _Parser:
             inner: wq.Query = SpanPrefix("grams", tokens[0])   # a surname alone
         else:
             inner = wq.Term("grams", tokens[0]) if len(tokens) == 1 else wq.Phrase("grams", tokens)
-        return wq.SpanNear(wq.Term("grams", marker(name)), inner, slop=LINE_GAP - 1, ordered=True)
+        return LabelNear(wq.Term("grams", marker(name)), inner, slop=LINE_GAP - 1, ordered=True)
+
+
+class LabelNear(wq.SpanNear):
+    """A value near its label's marker. whoosh's SpanNear cannot estimate its size, which an And with a filter
+    (``投诉人:王 --form 投诉``) asks of every part: the marker's document count bounds it."""
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return int(self.a.estimate_size(ixreader))
+
+    def estimate_min_size(self, ixreader: Any) -> int:
+        return 0
 
 
 class SpanPrefix(wq.Prefix):
