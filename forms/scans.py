@@ -144,8 +144,20 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         # A page with our code was turned upright by it, and the code says whether it lies crooked: only
         # pages without one need Tesseract's guesses (a second each, and a straight page is better left alone).
         known = all(n in coded for n in document.pages)
-        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", timeout=ocr_timeout,
-                         rotate_pages=not known, deskew=not known or any(tilts.get(n) for n in document.pages))
+        deskew = not known or any(tilts.get(n) for n in document.pages)
+        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", timeout=ocr_timeout, rotate_pages=False,
+                         deskew=deskew)
+        if not known and _labels_seen(result.text, forms) < 2:
+            # Most pages come upright. One that shows no form labels may have gone through the scanner upside
+            # down (Tesseract's orientation guess is unsure for Chinese and was left out): read it turned over,
+            # keep the better reading.
+            flipped = _subset(document.pdf, list(range(1, len(document.pages) + 1)),
+                              workdir / f"document-{document.index}-turned.pdf",
+                              dict.fromkeys(range(1, len(document.pages) + 1), 180))
+            turned = ocr.ocr(flipped, workdir / f"ocr-{document.index}-turned", timeout=ocr_timeout,
+                             rotate_pages=False, deskew=deskew)
+            if _labels_seen(turned.text, forms) > _labels_seen(result.text, forms):
+                result = turned
         document.text, document.raw, document.ocr_pdf, document.note = result.text, result.raw, result.pdf, result.note
         form = forms.intake().get(document.code.form) if document.code and document.code.form else None
         form = form or guess_form(document.text, forms)
@@ -153,6 +165,13 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
             document.form = form.id
             document.fields, document.unclear = extract_fields(document.text, form)
     return reading
+
+
+def _labels_seen(text: str, forms: FormRegistry) -> int:
+    """Form labels of three or more characters in the text: an upright page shows some; an upside-down one
+    reads as made-up characters that happen to be Chinese too, so only words we know tell them apart."""
+    flat = normalize_label(text)
+    return sum(1 for label in forms.intake().all_labels() if len(label) >= 3 and label in flat)
 
 
 # ---------------------------------------------------------------- labelled values in OCR text

@@ -55,3 +55,12 @@ def test_the_form_is_guessed_from_the_title_or_the_labels() -> None:
     assert guess_form("报修人: 孙丽\n报修时间: 2026-11-07\n报修内容: 门坏了", FORMS).id == "repair"
     assert guess_form("一封普通的信", FORMS) is None
     assert guess_form("函件 函号 欠费金额 收件人", FORMS) is None     # letters are never taken from intake
+
+
+def test_an_upright_page_is_told_from_an_upside_down_one_by_the_labels_it_shows() -> None:
+    from hudang.forms.scans import _labels_seen
+
+    upright = "投诉处理单\n投诉人周燕投诉时间* 2026-11-03 09:30\n接报人 李客服"
+    upside_down = "凶夺二晒于导情宫砂时周群里所请千轩要窟为族出某连许光区大\n自著立口合辐求要口章不口 EE主3品"
+    assert _labels_seen(upright, FORMS) >= 2
+    assert _labels_seen(upside_down, FORMS) == 0

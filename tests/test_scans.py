@@ -209,3 +209,13 @@ def test_the_service_reads_the_ocr_queue_once_tesseract_is_back(scan_home: Hudan
         assert [r["form"] for r in records] == ["complaint"]
     finally:
         second.stop(signal.SIGTERM)
+
+
+def test_an_upside_down_page_without_a_code_is_read_the_right_way_up(scan_home: Hudang, tmp_path: Path) -> None:
+    page = typed_page(["维修工作单", "报修人：孙丽", "报修时间：2026-11-07 10:00", "报修内容：阳台推拉门变形关不严"])
+    scan = tmp_path / "倒放.jpg"
+    page.rotate(180).convert("RGB").save(scan, quality=90, dpi=(200, 200))
+    [out] = scan_home.ingest(scan)
+    assert out["status"] == "unsorted"
+    [waiting] = scan_home.json("unsorted", "list")["scans"]
+    assert waiting["form"] == "repair" and any("阳台推拉门" in line for line in waiting["text"])
