@@ -78,11 +78,11 @@ def _ocrmypdf(src: Path, dest: Path, sidecar: Path, output_type: str, dpi: int |
 
 
 def ocr(src: Path, workdir: Path, *, dpi: int | None = None, timeout: float = 600,
-        rotate_pages: bool = True, deskew: bool = True) -> OcrResult:
+        rotate_pages: bool = False, deskew: bool = True) -> OcrResult:
     """OCR ``src`` (a PDF of page images) into ``workdir``; PDF/A first, a plain PDF when PDF/A fails.
 
-    ``rotate_pages=False`` when the pages are known to be upright (turned by their QR code): Tesseract's
-    orientation pass costs a second a page. ``deskew=False`` when the page is known to be straight: a 1.2°
+    Tesseract's orientation pass (``rotate_pages``) is off: it costs a second a page and is unsure for Chinese;
+    pages are turned by their QR code, and one that reads badly is read again turned over (forms/scans.py). ``deskew=False`` when the page is known to be straight: a 1.2°
     scan went from 0.5% to 9.6% CER without deskewing, but deskewing a straight page by 0.05° once lost two
     lines (measured by the OCR bench)."""
     check_tools()
