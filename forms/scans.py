@@ -158,6 +158,11 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
                              rotate_pages=False, deskew=deskew)
             if _labels_seen(turned.text, forms) > _labels_seen(result.text, forms):
                 result = turned
+                if document.thumbnail is not None:   # the archivist sees the page the right way up too
+                    from PIL import Image
+
+                    with Image.open(document.thumbnail) as thumb:
+                        thumb.rotate(180).save(document.thumbnail)
         document.text, document.raw, document.ocr_pdf, document.note = result.text, result.raw, result.pdf, result.note
         form = forms.intake().get(document.code.form) if document.code and document.code.form else None
         form = form or guess_form(document.text, forms)
