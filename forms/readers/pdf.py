@@ -6,6 +6,7 @@ raises while reading becomes one `UnreadableFile` with a stable code, so the run
 
 from __future__ import annotations
 
+import logging
 import re
 import struct
 import zlib
@@ -21,6 +22,10 @@ from pypdf.generic import DictionaryObject, NameObject, StreamObject, TextString
 from hudang.errors import Problem, UnreadableFile
 from hudang.forms.readers.model import Extraction, RawRecord, ReadLimits, Vocabulary
 from hudang.forms.readers.pairs import label_key, resolve_checks, text_pairs
+
+# pypdf logs its repairs ("EOF marker not found") in English; with no handler in a reader worker they reached
+# the archivist's terminal. What matters is reported in the file's outcome, in Chinese.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 ENCRYPTED = "PDF 文件已加密，无法读取；请提供未加密的文件"
 CORRUPT = "PDF 文件已损坏或不完整，无法读取；请重新导出或重新扫描"
