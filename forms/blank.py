@@ -11,7 +11,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -20,7 +19,7 @@ from docx.shared import Mm, Pt
 from hudang.archive.estates import Place
 from hudang.forms import qr
 from hudang.forms.definitions import FieldDef, FormDef
-from hudang.forms.template_builder import SANS, SERIF, _fonts, _widths
+from hudang.forms.template_builder import SANS, SERIF, _fonts, _widths, a4_document
 
 LONG_FIELDS = ("内容", "原因", "措施", "意见", "批示", "结果", "备注", "成员", "物品", "事由")
 
@@ -30,16 +29,7 @@ def _long(f: FieldDef) -> bool:
 
 
 def _document() -> DocxDocument:
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(12), Mm(10)
-    section.left_margin, section.right_margin = Mm(18), Mm(18)
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(11)
-    _fonts(normal.element, SANS)
-    normal.paragraph_format.space_after = Pt(0)
-    return doc
+    return a4_document(margins_mm=(12, 10, 18, 18), font=SANS, space_after=0)
 
 
 def _text(cell_or_doc, text: str, *, size: float = 11, bold: bool = False,  # type: ignore[no-untyped-def]

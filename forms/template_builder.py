@@ -30,15 +30,20 @@ def _fonts(element: object, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
-def _new_document() -> DocxDocument:
+def a4_document(*, margins_mm: tuple[float, float, float, float] = (15, 12, 25, 22), font: str = SERIF,
+                size: float = 11, space_after: float = 2, line_spacing: float = 1.15) -> DocxDocument:
+    """An A4 document (python-docx starts on Letter) in Noto CJK, marked Simplified Chinese.
+
+    Margins are top, bottom, left, right in millimetres; the shipped templates and the blank forms share this."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(15), Mm(12)
-    section.left_margin, section.right_margin = Mm(25), Mm(22)
+    top, bottom, left, right = margins_mm
+    section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
+    section.left_margin, section.right_margin = Mm(left), Mm(right)
     normal = doc.styles["Normal"]
-    normal.font.size = Pt(11)
-    _fonts(normal.element, SERIF)
+    normal.font.size = Pt(size)
+    _fonts(normal.element, font)
     # Simplified Chinese, so LibreOffice picks the SC face of the Noto CJK collection, not the JP one.
     lang = normal.element.get_or_add_rPr().makeelement(qn("w:lang"), {qn("w:val"): "zh-CN",
                                                                        qn("w:eastAsia"): "zh-CN"})
@@ -48,12 +53,12 @@ def _new_document() -> DocxDocument:
         for attr in list(fonts.attrib):
             del fonts.attrib[attr]
         for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-            fonts.set(qn(attr), SERIF)
+            fonts.set(qn(attr), font)
     for lang_el in defaults.iter(qn("w:lang")):
         lang_el.set(qn("w:val"), "zh-CN")
         lang_el.set(qn("w:eastAsia"), "zh-CN")
-    normal.paragraph_format.space_after = Pt(2)
-    normal.paragraph_format.line_spacing = 1.15
+    normal.paragraph_format.space_after = Pt(space_after)
+    normal.paragraph_format.line_spacing = line_spacing
     return doc
 
 
@@ -101,7 +106,7 @@ def _widths(table: Table, widths: tuple[int, ...]) -> None:
 
 
 def dunning_letter(dest: Path) -> None:
-    doc = _new_document()
+    doc = a4_document()
     _para(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
     _para(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
     _para(doc, "催  缴  函", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
@@ -161,7 +166,7 @@ def dunning_letter(dest: Path) -> None:
 
 
 def household_summary(dest: Path) -> None:
-    doc = _new_document()
+    doc = a4_document()
     normal = doc.styles["Normal"]
     normal.font.size = Pt(10)
     normal.paragraph_format.line_spacing = 1.1
