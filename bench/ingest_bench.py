@@ -45,8 +45,8 @@ from hudang.errors import HudangError  # noqa: E402
 from hudang.forms.definitions import load_forms  # noqa: E402
 from hudang.forms.readers import read_document  # noqa: E402
 from hudang.forms.readers.model import ReadLimits, SimpleVocabulary  # noqa: E402
-from hudang.pipeline import runner, stages  # noqa: E402
-from hudang.pipeline.outcomes import FILED, Outcome  # noqa: E402
+from hudang.pipeline.intake import runner, stages  # noqa: E402
+from hudang.pipeline.intake.outcomes import FILED, Outcome  # noqa: E402
 from hudang.settings import Home, init_home  # noqa: E402
 
 GOAL_RATE = 150.0        # forms/s on 2 cores

@@ -67,9 +67,9 @@ from hudang.errors import ToolMissing  # noqa: E402
 from hudang.forms import office  # noqa: E402
 from hudang.forms.definitions import load_forms  # noqa: E402
 from hudang.forms.documents import A4, Template  # noqa: E402
-from hudang.pipeline import letters as letters_mod  # noqa: E402
-from hudang.pipeline import runner  # noqa: E402
-from hudang.pipeline.letters import Letter  # noqa: E402
+from hudang.pipeline.dunning import letters as letters_mod  # noqa: E402
+from hudang.pipeline.dunning.letters import Letter  # noqa: E402
+from hudang.pipeline.intake import runner  # noqa: E402
 from hudang.settings import Home, init_home, load_home  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 26)

@@ -2,9 +2,9 @@
 """Monthly-report benchmark (`make bench`): the 客服接待月报表 over an archive of 50,000 records (12 months).
 
 Prints, never asserts. Measures, each as the median of `--rounds`:
-- figures alone: `report.figures()` in-process (the §9 figures for M and M−1), and the
+- figures alone: `figures.figures()` in-process (the §9 figures for M and M−1), and the
   `hudang report monthly M --figures-only --json` command by wall clock (process start included);
-- DOCX + XLSX: `report_files.monthly(..., pdf=False)` in-process: figures, lists, 12-month trend,
+- DOCX + XLSX: `editions.monthly(..., pdf=False)` in-process: figures, lists, 12-month trend,
   two matplotlib charts, the docxtpl render and the workbook;
 - PDF separately: LibreOffice headless converting that DOCX.
 Goals from the issue: figures ≤ 1 s, DOCX + XLSX ≤ 5 s on 2 cores.
@@ -40,7 +40,8 @@ BUILD = ROOT / "build" / "bench"
 
 from hudang.archive.catalog import connect  # noqa: E402
 from hudang.archive.store import Archive  # noqa: E402
-from hudang.pipeline import report, report_files, runner  # noqa: E402
+from hudang.pipeline.intake import runner  # noqa: E402
+from hudang.pipeline.reports import editions, figures  # noqa: E402
 from hudang.settings import Home, init_home, load_home  # noqa: E402
 
 FIGURES_GOAL, DOCUMENTS_GOAL = 1.0, 5.0
@@ -60,7 +61,7 @@ def make_id(rng: random.Random) -> str:
     return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
 
 
-def months_ending(last: report.Month, n: int = 12) -> list[report.Month]:
+def months_ending(last: figures.Month, n: int = 12) -> list[figures.Month]:
     return [last.back(i) for i in range(n - 1, -1, -1)]
 
 
@@ -68,7 +69,7 @@ def room(rng: random.Random) -> str:
     return f"{rng.randint(1, 30)}-{rng.randint(1, 3)}-{rng.randint(1, 28)}{rng.randint(1, 4):02d}"
 
 
-def when(rng: random.Random, month: report.Month) -> datetime:
+def when(rng: random.Random, month: figures.Month) -> datetime:
     return month.start + timedelta(days=rng.randint(0, (month.last_day.day - 1)), hours=rng.randint(7, 21),
                                    minutes=rng.randint(0, 59))
 
@@ -77,7 +78,7 @@ def fmt(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
 
-def complaint_row(rng: random.Random, n: int, month: report.Month) -> list[str]:
+def complaint_row(rng: random.Random, n: int, month: figures.Month) -> list[str]:
     opened = when(rng, month)
     severity = rng.choices(("重大", "重要", "轻微"), (1, 4, 10))[0]
     done = opened + timedelta(hours=rng.randint(2, 24 * 8)) if rng.random() < 0.9 else None
@@ -88,7 +89,7 @@ def complaint_row(rng: random.Random, n: int, month: report.Month) -> list[str]:
             rng.choice(("满意", "满意", "基本满意", "不满意")) if visit else ""]
 
 
-def repair_row(rng: random.Random, n: int, month: report.Month) -> list[str]:
+def repair_row(rng: random.Random, n: int, month: figures.Month) -> list[str]:
     opened = when(rng, month)
     done = opened + timedelta(hours=rng.randint(1, 96)) if rng.random() < 0.92 else None
     visit = done + timedelta(hours=rng.randint(1, 90)) if done and rng.random() < 0.85 else None
@@ -98,7 +99,7 @@ def repair_row(rng: random.Random, n: int, month: report.Month) -> list[str]:
             rng.choice(("满意", "基本满意", "不满意")) if visit else "", "是" if rng.random() < 0.05 else "否"]
 
 
-def registration_row(rng: random.Random, n: int, month: report.Month) -> list[str]:
+def registration_row(rng: random.Random, n: int, month: figures.Month) -> list[str]:
     return [rng.choice(ESTATES), room(rng), rng.choice(SURNAMES) + "某", make_id(rng),
             f"138{rng.randint(10000000, 99999999)}", when(rng, month).date().isoformat()]
 
@@ -111,11 +112,11 @@ HEADERS = {
     "registration": ["项目", "房号", "业主姓名", "证件号码", "联系电话", "入住日期"],
 }
 FOLDERS = {"complaint": "投诉处理单", "repair": "维修工作单", "registration": "住户登记表"}
-MAKERS: dict[str, Callable[[random.Random, int, report.Month], list[str]]] = {
+MAKERS: dict[str, Callable[[random.Random, int, figures.Month], list[str]]] = {
     "complaint": complaint_row, "repair": repair_row, "registration": registration_row}
 
 
-def write_sources(folder: Path, rng: random.Random, records: int, last: report.Month) -> None:
+def write_sources(folder: Path, rng: random.Random, records: int, last: figures.Month) -> None:
     months = months_ending(last)
     serial = 0
     for form, share in WEIGHTS.items():
@@ -155,7 +156,7 @@ def no_fsync() -> Iterator[None]:
         os.sync()
 
 
-def build_home(root: Path, records: int, seed: int, last: report.Month) -> Home:
+def build_home(root: Path, records: int, seed: int, last: figures.Month) -> Home:
     if root.exists():
         shutil.rmtree(root)
     home, _ = init_home(root)
@@ -203,7 +204,7 @@ def main() -> None:
     parser.add_argument("--clean", action="store_true", help="remove the archive afterwards")
     parser.add_argument("--no-pdf", action="store_true", help="skip the LibreOffice timing")
     args = parser.parse_args()
-    month = report.Month.parse(args.month)
+    month = figures.Month.parse(args.month)
     BUILD.mkdir(parents=True, exist_ok=True)
     root = BUILD / f"report-home-{args.records}-{args.seed}"
     print(f"report bench: {args.records} records over the 12 months ending {month.label}, {os.cpu_count()} CPUs")
@@ -220,12 +221,12 @@ def main() -> None:
     print(f"  catalog: {live} live records, "
           f"{conn.execute('SELECT COUNT(*) FROM fee_rows').fetchone()[0]} ledger rows")
 
-    fig_s, fig_all, data = median_time(lambda: report.figures(conn, month, None), args.rounds)
+    fig_s, fig_all, data = median_time(lambda: figures.figures(conn, month, None), args.rounds)
     print(f"\nfigures (in-process, M and M−1): {fig_s:.3f} s  (rounds {', '.join(f'{t:.3f}' for t in fig_all)})"
           f"  {verdict(fig_s, FIGURES_GOAL)}")
     print(f"  M: {data['complaints']['total']} complaints, {data['repairs']['total']} repairs, "
           f"{data['registrations']['total']} registrations; fees {data['fees']}")
-    est_s, _, _ = median_time(lambda: report.figures(conn, month, ESTATES[0]), args.rounds)
+    est_s, _, _ = median_time(lambda: figures.figures(conn, month, ESTATES[0]), args.rounds)
     print(f"figures for one estate (--estate {ESTATES[0]}): {est_s:.3f} s")
     env = {**os.environ, "HUDANG_HOME": str(root)}
     cli_s, cli_all, _ = median_time(lambda: subprocess.run(
@@ -234,7 +235,7 @@ def main() -> None:
     print(f"hudang report monthly --figures-only (CLI wall, process start included): {cli_s:.3f} s")
 
     doc_s, doc_all, result = median_time(
-        lambda: report_files.monthly(home, conn, month.label, None, pdf=False), args.rounds)
+        lambda: editions.monthly(home, conn, month.label, None, pdf=False), args.rounds)
     print(f"\nDOCX + XLSX (in-process, figures + lists + trend + charts + render): {doc_s:.3f} s  "
           f"(rounds {', '.join(f'{t:.3f}' for t in doc_all)})  {verdict(doc_s, DOCUMENTS_GOAL)}")
     docx = Path(next(p for p in result.data["outputs"] if p.endswith(".docx")))
@@ -242,7 +243,7 @@ def main() -> None:
     if not args.no_pdf and shutil.which("soffice"):
         with tempfile.TemporaryDirectory() as tmp:
             pdf_s, pdf_all, _ = median_time(
-                lambda: report_files.to_pdf(docx, Path(tmp) / "r.pdf", home.limits.libreoffice_timeout),
+                lambda: editions.to_pdf(docx, Path(tmp) / "r.pdf", home.limits.libreoffice_timeout),
                 args.rounds)
         print(f"PDF (LibreOffice headless, separately): {pdf_s:.3f} s  (rounds {', '.join(f'{t:.2f}' for t in pdf_all)})")
     conn.close()

@@ -56,7 +56,7 @@ from hudang.index.analysis import VOCABULARY, GramTokenizer, add_words, words  #
 from hudang.index.documents import make_doc  # noqa: E402
 from hudang.index.engine import Filters, SearchIndex, snippet  # noqa: E402
 from hudang.index.query import field_resolver, parse  # noqa: E402
-from hudang.pipeline import later, runner  # noqa: E402
+from hudang.pipeline.intake import backlog, runner  # noqa: E402
 from hudang.settings import Home, init_home  # noqa: E402
 
 FOUNDATION_RATE = 268.0   # forms/s, `hudang ingest` of the 2,000-form corpus before the index existed
@@ -585,7 +585,7 @@ def ingest_runs(work: Path, n: int, seed: int, workers: int) -> dict[str, Any]:
     wh, _ = init_home(work / "home-warm")
     runner.ingest(wh, [*rosters, warm], workers=workers)
 
-    real = later.index_records
+    real = backlog.index_records
     for mode in ("on", "off"):
         os.sync()
         h, _ = init_home(work / f"home-api-{mode}")
@@ -601,11 +601,11 @@ def ingest_runs(work: Path, n: int, seed: int, workers: int) -> dict[str, Any]:
                 spent["calls"] += 1
                 spent["seconds"] += time.perf_counter() - t
 
-        later.index_records = timed_index  # type: ignore[assignment]
+        backlog.index_records = timed_index  # type: ignore[assignment]
         try:
             outs, secs = timed(functools.partial(runner.ingest, h, [corpus], workers=workers))
         finally:
-            later.index_records = real  # type: ignore[assignment]
+            backlog.index_records = real  # type: ignore[assignment]
         got[f"api_{mode}"] = {"seconds": secs, "rate": n / secs, "index_calls": spent["calls"],
                               "index_s": spent["seconds"], "statuses": dict(Counter(o.status for o in outs))}
     return got

@@ -578,9 +578,10 @@ def run_memory(work: Path, rosters: list[Path], seed: int, n: int) -> dict[str, 
 
 def serve_instrumented(home: str, out: str) -> int:
     """`hudang --home HOME watch` in this process with timers around the loop's steps; dumps them to OUT."""
-    from hudang.pipeline import claims, runner
-    from hudang.pipeline import watch as w
-    from hudang.pipeline.cli import cli
+    from hudang.pipeline.cli.main import cli
+    from hudang.pipeline.intake import runner
+    from hudang.pipeline.service import claims
+    from hudang.pipeline.service import watch as w
 
     tot: dict[str, float] = defaultdict(float)
     calls: Counter[str] = Counter()
@@ -678,7 +679,7 @@ def serve_instrumented(home: str, out: str) -> int:
 
 def micro_costs(work: Path, n: int = 256) -> dict[str, float]:
     """Per-file cost of claim and release on this disk, and of one stat (what _ready does per seen file)."""
-    from hudang.pipeline import claims
+    from hudang.pipeline.service import claims
     intake = work / "micro-intake"
     (intake / "f").mkdir(parents=True)
     paths = []

@@ -1,7 +1,7 @@
 """Reading a paper scan: pages → QR codes → documents (split at separator sheets) → OCR → labelled values.
 
 Runs in a reader worker process, never in the filing writer. Everything here works on files and text;
-deciding the household (which needs the catalog) is the writer's job (pipeline/scans.py).
+deciding the household (which needs the catalog) is the writer's job (pipeline/scans/queue.py).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from hudang.pipeline.cli import cli
+from hudang.pipeline.cli.main import cli
 
 from builders import json_form, registration
 from conftest import HUDANG, Hudang

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hudang.forms.values import money_upper
-from hudang.pipeline.fees import (
+from hudang.pipeline.dunning.fees import (
     STEP_ESCALATION,
     STEP_LETTER,
     STEP_NONE,

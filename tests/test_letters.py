@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from hudang.forms.documents import Template
-from hudang.pipeline.fees import standing
-from hudang.pipeline.letters import TEMPLATE, Letter, context_for
+from hudang.pipeline.dunning.fees import standing
+from hudang.pipeline.dunning.letters import TEMPLATE, Letter, context_for
 from hudang.settings import load_home
 
 from builders import json_form, registration

@@ -270,7 +270,7 @@ def test_pdf_is_a4_with_embedded_cjk_fonts(built: Hudang) -> None:
 def test_rates_round_half_up_and_months_roll_over() -> None:
     import datetime as dt
 
-    from hudang.pipeline.report import Month, duration, rate
+    from hudang.pipeline.reports.figures import Month, duration, rate
 
     assert rate(1, 32) == 0.0313 and rate(3, 32) == 0.0938      # exact halves go up (0.03125, 0.09375)
     assert rate(2, 3) == 0.6667 and rate(0, 5) == 0.0 and rate(5, 0) is None

@@ -155,7 +155,7 @@ def test_recall_of_1000_random_substrings(hudang: Hudang, tmp_path: Path) -> Non
     from make_samples import make_samples
 
     from hudang.index.engine import Filters
-    from hudang.pipeline.searching import run_search
+    from hudang.pipeline.app.search import run_search
     from hudang.settings import load_home
 
     make_samples(tmp_path / "s", forms=150)

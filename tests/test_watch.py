@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hudang.pipeline import claims
+from hudang.pipeline.service import claims
 
 from builders import complaint, docx_form, json_form, registration
 from conftest import HUDANG, Hudang

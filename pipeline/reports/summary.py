@@ -13,7 +13,8 @@ from hudang.forms import office
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.documents import Template
 from hudang.forms.values import mask_text
-from hudang.pipeline import fees, views
+from hudang.pipeline.app import views
+from hudang.pipeline.dunning import fees
 from hudang.settings import Home
 
 TEMPLATE = "household_summary.docx"
@@ -70,7 +71,7 @@ def summary_data(home: Home, archive: Archive, place: Place, forms: FormRegistry
 
 def write_summary(home: Home, data: dict[str, Any], day: dt.date) -> dict[str, Any]:
     """DOCX from the template (the data home's copy wins), then a PDF; without LibreOffice, DOCX and a message."""
-    from hudang.pipeline.letters import cn_date
+    from hudang.pipeline.dunning.letters import cn_date
 
     contact = home.contact(data["estate"])
     context = {**data, "as_of_text": cn_date(day), "date_text": cn_date(day), "company": contact.company,

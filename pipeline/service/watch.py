@@ -42,10 +42,11 @@ from hudang.clock import now, stamp
 from hudang.errors import LockBusy
 from hudang.forms.readers import is_temp_file
 from hudang.forms.values import mask_text
-from hudang.pipeline import claims, stages
-from hudang.pipeline.outcomes import QUARANTINED, Outcome
-from hudang.pipeline.runner import Context, Readers, file_items
-from hudang.pipeline.status import backlog
+from hudang.pipeline.intake import stages
+from hudang.pipeline.intake.outcomes import QUARANTINED, Outcome
+from hudang.pipeline.intake.runner import Context, Readers, file_items
+from hudang.pipeline.service import claims
+from hudang.pipeline.service.status import backlog
 from hudang.settings import Home
 
 log = logging.getLogger("hudang.watch")
@@ -242,16 +243,16 @@ class Service:
     def _ocr_queue(self) -> None:
         """Scans that waited for Tesseract are read once it is there, on a thread beside the intake loop
         (the OCR itself runs in worker processes; filing waits its turn for the writer lock)."""
-        from hudang.pipeline import scans
+        from hudang.pipeline.scans import queue
 
         if self._ocr_thread is not None and self._ocr_thread.is_alive():
             return
-        if not any(d["state"] == scans.OCR_PENDING for d in scans.entries(self.home)):
+        if not any(d["state"] == queue.OCR_PENDING for d in queue.entries(self.home)):
             return
 
         def job() -> None:
             try:
-                for result in scans.process_if_possible(self.home, self.ctx.forms, 1):
+                for result in queue.process_if_possible(self.home, self.ctx.forms, 1):
                     log.info("文字识别队列：%s %s %s", result["scan_id"], result["status"], result.get("household", ""))
             except Exception:
                 log.exception("文字识别队列处理失败，下次重新扫描时再试")

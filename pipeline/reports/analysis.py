@@ -9,7 +9,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from hudang.pipeline.report import Details
+from hudang.pipeline.reports.figures import Details
 
 MAX_CASES = 8   # numbers named in one sentence before "等"
 

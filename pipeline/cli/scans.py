@@ -13,8 +13,9 @@ from hudang.errors import ToolMissing, UsageError
 from hudang.forms import office
 from hudang.forms.blank import blank_form, separator
 from hudang.forms.definitions import load_forms
-from hudang.pipeline import later, scans
-from hudang.pipeline.cli_support import CONTEXT, audit, emit, json_option, with_archive
+from hudang.pipeline.cli.support import CONTEXT, audit, emit, json_option, with_archive
+from hudang.pipeline.intake import backlog
+from hudang.pipeline.scans import queue
 from hudang.settings import Home
 
 
@@ -79,11 +80,11 @@ def unsorted_group() -> None:
 @with_archive
 def unsorted_list(home: Home, archive: Archive, as_json: bool) -> None:
     """列出待分拣的扫描件：缩略图路径和识别出的前几行文字。"""
-    data = {"scans": scans.listing(home)}
+    data = {"scans": queue.listing(home)}
 
     def human(d: dict[str, Any]) -> None:
         for s in d["scans"]:
-            state = "等待文字识别" if s["state"] == scans.OCR_PENDING else "待分拣"
+            state = "等待文字识别" if s["state"] == queue.OCR_PENDING else "待分拣"
             click.echo(f"{s['scan_id']}  {s['source']}  {s['received_at']}  {state}  表单：{s['form'] or '未知'}")
             if s["thumbnail"]:
                 click.echo(f"    缩略图：{s['thumbnail']}")
@@ -99,7 +100,7 @@ def unsorted_list(home: Home, archive: Archive, as_json: bool) -> None:
 @with_archive
 def unsorted_ocr(home: Home, archive: Archive, workers: int | None, as_json: bool) -> None:
     """对等待文字识别的扫描件进行识别（安装 Tesseract 后运行），能确定住户的直接归档。"""
-    results = scans.process_queue(home, load_forms([home.forms_dir]), workers)
+    results = queue.process_queue(home, load_forms([home.forms_dir]), workers)
     emit({"results": results}, as_json, lambda d: click.echo(
         f"已识别 {len(d['results'])} 份：归档 {sum(r['status'] == 'filed' for r in d['results'])}，"
         f"待分拣 {sum(r['status'] == 'unsorted' for r in d['results'])}"))
@@ -113,7 +114,7 @@ def unsorted_ocr(home: Home, archive: Archive, workers: int | None, as_json: boo
 @with_archive
 def assign(home: Home, archive: Archive, scan_id: str, address: str, form_name: str | None, as_json: bool) -> None:
     """把待分拣的扫描件归入一户。ADDRESS 如 金第花园/3-2-1201。"""
-    data = scans.assign(home, archive, load_forms([home.forms_dir]), scan_id, address, form_name)
+    data = queue.assign(home, archive, load_forms([home.forms_dir]), scan_id, address, form_name)
     audit(home, "assign", scan_id=scan_id, record_id=data["record_id"], household=data["household"])
     emit(data, as_json, lambda d: click.echo(
         f"已归档：{d['scan_id']} → {d['household']} {d['record_id']}（{d['archive_no']}）"
@@ -130,7 +131,7 @@ def review_group() -> None:
 @with_archive
 def review_list(home: Home, archive: Archive, as_json: bool) -> None:
     """列出有待核对字段的记录；用 hudang record edit 补填。"""
-    data = {"records": scans.review_list(archive, load_forms([home.forms_dir]))}
+    data = {"records": queue.review_list(archive, load_forms([home.forms_dir]))}
 
     def human(d: dict[str, Any]) -> None:
         for r in d["records"]:
@@ -154,8 +155,8 @@ def record_edit(home: Home, archive: Archive, record_id: str, changes: tuple[str
             raise UsageError(f"“{change}”应写作 字段=值，例如 被投诉部门=工程部")
         parsed[name.strip()] = value.strip()
     forms = load_forms([home.forms_dir])
-    data = scans.edit(archive, forms, record_id, parsed, getpass.getuser())
-    later.index_records(home, archive.conn, forms, [data["record_id"]])
+    data = queue.edit(archive, forms, record_id, parsed, getpass.getuser())
+    backlog.index_records(home, archive.conn, forms, [data["record_id"]])
     audit(home, "edit", record_id=data["record_id"], version=data["version"], fields=data["changed"])
     emit(data, as_json, lambda d: click.echo(
         f"已保存为第{d['version']}版：{d['record_id']}（{'、'.join(d['changed'])}）"

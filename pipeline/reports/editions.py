@@ -27,8 +27,8 @@ from hudang.archive.durable import UnitWriter, fsync_dir
 from hudang.archive.paths import safe_component
 from hudang.clock import now, stamp
 from hudang.errors import HudangError, NotFound
-from hudang.pipeline import report
-from hudang.pipeline.report_doc import TITLE, Edition, build_tables, context, write_docx, write_xlsx
+from hudang.pipeline.reports import figures
+from hudang.pipeline.reports.documents import TITLE, Edition, build_tables, context, write_docx, write_xlsx
 from hudang.settings import Home
 
 ALL_ESTATES = "全部项目"
@@ -44,7 +44,7 @@ def reports_root(home: Home) -> Path:
     return home.root / "reports"
 
 
-def month_dir(home: Home, estate_label: str, month: report.Month) -> Path:
+def month_dir(home: Home, estate_label: str, month: figures.Month) -> Path:
     return reports_root(home) / safe_component(estate_label) / month.label
 
 
@@ -52,11 +52,11 @@ def templates_dir(home: Home) -> Path:
     return home.root / "templates"
 
 
-def file_stem(estate_label: str, month: report.Month) -> str:
+def file_stem(estate_label: str, month: figures.Month) -> str:
     return safe_component(f"{TITLE}_{estate_label}_{month.label}")
 
 
-def editions(home: Home, estate_label: str, month: report.Month) -> list[dict[str, Any]]:
+def editions(home: Home, estate_label: str, month: figures.Month) -> list[dict[str, Any]]:
     """Issued editions of a month, oldest first, each as its issued.json says."""
     folder = month_dir(home, estate_label, month)
     found = []
@@ -116,16 +116,16 @@ class MonthlyResult:
 def monthly(home: Home, conn: sqlite3.Connection, month_text: str, estate_spelled: str | None, *,
             issue: bool = False, pdf: bool = True, write: bool = True) -> MonthlyResult:
     """Compute the month's figures and (unless `write` is off) write the draft or the issued edition."""
-    month = report.Month.parse(month_text)
+    month = figures.Month.parse(month_text)
     estate = resolve_estate(conn, estate_spelled)
     label = estate or ALL_ESTATES
-    cases = report.two_months(conn, month, estate)
-    data = report.figures(conn, month, estate, cases)
+    cases = figures.two_months(conn, month, estate)
+    data = figures.figures(conn, month, estate, cases)
     result = MonthlyResult(data)
     if not write:
         data["outputs"] = []
         return result
-    details = report.details(conn, month, estate, cases[0])
+    details = figures.details(conn, month, estate, cases[0])
     issued_before = editions(home, label, month)
     prev_issued = editions(home, label, month.previous())
     edition_no = (issued_before[-1]["edition"] + 1) if issued_before else 1
@@ -178,7 +178,7 @@ def monthly(home: Home, conn: sqlite3.Connection, month_text: str, estate_spelle
 
 
 def _seal_edition(home: Home, folder: Path, edition_no: int, made: list[Path], data: dict[str, Any],
-                  label: str, month: report.Month) -> list[str]:
+                  label: str, month: figures.Month) -> list[str]:
     """File the issued edition as a sealed unit; it is read-only and never replaced."""
     dest = folder / f"{ISSUED_PREFIX}{edition_no}版"
     if dest.exists():

@@ -14,8 +14,8 @@ from hudang.clock import now
 from hudang.errors import UsageError, ValueProblem
 from hudang.forms.definitions import load_forms
 from hudang.forms.values import parse_date
-from hudang.pipeline import fees, letters
-from hudang.pipeline.cli_support import CONTEXT, audit, emit, json_option, with_archive
+from hudang.pipeline.cli.support import CONTEXT, audit, emit, json_option, with_archive
+from hudang.pipeline.dunning import fees, letters
 from hudang.settings import Home
 
 

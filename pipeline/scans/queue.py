@@ -229,8 +229,8 @@ def assign(home: Home, archive: Archive, forms: FormRegistry, scan_id: str, addr
             filing.provenance["batch"] = {"row": data["document"], "sha256": data["provenance"]["sha256"]}
         [filed] = archive.file([filing])
         remove(home, scan_id)
-    from hudang.pipeline import later
-    later.index_records(home, archive.conn, forms, [filed.record_id])
+    from hudang.pipeline.intake import backlog
+    backlog.index_records(home, archive.conn, forms, [filed.record_id])
     return {"scan_id": scan_id, "record_id": filed.record_id or filed.duplicate_of, "archive_no": filed.archive_no,
             "household": place.address, "form": form.id, "review": review, "duplicate": bool(filed.duplicate_of)}
 
@@ -245,7 +245,7 @@ def _read_parked(args: tuple[str, str, str, Any]) -> Any:
 def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -> list[dict[str, Any]]:
     """OCR the scans that waited for a tool, in a pool beside (never inside) the writer; then file or re-park."""
     from hudang.forms.ocr import check_tools
-    from hudang.pipeline import later
+    from hudang.pipeline.intake import backlog
 
     pending = [d for d in entries(home) if d["state"] == OCR_PENDING]
     if not pending:
@@ -285,7 +285,7 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
                     results.append({"scan_id": data["scan_id"], "document": doc.index, "status": "filed",
                                     "record_id": filed.record_id, "household": place.address, "review": review})
                 remove(home, data["scan_id"])
-            later.index_records(home, archive.conn, forms, [r for r in filed_ids if r])
+            backlog.index_records(home, archive.conn, forms, [r for r in filed_ids if r])
     finally:
         archive.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -368,7 +368,7 @@ def take(run: Any, item: Any) -> None:
 
     One outcome per file: a single document is ``filed`` or ``unsorted``; a batch split at separator sheets
     reports each document as a row."""
-    from hudang.pipeline.outcomes import FILED, UNSORTED, Outcome, RowOutcome
+    from hudang.pipeline.intake.outcomes import FILED, UNSORTED, Outcome, RowOutcome
 
     home: Home = run.ctx.home
     reading: ScanReading | None = item.extraction.scan

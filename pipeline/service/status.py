@@ -7,7 +7,7 @@ import json
 import os
 from typing import Any
 
-from hudang.pipeline import quarantine as q
+from hudang.pipeline.intake import quarantine as q
 from hudang.settings import Home
 
 
@@ -36,7 +36,7 @@ def backlog(home: Home) -> dict[str, int]:
 
 
 def status(home: Home) -> dict[str, Any]:
-    from hudang.pipeline.watch import STATE
+    from hudang.pipeline.service.watch import STATE
     try:
         state = json.loads((home.run_dir / STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):

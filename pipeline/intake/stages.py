@@ -1,7 +1,7 @@
 """The intake stages, each a plain function from one item to the next or to a `Rejection`.
 
 producers: `discover` walks the paths given.  stages: `admit` → `snapshot` → `read` → `classify`.
-The runner (pipeline/runner.py) chains them, turns a Rejection into its outcome, and hands what
+The runner (pipeline/intake/runner.py) chains them, turns a Rejection into its outcome, and hands what
 survives to the single writer, which validates against the catalog and files.
 """
 
@@ -22,8 +22,8 @@ from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.readers import is_temp_file, read_document
 from hudang.forms.readers.model import Extraction, ReadLimits, SimpleVocabulary
 from hudang.forms.values import normalize_label
-from hudang.pipeline import tables
-from hudang.pipeline.outcomes import IGNORED, QUARANTINED
+from hudang.pipeline.intake import tables
+from hudang.pipeline.intake.outcomes import IGNORED, QUARANTINED
 
 
 class Rejection(Exception):

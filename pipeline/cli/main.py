@@ -24,16 +24,16 @@ from hudang.archive.store import Archive
 from hudang.errors import HudangError, UsageError
 from hudang.forms.definitions import load_forms
 from hudang.forms.values import mask_text
-from hudang.pipeline import later, stages
-from hudang.pipeline.cli_archive import estates, forms, household, quarantine, record
-from hudang.pipeline.cli_fees import GROUPS as FEE_GROUPS
-from hudang.pipeline.cli_report import due, register, report
-from hudang.pipeline.cli_scans import TOP as SCAN_COMMANDS
-from hudang.pipeline.cli_scans import forms_blank, forms_separator, record_edit
-from hudang.pipeline.cli_support import CONTEXT, emit, json_option, open_home
-from hudang.pipeline.outcomes import STATUS_TEXT, Outcome
-from hudang.pipeline.runner import IngestStopped
-from hudang.pipeline.runner import ingest as run_ingest
+from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
+from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
+from hudang.pipeline.cli.reports import due, register, report
+from hudang.pipeline.cli.scans import TOP as SCAN_COMMANDS
+from hudang.pipeline.cli.scans import forms_blank, forms_separator, record_edit
+from hudang.pipeline.cli.support import CONTEXT, emit, json_option, open_home
+from hudang.pipeline.intake import backlog, stages
+from hudang.pipeline.intake.outcomes import STATUS_TEXT, Outcome
+from hudang.pipeline.intake.runner import IngestStopped
+from hudang.pipeline.intake.runner import ingest as run_ingest
 from hudang.settings import init_home, resolve_root
 
 
@@ -113,7 +113,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"找不到文件或文件夹：{path}", code="no_path")
-    from hudang.pipeline.status import service_running
+    from hudang.pipeline.service.status import service_running
     intake = home.intake.resolve()
     inside = [p for p in paths if p.resolve() == intake or intake in p.resolve().parents]
     if inside and service_running(home):
@@ -144,7 +144,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
         raise
     if bar is not None:
         bar.close()
-    from hudang.pipeline.scans import process_if_possible
+    from hudang.pipeline.scans.queue import process_if_possible
     ocr_queue = process_if_possible(home, load_forms([home.forms_dir]), workers)  # scans that waited for a tool
     if as_json:
         emit({"outcomes": [o.as_json() for o in outcomes], **({"ocr_queue": ocr_queue} if ocr_queue else {})},
@@ -166,7 +166,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
 @click.pass_context
 def watch(ctx: click.Context, polling: bool | None, workers: int | None) -> None:
     """接收服务：监视收件夹，文件写完后自动接收、归档，并移入 .done。"""
-    from hudang.pipeline.watch import Service
+    from hudang.pipeline.service.watch import Service
     home = open_home(ctx)
     click.echo(f"接收服务启动：监视 {home.intake}（Ctrl+C 或 SIGTERM 停止）", err=True)
     Service(home, polling=polling or None, workers=workers).run()
@@ -177,7 +177,7 @@ def watch(ctx: click.Context, polling: bool | None, workers: int | None) -> None
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """接收服务的状态：是否运行、队列、今日各结果数量、最近结果、隔离与待分拣数量、后续步骤积压。"""
-    from hudang.pipeline.status import status as read_status
+    from hudang.pipeline.service.status import status as read_status
     data = read_status(open_home(ctx))
 
     def human(d: dict[str, Any]) -> None:
@@ -203,7 +203,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--user", default="hudang", help="运行服务的系统用户")
 def service_unit(user: str) -> None:
     """输出 systemd 服务单元（hudang-watch.service），用于把接收服务装成系统服务。"""
-    from hudang.pipeline.service import unit_text
+    from hudang.pipeline.service.unit import unit_text
     home = resolve_root(click.get_current_context().obj["home"])
     click.echo(unit_text(home, user), nl=False)
 
@@ -217,7 +217,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     """按校验清单检查每个归档文件；有任何不符则退出码为 1。"""
     home = open_home(ctx)
     checked, problems = verify_archive(home.archive)
-    from hudang.pipeline.status import backlog
+    from hudang.pipeline.service.status import backlog
     data = {"ok": not problems, "checked": checked, "problems": [p.as_json() for p in problems],
             "backlog": backlog(home)}
 
@@ -245,7 +245,7 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
             counts = rebuild_catalog(home.archive, home.catalog_path)
             archive.conn.close()
             archive.conn = connect_catalog(home.catalog_path)
-            counts["indexed"] = later.rebuild_index(home, archive.conn, load_forms([home.forms_dir]),
+            counts["indexed"] = backlog.rebuild_index(home, archive.conn, load_forms([home.forms_dir]),
                                                     procs=min(4, os.cpu_count() or 1))
     finally:
         archive.close()
@@ -268,7 +268,7 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
 def search(ctx: click.Context, words: tuple[str, ...], form_name: str | None, household: str | None, estate: str | None,
            date_from: str | None, date_to: str | None, limit: int, all_versions: bool, as_json: bool) -> None:
     """全文检索：词、"短语"、栏目:值（如 投诉人:张三）、AND/OR/NOT/-词，可按表单、住户、项目、日期筛选。"""
-    from hudang.pipeline.searching import run_search
+    from hudang.pipeline.app.search import run_search
     home = open_home(ctx)
     query = " ".join(words)  # hudang search 漏水 卫生间 is one query; use -- before a leading -word
     data = run_search(home, query, form_name=form_name, household=household, estate=estate,

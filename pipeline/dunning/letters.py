@@ -33,8 +33,9 @@ from hudang.forms import office
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.documents import Template
 from hudang.forms.values import money_upper
-from hudang.pipeline import fees, later
-from hudang.pipeline.views import letter_state
+from hudang.pipeline.app.views import letter_state
+from hudang.pipeline.dunning import fees
+from hudang.pipeline.intake import backlog
 from hudang.settings import Home
 
 log = logging.getLogger("hudang.letters")
@@ -310,7 +311,7 @@ def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun,
                     progress("filed")
     run.timings["file"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    later.index_records(home, archive.conn, forms, [letter.record_id for letter in run.letters if letter.record_id])
+    backlog.index_records(home, archive.conn, forms, [letter.record_id for letter in run.letters if letter.record_id])
     run.timings["index"] = time.perf_counter() - clock
     clock = time.perf_counter()
     run.outputs["folder"] = str(folder)
@@ -360,7 +361,7 @@ def _mailing_list(home: Home, letters: list[Letter], folder: Path) -> str:
         ws.column_dimensions[col].width = width
     dest = folder / "特快专递寄件清单.xlsx"
     wb.save(str(dest))
-    from hudang.pipeline.cli_support import audit
+    from hudang.pipeline.cli.support import audit
 
     audit(home, "mailing_list", path=str(dest), letters=len(letters),
           numbers=[letter.number for letter in ordered][:50])

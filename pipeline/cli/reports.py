@@ -10,8 +10,8 @@ from hudang.archive.catalog import connect
 from hudang.clock import now
 from hudang.errors import UsageError
 from hudang.forms.definitions import load_forms
-from hudang.pipeline.cli_support import CONTEXT, audit, emit, json_option, open_home
-from hudang.pipeline.report_text import pct, yuan
+from hudang.pipeline.cli.support import CONTEXT, audit, emit, json_option, open_home
+from hudang.pipeline.reports.analysis import pct, yuan
 
 
 @click.group(context_settings=CONTEXT)
@@ -30,7 +30,7 @@ def report() -> None:
 def report_monthly(ctx: click.Context, month: str, estate: str | None, issue: bool, no_pdf: bool,
                    figures_only: bool, as_json: bool) -> None:
     """客服接待月报表：MONTH 如 2026-10。写出 DOCX、XLSX 和 PDF（在数据目录 reports/ 下）。"""
-    from hudang.pipeline.report_files import monthly
+    from hudang.pipeline.reports.editions import monthly
 
     if issue and figures_only:
         raise UsageError("--issue 需要写出文件，不能与 --figures-only 同用")
@@ -74,8 +74,8 @@ def register(ctx: click.Context, form_name: str, estate: str | None, date_from: 
              as_json: bool) -> None:
     """台账：把一种表单在一段时间内的记录写成 XLSX 登记台账（证件号码、电话已打码）。"""
     from hudang.archive.paths import safe_component
-    from hudang.pipeline.registers import parse_day, write_register
-    from hudang.pipeline.report_files import ALL_ESTATES, reports_root, resolve_estate
+    from hudang.pipeline.reports.editions import ALL_ESTATES, reports_root, resolve_estate
+    from hudang.pipeline.reports.registers import parse_day, write_register
 
     home = open_home(ctx)
     forms = load_forms([home.forms_dir])
@@ -100,9 +100,9 @@ def register(ctx: click.Context, form_name: str, estate: str | None, date_from: 
 @click.pass_context
 def due(ctx: click.Context, as_of: str | None, estate: str | None, as_json: bool) -> None:
     """每日跟进清单：将到期或已超期的投诉、超时未回访的维修、应进入下一步催缴的住户。"""
-    from hudang.pipeline.due import due as follow_ups
-    from hudang.pipeline.registers import parse_day
-    from hudang.pipeline.report_files import resolve_estate
+    from hudang.pipeline.reports.due import due as follow_ups
+    from hudang.pipeline.reports.editions import resolve_estate
+    from hudang.pipeline.reports.registers import parse_day
 
     home = open_home(ctx)
     day = parse_day(as_of, "--as-of") if as_of else now().date()

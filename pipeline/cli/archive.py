@@ -12,18 +12,19 @@ from hudang.archive.store import Archive
 from hudang.errors import UsageError
 from hudang.forms.definitions import load_forms
 from hudang.forms.values import mask_text
-from hudang.pipeline import later, views
-from hudang.pipeline import quarantine as q
-from hudang.pipeline.cli_support import CONTEXT, audit, emit, json_option, open_home, with_archive
-from hudang.pipeline.outcomes import QUARANTINED, STATUS_TEXT
-from hudang.pipeline.runner import ingest as run_ingest
+from hudang.pipeline.app import views
+from hudang.pipeline.cli.support import CONTEXT, audit, emit, json_option, open_home, with_archive
+from hudang.pipeline.intake import backlog
+from hudang.pipeline.intake import quarantine as q
+from hudang.pipeline.intake.outcomes import QUARANTINED, STATUS_TEXT
+from hudang.pipeline.intake.runner import ingest as run_ingest
 from hudang.settings import Home
 
 # ---- household / record ----
 
 def _reindex(home: Home, archive: Archive, record_id: str) -> None:
     """A moved or voided record is found (or not) accordingly at once; a failure waits in the backlog."""
-    later.index_records(home, archive.conn, load_forms([home.forms_dir]), [record_id])
+    backlog.index_records(home, archive.conn, load_forms([home.forms_dir]), [record_id])
 
 
 @click.group(context_settings=CONTEXT)
@@ -73,8 +74,8 @@ def household_show(home: Home, archive: Archive, address: str, include_voided: b
 @with_archive
 def household_summary(home: Home, archive: Archive, address: str, as_of: str | None, as_json: bool) -> None:
     """生成一户的《户档摘要》（一页 DOCX 和 PDF）：住户、未办结事项、欠费与催缴、档案记录。"""
-    from hudang.pipeline.cli_fees import _day
-    from hudang.pipeline.summary import summary_data, write_summary
+    from hudang.pipeline.cli.fees import _day
+    from hudang.pipeline.reports.summary import summary_data, write_summary
 
     day = _day(as_of, "--as-of")
     place = archive.estates.household(address)

@@ -12,8 +12,8 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
-from hudang.pipeline import fees
-from hudang.pipeline.report import load_cases
+from hudang.pipeline.dunning import fees
+from hudang.pipeline.reports.figures import load_cases
 
 DAY = dt.timedelta(days=1)
 

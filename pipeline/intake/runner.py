@@ -28,9 +28,10 @@ from hudang.forms.readers.model import ReadLimits, SimpleVocabulary
 from hudang.forms.readers.tabular import write_rows
 from hudang.forms.validate import check
 from hudang.forms.values import mask_text
-from hudang.pipeline import fees, later, stages, tables
-from hudang.pipeline import quarantine as q
-from hudang.pipeline.outcomes import (
+from hudang.pipeline.dunning import fees
+from hudang.pipeline.intake import backlog, stages, tables
+from hudang.pipeline.intake import quarantine as q
+from hudang.pipeline.intake.outcomes import (
     DUPLICATE,
     FILED,
     IGNORED,
@@ -267,7 +268,7 @@ class Ingest:
     def _index_job(self, ids: list[str]) -> None:
         conn = connect_catalog(self.ctx.home.catalog_path)  # SQLite connections stay in their thread
         try:
-            later.index_records(self.ctx.home, conn, self.ctx.forms, ids)
+            backlog.index_records(self.ctx.home, conn, self.ctx.forms, ids)
         finally:
             conn.close()
 
@@ -449,11 +450,11 @@ class Ingest:
         self.emit(out)
 
     def _unsorted(self, item: stages.Item) -> None:
-        """A scan: its routed documents are filed, the rest wait in the unsorted queue (pipeline/scans.py)."""
+        """A scan: its routed documents are filed, the rest wait in the unsorted queue (pipeline/scans/queue.py)."""
         assert item.snapshot is not None and item.sha256 is not None
-        from hudang.pipeline import scans
+        from hudang.pipeline.scans import queue
 
-        scans.take(self, item)
+        queue.take(self, item)
 
     def flush(self) -> None:
         """Group commit: everything pending becomes durable before any of it is reported filed."""
@@ -541,7 +542,7 @@ def file_items(ctx: Context, items: list[stages.Item], results: Iterable[Any], *
 
     try:
         with archive.writer():
-            later.retry(ctx.home, archive.conn, ctx.forms)
+            backlog.retry(ctx.home, archive.conn, ctx.forms)
             group = ctx.home.limits.group_commit
             for result in results:
                 item = result[0] if isinstance(result, tuple) else result

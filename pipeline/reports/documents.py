@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from hudang.forms.report_template import template_path
-from hudang.pipeline.report import Details, Month
-from hudang.pipeline.report_text import analysis, pct
+from hudang.pipeline.reports.analysis import analysis, pct
+from hudang.pipeline.reports.figures import Details, Month
 
 TITLE = "客服接待月报表"
 LIST_ROWS = 100   # rows of a case list printed in the document; the XLSX always has them all
@@ -190,7 +190,7 @@ def render_docx(template: Path, ctx: dict[str, Any], charts: dict[str, Path], ou
 
 def make_charts(figs: dict[str, Any], prev: dict[str, Any], details: Details, month: Month,
                 folder: Path) -> dict[str, Path]:
-    from hudang.pipeline.report_charts import category_bars, trend_lines
+    from hudang.pipeline.reports.charts import category_bars, trend_lines
 
     panels = [(title, figs[section][key], prev[section][key]) for _v, title, section, key in CATEGORY_TABLES]
     return {"chart_bars": category_bars(panels, folder / "bars.png", month.chinese, month.previous().chinese),

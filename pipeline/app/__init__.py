@@ -1,0 +1,1 @@
+"""Application layer: one module per use case, called alike by the CLI and the web."""

@@ -1,0 +1,62 @@
+"""A use case's view of one data home: settings, form definitions and the archive, each opened once.
+
+The doors (the CLI, the web) open a `Session` for the acting user, call use-case functions of this
+package with it, and close it. A use case never prints, never exits, and writes the audit log itself.
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from hudang import logs
+from hudang.archive import audit
+from hudang.archive.store import Archive
+from hudang.forms.definitions import FormRegistry, load_forms
+from hudang.settings import Home, load_home
+
+
+class Session:
+    """An open data home for one acting user (the login name at the terminal, the web user)."""
+
+    def __init__(self, home: Home, user: str | None = None) -> None:
+        self.home = home
+        self.user = user or getpass.getuser()
+        self._forms: FormRegistry | None = None
+        self._archive: Archive | None = None
+        logs.setup(home.logs_dir)
+
+    @classmethod
+    def open(cls, root: Path, user: str | None = None) -> Session:
+        return cls(load_home(root), user)
+
+    @property
+    def forms(self) -> FormRegistry:
+        """The home's form definitions (built-in plus the office's own), read once per session."""
+        if self._forms is None:
+            self._forms = load_forms([self.home.forms_dir])
+        return self._forms
+
+    @property
+    def archive(self) -> Archive:
+        """The archive and its catalog, opened on first use."""
+        if self._archive is None:
+            self._archive = Archive(self.home)
+        return self._archive
+
+    def audit(self, action: str, **detail: Any) -> None:
+        audit.append(self.home.audit_log, self.user, action, **detail)
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
