@@ -14,6 +14,7 @@ from typing import Any
 from hudang import logs
 from hudang.archive import audit
 from hudang.archive.store import Archive
+from hudang.errors import UsageError
 from hudang.forms.definitions import FormRegistry, load_forms
 from hudang.settings import Home, load_home
 
@@ -45,6 +46,15 @@ class Session:
         if self._archive is None:
             self._archive = Archive(self.home)
         return self._archive
+
+    def estate(self, spelled: str | None) -> str | None:
+        """The canonical name of an estate given by any name, alias or spelling (None when not given)."""
+        if not spelled:
+            return None
+        name = self.archive.estates.resolve(spelled)
+        if name is None:
+            raise UsageError(f"未知的项目“{spelled}”（hudang estates list 查看已有项目）", code="unknown_estate")
+        return name
 
     def audit(self, action: str, **detail: Any) -> None:
         audit.append(self.home.audit_log, self.user, action, **detail)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 from collections.abc import Callable
@@ -13,6 +14,9 @@ import click
 from hudang import logs
 from hudang.archive import audit as audit_log
 from hudang.archive.store import Archive
+from hudang.clock import now
+from hudang.errors import UsageError, ValueProblem
+from hudang.forms.values import parse_date
 from hudang.settings import Home, load_home, resolve_root
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -33,6 +37,16 @@ def open_home(ctx: click.Context) -> Home:
     home = load_home(resolve_root(ctx.obj["home"]))
     setup_logging(home)
     return home
+
+
+def day(text: str | None, option: str) -> dt.date:
+    """A date option as the archivist writes it (2026-11-03, 2026/11/3, 2026年11月3日 …); today when absent."""
+    if not text:
+        return now().date()
+    try:
+        return parse_date(text)
+    except ValueProblem as exc:
+        raise UsageError(f"{option} 日期无效：{exc.message}", code="bad_date") from exc
 
 
 def setup_logging(home: Home) -> None:
