@@ -94,3 +94,20 @@ def test_deadline_table_is_checked_and_an_old_home_copy_keeps_the_builtin_one(tm
     assert form.deadline == load_forms().by_id("complaint").deadline
     assert form.deadline is not None and form.deadline.days_for("") == form.deadline.days_for("轻微") == 2
     assert form.choices("严重程度") == ("重大", "重要", "轻微")
+
+
+def test_every_libreoffice_call_names_the_same_install_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hudang.errors import ReportError, UnreadableFile
+    from hudang.forms.office import INSTALL_HINT
+    from hudang.forms.readers.legacy import convert_legacy
+    from hudang.forms.readers.model import ReadLimits
+    from hudang.pipeline.reports.editions import to_pdf
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    (tmp_path / "a.docx").write_bytes(b"x")
+    with pytest.raises(ReportError, match="libreoffice-writer-nogui") as report:
+        to_pdf(tmp_path / "a.docx", tmp_path / "a.pdf", 5)
+    with pytest.raises(UnreadableFile) as legacy:
+        convert_legacy(tmp_path / "a.docx", "docx", ReadLimits(), outdir=tmp_path / "out")
+    assert report.value.code == legacy.value.code == "tool_missing"
+    assert INSTALL_HINT in report.value.message and INSTALL_HINT in legacy.value.message
