@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -185,3 +185,23 @@ def next_serial(conn: sqlite3.Connection, estate: str, year: int, form: str) -> 
 def record_row(conn: sqlite3.Connection, record_id: str) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM records WHERE record_id = ? OR archive_no = ?",
                         (record_id, record_id)).fetchone()
+
+
+# The one definition of "a record as it stands now": the record row with its current version's row.
+CURRENT = "records r JOIN versions v ON v.record_id = r.record_id AND v.version = r.current_version"
+
+
+def current_versions(conn: sqlite3.Connection, columns: str, where: str = "1 = 1", params: Iterable[Any] = (),
+                     *, then: str = "") -> list[sqlite3.Row]:
+    """Records with their current version (``r`` and ``v``), filtered by ``where``; ``then`` adds GROUP/ORDER BY."""
+    sql = f"SELECT {columns} FROM {CURRENT} WHERE {where} {then}"  # noqa: S608 - the callers' own SQL text
+    return conn.execute(sql, list(params)).fetchall()
+
+
+def open_complaints(conn: sqlite3.Connection, end: str, columns: str, where: str = "1 = 1",
+                    params: Iterable[Any] = (), *, then: str = "") -> list[sqlite3.Row]:
+    """Live complaints (current version) not completed before ``end`` ("YYYY-MM-DD HH:MM:SS"): still open then."""
+    return current_versions(
+        conn, columns,
+        f"r.form = 'complaint' AND r.voided = 0 AND (json_extract(v.fields, '$.\"完成时间\"') IS NULL"
+        f" OR json_extract(v.fields, '$.\"完成时间\"') >= ?) AND ({where})", [end, *params], then=then)

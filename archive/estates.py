@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hudang.archive.rooms import Room, is_public, parse_key, parse_room
 from hudang.errors import ValueProblem
+from hudang.forms.places import PUBLIC_WORDS
 from hudang.forms.values import to_halfwidth, to_simplified
 
 PUBLIC_KEY = "公共"
@@ -57,7 +58,7 @@ class Estates:
             " (SELECT group_concat(spelled, '、') FROM estate_names n WHERE n.name = e.name"
             "  AND n.spelled != lower(e.name)) AS aliases FROM estates e ORDER BY e.name"))
 
-    def place(self, estate: str, text: str, public_words: tuple[str, ...] = ("公共区域", "公共", "访客")) -> Place:
+    def place(self, estate: str, text: str, public_words: tuple[str, ...] = PUBLIC_WORDS) -> Place:
         """The household a room text names; a roster, when the estate has one, must list it."""
         if is_public(text, public_words):
             return Place(estate, PUBLIC_KEY, PUBLIC_DISPLAY)

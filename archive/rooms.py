@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import zhconv
 
 from hudang.errors import ValueProblem
+from hudang.forms.places import PUBLIC_WORDS
 
 __all__ = ["Room", "parse_room", "parse_key", "room_from_parts", "is_public"]
 
@@ -126,7 +127,7 @@ def room_from_parts(building: str, unit: str | None, number: str) -> Room:
     return Room(b, u or None, n, word)
 
 
-def is_public(text: str, public_words: tuple[str, ...] = ("公共区域", "公共", "访客")) -> bool:
+def is_public(text: str, public_words: tuple[str, ...] = PUBLIC_WORDS) -> bool:
     """True when a 房号 names the estate's public file (common areas, visitors) rather than a household."""
     s = _normalise(text)
     return any(s.startswith(_normalise(w)) for w in public_words if w)

@@ -8,7 +8,6 @@ agree with what is on disk.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -35,10 +34,11 @@ from hudang.archive.durable import (
     sync_filesystem,
 )
 from hudang.archive.estates import Estates, Place, normalize_name
+from hudang.archive.locks import FileLock, writer_lock
 from hudang.archive.paths import Layout, safe_component, safe_filename
 from hudang.clock import now, stamp
 from hudang.crashpoints import crash_point
-from hudang.errors import HudangError, LockBusy, NotFound, UsageError
+from hudang.errors import HudangError, NotFound, UsageError
 from hudang.settings import Home
 
 
@@ -104,7 +104,7 @@ class Archive:
         self.layout = Layout(home.archive)
         self.conn = catalog.connect(home.catalog_path)
         self.estates = Estates(self.conn)
-        self._lock_fd: int | None = None
+        self._lock: FileLock | None = None
 
     def close(self) -> None:
         self.conn.close()
@@ -114,26 +114,15 @@ class Archive:
     @contextmanager
     def writer(self, wait: bool = True) -> Iterator[Archive]:
         """One writer per data home at a time (an ingest beside the watcher waits its turn)."""
-        self.home.run_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.home.run_dir / "writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            pid = os.pread(fd, 32, 0).decode(errors="ignore").strip()
-            os.close(fd)
-            raise LockBusy(f"另一个 hudang 进程（PID {pid or '未知'}）正在写入档案，请稍后再试") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._lock_fd = fd
-        try:
-            self._reconnect()  # a rebuild may have swapped the catalog file while we waited
-            self.recover()
-            self._ensure_in_step()
-            yield self
-        finally:
-            self._lock_fd = None
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        with writer_lock(self.home).hold(wait=wait) as lock:
+            self._lock = lock
+            try:
+                self._reconnect()  # a rebuild may have swapped the catalog file while we waited
+                self.recover()
+                self._ensure_in_step()
+                yield self
+            finally:
+                self._lock = None
 
     def _reconnect(self) -> None:
         self.conn.close()
@@ -141,7 +130,7 @@ class Archive:
         self.estates = Estates(self.conn)
 
     def _require_lock(self) -> None:
-        if self._lock_fd is None:
+        if self._lock is None:
             raise HudangError("internal: archive write without the writer lock")
 
     # ---- keeping the catalog in step with the archive ----

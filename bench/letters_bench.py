@@ -388,7 +388,7 @@ def pdf_figures(args: argparse.Namespace, home: Home, work: Path, docs: list[Pat
     if soffice is None:
         print("\n[3] PDF: LibreOffice not found, skipped")
         return pdf
-    inst, batch, timeout = home.office.pdf_instances, home.office.pdf_batch, home.office.pdf_timeout
+    inst, batch, timeout = home.office.pdf_instances, home.office.pdf_batch, home.office.timeout
     if run_pdf is None and args.pdf_letters <= 0:
         print("\n[3] PDF: skipped (--pdf-letters 0)")
         return pdf
@@ -489,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"set-up: {info['rooms']} rooms, {info['ledger_rows']} ledger rows ({info['owed_rows']} owed), "
               f"{info['rooms']} 电话 reminders on {REMINDED}; ingested ({', '.join(info['ingest'])}) in {setup_s:.1f} s")
         print(f"  office settings: pdf_instances={home.office.pdf_instances} pdf_batch={home.office.pdf_batch} "
-              f"pdf_timeout={home.office.pdf_timeout:g}s; group_commit={home.limits.group_commit}")
+              f"pdf_timeout={home.office.timeout:g}s; group_commit={home.limits.group_commit}")
 
         # 1. the run
         how = "PDFs included" if args.full_pdf else "PDF phase skipped (measured in [3])"

@@ -40,6 +40,7 @@ BUILD = ROOT / "build" / "bench"
 
 from hudang.archive.catalog import connect  # noqa: E402
 from hudang.archive.store import Archive  # noqa: E402
+from hudang.forms.definitions import load_forms  # noqa: E402
 from hudang.pipeline.intake import runner  # noqa: E402
 from hudang.pipeline.reports import editions, figures  # noqa: E402
 from hudang.settings import Home, init_home, load_home  # noqa: E402
@@ -221,12 +222,13 @@ def main() -> None:
     print(f"  catalog: {live} live records, "
           f"{conn.execute('SELECT COUNT(*) FROM fee_rows').fetchone()[0]} ledger rows")
 
-    fig_s, fig_all, data = median_time(lambda: figures.figures(conn, month, None), args.rounds)
+    forms = load_forms([home.forms_dir])
+    fig_s, fig_all, data = median_time(lambda: figures.figures(conn, forms, month, None), args.rounds)
     print(f"\nfigures (in-process, M and M−1): {fig_s:.3f} s  (rounds {', '.join(f'{t:.3f}' for t in fig_all)})"
           f"  {verdict(fig_s, FIGURES_GOAL)}")
     print(f"  M: {data['complaints']['total']} complaints, {data['repairs']['total']} repairs, "
           f"{data['registrations']['total']} registrations; fees {data['fees']}")
-    est_s, _, _ = median_time(lambda: figures.figures(conn, month, ESTATES[0]), args.rounds)
+    est_s, _, _ = median_time(lambda: figures.figures(conn, forms, month, ESTATES[0]), args.rounds)
     print(f"figures for one estate (--estate {ESTATES[0]}): {est_s:.3f} s")
     env = {**os.environ, "HUDANG_HOME": str(root)}
     cli_s, cli_all, _ = median_time(lambda: subprocess.run(
@@ -243,7 +245,7 @@ def main() -> None:
     if not args.no_pdf and shutil.which("soffice"):
         with tempfile.TemporaryDirectory() as tmp:
             pdf_s, pdf_all, _ = median_time(
-                lambda: editions.to_pdf(docx, Path(tmp) / "r.pdf", home.limits.libreoffice_timeout),
+                lambda: editions.to_pdf(docx, Path(tmp) / "r.pdf", home.office.timeout),
                 args.rounds)
         print(f"PDF (LibreOffice headless, separately): {pdf_s:.3f} s  (rounds {', '.join(f'{t:.2f}' for t in pdf_all)})")
     conn.close()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from hudang.errors import ConfigError
+from hudang.forms.places import PUBLIC_WORDS
 from hudang.forms.values import normalize_label
 
 BUILTIN_DIR = Path(__file__).parent / "definitions"
@@ -51,6 +52,33 @@ class FieldDef:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A time limit of the centre's procedures (处理时限, 回访时限), written in the definition's ``[deadline]``.
+
+    ``met_by`` must fall within ``days[value of by]`` days of ``start``; any other value (or none) gets
+    ``other_days``, which is the days of the ``by`` field's default when the table does not say."""
+
+    name: str
+    start: str
+    met_by: str
+    by: str
+    days: Mapping[str, int]
+    other_days: int
+    order: tuple[str, ...] = ()          # the `by` field's choices, for saying the rule in their order
+
+    def days_for(self, value: str | None) -> int:
+        return self.days.get((value or "").strip(), self.other_days)
+
+    def describe(self) -> str:
+        """The rule as the report says it: 重大10天、重要3天、轻微2天 / 渗漏水3天、其他2天."""
+        listed = [k for k in self.order if k in self.days] + [k for k in self.days if k not in self.order]
+        text = [f"{k}{self.days[k]}天" for k in listed]
+        if any(c not in self.days for c in self.order) or not self.order:
+            text.append(f"其他{self.other_days}天")
+        return "、".join(text)
+
+
+@dataclass(frozen=True)
 class FormDef:
     id: str
     name: str
@@ -66,6 +94,7 @@ class FormDef:
     date_field: str | None = None
     opened_field: str | None = None
     generated: bool = False               # written by hudang itself (函件): never taken from intake
+    deadline: Deadline | None = None      # 处理时限 / 回访时限 ([deadline] table), None for forms without one
     source: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)  # normalised label/alias → field name
 
@@ -78,6 +107,10 @@ class FormDef:
     @property
     def estate_field(self) -> str:
         return next(f.name for f in self.fields if f.type == "estate")
+
+    def choices(self, name: str) -> tuple[str, ...]:
+        """An enum field's values in the definition's order (reports list categories in it); () when absent."""
+        return next((f.choices for f in self.fields if f.name == name), ())
 
     def names(self) -> tuple[str, ...]:
         """Every spelling that names this form: name, id, aliases, intake folder."""
@@ -99,6 +132,38 @@ def _as_tuple(raw: Any) -> tuple[str, ...]:
     if isinstance(raw, str):
         return (raw,)
     return tuple(str(x) for x in raw)
+
+
+def _deadline(raw: Any, fields: tuple[FieldDef, ...], source: str) -> Deadline | None:
+    """The optional ``[deadline]`` table; every field it names must exist, its days must be whole numbers."""
+    if raw is None:
+        return None
+    where = f"表单定义 {source} [deadline]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} 应是一个表")
+    by_name = {f.name: f for f in fields}
+    for key in ("start", "met_by", "by"):
+        if str(raw.get(key, "")) not in by_name:
+            raise ConfigError(f"{where}: {key} 应是本表单的字段名，实际为“{raw.get(key, '')}”")
+    by = by_name[str(raw["by"])]
+    try:
+        days = {str(k): int(v) for k, v in dict(raw.get("days", {})).items()}
+        other = raw.get("other_days")
+        if other is None:
+            other = days[by.default or ""]
+        other_days = int(other)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: days 应写作 {{ 值 = 天数 }}，未列出的值用 other_days "
+                          f"（或字段默认值“{by.default or ''}”的天数）") from exc
+    return Deadline(name=str(raw.get("name", "时限")), start=str(raw["start"]), met_by=str(raw["met_by"]),
+                    by=by.name, days=days, other_days=other_days, order=by.choices)
+
+
+def _public_rooms(raw: Any) -> tuple[str, ...]:
+    """``true``: the usual words (forms/places.py); a list: the form's own; absent or ``false``: none."""
+    if raw is True:
+        return PUBLIC_WORDS
+    return () if raw is False else _as_tuple(raw)
 
 
 def parse_definition(data: dict[str, Any], source: str) -> FormDef:
@@ -128,9 +193,10 @@ def parse_definition(data: dict[str, Any], source: str) -> FormDef:
             version=int(data.get("version", 1)), fields=tuple(fields), aliases=_as_tuple(data.get("aliases")),
             intake_folder=data.get("intake_folder"), room_field=data.get("room_field"),
             room_optional=bool(data.get("room_optional", False)),
-            public_rooms=_as_tuple(data.get("public_rooms")), number_field=data.get("number_field"),
+            public_rooms=_public_rooms(data.get("public_rooms")), number_field=data.get("number_field"),
             date_field=data.get("date_field"), opened_field=data.get("opened_field"),
             generated=bool(data.get("generated", False)), source=source,
+            deadline=_deadline(data.get("deadline"), tuple(fields), source),
         )
     except KeyError as exc:
         raise ConfigError(f"表单定义 {source} 缺少必需项 {exc}") from exc
@@ -196,5 +262,11 @@ def load_forms(extra_dirs: Iterable[Path] = ()) -> FormRegistry:
             continue
         for path in sorted(folder.glob("*.toml")):
             form = _load_file(path)
+            earlier = by_id.get(form.id)
+            if form.deadline is None and earlier is not None and earlier.deadline is not None \
+                    and {earlier.deadline.start, earlier.deadline.met_by, earlier.deadline.by} <= \
+                    {f.name for f in form.fields}:
+                # A data home's own copy written before deadlines were data keeps the built-in ones.
+                form = replace(form, deadline=earlier.deadline)
             by_id[form.id] = form
     return FormRegistry(tuple(by_id.values()))

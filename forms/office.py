@@ -1,8 +1,14 @@
-"""DOCX → PDF through LibreOffice, in batches: a few long-lived conversions instead of one per document.
+"""The one LibreOffice runner: every soffice call of hudang (PDFs, legacy .doc/.xls at intake) goes through here.
 
-Starting soffice costs about a second; a batch of 50 documents pays it once. Each instance has its own
-profile (``-env:UserInstallation``), so two can run side by side on two cores; a hung call is killed
-with its process group after a time-out and its documents are tried once more.
+Each call runs headless with its own profile (``-env:UserInstallation`` and ``HOME``), so two can run
+side by side on two cores, in its own process group, killed with all its helpers after the data
+home's one time-out (``[office] timeout_s``). DOCX → PDF runs in batches: starting soffice costs
+about a second, and a batch of 50 documents pays it once.
+
+Retry policy: a document hudang wrote itself (a letter, report or summary) that a call left without
+its PDF is tried once more on its own — then LibreOffice, not the document, is the likely cause; a
+received file that fails to convert is not retried (it is most likely damaged), so it reaches
+quarantine without a second wait.
 """
 
 from __future__ import annotations
@@ -20,12 +26,23 @@ from pathlib import Path
 from queue import Queue
 
 from hudang.errors import ToolMissing
+from hudang.settings import OfficeSettings
 
-INSTALL_HINT = "请安装 LibreOffice（Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui，或运行 make setup）"
+INSTALL_HINT = ("请安装 LibreOffice（Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui "
+                "libreoffice-calc-nogui，或运行 make setup）")
+PDF = "pdf:writer_pdf_Export"
 
 
 def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def require_soffice(purpose: str) -> str:
+    """The soffice to run, or `ToolMissing` saying what cannot be done and what to install."""
+    soffice = find_soffice()
+    if soffice is None:
+        raise ToolMissing(f"找不到 LibreOffice，{purpose}：{INSTALL_HINT}")
+    return soffice
 
 
 @dataclass(frozen=True)
@@ -39,33 +56,53 @@ class Conversion:
         return [doc for doc, pdf in self.pdfs.items() if pdf is None]
 
 
-def _command(soffice: str, profile: Path, outdir: Path, docs: Sequence[Path]) -> list[str]:
+@dataclass(frozen=True)
+class Converted:
+    """One received file's conversion: the copy, or why there is none."""
+
+    path: Path | None
+    timed_out: bool = False
+    returncode: int | None = None
+
+
+def _command(soffice: str, profile: Path, outdir: Path, docs: Sequence[Path], target: str = PDF,
+             infilter: str | None = None) -> list[str]:
     return [soffice, "--headless", "--norestore", "--nologo", "--nolockcheck", "--nodefault",
-            f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf:writer_pdf_Export",
-            "--outdir", str(outdir), *map(str, docs)]
+            f"-env:UserInstallation={profile.as_uri()}", *([f"--infilter={infilter}"] if infilter else []),
+            "--convert-to", target, "--outdir", str(outdir), *map(str, docs)]
 
 
-def _run(command: list[str], profile: Path, timeout: float) -> bool:
-    """Run one soffice call in its own process group; False when it hung and was killed."""
+def _run(command: list[str], profile: Path, timeout: float) -> int | None:
+    """Run one soffice call in its own process group: its exit code, or None when it hung and was killed."""
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "HOME": str(profile)}, start_new_session=True)
     try:
-        proc.wait(timeout=timeout)
-        return True
+        return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        return False
+        return None
 
 
-def to_pdf(docs: Sequence[Path], outdir: Path, *, instances: int = 2, batch: int = 50, timeout: float = 300.0,
+def convert(source: Path, target: str, outdir: Path, *, timeout: float, infilter: str | None = None) -> Converted:
+    """Convert one received file (``target`` 'docx' or 'xlsx') into ``outdir`` as ``<stem>.<target>``; no retry."""
+    soffice = require_soffice("无法转换旧版 Office 文件")
+    outdir.mkdir(parents=True, exist_ok=True)
+    result = outdir / f"{source.stem}.{target}"
+    result.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="hudang-office-") as profile:
+        code = _run(_command(soffice, Path(profile), outdir, [source], target, infilter), Path(profile), timeout)
+    made = code is not None and result.is_file() and result.stat().st_size > 0
+    return Converted(result if made else None, timed_out=code is None, returncode=code)
+
+
+def to_pdf(docs: Sequence[Path], outdir: Path, *, instances: int = OfficeSettings.pdf_instances,
+           batch: int = OfficeSettings.pdf_batch, timeout: float = OfficeSettings.timeout,
            on_done: Callable[[Path, Path | None], None] | None = None) -> Conversion:
     """Convert ``docs`` (distinct file names) into ``outdir``; each gets ``<stem>.pdf`` or None.
 
     A document that failed in a batch (time-out or no output) is retried once in a batch of its own."""
-    soffice = find_soffice()
-    if soffice is None:
-        raise ToolMissing(f"找不到 LibreOffice，无法生成 PDF：{INSTALL_HINT}")
+    soffice = require_soffice("无法生成 PDF")
     outdir.mkdir(parents=True, exist_ok=True)
     results: dict[Path, Path | None] = {}
     counts = {"calls": 0, "timeouts": 0}
@@ -80,7 +117,7 @@ def to_pdf(docs: Sequence[Path], outdir: Path, *, instances: int = 2, batch: int
             try:
                 for doc in chunk:
                     (outdir / f"{doc.stem}.pdf").unlink(missing_ok=True)
-                finished = _run(_command(soffice, profile, outdir, chunk), profile, timeout)
+                finished = _run(_command(soffice, profile, outdir, chunk), profile, timeout) is not None
             finally:
                 profiles.put(profile)
             failed = []

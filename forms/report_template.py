@@ -30,7 +30,7 @@ VARIABLES = frozenset({
     "title", "estate_label", "month_chinese", "company", "centre", "compiled", "edition", "draft_note",
     "summary", "previous_note", "severity_rows", "category_rows", "department_rows", "repair_rows",
     "chart_bars", "chart_trend", "overdue", "visits", "overdue_note", "visits_note", "fees", "fee_note",
-    "analysis", "review_note",
+    "analysis", "review_note", "complaint_limits", "visit_limits",
 })
 
 
@@ -186,8 +186,8 @@ def build(path: Path) -> Path:
     _para(doc, "{%p if previous_note %}")
     _para(doc, "{{ previous_note }}", size=9)
     _para(doc, "{%p endif %}")
-    _para(doc, "说明：处理率＝已办结÷投诉总数；及时率＝时限内办结÷已办结（重大10天、重要3天、轻微2天）；"
-               "回访率＝已回访÷已完成维修；回访及时率＝时限内回访÷已回访（渗漏水3天、其他2天）；"
+    _para(doc, "说明：处理率＝已办结÷投诉总数；及时率＝时限内办结÷已办结（{{ complaint_limits }}）；"
+               "回访率＝已回访÷已完成维修；回访及时率＝时限内回访÷已回访（{{ visit_limits }}）；"
                "满意率＝（满意＋基本满意）÷有回访结果数。均按各记录所载时间、截至月末最后时刻统计。", size=8.5)
     _para(doc, "{%p if review_note %}")
     _para(doc, "{{ review_note }}", size=8.5)

@@ -63,7 +63,15 @@ class ToolMissing(HudangError):
 
 
 class LockBusy(HudangError):
+    """Another process holds a data home's lock (the writer, the watch service, a letters run)."""
+
     code = "locked"
+
+
+class ReportError(HudangError):
+    """A report could not be written or issued (no PDF, an issued edition already there)."""
+
+    code = "report"
 
 
 class IntegrityError(HudangError):

@@ -6,71 +6,116 @@ the source tree. ``config.toml`` there holds the company's settings and limits.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hudang.errors import ConfigError, NotFound
 
 DEFAULT_HOME = Path("~/hudang").expanduser()
 
-DEFAULT_CONFIG = """\
-# hudang 数据目录配置 (config for this data home). Edit and keep UTF-8.
+MB = 1024 * 1024
 
-[company]
-name = "示例物业服务有限公司"
-service_centre = "金第花园物业服务中心"
-phone = "0552-1234567"
-address = ""
 
-[intake]
-# The intake folder may live elsewhere (e.g. a network share): an absolute path.
-folder = "intake"
-max_file_mb = 50          # larger files are quarantined
-max_unzipped_mb = 200     # ZIP bomb guard for DOCX/XLSX
-libreoffice_timeout_s = 120
+@dataclass(frozen=True)
+class Key:
+    """One ``config.toml`` setting: where it is written, its default (in the file's units), what the file says."""
 
-[filing]
-group_commit = 64         # records made durable together in one batch
+    section: str
+    name: str
+    default: Any
+    comment: str = ""          # written after the value
+    note: str = ""             # a comment line written above the key
+    example: Any = None        # what `init` writes instead of the default (the sample company's details)
 
-[watch]
-stable_seconds = 2        # a file is taken when its size and mtime held still this long
-rescan_seconds = 60       # a full rescan of the intake folder catches what events missed
-polling = false           # true for network shares (SMB/NFS), where inotify sees nothing
-after_filing = "move"     # "move" to intake/.done/YYYY-MM-DD/, or "remove"
-max_queue = 5000          # files watched at once; the rescan picks up the rest
-batch = 2048              # files taken per round (read and filed as one stream)
 
-[dunning]
-deadline_days = 15        # a 催缴函 asks for payment within this many days of its date
-payment = ["到物业服务中心前台缴纳（现金、刷卡、扫码）", "银行转账至物业服务企业账户（请注明房号）"]
-seal_image = ""           # optional PNG of the company seal, printed beside the signature
+# The one place each setting and its default is written: the dataclasses below take their defaults
+# from here, `load_home` falls back to them, and `init` writes DEFAULT_CONFIG from this table.
+KEYS: tuple[Key, ...] = (
+    Key("company", "name", "示例物业服务有限公司"),
+    Key("company", "service_centre", "", example="金第花园物业服务中心"),
+    Key("company", "phone", "", example="0552-1234567"),
+    Key("company", "address", ""),
+    Key("intake", "folder", "intake",
+        note="The intake folder may live elsewhere (e.g. a network share): an absolute path."),
+    Key("intake", "max_file_mb", 50, "larger files are quarantined"),
+    Key("intake", "max_unzipped_mb", 200, "ZIP bomb guard for DOCX/XLSX"),
+    Key("filing", "group_commit", 64, "records made durable together in one batch"),
+    Key("watch", "stable_seconds", 2, "a file is taken when its size and mtime held still this long"),
+    Key("watch", "rescan_seconds", 60, "a full rescan of the intake folder catches what events missed"),
+    Key("watch", "polling", False, "true for network shares (SMB/NFS), where inotify sees nothing"),
+    Key("watch", "after_filing", "move", '"move" to intake/.done/YYYY-MM-DD/, or "remove"'),
+    Key("watch", "max_queue", 5000, "files watched at once; the rescan picks up the rest"),
+    Key("watch", "batch", 2048, "files taken per round (read and filed as one stream)"),
+    Key("dunning", "deadline_days", 15, "a 催缴函 asks for payment within this many days of its date"),
+    Key("dunning", "payment", ("到物业服务中心前台缴纳（现金、刷卡、扫码）", "银行转账至物业服务企业账户（请注明房号）")),
+    Key("dunning", "seal_image", "", "optional PNG of the company seal, printed beside the signature"),
+    Key("backup", "dest", "", "where `hudang backup create` writes: a mounted NAS or USB disk, e.g. /mnt/nas/hudang"),
+    Key("backup", "keep", 30, "generations kept; older ones are dropped after each backup"),
+    Key("office", "pdf_instances", 2, "LibreOffice instances converting DOCX→PDF side by side (one per core)"),
+    Key("office", "pdf_batch", 50, "documents per conversion call"),
+    Key("office", "timeout_s", 300, "any LibreOffice call (PDFs, legacy .doc/.xls) that takes longer is killed"),
+)
+# Older names still read from an existing home's config.toml, the key itself first, then these in order:
+# [office] pdf_timeout_s and [intake] libreoffice_timeout_s were two time-outs before there was one.
+ALIASES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("office", "timeout_s"): (("office", "pdf_timeout_s"), ("intake", "libreoffice_timeout_s")),
+}
+# Comment blocks written after a section's keys.
+_SECTION_END = {"dunning": """\
 # Per-estate contacts where they differ from [company]:
 # [estates."金第花园"]
 # address = "安徽省蚌埠市……金第花园"   # also the mailing address of the estate's rooms
 # postcode = "233000"
 # phone = "0552-7654321"
 # service_centre = "金第花园物业服务中心"
+"""}
+_KEYS = {(k.section, k.name): k for k in KEYS}
 
-[backup]
-dest = ""                 # where `hudang backup create` writes (a mounted NAS or USB disk), e.g. "/mnt/nas/hudang"
-keep = 30                 # generations kept; older ones are dropped after each backup
 
-[office]
-pdf_instances = 2         # LibreOffice instances converting DOCX→PDF side by side (one per core)
-pdf_batch = 50            # documents per conversion call
-pdf_timeout_s = 300       # a call that takes longer is killed and its documents retried once
-"""
+def default(section: str, name: str) -> Any:
+    return _KEYS[(section, name)].default
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _render(keys: tuple[Key, ...]) -> str:
+    """The config.toml `init` writes: every key with its default (or example), comments aligned."""
+    lines = ["# hudang 数据目录配置 (config for this data home). Edit and keep UTF-8."]
+    section = ""
+    for key in keys:
+        if key.section != section:
+            lines += [*([_SECTION_END[section].rstrip("\n")] if section in _SECTION_END else []), "",
+                      f"[{key.section}]"]
+            section = key.section
+        if key.note:
+            lines.append(f"# {key.note}")
+        line = f"{key.name} = {_toml(key.default if key.example is None else key.example)}"
+        lines.append(f"{line:<25} # {key.comment}" if key.comment else line)
+    return "\n".join(lines) + "\n"
+
+
+DEFAULT_CONFIG = _render(KEYS)
 
 
 @dataclass(frozen=True)
 class Company:
-    name: str = "示例物业服务有限公司"
-    service_centre: str = ""
-    phone: str = ""
-    address: str = ""
+    name: str = default("company", "name")
+    service_centre: str = default("company", "service_centre")
+    phone: str = default("company", "phone")
+    address: str = default("company", "address")
 
 
 @dataclass(frozen=True)
@@ -86,40 +131,39 @@ class Contact:
 
 @dataclass(frozen=True)
 class DunningSettings:
-    deadline_days: int = 15
-    payment: tuple[str, ...] = ("到物业服务中心前台缴纳（现金、刷卡、扫码）", "银行转账至物业服务企业账户（请注明房号）")
-    seal_image: str = ""
+    deadline_days: int = default("dunning", "deadline_days")
+    payment: tuple[str, ...] = default("dunning", "payment")
+    seal_image: str = default("dunning", "seal_image")
 
 
 @dataclass(frozen=True)
 class OfficeSettings:
-    pdf_instances: int = 2
-    pdf_batch: int = 50
-    pdf_timeout: float = 300.0
+    pdf_instances: int = default("office", "pdf_instances")
+    pdf_batch: int = default("office", "pdf_batch")
+    timeout: float = float(default("office", "timeout_s"))   # every LibreOffice call, in seconds
 
 
 @dataclass(frozen=True)
 class Limits:
-    max_bytes: int = 50 * 1024 * 1024
-    max_unzipped_bytes: int = 200 * 1024 * 1024
-    libreoffice_timeout: float = 120.0
-    group_commit: int = 64
+    max_bytes: int = default("intake", "max_file_mb") * MB
+    max_unzipped_bytes: int = default("intake", "max_unzipped_mb") * MB
+    group_commit: int = default("filing", "group_commit")
 
 
 @dataclass(frozen=True)
 class BackupSettings:
-    dest: str = ""
-    keep: int = 30
+    dest: str = default("backup", "dest")
+    keep: int = default("backup", "keep")
 
 
 @dataclass(frozen=True)
 class WatchSettings:
-    stable_seconds: float = 2.0
-    rescan_seconds: float = 60.0
-    polling: bool = False
-    after_filing: str = "move"
-    max_queue: int = 5000
-    batch: int = 2048
+    stable_seconds: float = float(default("watch", "stable_seconds"))
+    rescan_seconds: float = float(default("watch", "rescan_seconds"))
+    polling: bool = default("watch", "polling")
+    after_filing: str = default("watch", "after_filing")
+    max_queue: int = default("watch", "max_queue")
+    batch: int = default("watch", "batch")
 
 
 @dataclass(frozen=True)
@@ -213,36 +257,38 @@ def load_home(root: Path) -> Home:
         data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"配置文件 {config_path} 有误：{exc}") from exc
-    company = Company(**{k: str(v) for k, v in data.get("company", {}).items() if k in Company.__dataclass_fields__})
-    intake_cfg = data.get("intake", {})
-    filing = data.get("filing", {})
+    def get(section: str, name: str) -> Any:
+        """The home's value, else an older name's (ALIASES), else the one default in KEYS."""
+        for sec, key in ((section, name), *ALIASES.get((section, name), ())):
+            table = data.get(sec, {})
+            if isinstance(table, dict) and key in table:
+                return table[key]
+        return default(section, name)
+
+    company = Company(**{k: str(get("company", k)) for k in Company.__dataclass_fields__})
     limits = Limits(
-        max_bytes=int(float(intake_cfg.get("max_file_mb", 50)) * 1024 * 1024),
-        max_unzipped_bytes=int(float(intake_cfg.get("max_unzipped_mb", 200)) * 1024 * 1024),
-        libreoffice_timeout=float(intake_cfg.get("libreoffice_timeout_s", 120)),
-        group_commit=max(1, int(filing.get("group_commit", 64))),
+        max_bytes=int(float(get("intake", "max_file_mb")) * MB),
+        max_unzipped_bytes=int(float(get("intake", "max_unzipped_mb")) * MB),
+        group_commit=max(1, int(get("filing", "group_commit"))),
     )
-    intake = Path(str(intake_cfg.get("folder", "intake"))).expanduser()
+    intake = Path(str(get("intake", "folder"))).expanduser()
     if not intake.is_absolute():
         intake = root / intake
-    w = data.get("watch", {})
-    after = str(w.get("after_filing", "move"))
+    after = str(get("watch", "after_filing"))
     if after not in ("move", "remove"):
         raise ConfigError(f"配置文件 {config_path}：[watch] after_filing 只能是 \"move\" 或 \"remove\"")
-    watch = WatchSettings(stable_seconds=float(w.get("stable_seconds", 2)), rescan_seconds=float(w.get("rescan_seconds", 60)),
-                          polling=bool(w.get("polling", False)), after_filing=after,
-                          max_queue=max(1, int(w.get("max_queue", 5000))), batch=max(1, int(w.get("batch", 2048))))
-    d = data.get("dunning", {})
-    payment = d.get("payment", DunningSettings.payment)
-    dunning = DunningSettings(deadline_days=int(d.get("deadline_days", 15)),
+    watch = WatchSettings(stable_seconds=float(get("watch", "stable_seconds")),
+                          rescan_seconds=float(get("watch", "rescan_seconds")),
+                          polling=bool(get("watch", "polling")), after_filing=after,
+                          max_queue=max(1, int(get("watch", "max_queue"))), batch=max(1, int(get("watch", "batch"))))
+    payment = get("dunning", "payment")
+    dunning = DunningSettings(deadline_days=int(get("dunning", "deadline_days")),
                               payment=tuple(str(p) for p in ([payment] if isinstance(payment, str) else payment)),
-                              seal_image=str(d.get("seal_image", "")))
-    o = data.get("office", {})
-    office = OfficeSettings(pdf_instances=max(1, int(o.get("pdf_instances", 2))),
-                            pdf_batch=max(1, int(o.get("pdf_batch", 50))),
-                            pdf_timeout=float(o.get("pdf_timeout_s", 300)))
-    b = data.get("backup", {})
-    backup = BackupSettings(dest=str(b.get("dest", "")), keep=max(1, int(b.get("keep", 30))))
+                              seal_image=str(get("dunning", "seal_image")))
+    backup = BackupSettings(dest=str(get("backup", "dest")), keep=max(1, int(get("backup", "keep"))))
+    office = OfficeSettings(pdf_instances=max(1, int(get("office", "pdf_instances"))),
+                            pdf_batch=max(1, int(get("office", "pdf_batch"))),
+                            timeout=float(get("office", "timeout_s")))
     contacts = tuple((str(name), tuple((str(k), str(v)) for k, v in entry.items()))
                      for name, entry in data.get("estates", {}).items() if isinstance(entry, dict))
     return Home(root=root, intake=intake, company=company, limits=limits, watch=watch, dunning=dunning,

@@ -77,3 +77,37 @@ def test_registers_are_masked_xlsx_ledgers(built: Hudang) -> None:
     assert people["rows"] == 2 and ids == ["110101********1233"] * 2
     wrong = built("register", "不存在的表", "--from", "2026-10-01", "--to", "2026-10-31", "--json", check=False)
     assert wrong.code == 2 and wrong.json["error"]["code"] == "unknown_form"
+
+
+def test_deadlines_are_read_from_the_form_definitions(built: Hudang) -> None:
+    """A data home's own complaint.toml / repair.toml with other days moves the report's and the due list's counts."""
+    import datetime as dt
+
+    from hudang.archive.catalog import connect
+    from hudang.forms.definitions import BUILTIN_DIR, load_forms
+    from hudang.pipeline.reports import due, figures
+
+    own = built.home.parent / "own-forms"
+    own.mkdir(exist_ok=True)
+    complaint = (BUILTIN_DIR / "complaint.toml").read_text(encoding="utf-8")
+    repair = (BUILTIN_DIR / "repair.toml").read_text(encoding="utf-8")
+    assert '"重大" = 10, "重要" = 3' in complaint and "other_days = 2" in repair
+    (own / "complaint.toml").write_text(complaint.replace('"重大" = 10, "重要" = 3', '"重大" = 12, "重要" = 4'),
+                                        encoding="utf-8")
+    (own / "repair.toml").write_text(repair.replace("other_days = 2", "other_days = 3"), encoding="utf-8")
+    conn = connect(built.home / "catalog.sqlite")
+    try:
+        month = figures.Month(2026, 10)
+        before = figures.figures(conn, load_forms(), month, None)
+        after = figures.figures(conn, load_forms([own]), month, None)
+        # TS-02 (重要, one minute past 3 days) is in time with 4; WX-02 (水电, 2 days + 1 minute) with 3.
+        assert (before["complaints"]["on_time"], after["complaints"]["on_time"]) == (4, 5)
+        assert (before["repairs"]["revisit_on_time"], after["repairs"]["revisit_on_time"]) == (1, 2)
+        follow = due.due(conn, load_forms([own]), dt.date(2026, 10, 31), None)
+        # TS-04 (重大, opened 10-20 10:00) is now due 11-01 10:00; WX-05's visit a day later than before.
+        assert _numbers(follow["complaints"]) == {"TS-04": ("明日到期", -0.6)}
+        assert _numbers(follow["repairs"]) == {"WX-05": ("已超期", 17.6)}
+        text = figures.details(conn, load_forms([own]), month, None).limits
+        assert text == {"complaint": "重大12天、重要4天、轻微2天", "repair": "渗漏水3天、其他3天"}
+    finally:
+        conn.close()

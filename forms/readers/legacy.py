@@ -5,17 +5,14 @@ The original stays as received; only a converted copy in a temporary folder is r
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
 from pathlib import Path
 
-from hudang.errors import Problem, UnreadableFile
+from hudang.errors import Problem, ToolMissing, UnreadableFile
+from hudang.forms import office
 from hudang.forms.readers.model import Extraction, ReadLimits, Vocabulary
 
-_INSTALL_HINT = "需要安装 LibreOffice（apt-get install libreoffice-writer-nogui libreoffice-calc-nogui）"
 _EXT_KIND = {".doc": "doc", ".wps": "doc", ".rtf": "doc", ".xls": "xls", ".et": "xls"}
 _TARGET = {"doc": "docx", "xls": "xlsx"}
 # Directory-entry names of an OLE compound file that tell what it holds.
@@ -85,9 +82,6 @@ def _read_converted(converted: Path, vocab: Vocabulary, limits: ReadLimits, targ
 def convert_legacy(path: Path, target_ext: str, limits: ReadLimits, *, source_kind: str = "ole",
                    outdir: Path | None = None) -> Path:
     """Convert `path` to `target_ext` ('docx' or 'xlsx') in `outdir` (a new temp folder when None)."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise UnreadableFile(f"无法转换旧版 Office 文件：{_INSTALL_HINT}。", code="tool_missing", path=str(path))
     outdir = outdir or Path(tempfile.mkdtemp(prefix="hudang-convert-"))
     outdir.mkdir(parents=True, exist_ok=True)
     kind = "doc" if target_ext == "docx" else "xls"
@@ -95,32 +89,18 @@ def convert_legacy(path: Path, target_ext: str, limits: ReadLimits, *, source_ki
     # A plain ASCII name with the right extension: LibreOffice picks its filter from it.
     source = outdir / f"original{suffix}"
     shutil.copyfile(path, source)
-    with tempfile.TemporaryDirectory(prefix="hudang-lo-profile-") as profile:
-        command = [soffice, "--headless", "--norestore", "--nologo", "--nolockcheck", "--nodefault",
-                   f"-env:UserInstallation={Path(profile).as_uri()}"]
-        infilter = _INFILTERS.get((source_kind, kind))
-        if infilter:
-            command.append(f"--infilter={infilter}")
-        command += ["--convert-to", target_ext, "--outdir", str(outdir), str(source)]
-        _run(command, limits.libreoffice_timeout, {**os.environ, "HOME": profile}, path)
-    result = outdir / f"original.{target_ext}"
-    if not result.is_file() or result.stat().st_size == 0:
+    try:
+        done = office.convert(source, target_ext, outdir, timeout=limits.libreoffice_timeout,
+                              infilter=_INFILTERS.get((source_kind, kind)))
+    except ToolMissing as exc:
+        raise UnreadableFile(exc.message, code="tool_missing", path=str(path)) from None
+    if done.timed_out:
+        raise UnreadableFile(f"LibreOffice 转换超时（超过 {limits.libreoffice_timeout:g} 秒），文件可能已损坏或设置了密码。",
+                             code="convert_failed", path=str(path))
+    if done.returncode:
+        raise UnreadableFile(f"LibreOffice 转换失败（退出码 {done.returncode}），文件可能已损坏。",
+                             code="convert_failed", path=str(path))
+    if done.path is None:
         raise UnreadableFile("LibreOffice 无法转换此文件（文件可能已损坏或设置了密码）。", code="convert_failed",
                              path=str(path))
-    return result
-
-
-def _run(command: list[str], timeout: float, env: dict[str, str], path: Path) -> None:
-    # Own process group, so a hung conversion is killed with all of LibreOffice's helpers.
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True)
-    try:
-        proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise UnreadableFile(f"LibreOffice 转换超时（超过 {timeout:g} 秒），文件可能已损坏或设置了密码。",
-                             code="convert_failed", path=str(path)) from exc
-    if proc.returncode != 0:
-        raise UnreadableFile(f"LibreOffice 转换失败（退出码 {proc.returncode}），文件可能已损坏。",
-                             code="convert_failed", path=str(path))
+    return done.path

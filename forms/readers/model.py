@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from hudang.errors import Problem
+from hudang.settings import Limits, OfficeSettings
 
 Kind = Literal["form", "table", "scan"]
 
@@ -39,10 +40,10 @@ class SimpleVocabulary:
 
 @dataclass(frozen=True)
 class ReadLimits:
-    max_bytes: int = 50 * 1024 * 1024          # larger intake files are refused
-    max_unzipped_bytes: int = 200 * 1024 * 1024  # total inflated size of an OOXML package
-    max_ratio: int = 200                        # inflated / compressed, per member
-    libreoffice_timeout: float = 120.0
+    max_bytes: int = Limits.max_bytes                    # larger intake files are refused
+    max_unzipped_bytes: int = Limits.max_unzipped_bytes  # total inflated size of an OOXML package
+    max_ratio: int = 200                                 # inflated / compressed, per member
+    libreoffice_timeout: float = OfficeSettings.timeout  # the data home's one LibreOffice time-out
 
 
 @dataclass

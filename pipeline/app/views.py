@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hudang.archive.catalog import current_versions
 from hudang.archive.durable import MANIFEST, read_manifest
 from hudang.archive.estates import Place
 from hudang.archive.store import Archive
@@ -81,11 +82,8 @@ def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
 def household(archive: Archive, place: Place, forms: FormRegistry, *, include_voided: bool = False) -> dict[str, Any]:
     """The household's file: latest registration first, then every record in date order."""
     conn = archive.conn
-    rows = conn.execute(
-        "SELECT r.*, v.fields FROM records r JOIN versions v ON v.record_id = r.record_id AND"
-        " v.version = r.current_version WHERE r.estate = ? AND r.household = ?"
-        " ORDER BY COALESCE(r.form_date, substr(r.filed_at, 1, 10)), r.archive_no",
-        (place.estate, place.key)).fetchall()
+    rows = current_versions(conn, "r.*, v.fields", "r.estate = ? AND r.household = ?", (place.estate, place.key),
+                            then="ORDER BY COALESCE(r.form_date, substr(r.filed_at, 1, 10)), r.archive_no")
     room = conn.execute("SELECT * FROM rooms WHERE estate = ? AND key = ?", (place.estate, place.key)).fetchone()
     records = [_summary(r, forms) for r in rows if include_voided or not r["voided"]]
     for rec in records:

@@ -108,7 +108,7 @@ def due(ctx: click.Context, as_of: str | None, estate: str | None, as_json: bool
     day = parse_day(as_of, "--as-of") if as_of else now().date()
     conn = connect(home.catalog_path)
     try:
-        data = follow_ups(conn, day, resolve_estate(conn, estate))
+        data = follow_ups(conn, load_forms([home.forms_dir]), day, resolve_estate(conn, estate))
     finally:
         conn.close()
 

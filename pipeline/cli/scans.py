@@ -21,7 +21,7 @@ from hudang.settings import Home
 
 def _to_pdf(home: Home, docx: Path) -> tuple[str | None, list[str]]:
     try:
-        conversion = office.to_pdf([docx], docx.parent, instances=1, timeout=home.office.pdf_timeout)
+        conversion = office.to_pdf([docx], docx.parent, instances=1, timeout=home.office.timeout)
     except ToolMissing as exc:
         return None, [f"{exc.message}；只生成了 DOCX"]
     pdf = conversion.pdfs.get(docx)

@@ -16,11 +16,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from hudang.archive.catalog import current_versions
+
 ZERO = Decimal("0.00")
+# Reminder methods: the one list (the reminders import, `fees remind`, the ladder all use it).
 CALLS = ("电话", "短信", "上门")   # 上门 counts like 电话 for the letter step
-LETTER = "函件"
+LETTER = "函件"                   # a 催缴函 hudang wrote (or an imported one)
+METHODS = (*CALLS, LETTER)
+# The ladder (SPEC §8): a letter once a call is this many months old and unpaid; escalation once a
+# letter is this many days old and unpaid.
 LETTER_AFTER_MONTHS = 3
 ESCALATE_AFTER_DAYS = 30
+_CHINESE_NUMBERS = "零一二三四五六七八九十"
+LETTER_AFTER_TEXT = f"{_CHINESE_NUMBERS[LETTER_AFTER_MONTHS]}个月"   # 三个月, as the letter step is spoken of
 
 STEP_ESCALATION = "escalation"
 STEP_LETTER = "letter"
@@ -139,7 +147,8 @@ def standing(estate: str, key: str, rows: list[FeeRow], reminders: Iterable[Remi
         if any(letter.date > reminder.date for letter in letters):
             continue
         base.step, base.basis = STEP_LETTER, reminder
-        base.reason = (f"{reminder.date} 已{reminder.method}催缴，满三个月（{add_months(reminder.date, 3)} 起）"
+        base.reason = (f"{reminder.date} 已{reminder.method}催缴，满{LETTER_AFTER_TEXT}"
+                       f"（{add_months(reminder.date, LETTER_AFTER_MONTHS)} 起）"
                        f"当时逾期的费用仍未缴清，且此后未发函")
         return base
     covering = [r for r in known if _still_owed(rows, r.date, day)]
@@ -182,11 +191,10 @@ def reminders(conn: sqlite3.Connection, estate: str | None = None, household: st
     out = [Reminder(r["estate"], r["household"], dt.date.fromisoformat(r["date"]), r["method"], r["note"],
                     f"{r['import_id']} 第{r['row']}行")
            for r in conn.execute(f"SELECT * FROM reminders WHERE date IS NOT NULL{where}", args)]
-    for r in conn.execute(
-            "SELECT r.record_id, r.estate, r.household, r.number, r.form_date, v.fields FROM records r"
-            " JOIN versions v ON v.record_id = r.record_id AND v.version = r.current_version"
-            f" WHERE r.form = 'letter' AND r.voided = 0 AND r.form_date IS NOT NULL{where.replace('estate', 'r.estate').replace('household', 'r.household')}",
-            args):
+    for r in current_versions(
+            conn, "r.record_id, r.estate, r.household, r.number, r.form_date, v.fields",
+            "r.form = 'letter' AND r.voided = 0 AND r.form_date IS NOT NULL"
+            + where.replace("estate", "r.estate").replace("household", "r.household"), args):
         kind = json.loads(r["fields"]).get("函件类型", "催缴函")
         if kind == "催缴函":
             out.append(Reminder(r["estate"], r["household"], dt.date.fromisoformat(r["form_date"]), LETTER,

@@ -10,25 +10,25 @@ Then a merged print file in room order and the 特快专递 mailing list.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hudang.archive.catalog import current_versions
 from hudang.archive.estates import Place
+from hudang.archive.locks import letters_lock
 from hudang.archive.paths import safe_component
 from hudang.archive.store import Archive, Filing
 from hudang.clock import now, stamp
-from hudang.errors import HudangError, LockBusy, NotFound, ToolMissing, UsageError
+from hudang.errors import HudangError, NotFound, ToolMissing, UsageError
 from hudang.forms import office
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.documents import Template
@@ -52,23 +52,6 @@ def letter_number(year: int, serial: int) -> str:
     return f"〔{year}〕催字第{serial:03d}号"
 
 
-@contextmanager
-def run_lock(home: Home) -> Iterator[None]:
-    """One letters run per data home at a time, so two runs never hand out the same number."""
-    home.run_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(home.run_dir / "letters.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise LockBusy("另一个催缴函任务正在运行，请等它结束后再试") from None
-    try:
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
 def next_serials(archive: Archive, year: int) -> dict[str, int]:
     """Per estate, the serial after the highest letter number of ``year`` ever filed (voided ones count)."""
     out: dict[str, int] = {}
@@ -81,11 +64,10 @@ def next_serials(archive: Archive, year: int) -> dict[str, int]:
 
 def owner_and_phone(archive: Archive, estate: str, key: str) -> tuple[str, str]:
     """Owner: latest registration, else the roster, else 业主 (SPEC §8); phone from the registration."""
-    row = archive.conn.execute(
-        "SELECT v.fields FROM records r JOIN versions v ON v.record_id = r.record_id AND v.version = r.current_version"
-        " WHERE r.form = 'registration' AND r.voided = 0 AND r.estate = ? AND r.household = ?"
-        " ORDER BY r.form_date DESC, r.filed_at DESC LIMIT 1", (estate, key)).fetchone()
-    values = json.loads(row["fields"]) if row else {}
+    rows = current_versions(archive.conn, "v.fields",
+                            "r.form = 'registration' AND r.voided = 0 AND r.estate = ? AND r.household = ?",
+                            (estate, key), then="ORDER BY r.form_date DESC, r.filed_at DESC LIMIT 1")
+    values = json.loads(rows[0]["fields"]) if rows else {}
     owner = values.get("业主姓名") or values.get("单位名称")
     if not owner:
         room = archive.conn.execute("SELECT owner FROM rooms WHERE estate = ? AND key = ?", (estate, key)).fetchone()
@@ -137,7 +119,8 @@ class Letter:
 def _reminder_text(basis: fees.Reminder | None) -> str:
     if basis is None:
         return ""
-    how = {"电话": "通过电话", "短信": "通过短信", "上门": "上门"}.get(basis.method, f"以{basis.method}方式")
+    how = "上门" if basis.method == "上门" else f"通过{basis.method}" if basis.method in fees.CALLS \
+        else f"以{basis.method}方式"
     return f"我中心已于{cn_date(basis.date)}{how}提醒您缴纳欠费，截至本函发出之日，上述费用仍未缴清。"
 
 
@@ -237,7 +220,7 @@ def dunning_run(home: Home, archive: Archive, forms: FormRegistry, as_of: dt.dat
                 dry_run: bool = False, workers: int | None = None,
                 progress: Callable[[str], None] | None = None) -> DunningRun:
     """The whole job; with ``dry_run`` nothing is written and no number is reserved."""
-    with run_lock(home):
+    with letters_lock(home).hold():
         ladder = fees.dunning(archive.conn, as_of, estate)
         serials = {} if dry_run else next_serials(archive, as_of.year)
         letters = []
@@ -289,7 +272,7 @@ def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun,
     try:
         conversion = office.to_pdf([letter.docx for letter in run.letters if letter.docx], folder,
                                    instances=home.office.pdf_instances, batch=home.office.pdf_batch,
-                                   timeout=home.office.pdf_timeout,
+                                   timeout=home.office.timeout,
                                    on_done=(lambda doc, pdf: progress("pdf")) if progress else None)
         for letter in run.letters:
             letter.pdf = conversion.pdfs.get(letter.docx) if letter.docx else None

@@ -61,7 +61,7 @@ class Context:
     def load(cls, home: Home) -> Context:
         forms = load_forms([home.forms_dir])
         limits = ReadLimits(max_bytes=home.limits.max_bytes, max_unzipped_bytes=home.limits.max_unzipped_bytes,
-                            libreoffice_timeout=home.limits.libreoffice_timeout)
+                            libreoffice_timeout=home.office.timeout)
         return cls(home, forms, stages.vocabulary(forms), limits)
 
     @property

@@ -15,6 +15,7 @@ from hudang.archive.estates import Estates, roster_room
 from hudang.errors import Problem, ValueProblem
 from hudang.forms import values as v
 from hudang.forms.readers.model import RawRecord
+from hudang.pipeline.dunning.fees import METHODS
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,6 @@ LEDGER = TableKind("ledger", "收费台账", ("项目", "房号", "费用项目"
 REMINDERS = TableKind("reminders", "催缴记录", ("项目", "房号", "日期", "方式"), ("备注",))
 KINDS = (LEDGER, REMINDERS, ROSTER)
 LABELS = frozenset(label for kind in KINDS for label in (*kind.required, *kind.optional))
-METHODS = ("电话", "短信", "上门", "函件")
 
 
 def table_kind(header: list[str] | None) -> TableKind | None:

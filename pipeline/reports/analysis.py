@@ -9,6 +9,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from hudang.pipeline.dunning.fees import LETTER_AFTER_TEXT
 from hudang.pipeline.reports.figures import Details
 
 MAX_CASES = 8   # numbers named in one sentence before "等"
@@ -91,7 +92,7 @@ def analysis(figs: dict[str, Any], prev: dict[str, Any], details: Details, month
     if c["total"]:
         text = (f"二、投诉处理。本月投诉已办结{c['closed']}件，处理率{pct(c['handling_rate'])}{points(c['handling_rate'], pc['handling_rate'])}；"
                 f"其中在时限内办结{c['on_time']}件，及时率{pct(c['timely_rate'])}{points(c['timely_rate'], pc['timely_rate'])}"
-                "（时限：重大10天、重要3天、轻微2天）。")
+                f"（时限：{details.limits.get('complaint', '')}）。")
         if missed:
             text += (f"未在时限内办结{len(missed)}件（超时办结{len(details.late_closed)}件，"
                      f"至月末超期未办结{len(open_late)}件）：按严重程度为{_counted(Counter(x['severity'] for x in missed))}；"
@@ -119,7 +120,7 @@ def analysis(figs: dict[str, Any], prev: dict[str, Any], details: Details, month
         if r["completed"]:
             goal = "达到" if r["revisited"] == r["completed"] else "未达到"
             text += (f"已完成的维修中已回访{r['revisited']}件，回访率{pct(r['revisit_rate'])}，{goal}程序规定的100%回访要求"
-                     f"{points(r['revisit_rate'], pr['revisit_rate'])}；在时限内回访（渗漏水3天、其他2天）"
+                     f"{points(r['revisit_rate'], pr['revisit_rate'])}；在时限内回访（{details.limits.get('repair', '')}）"
                      f"{r['revisit_on_time']}件，回访及时率{pct(r['revisit_timely_rate'])}；"
                      f"返修{r['rework']}件，返修率{pct(r['rework_rate'])}。")
             missing = [v for v in details.visits if v["status"].startswith("未回访")]
@@ -176,7 +177,7 @@ def analysis(figs: dict[str, Any], prev: dict[str, Any], details: Details, month
     if s["with_result"] and s["satisfied"] < s["with_result"]:
         todo.append(f"对{s['with_result'] - s['satisfied']}件不满意的回访进行复访和改进")
     if fees and fees["collection_rate"] is not None and fees["collection_rate"] < 1:
-        todo.append("对本月欠费住户按程序进行电话、短信催缴，逾期三个月以上的发催缴函")
+        todo.append(f"对本月欠费住户按程序进行电话、短信催缴，逾期{LETTER_AFTER_TEXT}以上的发催缴函")
     if r["total"] and r["completed"] < r["total"]:
         todo.append(f"跟进{r['total'] - r['completed']}件未完成的报修")
     if todo:

@@ -167,6 +167,7 @@ def context(figs: dict[str, Any], details: Details, tables: Tables, edition: Edi
         "overdue_note": _cut_note(len(details.overdue), "超期最久"),
         "visits_note": _cut_note(len(details.visits), "超时最久"),
         "fees": tables.fees, "fee_note": fee_note,
+        "complaint_limits": details.limits.get("complaint", ""), "visit_limits": details.limits.get("repair", ""),
         "analysis": analysis(figs, prev_shown, details, month.chinese),
     }
 

@@ -1,8 +1,8 @@
 """The daily follow-up list (`hudang due`): what has to be chased today.
 
 As of a date D (its last moment, as the report counts "as of the end of M"): complaints still open
-whose deadline (10 / 3 / 2 days by 严重程度) has passed or falls within a day; repairs completed
-without a return visit past 2 days (渗漏水 3); households due a dunning step (the ladder of SPEC §8).
+whose 处理时限 has passed or falls within a day; repairs completed without a return visit past their
+回访时限 (both from the form definitions' ``[deadline]``); households due a dunning step (SPEC §8).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
+from hudang.forms.definitions import FormRegistry
 from hudang.pipeline.dunning import fees
 from hudang.pipeline.reports.figures import load_cases
 
@@ -30,11 +31,10 @@ def _late(deadline: dt.datetime, end: dt.datetime) -> float:
     return round((end - deadline).total_seconds() / 86400, 1)
 
 
-def complaints_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[dict[str, Any]]:
+def complaints_due(conn: sqlite3.Connection, forms: FormRegistry, day: dt.date,
+                   estate: str | None) -> list[dict[str, Any]]:
     end = dt.datetime.combine(day + DAY, dt.time())
-    cases = load_cases(conn, "complaint", None, day, estate,
-                       where=" AND (json_extract(v.fields, '$.\"完成时间\"') IS NULL"
-                             " OR json_extract(v.fields, '$.\"完成时间\"') >= ?)", params=[end.isoformat(" ")])
+    cases = load_cases(conn, forms.by_id("complaint"), None, day, estate, open_at=end)
     out = []
     for c in cases:
         deadline = c.deadline()
@@ -48,16 +48,17 @@ def complaints_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -
     return sorted(out, key=lambda r: (r["deadline"], r["archive_no"]))
 
 
-def repairs_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[dict[str, Any]]:
+def repairs_due(conn: sqlite3.Connection, forms: FormRegistry, day: dt.date,
+                estate: str | None) -> list[dict[str, Any]]:
     end = dt.datetime.combine(day + DAY, dt.time())
-    cases = load_cases(conn, "repair", None, day, estate,
+    cases = load_cases(conn, forms.by_id("repair"), None, day, estate,
                        where=" AND json_extract(v.fields, '$.\"完成时间\"') < ?"
                              " AND (json_extract(v.fields, '$.\"回访时间\"') IS NULL"
                              " OR json_extract(v.fields, '$.\"回访时间\"') >= ?)",
                        params=[end.isoformat(" "), end.isoformat(" ")])
     out = []
     for c in cases:
-        due = c.visit_deadline()
+        due = c.deadline()
         if due is None or due >= end:
             continue
         out.append({"record_id": c.record_id, "archive_no": c.archive_no, "number": c.number,
@@ -68,7 +69,7 @@ def repairs_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> l
 
 
 def _step_since(kind: str, entry: fees.Standing) -> dt.date | None:
-    """When the household became due this step: reminder + 3 months, letter + 30 days, or first overdue day."""
+    """When the household became due this step: by the ladder's own constants, or the first overdue day."""
     basis = entry.basis
     if kind == "letter" and basis is not None:
         return fees.add_months(basis.date, fees.LETTER_AFTER_MONTHS)
@@ -93,6 +94,6 @@ def dunning_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> l
     return out
 
 
-def due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> dict[str, Any]:
-    return {"as_of": day.isoformat(), "estate": estate, "complaints": complaints_due(conn, day, estate),
-            "repairs": repairs_due(conn, day, estate), "dunning": dunning_due(conn, day, estate)}
+def due(conn: sqlite3.Connection, forms: FormRegistry, day: dt.date, estate: str | None) -> dict[str, Any]:
+    return {"as_of": day.isoformat(), "estate": estate, "complaints": complaints_due(conn, forms, day, estate),
+            "repairs": repairs_due(conn, forms, day, estate), "dunning": dunning_due(conn, day, estate)}

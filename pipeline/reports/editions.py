@@ -14,10 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import signal
 import sqlite3
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +23,8 @@ from typing import Any
 from hudang.archive.durable import UnitWriter, fsync_dir
 from hudang.archive.paths import safe_component
 from hudang.clock import now, stamp
-from hudang.errors import HudangError, NotFound
+from hudang.errors import NotFound, ReportError, ToolMissing
+from hudang.forms.definitions import load_forms
 from hudang.pipeline.reports import figures
 from hudang.pipeline.reports.documents import TITLE, Edition, build_tables, context, write_docx, write_xlsx
 from hudang.settings import Home
@@ -34,10 +32,6 @@ from hudang.settings import Home
 ALL_ESTATES = "全部项目"
 ISSUED_PREFIX = "签发第"
 _EDITION_RE = re.compile(r"签发第(\d+)版")
-
-
-class ReportError(HudangError):
-    code = "report"
 
 
 def reports_root(home: Home) -> Path:
@@ -80,29 +74,19 @@ def resolve_estate(conn: sqlite3.Connection, spelled: str | None) -> str | None:
 
 
 def to_pdf(docx: Path, out: Path, timeout: float) -> Path:
-    """DOCX → PDF with LibreOffice headless, in its own profile and process group, killed on time-out."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise ReportError("无法生成 PDF：需要安装 LibreOffice（apt-get install libreoffice-writer-nogui）",
-                          code="tool_missing")
-    with tempfile.TemporaryDirectory(prefix="hudang-pdf-") as tmp:
-        profile = Path(tmp) / "profile"
-        source = Path(tmp) / "report.docx"
-        shutil.copyfile(docx, source)
-        command = [soffice, "--headless", "--norestore", "--nologo", "--nolockcheck", "--nodefault",
-                   f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf", "--outdir", tmp, str(source)]
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                                env={**os.environ, "HOME": tmp})
-        try:
-            proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise ReportError(f"LibreOffice 生成 PDF 超时（超过 {timeout:g} 秒）", code="pdf_failed") from exc
-        result = Path(tmp) / "report.pdf"
-        if proc.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
-            raise ReportError(f"LibreOffice 未能生成 PDF（退出码 {proc.returncode}）", code="pdf_failed")
-        shutil.move(str(result), out)
+    """DOCX → PDF by the one LibreOffice runner (forms/office.py: own profile, killed on time-out, retried once)."""
+    from hudang.forms import office
+
+    try:
+        conversion = office.to_pdf([docx], out.parent, instances=1, timeout=timeout)
+    except ToolMissing as exc:
+        raise ReportError(exc.message, code="tool_missing") from None
+    pdf = conversion.pdfs[docx]
+    if pdf is None:
+        raise ReportError(f"LibreOffice 生成 PDF 超时（超过 {timeout:g} 秒）" if conversion.timeouts
+                          else "LibreOffice 未能生成 PDF", code="pdf_failed")
+    if pdf != out:
+        os.replace(pdf, out)
     return out
 
 
@@ -119,13 +103,14 @@ def monthly(home: Home, conn: sqlite3.Connection, month_text: str, estate_spelle
     month = figures.Month.parse(month_text)
     estate = resolve_estate(conn, estate_spelled)
     label = estate or ALL_ESTATES
-    cases = figures.two_months(conn, month, estate)
-    data = figures.figures(conn, month, estate, cases)
+    forms = load_forms([home.forms_dir])
+    cases = figures.two_months(conn, forms, month, estate)
+    data = figures.figures(conn, forms, month, estate, cases)
     result = MonthlyResult(data)
     if not write:
         data["outputs"] = []
         return result
-    details = figures.details(conn, month, estate, cases[0])
+    details = figures.details(conn, forms, month, estate, cases[0])
     issued_before = editions(home, label, month)
     prev_issued = editions(home, label, month.previous())
     edition_no = (issued_before[-1]["edition"] + 1) if issued_before else 1
@@ -155,7 +140,7 @@ def monthly(home: Home, conn: sqlite3.Connection, month_text: str, estate_spelle
                 write_xlsx(ctx, tables, details, work / f"{stem}.xlsx")]
         if pdf:
             try:
-                made.append(to_pdf(made[0], work / f"{stem}.pdf", home.limits.libreoffice_timeout))
+                made.append(to_pdf(made[0], work / f"{stem}.pdf", home.office.timeout))
             except ReportError as exc:
                 if issue:
                     raise

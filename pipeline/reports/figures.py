@@ -16,20 +16,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from hudang.archive import catalog
 from hudang.errors import UsageError
+from hudang.forms.definitions import Deadline, FormDef, FormRegistry
 
 UNCLASSIFIED = "未分类"
 SATISFIED = ("满意", "基本满意")
-# The centre's procedures: complaints closed within 10 / 3 / 2 days by 严重程度; return visits within
-# 2 days of completion, leaks (渗漏水) within 3.
-COMPLAINT_DAYS = {"重大": 10, "重要": 3, "轻微": 2}
-DEFAULT_SEVERITY = "轻微"      # the form's own default when a (待核对) record lacks one
-VISIT_DAYS = {"渗漏水": 3}
-DEFAULT_VISIT_DAYS = 2
-# Display order of the enums (the form definitions'); values outside come after, 未分类 last.
-SEVERITY_ORDER = ("重大", "重要", "轻微")
-CATEGORY_ORDER = ("有效投诉", "求助型", "咨询型", "发泄型")
-REPAIR_ORDER = ("安全设施", "渗漏水", "水电", "门窗", "公共设施", "其他")
+# The deadlines (处理时限, 回访时限) and the order categories are listed in are the form definitions'
+# ([deadline] and each enum's choices): nothing here repeats them.
 
 _MONTH_RE = re.compile(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*")
 
@@ -102,7 +96,7 @@ def money(value: Decimal) -> str:
 
 @dataclass
 class Case:
-    """A complaint, repair or registration as its current version says."""
+    """A complaint, repair or registration as its current version says, with its form's deadline rule."""
 
     record_id: str
     archive_no: str
@@ -111,6 +105,7 @@ class Case:
     household: str
     values: dict[str, str]
     review: bool
+    rule: Deadline | None = None
 
     @property
     def number(self) -> str:
@@ -122,11 +117,6 @@ class Case:
     def category(self, name: str) -> str:
         return re.sub(r"\s+", "", self.get(name)) or UNCLASSIFIED
 
-    # -- complaints --
-    @property
-    def opened(self) -> dt.datetime | None:
-        return when(self.values.get("投诉时间") or self.values.get("报修时间"))
-
     @property
     def done(self) -> dt.datetime | None:
         return when(self.values.get("完成时间"))
@@ -136,32 +126,28 @@ class Case:
         return when(self.values.get("回访时间"))
 
     def deadline(self) -> dt.datetime | None:
-        """When a complaint had to be closed (opened + 10/3/2 days by 严重程度)."""
-        opened = self.opened
-        if opened is None:
+        """When the form's deadline falls (a complaint's 处理时限, a repair's 回访时限); None without a start."""
+        if self.rule is None:
             return None
-        days = COMPLAINT_DAYS.get(self.get("严重程度"), COMPLAINT_DAYS[DEFAULT_SEVERITY])
-        return opened + dt.timedelta(days=days)
-
-    def visit_deadline(self) -> dt.datetime | None:
-        """When a completed repair's return visit was due (completed + 2 days, leaks 3)."""
-        done = self.done
-        if done is None:
+        start = when(self.values.get(self.rule.start))
+        if start is None:
             return None
-        return done + dt.timedelta(days=VISIT_DAYS.get(self.get("维修类别"), DEFAULT_VISIT_DAYS))
+        return start + dt.timedelta(days=self.rule.days_for(self.get(self.rule.by)))
 
 
-_FORM_TIME = {"complaint": "投诉时间", "repair": "报修时间", "registration": "入住日期"}
+_CASE_COLUMNS = "r.record_id, r.archive_no, r.form, r.estate, r.household, r.review, v.fields"
 
 
-def load_cases(conn: sqlite3.Connection, form: str, start: dt.date | None, end: dt.date | None,
-               estate: str | None, *, where: str = "", params: Iterable[Any] = ()) -> list[Case]:
-    """Current versions of a form's live records whose own date (投诉时间/报修时间/入住日期) is in [start, end]."""
-    field_path = f'$."{_FORM_TIME[form]}"'
-    sql = ("SELECT r.record_id, r.archive_no, r.form, r.estate, r.household, r.review, v.fields"
-           " FROM records r JOIN versions v ON v.record_id = r.record_id AND v.version = r.current_version"
-           " WHERE r.form = ? AND r.voided = 0")
-    args: list[Any] = [form]
+def load_cases(conn: sqlite3.Connection, form: FormDef, start: dt.date | None, end: dt.date | None,
+               estate: str | None, *, open_at: dt.datetime | None = None, where: str = "",
+               params: Iterable[Any] = ()) -> list[Case]:
+    """Current versions of a form's live records whose own date (its ``date_field``) is in [start, end].
+
+    With ``open_at``, only complaints still open then (the catalog's one "open complaint" query);
+    ``where`` (with ``params``) narrows further, written as " AND …"."""
+    own = form.date_field or form.opened_field or ""
+    field_path = f'$."{own}"'
+    sql, args = "r.form = ? AND r.voided = 0", [form.id]
     if start is not None:
         sql += " AND substr(json_extract(v.fields, ?), 1, 10) >= ?"
         args += [field_path, start.isoformat()]
@@ -171,10 +157,16 @@ def load_cases(conn: sqlite3.Connection, form: str, start: dt.date | None, end: 
     if estate:
         sql += " AND r.estate = ?"
         args.append(estate)
-    sql += where + " ORDER BY json_extract(v.fields, ?), r.archive_no"
-    args += [*params, field_path]
-    return [Case(r["record_id"], r["archive_no"], r["form"], r["estate"], r["household"],
-                 json.loads(r["fields"]), bool(r["review"])) for r in conn.execute(sql, args)]
+    sql, args = sql + where, [*args, *params]
+    if open_at is not None:
+        rows = catalog.open_complaints(conn, open_at.isoformat(" "), _CASE_COLUMNS, sql, args)
+    else:
+        rows = catalog.current_versions(conn, _CASE_COLUMNS, sql, args)
+    cases = [Case(r["record_id"], r["archive_no"], r["form"], r["estate"], r["household"],
+                  json.loads(r["fields"]), bool(r["review"]), form.deadline) for r in rows]
+    # In the order of the form's own time (as SQLite orders text: UTF-8 bytes, a missing one first).
+    cases.sort(key=lambda c: (c.values.get(own) is not None, str(c.values.get(own) or "").encode(), c.archive_no))
+    return cases
 
 
 def ordered(counts: Counter[str], order: Iterable[str] = ()) -> dict[str, int]:
@@ -186,14 +178,14 @@ def ordered(counts: Counter[str], order: Iterable[str] = ()) -> dict[str, int]:
     return {k: counts[k] for k in keys}
 
 
-def complaint_figures(cases: list[Case], month: Month) -> dict[str, Any]:
+def complaint_figures(cases: list[Case], month: Month, form: FormDef) -> dict[str, Any]:
     end = month.end
     closed = [c for c in cases if c.done is not None and c.done < end]
     on_time = [c for c in closed if c.deadline() is not None and c.done <= c.deadline()]  # type: ignore[operator]
     return {
         "total": len(cases),
-        "by_severity": ordered(Counter(c.category("严重程度") for c in cases), SEVERITY_ORDER),
-        "by_category": ordered(Counter(c.category("投诉类别") for c in cases), CATEGORY_ORDER),
+        "by_severity": ordered(Counter(c.category("严重程度") for c in cases), form.choices("严重程度")),
+        "by_category": ordered(Counter(c.category("投诉类别") for c in cases), form.choices("投诉类别")),
         "by_department": ordered(Counter(c.category("被投诉部门") for c in cases)),
         "closed": len(closed),
         "handling_rate": rate(len(closed), len(cases)),
@@ -202,15 +194,15 @@ def complaint_figures(cases: list[Case], month: Month) -> dict[str, Any]:
     }
 
 
-def repair_figures(cases: list[Case], month: Month) -> dict[str, Any]:
+def repair_figures(cases: list[Case], month: Month, form: FormDef) -> dict[str, Any]:
     end = month.end
     completed = [c for c in cases if c.done is not None and c.done < end]
     revisited = [c for c in completed if c.visited is not None and c.visited < end]
-    on_time = [c for c in revisited if c.visited <= c.visit_deadline()]  # type: ignore[operator]
+    on_time = [c for c in revisited if c.visited <= c.deadline()]  # type: ignore[operator]
     rework = [c for c in completed if c.get("返修") == "是"]
     return {
         "total": len(cases),
-        "by_category": ordered(Counter(c.category("维修类别") for c in cases), REPAIR_ORDER),
+        "by_category": ordered(Counter(c.category("维修类别") for c in cases), form.choices("维修类别")),
         "completed": len(completed),
         "completion_rate": rate(len(completed), len(cases)),
         "revisited": len(revisited),
@@ -254,42 +246,45 @@ class MonthCases:
     registrations: list[Case]
 
 
-def month_cases(conn: sqlite3.Connection, month: Month, estate: str | None) -> MonthCases:
-    return two_months(conn, month, estate)[0]
+def month_cases(conn: sqlite3.Connection, forms: FormRegistry, month: Month, estate: str | None) -> MonthCases:
+    return two_months(conn, forms, month, estate)[0]
 
 
-def two_months(conn: sqlite3.Connection, month: Month, estate: str | None) -> tuple[MonthCases, MonthCases]:
+def two_months(conn: sqlite3.Connection, forms: FormRegistry, month: Month,
+               estate: str | None) -> tuple[MonthCases, MonthCases]:
     """M's and M−1's cases, read in one pass per form (each record by its own date field)."""
     before = month.previous()
     first, last = before.start.date(), month.last_day
     cur, prev = MonthCases(month, [], [], []), MonthCases(before, [], [], [])
     start = month.start
-    for form, attr in (("complaint", "complaints"), ("repair", "repairs"), ("registration", "registrations")):
+    for form_id, attr in (("complaint", "complaints"), ("repair", "repairs"), ("registration", "registrations")):
+        form = forms.by_id(form_id)
         for case in load_cases(conn, form, first, last, estate):
-            day = (case.values.get(_FORM_TIME[form]) or "")[:10]
+            day = (case.values.get(form.date_field or "") or "")[:10]
             target = cur if day >= start.date().isoformat() else prev
             getattr(target, attr).append(case)
     return cur, prev
 
 
-def section_figures(conn: sqlite3.Connection, cases: MonthCases, estate: str | None) -> dict[str, Any]:
+def section_figures(conn: sqlite3.Connection, forms: FormRegistry, cases: MonthCases,
+                    estate: str | None) -> dict[str, Any]:
     month = cases.month
     return {
         "month": month.label,
-        "complaints": complaint_figures(cases.complaints, month),
-        "repairs": repair_figures(cases.repairs, month),
+        "complaints": complaint_figures(cases.complaints, month, forms.by_id("complaint")),
+        "repairs": repair_figures(cases.repairs, month, forms.by_id("repair")),
         "satisfaction": satisfaction_figures([*cases.complaints, *cases.repairs], month),
         "registrations": {"total": len(cases.registrations)},
         "fees": fee_figures(conn, month, estate),
     }
 
 
-def figures(conn: sqlite3.Connection, month: Month, estate: str | None,
+def figures(conn: sqlite3.Connection, forms: FormRegistry, month: Month, estate: str | None,
             cases: tuple[MonthCases, MonthCases] | None = None) -> dict[str, Any]:
     """The §9 figures for M with `previous` for M−1 (what `report monthly --json` prints, less `outputs`)."""
-    cur, prev = cases or two_months(conn, month, estate)
-    data = section_figures(conn, cur, estate)
-    data["previous"] = section_figures(conn, prev, estate)
+    cur, prev = cases or two_months(conn, forms, month, estate)
+    data = section_figures(conn, forms, cur, estate)
+    data["previous"] = section_figures(conn, forms, prev, estate)
     return data
 
 
@@ -304,6 +299,7 @@ class Details:
     late_closed: list[dict[str, Any]] = field(default_factory=list)   # of M, closed after the deadline
     visits: list[dict[str, Any]] = field(default_factory=list)        # of M, visit missing or late
     trend: list[dict[str, Any]] = field(default_factory=list)         # 12 months ending M
+    limits: dict[str, str] = field(default_factory=dict)   # form id → its deadline as written (重大10天、…)
 
 
 def _days(delta: dt.timedelta) -> float:
@@ -330,15 +326,13 @@ def _complaint_row(c: Case, deadline: dt.datetime, overdue: dt.timedelta, status
             "days_over": _days(overdue), "over": duration(overdue), "status": status, "review": c.review}
 
 
-def details(conn: sqlite3.Connection, month: Month, estate: str | None, cases: MonthCases | None = None) -> Details:
-    cases = cases or month_cases(conn, month, estate)
-    out = Details(cases)
+def details(conn: sqlite3.Connection, forms: FormRegistry, month: Month, estate: str | None,
+            cases: MonthCases | None = None) -> Details:
+    cases = cases or month_cases(conn, forms, month, estate)
+    out = Details(cases, limits={f.id: f.deadline.describe() for f in forms if f.deadline is not None})
     end = month.end
     # Every complaint opened by the end of M and still open then, whatever its month: the backlog.
-    still_open = load_cases(conn, "complaint", None, month.last_day, estate,
-                            where=" AND (json_extract(v.fields, '$.\"完成时间\"') IS NULL"
-                                  " OR json_extract(v.fields, '$.\"完成时间\"') >= ?)",
-                            params=[end.isoformat(" ")])
+    still_open = load_cases(conn, forms.by_id("complaint"), None, month.last_day, estate, open_at=end)
     for c in still_open:
         deadline = c.deadline()
         if deadline is not None and deadline < end and (c.done is None or c.done >= end):
@@ -349,7 +343,7 @@ def details(conn: sqlite3.Connection, month: Month, estate: str | None, cases: M
         if c.done is not None and c.done < end and deadline is not None and c.done > deadline:
             out.late_closed.append(_complaint_row(c, deadline, c.done - deadline, "超时办结"))
     for c in cases.repairs:
-        done, due = c.done, c.visit_deadline()
+        done, due = c.done, c.deadline()
         if done is None or done >= end or due is None:
             continue
         visited = c.visited if c.visited is not None and c.visited < end else None
@@ -372,19 +366,17 @@ def details(conn: sqlite3.Connection, month: Month, estate: str | None, cases: M
 def trend(conn: sqlite3.Connection, month: Month, estate: str | None, months: int = 12) -> list[dict[str, Any]]:
     """Complaints and repairs per month over the 12 months ending M (live records by their own times)."""
     first = month.back(months - 1)
-    sql = ("SELECT r.form, substr(json_extract(v.fields, CASE r.form WHEN 'complaint' THEN '$.\"投诉时间\"'"
-           " ELSE '$.\"报修时间\"' END), 1, 7) AS m, COUNT(*) AS n"
-           " FROM records r JOIN versions v ON v.record_id = r.record_id AND v.version = r.current_version"
-           " WHERE r.form IN ('complaint', 'repair') AND r.voided = 0"
-           # form_date is the date of that same field: a cheap first cut before reading any JSON
-           " AND r.form_date BETWEEN ? AND ?")
+    columns = ("r.form, substr(json_extract(v.fields, CASE r.form WHEN 'complaint' THEN '$.\"投诉时间\"'"
+               " ELSE '$.\"报修时间\"' END), 1, 7) AS m, COUNT(*) AS n")
+    # form_date is the date of that same field: a cheap first cut before reading any JSON
+    where = "r.form IN ('complaint', 'repair') AND r.voided = 0 AND r.form_date BETWEEN ? AND ?"
     args: list[Any] = [(first.start.date() - dt.timedelta(days=1)).isoformat(),
                        (month.last_day + dt.timedelta(days=1)).isoformat()]
     if estate:
-        sql += " AND r.estate = ?"
+        where += " AND r.estate = ?"
         args.append(estate)
-    sql += " GROUP BY r.form, m"
-    counts = {(row["form"], row["m"]): row["n"] for row in conn.execute(sql, args)}
+    counts = {(row["form"], row["m"]): row["n"]
+              for row in catalog.current_versions(conn, columns, where, args, then="GROUP BY r.form, m")}
     out = []
     m = first
     for _ in range(months):

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from hudang.archive.catalog import current_versions
 from hudang.archive.paths import safe_component
 from hudang.clock import now
 from hudang.errors import UsageError, ValueProblem
@@ -45,7 +46,7 @@ def _status(form_id: str, case: Case, at: dt.datetime) -> list[str]:
             state = "按时办结" if deadline and done <= deadline else "超时办结"
         return [deadline.isoformat(" ", "minutes") if deadline else "", state]
     if form_id == "repair":
-        due = case.visit_deadline()
+        due = case.deadline()
         visited = case.visited
         if case.done is None:
             state = "未完成"
@@ -65,15 +66,13 @@ def write_register(conn: sqlite3.Connection, forms: FormRegistry, form: FormDef,
 
     if date_to < date_from:
         raise UsageError(f"--to（{date_to}）早于 --from（{date_from}）", code="bad_period")
-    sql = ("SELECT r.*, v.fields FROM records r JOIN versions v ON v.record_id = r.record_id"
-           " AND v.version = r.current_version WHERE r.form = ? AND r.voided = 0"
-           " AND COALESCE(r.form_date, substr(r.filed_at, 1, 10)) BETWEEN ? AND ?")
+    where = "r.form = ? AND r.voided = 0 AND COALESCE(r.form_date, substr(r.filed_at, 1, 10)) BETWEEN ? AND ?"
     args: list[Any] = [form.id, date_from.isoformat(), date_to.isoformat()]
     if estate:
-        sql += " AND r.estate = ?"
+        where += " AND r.estate = ?"
         args.append(estate)
-    sql += " ORDER BY COALESCE(r.form_date, substr(r.filed_at, 1, 10)), r.archive_no"
-    rows = conn.execute(sql, args).fetchall()
+    rows = current_versions(conn, "r.*, v.fields", where, args,
+                            then="ORDER BY COALESCE(r.form_date, substr(r.filed_at, 1, 10)), r.archive_no")
     at = now().replace(tzinfo=None)
     extra = {"complaint": ["处理期限", "办结情况"], "repair": ["回访期限", "回访情况"]}.get(form.id, [])
     fields = [f for f in form.fields if f.type != "estate" or estate is None]
@@ -94,7 +93,7 @@ def write_register(conn: sqlite3.Connection, forms: FormRegistry, form: FormDef,
         values = json.loads(row["fields"])
         shown = masked_values(values, form.id, forms)
         case = Case(row["record_id"], row["archive_no"], row["form"], row["estate"], row["household"], values,
-                    bool(row["review"]))
+                    bool(row["review"]), form.deadline)
         cells: list[Any] = [n, row["archive_no"], row["estate"], row["household"]]
         for f in fields:
             text = shown.get(f.name, "")

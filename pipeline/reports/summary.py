@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from hudang.archive.catalog import current_versions
 from hudang.archive.estates import Place
 from hudang.archive.store import Archive
 from hudang.errors import ToolMissing
@@ -39,9 +40,8 @@ def summary_data(home: Home, archive: Archive, place: Place, forms: FormRegistry
     """What the page shows, masked as SPEC §7 says; also what `--json` prints."""
     view = views.household(archive, place, forms)
     reg = (view["registration"] or {}).get("fields", {})
-    current = {r["record_id"]: json.loads(r["fields"]) for r in archive.conn.execute(
-        "SELECT v.record_id, v.fields FROM records r JOIN versions v ON v.record_id = r.record_id AND"
-        " v.version = r.current_version WHERE r.estate = ? AND r.household = ?", (place.estate, place.key))}
+    current = {r["record_id"]: json.loads(r["fields"]) for r in current_versions(
+        archive.conn, "v.record_id, v.fields", "r.estate = ? AND r.household = ?", (place.estate, place.key))}
     records, open_items = [], []
     for rec in view["records"]:
         values = current.get(rec["record_id"], {})
@@ -84,7 +84,7 @@ def write_summary(home: Home, data: dict[str, Any], day: dt.date) -> dict[str, A
     Template.load(TEMPLATE, home.templates_dir).render(context, docx)
     out: dict[str, Any] = {"docx": str(docx), "pdf": None, "warnings": []}
     try:
-        conversion = office.to_pdf([docx], folder, instances=1, timeout=home.office.pdf_timeout)
+        conversion = office.to_pdf([docx], folder, instances=1, timeout=home.office.timeout)
         pdf = conversion.pdfs.get(docx)
         out["pdf"] = str(pdf) if pdf else None
         if pdf is None:

@@ -18,6 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from hudang.archive.catalog import current_versions
 from hudang.archive.durable import fsync_dir
 from hudang.archive.estates import Place
 from hudang.archive.store import Archive, Filing
@@ -307,10 +308,9 @@ def process_if_possible(home: Home, forms: FormRegistry, workers: int | None = N
 
 def review_list(archive: Archive, forms: FormRegistry) -> list[dict[str, Any]]:
     out = []
-    for row in archive.conn.execute(
-            "SELECT r.record_id, r.archive_no, r.form, r.estate, r.household, r.form_date, v.review FROM records r"
-            " JOIN versions v ON v.record_id = r.record_id AND v.version = r.current_version"
-            " WHERE r.review = 1 AND r.voided = 0 ORDER BY r.filed_at"):
+    for row in current_versions(
+            archive.conn, "r.record_id, r.archive_no, r.form, r.estate, r.household, r.form_date, v.review",
+            "r.review = 1 AND r.voided = 0", then="ORDER BY r.filed_at"):
         fields = json.loads(row["review"] or "[]")
         if fields:
             name = next((f.name for f in forms if f.id == row["form"]), row["form"])
@@ -322,10 +322,9 @@ def review_list(archive: Archive, forms: FormRegistry) -> list[dict[str, Any]]:
 
 def edit(archive: Archive, forms: FormRegistry, record_id: str, changes: dict[str, str], user: str) -> dict[str, Any]:
     """Fill in or correct fields as a new version of the record, checked like any form (audited by the caller)."""
-    row = archive.conn.execute(
-        "SELECT r.*, v.fields, v.review AS fields_to_check, v.version AS v FROM records r JOIN versions v ON v.record_id = r.record_id"
-        " AND v.version = r.current_version WHERE r.record_id = ? OR r.archive_no = ?",
-        (record_id, record_id)).fetchone()
+    found = current_versions(archive.conn, "r.*, v.fields, v.review AS fields_to_check, v.version AS v",
+                             "r.record_id = ? OR r.archive_no = ?", (record_id, record_id))
+    row = found[0] if found else None
     if row is None:
         raise NotFound(f"找不到档案记录 {record_id}", code="no_record")
     form = forms.by_id(row["form"])

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from typing import Any
 
 from hudang.archive.backup import last_state as last_backup
+from hudang.archive.locks import held_elsewhere, watch_lock
 from hudang.pipeline.intake import quarantine as q
 from hudang.settings import Home
 
 
 def service_running(home: Home) -> bool:
     """The service holds an exclusive lock on run/watch.lock for as long as it lives."""
-    path = home.run_dir / "watch.lock"
-    if not path.exists():
-        return False
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+    return held_elsewhere(watch_lock(home).path)
 
 
 def backlog(home: Home) -> dict[str, int]:

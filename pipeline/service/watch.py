@@ -8,7 +8,6 @@ window, and a scan at start-up plus a periodic rescan take whatever events misse
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -38,8 +37,8 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
 from hudang.archive.durable import atomic_write
+from hudang.archive.locks import watch_lock
 from hudang.clock import now, stamp
-from hudang.errors import LockBusy
 from hudang.forms.readers import is_temp_file
 from hudang.forms.values import mask_text
 from hudang.pipeline.intake import stages
@@ -159,7 +158,7 @@ class Service:
         self.today = now().strftime("%Y-%m-%d")
         self.counts: Counter[str] = Counter()
         self.last: deque[dict[str, Any]] = deque(maxlen=20)
-        self._lock_fd: int | None = None
+        self._lock = watch_lock(home)
         self._state_written = 0.0
         self._mtimes: dict[str, float] = {}
         self._releaser: claims.Releaser | None = None
@@ -170,18 +169,8 @@ class Service:
     # ---- one service per data home ----
 
     def acquire(self) -> None:
-        self.home.run_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.home.run_dir / "watch.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = os.pread(fd, 32, 0).decode(errors="ignore").strip()
-            os.close(fd)
-            raise LockBusy(f"接收服务已在运行（PID {pid or '未知'}），同一数据目录只能运行一个 hudang watch",
-                           code="watch_running") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._lock_fd = fd
+        """Held for the life of the process; the kernel lets go when it exits."""
+        self._lock.acquire()
 
     # ---- the loop ----
 
