@@ -29,7 +29,6 @@ from hudang.archive.paths import safe_component
 from hudang.archive.store import Archive, Filing
 from hudang.clock import now, stamp
 from hudang.errors import HudangError, LockBusy, NotFound, ToolMissing, UsageError
-from hudang.forms import office
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.values import money_upper
 from hudang.pipeline.dunning import fees
@@ -266,6 +265,7 @@ def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun,
     run_id = now().strftime("%Y%m%d-%H%M%S")
     folder = home.outputs_dir / "催缴函" / f"{as_of.isoformat()}_{run_id}"
     folder.mkdir(parents=True, exist_ok=True)
+    from hudang.forms import office
     from hudang.forms.documents import Template
     from hudang.pipeline.intake import backlog
 
