@@ -24,6 +24,7 @@ from hudang.pipeline.cli.scans import forms_blank, forms_separator, record_edit
 from hudang.pipeline.cli.support import (
     CONTEXT,
     Partial,
+    chinese,
     chinese_help,
     json_option,
     optional_day,
@@ -284,12 +285,12 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     as_json = "--json" in args
     try:
-        status = cli.main(args=args, prog_name="hudang", standalone_mode=False)
+        exit_status = cli.main(args=args, prog_name="hudang", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("已取消", err=True)
         sys.exit(1)
     except click.UsageError as exc:
-        _fail("usage", f"用法错误：{_chinese(exc.format_message())}（hudang --help 查看用法）", 2, as_json)
+        _fail("usage", f"用法错误：{chinese(exc.format_message())}（hudang --help 查看用法）", 2, as_json)
     except click.ClickException as exc:
         _fail("usage", exc.format_message(), exc.exit_code or 2, as_json)
     except Partial as exc:
@@ -301,21 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: say so plainly, keep the traceback in the log
         logging.getLogger("hudang").exception("unexpected error")
         _fail("internal", f"内部错误（{type(exc).__name__}）：{exc}。详情见数据目录 logs/hudang.log", 1, as_json)
-    sys.exit(status if isinstance(status, int) else 0)   # a command may finish with a finding (verify: 1)
-
-
-_CLICK_TEXT = [("No such command", "没有这个命令"), ("No such option", "没有这个选项"),
-               ("Missing argument", "缺少参数"), ("Missing option", "缺少选项"),
-               ("Got unexpected extra arguments", "多余的参数"), ("Got unexpected extra argument", "多余的参数"),
-               ("Invalid value for", "取值无效："), ("requires an argument", "需要一个值"),
-               ("Option", "选项"), ("Did you mean", "是否想用")]
-
-
-def _chinese(message: str) -> str:
-    """Click speaks English; the archivist reads Chinese."""
-    for english, chinese in _CLICK_TEXT:
-        message = message.replace(english, chinese)
-    return message
+    sys.exit(exit_status if isinstance(exit_status, int) else 0)   # a command may finish with a finding (verify: 1)
 
 
 def _fail(code: str, message: str, status: int, as_json: bool, shown: dict[str, Any] | None = None) -> None:

@@ -28,7 +28,13 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 _HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
 _WORDS = [("Show this message and exit.", "显示本帮助并退出。"), ("Show the version and exit.", "显示版本号并退出。"),
-          ("[default: ", "[默认："), ("[required]", "[必填]")]
+          ("[default: ", "[默认："), ("[required]", "[必填]"),
+          ("No such command", "没有这个命令"), ("No such option", "没有这个选项"),
+          ("Missing argument", "缺少参数"), ("Missing option", "缺少选项"),
+          ("Got unexpected extra arguments", "多余的参数"), ("Got unexpected extra argument", "多余的参数"),
+          ("Invalid value for", "取值无效："), ("requires an argument", "需要一个值"),
+          ("Option", "选项"), ("Did you mean", "是否想用")]
+"""Click's own phrases (help lines and usage-error messages), most specific first."""
 
 
 class ChineseHelpFormatter(click.HelpFormatter):
@@ -41,12 +47,13 @@ class ChineseHelpFormatter(click.HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
 
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(term, _chinese(text)) for term, text in rows], col_max, col_spacing)
+        super().write_dl([(term, chinese(text)) for term, text in rows], col_max, col_spacing)
 
 
-def _chinese(text: str) -> str:
-    for english, chinese in _WORDS:
-        text = text.replace(english, chinese)
+def chinese(text: str) -> str:
+    """Click speaks English; the archivist reads Chinese."""
+    for english, translated in _WORDS:
+        text = text.replace(english, translated)
     return text
 
 
