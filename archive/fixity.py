@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hudang.archive import audit
 from hudang.archive.durable import MANIFEST, read_manifest, sha256_file
 from hudang.archive.paths import Layout, safe_component
-from hudang.archive.rebuild import logged_units, unit_id
+from hudang.archive.rebuild import read_fixity_log, unit_id
 
 MESSAGES = {
     "changed": "文件内容与登记的校验值不符（被修改或损坏）",
@@ -19,6 +20,7 @@ MESSAGES = {
     "unit_missing": "登记过的档案单元不见了",
     "unregistered": "档案单元未在校验日志中登记",
     "misplaced": "记录所在的住户文件夹与其最新版本和移档记录不符",
+    "fixity_damaged": "校验日志中有无法识别的行（被改动或损坏）",
 }
 
 
@@ -26,10 +28,11 @@ MESSAGES = {
 class FixityProblem:
     path: str
     code: str
+    detail: str = ""
 
     @property
     def message(self) -> str:
-        return MESSAGES[self.code]
+        return self.detail or MESSAGES[self.code]
 
     def as_json(self) -> dict[str, str]:
         return {"path": self.path, "code": self.code, "message": self.message}
@@ -106,10 +109,12 @@ def _misplaced(layout: Layout) -> Iterator[FixityProblem]:
             yield FixityProblem(layout.relative(record_dir), "misplaced")
 
 
-def verify(archive_root: Path) -> tuple[int, list[FixityProblem]]:
-    """Check every archived file against its unit's manifest and the manifest against the log."""
+def verify(archive_root: Path, audit_log: Path | None = None) -> tuple[int, list[FixityProblem]]:
+    """Check every archived file against its unit's manifest and the manifest against the log;
+    with ``audit_log``, also the audit log's hash chain against the head the fixity log recorded."""
     layout = Layout(archive_root)
-    logged = logged_units(layout)
+    fixity = read_fixity_log(layout.fixity_log)
+    logged = fixity.units
     seen: set[str] = set()
     problems: list[FixityProblem] = []
     checked = 0
@@ -125,7 +130,11 @@ def verify(archive_root: Path) -> tuple[int, list[FixityProblem]]:
             problems.append(FixityProblem(rel_unit, "unregistered"))
         elif sha256_file(manifest) != logged[uid]:
             problems.append(FixityProblem(rel_unit + "/" + MANIFEST, "manifest_changed"))
-        entries = read_manifest(unit)
+        try:
+            entries = read_manifest(unit)
+        except (OSError, UnicodeDecodeError):
+            problems.append(FixityProblem(rel_unit + "/" + MANIFEST, "manifest_changed"))
+            continue
         present = {p.relative_to(unit).as_posix() for p in unit.rglob("*") if p.is_file() and p.name != MANIFEST}
         for rel, digest in entries.items():
             checked += 1
@@ -141,4 +150,11 @@ def verify(archive_root: Path) -> tuple[int, list[FixityProblem]]:
     problems.extend(_misplaced(layout))
     for stray in _stray_files(layout):
         problems.append(FixityProblem(layout.relative(stray), "unexpected"))
+    name = layout.relative(layout.fixity_log)
+    for number in fixity.damaged:
+        problems.append(FixityProblem(f"{name}:{number}", "fixity_damaged",
+                                      f"校验日志第{number}行无法识别（被改动或损坏）"))
+    if audit_log is not None:
+        for p in audit.check(audit_log, fixity.audit_head):
+            problems.append(FixityProblem(f"{audit_log.name}:{p.line}", p.code, p.message))
     return checked, problems

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hudang.archive import catalog
+from hudang.archive.audit import HEAD_PREFIX, Head
 from hudang.archive.durable import fixity_mark
 from hudang.archive.estates import normalize_name
 from hudang.archive.paths import Layout
@@ -30,15 +32,42 @@ def unit_id(layout: Layout, unit: Path) -> str:
     return "other/" + "/".join(rel)
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass
+class FixityLog:
+    """What the append-only fixity log says: each unit's manifest hash, the audit chain's latest
+    recorded head, and the numbers of lines that are not what we write (damage to report)."""
+
+    units: dict[str, str] = field(default_factory=dict)
+    audit_head: Head | None = None
+    damaged: list[int] = field(default_factory=list)
+
+
+def read_fixity_log(path: Path) -> FixityLog:
+    log = FixityLog()
+    if not path.exists():
+        return log
+    lines = path.read_bytes().split(b"\n")
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        digest, _, uid = raw.decode("utf-8", "replace").partition("  ")
+        if len(digest) != 64 or not set(digest) <= _HEX or not uid or b"\xef\xbf\xbd" in raw or "\ufffd" in uid:
+            if number < len(lines):  # a last line torn by a power cut is no damage: its unit was never logged
+                log.damaged.append(number)
+            continue
+        if uid.startswith(HEAD_PREFIX) and uid[len(HEAD_PREFIX):].isdigit():
+            log.audit_head = Head(int(uid[len(HEAD_PREFIX):]), digest)
+        else:
+            log.units[uid] = digest
+    return log
+
+
 def logged_units(layout: Layout) -> dict[str, str]:
     """unit id → manifest hash, from the append-only fixity log."""
-    logged: dict[str, str] = {}
-    if layout.fixity_log.exists():
-        for line in layout.fixity_log.read_text(encoding="utf-8").splitlines():
-            digest, _, uid = line.partition("  ")
-            if uid:
-                logged[uid] = digest
-    return logged
+    return read_fixity_log(layout.fixity_log).units
 
 
 def catalog_record_dir(conn: sqlite3.Connection, layout: Layout, record_dir: Path) -> None:

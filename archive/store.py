@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hudang import __version__
-from hudang.archive import catalog
+from hudang.archive import audit, catalog
 from hudang.archive.durable import (
     MANIFEST,
     UnitWriter,
@@ -399,7 +399,9 @@ class Archive:
                     event[0].discard()
             raise
         sync_filesystem(self.layout.root)
-        append_line(self.layout.fixity_log, "\n".join(line for group in lines for line in group))
+        head = audit.head(self.home.audit_log)  # a cut-off audit log tail is caught by `verify`
+        append_line(self.layout.fixity_log, "\n".join([*(line for group in lines for line in group),
+                                                       *([head.fixity_line()] if head else [])]))
         crash_point("before_catalog")
         from hudang.archive.rebuild import catalog_record_dir
         with catalog.transaction(self.conn):

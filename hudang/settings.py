@@ -54,6 +54,10 @@ seal_image = ""           # optional PNG of the company seal, printed beside the
 # phone = "0552-7654321"
 # service_centre = "金第花园物业服务中心"
 
+[backup]
+dest = ""                 # where `hudang backup create` writes (a mounted NAS or USB disk), e.g. "/mnt/nas/hudang"
+keep = 30                 # generations kept; older ones are dropped after each backup
+
 [office]
 pdf_instances = 2         # LibreOffice instances converting DOCX→PDF side by side (one per core)
 pdf_batch = 50            # documents per conversion call
@@ -103,6 +107,12 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    dest: str = ""
+    keep: int = 30
+
+
+@dataclass(frozen=True)
 class WatchSettings:
     stable_seconds: float = 2.0
     rescan_seconds: float = 60.0
@@ -123,6 +133,7 @@ class Home:
     watch: WatchSettings = field(default_factory=WatchSettings)
     dunning: DunningSettings = field(default_factory=DunningSettings)
     office: OfficeSettings = field(default_factory=OfficeSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
     estate_contacts: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def contact(self, estate: str | None = None) -> Contact:
@@ -230,10 +241,12 @@ def load_home(root: Path) -> Home:
     office = OfficeSettings(pdf_instances=max(1, int(o.get("pdf_instances", 2))),
                             pdf_batch=max(1, int(o.get("pdf_batch", 50))),
                             pdf_timeout=float(o.get("pdf_timeout_s", 300)))
+    b = data.get("backup", {})
+    backup = BackupSettings(dest=str(b.get("dest", "")), keep=max(1, int(b.get("keep", 30))))
     contacts = tuple((str(name), tuple((str(k), str(v)) for k, v in entry.items()))
                      for name, entry in data.get("estates", {}).items() if isinstance(entry, dict))
     return Home(root=root, intake=intake, company=company, limits=limits, watch=watch, dunning=dunning,
-                office=office, estate_contacts=contacts)
+                office=office, backup=backup, estate_contacts=contacts)
 
 
 def init_home(root: Path) -> tuple[Home, bool]:

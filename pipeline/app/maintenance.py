@@ -59,13 +59,15 @@ class Status:
     ocr_queue: int
     backlog: dict[str, int]
     waiting_in_intake: int
+    backup: dict[str, Any] | None
+    """The last backup made (when, where, how old), None when there has never been one."""
 
     def as_json(self) -> dict[str, Any]:
         return {"running": self.running, "pid": self.pid, "since": self.since, "updated": self.updated,
                 "intake": self.intake, "polling": self.polling, "queue": self.queue,
                 "processing": self.processing, "today": self.today, "last": self.last,
                 "quarantine": self.quarantine, "unsorted": self.unsorted, "ocr_queue": self.ocr_queue,
-                "backlog": self.backlog, "waiting_in_intake": self.waiting_in_intake}
+                "backlog": self.backlog, "waiting_in_intake": self.waiting_in_intake, "backup": self.backup}
 
 
 def status(session: Session) -> Status:
@@ -91,11 +93,12 @@ class Verified:
 
 
 def verify(session: Session) -> Verified:
-    """Every archived file against its unit's manifest; a problem found is a result, not an error."""
+    """Every archived file against its unit's manifest, and the audit log's chain; a problem found is a
+    result, not an error."""
     from hudang.archive.fixity import verify as verify_archive
     from hudang.pipeline.service.status import backlog
 
-    checked, problems = verify_archive(session.home.archive)
+    checked, problems = verify_archive(session.home.archive, session.home.audit_log)
     return Verified(checked, problems, backlog(session.home))
 
 

@@ -17,6 +17,7 @@ import click
 from hudang import __version__
 from hudang.errors import HudangError
 from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
+from hudang.pipeline.cli.backup import backup_group
 from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
 from hudang.pipeline.cli.reports import due, register, report
 from hudang.pipeline.cli.scans import TOP as SCAN_COMMANDS
@@ -49,7 +50,7 @@ def cli(ctx: click.Context, home: str | None) -> None:
     ctx.obj["home"] = home
 
 
-for _group in (household, record, quarantine, forms, estates, report, register, due):
+for _group in (household, record, quarantine, forms, estates, report, register, due, backup_group):
     cli.add_command(_group)
 for _name, _group in {**FEE_GROUPS, **SCAN_COMMANDS}.items():
     cli.add_command(_group, _name)
@@ -188,6 +189,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
                    f"（其中等待文字识别 {d.ocr_queue} 个）")
         backlog = "，".join(f"{k} {v}" for k, v in d.backlog.items() if v) or "无"
         click.echo(f"后续步骤积压：{backlog}")
+        b = d.backup
+        click.echo(f"最近一次备份：{b['at'][:16].replace('T', ' ')}（{b['age_days']} 天前）→ {b['dest']}" if b
+                   else "最近一次备份：从未备份（hudang backup create 备份位置 --init）")
         if d.last:
             click.echo("最近结果：")
             for o in d.last[:10]:

@@ -7,6 +7,7 @@ import json
 import os
 from typing import Any
 
+from hudang.archive.backup import last_state as last_backup
 from hudang.pipeline.intake import quarantine as q
 from hudang.settings import Home
 
@@ -61,6 +62,7 @@ def status(home: Home) -> dict[str, Any]:
         if unsorted.is_dir() else 0,
         "backlog": backlog(home),
         "waiting_in_intake": _count_waiting(home),
+        "backup": last_backup(home.run_dir),
     }
 
 

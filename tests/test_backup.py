@@ -1,0 +1,149 @@
+"""Backups: a provable destination, generations that share unchanged units, a consistent copy while
+the intake service files a burst, and a restore whose searches, figures and letter numbers go on."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from builders import complaint, json_form
+from conftest import HUDANG, Hudang
+
+pytestmark = pytest.mark.slow
+
+
+def _wait(cond: Callable[[], object], timeout: float = 120, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _filed(hudang: Hudang, home: Path | None = None) -> int:
+    args = ("--home", str(home)) if home else ()
+    return int(hudang.json(*args, "search", "楼道灯", "--form", "complaint", "--limit", "1")["total"])
+
+
+def test_a_destination_must_be_proven(hudang: Hudang, tmp_path: Path) -> None:
+    missing = hudang("backup", "create", tmp_path / "nas", "--json", check=False)
+    assert missing.code == 2 and missing.json["error"]["code"] == "backup_dest"
+    unmounted = tmp_path / "mnt-nas"   # an empty mount point whose NAS is not mounted
+    unmounted.mkdir()
+    refused = hudang("backup", "create", unmounted, check=False)
+    assert refused.code == 2 and "没有挂载" in refused.stderr and not any(unmounted.iterdir())
+    (unmounted / "something.txt").write_text("x")
+    assert hudang("backup", "create", unmounted, "--init", check=False).code == 2  # not empty: not ours
+    (unmounted / "something.txt").unlink()
+    assert hudang("backup", "create", unmounted, "--init").code == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "home").mkdir()
+    other_home = Hudang(other / "home", {**hudang.env, "HUDANG_HOME": str(other / "home")})
+    other_home("init")
+    mixed = other_home("backup", "create", unmounted, "--init", check=False)
+    assert mixed.code == 2 and "另一个数据目录" in mixed.stderr
+
+
+def test_generations_share_units_and_a_damaged_backup_is_named(hudang: Hudang, tmp_path: Path) -> None:
+    hudang("estates", "add", "金第花园")
+    for n in range(3):
+        json_form(tmp_path / "in" / f"c{n}.json", "投诉处理单", complaint(f"TS-{n}"))
+    hudang.ingest(tmp_path / "in")
+    dest = tmp_path / "nas"
+    dest.mkdir()
+    first = hudang.json("backup", "create", dest, "--init")
+    assert first["records"] == 3 and first["files_linked"] == 0
+    json_form(tmp_path / "in2" / "c9.json", "投诉处理单", complaint("TS-9"))
+    hudang.ingest(tmp_path / "in2")
+    time.sleep(1.1)  # generations are named by the second
+    second = hudang.json("backup", "create", dest)
+    assert second["records"] == 4
+    assert second["files_linked"] >= first["files_copied"] - 5  # the first three records are shared, not copied
+    assert second["files_copied"] < first["files_copied"]
+    assert hudang.json("backup", "verify", dest, "--all")["ok"] is True
+    assert hudang.json("status")["backup"]["generation"] == second["generation"]
+    original = next((Path(second["path"]) / "home" / "archive").rglob("original.json"))
+    original.chmod(0o644)
+    original.write_text(original.read_text(encoding="utf-8").replace("张三", "李四"), encoding="utf-8")
+    bad = hudang("backup", "verify", dest, "--json", check=False)
+    assert bad.code == 1
+    [gen] = bad.json["generations"]
+    assert any(p["code"] == "changed" and p["path"].endswith("original.json") for p in gen["problems"])
+
+
+NOW = "2026-11-26T10:00:00+08:00"
+
+
+def test_backup_during_a_watch_burst_restores_the_same_archive(hudang: Hudang, roster_csv: Path,
+                                                               tmp_path: Path) -> None:
+    hudang.env["HUDANG_NOW"] = NOW
+    hudang.ingest(roster_csv)
+    ledger = tmp_path / "收费台账.csv"
+    ledger.write_text("项目,房号,费用项目,所属期间,应收金额,实收金额,收费日期\n"
+                      "金第花园,3-2-1201,物业服务费,2026-05,300.00,0,\n", encoding="utf-8")
+    reminders = tmp_path / "催缴记录.csv"
+    reminders.write_text("项目,房号,日期,方式,备注\n金第花园,3-2-1201,2026-07-10,电话,\n", encoding="utf-8")
+    hudang.ingest(ledger, reminders)
+    docx_only = {"PATH": str(tmp_path)}   # no LibreOffice on PATH: letters as DOCX, numbering unchanged
+    [letter] = hudang.json("letters", "dunning", "--as-of", "2026-11-26", env=docx_only)["letters"]
+    assert letter["number"] == "〔2026〕催字第001号"
+
+    config = hudang.home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("stable_seconds = 2 ", "stable_seconds = 0.3 ")
+                      .replace("rescan_seconds = 60 ", "rescan_seconds = 1 "), encoding="utf-8")
+    log = open(tmp_path / "watch.log", "w")
+    watch = subprocess.Popen([*HUDANG, "watch", "--workers", "1"], env=hudang.env, stdout=log,
+                             stderr=subprocess.STDOUT)
+    dest = tmp_path / "nas"
+    dest.mkdir()
+    try:
+        _wait(lambda: hudang.json("status")["running"], 60, "the service")
+        burst = 60
+        for n in range(burst):
+            rooms = ("1-1-301", "1-2-302", "2-1-1201", "3-2-1201")
+            json_form(hudang.home / "intake" / "投诉处理单" / f"c{n:03d}.json", "投诉处理单",
+                      complaint(f"TS-B{n:03d}", room=rooms[n % 4], 投诉内容=f"楼道灯不亮，第{n}号"))
+        _wait(lambda: _filed(hudang) > 0, 120, "the first filings")
+        during = hudang.json("backup", "create", dest, "--init")
+        _wait(lambda: _filed(hudang) == burst, 240, "the whole burst")
+    finally:
+        watch.send_signal(signal.SIGTERM)
+        watch.wait(timeout=60)
+        log.close()
+    time.sleep(1.1)
+    after = hudang.json("backup", "create", dest)
+    checked = hudang.json("backup", "verify", dest, "--all")
+    assert checked["ok"] is True, checked   # the mid-burst generation is consistent too
+    assert 0 < during["records"] <= after["records"]
+
+    mid = tmp_path / "restored-mid"
+    restored_mid = hudang.json("backup", "restore", dest, mid, "--generation", during["generation"])
+    assert restored_mid["verify_ok"] is True and restored_mid["records"] == during["records"]
+
+    target = tmp_path / "restored"
+    restored = hudang.json("backup", "restore", dest, target)
+    assert restored["verify_ok"] is True and restored["records"] == after["records"]
+    assert hudang.json("--home", str(target), "verify")["ok"] is True
+
+    def same(*args: str) -> None:
+        assert hudang.json("--home", str(target), *args) == hudang.json(*args), args
+    same("search", "楼道灯", "--limit", "100")
+    same("search", "渗漏水 OR 楼道灯", "--household", "金第花园/3-2-1201", "--limit", "100")
+    same("household", "show", "金第花园/2-1-1201")
+    same("fees", "arrears", "--as-of", "2026-11-26")
+    report = [json.dumps({k: v for k, v in hudang.json(*home, "report", "monthly", "2026-11", "--figures-only")
+                          .items() if k != "outputs"}, sort_keys=True, ensure_ascii=False)
+              for home in ((), ("--home", str(target)))]
+    assert report[0] == report[1]
+    # Letter numbers go on from the restored archive: the voided 001 is not reused.
+    hudang("--home", str(target), "record", "void", letter["record_id"], "--reason", "金额有误，重发")
+    again = hudang.json("--home", str(target), "letters", "dunning", "--as-of", "2026-11-26", env=docx_only)
+    assert [x["number"] for x in again["letters"]] == ["〔2026〕催字第002号"]
