@@ -2,55 +2,65 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from hudang.archive.store import Archive
-from hudang.errors import UsageError, ValueProblem
-from hudang.forms.definitions import load_forms
-from hudang.forms.values import normalize_label, parse_date
-from hudang.index.engine import Filters, SearchIndex
-from hudang.index.query import field_resolver, parse
+from hudang.errors import UsageError
+from hudang.forms.values import normalize_label
+from hudang.pipeline.app.session import Session
 from hudang.settings import Home
 
 
-def _date(text: str | None, option: str) -> int | None:
-    if not text:
-        return None
-    try:
-        return int(parse_date(text).strftime("%Y%m%d"))
-    except ValueProblem as exc:
-        raise UsageError(f"{option} 的日期无法识别：{exc.message}", code="bad_date") from None
+@dataclass(frozen=True)
+class Found:
+    total: int
+    hits: list[dict[str, Any]]
+    """The best hits first, as many as the limit: record, household, form, date, a masked snippet."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"total": self.total, "hits": self.hits}
 
 
-def run_search(home: Home, query: str, *, form_name: str | None = None, household: str | None = None,
-               estate: str | None = None, date_from: str | None = None, date_to: str | None = None,
-               limit: int = 20, all_versions: bool = False) -> dict[str, Any]:
-    forms = load_forms([home.forms_dir])
+def _labels(session: Session) -> dict[str, str]:
+    """Every label and alias a query may name a field by (栏目:值), normalised like a form's labels."""
     labels: dict[str, str] = {}
-    for form in forms:
+    for form in session.forms:
         for label, name in form.labels.items():
             labels.setdefault(label, name)
-    labels.update({normalize_label(k): v for k, v in {"编号": "编号", "房号": "房号"}.items()})
-    archive = Archive(home)
-    try:
-        form_id = None
-        if form_name:
-            form = forms.get(form_name)
-            if form is None:
-                raise UsageError(f"没有叫“{form_name}”的表单（hudang forms list 查看）", code="unknown_form")
-            form_id = form.id
-        address = archive.estates.household(household).address if household else None
-        estate_name = None
-        if estate:
-            estate_name = archive.estates.resolve(estate)
-            if estate_name is None:
-                raise UsageError(f"未知的项目“{estate}”", code="unknown_estate")
-    finally:
-        archive.close()
-    since, until = _date(date_from, "--from"), _date(date_to, "--to")
-    if since is not None and until is not None and since > until:
+    labels.update({normalize_label(k): k for k in ("编号", "房号")})
+    return labels
+
+
+def search(session: Session, query: str, *, form_name: str | None = None, household: str | None = None,
+           estate: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
+           limit: int = 20, all_versions: bool = False) -> Found:
+    """Current versions of records not voided, unless ``all_versions``; dates are the records' own (inclusive)."""
+    from hudang.index.engine import Filters, SearchIndex
+    from hudang.index.query import field_resolver, parse
+
+    form_id = None
+    if form_name:
+        form = session.forms.get(form_name)
+        if form is None:
+            raise UsageError(f"没有叫“{form_name}”的表单（hudang forms list 查看）", code="unknown_form")
+        form_id = form.id
+    address = session.archive.estates.household(household).address if household else None
+    estate_name = None
+    if estate:
+        estate_name = session.archive.estates.resolve(estate)
+        if estate_name is None:
+            raise UsageError(f"未知的项目“{estate}”", code="unknown_estate")
+    if date_from is not None and date_to is not None and date_from > date_to:
         raise UsageError(f"--from（{date_from}）晚于 --to（{date_to}）：起始日期应不晚于截止日期", code="bad_date_range")
+    since, until = (int(d.strftime("%Y%m%d")) if d else None for d in (date_from, date_to))
     filters = Filters(form=form_id, household=address, estate=estate_name, date_from=since, date_to=until,
                       all_versions=all_versions)
-    parsed = parse(query, home.secret_key(), field_resolver(labels))
-    return SearchIndex(home.index_dir).search(parsed, filters, limit)
+    parsed = parse(query, session.home.secret_key(), field_resolver(_labels(session)))
+    return Found(**SearchIndex(session.home.index_dir).search(parsed, filters, limit))
+
+
+def run_search(home: Home, query: str, **options: Any) -> dict[str, Any]:
+    """The same search for a caller that holds only a data home (benches, tests), as its JSON."""
+    with Session(home) as session:
+        return search(session, query, **options).as_json()

@@ -9,14 +9,16 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hudang import logs
 from hudang.archive import audit
-from hudang.archive.store import Archive
 from hudang.errors import UsageError
 from hudang.forms.definitions import FormRegistry, load_forms
 from hudang.settings import Home, load_home
+
+if TYPE_CHECKING:
+    from hudang.archive.store import Archive
 
 
 class Session:
@@ -44,6 +46,9 @@ class Session:
     def archive(self) -> Archive:
         """The archive and its catalog, opened on first use."""
         if self._archive is None:
+            # Imported here: the estates' spelling tables load with it, which no start-up should wait for.
+            from hudang.archive.store import Archive
+
             self._archive = Archive(self.home)
         return self._archive
 
@@ -57,6 +62,7 @@ class Session:
         return name
 
     def audit(self, action: str, **detail: Any) -> None:
+        """One line in the home's audit log: who did what to which record, when."""
         audit.append(self.home.audit_log, self.user, action, **detail)
 
     def close(self) -> None:

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hudang.archive.store import Archive
-from hudang.errors import UsageError
 from hudang.forms.definitions import load_forms
-from hudang.forms.values import mask_text
-from hudang.pipeline.app import views
-from hudang.pipeline.cli.support import CONTEXT, audit, emit, json_option, open_home, with_archive
-from hudang.pipeline.intake import backlog
-from hudang.pipeline.intake import quarantine as q
-from hudang.pipeline.intake.outcomes import QUARANTINED, STATUS_TEXT
-from hudang.pipeline.intake.runner import ingest as run_ingest
-from hudang.settings import Home
+from hudang.pipeline.cli.support import CONTEXT, emit, json_option, session, show, with_archive
+
+if TYPE_CHECKING:
+    from hudang.archive.store import Archive
+    from hudang.pipeline.app.catalogue import EstateAdded, Estates, Forms
+    from hudang.pipeline.app.quarantine import Quarantined, Retries
+    from hudang.pipeline.app.records import Attached, HouseholdView, Moved, RecordView, Voided
+    from hudang.settings import Home
 
 # ---- household / record ----
-
-def _reindex(home: Home, archive: Archive, record_id: str) -> None:
-    """A moved or voided record is found (or not) accordingly at once; a failure waits in the backlog."""
-    backlog.index_records(home, archive.conn, load_forms([home.forms_dir]), [record_id])
-
 
 @click.group(context_settings=CONTEXT)
 def household() -> None:
@@ -36,35 +28,36 @@ def household() -> None:
 @click.argument("address")
 @click.option("--all", "include_voided", is_flag=True, help="同时列出已作废的记录")
 @json_option
-@with_archive
-def household_show(home: Home, archive: Archive, address: str, include_voided: bool, as_json: bool) -> None:
+def household_show(address: str, include_voided: bool, as_json: bool) -> None:
     """显示一户的档案：登记信息，然后按时间列出全部记录。ADDRESS 如 金第花园/3-2-1201。"""
-    place = archive.estates.household(address)
-    data = views.household(archive, place, load_forms([home.forms_dir]), include_voided=include_voided)
+    from hudang.pipeline.app import records
 
-    def human(d: dict[str, Any]) -> None:
-        click.echo(f"{d['estate']} {d['display']}（{d['household']}）")
-        if d.get("owner"):
-            click.echo(f"房屋清单业主：{d['owner']}  建筑面积：{d.get('area') or '—'}")
-        reg = d["registration"]
+    with session() as s:
+        result = records.household(s, address, include_voided=include_voided)
+
+    def human(d: HouseholdView) -> None:
+        click.echo(f"{d.estate} {d.display}（{d.household}）")
+        if d.owner:
+            click.echo(f"房屋清单业主：{d.owner}  建筑面积：{d.area or '—'}")
+        reg = d.registration
         if reg:
             click.echo(f"\n住户登记（{reg['archive_no']}）")
             for k, v in reg["fields"].items():
                 click.echo(f"  {k}：{v}")
         else:
             click.echo("\n尚无住户登记表")
-        click.echo(f"\n档案记录（{len(d['records'])} 件）")
-        for r in d["records"]:
+        click.echo(f"\n档案记录（{len(d.records)} 件）")
+        for r in d.records:
             void = " [已作废]" if r["voided"] else ""
             if r.get("letter"):
                 void += f" [{r['letter']['state_text']}]"
             click.echo(f"  {r['date'] or '—':10}  {r['archive_no']:22} {r['form_name']:8} 第{r['version']}版"
                        f"  {r['summary']}{void}")
-        for m in d["moves"]:
+        for m in d.moves:
             arrow = "转出至" if m["direction"] == "out" else "转入自"
             other = m["to"] if m["direction"] == "out" else m["from"]
             click.echo(f"  {m['at'][:10]}  {m['archive_no']} {arrow} {other}（{m['reason']}）")
-    emit(data, as_json, human)
+    show(result, as_json, human)
 
 
 @household.command("summary")
@@ -102,26 +95,26 @@ def record() -> None:
 @click.argument("record_id")
 @click.option("--reveal", is_flag=True, help="显示完整证件号和电话（会写入审计日志）")
 @json_option
-@with_archive
-def record_show(home: Home, archive: Archive, record_id: str, reveal: bool, as_json: bool) -> None:
+def record_show(record_id: str, reveal: bool, as_json: bool) -> None:
     """显示一条记录：字段、各版本、文件、事件。"""
-    data = views.record(archive, record_id, load_forms([home.forms_dir]), reveal=reveal)
-    if reveal:
-        audit(home, "reveal", record_id=data["record_id"], archive_no=data["archive_no"])
+    from hudang.pipeline.app import records
 
-    def human(d: dict[str, Any]) -> None:
-        void = f"  [已作废：{d['void_reason']}]" if d["voided"] else ""
-        click.echo(f"{d['archive_no']}  {d['form_name']}  {d['household']}  {d['record_id']}{void}")
-        for k, v in d["fields"].items():
+    with session() as s:
+        result = records.record(s, record_id, reveal=reveal)
+
+    def human(d: RecordView) -> None:
+        void = f"  [已作废：{d.void_reason}]" if d.voided else ""
+        click.echo(f"{d.archive_no}  {d.form_name}  {d.household}  {d.record_id}{void}")
+        for k, v in d.fields.items():
             click.echo(f"  {k}：{v}")
         click.echo("版本：")
-        for v in d["versions"]:
+        for v in d.versions:
             click.echo(f"  第{v['version']}版 {v['received_at']} {v['source_name']} sha256={v['sha256'][:12]}…")
-        for e in d["events"]:
+        for e in d.events:
             click.echo(f"  事件 {e['unit']} {e['kind']} {e['at']} {e.get('reason') or ''}")
-        for a in d["attachments"]:
+        for a in d.attachments:
             click.echo(f"  附件 {a['unit']} {a['name']} {a.get('note') or ''}")
-    emit(data, as_json, human)
+    show(result, as_json, human)
 
 
 @record.command("move")
@@ -129,31 +122,32 @@ def record_show(home: Home, archive: Archive, record_id: str, reveal: bool, as_j
 @click.argument("address")
 @click.option("--reason", required=True, help="移档原因（写入审计日志）")
 @json_option
-@with_archive
-def record_move(home: Home, archive: Archive, record_id: str, address: str, reason: str, as_json: bool) -> None:
+def record_move(record_id: str, address: str, reason: str, as_json: bool) -> None:
     """把误归档的记录移到另一户（原户档案显示转出）。"""
-    with archive.writer():
-        place = archive.estates.household(address, strict=True)
-        data = archive.move(record_id, place, reason, getpass.getuser())
-        _reindex(home, archive, data["record_id"])
-    audit(home, "move", **data, reason=reason)
-    data["reason"] = mask_text(reason)
-    emit(data, as_json, lambda d: click.echo(f"已移档：{d['record_id']} {d['from']} → {d['to']}"))
+    from hudang.pipeline.app import records
+
+    with session() as s:
+        result = records.move(s, record_id, address, reason)
+
+    def human(d: Moved) -> None:
+        click.echo(f"已移档：{d.record_id} {d.source} → {d.target}")
+    show(result, as_json, human)
 
 
 @record.command("void")
 @click.argument("record_id")
 @click.option("--reason", required=True, help="作废原因")
 @json_option
-@with_archive
-def record_void(home: Home, archive: Archive, record_id: str, reason: str, as_json: bool) -> None:
+def record_void(record_id: str, reason: str, as_json: bool) -> None:
     """作废误录的记录：保留在档案中，但不再出现在检索和报表里。"""
-    with archive.writer():
-        data = archive.void(record_id, reason, getpass.getuser())
-        _reindex(home, archive, data["record_id"])
-    audit(home, "void", record_id=data["record_id"], reason=reason)
-    data["reason"] = mask_text(reason)
-    emit(data, as_json, lambda d: click.echo(f"已作废：{d['record_id']}（{d['reason']}）"))
+    from hudang.pipeline.app import records
+
+    with session() as s:
+        result = records.void(s, record_id, reason)
+
+    def human(d: Voided) -> None:
+        click.echo(f"已作废：{d.record_id}（{d.reason}）")
+    show(result, as_json, human)
 
 
 @record.command("attach")
@@ -161,14 +155,16 @@ def record_void(home: Home, archive: Archive, record_id: str, reason: str, as_js
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--note", default="", help="附件说明，如 委托书、身份证复印件")
 @json_option
-@with_archive
-def record_attach(home: Home, archive: Archive, record_id: str, file: Path, note: str, as_json: bool) -> None:
+def record_attach(record_id: str, file: Path, note: str, as_json: bool) -> None:
     """给记录添加附件（证件复印件、委托书、照片、签收单），随记录做校验。"""
-    with archive.writer():
-        data = archive.attach(record_id, file, note, getpass.getuser())
-        _reindex(home, archive, data["record_id"])
-    audit(home, "attach", record_id=data["record_id"], name=data["name"], sha256=data["sha256"])
-    emit(data, as_json, lambda d: click.echo(f"已添加附件 {d['attachment']}：{d['name']}"))
+    from hudang.pipeline.app import records
+
+    with session() as s:
+        result = records.attach(s, record_id, file, note)
+
+    def human(d: Attached) -> None:
+        click.echo(f"已添加附件 {d.attachment}：{d.name}")
+    show(result, as_json, human)
 
 
 # ---- quarantine ----
@@ -181,56 +177,42 @@ def quarantine() -> None:
 @quarantine.command("list")
 @click.option("--resolved", is_flag=True, help="列出已重试处理的记录")
 @json_option
-@click.pass_context
-def quarantine_list(ctx: click.Context, resolved: bool, as_json: bool) -> None:
+def quarantine_list(resolved: bool, as_json: bool) -> None:
     """列出隔离的文件和原因。"""
-    home = open_home(ctx)
-    items = q.entries(home.quarantine, resolved=resolved)
+    from hudang.pipeline.app import quarantine as q
 
-    def human(d: dict[str, Any]) -> None:
-        if not d["entries"]:
+    with session() as s:
+        result = q.entries(s, resolved=resolved)
+
+    def human(d: Quarantined) -> None:
+        if not d.entries:
             click.echo("隔离区为空")
-        for e in d["entries"]:
+        for e in d.entries:
             click.echo(f"{e['id']}  {e.get('source')}  {e.get('form_name') or ''}")
             for p in e.get("problems", []):
                 row = f"第{p['row']}行 " if p.get("row") else ""
                 click.echo(f"    {row}{p.get('field') or ''} {p['message']}")
-    emit({"entries": items}, as_json, human)
+    show(result, as_json, human)
 
 
 @quarantine.command("retry")
 @click.argument("ids", nargs=-1)
 @json_option
-@click.pass_context
-def quarantine_retry(ctx: click.Context, ids: tuple[str, ...], as_json: bool) -> None:
+def quarantine_retry(ids: tuple[str, ...], as_json: bool) -> None:
     """改正后重新接收隔离的文件（不写编号则重试全部）。"""
-    home = open_home(ctx)
-    pending = [e for e in q.entries(home.quarantine) if not ids or e["id"] in ids]
-    missing = set(ids) - {e["id"] for e in pending}
-    if missing:
-        raise UsageError(f"找不到隔离记录：{'、'.join(sorted(missing))}")
-    results = []
-    for entry in pending:
-        path = Path(entry["path"])
-        if not entry.get("file") or not (path / entry["file"]).is_file():
-            results.append({"id": entry["id"], "status": QUARANTINED, "message": "没有可重试的文件"})
-            continue
-        staged = path / entry["file"]
-        form_dir = entry.get("form_name")
-        outcomes = run_ingest(home, [staged], workers=1, retry_of=entry["id"],
-                              folder_form=form_dir)
-        out = outcomes[0].as_json() if outcomes else {"status": QUARANTINED}
-        out["source"] = entry["source"]
-        if out["status"] != QUARANTINED and out["status"] != "partial":
-            q.resolve(home.quarantine, entry["id"], out)
-        results.append({"id": entry["id"], **out})
+    from hudang.pipeline.app import quarantine as q
+    from hudang.pipeline.intake.outcomes import STATUS_TEXT
 
-    def human(d: dict[str, Any]) -> None:
-        for r in d["results"]:
-            click.echo(f"{r['id']}  {STATUS_TEXT.get(r['status'], r['status'])}  {r.get('household') or ''}")
-            for e in r.get("errors", []):
+    with session() as s:
+        result = q.retry(s, list(ids))
+
+    def human(d: Retries) -> None:
+        for r in d.results:
+            out = r.outcome
+            click.echo(f"{r.id}  {STATUS_TEXT.get(out['status'], out['status'])}  {out.get('household') or ''}")
+            for e in out.get("errors", []):
                 click.echo(f"    {e.get('field') or ''} {e['message']}")
-    emit({"results": results}, as_json, human)
+    show(result, as_json, human)
 
 
 # ---- forms, estates ----
@@ -242,18 +224,18 @@ def forms() -> None:
 
 @forms.command("list")
 @json_option
-@click.pass_context
-def forms_list(ctx: click.Context, as_json: bool) -> None:
+def forms_list(as_json: bool) -> None:
     """列出已知的表单类型。"""
-    home = open_home(ctx)
-    data = [{"id": f.id, "name": f.name, "aliases": list(f.aliases), "code": f.code, "version": f.version,
-             "fields": [{"name": x.name, "type": x.type, "required": x.required} for x in f.fields]}
-            for f in load_forms([home.forms_dir])]
-    def human(d: dict[str, Any]) -> None:
-        for f in d["forms"]:
-            click.echo(f"{f['id']:14} {f['name']:10} 代码 {f['code']}  {len(f['fields'])} 个字段"
-                       f"  别名：{'、'.join(f['aliases'])}")
-    emit({"forms": data}, as_json, human)
+    from hudang.pipeline.app import catalogue
+
+    with session() as s:
+        result = catalogue.forms(s)
+
+    def human(d: Forms) -> None:
+        for f in d.forms:
+            click.echo(f"{f.id:14} {f.name:10} 代码 {f.code}  {len(f.fields)} 个字段"
+                       f"  别名：{'、'.join(f.aliases)}")
+    show(result, as_json, human)
 
 
 @click.group(context_settings=CONTEXT)
@@ -266,25 +248,28 @@ def estates() -> None:
 @click.option("--alias", "aliases", multiple=True, help="别名（可多次）")
 @click.option("--code", default=None, help="项目代码，用于档号（默认 E01、E02……）")
 @json_option
-@with_archive
-def estates_add(home: Home, archive: Archive, name: str, aliases: tuple[str, ...], code: str | None,
-                as_json: bool) -> None:
+def estates_add(name: str, aliases: tuple[str, ...], code: str | None, as_json: bool) -> None:
     """添加项目（没有房屋清单时，接受任何格式正确的房号）。"""
-    with archive.writer():
-        data = archive.add_estate(name, list(aliases), code)
-    emit(data, as_json, lambda d: click.echo(f"{'已添加' if d['created'] else '已更新'}项目：{d['name']}（代码 {d['code']}）"))
+    from hudang.pipeline.app import catalogue
+
+    with session() as s:
+        result = catalogue.add_estate(s, name, list(aliases), code)
+
+    def human(d: EstateAdded) -> None:
+        click.echo(f"{'已添加' if d.created else '已更新'}项目：{d.name}（代码 {d.code}）")
+    show(result, as_json, human)
 
 
 @estates.command("list")
 @json_option
-@with_archive
-def estates_list(home: Home, archive: Archive, as_json: bool) -> None:
+def estates_list(as_json: bool) -> None:
     """列出项目、别名和房屋清单。"""
-    data = [{"name": r["name"], "code": r["code"], "has_roster": bool(r["has_roster"]), "rooms": r["rooms"],
-             "aliases": (r["aliases"] or "").split("、") if r["aliases"] else []} for r in archive.estates.names()]
-    def human(d: dict[str, Any]) -> None:
-        for e in d["estates"]:
-            click.echo(f"{e['name']}（{e['code']}）房屋 {e['rooms']} 间  别名：{'、'.join(e['aliases']) or '—'}")
-    emit({"estates": data}, as_json, human)
+    from hudang.pipeline.app import catalogue
 
+    with session() as s:
+        result = catalogue.estates(s)
 
+    def human(d: Estates) -> None:
+        for e in d.estates:
+            click.echo(f"{e.name}（{e.code}）房屋 {e.rooms} 间  别名：{'、'.join(e.aliases) or '—'}")
+    show(result, as_json, human)

@@ -8,34 +8,36 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
-from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hudang import __version__
-from hudang.archive.catalog import connect as connect_catalog
-from hudang.archive.fixity import verify as verify_archive
-from hudang.archive.rebuild import rebuild_catalog
-from hudang.archive.store import Archive
-from hudang.errors import HudangError, UsageError
-from hudang.forms.definitions import load_forms
-from hudang.forms.values import mask_text
+from hudang.errors import HudangError
 from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
 from hudang.pipeline.cli.backup import backup_group
 from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
 from hudang.pipeline.cli.reports import due, register, report
 from hudang.pipeline.cli.scans import TOP as SCAN_COMMANDS
 from hudang.pipeline.cli.scans import forms_blank, forms_separator, record_edit
-from hudang.pipeline.cli.support import CONTEXT, emit, json_option, open_home
-from hudang.pipeline.intake import backlog, stages
-from hudang.pipeline.intake.outcomes import STATUS_TEXT, Outcome
-from hudang.pipeline.intake.runner import IngestStopped
-from hudang.pipeline.intake.runner import ingest as run_ingest
-from hudang.settings import init_home, resolve_root
+from hudang.pipeline.cli.support import (
+    CONTEXT,
+    Partial,
+    chinese,
+    chinese_help,
+    json_option,
+    optional_day,
+    session,
+    show,
+)
+
+if TYPE_CHECKING:
+    from hudang.pipeline.app.ingest import Ingested
+    from hudang.pipeline.app.maintenance import Initialised, Rebuilt, Status, Verified
+    from hudang.pipeline.app.search import Found
+    from hudang.pipeline.intake.outcomes import Outcome
 
 
 @click.group(context_settings=CONTEXT)
@@ -64,21 +66,22 @@ record.add_command(record_edit)
 @click.pass_context
 def init(ctx: click.Context, as_json: bool) -> None:
     """创建数据目录（配置、收件夹、档案库、隔离区……）。"""
-    home, created = init_home(resolve_root(ctx.obj["home"]))
-    Archive(home).close()
-    forms = load_forms([home.forms_dir])
-    # One intake sub-folder per form type (dropping there fixes the type) plus the table and scan folders.
-    folders = [form.intake_folder or form.name for form in forms if not form.generated]
-    for name in folders + ["房屋清单", "收费台账", "催缴记录", "扫描件"]:
-        (home.intake / name).mkdir(exist_ok=True)
-    data = {"home": str(home.root), "created": created, "intake": str(home.intake), "archive": str(home.archive)}
-    emit(data, as_json, lambda d: click.echo(f"{'已创建' if created else '已存在'}数据目录：{d['home']}\n"
-                                             f"收件夹：{d['intake']}"))
+    from hudang.pipeline.app.maintenance import init as init_home
+    from hudang.settings import resolve_root
+
+    def human(r: Initialised) -> None:
+        click.echo(f"{'已创建' if r.created else '已存在'}数据目录：{r.home}\n收件夹：{r.intake}")
+    show(init_home(resolve_root(ctx.obj["home"])), as_json, human)
 
 
 # ---- ingest ----
 
 def _print_outcome(out: Outcome) -> None:
+    from collections import Counter
+
+    from hudang.forms.values import mask_text
+    from hudang.pipeline.intake.outcomes import STATUS_TEXT
+
     status = STATUS_TEXT.get(out.status, out.status)
     where = f" → {out.household}" if out.household else ""
     rec = f"  {out.archive_no}（{out.record_id} 第{out.version}版）" if out.record_id else ""
@@ -97,10 +100,19 @@ def _print_outcome(out: Outcome) -> None:
         click.echo(f"    隔离编号 {out.detail['quarantine_id']}")
 
 
-def _summary(outcomes: list[Outcome]) -> str:
-    counts = Counter(o.status for o in outcomes)
-    return f"共 {len(outcomes)} 个文件：" + "，".join(
-        f"{STATUS_TEXT.get(s, s)} {n}" for s, n in counts.most_common())
+def _print_ingested(result: Ingested) -> None:
+    from collections import Counter
+
+    from hudang.pipeline.intake.outcomes import STATUS_TEXT
+
+    for out in result.outcomes:
+        _print_outcome(out)
+    counts = Counter(o.status for o in result.outcomes)
+    click.echo(f"共 {len(result.outcomes)} 个文件：" + "，".join(
+        f"{STATUS_TEXT.get(s, s)} {n}" for s, n in counts.most_common()))
+    if result.ocr_queue:
+        filed = sum(r["status"] == "filed" for r in result.ocr_queue)
+        click.echo(f"文字识别队列：识别 {len(result.ocr_queue)} 份，归档 {filed}，待分拣 {len(result.ocr_queue) - filed}")
 
 
 @cli.command()
@@ -110,53 +122,34 @@ def _summary(outcomes: list[Outcome]) -> str:
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_json: bool) -> None:
     """接收文件或文件夹（一次性）；每个文件一个结果。原文件不动，档案保存副本。"""
-    home = open_home(ctx)
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise UsageError(f"找不到文件或文件夹：{path}", code="no_path")
-    from hudang.pipeline.service.status import service_running
-    intake = home.intake.resolve()
-    inside = [p for p in paths if p.resolve() == intake or intake in p.resolve().parents]
-    if inside and service_running(home):
-        raise UsageError(f"接收服务正在运行，收件夹里的文件由它接收；请不要再用 hudang ingest 处理 {inside[0]}",
-                         code="intake_busy")
+    from hudang.forms.values import mask_text
+    from hudang.pipeline.app.ingest import ingest as take_in
+    from hudang.pipeline.intake.runner import IngestStopped
+
     bar = None
-    if not as_json and sys.stderr.isatty():
+
+    def start(total: int) -> None:
+        nonlocal bar
         from tqdm import tqdm
-        total = sum(1 for _ in stages.discover(list(paths)))
         bar = tqdm(total=total, unit="件", file=sys.stderr, leave=False, desc="接收")
 
     def progress(out: Outcome) -> None:
         if bar is not None:
             bar.update(1)
-    try:
-        outcomes = run_ingest(home, list(paths), workers=workers, on_outcome=progress)
-    except IngestStopped as stop:
-        if bar is not None:
-            bar.close()
-        if as_json:  # the error document still lists every outcome reached
-            click.echo(json.dumps({"outcomes": [o.as_json() for o in stop.outcomes],
-                                   "waiting": [mask_text(w) for w in stop.waiting],
-                                   "error": {"code": stop.code, "message": mask_text(stop.message)}},
-                                  ensure_ascii=False))
-            sys.exit(1)
-        for out in stop.outcomes:
-            _print_outcome(out)
-        raise
-    if bar is not None:
-        bar.close()
-    from hudang.pipeline.scans.queue import process_if_possible
-    ocr_queue = process_if_possible(home, load_forms([home.forms_dir]), workers)  # scans that waited for a tool
-    if as_json:
-        emit({"outcomes": [o.as_json() for o in outcomes], **({"ocr_queue": ocr_queue} if ocr_queue else {})},
-             True, print)
-    else:
-        for out in outcomes:
-            _print_outcome(out)
-        click.echo(_summary(outcomes))
-        if ocr_queue:
-            filed = sum(r["status"] == "filed" for r in ocr_queue)
-            click.echo(f"文字识别队列：识别 {len(ocr_queue)} 份，归档 {filed}，待分拣 {len(ocr_queue) - filed}")
+    with session(ctx) as s:
+        try:
+            result = take_in(s, list(paths), workers=workers, on_outcome=progress,
+                             on_start=start if not as_json and sys.stderr.isatty() else None)
+        except IngestStopped as stop:
+            if not as_json:
+                for out in stop.outcomes:
+                    _print_outcome(out)
+            raise Partial(stop, {"outcomes": [o.as_json() for o in stop.outcomes],
+                                 "waiting": [mask_text(w) for w in stop.waiting]}) from stop
+        finally:
+            if bar is not None:
+                bar.close()
+    show(result, as_json, _print_ingested)
 
 
 # ---- the intake service ----
@@ -168,9 +161,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
 def watch(ctx: click.Context, polling: bool | None, workers: int | None) -> None:
     """接收服务：监视收件夹，文件写完后自动接收、归档，并移入 .done。"""
     from hudang.pipeline.service.watch import Service
-    home = open_home(ctx)
-    click.echo(f"接收服务启动：监视 {home.intake}（Ctrl+C 或 SIGTERM 停止）", err=True)
-    Service(home, polling=polling or None, workers=workers).run()
+
+    with session(ctx) as s:
+        click.echo(f"接收服务启动：监视 {s.home.intake}（Ctrl+C 或 SIGTERM 停止）", err=True)
+        Service(s.home, polling=polling or None, workers=workers).run()
 
 
 @cli.command()
@@ -178,29 +172,32 @@ def watch(ctx: click.Context, polling: bool | None, workers: int | None) -> None
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """接收服务的状态：是否运行、队列、今日各结果数量、最近结果、隔离与待分拣数量、后续步骤积压。"""
-    from hudang.pipeline.service.status import status as read_status
-    data = read_status(open_home(ctx))
+    from hudang.pipeline.app.maintenance import status as read_status
+    from hudang.pipeline.intake.outcomes import STATUS_TEXT
 
-    def human(d: dict[str, Any]) -> None:
-        run = f"运行中（PID {d['pid']}，自 {d['since']}）" if d["running"] else "未运行"
-        click.echo(f"接收服务：{run}\n收件夹：{d['intake']}")
-        click.echo(f"等待接收：{d['waiting_in_intake']} 个文件；队列 {d['queue']}，处理中 {d['processing']}")
-        counts = d["today"].get("counts") or {}
-        click.echo(f"今日（{d['today'].get('date') or '—'}）：" +
+    with session(ctx) as s:
+        result = read_status(s)
+
+    def human(d: Status) -> None:
+        run = f"运行中（PID {d.pid}，自 {d.since}）" if d.running else "未运行"
+        click.echo(f"接收服务：{run}\n收件夹：{d.intake}")
+        click.echo(f"等待接收：{d.waiting_in_intake} 个文件；队列 {d.queue}，处理中 {d.processing}")
+        counts = d.today.get("counts") or {}
+        click.echo(f"今日（{d.today.get('date') or '—'}）：" +
                    ("，".join(f"{STATUS_TEXT.get(k, k)} {v}" for k, v in counts.items()) or "无"))
-        click.echo(f"隔离区 {d['quarantine']} 个；待分拣扫描件 {d['unsorted']} 个"
-                   f"（其中等待文字识别 {d.get('ocr_queue', 0)} 个）")
-        backlog = "，".join(f"{k} {v}" for k, v in d["backlog"].items() if v) or "无"
+        click.echo(f"隔离区 {d.quarantine} 个；待分拣扫描件 {d.unsorted} 个"
+                   f"（其中等待文字识别 {d.ocr_queue} 个）")
+        backlog = "，".join(f"{k} {v}" for k, v in d.backlog.items() if v) or "无"
         click.echo(f"后续步骤积压：{backlog}")
-        b = d.get("backup")
+        b = d.backup
         click.echo(f"最近一次备份：{b['at'][:16].replace('T', ' ')}（{b['age_days']} 天前）→ {b['dest']}" if b
                    else "最近一次备份：从未备份（hudang backup create 备份位置 --init）")
-        if d["last"]:
+        if d.last:
             click.echo("最近结果：")
-            for o in d["last"][:10]:
+            for o in d.last[:10]:
                 click.echo(f"  {o['at'][11:19]} [{STATUS_TEXT.get(o['status'], o['status'])}] {o['source']}"
                            f" {o.get('household') or ''}")
-    emit(data, as_json, human)
+    show(result, as_json, human)
 
 
 @cli.command("service-unit")
@@ -208,6 +205,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def service_unit(user: str) -> None:
     """输出 systemd 服务单元（hudang-watch.service），用于把接收服务装成系统服务。"""
     from hudang.pipeline.service.unit import unit_text
+    from hudang.settings import resolve_root
+
     home = resolve_root(click.get_current_context().obj["home"])
     click.echo(unit_text(home, user), nl=False)
 
@@ -217,24 +216,22 @@ def service_unit(user: str) -> None:
 @cli.command()
 @json_option
 @click.pass_context
-def verify(ctx: click.Context, as_json: bool) -> None:
+def verify(ctx: click.Context, as_json: bool) -> int:
     """按校验清单检查每个归档文件；有任何不符则退出码为 1。"""
-    home = open_home(ctx)
-    checked, problems = verify_archive(home.archive, home.audit_log)
-    from hudang.pipeline.service.status import backlog
-    data = {"ok": not problems, "checked": checked, "problems": [p.as_json() for p in problems],
-            "backlog": backlog(home)}
+    from hudang.pipeline.app.maintenance import verify as check_fixity
 
-    def human(d: dict[str, Any]) -> None:
-        for p in d["problems"]:
-            click.echo(f"✗ {p['path']}：{p['message']}")
-        click.echo(f"已检查 {d['checked']} 个文件：" + ("全部一致" if d["ok"] else f"发现 {len(d['problems'])} 处问题"))
-        waiting = {k: v for k, v in d["backlog"].items() if v}
+    with session(ctx) as s:
+        result = check_fixity(s)
+
+    def human(d: Verified) -> None:
+        for p in d.problems:
+            click.echo(f"✗ {p.path}：{p.message}")
+        click.echo(f"已检查 {d.checked} 个文件：" + ("全部一致" if d.ok else f"发现 {len(d.problems)} 处问题"))
+        waiting = {k: v for k, v in d.backlog.items() if v}
         if waiting:
             click.echo("后续步骤积压（将自动重试）：" + "，".join(f"{k} {v} 条" for k, v in waiting.items()))
-    emit(data, as_json, human)
-    if problems:
-        sys.exit(1)
+    show(result, as_json, human)
+    return 0 if result.ok else 1   # a finding, not an error: main() exits with it
 
 
 @cli.command()
@@ -242,20 +239,15 @@ def verify(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def rebuild(ctx: click.Context, as_json: bool) -> None:
     """仅根据档案库重建目录数据库（catalog）。"""
-    home = open_home(ctx)
-    archive = Archive(home)
-    try:
-        with archive.writer():
-            counts = rebuild_catalog(home.archive, home.catalog_path)
-            archive.conn.close()
-            archive.conn = connect_catalog(home.catalog_path)
-            counts["indexed"] = backlog.rebuild_index(home, archive.conn, load_forms([home.forms_dir]),
-                                                    procs=min(4, os.cpu_count() or 1))
-    finally:
-        archive.close()
-    emit(counts, as_json, lambda d: click.echo(
-        f"已重建目录：项目 {d['estates']} 个，记录 {d['records']} 条，导入 {d['imports']} 次；"
-        f"检索索引 {d['indexed']} 个文档"))
+    from hudang.pipeline.app.maintenance import rebuild as rebuild_derived
+
+    with session(ctx) as s:
+        result = rebuild_derived(s)
+
+    def human(d: Rebuilt) -> None:
+        click.echo(f"已重建目录：项目 {d.estates} 个，记录 {d.records} 条，导入 {d.imports} 次；"
+                   f"检索索引 {d.indexed} 个文档")
+    show(result, as_json, human)
 
 
 @cli.command()
@@ -272,35 +264,41 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
 def search(ctx: click.Context, words: tuple[str, ...], form_name: str | None, household: str | None, estate: str | None,
            date_from: str | None, date_to: str | None, limit: int, all_versions: bool, as_json: bool) -> None:
     """全文检索：词、"短语"、栏目:值（如 投诉人:张三）、AND/OR/NOT/-词，可按表单、住户、项目、日期筛选。"""
-    from hudang.pipeline.app.search import run_search
-    home = open_home(ctx)
+    from hudang.pipeline.app.search import search as find
+
     query = " ".join(words)  # hudang search 漏水 卫生间 is one query; use -- before a leading -word
-    data = run_search(home, query, form_name=form_name, household=household, estate=estate,
-                      date_from=date_from, date_to=date_to, limit=limit, all_versions=all_versions)
+    since, until = optional_day(date_from, "--from"), optional_day(date_to, "--to")
+    with session(ctx) as s:
+        result = find(s, query, form_name=form_name, household=household, estate=estate, date_from=since,
+                      date_to=until, limit=limit, all_versions=all_versions)
+        names = {f.id: f.name for f in s.forms}
 
-    names = {f.id: f.name for f in load_forms([home.forms_dir])}
-
-    def human(d: dict[str, Any]) -> None:
-        click.echo(f"共 {d['total']} 条" + (f"，列出前 {len(d['hits'])} 条" if d["total"] > len(d["hits"]) else ""))
-        for n, h in enumerate(d["hits"], 1):
+    def human(d: Found) -> None:
+        click.echo(f"共 {d.total} 条" + (f"，列出前 {len(d.hits)} 条" if d.total > len(d.hits) else ""))
+        for n, h in enumerate(d.hits, 1):
             form = names.get(h["form"], h["form"])
             click.echo(f"{n:>3}. {h['date'] or '—':10}  {form:8} {h['household']:24} {h['record_id']}")
             click.echo(f"     {h['snippet']}")
-    emit(data, as_json, human)
+    show(result, as_json, human)
+
+
+chinese_help(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     as_json = "--json" in args
     try:
-        cli.main(args=args, prog_name="hudang", standalone_mode=False)
+        exit_status = cli.main(args=args, prog_name="hudang", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("已取消", err=True)
         sys.exit(1)
     except click.UsageError as exc:
-        _fail("usage", f"用法错误：{_chinese(exc.format_message())}（hudang --help 查看用法）", 2, as_json)
+        _fail("usage", f"用法错误：{chinese(exc.format_message())}（hudang --help 查看用法）", 2, as_json)
     except click.ClickException as exc:
         _fail("usage", exc.format_message(), exc.exit_code or 2, as_json)
+    except Partial as exc:
+        _fail(exc.error.code, exc.error.message, exc.error.exit_status, as_json, exc.shown)
     except HudangError as exc:
         _fail(exc.code, exc.message, exc.exit_status, as_json)
     except KeyboardInterrupt:
@@ -308,26 +306,15 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: say so plainly, keep the traceback in the log
         logging.getLogger("hudang").exception("unexpected error")
         _fail("internal", f"内部错误（{type(exc).__name__}）：{exc}。详情见数据目录 logs/hudang.log", 1, as_json)
-    sys.exit(0)
+    sys.exit(exit_status if isinstance(exit_status, int) else 0)   # a command may finish with a finding (verify: 1)
 
 
-_CLICK_TEXT = [("No such command", "没有这个命令"), ("No such option", "没有这个选项"),
-               ("Missing argument", "缺少参数"), ("Missing option", "缺少选项"),
-               ("Got unexpected extra arguments", "多余的参数"), ("Got unexpected extra argument", "多余的参数"),
-               ("Invalid value for", "取值无效："), ("requires an argument", "需要一个值"),
-               ("Option", "选项"), ("Did you mean", "是否想用")]
+def _fail(code: str, message: str, status: int, as_json: bool, shown: dict[str, Any] | None = None) -> None:
+    """The message on stderr; with --json also on stdout, in one document with what was shown before it."""
+    from hudang.forms.values import mask_text
 
-
-def _chinese(message: str) -> str:
-    """Click speaks English; the archivist reads Chinese."""
-    for english, chinese in _CLICK_TEXT:
-        message = message.replace(english, chinese)
-    return message
-
-
-def _fail(code: str, message: str, status: int, as_json: bool) -> None:
     message = mask_text(message)
     click.echo(message, err=True)
     if as_json:
-        click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+        click.echo(json.dumps({**(shown or {}), "error": {"code": code, "message": message}}, ensure_ascii=False))
     sys.exit(status)

@@ -1,25 +1,99 @@
-"""What every command shares: options, output, the data home, logging, the audit log."""
+"""What every command shares: options, output, help in Chinese, the session on the data home.
+
+Kept light on purpose: `hudang --help` imports this and click only; commands import the application
+layer (and with it the archive, the index, the document libraries) inside their own bodies.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from hudang import logs
-from hudang.archive import audit as audit_log
-from hudang.archive.store import Archive
-from hudang.clock import now
-from hudang.errors import UsageError, ValueProblem
-from hudang.forms.values import parse_date
-from hudang.settings import Home, load_home, resolve_root
+from hudang.errors import HudangError, UsageError, ValueProblem
+
+if TYPE_CHECKING:
+    from hudang.archive.store import Archive
+    from hudang.pipeline.app.session import Session
+    from hudang.settings import Home
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+# ---------------------------------------------------------------- click's own words, in Chinese
+
+_HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+_WORDS = [("Show this message and exit.", "显示本帮助并退出。"), ("Show the version and exit.", "显示版本号并退出。"),
+          ("[default: ", "[默认："), ("[required]", "[必填]"),
+          ("No such command", "没有这个命令"), ("No such option", "没有这个选项"),
+          ("Missing argument", "缺少参数"), ("Missing option", "缺少选项"),
+          ("Got unexpected extra arguments", "多余的参数"), ("Got unexpected extra argument", "多余的参数"),
+          ("Invalid value for", "取值无效："), ("requires an argument", "需要一个值"),
+          ("Option", "选项"), ("Did you mean", "是否想用")]
+"""Click's own phrases (help lines and usage-error messages), most specific first."""
+
+
+class ChineseHelpFormatter(click.HelpFormatter):
+    """Click writes its help in English; the archivist reads ``用法：``, ``选项：``, ``命令：``."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, chinese(text)) for term, text in rows], col_max, col_spacing)
+
+
+def chinese(text: str) -> str:
+    """Click speaks English; the archivist reads Chinese."""
+    for english, translated in _WORDS:
+        text = text.replace(english, translated)
+    return text
+
+
+class ChineseContext(click.Context):
+    formatter_class = ChineseHelpFormatter
+
+
+def chinese_help(command: click.Command) -> None:
+    """Give a command and everything under it the Chinese help (call once, after every command is added)."""
+    command.context_class = ChineseContext
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            chinese_help(sub)
+
+
+# ---------------------------------------------------------------- options and output
+
+class Partial(Exception):
+    """A command stopped by ``error`` after it showed part of its work (``shown``): `main()` reports the
+    error, and with ``--json`` prints it in one document with that work."""
+
+    def __init__(self, error: HudangError, shown: dict[str, Any]) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.shown = shown
+
+
+class Result(Protocol):
+    def as_json(self) -> Any: ...
+
+
+R = TypeVar("R", bound=Result)
+
+
+def show(result: R, as_json: bool, human: Callable[[R], None]) -> None:
+    """``--json`` prints the result's one JSON document; otherwise the human rendering."""
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        human(result)
 
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
@@ -33,41 +107,82 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")(fn)
 
 
-def open_home(ctx: click.Context) -> Home:
-    home = load_home(resolve_root(ctx.obj["home"]))
-    setup_logging(home)
-    return home
-
-
 def day(text: str | None, option: str) -> dt.date:
     """A date option as the archivist writes it (2026-11-03, 2026/11/3, 2026年11月3日 …); today when absent."""
+    from hudang.clock import now
+
     if not text:
         return now().date()
     try:
-        return parse_date(text)
+        return _parse_date(text)
     except ValueProblem as exc:
         raise UsageError(f"{option} 日期无效：{exc.message}", code="bad_date") from exc
 
 
-def setup_logging(home: Home) -> None:
+def optional_day(text: str | None, option: str) -> dt.date | None:
+    """A date bound of a search (--from, --to); absent means unbounded. Its message is the search's own."""
+    if not text:
+        return None
+    try:
+        return _parse_date(text)
+    except ValueProblem as exc:
+        raise UsageError(f"{option} 的日期无法识别：{exc.message}", code="bad_date") from None
+
+
+def _parse_date(text: str) -> dt.date:
+    from hudang.forms.values import parse_date
+
+    return parse_date(text)
+
+
+# ---------------------------------------------------------------- the data home
+
+def home_option(ctx: click.Context) -> str | None:
+    """The ``--home`` given to ``hudang`` (None: $HUDANG_HOME, else ~/hudang)."""
+    obj = ctx.find_root().obj or {}
+    return obj.get("home")
+
+
+@contextmanager
+def session(ctx: click.Context | None = None) -> Iterator[Session]:
+    """The data home opened for the user at the terminal; closed when the command is done."""
+    from hudang.pipeline.app.session import Session
+    from hudang.settings import resolve_root
+
+    ctx = ctx or click.get_current_context()
+    with Session.open(resolve_root(home_option(ctx))) as opened:
+        yield opened
+
+
+def open_home(ctx: click.Context) -> Home:
+    """The data home, for commands not yet on the application layer (use `session`)."""
+    from hudang import logs
+    from hudang.settings import load_home, resolve_root
+
+    home = load_home(resolve_root(home_option(ctx)))
     logs.setup(home.logs_dir)
+    return home
 
 
 def audit(home: Home, action: str, **detail: Any) -> None:
-    """Append one line to the audit log: who did what to which record, when."""
+    """For commands not yet on the application layer; the layer writes it through `Session.audit`."""
+    import getpass
+
+    from hudang.archive import audit as audit_log
+
     audit_log.append(home.audit_log, getpass.getuser(), action, **detail)
 
 
 def with_archive(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """For commands not yet on the application layer: (home, archive, …) opened and closed around the call."""
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        home = open_home(ctx)
-        archive = Archive(home)
+        from hudang.archive.store import Archive
+
+        home = open_home(click.get_current_context())
+        archive: Archive = Archive(home)
         try:
             return fn(home, archive, *args, **kwargs)
         finally:
             archive.close()
     return wrapper
-
-

@@ -29,13 +29,10 @@ from hudang.archive.paths import safe_component
 from hudang.archive.store import Archive, Filing
 from hudang.clock import now, stamp
 from hudang.errors import HudangError, NotFound, ToolMissing, UsageError
-from hudang.forms import office
 from hudang.forms.definitions import FormRegistry
-from hudang.forms.documents import Template
 from hudang.forms.values import money_upper
-from hudang.pipeline.app.views import letter_state
 from hudang.pipeline.dunning import fees
-from hudang.pipeline.intake import backlog
+from hudang.pipeline.dunning.tracking import letter_state
 from hudang.settings import Home
 
 log = logging.getLogger("hudang.letters")
@@ -138,6 +135,8 @@ def context_for(letter: Letter, home: Home, as_of: dt.date) -> dict[str, Any]:
 
 
 def _render_one(args: tuple[bytes, str, dict[str, Any], str, str | None]) -> str:
+    from hudang.forms.documents import Template  # docx: loaded by the runs that write letters only
+
     data, name, context, dest, seal = args
     template = Template(Path(name), data)
     images = {"seal": (Path(seal), 40.0)} if seal else None
@@ -249,6 +248,10 @@ def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun,
     run_id = now().strftime("%Y%m%d-%H%M%S")
     folder = home.outputs_dir / "催缴函" / f"{as_of.isoformat()}_{run_id}"
     folder.mkdir(parents=True, exist_ok=True)
+    from hudang.forms import office
+    from hudang.forms.documents import Template
+    from hudang.pipeline.intake import backlog
+
     template = Template.load(TEMPLATE, home.templates_dir)
     seal = home.dunning.seal_image
     if seal and not Path(seal).is_absolute():

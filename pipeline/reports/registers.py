@@ -16,8 +16,8 @@ from hudang.archive.paths import safe_component
 from hudang.clock import now
 from hudang.errors import UsageError, ValueProblem
 from hudang.forms.definitions import FormDef, FormRegistry
+from hudang.forms.masking import masked_values
 from hudang.forms.values import parse_date
-from hudang.pipeline.app.views import masked_values
 from hudang.pipeline.reports.figures import Case
 
 NAMES = {"complaint": "投诉登记台账", "repair": "报修登记台账", "registration": "住户登记台账"}

@@ -14,8 +14,8 @@ from hudang.forms import office
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.documents import Template
 from hudang.forms.values import mask_text
-from hudang.pipeline.app import views
 from hudang.pipeline.dunning import fees
+from hudang.pipeline.reports import households as views
 from hudang.settings import Home
 
 TEMPLATE = "household_summary.docx"

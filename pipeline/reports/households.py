@@ -1,4 +1,7 @@
-"""What the archivist sees of a household or a record: assembled from the catalog, masked."""
+"""A household's file and a record as the archivist sees them: read from the catalog, personal data masked.
+
+The views of `hudang household show` / `record show` (and the web's pages), and the 户档摘要's source.
+"""
 
 from __future__ import annotations
 
@@ -11,55 +14,14 @@ from hudang.archive.estates import Place
 from hudang.archive.store import Archive
 from hudang.errors import NotFound
 from hudang.forms.definitions import FormRegistry
-from hudang.forms.values import mask_id, mask_phone, mask_text
-
-
-def masked_values(values: dict[str, str], form_id: str, forms: FormRegistry) -> dict[str, str]:
-    """Personal data masked as SPEC §7 says: IDs 6+4, mobiles 3+4, landlines area code + 4."""
-    try:
-        form = forms.by_id(form_id)
-    except KeyError:
-        return {k: mask_text(v) for k, v in values.items()}
-    out = {}
-    order = {f.name: i for i, f in enumerate(form.fields)}
-    for name, value in sorted(values.items(), key=lambda kv: order.get(kv[0], len(order))):
-        try:
-            f = form.field(name)
-        except KeyError:
-            out[name] = mask_text(value)
-            continue
-        if f.type == "phone":
-            out[name] = mask_phone(value)
-        elif f.type == "id_number":
-            out[name] = mask_id(value, values.get(f.id_type_field or "") or None)
-        else:
-            out[name] = mask_text(value)
-    return out
+from hudang.forms.masking import masked_values
+from hudang.forms.values import mask_text
+from hudang.pipeline.dunning.tracking import letter_state
 
 
 def _masked_event(event: dict[str, Any]) -> dict[str, Any]:
     """Reasons are free text typed by people: ID- and phone-shaped numbers in them are masked."""
     return {k: mask_text(v) if k in ("reason", "note") and isinstance(v, str) else v for k, v in event.items()}
-
-
-LETTER_STATES = {"sent": "已寄出", "delivered": "已送达", "returned": "被退回"}
-STATE_TEXT = {"generated": "已生成", **LETTER_STATES}
-
-
-def letter_state(archive: Archive, record_id: str | None) -> dict[str, Any]:
-    """generated → sent → delivered (or returned), from the letter record's events."""
-    if not record_id:
-        return {"state": None, "delivery_proven": False}
-    state: dict[str, Any] = {"state": "generated", "delivery_proven": False}
-    for ev in archive.conn.execute("SELECT kind, detail FROM events WHERE record_id = ? ORDER BY unit",
-                                   (record_id,)):
-        if ev["kind"] in LETTER_STATES:
-            detail = json.loads(ev["detail"])
-            state.update(state=ev["kind"], tracking=detail.get("tracking") or state.get("tracking"),
-                         state_date=detail.get("date"))
-            state["delivery_proven"] = ev["kind"] == "delivered" and bool(detail.get("receipt"))
-    state["state_text"] = STATE_TEXT[state["state"]]
-    return state
 
 
 def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:

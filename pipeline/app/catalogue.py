@@ -1,0 +1,158 @@
+"""What the office works with: its form types (and blank forms to print) and its estates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hudang.errors import ToolMissing, UsageError
+from hudang.pipeline.app.session import Session
+
+BLANK_FOLDER = "空白表单"
+
+
+# ---------------------------------------------------------------- forms
+
+@dataclass(frozen=True)
+class FieldInfo:
+    name: str
+    type: str
+    required: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "required": self.required}
+
+
+@dataclass(frozen=True)
+class FormInfo:
+    id: str
+    name: str
+    aliases: list[str]
+    code: str
+    version: int
+    fields: list[FieldInfo]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "aliases": self.aliases, "code": self.code,
+                "version": self.version, "fields": [f.as_json() for f in self.fields]}
+
+
+@dataclass(frozen=True)
+class Forms:
+    forms: list[FormInfo]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"forms": [f.as_json() for f in self.forms]}
+
+
+def forms(session: Session) -> Forms:
+    """Built-in forms and the office's own (data-home forms/), as defined."""
+    return Forms([FormInfo(f.id, f.name, list(f.aliases), f.code, f.version,
+                           [FieldInfo(x.name, x.type, x.required) for x in f.fields]) for f in session.forms])
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A DOCX to print, and its PDF when LibreOffice could make one (else a warning says why not)."""
+
+    docx: str
+    pdf: str | None
+    warnings: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"docx": self.docx, "pdf": self.pdf, "warnings": self.warnings}
+
+
+@dataclass(frozen=True)
+class BlankForms:
+    form: str
+    household: str | None
+    copies: int
+    printed: Printed
+
+    def as_json(self) -> dict[str, Any]:
+        return {"form": self.form, "household": self.household, "copies": self.copies, **self.printed.as_json()}
+
+
+def _to_pdf(session: Session, docx: Path) -> tuple[str | None, list[str]]:
+    """A missing LibreOffice leaves the DOCX, with a warning: the office can still print that."""
+    from hudang.forms import office
+
+    try:
+        conversion = office.to_pdf([docx], docx.parent, instances=1, timeout=session.home.office.timeout)
+    except ToolMissing as exc:
+        return None, [f"{exc.message}；只生成了 DOCX"]
+    pdf = conversion.pdfs.get(docx)
+    return (str(pdf), []) if pdf else (None, ["LibreOffice 未能生成 PDF，已保留 DOCX"])
+
+
+def blank(session: Session, form_name: str, household: str | None = None, copies: int = 1) -> BlankForms:
+    """Blank forms whose QR code names the form (and the household, when printed for one): scans file themselves."""
+    from hudang.forms.blank import blank_form
+
+    intake_forms = session.forms.intake()
+    form = intake_forms.get(form_name)
+    if form is None:
+        raise UsageError(f"未知的表单“{form_name}”（可用：{'、'.join(f.name for f in intake_forms)}）")
+    place = session.archive.estates.household(household, strict=True) if household else None
+    contact = session.home.contact(place.estate if place else None)
+    name = f"{form.name}-{place.estate}-{place.key}" if place else f"{form.name}-空白"
+    docx = blank_form(form, contact.company, session.home.outputs_dir / BLANK_FOLDER / f"{name}.docx",
+                      place=place, copies=copies)
+    return BlankForms(form.id, place.address if place else None, copies, Printed(str(docx), *_to_pdf(session, docx)))
+
+
+def separator(session: Session) -> Printed:
+    """The sheet put between two forms in a batch scan."""
+    from hudang.forms.blank import separator as separator_page
+
+    docx = separator_page(session.home.outputs_dir / BLANK_FOLDER / "分隔页.docx")
+    return Printed(str(docx), *_to_pdf(session, docx))
+
+
+# ---------------------------------------------------------------- estates
+
+@dataclass(frozen=True)
+class EstateAdded:
+    name: str
+    code: str
+    created: bool
+    """False when the estate existed and only aliases were added."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "code": self.code, "created": self.created}
+
+
+def add_estate(session: Session, name: str, aliases: list[str], code: str | None = None) -> EstateAdded:
+    """An estate without a roster accepts any well-formed room (SPEC §2)."""
+    archive = session.archive
+    with archive.writer():
+        return EstateAdded(**archive.add_estate(name, aliases, code))
+
+
+@dataclass(frozen=True)
+class Estate:
+    name: str
+    code: str
+    has_roster: bool
+    rooms: int
+    aliases: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "code": self.code, "has_roster": self.has_roster, "rooms": self.rooms,
+                "aliases": self.aliases}
+
+
+@dataclass(frozen=True)
+class Estates:
+    estates: list[Estate]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"estates": [e.as_json() for e in self.estates]}
+
+
+def estates(session: Session) -> Estates:
+    return Estates([Estate(r["name"], r["code"], bool(r["has_roster"]), r["rooms"],
+                           r["aliases"].split("、") if r["aliases"] else [])
+                    for r in session.archive.estates.names()])
