@@ -7,9 +7,9 @@ from typing import Any
 from hudang.archive.store import Archive
 from hudang.errors import UsageError, ValueProblem
 from hudang.forms.definitions import load_forms
-from hudang.forms.values import normalize_label, parse_date
+from hudang.forms.values import parse_date
 from hudang.index.engine import Filters, SearchIndex
-from hudang.index.query import field_resolver, parse
+from hudang.index.query import form_fields, parse
 from hudang.settings import Home
 
 
@@ -26,11 +26,6 @@ def run_search(home: Home, query: str, *, form_name: str | None = None, househol
                estate: str | None = None, date_from: str | None = None, date_to: str | None = None,
                limit: int = 20, all_versions: bool = False) -> dict[str, Any]:
     forms = load_forms([home.forms_dir])
-    labels: dict[str, str] = {}
-    for form in forms:
-        for label, name in form.labels.items():
-            labels.setdefault(label, name)
-    labels.update({normalize_label(k): v for k, v in {"编号": "编号", "房号": "房号"}.items()})
     archive = Archive(home)
     try:
         form_id = None
@@ -52,5 +47,5 @@ def run_search(home: Home, query: str, *, form_name: str | None = None, househol
         raise UsageError(f"--from（{date_from}）晚于 --to（{date_to}）：起始日期应不晚于截止日期", code="bad_date_range")
     filters = Filters(form=form_id, household=address, estate=estate_name, date_from=since, date_to=until,
                       all_versions=all_versions)
-    parsed = parse(query, home.secret_key(), field_resolver(labels))
+    parsed = parse(query, home.secret_key(), form_fields(forms))
     return SearchIndex(home.index_dir).search(parsed, filters, limit)
