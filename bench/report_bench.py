@@ -160,11 +160,11 @@ def build_home(root: Path, records: int, seed: int, last: figures.Month) -> Home
     return home
 
 
-def count_records(conn: sqlite3.Connection, month: figures.Month) -> list[tuple[str, int]]:
+def count_records(conn: sqlite3.Connection, month: figures.Month) -> dict[str, int]:
     """The baseline: the records of M and M−1 counted by form, one indexed SQL pass and nothing else."""
     first, last = month.back(1).start.date().isoformat(), month.last_day.isoformat()
-    return conn.execute("SELECT form, COUNT(*) FROM records WHERE voided = 0 AND form_date BETWEEN ? AND ? "
-                        "GROUP BY form", (first, last)).fetchall()
+    return {row[0]: row[1] for row in conn.execute("SELECT form, COUNT(*) FROM records WHERE voided = 0 AND "
+                                                   "form_date BETWEEN ? AND ? GROUP BY form", (first, last))}
 
 
 def main(argv: list[str] | None = None) -> int:
