@@ -712,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"~{FOUNDATION_RATE:.0f} forms/s → CLI now {cli['rate'] / FOUNDATION_RATE:.2f}× of it")
             print(f"goal ≥ {INGEST_GOAL:.0f} forms/s on 2 cores with the index on: CLI {cli['rate']:.1f} "
                   f"{met(cli['rate'] >= INGEST_GOAL)}")
-            summary["ingest"] = ing
+            summary["ingest"] = {k: {**v, "meter": v["meter"].as_json()} for k, v in ing.items()}
         if cores != 2:
             print(f"\n(measured on {cores} cores; the goals are stated for 2)")
         c.write_json(args.json, summary, began)
