@@ -383,7 +383,7 @@ def variant_command(src: Path, dest: Path, sidecar: Path, keywords: dict[str, An
     command = ocrmypdf_command(src, dest, sidecar, **keywords)
     for option, value in values.items():
         command[command.index(option) + 1] = value
-    return [("-v" if part == "-q" else part) for part in command[:-2]] + ["1", *command[-2:]]
+    return [word for part in command for word in (("-v", "1") if part == "-q" else (part,))]
 
 
 MARKS = [  # (step, log line that starts it); a step lasts until the next step's line
