@@ -50,13 +50,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy hudang forms archive pipeline index
 
+# Every bench in turn (the better part of an hour on 2 cores); `make bench QUICK=1` runs each at small sizes
+# (a few minutes: a check that they run, not figures for the record).
+BENCHES := ingest watch search report letters ocr
 bench: setup
-	$(BIN)/python bench/ingest_bench.py
-	$(BIN)/python bench/watch_bench.py
-	$(BIN)/python bench/search_bench.py
-	$(BIN)/python bench/report_bench.py
-	$(BIN)/python bench/letters_bench.py
-	$(BIN)/python bench/ocr_bench.py
+	@set -e; for b in $(BENCHES); do $(BIN)/python bench/$${b}_bench.py $(if $(QUICK),--quick); done
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

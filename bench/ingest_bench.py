@@ -2,29 +2,25 @@
 """Ingest benchmark (`make bench`): hudang's intake against a parse + fsync floor, and `rebuild`.
 
 Figures are printed, never asserted (timed assertions do not belong in tests). The floor is measured
-in the same run on the same files: parse with the same readers and worker count, then copy with fsync.
-Everything is written under build/bench/ (same file system as a real data home would be), then removed.
+in the same run on the same files: parse with the same readers and worker count, then copy with the
+archive's durable helpers. Everything is written under build/bench/, then removed.
 
-    .venv/bin/python bench/ingest_bench.py [--forms 2000] [--rebuild-records 10000] [--workers N]
+    .venv/bin/python bench/ingest_bench.py [--quick] [--forms 2000] [--rebuild-records 10000] [--workers N]
+                                           [--rounds 3] [--profile auto|always|never] [--keep] [--json F]
 """
 
 from __future__ import annotations
 
-import argparse
 import cProfile
-import io
 import json
 import os
 
 # The latency probe wraps stages.admit in this process; workers must be forked to see it.
 os.environ.setdefault("HUDANG_MP_START", "fork")
-import pstats
 import random
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -34,20 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "bench"
-sys.path.insert(0, str(ROOT / "samples"))
+import common as c
+import make_samples as ms
 
-import make_samples as ms  # noqa: E402
-
-from hudang.archive.rebuild import rebuild_catalog  # noqa: E402
-from hudang.errors import HudangError  # noqa: E402
-from hudang.forms.definitions import load_forms  # noqa: E402
-from hudang.forms.readers import read_document  # noqa: E402
-from hudang.forms.readers.model import ReadLimits, SimpleVocabulary  # noqa: E402
-from hudang.pipeline.intake import runner, stages  # noqa: E402
-from hudang.pipeline.intake.outcomes import FILED, Outcome  # noqa: E402
-from hudang.settings import Home, init_home  # noqa: E402
+from hudang.archive import durable
+from hudang.archive.rebuild import rebuild_catalog
+from hudang.errors import HudangError
+from hudang.forms.definitions import load_forms
+from hudang.forms.readers import read_document
+from hudang.forms.readers.model import ReadLimits, SimpleVocabulary
+from hudang.pipeline.intake import runner, stages
+from hudang.pipeline.intake.outcomes import FILED, Outcome
+from hudang.settings import Home
 
 GOAL_RATE = 150.0        # forms/s on 2 cores
 GOAL_FLOOR_SHARE = 0.5   # of the floor's forms/s
@@ -63,6 +57,7 @@ class Run:
     latencies: list[float] = field(default_factory=list)   # seconds, one per form
     statuses: Counter[str] = field(default_factory=Counter)
     notes: dict[str, Any] = field(default_factory=dict)
+    meter: c.Meter | None = None
 
     @property
     def rate(self) -> float:
@@ -70,66 +65,21 @@ class Run:
 
     def pct(self, q: int) -> float | None:
         """The q-th percentile of per-form latency (seconds), or None when it was not observable."""
-        if len(self.latencies) < 2:
-            return None
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1]
-
-
-def hudang_cmd() -> list[str]:
-    script = Path(sys.executable).with_name("hudang")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "hudang.pipeline"]
-
-
-def hudang(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([*hudang_cmd(), "--home", str(home), *args], capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"hudang {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return proc
-
-
-# ---------------------------------------------------------------- corpus
-
-def make_corpus(work: Path, n: int, seed: int) -> tuple[Path, list[Path], list[Path]]:
-    """The mixed corpus; its rosters are moved beside it so CORPUS_DIR holds exactly the n forms."""
-    corpus = work / "corpus"
-    paths = ms.make_bench_corpus(corpus, n, seed)
-    (work / "rosters").mkdir()
-    rosters = [Path(shutil.move(p, work / "rosters" / p.name)) for p in paths if p.parent == corpus]
-    forms = [p for p in paths if p.parent != corpus]
-    return corpus, rosters, forms
-
-
-def json_forms(dest: Path, rng: random.Random, rooms: list[Any], first: int, n: int,
-               complaints: bool = True) -> None:
-    """n JSON forms (the cheapest to read), half registrations and half complaints unless told otherwise."""
-    seq: dict[str, int] = {}
-    for i in range(first, first + n):
-        if not complaints or rng.random() < 0.5:
-            form = "registration"
-            fields = ms.registration_fields(rng, rng.choice(rooms), ms.rand_time(rng, *ms.MOVE_IN).date())
-        else:
-            form = "complaint"
-            opened = ms.rand_time(rng, *ms.CASE_DAYS)
-            seq[f"{opened:%Y%m}"] = seq.get(f"{opened:%Y%m}", 0) + 1
-            fields, _ = ms.complaint_case(rng, rooms, opened, f"TS-{opened:%Y%m}-{seq[f'{opened:%Y%m}']:04d}")
-        pairs = ms.present(rng, form, fields, vary=False)
-        ms.write(dest / ms.FORM_NAMES[form] / f"{i + 1:05d}.json", ms.json_bytes(form, pairs))
+        return c.pct(self.latencies, q) if len(self.latencies) >= 2 else None
 
 
 # ---------------------------------------------------------------- ours
 
 def run_cli(home: Path, corpus: Path, rosters: list[Path], workers: int, n: int) -> Run:
     """`hudang ingest CORPUS --json` as a user runs it: wall time including process start."""
-    hudang(home, "init")
-    hudang(home, "ingest", *map(str, rosters), "--json")
-    t0 = time.perf_counter()
-    proc = hudang(home, "ingest", str(corpus), "--workers", str(workers), "--json")
-    wall = time.perf_counter() - t0
+    c.hudang(home, "init")
+    c.hudang(home, "ingest", *map(str, rosters), "--json")
+    with c.metered() as meter:
+        proc, wall = c.timed(lambda: c.hudang(home, "ingest", str(corpus), "--workers", str(workers), "--json"))
     outcomes = json.loads(proc.stdout)["outcomes"]
-    run = Run("ours: hudang ingest (CLI, wall)", n, wall, statuses=Counter(o["status"] for o in outcomes))
+    run = Run("ours: hudang ingest (CLI, wall)", n, wall, statuses=Counter(o["status"] for o in outcomes),
+              meter=meter)
     run.notes["problems"] = Counter(e["code"] for o in outcomes for e in o["errors"])
-    run.notes["process_start_s"] = min(
-        timed(lambda: subprocess.run([*hudang_cmd(), "--help"], capture_output=True))[1] for _ in range(3))
     return run
 
 
@@ -167,13 +117,6 @@ def instrumented(starts: dict[str, float], marks: dict[str, float]) -> Iterator[
         stages.admit, runner.read_stream, os.fsync = admit, read_stream, fsync  # type: ignore[assignment]
 
 
-def fresh_home(root: Path, rosters: list[Path]) -> Home:
-    home, _ = init_home(root)
-    outs = runner.ingest(home, rosters, workers=1)
-    assert all(o.status == "imported" for o in outs), [o.status for o in outs]
-    return home
-
-
 def run_inprocess(home: Home, corpus: Path, workers: int, n: int) -> Run:
     """`runner.ingest` in this process; latency = outcome reported − that file's first stage started."""
     starts: dict[str, float] = {}
@@ -183,13 +126,14 @@ def run_inprocess(home: Home, corpus: Path, workers: int, n: int) -> Run:
     def on_outcome(out: Outcome) -> None:
         reported.append((out.source, time.time()))
 
-    with instrumented(starts, marks) as fs:
+    with instrumented(starts, marks) as fs, c.metered() as meter:
         marks["start"] = time.time()
         t0 = time.perf_counter()
         outcomes = runner.ingest(home, [corpus], workers=workers, on_outcome=on_outcome)
         seconds = time.perf_counter() - t0
         end = time.time()
-    run = Run("ours: runner.ingest (in-process)", n, seconds, statuses=Counter(o.status for o in outcomes))
+    run = Run("ours: runner.ingest (in-process)", n, seconds, statuses=Counter(o.status for o in outcomes),
+              meter=meter)
     run.latencies = [t - starts.get(src, marks["start"]) for src, t in reported]
     since_start = sorted(t - marks["start"] for _, t in reported)
     read_phase = marks.get("read_done", marks["start"]) - marks["start"]
@@ -213,16 +157,9 @@ def _floor_init() -> None:
     _VOCAB = stages.vocabulary(load_forms())
 
 
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _floor_one(src: str, dest: str) -> tuple[float, str]:
-    """Parse one file with the same reader, then copy it durably (file fsync, then its folder)."""
+    """Parse one file with the same reader, then copy it durably with the archive's own helpers
+    (`durable.copy_file`: hashed, file fsync; then `durable.fsync_dir` of its folder)."""
     t0 = time.time()
     assert _VOCAB is not None
     try:
@@ -230,11 +167,8 @@ def _floor_one(src: str, dest: str) -> tuple[float, str]:
         status = "parsed"
     except HudangError as exc:
         status = exc.code
-    with open(src, "rb") as fin, open(dest, "wb") as fout:
-        shutil.copyfileobj(fin, fout, 1 << 20)
-        fout.flush()
-        os.fsync(fout.fileno())
-    fsync_dir(Path(dest).parent)
+    durable.copy_file(Path(src), Path(dest))
+    durable.fsync_dir(Path(dest).parent)
     return t0, status
 
 
@@ -242,42 +176,24 @@ def run_floor(forms: list[Path], dest: Path, workers: int) -> Run:
     dest.mkdir()
     t0 = time.perf_counter()
     latencies, statuses = [], Counter[str]()
-    with ProcessPoolExecutor(max_workers=workers, initializer=_floor_init) as pool:
+    with c.metered() as meter, ProcessPoolExecutor(max_workers=workers, initializer=_floor_init) as pool:
         futures = [pool.submit(_floor_one, str(p), str(dest / f"{i:05d}{p.suffix}")) for i, p in enumerate(forms)]
         for fut in as_completed(futures):
             started, status = fut.result()
             latencies.append(time.time() - started)
             statuses[status] += 1
-    return Run("floor: parse + copy + fsync", len(forms), time.perf_counter() - t0, latencies, statuses)
+    return Run("floor: parse + copy + fsync", len(forms), time.perf_counter() - t0, latencies, statuses,
+               meter=meter)
 
 
 def fsync_cost(folder: Path, n: int = 200) -> float:
-    """Median seconds for one small write + fsync on this file system."""
+    """Median seconds for one small write + fsync on this file system (`durable.write_bytes`)."""
     folder.mkdir()
-    times = []
-    for i in range(n):
-        t = time.perf_counter()
-        with open(folder / f"{i}", "wb") as fh:
-            fh.write(b"x" * 2048)
-            fh.flush()
-            os.fsync(fh.fileno())
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return statistics.median(c.timed(lambda i=i: durable.write_bytes(folder / f"{i}", b"x" * 2048))[1]
+                             for i in range(n))
 
 
 # ---------------------------------------------------------------- rebuild
-
-@contextmanager
-def no_fsync() -> Iterator[None]:
-    """Set-up only: build the rebuild archive without waiting on the disk (a `sync` follows)."""
-    real = os.fsync
-    os.fsync = lambda fd: None
-    try:
-        yield
-    finally:
-        os.fsync = real
-        os.sync()
-
 
 def build_archive(work: Path, records: int, seed: int, workers: int) -> tuple[Home, float]:
     """A home holding `records` records made from bulk JSON forms; tops up if some are quarantined."""
@@ -287,12 +203,12 @@ def build_archive(work: Path, records: int, seed: int, workers: int) -> tuple[Ho
     src = work / "rebuild-src"
     rosters = ms.write_rosters(src / "rosters", rooms)
     filed, first = 0, 0
-    with no_fsync():
-        home = fresh_home(work / "rebuild-home", rosters)
+    with c.no_fsync():
+        home = c.fresh_home(work / "rebuild-home", rosters)
         while filed < records:
             batch = src / f"forms-{first}"
             want = records - filed
-            json_forms(batch, rng, rooms, first, want, complaints=first == 0)  # top-ups: no 编号 collisions
+            c.json_forms(batch, rng, rooms, first, want, complaints=first == 0)  # top-ups: no 编号 collisions
             outs = runner.ingest(home, [batch], workers=workers)
             filed += sum(o.status == FILED for o in outs)
             first += want
@@ -311,49 +227,24 @@ def plain_walk(archive: Path) -> int:
     return n
 
 
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    t = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - t
-
-
 def run_rebuild(home: Home, rounds: int) -> dict[str, Any]:
     """The CLI, the API and the plain walk, alternated; seconds are the median of rounds."""
     plain_walk(home.archive)  # warm the page cache alike for all three
     got: dict[str, list[float]] = {"walk_s": [], "cli_s": [], "api_s": []}
     for _ in range(rounds):
-        versions, secs = timed(lambda: plain_walk(home.archive))
+        versions, secs = c.timed(lambda: plain_walk(home.archive))
         got["walk_s"].append(secs)
         os.sync()
-        cli, secs = timed(lambda: json.loads(hudang(home.root, "rebuild", "--json").stdout))
+        cli, secs = c.timed(lambda: json.loads(c.hudang(home.root, "rebuild", "--json").stdout))
         got["cli_s"].append(secs)
         os.sync()
-        api, secs = timed(lambda: rebuild_catalog(home.archive, home.catalog_path))
+        api, secs = c.timed(lambda: rebuild_catalog(home.archive, home.catalog_path))
         got["api_s"].append(secs)
     return {"versions": versions, "cli": cli, "api": api, "rounds": got,
             **{k: statistics.median(v) for k, v in got.items()}}
 
 
 # ---------------------------------------------------------------- profiles
-
-def profile_to(path: Path, title: str, fn: Callable[[cProfile.Profile], Any], top: int = 15) -> list[str]:
-    """Run fn under cProfile; write the top entries by cumulative and by own time; return own-time lines."""
-    prof = cProfile.Profile()
-    prof.enable()
-    fn(prof)
-    prof.disable()
-    out = io.StringIO()
-    out.write(f"# {title}\n\n## top {top} by cumulative time\n")
-    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
-    out.write(f"\n## top {top} by own time\n")
-    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
-    total = sum(v[2] for v in stats.values())
-    rows = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:6]
-    return [f"{v[2]:7.2f}s {100 * v[2] / total:4.0f}%  {v[1]:>7} calls  {Path(k[0]).name}:{k[1]}({k[2]})"
-            for k, v in rows]
-
 
 def profile_writer(home: Home, corpus: Path, workers: int) -> Callable[[cProfile.Profile], None]:
     """`runner.ingest` with the profiler paused while files are read: forked workers would inherit it."""
@@ -391,28 +282,24 @@ def combine(runs: list[Run]) -> Run:
     """Rounds of one kind: the median time, every form's latency, the last round's counts and notes."""
     seconds = statistics.median(r.seconds for r in runs)
     merged = Run(runs[0].name, runs[0].forms, seconds, [x for r in runs for x in r.latencies],
-                 runs[-1].statuses, runs[-1].notes)
+                 runs[-1].statuses, runs[-1].notes, runs[-1].meter)
     merged.notes["rounds"] = [r.rate for r in runs]
     merged.notes["statuses"] = [dict(r.statuses) for r in runs]
     return merged
 
 
-def ms_(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{1000 * seconds:,.0f}"
+def ms_(seconds: float | None) -> float | None:
+    return None if seconds is None else 1000 * seconds
 
 
 def print_table(runs: list[Run], floor: Run) -> None:
-    print(f"{'':36} {'forms':>6} {'seconds':>8} {'forms/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
-          f" {'rate/floor':>10} {'p50/floor':>9}")
+    table = c.Table([("forms", "forms", "d"), ("seconds", "seconds", ".2f"), ("rate", "forms/s", ".1f"),
+                     ("p50", "p50 ms", ",.0f"), ("p95", "p95 ms", ",.0f")], baseline=floor.name,
+                    ratios=["rate", "p50"], width=36)
     for r in [*runs, floor]:
-        p50, f50 = r.pct(50), floor.pct(50)
-        lat_ratio = f"{p50 / f50:.0f}×" if p50 and f50 else "—"
-        print(f"{r.name:36} {r.forms:6d} {r.seconds:8.2f} {r.rate:8.1f} {ms_(p50):>8} {ms_(r.pct(95)):>8}"
-              f" {r.rate / floor.rate:9.2f}× {lat_ratio:>9}")
-
-
-def met(ok: bool) -> str:
-    return "met" if ok else "NOT MET"
+        table.add(r.name, r.meter.text() if r.meter else "", forms=r.forms, seconds=r.seconds, rate=r.rate,
+                  p50=ms_(r.pct(50)), p95=ms_(r.pct(95)))
+    table.print()
 
 
 def ingest_rounds(work: Path, corpus: Path, rosters: list[Path], forms: list[Path], workers: int,
@@ -425,7 +312,7 @@ def ingest_rounds(work: Path, corpus: Path, rosters: list[Path], forms: list[Pat
             if which == "cli":
                 got[which].append(run_cli(work / f"home-cli-{r}", corpus, rosters, workers, len(forms)))
             elif which == "api":
-                got[which].append(run_inprocess(fresh_home(work / f"home-api-{r}", rosters), corpus, workers,
+                got[which].append(run_inprocess(c.fresh_home(work / f"home-api-{r}", rosters), corpus, workers,
                                                 len(forms)))
             else:
                 got[which].append(run_floor(forms, work / f"floor-copy-{r}", workers))
@@ -450,12 +337,12 @@ def report_ingest(cli: Run, api: Run, floor: Run, api_rounds: list[Run], workers
               f"{n['since_start_p50_s']:.2f} s; writer fsyncs {n['fsyncs']} ({n['fsyncs'] / api.forms:.1f}/form, "
               f"{n['fsync_s']:.2f} s waiting; plus two syncfs per group of 64)")
     print("floor: 2 fsyncs per form (file, folder), in the workers")
-    print(f"CLI process start (`hudang --help`, best of 3): {cli.notes['process_start_s']:.2f} s\n")
+    print(f"CLI process start (`hudang --help`, best of 3): {c.startup_seconds():.2f} s\n")
     need = GOAL_FLOOR_SHARE * floor.rate
-    print(f"goal ≥ {GOAL_RATE:.0f} forms/s on 2 cores:  CLI {cli.rate:.1f} {met(cli.rate >= GOAL_RATE)}; "
-          f"in-process {api.rate:.1f} {met(api.rate >= GOAL_RATE)}")
+    print(f"goal ≥ {GOAL_RATE:.0f} forms/s on 2 cores:  CLI {cli.rate:.1f} {c.met(cli.rate >= GOAL_RATE)}; "
+          f"in-process {api.rate:.1f} {c.met(api.rate >= GOAL_RATE)}")
     print(f"goal ≥ {GOAL_FLOOR_SHARE}× floor ({need:.1f} forms/s): CLI {cli.rate / floor.rate:.2f}× "
-          f"{met(cli.rate >= need)}; in-process {api.rate / floor.rate:.2f}× {met(api.rate >= need)}")
+          f"{c.met(cli.rate >= need)}; in-process {api.rate / floor.rate:.2f}× {c.met(api.rate >= need)}")
     if cores != 2:
         print(f"  (measured on {cores} cores; the goal is stated for 2)")
     return min(cli.rate, api.rate) < max(GOAL_RATE, need)
@@ -464,18 +351,20 @@ def report_ingest(cli: Run, api: Run, floor: Run, api_rounds: list[Run], workers
 def report_rebuild(rb: dict[str, Any], build_s: float) -> None:
     print(f"  built in {build_s:.1f} s: {rb['cli']['records']} records, {rb['versions']} versions, "
           f"{rb['cli']['imports']} imports (page cache warm for all three below)")
-    print(f"{'':36} {'records':>8} {'seconds':>8} {'records/s':>10} {'vs walk':>8}")
+    table = c.Table([("records", "records", "d"), ("seconds", "seconds", ".2f"), ("rate", "records/s", ".0f")],
+                    baseline="baseline: walk + json.loads", ratios=["rate"], width=36)
     for name, count, secs in (("hudang rebuild (CLI, wall)", rb["cli"]["records"], rb["cli_s"]),
                               ("rebuild_catalog (in-process)", rb["api"]["records"], rb["api_s"]),
                               ("baseline: walk + json.loads", rb["versions"], rb["walk_s"])):
-        print(f"{name:36} {count:8d} {secs:8.2f} {count / secs:10.0f} {rb['walk_s'] / secs:7.2f}×")
+        table.add(name, records=count, seconds=secs, rate=count / secs)
+    table.print()
     print("  seconds per round: " + "; ".join(f"{k.removesuffix('_s')} " + " / ".join(f"{x:.2f}" for x in v)
                                             for k, v in rb["rounds"].items()))
 
 
 def run_profiles(work: Path, corpus: Path, rosters: list[Path], forms: list[Path], workers: int,
                  rebuild_home: Home) -> None:
-    phome = fresh_home(work / "home-prof", rosters)
+    phome = c.fresh_home(work / "home-prof", rosters)
     jobs = [
         ("profile-ingest.txt", f"runner.ingest of {len(forms)} forms, {workers} workers: the writer process, "
          "profiler paused while workers read", profile_writer(phome, corpus, workers)),
@@ -485,31 +374,22 @@ def run_profiles(work: Path, corpus: Path, rosters: list[Path], forms: list[Path
          lambda _: rebuild_catalog(rebuild_home.archive, rebuild_home.catalog_path)),
     ]
     for name, title, fn in jobs:
-        top = profile_to(BUILD / name, title, fn)
-        print(f"{(BUILD / name).relative_to(ROOT)} — {title}; top by own time:\n    " + "\n    ".join(top))
+        top = c.profile_to(c.BUILD / name, title, fn)
+        print(f"build/bench/{name} — {title}; top by own time:\n    " + "\n    ".join(top))
 
 
 def main(argv: list[str] | None = None) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = c.parser(__doc__, rounds=3, seed=11)
     parser.add_argument("--forms", type=int, default=2000, help="mixed forms to ingest (default 2000)")
     parser.add_argument("--rebuild-records", type=int, default=10000, help="records for rebuild (default 10000)")
-    parser.add_argument("--workers", type=int, default=cores, help=f"reader processes (default cores = {cores})")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of ours, the floor and rebuild; medians are reported (default 3)")
-    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--workers", type=int, default=c.CORES, help=f"reader processes (default cores = {c.CORES})")
     parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
                         help="cProfile ours when below a goal (auto), always, or never")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder under build/bench/")
-    args = parser.parse_args(argv)
-
-    BUILD.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="run-", dir=BUILD))
+    args = c.parse(parser, argv, "ingest_bench", forms=150, rebuild_records=300, profile="never")
     began = time.perf_counter()
-    print(f"hudang ingest bench — {cores} cores available, {args.workers} reader workers, {args.forms} forms, "
-          f"{args.rounds} rounds; work dir {work.relative_to(ROOT)}")
-    try:
-        (corpus, rosters, forms), gen_s = timed(lambda: make_corpus(work, args.forms, args.seed))
+    c.header("hudang ingest bench", reader_workers=args.workers, forms=args.forms, rounds=args.rounds)
+    with c.work_dir("ingest", args.keep) as work:
+        (corpus, rosters, forms), gen_s = c.timed(lambda: c.make_corpus(work, args.forms, args.seed))
         kinds = Counter(p.suffix.lstrip(".").upper() for p in forms)
         size = sum(p.stat().st_size for p in forms)
         print(f"corpus: {len(forms)} forms ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
@@ -519,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"disk: one small write + fsync takes {1000 * fsync_s:.2f} ms (median of 200)\n")
 
         cli, api, floor, api_rounds = ingest_rounds(work, corpus, rosters, forms, args.workers, args.rounds)
-        below = report_ingest(cli, api, floor, api_rounds, args.workers, cores)
+        below = report_ingest(cli, api, floor, api_rounds, args.workers, c.CORES)
 
         print(f"\nrebuild: building an archive of {args.rebuild_records} records from bulk JSON forms "
               "(set-up only: fsync skipped, then one sync) …")
@@ -531,19 +411,14 @@ def main(argv: list[str] | None = None) -> int:
             print("\nprofiling ours" + (" (below goal)" if below else "") + " …")
             run_profiles(work, corpus, rosters, forms, args.workers, home)
 
-        summary = {"cores": cores, "workers": args.workers, "forms": len(forms), "fsync_ms": 1000 * fsync_s,
-                   "runs": {r.name: {"seconds": r.seconds, "rate": r.rate, "rounds": r.notes["rounds"],
-                                     "p50_ms": ms_(r.pct(50)), "p95_ms": ms_(r.pct(95)),
-                                     "statuses": r.notes["statuses"]} for r in (cli, api, floor)},
-                   "in_process_rounds": [{k: v for k, v in r.notes.items() if k not in ("problems", "rounds")}
-                                         for r in api_rounds],
-                   "rebuild": rb}
-        out = BUILD / "ingest_bench.json"
-        out.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        print(f"\nbench time {time.perf_counter() - began:.0f} s (before clean-up); figures in {out.relative_to(ROOT)}")
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        c.write_json(args.json, {
+            "workers": args.workers, "forms": len(forms), "fsync_ms": 1000 * fsync_s,
+            "runs": {r.name: {"seconds": r.seconds, "rate": r.rate, "rounds": r.notes["rounds"],
+                              "p50_ms": ms_(r.pct(50)), "p95_ms": ms_(r.pct(95)), "statuses": r.notes["statuses"],
+                              "meter": r.meter and r.meter.as_json()} for r in (cli, api, floor)},
+            "in_process_rounds": [{k: v for k, v in r.notes.items() if k not in ("problems", "rounds")}
+                                  for r in api_rounds],
+            "rebuild": rb}, began)
     return 0
 
 

@@ -28,7 +28,7 @@ its measured CPU seconds if the cores were the bench's alone (a bound: no disk w
 build/bench/profile-letters-*.txt (kept, with build/bench/letters_bench.json); the work folder build/bench/letters-*/
 is removed afterwards (`--keep` keeps it).
 
-    .venv/bin/python bench/letters_bench.py [--letters 5000] [--estates 10] [--same-room-keys] [--full-pdf]
+    .venv/bin/python bench/letters_bench.py [--quick] [--json F] [--letters 5000] [--estates 10] [--same-room-keys] [--full-pdf]
                                             [--pdf-letters 400] [--one-instance 100] [--naive 50] [--naive-parallel]
                                             [--template-n 200] [--workers N] [--profile auto|always|never] [--keep]
 """
@@ -40,18 +40,12 @@ import os
 os.environ["HUDANG_NOW"] = "2026-11-26T10:00:00+08:00"   # "today" for the ladder and the run, before hudang loads
 
 import argparse  # noqa: E402
-import cProfile  # noqa: E402
 import csv  # noqa: E402
 import datetime as dt  # noqa: E402
 import io  # noqa: E402
-import json  # noqa: E402
-import pstats  # noqa: E402
 import random  # noqa: E402
-import resource  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
@@ -59,8 +53,8 @@ from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "bench"
+import common as c  # noqa: E402
+from common import cpu_timed, load, met, timed  # noqa: E402
 
 from hudang.archive.store import Archive  # noqa: E402
 from hudang.errors import ToolMissing  # noqa: E402
@@ -70,7 +64,7 @@ from hudang.forms.documents import A4, Template  # noqa: E402
 from hudang.pipeline.dunning import letters as letters_mod  # noqa: E402
 from hudang.pipeline.dunning.letters import Letter  # noqa: E402
 from hudang.pipeline.intake import runner  # noqa: E402
-from hudang.settings import Home, init_home, load_home  # noqa: E402
+from hudang.settings import Home, load_home  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 26)
 REMINDED = dt.date(2026, 7, 26)      # four months before the as-of: a letter is due (≥ 3 calendar months)
@@ -142,7 +136,7 @@ def write_sources(folder: Path, n: int, estates: int, seed: int, same_keys: bool
 
 
 def build_home(work: Path, n: int, estates: int, seed: int, same_keys: bool = False) -> tuple[Home, dict[str, Any]]:
-    home, _ = init_home(work / "home")
+    home = c.fresh_home(work / "home")
     src = work / "sources"
     info: dict[str, Any] = write_sources(src, n, estates, seed, same_keys)
     statuses = []
@@ -153,55 +147,6 @@ def build_home(work: Path, n: int, estates: int, seed: int, same_keys: bool = Fa
 
 
 # ---------------------------------------------------------------- helpers
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
-
-
-def met(ok: bool) -> str:
-    return "met" if ok else "NOT MET"
-
-
-def cpu() -> tuple[float, float]:
-    """CPU seconds (user + system) of this process and of its reaped children (render workers, soffice)."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
-
-
-def cpu_timed(fn: Callable[[], Any]) -> tuple[Any, float, float, float]:
-    """The value, wall seconds, own CPU seconds and children's CPU seconds of ``fn()``."""
-    (me0, kids0), t = cpu(), time.perf_counter()
-    value = fn()
-    wall = time.perf_counter() - t
-    me1, kids1 = cpu()
-    return value, wall, me1 - me0, kids1 - kids0
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    t = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - t
-
-
-def profile_to(path: Path, title: str, fn: Callable[[], Any], top: int = 15) -> list[str]:
-    prof = cProfile.Profile()
-    prof.enable()
-    try:
-        fn()
-    finally:
-        prof.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(prof, stream=out)
-    out.write(f"# {title}\n\n## top {top} by cumulative time\n")
-    stats.sort_stats("cumulative").print_stats(top)
-    out.write(f"\n## top {top} by own time\n")
-    stats.sort_stats("tottime").print_stats(top)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:8]  # type: ignore[attr-defined]
-    total = sum(v[2] for v in stats.stats.values())  # type: ignore[attr-defined]
-    return [f"{v[2]:6.2f} s own ({100 * v[2] / total:4.1f}%)  {Path(k[0]).name}:{k[1]} {k[2]}" for k, v in rows]
-
 
 def docx_text(path: Path) -> str:
     from docx import Document
@@ -279,12 +224,12 @@ def template_cost(home: Home, jobs: list[tuple[dict[str, Any], Letter]], out: Pa
         b = time.perf_counter()
         doc.render(ctx, autoescape=True)
         finish(doc)
-        c = time.perf_counter()
+        d = time.perf_counter()
         doc.save(str(dest))
         parts = res["parts"]
         parts["construct"] += b - a
-        parts["render"] += c - b
-        parts["save"] += time.perf_counter() - c
+        parts["render"] += d - b
+        parts["save"] += time.perf_counter() - d
 
     def fresh_disk(ctx: dict[str, Any], dest: Path) -> None:
         doc = DocxTemplate(str(path))
@@ -309,13 +254,13 @@ def template_cost(home: Home, jobs: list[tuple[dict[str, Any], Letter]], out: Pa
     for i, (ctx, _) in enumerate(jobs):
         turn = order[i % len(order):] + order[:i % len(order)]
         for way in turn:
-            w, c = time.perf_counter(), time.process_time()
+            w, cp = time.perf_counter(), time.process_time()
             try:
                 fns[way](ctx, out / way / f"{i}.docx")
             except Exception as exc:   # noqa: BLE001 — report what a way does, whatever it is
                 res["errors"][way].append(f"letter {i}: {type(exc).__name__}: {exc}"[:160])
             res["wall"][way] += time.perf_counter() - w
-            res["cpu"][way] += time.process_time() - c
+            res["cpu"][way] += time.process_time() - cp
     res["right"] = {}
     for way in order:
         right = 0
@@ -443,8 +388,8 @@ def pdf_figures(args: argparse.Namespace, home: Home, work: Path, docs: list[Pat
 
 
 def main(argv: list[str] | None = None) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    cores = c.CORES
+    parser = c.parser(__doc__, seed=7)
     parser.add_argument("--letters", type=int, default=5000, help="households, each due a letter (default 5000)")
     parser.add_argument("--estates", type=int, default=10,
                         help=f"estates they are spread over, evenly (1…{len(ESTATES)}, default 10)")
@@ -461,15 +406,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the baseline two at a time with two profiles")
     parser.add_argument("--template-n", type=int, default=200, help="letters per template variant (default 200)")
     parser.add_argument("--workers", type=int, default=cores, help=f"DOCX render processes (default cores = {cores})")
-    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
                         help="cProfile render and filing when the DOCX goal is missed (auto), always, or never")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder under build/bench/")
-    args = parser.parse_args(argv)
+    args = c.parse(parser, argv, "letters_bench", letters=120, estates=2, pdf_letters=12, one_instance=0, naive=3,
+                   template_n=10, profile="never")
     args.estates = max(1, min(args.estates, len(ESTATES)))
 
-    BUILD.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="letters-", dir=BUILD))
     began = time.perf_counter()
     summary: dict[str, Any] = {"cores": cores, "workers": args.workers, "letters": args.letters,
                                "estates": args.estates, "same_room_keys": args.same_room_keys,
@@ -481,9 +423,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"hudang letters bench — {cores} cores, {args.workers} render workers, {args.letters} households in "
           f"{args.estates} estates{' (the same room keys in each)' if args.same_room_keys else ''}, as-of {AS_OF}; "
-          f"work dir {work.relative_to(ROOT)}")
+          f"{c.code_state()}")
     print(f"  {mark('start')} at the start")
-    try:
+    with c.work_dir("letters", args.keep) as work:
         (home, info), setup_s = timed(lambda: build_home(work, args.letters, args.estates, args.seed,
                                                          args.same_room_keys))
         print(f"set-up: {info['rooms']} rooms, {info['ledger_rows']} ledger rows ({info['owed_rows']} owed), "
@@ -622,29 +564,24 @@ def main(argv: list[str] | None = None) -> int:
             template = Template.load(letters_mod.TEMPLATE, home.templates_dir)
             folder = work / "profile-render"
             folder.mkdir()
-            dest = BUILD / "profile-letters-render.txt"
-            top = profile_to(dest, f"Template.render of {k} letters, serially, in-process",
-                             lambda: [template.render(c, folder / f"{i}.docx") for i, (c, _) in enumerate(jobs)])
-            print(f"{dest.relative_to(ROOT)} — top by own time:\n    " + "\n    ".join(top))
+            dest = c.BUILD / "profile-letters-render.txt"
+            top = c.profile_to(dest, f"Template.render of {k} letters, serially, in-process",
+                               lambda _: [template.render(ctx, folder / f"{i}.docx") for i, (ctx, _) in enumerate(jobs)])
+            print(f"{dest.relative_to(c.ROOT)} — top by own time:\n    " + "\n    ".join(top))
             m = min(args.letters, 500)
             prof_home, _ = build_home(work / "prof", m, args.estates, args.seed, args.same_room_keys)
             archive2 = Archive(prof_home)
             forms = load_forms([prof_home.forms_dir])
-            dest = BUILD / "profile-letters-run.txt"
+            dest = c.BUILD / "profile-letters-run.txt"
             with pdf_elsewhere():
-                top = profile_to(dest, f"dunning_run of {m} letters, DOCX only: the parent process (ladder, "
+                top = c.profile_to(dest, f"dunning_run of {m} letters, DOCX only: the parent process (ladder, "
                                  "numbers, filing, index, mailing list; the render workers are other processes)",
-                                 lambda: letters_mod.dunning_run(prof_home, archive2, forms, AS_OF,
-                                                                 workers=args.workers))
+                                   lambda _: letters_mod.dunning_run(prof_home, archive2, forms, AS_OF,
+                                                                     workers=args.workers))
             archive2.close()
-            print(f"{dest.relative_to(ROOT)} — top by own time:\n    " + "\n    ".join(top))
+            print(f"{dest.relative_to(c.ROOT)} — top by own time:\n    " + "\n    ".join(top))
 
-        out = BUILD / "letters_bench.json"
-        out.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        print(f"\nbench time {time.perf_counter() - began:.0f} s (before clean-up); figures in {out.relative_to(ROOT)}")
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        c.write_json(args.json, summary, began)
     return 0
 
 

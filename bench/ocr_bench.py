@@ -10,11 +10,11 @@ Prints figures and ratios, never asserts them (timed assertions do not belong in
   -l chi_sim` and `-l chi_sim+chi_tra` on the same page images, timed and scored the same way.
   CER = Levenshtein distance / reference length, both sides normalised: white space removed, zhconv to
   Simplified, full-width to half-width;
-- what the parts cost: one page (`--probe`, a typical Simplified scan by default) through OCRmyPDF directly
-  with the options of `ocr()` and with one thing changed at a time (`--output-type pdf`, no `--rotate-pages`,
-  no `--deskew`, `--pdf-renderer sandwich`, `--optimize 0`; then sandwich without `--rotate-pages`, the
-  change suggested for pages whose QR code already gave the orientation), a time line of the full run read
-  from OCRmyPDF's log, and the start-up of `python -m ocrmypdf` alone.
+- what the parts cost: one page (`--probe`, a typical Simplified scan by default) through OCRmyPDF directly,
+  with the very command `ocr()` runs (`forms.ocr.ocrmypdf_command`, `-v 1` instead of `-q`) and with one thing
+  changed at a time (`--output-type pdf`, no `--deskew`, `--rotate-pages` as for a page without a QR code, the
+  fpdf2 `hocr` renderer instead of `sandwich`, `--optimize 0`), a time line of the full run read from
+  OCRmyPDF's log, and the start-up of `python -m ocrmypdf` alone.
 Goals from issue 6, on 2 cores: ≤ 4 s per typical page per worker; CER ≤ 2% on clean 300 dpi print and
 ≤ 5% on the 200 dpi, rotated, noisy scan. The load average is printed beside every figure.
 
@@ -22,19 +22,16 @@ Texts come from a fixed seed (物业 complaint and repair vocabulary, names, roo
 the Traditional pages are the same texts through `zhconv.convert(text, "zh-hant")`, drawn with the TC face
 of Noto Sans CJK. Everything is written under build/bench/ocr-<pid>/ and removed unless `--keep`.
 
-    .venv/bin/python bench/ocr_bench.py [--pages 2] [--dense-pages 1] [--seed 6] [--quick] [--probe KEY]
+    .venv/bin/python bench/ocr_bench.py [--quick] [--pages 2] [--dense-pages 1] [--seed 6] [--probe KEY]
                                         [--keep] [--json F]
 """
 
 from __future__ import annotations
 
-import argparse
 import difflib
-import json
 import os
 import random
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -45,16 +42,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "bench"
-sys.path.insert(0, str(ROOT / "samples"))  # scanning.py: the page helpers the tests and the demo use
+import common as c
+import zhconv
+from common import met
+from PIL import Image, ImageDraw, ImageFont
+from scanning import FONT, SC, TC, typed_page  # the page helpers the tests and the demo use
 
-import zhconv  # noqa: E402
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
-from scanning import FONT, SC, TC, typed_page  # noqa: E402
-
-from hudang.forms.ocr import LANGS, ocr  # noqa: E402
-from hudang.forms.scans import as_pdf  # noqa: E402
+from hudang.forms.ocr import LANGS, ocr, ocrmypdf_command
+from hudang.forms.scans import as_pdf
 
 TIME_GOAL, CLEAN_GOAL, SCAN_GOAL = 4.0, 0.02, 0.05
 CONDITIONS = {"clean": dict(dpi=300, rotate=0.0, noise=0.0), "scan": dict(dpi=200, rotate=1.2, noise=0.08)}
@@ -314,8 +309,7 @@ def load() -> str:
 
 
 def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return c.cpu()[1]
 
 
 def _ocr_job(job: tuple[str, str]) -> dict[str, Any]:
@@ -371,24 +365,25 @@ def run_tesseract(page: Page, langs: str) -> dict[str, Any]:
     return {"wall": time.perf_counter() - start, "cpu": children_cpu() - cpu, "raw": done.stdout}
 
 
-# The OCRmyPDF command of forms/ocr.py (options by name), and one thing changed at a time: (label, drop, add).
-BASE = [("-l", LANGS), ("--jobs", "1"), ("--rotate-pages",), ("--deskew",), ("--output-type", "pdfa"),
-        ("--optimize", "1")]
-VARIANTS: list[tuple[str, list[str], list[str]]] = [
-    ("as ocr(): pdfa -r -d -O1", [], []),
-    ("--output-type pdf", ["--output-type"], ["--output-type", "pdf"]),
-    ("no --rotate-pages", ["--rotate-pages"], []),
-    ("no --deskew", ["--deskew"], []),
-    ("--pdf-renderer sandwich", [], ["--pdf-renderer", "sandwich"]),
-    ("--optimize 0", ["--optimize"], ["--optimize", "0"]),
-    ("sandwich, no -r (pdfa -d -O1)", ["--rotate-pages"], ["--pdf-renderer", "sandwich"]),
+# One thing changed at a time in the command `ocr()` runs: (label, ocrmypdf_command keywords, option → new value).
+VARIANTS: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+    ("as ocr()", {}, {}),
+    ("--output-type pdf", {"output_type": "pdf"}, {}),
+    ("no --deskew", {"deskew": False}, {}),
+    ("+ --rotate-pages (no QR code)", {"rotate_pages": True}, {}),
+    ("--pdf-renderer hocr (fpdf2)", {}, {"--pdf-renderer": "hocr"}),
+    ("--optimize 0", {}, {"--optimize": "0"}),
 ]
-QUICK_VARIANTS = {"as ocr(): pdfa -r -d -O1", "--output-type pdf", "sandwich, no -r (pdfa -d -O1)"}
+QUICK_VARIANTS = {"as ocr()"}
 
 
-def ocrmypdf_command(drop: list[str], add: list[str], src: Path, dest: Path, sidecar: Path) -> list[str]:
-    options = [part for option in BASE if option[0] not in drop for part in option] + add
-    return [sys.executable, "-m", "ocrmypdf", *options, "-v", "1", "--sidecar", str(sidecar), str(src), str(dest)]
+def variant_command(src: Path, dest: Path, sidecar: Path, keywords: dict[str, Any],
+                    values: dict[str, str]) -> list[str]:
+    """The product's command with one change, logging (`-v 1`) instead of quiet, for the time line."""
+    command = ocrmypdf_command(src, dest, sidecar, **keywords)
+    for option, value in values.items():
+        command[command.index(option) + 1] = value
+    return [word for part in command for word in (("-v", "1") if part == "-q" else (part,))]
 
 
 MARKS = [  # (step, log line that starts it); a step lasts until the next step's line
@@ -435,10 +430,6 @@ def pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
-def met(ok: bool) -> str:
-    return "met" if ok else "NOT met"
-
-
 def print_speed(runs: list[Run]) -> None:
     print("\n## Speed: ocr() per page (OCRmyPDF --jobs 1, OMP_THREAD_LIMIT=1, one process per worker)")
     print(f"{'page':8} {'workers':>7} {'pages':>5} {'wall s':>7} {'s/page':>7} {'s/page/worker':>13} "
@@ -455,22 +446,15 @@ def print_speed(runs: list[Run]) -> None:
                   f"(each page's latency {statistics.median(two.latencies) / statistics.median(one.latencies):.2f}×)")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = c.parser(__doc__, seed=6)
     parser.add_argument("--pages", type=int, default=2,
                         help="typical pages per script and condition (default 2: 8 pages)")
     parser.add_argument("--dense-pages", type=int, default=1,
-                        help="dense pages per script and condition (default 1: 4 pages)")
-    parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("--quick", action="store_true",
-                        help="1 typical and 1 dense page per cell, no 2-worker dense run, 3 cost variants")
+                        help="dense pages per script and condition (default 1: 4 pages; 0 leaves them out)")
     parser.add_argument("--probe", default="typical-sc-scan-1",
                         help="page for the cost variants, KIND-SCRIPT-CONDITION-N (default typical-sc-scan-1)")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder under build/bench/")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    args = parser.parse_args()
-    if args.quick:
-        args.pages, args.dense_pages = 1, 1
+    args = c.parse(parser, argv, "ocr_bench", pages=1, dense_pages=0)
 
     check_levenshtein()
     from hudang.forms.ocr import check_tools
@@ -479,26 +463,21 @@ def main() -> None:
     tesseract_version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     ocrmypdf_version = subprocess.run([sys.executable, "-m", "ocrmypdf", "--version"], capture_output=True,
                                       text=True).stdout.strip()
-    print(f"# OCR bench: ocrmypdf {ocrmypdf_version}, {tesseract_version}, -l {LANGS}; {os.cpu_count()} cores; "
-          f"load {load()}")
+    c.header("OCR bench", ocrmypdf=ocrmypdf_version, tesseract=tesseract_version, languages=LANGS)
     print("  (load average is 1/5 minutes; above the core count the wall-clock figures are inflated by other work)")
-
-    BUILD.mkdir(parents=True, exist_ok=True)
-    work = BUILD / f"ocr-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
     began = time.perf_counter()
-    try:
+    with c.work_dir("ocr", args.keep) as work:
         rng = random.Random(args.seed)
         typical = make_pages(work, "typical", args.pages, rng)
         dense = make_pages(work, "dense", args.dense_pages, rng)
-        for kind, pages in (("typical", typical), ("dense", dense)):
+        kinds = [(kind, pages) for kind, pages in (("typical", typical), ("dense", dense)) if pages]
+        for kind, pages in kinds:
             sizes = [len(score_form(p.reference)) for p in pages]
             print(f"{kind}: {len(pages)} pages, {min(sizes)}–{max(sizes)} characters after normalisation")
 
         # ---- speed and CER of ocr(): 1 worker, then 2, over the same pages
         runs: list[Run] = []
-        for pages in (typical, dense):
+        for _, pages in kinds:
             runs.append(run_pool(pages, 1, "w1"))
             print(f"  {pages[0].kind}, 1 worker: {runs[-1].wall:.1f} s (load {runs[-1].load_after})", flush=True)
             if args.quick and pages is dense:
@@ -517,16 +496,17 @@ def main() -> None:
         variants = [v for v in VARIANTS if not args.quick or v[0] in QUICK_VARIANTS]
         costs: list[dict[str, Any]] = []
         for probe in probes:
-            for label, drop, add in variants:
+            for label, keywords, values in variants:
                 folder = probe.pdf.parent / f"variant-{len(costs)}"
                 folder.mkdir()
-                out = run_ocrmypdf(ocrmypdf_command(drop, add, probe.pdf, folder / "out.pdf", folder / "out.txt"))
+                out = run_ocrmypdf(variant_command(probe.pdf, folder / "out.pdf", folder / "out.txt", keywords,
+                                                   values))
                 text = (folder / "out.txt").read_text(encoding="utf-8") if (folder / "out.txt").is_file() else ""
                 log = "\n".join(line for _, line in out["log"])
                 costs.append({"page": probe.key, "variant": label, "wall": out["wall"], "cpu": out["cpu"],
                               "rc": out["rc"], "cer": Score().add(probe.reference, text),
                               "bytes": (folder / "out.pdf").stat().st_size if (folder / "out.pdf").is_file() else 0,
-                              "ghostscript": "--output-type" not in drop and "skipping Ghostscript" not in log,
+                              "ghostscript": "output_type" not in keywords and "skipping Ghostscript" not in log,
                               "tesseract_runs": len(re.findall(r"Running: \['tesseract', '-l'", log)),
                               "timeline": timeline(out["log"], out["wall"]), "load": load()})
         startup = []
@@ -545,7 +525,7 @@ def main() -> None:
         print(f"{'page':8} {'script':6} {'condition':20} {'pages':>5} {'chars':>6} " +
               " ".join(f"{names[e]:>22}" for e in engines) + "   (CER, worst page in brackets)")
         table: dict[tuple[str, str, str, str], Score] = {}
-        for kind, pages in (("typical", typical), ("dense", dense)):
+        for kind, pages in kinds:
             for script in SCRIPTS:
                 for condition in CONDITIONS:
                     cell = [p for p in pages if p.script == script and p.condition == condition]
@@ -575,33 +555,33 @@ def main() -> None:
               + (f"; notes: {'; '.join(sorted(notes))}" if notes else ""))
 
         print("\n## Plain tesseract on the page PNGs (same pages; no rotation/deskew, no PDF) vs ocr(), 1 worker")
-        print(f"{'page':8} {'engine':22} {'wall s/page':>11} {'CPU s/page':>10}")
-        for kind, pages in (("typical", typical), ("dense", dense)):
+        for kind, pages in kinds:
+            plain = f"{kind}: {names['tess chi_sim+chi_tra']}"
+            tess = c.Table([("wall", "wall s/page", ".2f"), ("cpu", "CPU s/page", ".2f")], baseline=plain,
+                           ratios=["wall", "cpu"], width=32)
             for engine in engines:
-                walls = [p.results[engine]["wall"] for p in pages]
-                cpus = [p.results[engine]["cpu"] for p in pages]
-                print(f"{kind:8} {names[engine]:22} {statistics.mean(walls):11.2f} {statistics.mean(cpus):10.2f}")
-            ours = statistics.mean(p.results["w1"]["cpu"] for p in pages)
-            plain = statistics.mean(p.results["tess chi_sim+chi_tra"]["cpu"] for p in pages)
-            print(f"{kind:8} ocr() costs {ours / plain:.1f}× the CPU of one plain tesseract chi_sim+chi_tra run")
+                tess.add(f"{kind}: {names[engine]}", wall=statistics.mean(p.results[engine]["wall"] for p in pages),
+                         cpu=statistics.mean(p.results[engine]["cpu"] for p in pages))
+            tess.print()
 
         print(f"\n## What the parts cost (OCRmyPDF run directly on {args.probe}, -v 1, one run each)")
         print(f"{'page':22} {'variant':28} {'wall s':>7} {'CPU s':>6} {'tess runs':>9} {'KiB':>6} {'CER':>7}  gs  load")
-        for c in costs:
-            print(f"{c['page']:22} {c['variant']:28} {c['wall']:7.2f} {c['cpu']:6.2f} {c['tesseract_runs']:9d} "
-                  f"{c['bytes'] / 1024:6.0f} {pct(c['cer']):>7}  {'yes' if c['ghostscript'] else 'no':3} {c['load']}")
+        for cost in costs:
+            print(f"{cost['page']:22} {cost['variant']:28} {cost['wall']:7.2f} {cost['cpu']:6.2f} "
+                  f"{cost['tesseract_runs']:9d} {cost['bytes'] / 1024:6.0f} {pct(cost['cer']):>7}  "
+                  f"{'yes' if cost['ghostscript'] else 'no':3} {cost['load']}")
         wall, cpu = min(startup)
         print(f"{'(start-up alone)':22} {'python -m ocrmypdf --version':28} {wall:7.2f} {cpu:6.2f}  (best of 3)")
         for probe in probes:
-            full = next(c for c in costs if c["page"] == probe.key and c["variant"] == VARIANTS[0][0])
+            full = next(x for x in costs if x["page"] == probe.key and x["variant"] == VARIANTS[0][0])
             print(f"\nTime line of the full command on {probe.key} ({full['wall']:.2f} s wall, from the log's line times):")
             for step, seconds in full["timeline"]:
                 print(f"  {seconds:6.2f} s  {100 * seconds / full['wall']:4.0f}%  {step}")
             base = full["cpu"]
-            for c in costs:
-                if c["page"] == probe.key and c is not full:
-                    print(f"  {c['variant']:28} saves {base - c['cpu']:5.2f} CPU s ({100 * (base - c['cpu']) / base:3.0f}%), "
-                          f"{full['wall'] - c['wall']:5.2f} s wall")
+            for cost in costs:
+                if cost["page"] == probe.key and cost is not full:
+                    print(f"  {cost['variant']:28} saves {base - cost['cpu']:5.2f} CPU s "
+                          f"({100 * (base - cost['cpu']) / base:3.0f}%), {full['wall'] - cost['wall']:5.2f} s wall")
 
         print("\n## Goals (issue 6, 2 cores)")
         typical_runs = [r for r in runs if r.kind == "typical"]
@@ -610,29 +590,21 @@ def main() -> None:
                   f"(CPU {statistics.mean(r.cpus):.2f} s), load {r.load_before}→{r.load_after}: "
                   f"{met(r.per_page_worker <= TIME_GOAL)}")
         for condition, goal in (("clean", CLEAN_GOAL), ("scan", SCAN_GOAL)):
-            for kind in ("typical", "dense"):
+            for kind, _ in kinds:
                 for script in SCRIPTS:
                     s = table[(kind, script, condition, "w1")]
                     print(f"CER ≤ {pct(goal)} on {CONDITION_NAMES[condition]}, {kind} {script.upper()}: "
                           f"{pct(s.cer)} (worst page {pct(s.worst)}): {met(s.cer <= goal)}")
-        print(f"\nload now {load()}; bench took {time.perf_counter() - began:.0f} s")
-
-        if args.json:
-            args.json.write_text(json.dumps({
-                "load_end": load(),
-                "runs": [r.__dict__ | {"per_page": r.per_page, "per_page_worker": r.per_page_worker,
-                                       "per_minute": r.per_minute} for r in runs],
-                "cer": {"/".join(k): {"cer": v.cer, "worst": v.worst, "chars": v.length} for k, v in table.items()},
-                "costs": costs, "startup": startup,
-                "pages": {p.key: {e: {k: v for k, v in r.items() if k not in ("raw", "text")}
-                                  for e, r in p.results.items()} for p in typical + dense},
-            }, ensure_ascii=False, indent=1), encoding="utf-8")
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        c.write_json(args.json, {
+            "runs": [r.__dict__ | {"per_page": r.per_page, "per_page_worker": r.per_page_worker,
+                                   "per_minute": r.per_minute} for r in runs],
+            "cer": {"/".join(k): {"cer": v.cer, "worst": v.worst, "chars": v.length} for k, v in table.items()},
+            "costs": costs, "startup": startup,
+            "pages": {p.key: {e: {k: v for k, v in r.items() if k not in ("raw", "text")}
+                              for e, r in p.results.items()} for p in typical + dense},
+        }, began)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,43 +7,40 @@ Prints, never asserts. Measures, each as the median of `--rounds`:
 - DOCX + XLSX: `editions.monthly(..., pdf=False)` in-process: figures, lists, 12-month trend,
   two matplotlib charts, the docxtpl render and the workbook;
 - PDF separately: LibreOffice headless converting that DOCX.
-Goals from the issue: figures ≤ 1 s, DOCX + XLSX ≤ 5 s on 2 cores.
+Goals from the issue: figures ≤ 1 s, DOCX + XLSX ≤ 5 s on 2 cores. Baseline in the same run: counting the two
+months' records in the catalog (one indexed SQL pass, the least any figures call does); the documents are set
+against the figures they are made from.
 
 The archive is built through the real intake (CSV batches of complaints, repairs and registrations, one per
 form and month, plus a fee ledger), with fsync switched off during set-up only. Building takes a few
 minutes, so the home is kept under build/bench/report-home-<records>-<seed>/ and reused by later runs
 (`--fresh` rebuilds it, `--clean` removes it afterwards).
 
-    .venv/bin/python bench/report_bench.py [--records 50000] [--month 2026-10] [--rounds 3] [--fresh] [--clean]
+    .venv/bin/python bench/report_bench.py [--quick] [--records 50000] [--month 2026-10] [--rounds 3] [--fresh]
+                                           [--clean] [--no-pdf] [--json F]
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
-import os
 import random
 import shutil
-import statistics
-import subprocess
+import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "bench"
+import common as c
 
-from hudang.archive.catalog import connect  # noqa: E402
-from hudang.archive.store import Archive  # noqa: E402
-from hudang.forms.definitions import load_forms  # noqa: E402
-from hudang.pipeline.intake import runner  # noqa: E402
-from hudang.pipeline.reports import editions, figures  # noqa: E402
-from hudang.settings import Home, init_home, load_home  # noqa: E402
+from hudang.archive.catalog import connect
+from hudang.archive.store import Archive
+from hudang.forms.definitions import load_forms
+from hudang.pipeline.intake import runner
+from hudang.pipeline.reports import editions, figures
+from hudang.settings import Home, load_home
 
 FIGURES_GOAL, DOCUMENTS_GOAL = 1.0, 5.0
 ESTATES = ("金第花园", "翠湖苑", "阳光新城")
@@ -142,37 +139,19 @@ def write_sources(folder: Path, rng: random.Random, records: int, last: figures.
                               "286.50" if paid else "0", paid_on.isoformat() if paid else ""])
 
 
-@contextmanager
-def no_fsync() -> Iterator[None]:
-    """Set-up only: build the archive without waiting on the disk (one `sync` follows)."""
-    from hudang.archive import store
-
-    real, real_syncfs = os.fsync, store.sync_filesystem
-    os.fsync = lambda fd: None  # type: ignore[assignment]
-    store.sync_filesystem = lambda path: None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        os.fsync, store.sync_filesystem = real, real_syncfs  # type: ignore[assignment]
-        os.sync()
-
-
 def build_home(root: Path, records: int, seed: int, last: figures.Month) -> Home:
     if root.exists():
         shutil.rmtree(root)
-    home, _ = init_home(root)
-    config = root / "config.toml"  # set-up only: file the batches in large groups
-    config.write_text(config.read_text(encoding="utf-8").replace("group_commit = 64", "group_commit = 4096"),
-                      encoding="utf-8")
-    home = load_home(root)
+    c.fresh_home(root)
+    home = c.set_config(root, "filing", "group_commit", 4096)   # set-up only: file the batches in large groups
     archive = Archive(home)
     with archive.writer():
         for name in ESTATES:
             archive.add_estate(name)
     archive.close()
-    with tempfile.TemporaryDirectory(dir=BUILD) as tmp:
+    with tempfile.TemporaryDirectory(dir=c.BUILD) as tmp:
         write_sources(Path(tmp), random.Random(seed), records, last)
-        with no_fsync():
+        with c.no_fsync():
             outcomes = runner.ingest(home, [Path(tmp)], workers=2)
     rows = [r for o in outcomes for r in (o.rows or [])]
     bad = [r for r in rows if r.status != "filed"]
@@ -182,76 +161,86 @@ def build_home(root: Path, records: int, seed: int, last: figures.Month) -> Home
     return home
 
 
-def median_time(fn: Callable[[], Any], rounds: int) -> tuple[float, list[float], Any]:
-    times, value = [], None
-    for _ in range(rounds):
-        t = time.perf_counter()
-        value = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), times, value
+def count_records(conn: sqlite3.Connection, month: figures.Month) -> dict[str, int]:
+    """The baseline: the records of M and M−1 counted by form, one indexed SQL pass and nothing else."""
+    first, last = month.back(1).start.date().isoformat(), month.last_day.isoformat()
+    return {row[0]: row[1] for row in conn.execute("SELECT form, COUNT(*) FROM records WHERE voided = 0 AND "
+                                                   "form_date BETWEEN ? AND ? GROUP BY form", (first, last))}
 
 
-def verdict(seconds: float, goal: float) -> str:
-    return f"goal ≤ {goal:g} s: {'met' if seconds <= goal else 'NOT met'}"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str] | None = None) -> int:
+    parser = c.parser(__doc__, rounds=3, seed=8)
     parser.add_argument("--records", type=int, default=50000)
     parser.add_argument("--month", default="2026-10")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--fresh", action="store_true", help="rebuild the archive even when a kept one exists")
     parser.add_argument("--clean", action="store_true", help="remove the archive afterwards")
     parser.add_argument("--no-pdf", action="store_true", help="skip the LibreOffice timing")
-    args = parser.parse_args()
+    args = c.parse(parser, argv, "report_bench", records=1200)
+    began = time.perf_counter()
     month = figures.Month.parse(args.month)
-    BUILD.mkdir(parents=True, exist_ok=True)
-    root = BUILD / f"report-home-{args.records}-{args.seed}"
-    print(f"report bench: {args.records} records over the 12 months ending {month.label}, {os.cpu_count()} CPUs")
+    c.BUILD.mkdir(parents=True, exist_ok=True)
+    root = c.BUILD / f"report-home-{args.records}-{args.seed}"
+    c.header("report bench", records=args.records, months=f"12 ending {month.label}", rounds=args.rounds)
     if args.fresh or not (root / ".bench-ready").is_file():
-        t = time.perf_counter()
-        print(f"  building {root} …")
-        home = build_home(root, args.records, args.seed, month)
-        print(f"  built in {time.perf_counter() - t:.0f} s")
+        print(f"  building {root.relative_to(c.ROOT)} …")
+        _, secs = c.timed(lambda: build_home(root, args.records, args.seed, month))
+        print(f"  built in {secs:.0f} s")
     else:
-        home = load_home(root)
-        print(f"  reusing {root}")
+        print(f"  reusing {root.relative_to(c.ROOT)}")
+    home = load_home(root)
     conn = connect(home.catalog_path)
     live = conn.execute("SELECT COUNT(*) FROM records WHERE voided = 0").fetchone()[0]
     print(f"  catalog: {live} live records, "
           f"{conn.execute('SELECT COUNT(*) FROM fee_rows').fetchone()[0]} ledger rows")
 
-    forms = load_forms([home.forms_dir])
-    fig_s, fig_all, data = median_time(lambda: figures.figures(conn, forms, month, None), args.rounds)
-    print(f"\nfigures (in-process, M and M−1): {fig_s:.3f} s  (rounds {', '.join(f'{t:.3f}' for t in fig_all)})"
-          f"  {verdict(fig_s, FIGURES_GOAL)}")
-    print(f"  M: {data['complaints']['total']} complaints, {data['repairs']['total']} repairs, "
-          f"{data['registrations']['total']} registrations; fees {data['fees']}")
-    est_s, _, _ = median_time(lambda: figures.figures(conn, forms, month, ESTATES[0]), args.rounds)
-    print(f"figures for one estate (--estate {ESTATES[0]}): {est_s:.3f} s")
-    env = {**os.environ, "HUDANG_HOME": str(root)}
-    cli_s, cli_all, _ = median_time(lambda: subprocess.run(
-        [sys.executable, "-m", "hudang.pipeline", "report", "monthly", month.label, "--figures-only", "--json"],
-        env=env, check=True, capture_output=True), args.rounds)
-    print(f"hudang report monthly --figures-only (CLI wall, process start included): {cli_s:.3f} s")
+    def measured(fn: Callable[[], object]) -> tuple[c.Rounds, c.Meter]:
+        with c.metered() as meter:
+            got = c.rounds(fn, args.rounds)
+        return got, meter
 
-    doc_s, doc_all, result = median_time(
-        lambda: editions.monthly(home, conn, month.label, None, pdf=False), args.rounds)
-    print(f"\nDOCX + XLSX (in-process, figures + lists + trend + charts + render): {doc_s:.3f} s  "
-          f"(rounds {', '.join(f'{t:.3f}' for t in doc_all)})  {verdict(doc_s, DOCUMENTS_GOAL)}")
-    docx = Path(next(p for p in result.data["outputs"] if p.endswith(".docx")))
-    print(f"  {docx.name}: {docx.stat().st_size // 1024} KiB")
+    forms = load_forms([home.forms_dir])
+    base, base_m = measured(lambda: count_records(conn, month))
+    fig, fig_m = measured(lambda: figures.figures(conn, forms, month, None))
+    est, est_m = measured(lambda: figures.figures(conn, forms, month, ESTATES[0]))
+    cli, cli_m = measured(lambda: c.hudang(root, "report", "monthly", month.label, "--figures-only", "--json"))
+    print(f"\nfigures, median of {args.rounds} (rounds: in-process {fig.text()}; CLI {cli.text()})")
+    baseline = "baseline: count M and M−1's records (SQL)"
+    table = c.Table([("seconds", "seconds", ".3f")], baseline=baseline, ratios=["seconds"], width=52)
+    table.add("figures.figures() in-process, M and M−1", fig_m.text(), seconds=fig.median)
+    table.add(f"  the same for one estate ({ESTATES[0]})", est_m.text(), seconds=est.median)
+    table.add("hudang report monthly --figures-only (CLI, wall)", cli_m.text(), seconds=cli.median)
+    table.add(baseline, base_m.text(), seconds=base.median)
+    table.print()
+    data = fig.value
+    print(f"  M: {data['complaints']['total']} complaints, {data['repairs']['total']} repairs, "
+          f"{data['registrations']['total']} registrations; fees {data['fees']}; baseline counted {base.value}")
+    print(f"goal figures ≤ {FIGURES_GOAL:g} s: {fig.median:.3f} s {c.met(fig.median <= FIGURES_GOAL)}")
+
+    docs, docs_m = measured(lambda: editions.monthly(home, conn, month.label, None, pdf=False))
+    docx = Path(next(p for p in docs.value.data["outputs"] if p.endswith(".docx")))
+    print(f"\ndocuments, median of {args.rounds} (rounds: DOCX + XLSX {docs.text()}; the first includes importing "
+          f"matplotlib); {docx.name} {docx.stat().st_size // 1024} KiB")
+    table = c.Table([("seconds", "seconds", ".3f")], baseline="figures.figures() (from above)", ratios=["seconds"],
+                    width=52)
+    table.add("DOCX + XLSX: editions.monthly(pdf=False)", docs_m.text(), seconds=docs.median)
+    pdf = None
     if not args.no_pdf and shutil.which("soffice"):
         with tempfile.TemporaryDirectory() as tmp:
-            pdf_s, pdf_all, _ = median_time(
-                lambda: editions.to_pdf(docx, Path(tmp) / "r.pdf", home.office.timeout),
-                args.rounds)
-        print(f"PDF (LibreOffice headless, separately): {pdf_s:.3f} s  (rounds {', '.join(f'{t:.2f}' for t in pdf_all)})")
+            pdf, pdf_m = measured(lambda: editions.to_pdf(docx, Path(tmp) / "r.pdf", home.office.timeout))
+        table.add("PDF of that DOCX (LibreOffice headless)", pdf_m.text(), seconds=pdf.median)
+    table.add("figures.figures() (from above)", seconds=fig.median)
+    table.print()
+    print(f"goal DOCX + XLSX ≤ {DOCUMENTS_GOAL:g} s: {docs.median:.3f} s {c.met(docs.median <= DOCUMENTS_GOAL)}")
     conn.close()
+    c.write_json(args.json, {
+        "records": args.records, "month": month.label, "live_records": live,
+        "seconds": {"baseline_count": base.seconds, "figures": fig.seconds, "figures_one_estate": est.seconds,
+                    "cli_figures_only": cli.seconds, "docx_xlsx": docs.seconds, "pdf": pdf and pdf.seconds},
+        "meters": {"figures": fig_m.as_json(), "docx_xlsx": docs_m.as_json()}}, began)
     if args.clean:
         shutil.rmtree(root)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

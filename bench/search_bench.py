@@ -13,27 +13,26 @@ The records are generated directly as index documents (the fields of `index/sche
 `hudang.index.documents.make_doc` from catalog-shaped rows): filing 100,000 forms through the intake pipeline
 first would take far longer than the benchmark itself. Everything is written under build/bench/ and removed.
 
-    .venv/bin/python bench/search_bench.py [--records 100000] [--reps 50] [--procs 2] [--ingest-forms 2000]
+Where the product exposes no function for a step, the bench calls the smallest one that does it:
+`hudang.pipeline.intake.backlog._vocabulary` (estate names and form labels given to the segmenter, as every
+index update does) after registering the estates with `Archive.add_estate`.
+
+    .venv/bin/python bench/search_bench.py [--quick] [--records 100000] [--reps 50] [--procs 2]
+                                           [--ingest-forms 2000] [--json F]
 """
 
 from __future__ import annotations
 
-import argparse
-import cProfile
 import functools
-import io
 import json
 import multiprocessing
 import os
-import pstats
 import random
 import re
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -42,22 +41,20 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "bench"
-sys.path.insert(0, str(ROOT / "samples"))
+import common as c
+import make_samples as ms
+from common import met, timed
+from whoosh import query as wq
 
-import make_samples as ms  # noqa: E402
-from whoosh import query as wq  # noqa: E402
-
-from hudang.errors import ValueProblem  # noqa: E402
-from hudang.forms.definitions import FormRegistry, load_forms  # noqa: E402
-from hudang.forms.values import normalize_label, normalize_phone, parse_date, parse_datetime  # noqa: E402
-from hudang.index.analysis import VOCABULARY, GramTokenizer, add_words, words  # noqa: E402
-from hudang.index.documents import make_doc  # noqa: E402
-from hudang.index.engine import Filters, SearchIndex, snippet  # noqa: E402
-from hudang.index.query import field_resolver, parse  # noqa: E402
-from hudang.pipeline.intake import backlog, runner  # noqa: E402
-from hudang.settings import Home, init_home  # noqa: E402
+from hudang.archive.store import Archive
+from hudang.forms.definitions import FormRegistry, load_forms
+from hudang.forms.validate import check
+from hudang.index.analysis import VOCABULARY, GramTokenizer, words
+from hudang.index.documents import make_doc
+from hudang.index.engine import Filters, SearchIndex, snippet
+from hudang.index.query import form_fields, parse
+from hudang.pipeline.intake import backlog, runner
+from hudang.settings import Home, load_home
 
 FOUNDATION_RATE = 268.0   # forms/s, `hudang ingest` of the 2,000-form corpus before the index existed
 INGEST_GOAL = 150.0       # forms/s on 2 cores (the ingest issue's goal)
@@ -117,31 +114,17 @@ def vocab_weights() -> tuple[list[str], list[float]]:
     return terms, [1 / (k + 1) ** 1.3 for k in range(len(terms))]
 
 
-def _iso_date(raw: str) -> str:
-    try:
-        return parse_date(raw).isoformat()
-    except ValueProblem:
-        return raw
-
-
-def _iso_time(raw: str) -> str:
-    try:
-        return parse_datetime(raw)[0].strftime("%Y-%m-%d %H:%M:%S")
-    except ValueProblem:
-        return raw
-
-
 _GEN: dict[str, Any] = {}
 
 
 def _generate_chunk(job: tuple[int, int, int]) -> tuple[list[dict[str, Any]], Meta]:
     chunk, first, n = job
-    return generate_chunk(chunk, first, n, _GEN["seed"], _GEN["forms"], _GEN["key"])
+    return generate_chunk(chunk, first, n, _GEN["seed"], _GEN["home"], _GEN["forms"])
 
 
-def generate(n: int, seed: int, forms: FormRegistry, key: bytes, procs: int) -> tuple[list[dict[str, Any]], Meta]:
-    """n records as index documents, in `procs` chunks made side by side (forked: they share forms and key)."""
-    _GEN.update(seed=seed, forms=forms, key=key)
+def generate(n: int, seed: int, home: Home, forms: FormRegistry, procs: int) -> tuple[list[dict[str, Any]], Meta]:
+    """n records as index documents, in `procs` chunks made side by side (forked: they share the forms)."""
+    _GEN.update(seed=seed, home=home, forms=forms)
     size = -(-n // procs)
     jobs = [(c, c * size, min(size, n - c * size)) for c in range(procs) if c * size < n]
     with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
@@ -158,16 +141,18 @@ def generate(n: int, seed: int, forms: FormRegistry, key: bytes, procs: int) -> 
     return docs, meta
 
 
-def generate_chunk(chunk: int, first: int, n: int, seed: int, forms: FormRegistry,
-                   key: bytes) -> tuple[list[dict[str, Any]], Meta]:
+def generate_chunk(chunk: int, first: int, n: int, seed: int, home: Home,
+                   forms: FormRegistry) -> tuple[list[dict[str, Any]], Meta]:
     """Records first+1 … first+n (complaints, repairs, registrations) as index documents, plus what queries are
-    drawn from. Every chunk has the same estates and rooms; numbers and 档号 serials are kept apart per chunk."""
+    drawn from. Every chunk has the same estates and rooms; numbers and 档号 serials are kept apart per chunk.
+    Values are normalised as filing does (`forms.validate.check` against the catalog's estates)."""
     rooms = make_estate_rooms(random.Random(seed))
     rng = random.Random(f"{seed}-{chunk}")
     meta = Meta(rooms=rooms)
-    codes = {ESTATES[i]: f"E{i + 1:02d}" for i in range(len(ESTATES))}
+    archive = Archive(home)   # this process's own connection (chunks are forked)
+    key = home.secret_key()
+    codes = {name: archive.estates.code(name) for name in ESTATES}
     by_id = {f.id: f for f in forms}
-    types = {fid: {f.name: f.type for f in form.fields} for fid, form in by_id.items()}
     terms, weights = vocab_weights()
     serial: Counter[tuple[str, int, str]] = Counter()
     numbers: Counter[str] = Counter()
@@ -210,23 +195,8 @@ def generate_chunk(chunk: int, first: int, n: int, seed: int, forms: FormRegistr
         record = {"record_id": f"R{i + 1:07d}", "form": fid, "estate": room.estate, "household": room.key,
                   "archive_no": archive_no, "number": raw.get("编号") or None, "form_date": f"{opened:%Y-%m-%d}"}
         for v, fields in enumerate(versions, 1):
-            values = {}
-            for name, value in fields.items():
-                if not value:
-                    continue
-                ftype = types[fid].get(name, "text")
-                if ftype == "phone":
-                    try:
-                        value = normalize_phone(value)
-                    except ValueProblem:
-                        pass
-                elif ftype == "date":
-                    value = _iso_date(value)
-                elif ftype == "datetime":
-                    value = _iso_time(value)
-                elif ftype == "room":
-                    value = room.display()
-                values[name] = value
+            checked = check(by_id[fid], fields, archive.estates)
+            values = {k: checked.values.get(k, x) for k, x in fields.items() if x}
             received = opened + timedelta(days=rng.randint(0, 3) + 7 * (v - 1), hours=rng.randint(0, 9))
             version = {"record_id": record["record_id"], "version": v, "fields": json.dumps(values, ensure_ascii=False),
                        "received_at": f"{received:%Y-%m-%dT%H:%M:%S}+08:00"}
@@ -238,6 +208,7 @@ def generate_chunk(chunk: int, first: int, n: int, seed: int, forms: FormRegistr
             meta.names.append(who)
         if rng.random() < 0.01:
             meta.phrases += [s for s in content if s]
+    archive.close()
     return docs, meta
 
 
@@ -412,22 +383,14 @@ def fts_where(f: Filters) -> tuple[str, list[Any]]:
     return "".join(f" AND {p}" for p in parts), args
 
 
-_SPLIT_READY = False
-
-
-def _split_init(extra: list[str]) -> None:
-    global _SPLIT_READY
-    add_words(extra)
-    _SPLIT_READY = True
-
-
 def _split(doc: tuple[int, str]) -> tuple[int, str, str]:
     rowid, body = doc
     return rowid, " ".join(words(body)), " ".join(t.text for t in GramTokenizer()(body))
 
 
-def fts_build(path: Path, docs: list[dict[str, Any]], procs: int, extra: list[str]) -> dict[str, float]:
-    """FTS5 over the same documents: text pre-split (words + bigrams) in `procs` processes, one transaction."""
+def fts_build(path: Path, docs: list[dict[str, Any]], procs: int) -> dict[str, float]:
+    """FTS5 over the same documents: text pre-split (words + bigrams) in `procs` processes, one transaction.
+    The splitters are forked after the segmenter was given the estate names and labels, so they share them."""
     t0 = time.perf_counter()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript("""
@@ -440,7 +403,7 @@ def fts_build(path: Path, docs: list[dict[str, Any]], procs: int, extra: list[st
     conn.execute("BEGIN")
     insert_s = 0.0
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(procs, initializer=_split_init, initargs=(extra,)) as pool:
+    with ctx.Pool(procs) as pool:
         for rowid, w, g in pool.imap(_split, ((i, d["content"]) for i, d in enumerate(docs, 1)), chunksize=64):
             t = time.perf_counter()
             d = docs[rowid - 1]
@@ -498,20 +461,6 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def cpu_seconds() -> float:
-    """User + system CPU of this process and of its finished children (whoosh's sub-writers, the splitters)."""
-    import resource
-
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    t = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - t
-
-
 def measure(run: Callable[[Query], int], queries: list[Query], budget_s: float, at_least: int) -> Side:
     """Each query once, in order, until all are done or the time budget is spent (and at least `at_least` ran)."""
     side = Side()
@@ -526,55 +475,24 @@ def measure(run: Callable[[Query], int], queries: list[Query], budget_s: float, 
     return side
 
 
-def profile_to(path: Path, title: str, fn: Callable[[], Any], top: int = 18) -> list[str]:
-    prof = cProfile.Profile()
-    prof.enable()
-    fn()
-    prof.disable()
-    out = io.StringIO()
-    out.write(f"# {title}\n\n## top {top} by cumulative time\n")
-    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
-    out.write(f"\n## top {top} by own time\n")
-    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
-    total = sum(v[2] for v in stats.values())
-    rows = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:7]
-    return [f"{v[2]:7.2f}s {100 * v[2] / total:4.0f}%  {v[1]:>8} calls  {Path(k[0]).name}:{k[1]}({k[2]})"
-            for k, v in rows]
-
-
 # ---------------------------------------------------------------- ingest with indexing on
-
-def hudang_cmd() -> list[str]:
-    script = Path(sys.executable).with_name("hudang")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "hudang.pipeline"]
-
-
-def hudang(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([*hudang_cmd(), "--home", str(home), *args], capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"hudang {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return proc
-
 
 def ingest_runs(work: Path, n: int, seed: int, workers: int) -> dict[str, Any]:
     """`hudang ingest` (CLI) with the index on; in-process runs with index_records timed, and switched off."""
-    corpus = work / "corpus"
-    paths, gen_s = timed(lambda: ms.make_bench_corpus(corpus, n, seed))
-    (work / "rosters").mkdir()
-    rosters = [Path(shutil.move(p, work / "rosters" / p.name)) for p in paths if p.parent == corpus]
+    work.mkdir(parents=True, exist_ok=True)
+    (corpus, rosters, _), gen_s = timed(lambda: c.make_corpus(work, n, seed))
     print(f"corpus: {n} forms (DOCX, JSON, PDF, a third each) + {len(rosters)} rosters; generated in {gen_s:.1f} s")
     got: dict[str, Any] = {}
 
     os.sync()
     home = work / "home-cli"
-    hudang(home, "init")
-    hudang(home, "ingest", *map(str, rosters), "--json")
-    proc, wall = timed(lambda: hudang(home, "ingest", str(corpus), "--workers", str(workers), "--json"))
+    c.hudang(home, "init")
+    c.hudang(home, "ingest", *map(str, rosters), "--json")
+    with c.metered() as meter:
+        proc, wall = timed(lambda: c.hudang(home, "ingest", str(corpus), "--workers", str(workers), "--json"))
     outcomes = json.loads(proc.stdout)["outcomes"]
     got["cli"] = {"seconds": wall, "rate": n / wall, "statuses": dict(Counter(o["status"] for o in outcomes)),
-                  "indexed_docs": SearchIndex(home / "index").count()}
+                  "indexed_docs": SearchIndex(home / "index").count(), "meter": meter}
 
     # Warm-up: the reader pool's forkserver is started once per process; neither timed run should pay for it.
     warm = work / "warm"
@@ -582,14 +500,12 @@ def ingest_runs(work: Path, n: int, seed: int, workers: int) -> dict[str, Any]:
         dest = warm / p.relative_to(corpus)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(p, dest)
-    wh, _ = init_home(work / "home-warm")
-    runner.ingest(wh, [*rosters, warm], workers=workers)
+    runner.ingest(c.fresh_home(work / "home-warm"), [*rosters, warm], workers=workers)
 
     real = backlog.index_records
     for mode in ("on", "off"):
         os.sync()
-        h, _ = init_home(work / f"home-api-{mode}")
-        runner.ingest(h, rosters, workers=1)
+        h = c.fresh_home(work / f"home-api-{mode}", rosters)
         spent: dict[str, float] = {"calls": 0, "seconds": 0.0}
 
         def timed_index(home_: Home, conn: sqlite3.Connection, forms: FormRegistry, ids: Any,
@@ -603,72 +519,51 @@ def ingest_runs(work: Path, n: int, seed: int, workers: int) -> dict[str, Any]:
 
         backlog.index_records = timed_index  # type: ignore[assignment]
         try:
-            outs, secs = timed(functools.partial(runner.ingest, h, [corpus], workers=workers))
+            with c.metered() as meter:
+                outs, secs = timed(functools.partial(runner.ingest, h, [corpus], workers=workers))
         finally:
             backlog.index_records = real  # type: ignore[assignment]
         got[f"api_{mode}"] = {"seconds": secs, "rate": n / secs, "index_calls": spent["calls"],
-                              "index_s": spent["seconds"], "statuses": dict(Counter(o.status for o in outs))}
+                              "index_s": spent["seconds"], "statuses": dict(Counter(o.status for o in outs)),
+                              "meter": meter}
     return got
 
 
 # ---------------------------------------------------------------- main
 
-def product_state() -> str:
-    """The commit measured, and any uncommitted change to the code the figures depend on."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "index", "pipeline", "archive", "forms",
-                                "hudang"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError):
-        return "not a git checkout"
-    changed = [line[3:] for line in dirty if line.strip()]
-    return f"commit {head}" + (f", uncommitted changes in {', '.join(changed)}" if changed else "")
-
-
-def met(ok: bool) -> str:
-    return "met" if ok else "NOT MET"
-
-
 def main(argv: list[str] | None = None) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = c.parser(__doc__, seed=17)
     parser.add_argument("--records", type=int, default=100_000, help="records to generate (default 100000)")
     parser.add_argument("--reps", type=int, default=50, help="different queries per kind (default 50)")
     parser.add_argument("--procs", type=int, default=2, help="whoosh writer processes / FTS5 splitters (default 2)")
     parser.add_argument("--ingest-forms", type=int, default=2000, help="forms for the ingest run; 0 skips it")
-    parser.add_argument("--workers", type=int, default=cores, help=f"ingest reader processes (default {cores})")
+    parser.add_argument("--workers", type=int, default=c.CORES, help=f"ingest reader processes (default {c.CORES})")
     parser.add_argument("--budget", type=float, default=8.0,
                         help="seconds per query kind and engine; past it, stop after 20 queries (default 8)")
-    parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
                         help="cProfile what misses a goal (auto), always, or never")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder under build/bench/")
-    args = parser.parse_args(argv)
-
-    BUILD.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="search-", dir=BUILD))
+    args = c.parse(parser, argv, "search_bench", records=3000, reps=10, ingest_forms=90, budget=2.0,
+                   profile="never")
+    cores = c.CORES
     began = time.perf_counter()
-    print(f"hudang search bench — {cores} cores available, {args.records:,} records, {args.reps} queries per kind, "
-          f"writer procs {args.procs}; work dir {work.relative_to(ROOT)}")
-    state = product_state()
-    print(f"product: {state}")
-    summary: dict[str, Any] = {"cores": cores, "records": args.records, "procs": args.procs, "product": state}
-    try:
-        home, _ = init_home(work / "home")
-        key = home.secret_key()
+    c.header("hudang search bench", records=f"{args.records:,}", queries_per_kind=args.reps,
+             writer_procs=args.procs)
+    summary: dict[str, Any] = {"records": args.records, "procs": args.procs}
+    with c.work_dir("search", args.keep) as work:
+        home = c.fresh_home(work / "home")
+        archive = Archive(home)
+        with archive.writer():
+            for name in ESTATES:
+                archive.add_estate(name)
         forms = load_forms([home.forms_dir])
-        labels: dict[str, str] = {}
-        for form in forms:
-            for label, name in form.labels.items():
-                labels.setdefault(label, name)
-        labels.update({normalize_label(k): v for k, v in {"编号": "编号", "房号": "房号"}.items()})
-        resolve = field_resolver(labels)
-        extra = [*ESTATES, *(label for form in forms for label in form.labels)]
-        add_words(extra)  # what rebuild_index's _vocabulary gives the segmenter
+        backlog._vocabulary(archive.conn, forms)  # what every index update gives the segmenter (private: say so)
+        archive.close()
+        home = load_home(home.root)
+        key = home.secret_key()
+        resolve = form_fields(forms)
 
         # ---- generate
-        (docs, meta), gen_s = timed(lambda: generate(args.records, args.seed, forms, key, args.procs))
+        (docs, meta), gen_s = timed(lambda: generate(args.records, args.seed, home, forms, args.procs))
         body = statistics.mean(len(d["content"]) for d in docs[:5000])
         nfields = statistics.mean(d["grams"].count("\x1f") for d in docs[:5000])
         print(f"records: {args.records:,} ({', '.join(f'{k} {v:,}' for k, v in meta.forms.most_common())}) in "
@@ -682,16 +577,16 @@ def main(argv: list[str] | None = None) -> int:
         # ---- build
         os.sync()
         load0 = os.getloadavg()[0]
-        cpu0 = cpu_seconds()
+        cpu0 = sum(c.cpu())
         count, ours_s = timed(lambda: SearchIndex(home.index_dir).rebuild(iter(docs), procs=args.procs))
-        ours_cpu = cpu_seconds() - cpu0
+        ours_cpu = sum(c.cpu()) - cpu0
         ours_size = folder_size(home.index_dir)
         segments = len({p.name.rsplit(".", 1)[0] for p in home.index_dir.glob("*.trm")})
         fts_path = work / "fts.sqlite"
         os.sync()
-        cpu0 = cpu_seconds()
-        fb = fts_build(fts_path, docs, args.procs, extra)
-        fts_cpu = cpu_seconds() - cpu0
+        cpu0 = sum(c.cpu())
+        fb = fts_build(fts_path, docs, args.procs)
+        fts_cpu = sum(c.cpu()) - cpu0
         fts_size = fts_path.stat().st_size
         print(f"{'build':42} {'docs':>8} {'seconds':>8} {'docs/s':>8} {'size MB':>8} {'bytes/doc':>9}")
         print(f"{f'ours: SearchIndex.rebuild(procs={args.procs})':42} {count:8,} {ours_s:8.1f} "
@@ -714,7 +609,8 @@ def main(argv: list[str] | None = None) -> int:
         # ---- queries
         fts = Fts(fts_path, key, resolve)
         vocab = fts.vocabulary()
-        queries = make_queries(meta, docs, vocab, args.reps, set(labels), args.seed + 1)
+        queries = make_queries(meta, docs, vocab, args.reps, set(forms.all_labels()) | {"编号", "房号"},
+                               args.seed + 1)
         facade = ours_facade(home.index_dir, key, resolve)
         kept = KeptOpen(home.index_dir, key, resolve)
         for kind, _ in KINDS:  # warm-up: page cache, rjieba, zhconv, sqlite's cache; first 2 of each kind
@@ -766,9 +662,8 @@ def main(argv: list[str] | None = None) -> int:
 
         # ---- the command line: one process per search
         cli_q = queries["common word"][0].text
-        cli_s = sorted(timed(lambda: hudang(home.root, "search", cli_q, "--json"))[1] for _ in range(5))
-        start_s = min(timed(lambda: subprocess.run([*hudang_cmd(), "--help"], capture_output=True))[1]
-                      for _ in range(3))
+        cli_s = sorted(timed(lambda: c.hudang(home.root, "search", cli_q, "--json"))[1] for _ in range(5))
+        start_s = c.startup_seconds()
         print(f"\n`hudang search {cli_q}` (CLI, wall, 5 runs): median {1000 * cli_s[2]:.0f} ms, best "
               f"{1000 * cli_s[0]:.0f} ms; `hudang --help` alone {1000 * start_s:.0f} ms")
         summary["cli_search_ms"] = [1000 * s for s in cli_s]
@@ -779,17 +674,17 @@ def main(argv: list[str] | None = None) -> int:
             print("\nprofiling" + (" (below a goal)" if misses or count / ours_s < BUILD_GOAL else "") + " …")
             facade_all = ours_facade(home.index_dir, key, resolve)
             for kind in [k for k in ("rare word", "household filter", "common word") if k in misses][:2] or ["common word"]:
-                top = profile_to(BUILD / f"profile-search-{kind.replace(' ', '-')}.txt",
+                top = c.profile_to(c.BUILD / f"profile-search-{kind.replace(' ', '-')}.txt",
                                  f"6 `{kind}` queries through parse + SearchIndex.search",
-                                 functools.partial(lambda qs: [facade_all(q) for q in qs], queries[kind][:6]))
+                                   lambda _, qs=queries[kind][:6]: [facade_all(q) for q in qs])
                 print(f"build/bench/profile-search-{kind.replace(' ', '-')}.txt — {kind}; top by own time:\n    "
                       + "\n    ".join(top))
             sample = docs[:600]
             tmp = work / "profile-index"
 
-            def serial_build() -> None:
+            def serial_build(_: Any) -> None:
                 SearchIndex(tmp).rebuild(iter(sample), procs=1)
-            top = profile_to(BUILD / "profile-search-build.txt",
+            top = c.profile_to(c.BUILD / "profile-search-build.txt",
                              f"serial SearchIndex.rebuild of {len(sample)} documents (what each writer process does)",
                              serial_build)
             print(f"build/bench/profile-search-build.txt — {len(sample)} documents, one process; top by own time:\n    "
@@ -801,12 +696,15 @@ def main(argv: list[str] | None = None) -> int:
             ing = ingest_runs(work / "ingest", args.ingest_forms, 11, args.workers)
             cli, on, off = ing["cli"], ing["api_on"], ing["api_off"]
             n = args.ingest_forms
-            print(f"{'':40} {'forms':>6} {'seconds':>8} {'forms/s':>8}  outcomes")
-            print(f"{'hudang ingest (CLI, wall), index on':40} {n:6d} {cli['seconds']:8.2f} {cli['rate']:8.1f}  "
-                  f"{cli['statuses']}; {cli['indexed_docs']} documents in the index")
-            print(f"{'runner.ingest (in-process), index on':40} {n:6d} {on['seconds']:8.2f} {on['rate']:8.1f}  "
-                  f"{on['statuses']}; index_records {on['index_calls']} calls, {on['index_s']:.2f} s")
-            print(f"{'runner.ingest (in-process), index off':40} {n:6d} {off['seconds']:8.2f} {off['rate']:8.1f}  "
+            off_name = "runner.ingest (in-process), index off"
+            table = c.Table([("forms", "forms", "d"), ("seconds", "seconds", ".2f"), ("rate", "forms/s", ".1f")],
+                            baseline=off_name, ratios=["rate"], width=40)
+            for name, r in (("hudang ingest (CLI, wall), index on", cli), ("runner.ingest (in-process), index on", on),
+                            (off_name, off)):
+                table.add(name, r["meter"].text(), forms=n, seconds=r["seconds"], rate=r["rate"])
+            table.print()
+            print(f"  outcomes: CLI {cli['statuses']} ({cli['indexed_docs']} documents in the index); in-process on "
+                  f"{on['statuses']} (index_records {on['index_calls']} calls, {on['index_s']:.2f} s); off "
                   f"{off['statuses']}")
             print(f"  time inside index_records (on its own thread when the runner indexes beside filing): "
                   f"{on['index_s'] / on['seconds']:.0%} of the in-process run's wall time; on/off rate "
@@ -814,15 +712,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"~{FOUNDATION_RATE:.0f} forms/s → CLI now {cli['rate'] / FOUNDATION_RATE:.2f}× of it")
             print(f"goal ≥ {INGEST_GOAL:.0f} forms/s on 2 cores with the index on: CLI {cli['rate']:.1f} "
                   f"{met(cli['rate'] >= INGEST_GOAL)}")
-            summary["ingest"] = ing
+            summary["ingest"] = {k: {**v, "meter": v["meter"].as_json()} for k, v in ing.items()}
         if cores != 2:
             print(f"\n(measured on {cores} cores; the goals are stated for 2)")
-        out = BUILD / "search_bench.json"
-        out.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        print(f"\nbench time {time.perf_counter() - began:.0f} s (before clean-up); figures in {out.relative_to(ROOT)}")
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        c.write_json(args.json, summary, began)
     return 0
 
 

@@ -8,81 +8,42 @@ rescan_seconds = 60. Outcomes are observed from outside: a file appearing under 
 (single-file latency) and the outcome counts in `<home>/run/watch-state.json` (what `hudang status`
 reports). Everything is written under build/bench/, then removed.
 
-    .venv/bin/python bench/watch_bench.py [--forms 2000] [--latency-files 40] [--rounds 2]
-                                          [--burst-10k/--no-burst-10k] [--diagnose auto|always|never]
+    .venv/bin/python bench/watch_bench.py [--quick] [--forms 2000] [--latency-files 40] [--rounds 2]
+                                          [--burst-10k/--no-burst-10k] [--diagnose auto|always|never] [--json F]
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "bench"
-sys.path.insert(0, str(ROOT / "samples"))
+import common as c
+import make_samples as ms
+from common import CORES, met, pct
 
-import make_samples as ms  # noqa: E402
+from hudang.pipeline.service.watch import STATE
+from hudang.settings import load_home
 
 RESCAN = 60.0
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 GOAL_LATENCY_SLACK = 1.0   # p95 within the stability window + 1 s
 GOAL_RATIO = 0.8           # watcher forms/s vs `hudang ingest` forms/s
-STATE = "watch-state.json"
 
 
 # ---------------------------------------------------------------- small helpers
-
-def hudang_cmd() -> list[str]:
-    script = Path(sys.executable).with_name("hudang")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "hudang.pipeline"]
-
-
-def hudang(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([*hudang_cmd(), "--home", str(home), *args], capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"hudang {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return proc
-
-
-def code_state() -> str:
-    """The commit measured, and whether the working tree differed from it (benches run on work in progress)."""
-    def git(*a: str) -> str:
-        return subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = [p for p in git("diff", "--name-only", "HEAD").splitlines() if p.endswith(".py")]
-    if not changed:
-        return f"code: {head}"
-    digest = hashlib.sha256(git("diff", "HEAD", "--", *changed).encode()).hexdigest()[:12]
-    return f"code: {head} + uncommitted changes to {len(changed)} .py files (diff sha256 {digest}): {', '.join(changed)}"
-
-
-def met(ok: bool) -> str:
-    return "met" if ok else "NOT MET"
-
-
-def pct(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
 
 def read_state(home: Path) -> dict[str, Any]:
     try:
@@ -112,66 +73,10 @@ def wait_for(cond: Callable[[], bool], timeout: float, step: float = 0.05) -> bo
     return cond()
 
 
-class OtherCpu:
-    """CPU time used by processes outside this bench's process tree while a run is timed (on a shared machine a
-    test suite running alongside halves the figures). Samples /proc every 0.5 s in a thread and counts each
-    process's own user+system time seen to grow; processes living under 0.5 s are missed, kernel threads skipped."""
-
-    def __init__(self, every: float = 0.5) -> None:
-        self.every = every
-        self.first: dict[tuple[int, str], int] = {}
-        self.last: dict[tuple[int, str], int] = {}
-        self.ours: set[tuple[int, str]] = set()
-        self.hudang_cpu = 0.0
-        self._stop = threading.Event()
-        self._sample(initial=True)
-        self.t0 = time.monotonic()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _sample(self, initial: bool = False) -> None:
-        table: dict[tuple[int, str], tuple[int, int]] = {}
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{name}/stat") as fh:
-                    data = fh.read()
-            except OSError:
-                continue
-            rest = data[data.rindex(")") + 2:].split()  # state ppid … utime(11) stime(12) … starttime(19)
-            if rest[1] == "2" or name == "2":
-                continue  # kernel threads
-            table[(int(name), rest[19])] = (int(rest[1]), int(rest[11]) + int(rest[12]))
-        by_pid = {key[0]: key for key in table}
-        kids: dict[int, list[int]] = {}
-        for (pid, _), (ppid, _) in table.items():
-            kids.setdefault(ppid, []).append(pid)
-        todo = [os.getpid()]
-        while todo:
-            p = todo.pop()
-            if p in by_pid:
-                self.ours.add(by_pid[p])
-            todo.extend(kids.get(p, []))
-        for key, (_, ticks) in table.items():
-            self.first.setdefault(key, ticks if initial else 0)
-            self.last[key] = ticks
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            self._sample()
-
-    def stop(self) -> tuple[float, float]:
-        """(CPU-seconds used by others, wall seconds)."""
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-        hz = os.sysconf("SC_CLK_TCK")
-        ticks = sum(t - self.first[k] for k, t in self.last.items() if k not in self.ours)
-        # and what hudang itself used: this bench's child processes and theirs (not the bench's own polling)
-        self.hudang_cpu = sum(t - self.first[k] for k, t in self.last.items()
-                              if k in self.ours and k[0] != os.getpid()) / hz
-        return max(0, ticks) / hz, time.monotonic() - self.t0
+def others_of(meter: c.Meter) -> tuple[float, float]:
+    """(CPU seconds used by processes outside this bench, wall seconds) over the metered run."""
+    meter.stop()
+    return meter.others_cpu, meter.wall
 
 
 def others(cpu: tuple[float, float], cores: int) -> str:
@@ -181,51 +86,13 @@ def others(cpu: tuple[float, float], cores: int) -> str:
 
 # ---------------------------------------------------------------- corpus and homes
 
-def make_corpus(work: Path, n: int, seed: int) -> tuple[Path, list[Path], list[Path]]:
-    """The mixed corpus (DOCX/JSON/PDF); its rosters moved beside it so the corpus holds only forms."""
-    corpus = work / "corpus"
-    paths = ms.make_bench_corpus(corpus, n, seed)
-    (work / "rosters").mkdir()
-    rosters = [Path(shutil.move(p, work / "rosters" / p.name)) for p in paths if p.parent == corpus]
-    forms = [p for p in paths if p.parent != corpus]
-    return corpus, rosters, forms
-
-
-def json_burst(dest: Path, seed: int, n: int) -> None:
-    """n JSON forms (half registrations, half complaints) for the rooms of make_bench_corpus(seed)'s rosters."""
-    rooms = ms.make_rooms(random.Random(seed))  # the same rooms make_bench_corpus drew first
-    rng = random.Random(seed + 1)
-    seq: dict[str, int] = {}
-    for i in range(n):
-        if rng.random() < 0.5:
-            form = "registration"
-            fields = ms.registration_fields(rng, rng.choice(rooms), ms.rand_time(rng, *ms.MOVE_IN).date())
-        else:
-            form = "complaint"
-            opened = ms.rand_time(rng, *ms.CASE_DAYS)
-            seq[f"{opened:%Y%m}"] = seq.get(f"{opened:%Y%m}", 0) + 1
-            fields, _ = ms.complaint_case(rng, rooms, opened, f"TS-{opened:%Y%m}-{seq[f'{opened:%Y%m}']:04d}")
-        pairs = ms.present(rng, form, fields, vary=False)
-        ms.write(dest / ms.FORM_NAMES[form] / f"b{i + 1:05d}.json", ms.json_bytes(form, pairs))
-
-
-def configure(home: Path, rescan: float) -> float:
-    """rescan_seconds as given; stable_seconds left at its default. Returns the window the service will use."""
-    config = home / "config.toml"
-    text = config.read_text(encoding="utf-8")
-    text, n = re.subn(r"(?m)^(rescan_seconds\s*=\s*)[0-9.]+", rf"\g<1>{rescan:g}", text)
-    assert n == 1, "config.toml has no [watch] rescan_seconds line"
-    config.write_text(text, encoding="utf-8")
-    watch = tomllib.loads(text).get("watch", {})
-    assert float(watch.get("rescan_seconds")) == rescan and not watch.get("polling", False)
-    return float(watch.get("stable_seconds", 2))
-
-
 def new_home(path: Path, rosters: list[Path]) -> float:
-    hudang(path, "init")
-    out = json.loads(hudang(path, "ingest", *map(str, rosters), "--json").stdout)["outcomes"]
-    assert all(o["status"] == "imported" for o in out), [o["status"] for o in out]
-    return configure(path, RESCAN)
+    """A fresh home with the rosters filed and `[watch] rescan_seconds` set; returns the stability window the
+    service will use (its default, read as hudang reads it)."""
+    c.fresh_home(path, rosters)
+    home = c.set_config(path, "watch", "rescan_seconds", RESCAN)
+    assert home.watch.rescan_seconds == RESCAN and not home.watch.polling, home.watch
+    return home.watch.stable_seconds
 
 
 # ---------------------------------------------------------------- the service and its memory
@@ -237,7 +104,7 @@ class Watcher:
         self.home = home
         self.log = home / f"watch-bench-{time.monotonic_ns()}.log"
         self._out = open(self.log, "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(argv or [*hudang_cmd(), "--home", str(home), "watch"],
+        self.proc = subprocess.Popen(argv or [*c.hudang_cmd(), "--home", str(home), "watch"],
                                      stdout=self._out, stderr=subprocess.STDOUT)
         ok = wait_for(lambda: read_state(home).get("pid") == self.proc.pid or self.proc.poll() is not None, 30)
         if not ok or self.proc.poll() is not None:
@@ -405,7 +272,7 @@ def run_latency(work: Path, rosters: list[Path], forms: list[Path], n: int, spac
         time.sleep(1.0)
         os.sync()
         with DonePoller(intake) as poller:
-            cpu = OtherCpu()
+            cpu = c.Meter()
             start = time.monotonic()
             for i, src in enumerate(sample):
                 time.sleep(max(0.0, start + i * spacing - time.monotonic()))
@@ -416,7 +283,7 @@ def run_latency(work: Path, rosters: list[Path], forms: list[Path], n: int, spac
                 dropped[dest.name] = (time.monotonic(), src.suffix.lstrip(".").upper())
             wait_for(lambda: all(k in poller.seen for k in dropped), 3 * stable + 30)
             seen = dict(poller.seen)
-            other = cpu.stop()
+            other = others_of(cpu)
         wait_for(lambda: outcome_total(read_state(home)) >= len(seen), 5)
         statuses = read_state(home).get("today", {}).get("counts", {})
     finally:
@@ -448,14 +315,14 @@ def run_ingest(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, 
     home = work / f"home-ingest-{tag}"
     new_home(home, rosters)
     os.sync()
-    cpu = OtherCpu()
+    cpu = c.Meter()
     t0 = time.perf_counter()
-    proc = hudang(home, "ingest", str(corpus), "--workers", str(workers), "--json")
+    proc = c.hudang(home, "ingest", str(corpus), "--workers", str(workers), "--json")
     wall = time.perf_counter() - t0
     outcomes = json.loads(proc.stdout)["outcomes"]
     b = Burst("hudang ingest DIR (CLI, wall)", n, wall, dict(Counter(o["status"] for o in outcomes)))
-    b.notes["others"] = cpu.stop()
-    b.notes["cpu"] = cpu.hudang_cpu
+    b.notes["others"] = others_of(cpu)
+    b.notes["cpu"] = cpu.ours_cpu
     return b
 
 
@@ -490,19 +357,19 @@ def run_watch(work: Path, tag: str, corpus: Path, rosters: list[Path], n: int, w
     try:
         time.sleep(1.0)
         os.sync()
-        cpu = OtherCpu()
+        cpu = c.Meter()
         t0 = time.monotonic()
         os.rename(drop, home / "intake" / f"burst-{tag}")
         secs, timeline = follow(home, n, t0, 300)
-        other = cpu.stop()
-        status = json.loads(hudang(home, "status", "--json").stdout)
+        other = others_of(cpu)
+        status = json.loads(c.hudang(home, "status", "--json").stdout)
     finally:
         w.stop()
     if secs is None:
         sys.exit(f"watcher round {tag}: only {timeline[-1][1] if timeline else 0} of {n} outcomes in 300 s")
     first = next((t for t, done, *_ in timeline if done > 0), secs)
     b = Burst(f"hudang watch, {n}-file drop", n, secs, status["today"]["counts"])
-    b.notes.update(others=other, cpu=cpu.hudang_cpu, stable=stable, first_outcome_s=first, timeline=timeline, waiting=status["waiting_in_intake"],
+    b.notes.update(others=other, cpu=cpu.ours_cpu, stable=stable, first_outcome_s=first, timeline=timeline, waiting=status["waiting_in_intake"],
                    peak_claims=max(c for _, _, c, _ in timeline))
     return b
 
@@ -527,9 +394,10 @@ def run_memory(work: Path, rosters: list[Path], seed: int, n: int) -> dict[str, 
     new_home(home, rosters)
     src = work / "burst-10k"
     t = time.perf_counter()
-    json_burst(src, seed, n)
+    # the rooms make_bench_corpus(seed) drew first, so its rosters know them
+    c.json_forms(src, random.Random(seed + 1), ms.make_rooms(random.Random(seed)), 0, n, prefix="b")
     gen_s = time.perf_counter() - t
-    max_queue = int(tomllib.loads((home / "config.toml").read_text(encoding="utf-8"))["watch"]["max_queue"])
+    max_queue = load_home(home).watch.max_queue
     w = Watcher(home)
     started = time.monotonic()
     mem = MemWatch(w.proc.pid).start()
@@ -537,15 +405,15 @@ def run_memory(work: Path, rosters: list[Path], seed: int, n: int) -> dict[str, 
         time.sleep(3.0)
         idle_before = mem.window(started, time.monotonic())
         os.sync()
-        cpu = OtherCpu()
+        cpu = c.Meter()
         t0 = time.monotonic()
         os.rename(src, home / "intake" / "burst")
         secs, timeline = follow(home, n, t0, 240)
-        other = cpu.stop()
+        other = others_of(cpu)
         t1 = time.monotonic()
         time.sleep(3.0)
         idle_after = mem.window(t1 + 0.5, time.monotonic())
-        status = json.loads(hudang(home, "status", "--json").stdout)
+        status = json.loads(c.hudang(home, "status", "--json").stdout)
     finally:
         mem.stop()
         w.stop()
@@ -692,9 +560,9 @@ def micro_costs(work: Path, n: int = 256) -> dict[str, float]:
     got = claims.claim_round(intake, [(p, -1, 0.0) for p in paths])
     claim_s = (time.perf_counter() - t) / n
     t = time.perf_counter()
-    for c in got:
-        assert c is not None
-        claims.release(intake, c, "move")
+    for claim in got:
+        assert claim is not None
+        claims.release(intake, claim, "move")
     release_s = (time.perf_counter() - t) / n
     done = list((intake / ".done").rglob("*.json"))
     t = time.perf_counter()
@@ -760,9 +628,12 @@ def report_throughput(ingests: list[Burst], watches: list[Burst]) -> bool:
     n = ingests[0].forms
     ratio = (n / mw) / (n / mi)
     ratio_minus = (n / (mw - stable)) / (n / mi)
-    print(f"{'median: hudang ingest':44} {n:6d} {mi:8.2f} {n / mi:8.1f}")
-    print(f"{'median: hudang watch':44} {n:6d} {mw:8.2f} {n / mw:8.1f} {f'{n / (mw - stable):8.1f} f/s':>13} "
-          f"{ratio:9.2f}×")
+    print("medians of the rounds:")
+    c.Table([("forms", "forms", "d"), ("seconds", "seconds", ".2f"), ("rate", "forms/s", ".1f"),
+             ("minus", "minus window", ".1f")], baseline="hudang ingest DIR (CLI, wall)", ratios=["rate"]) \
+        .add("hudang ingest DIR (CLI, wall)", forms=n, seconds=mi, rate=n / mi) \
+        .add("hudang watch, drop → all outcomes", forms=n, seconds=mw, rate=n / mw, minus=n / (mw - stable)) \
+        .print()
     for i, (a, b) in enumerate(zip(ingests, watches, strict=True)):
         print(f"  round {i + 1} outcomes: ingest {a.statuses}; watch {b.statuses} "
               f"(left in intake {b.notes['waiting']}); watch first outcome at {b.notes['first_outcome_s']:.2f} s, "
@@ -864,32 +735,24 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--serve-instrumented"]:
         return serve_instrumented(argv[2], argv[1])
-    cores = CORES
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = c.parser(__doc__, rounds=2, seed=11)
     parser.add_argument("--forms", type=int, default=2000, help="forms in the burst (default 2000)")
     parser.add_argument("--latency-files", type=int, default=40, help="single files dropped (default 40)")
     parser.add_argument("--spacing", type=float, default=0.5, help="seconds between single drops (default 0.5)")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of ingest and watcher, alternated (default 2)")
     parser.add_argument("--burst-10k", action=argparse.BooleanOptionalAction, default=True,
                         help="peak memory during a 10,000-file JSON burst (default on)")
     parser.add_argument("--diagnose", choices=["auto", "always", "never"], default="auto",
                         help="time the watcher's steps when a goal is not met (auto), always, or never")
     parser.add_argument("--diagnose-forms", type=int, default=1024, help="forms for the diagnosis (default 1024)")
-    parser.add_argument("--workers", type=int, default=cores, help=f"ingest reader processes (default {cores}; "
+    parser.add_argument("--workers", type=int, default=CORES, help=f"ingest reader processes (default {CORES}; "
                         "the service uses its default, the CPU count)")
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--keep", action="store_true", help="keep the work folder under build/bench/")
-    args = parser.parse_args(argv)
-
-    BUILD.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="watch-", dir=BUILD))
+    args = c.parse(parser, argv, "watch_bench", forms=90, latency_files=6, burst_10k=False, diagnose="never")
     began = time.perf_counter()
-    print(f"hudang watch bench — {cores} cores available, {args.forms}-form burst, {args.rounds} rounds, "
-          f"{args.latency_files} single drops; work dir {work.relative_to(ROOT)}")
-    print(code_state())
-    try:
+    c.header("hudang watch bench", burst=f"{args.forms} forms", rounds=args.rounds,
+             single_drops=args.latency_files)
+    with c.work_dir("watch", args.keep) as work:
         t = time.perf_counter()
-        corpus, rosters, forms = make_corpus(work, args.forms, args.seed)
+        corpus, rosters, forms = c.make_corpus(work, args.forms, args.seed)
         t = time.perf_counter() - t
         kinds = Counter(p.suffix.lstrip(".").upper() for p in forms)
         size = sum(p.stat().st_size for p in forms)
@@ -919,8 +782,8 @@ def main(argv: list[str] | None = None) -> int:
             diag = diagnose(work, corpus, rosters, forms, args.diagnose_forms, args.workers)
             report_diagnosis(diag)
 
-        summary = {
-            "code": code_state(), "cores": cores, "forms": len(forms), "stable_seconds": lat.stable, "rescan_seconds": RESCAN,
+        c.write_json(args.json, {
+            "forms": len(forms), "stable_seconds": lat.stable, "rescan_seconds": RESCAN,
             "latency": {"ms": lat.ms, "p50_ms": pct(lat.ms, 50), "p95_ms": pct(lat.ms, 95), "goal_met": lat_ok,
                         "statuses": lat.statuses},
             "throughput": {"ingest": [{"seconds": r.seconds, "rate": r.rate, "statuses": r.statuses,
@@ -932,13 +795,7 @@ def main(argv: list[str] | None = None) -> int:
                            "goal_met": tp_ok},
             "memory_10k": mem,
             "diagnosis": diag and {k: v for k, v in diag.items() if k != "burst"},
-        }
-        out = BUILD / "watch_bench.json"
-        out.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        print(f"\nbench time {time.perf_counter() - began:.0f} s (before clean-up); figures in {out.relative_to(ROOT)}")
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        }, began)
     return 0
 
 

@@ -61,8 +61,9 @@ def normalise(text: str) -> str:
     return "\n".join(_GAP.sub("", line).strip() for line in text.splitlines() if line.strip())
 
 
-def _ocrmypdf(src: Path, dest: Path, sidecar: Path, output_type: str, dpi: int | None, timeout: float,
-              rotate_pages: bool, deskew: bool) -> subprocess.CompletedProcess[str]:
+def ocrmypdf_command(src: Path, dest: Path, sidecar: Path, *, output_type: str = "pdfa", dpi: int | None = None,
+                     rotate_pages: bool = False, deskew: bool = True) -> list[str]:
+    """The OCRmyPDF command `ocr()` runs (the OCR bench times it and its variants)."""
     # sandwich: the text layer without loading a CJK font (1 s of a 5 s page, same text, measured).
     command = [sys.executable, "-m", "ocrmypdf", "-l", LANGS, "--jobs", "1", "--pdf-renderer", "sandwich",
                "--output-type", output_type, "--sidecar", str(sidecar), "--optimize", "1", "-q"]
@@ -72,9 +73,15 @@ def _ocrmypdf(src: Path, dest: Path, sidecar: Path, output_type: str, dpi: int |
         command.append("--deskew")
     if dpi:
         command += ["--image-dpi", str(dpi)]
+    return [*command, str(src), str(dest)]
+
+
+def _ocrmypdf(src: Path, dest: Path, sidecar: Path, output_type: str, dpi: int | None, timeout: float,
+              rotate_pages: bool, deskew: bool) -> subprocess.CompletedProcess[str]:
+    command = ocrmypdf_command(src, dest, sidecar, output_type=output_type, dpi=dpi, rotate_pages=rotate_pages,
+                               deskew=deskew)
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    return subprocess.run([*command, str(src), str(dest)], capture_output=True, text=True, timeout=timeout,
-                          env=env)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def ocr(src: Path, workdir: Path, *, dpi: int | None = None, timeout: float = 600,

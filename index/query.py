@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh.matching import NullMatcher
@@ -22,6 +22,9 @@ from hudang.errors import QueryError, ValueProblem
 from hudang.forms.values import normalize_label, parse_date, to_halfwidth
 from hudang.index.analysis import LINE_GAP, grams, marker, normalize, words
 from hudang.index.documents import pii_tokens
+
+if TYPE_CHECKING:
+    from hudang.forms.definitions import FormRegistry
 
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<field>[^\s:：()"]+)[:：](?P<fv>"[^"]*"|[^\s()"]*)'
                     r'|(?P<phrase>"[^"]*")|(?P<word>[^\s()"]+))')
@@ -277,3 +280,13 @@ def parse(text: str, key: bytes, fields: Callable[[str], str | None]) -> Parsed:
 def field_resolver(labels: dict[str, str]) -> Callable[[str], str | None]:
     """Any label or alias of any form → its field name."""
     return lambda label: labels.get(normalize_label(label))
+
+
+def form_fields(forms: FormRegistry) -> Callable[[str], str | None]:
+    """标签:值 over every form: any label or alias of any form (the first form's wins), and 编号/房号."""
+    labels: dict[str, str] = {}
+    for form in forms:
+        for label, name in form.labels.items():
+            labels.setdefault(label, name)
+    labels.update({normalize_label(k): v for k, v in {"编号": "编号", "房号": "房号"}.items()})
+    return field_resolver(labels)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from hudang.errors import UsageError
-from hudang.forms.values import normalize_label
 from hudang.pipeline.app.session import Session
 from hudang.settings import Home
 
@@ -22,22 +21,12 @@ class Found:
         return {"total": self.total, "hits": self.hits}
 
 
-def _labels(session: Session) -> dict[str, str]:
-    """Every label and alias a query may name a field by (栏目:值), normalised like a form's labels."""
-    labels: dict[str, str] = {}
-    for form in session.forms:
-        for label, name in form.labels.items():
-            labels.setdefault(label, name)
-    labels.update({normalize_label(k): k for k in ("编号", "房号")})
-    return labels
-
-
 def search(session: Session, query: str, *, form_name: str | None = None, household: str | None = None,
            estate: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
            limit: int = 20, all_versions: bool = False) -> Found:
     """Current versions of records not voided, unless ``all_versions``; dates are the records' own (inclusive)."""
     from hudang.index.engine import Filters, SearchIndex
-    from hudang.index.query import field_resolver, parse
+    from hudang.index.query import form_fields, parse
 
     form_id = None
     if form_name:
@@ -46,17 +35,13 @@ def search(session: Session, query: str, *, form_name: str | None = None, househ
             raise UsageError(f"没有叫“{form_name}”的表单（hudang forms list 查看）", code="unknown_form")
         form_id = form.id
     address = session.archive.estates.household(household).address if household else None
-    estate_name = None
-    if estate:
-        estate_name = session.archive.estates.resolve(estate)
-        if estate_name is None:
-            raise UsageError(f"未知的项目“{estate}”", code="unknown_estate")
+    estate_name = session.estate(estate)
     if date_from is not None and date_to is not None and date_from > date_to:
         raise UsageError(f"--from（{date_from}）晚于 --to（{date_to}）：起始日期应不晚于截止日期", code="bad_date_range")
     since, until = (int(d.strftime("%Y%m%d")) if d else None for d in (date_from, date_to))
     filters = Filters(form=form_id, household=address, estate=estate_name, date_from=since, date_to=until,
                       all_versions=all_versions)
-    parsed = parse(query, session.home.secret_key(), field_resolver(_labels(session)))
+    parsed = parse(query, session.home.secret_key(), form_fields(session.forms))
     return Found(**SearchIndex(session.home.index_dir).search(parsed, filters, limit))
 
 
