@@ -21,7 +21,7 @@ from hudang.archive.catalog import connect as connect_catalog
 from hudang.archive.fixity import verify as verify_archive
 from hudang.archive.rebuild import rebuild_catalog
 from hudang.archive.store import Archive
-from hudang.errors import HudangError, UsageError
+from hudang.errors import HudangError, IngestStopped, UsageError
 from hudang.forms.definitions import load_forms
 from hudang.forms.values import mask_text
 from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
@@ -32,7 +32,6 @@ from hudang.pipeline.cli.scans import forms_blank, forms_separator, record_edit
 from hudang.pipeline.cli.support import CONTEXT, emit, json_option, open_home
 from hudang.pipeline.intake import backlog, stages
 from hudang.pipeline.intake.outcomes import STATUS_TEXT, Outcome
-from hudang.pipeline.intake.runner import IngestStopped
 from hudang.pipeline.intake.runner import ingest as run_ingest
 from hudang.settings import init_home, resolve_root
 
