@@ -6,9 +6,9 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from hudang.archive.rooms import Room, is_public, parse_key, parse_room
 from hudang.errors import ValueProblem
 from hudang.forms.places import PUBLIC_WORDS
+from hudang.forms.rooms import Room, is_public, parse_key, parse_room, room_from_parts
 from hudang.forms.values import to_halfwidth, to_simplified
 
 PUBLIC_KEY = "公共"
@@ -112,8 +112,6 @@ class Estates:
 
 def roster_room(building: str, unit: str, number: str) -> dict[str, str]:
     """A roster row's room: its key, display form and the raw text used to match shops and spaces."""
-    from hudang.archive.rooms import room_from_parts
-
     raw = re.sub(r"[\s\-]", "", to_simplified(to_halfwidth(f"{building}{unit}{number}"))).upper()
     room = room_from_parts(building, unit, number)
     word = room.building_word

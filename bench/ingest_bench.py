@@ -39,7 +39,8 @@ from hudang.errors import HudangError
 from hudang.forms.definitions import load_forms
 from hudang.forms.readers import read_document
 from hudang.forms.readers.model import ReadLimits, SimpleVocabulary
-from hudang.pipeline.intake import runner, stages
+from hudang.forms.table_kinds import load_table_kinds
+from hudang.pipeline.intake import readers, runner, stages
 from hudang.pipeline.intake.outcomes import FILED, Outcome
 from hudang.settings import Home
 
@@ -87,17 +88,17 @@ def run_cli(home: Path, corpus: Path, rosters: list[Path], workers: int, n: int)
 def instrumented(starts: dict[str, float], marks: dict[str, float]) -> Iterator[dict[str, float]]:
     """Stamp each file when its first stage starts (in the worker) and count the writer's fsyncs.
 
-    Bench-only wrappers around `stages.admit`, `runner.read_stream` and `os.fsync`; restored on exit.
+    Bench-only wrappers around `stages.admit`, `readers.read_stream` and `os.fsync`; restored on exit.
     Worker processes are forked, so they see the wrapped `stages.admit`.
     """
-    admit, read_stream, fsync = stages.admit, runner.read_stream, os.fsync
+    admit, read_stream, fsync = stages.admit, readers.read_stream, os.fsync
     fs = {"calls": 0.0, "seconds": 0.0}
 
     def stamped_admit(item: stages.Item, limits: ReadLimits) -> stages.Item:
         item.bench_t0 = time.time()  # type: ignore[attr-defined]
         return admit(item, limits)
 
-    def timed_read_stream(items: list[stages.Item], ctx: runner.Context, workers: int) -> Iterator[Any]:
+    def timed_read_stream(items: list[stages.Item], ctx: stages.Context, workers: int) -> Iterator[Any]:
         for r in read_stream(items, ctx, workers):
             item = r[0] if isinstance(r, tuple) else r
             starts[item.source] = getattr(item, "bench_t0", marks["start"])
@@ -110,11 +111,11 @@ def instrumented(starts: dict[str, float], marks: dict[str, float]) -> Iterator[
         fs["calls"] += 1
         fs["seconds"] += time.perf_counter() - t
 
-    stages.admit, runner.read_stream, os.fsync = stamped_admit, timed_read_stream, counted_fsync  # type: ignore[assignment]
+    stages.admit, readers.read_stream, os.fsync = stamped_admit, timed_read_stream, counted_fsync  # type: ignore[assignment]
     try:
         yield fs
     finally:
-        stages.admit, runner.read_stream, os.fsync = admit, read_stream, fsync  # type: ignore[assignment]
+        stages.admit, readers.read_stream, os.fsync = admit, read_stream, fsync  # type: ignore[assignment]
 
 
 def run_inprocess(home: Home, corpus: Path, workers: int, n: int) -> Run:
@@ -154,7 +155,7 @@ _LIMITS = ReadLimits()
 
 def _floor_init() -> None:
     global _VOCAB
-    _VOCAB = stages.vocabulary(load_forms())
+    _VOCAB = stages.vocabulary(load_forms(), load_table_kinds())
 
 
 def _floor_one(src: str, dest: str) -> tuple[float, str]:
@@ -249,30 +250,35 @@ def run_rebuild(home: Home, rounds: int) -> dict[str, Any]:
 def profile_writer(home: Home, corpus: Path, workers: int) -> Callable[[cProfile.Profile], None]:
     """`runner.ingest` with the profiler paused while files are read: forked workers would inherit it."""
     def go(prof: cProfile.Profile) -> None:
-        read_all = runner._read_all
+        read_stream = readers.read_stream
 
-        def paused(items: list[stages.Item], ctx: runner.Context, n: int) -> list[Any]:
-            prof.disable()
-            try:
-                return read_all(items, ctx, n)
-            finally:
-                prof.enable()
-        runner._read_all = paused  # type: ignore[assignment]
+        def paused(items: list[stages.Item], ctx: stages.Context, n: int) -> Iterator[Any]:
+            stream = read_stream(items, ctx, n)
+            while True:
+                prof.disable()
+                try:
+                    result = next(stream, None)
+                finally:
+                    prof.enable()
+                if result is None:
+                    return
+                yield result
+        readers.read_stream = paused  # type: ignore[assignment]
         try:
             runner.ingest(home, [corpus], workers=workers)
         finally:
-            runner._read_all = read_all  # type: ignore[assignment]
+            readers.read_stream = read_stream  # type: ignore[assignment]
     return go
 
 
 def profile_read_side(home: Home, forms: list[Path], per_kind: int = 60) -> Callable[[cProfile.Profile], None]:
     """The worker's stages (admit → snapshot → read → classify) serially on a sample of each kind."""
-    ctx = runner.Context.load(home)
+    ctx = stages.Context.load(home)
     sample = [p for ext in (".docx", ".json", ".pdf") for p in [f for f in forms if f.suffix == ext][:per_kind]]
 
     def go(_: cProfile.Profile) -> None:
         for path in sample:
-            runner.read_one(stages.Item(path=path, root=path.parent.parent, source=str(path)), ctx)
+            readers.read_one(stages.Item(path=path, root=path.parent.parent, source=str(path)), ctx)
     return go
 
 

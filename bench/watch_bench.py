@@ -447,7 +447,7 @@ def run_memory(work: Path, rosters: list[Path], seed: int, n: int) -> dict[str, 
 def serve_instrumented(home: str, out: str) -> int:
     """`hudang --home HOME watch` in this process with timers around the loop's steps; dumps them to OUT."""
     from hudang.pipeline.cli.main import cli
-    from hudang.pipeline.intake import runner
+    from hudang.pipeline.intake import readers
     from hudang.pipeline.service import claims
     from hudang.pipeline.service import watch as w
 
@@ -467,7 +467,7 @@ def serve_instrumented(home: str, out: str) -> int:
                 calls[name] += 1
         return wrapper
 
-    stream = runner.Readers.stream
+    stream = readers.Readers.stream
 
     def timed_stream(self: Any, items: list[Any]) -> Iterator[Any]:
         it = stream(self, items)
@@ -530,7 +530,7 @@ def serve_instrumented(home: str, out: str) -> int:
     w.Service._take = timed_take  # type: ignore[method-assign]
     w.Service._scan = timed("scan", w.Service._scan)  # type: ignore[method-assign]
     w.Service._write_state = timed("write_state", w.Service._write_state)  # type: ignore[method-assign]
-    runner.Readers.stream = timed_stream  # type: ignore[method-assign]
+    readers.Readers.stream = timed_stream  # type: ignore[method-assign]
     w._Hints.dispatch = counted_dispatch  # type: ignore[method-assign]
     if hasattr(w, "open_elsewhere"):  # the open-file check before claiming, where the service has one
         w.open_elsewhere = timed("open_elsewhere", w.open_elsewhere)

@@ -16,10 +16,10 @@ from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Mm, Pt
 
-from hudang.archive.estates import Place
 from hudang.forms import qr
 from hudang.forms.definitions import FieldDef, FormDef
 from hudang.forms.template_builder import SANS, SERIF, _fonts, _widths, a4_document
+from hudang.forms.validate import Place
 
 LONG_FIELDS = ("内容", "原因", "措施", "意见", "批示", "结果", "备注", "成员", "物品", "事由")
 

@@ -7,13 +7,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from hudang.archive.rooms import is_public, parse_room
 from hudang.errors import Problem, ValueProblem
 from hudang.forms import values as v
 from hudang.forms.definitions import FieldDef, FormDef
+from hudang.forms.rooms import is_public, parse_room
 
 
 class Place(Protocol):
+    """A household as forms see it (the archive's `Place` is one); forms never import the archive."""
+
     estate: str
     key: str
     display: str

@@ -9,7 +9,9 @@ Messages are written for the archivist, in Simplified Chinese, and never hold a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 
 class HudangError(Exception):
@@ -106,3 +108,41 @@ class Problem:
 
     def as_json(self) -> dict[str, str | None]:
         return {"field": self.field, "code": self.code, "message": self.message}
+
+
+class Rejection(HudangError):
+    """An intake item leaves the pipeline early with this outcome status (quarantined, duplicate, ignored).
+
+    Raised by intake stages and turned into the item's outcome by the runner; never raised past it."""
+
+    def __init__(self, status: str, problems: list[Problem], **detail: object) -> None:
+        super().__init__(problems[0].message if problems else status, code=status)
+        self.status = status
+        self.problems = problems
+        self.detail = detail
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # Rejections travel back from reader worker processes.
+        return (_rebuild_rejection, (self.status, self.problems, self.detail))
+
+
+def _rebuild_rejection(status: str, problems: list[Problem], detail: dict[str, object]) -> Rejection:
+    return Rejection(status, problems, **detail)
+
+
+class _Sourced(Protocol):
+    source: str
+
+
+class IngestStopped(HudangError):
+    """Filing stopped part-way; carries the outcomes already reached so none is lost from view."""
+
+    code = "ingest_stopped"
+
+    def __init__(self, cause: BaseException, outcomes: Sequence[Any], items: Iterable[_Sourced]) -> None:
+        reported = {o.source for o in outcomes}
+        waiting = [i.source for i in items if i.source not in reported]
+        super().__init__(f"归档中止：{getattr(cause, 'message', None) or cause}。已处理的文件结果如上；"
+                         f"其余 {len(waiting)} 个文件未归档，可原样重新接收", code="ingest_stopped")
+        self.outcomes = list(outcomes)
+        self.waiting = waiting

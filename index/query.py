@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query as wq
 from whoosh.matching import NullMatcher
 
-from hudang.archive.rooms import parse_room
 from hudang.errors import QueryError, ValueProblem
+from hudang.forms.rooms import parse_room
 from hudang.forms.values import normalize_label, parse_date, to_halfwidth
 from hudang.index.analysis import LINE_GAP, grams, marker, normalize, words
 from hudang.index.documents import pii_tokens

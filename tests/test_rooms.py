@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hudang.archive.rooms import Room, is_public, parse_key, parse_room, room_from_parts
+from hudang.forms.rooms import Room, is_public, parse_key, parse_room, room_from_parts
 from hudang.errors import ValueProblem
 
 SPELLINGS = [

@@ -7,11 +7,11 @@ convert_failed, temp_file, io_error. Library exceptions never escape as tracebac
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable
 from pathlib import Path
 
 from hudang.errors import HudangError, Problem, UnreadableFile
+from hudang.forms.readers.admission import check_name, check_size, is_temp_file
 from hudang.forms.readers.model import Extraction, ReadLimits, Vocabulary
 from hudang.forms.readers.sniff import TYPE_NAMES, check_zip, detect_type
 
@@ -31,31 +31,18 @@ _EXT_TYPES: dict[str, frozenset[str]] = {
     **{ext: frozenset({"image"}) for ext in _IMAGE_EXTS},
 }
 _READABLE = {"docx", "xlsx", "pdf", "json", "csv", "ole", "rtf", "image"}
-_TEMP_PATTERNS = ("~$*", ".~lock*", "*.tmp", "*.part", "*.partial", "*.crdownload", "*.swp", "*~",
-                  "thumbs.db", "desktop.ini")
-
-
-def is_temp_file(path: Path) -> bool:
-    """Office lock/owner files, partial downloads and hidden files: never taken in (outcome `ignored`)."""
-    name = path.name.lower()
-    return name.startswith(".") or any(fnmatch.fnmatchcase(name, pattern) for pattern in _TEMP_PATTERNS)
 
 
 def read_document(path: Path, vocab: Vocabulary, limits: ReadLimits | None = None) -> Extraction:
     """Read one intake file into labelled values and text, dispatching on its content."""
     limits = limits or ReadLimits()
-    if is_temp_file(path):
-        raise UnreadableFile(f"“{path.name}”是临时文件或隐藏文件，不予接收。", code="temp_file", path=str(path))
+    check_name(path)
     try:
         size = path.stat().st_size
         detected = detect_type(path) if size else "empty"
     except OSError as exc:
         raise UnreadableFile(f"无法打开文件：{exc.strerror or exc}", code="io_error", path=str(path)) from exc
-    if size == 0:
-        raise UnreadableFile("文件是空的（0 字节），可能上传或复制未完成。", code="empty_file", path=str(path))
-    if size > limits.max_bytes:
-        raise UnreadableFile(f"文件过大（{size / 1048576:.1f} MB，上限 {limits.max_bytes / 1048576:.0f} MB）。",
-                             code="too_large", path=str(path))
+    check_size(size, limits, path)
     ext = path.suffix.lower()
     route = _route(detected, ext)
     if route is None:

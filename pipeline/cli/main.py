@@ -122,9 +122,9 @@ def _print_ingested(result: Ingested) -> None:
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_json: bool) -> None:
     """接收文件或文件夹（一次性）；每个文件一个结果。原文件不动，档案保存副本。"""
+    from hudang.errors import IngestStopped
     from hudang.forms.values import mask_text
     from hudang.pipeline.app.ingest import ingest as take_in
-    from hudang.pipeline.intake.runner import IngestStopped
 
     bar = None
 

@@ -17,12 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 from hudang.archive.catalog import current_versions
+from hudang.forms.table_kinds import REMINDERS, load_table_kinds
 
 ZERO = Decimal("0.00")
-# Reminder methods: the one list (the reminders import, `fees remind`, the ladder all use it).
-CALLS = ("电话", "短信", "上门")   # 上门 counts like 电话 for the letter step
+# Reminder methods: the one list is the 方式 column of the reminder log (forms/tables/kinds.toml); the
+# reminders import, `reminders add` and the ladder all use it. 上门 counts like 电话 for the letter step.
 LETTER = "函件"                   # a 催缴函 hudang wrote (or an imported one)
-METHODS = (*CALLS, LETTER)
+METHODS = load_table_kinds().kind(REMINDERS).column("方式").choices
+CALLS = tuple(m for m in METHODS if m != LETTER)
 # The ladder (SPEC §8): a letter once a call is this many months old and unpaid; escalation once a
 # letter is this many days old and unpaid.
 LETTER_AFTER_MONTHS = 3

@@ -1,7 +1,8 @@
-"""Later steps after filing (the search index now; OCR with the scans issue).
+"""The one later step after filing: bringing the search index up to what is filed.
 
-A later step never blocks filing: when it fails (index locked, corrupt, disk full) the record ids
-wait in ``run/backlog/<step>/`` and are retried by the next writer; `status` and `verify` show them.
+Indexing never blocks filing: when it fails (index locked, corrupt, disk full) the record ids wait in
+``run/backlog/index/`` and are retried by the next writer; `status` and `verify` show them. (Scans that
+wait for OCR are not here: they wait in the unsorted queue, pipeline/scans/queue.py.)
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from hudang.archive.catalog import connect as connect_catalog
 from hudang.clock import stamp
 from hudang.forms.definitions import FormRegistry
 from hudang.index.analysis import add_words
@@ -80,3 +84,47 @@ def rebuild_index(home: Home, conn: sqlite3.Connection, forms: FormRegistry, pro
         for p in folder.glob("*.json"):
             p.unlink()
     return count
+
+
+class Indexer:
+    """Indexes what a writer files, in large commits, on a thread of its own beside filing.
+
+    The writer thread mostly waits for the readers; indexing beside it uses that time instead of stopping
+    filing. A failed commit goes to the backlog (`index_records`), never into filing."""
+
+    BATCH = 1024     # records per index commit: whoosh's cost is mostly per commit and per segment
+    DELAY = 5.0      # … but nothing waits longer than this to become searchable
+
+    def __init__(self, home: Home, forms: FormRegistry) -> None:
+        self.home = home
+        self.forms = forms
+        self.waiting: list[str] = []
+        self.since = 0.0
+        self._thread: threading.Thread | None = None
+
+    def add(self, record_ids: Iterable[str], *, force: bool = False) -> None:
+        """Queue filed records; start an index commit when enough wait, or they waited long enough."""
+        self.waiting.extend(record_ids)
+        if self.waiting:
+            if not self.since:
+                self.since = time.monotonic()
+            due = len(self.waiting) >= self.BATCH or time.monotonic() - self.since > self.DELAY
+            if force or due:
+                self.join()  # one index commit at a time, in order
+                ids, self.waiting, self.since = self.waiting, [], 0.0
+                self._thread = threading.Thread(target=self._commit, args=(ids,), name="hudang-index")
+                self._thread.start()
+        if force:
+            self.join()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _commit(self, ids: list[str]) -> None:
+        conn = connect_catalog(self.home.catalog_path)  # SQLite connections stay in their thread
+        try:
+            index_records(self.home, conn, self.forms, ids)
+        finally:
+            conn.close()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hudang.forms.values import mask_text
+
+if TYPE_CHECKING:
+    from hudang.archive.store import Filing
 
 FILED = "filed"
 PARTIAL = "partial"
@@ -68,3 +71,16 @@ class Outcome:
             data["rows"] = self.row_count or 0
         data.update(self.detail)
         return data
+
+
+@dataclass
+class Taken:
+    """What a writer stage made of one item: its outcome, and the filings that wait for the group commit.
+
+    With no filings the outcome is reported at once. A single form's outcome is its one filing's; it is
+    reported once the group commit made it durable. A batch (``rows``) reports after its rows' commit."""
+
+    outcome: Outcome
+    filings: list[tuple[Filing, Outcome | RowOutcome]] = field(default_factory=list)
+    rows: bool = False      # a batch: one row outcome per filing, the file's outcome after the commit
+    known: bool = False     # a batch file filed before: its rows are a resume, or the whole file a duplicate

@@ -105,3 +105,20 @@ def resolve(root: Path, qid: str, outcome: dict[str, Any]) -> None:
     (root / RESOLVED).mkdir(exist_ok=True)
     atomic_write(entry / "resolution.json", (json.dumps(outcome, ensure_ascii=False, indent=2) + "\n").encode())
     os.rename(entry, root / RESOLVED / qid)
+
+
+def update(root: Path, qid: str, problems: list[dict[str, Any]], *, rows_file: Path | None = None) -> str:
+    """A retried entry that fails again keeps its id: its report is brought up to date and, for a batch,
+    its rows file replaced by the rows still bad (the earlier one kept under ``.history``)."""
+    entry = entry_path(root, qid)
+    current = next(r for r in entries(root) if r["id"] == qid)
+    if rows_file is not None:
+        history = entry / ".history"
+        history.mkdir(exist_ok=True)
+        if current.get("file") and (entry / current["file"]).exists():
+            os.replace(entry / current["file"], history / f"{len(list(history.iterdir())) + 1}-{current['file']}")
+        shutil.copyfile(rows_file, entry / current["file"])
+    current.update(problems=problems, at=current["at"], retried=True)
+    current.pop("path", None)
+    write_report(entry, current)
+    return qid

@@ -1,8 +1,9 @@
-"""The intake stages, each a plain function from one item to the next or to a `Rejection`.
+"""The reader-side intake stages, each a plain function from one item to the next or to a `Rejection`.
 
 producers: `discover` walks the paths given.  stages: `admit` → `snapshot` → `read` → `classify`.
-The runner (pipeline/intake/runner.py) chains them, turns a Rejection into its outcome, and hands what
-survives to the single writer, which validates against the catalog and files.
+The readers (pipeline/intake/readers.py) chain them in worker processes and hand every item, or its
+rejection, in order to the single writer (pipeline/intake/writer.py), which checks against the catalog,
+files, and turns each rejection into its outcome.
 """
 
 from __future__ import annotations
@@ -17,31 +18,15 @@ from pathlib import Path
 
 from hudang.archive.paths import safe_filename
 from hudang.clock import stamp
-from hudang.errors import Problem, UnreadableFile
-from hudang.forms.definitions import FormDef, FormRegistry
-from hudang.forms.readers import is_temp_file, read_document
+from hudang.errors import Problem, Rejection, UnreadableFile
+from hudang.forms.definitions import FormDef, FormRegistry, load_forms
+from hudang.forms.readers import read_document
+from hudang.forms.readers.admission import check_name, check_size, is_hidden
 from hudang.forms.readers.model import Extraction, ReadLimits, SimpleVocabulary
+from hudang.forms.table_kinds import TableKind, TableKinds, load_table_kinds
 from hudang.forms.values import normalize_label
-from hudang.pipeline.intake import tables
 from hudang.pipeline.intake.outcomes import IGNORED, QUARANTINED
-
-
-class Rejection(Exception):
-    """An item leaves the pipeline early with this outcome (quarantined, duplicate, ignored)."""
-
-    def __init__(self, status: str, problems: list[Problem], **detail: object) -> None:
-        super().__init__(status)
-        self.status = status
-        self.problems = problems
-        self.detail = detail
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        # Rejections travel back from reader worker processes.
-        return (_rebuild_rejection, (self.status, self.problems, self.detail))
-
-
-def _rebuild_rejection(status: str, problems: list[Problem], detail: dict[str, object]) -> Rejection:
-    return Rejection(status, problems, **detail)
+from hudang.settings import Home
 
 
 def reject(code: str, message: str, field: str | None = None) -> Rejection:
@@ -65,7 +50,7 @@ class Item:
     received_at: str = ""
     extraction: Extraction | None = None
     form: FormDef | None = None
-    table: tables.TableKind | None = None
+    table: TableKind | None = None
     warnings: list[Problem] = field(default_factory=list)
 
     def provenance(self) -> dict[str, object]:
@@ -77,6 +62,28 @@ class Item:
                 **({"claim": self.claim_id} if self.claim_id else {})}
 
 
+@dataclass(frozen=True)
+class Context:
+    """Everything the stages need, read once and passed explicitly."""
+
+    home: Home
+    forms: FormRegistry
+    tables: TableKinds
+    vocab: SimpleVocabulary
+    limits: ReadLimits
+
+    @classmethod
+    def load(cls, home: Home) -> Context:
+        forms, tables = load_forms([home.forms_dir]), load_table_kinds()
+        limits = ReadLimits(max_bytes=home.limits.max_bytes, max_unzipped_bytes=home.limits.max_unzipped_bytes,
+                            libreoffice_timeout=home.office.timeout)
+        return cls(home, forms, tables, vocabulary(forms, tables), limits)
+
+    @property
+    def snapshots(self) -> Path:
+        return self.home.run_dir / "snapshots"
+
+
 # ---- producer ----
 
 def discover(paths: list[Path]) -> Iterator[Item]:
@@ -85,7 +92,7 @@ def discover(paths: list[Path]) -> Iterator[Item]:
         root = given if given.is_dir() else given.parent
         if given.is_dir() and not given.is_symlink():
             for dirpath, dirnames, filenames in os.walk(given):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                dirnames[:] = sorted(d for d in dirnames if not is_hidden(d))
                 for name in sorted(filenames):
                     path = Path(dirpath) / name
                     yield Item(path=path, root=root, source=str(path))
@@ -97,8 +104,10 @@ def discover(paths: list[Path]) -> Iterator[Item]:
 
 def admit(item: Item, limits: ReadLimits) -> Item:
     """Refuse what is not an ordinary, readable file of acceptable size, before opening it."""
-    if is_temp_file(item.path):
-        raise Rejection(IGNORED, [Problem(None, "temp_file", "临时文件或隐藏文件，不予接收")])
+    try:
+        check_name(item.path)
+    except UnreadableFile as exc:
+        raise Rejection(IGNORED, [Problem(None, exc.code, exc.message)]) from None
     if item.in_intake and item.path.is_symlink():
         raise reject("not_regular_file", "收件夹里的符号链接不予接收（可能指向收件夹以外的文件）")
     try:
@@ -111,10 +120,10 @@ def admit(item: Item, limits: ReadLimits) -> Item:
     if not stat.S_ISREG(st.st_mode):
         what = "命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode) else "设备或特殊文件"
         raise reject("not_regular_file", f"不是普通文件（{what}），无法接收")
-    if st.st_size == 0:
-        raise reject("empty_file", "文件为空（0 字节）")
-    if st.st_size > limits.max_bytes:
-        raise reject("too_large", f"文件过大（{st.st_size / 1048576:.1f} MB，上限 {limits.max_bytes / 1048576:.0f} MB）")
+    try:
+        check_size(st.st_size, limits)
+    except UnreadableFile as exc:
+        raise reject(exc.code, exc.message) from None
     item.size = st.st_size
     return item
 
@@ -191,12 +200,12 @@ def _label_form(ext: Extraction, forms: FormRegistry) -> FormDef | None:
     return scored[0][2]
 
 
-def classify(item: Item, forms: FormRegistry, intake_root: Path | None) -> Item:
+def classify(item: Item, forms: FormRegistry, tables: TableKinds, intake_root: Path | None) -> Item:
     """Import table by header; otherwise form type by folder, then title/metadata, then labels."""
     ext = item.extraction
     assert ext is not None
     if ext.kind == "table":
-        item.table = tables.table_kind(ext.header)
+        item.table = tables.match(ext.header)
         if item.table:
             return item
     if ext.kind == "scan":
@@ -226,5 +235,5 @@ def recognise(item: Item, forms: FormRegistry) -> Item:
     return item
 
 
-def vocabulary(forms: FormRegistry) -> SimpleVocabulary:
-    return SimpleVocabulary(forms.all_labels() | tables.LABELS, normalize_label)
+def vocabulary(forms: FormRegistry, tables: TableKinds) -> SimpleVocabulary:
+    return SimpleVocabulary(forms.all_labels() | tables.labels, normalize_label)

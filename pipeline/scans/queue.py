@@ -16,7 +16,7 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hudang.archive.catalog import current_versions
 from hudang.archive.durable import fsync_dir
@@ -28,7 +28,11 @@ from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.scans import ScanDocument, ScanReading, extract_fields, read_scan
 from hudang.forms.validate import check
 from hudang.forms.values import mask_text
+from hudang.pipeline.intake.outcomes import FILED, UNSORTED, Outcome, RowOutcome, Taken
 from hudang.settings import Home
+
+if TYPE_CHECKING:
+    from hudang.pipeline.intake.stages import Item
 
 log = logging.getLogger("hudang.scans")
 
@@ -362,54 +366,50 @@ def edit(archive: Archive, forms: FormRegistry, record_id: str, changes: dict[st
 
 # ---------------------------------------------------------------- the writer's step for an intake scan
 
-def take(run: Any, item: Any) -> None:
-    """One scanned intake file (called by the runner's writer): file its routed documents, park the rest.
+def take(item: Item, archive: Archive, forms: FormRegistry, home: Home) -> Taken:
+    """One scanned intake file (the writer's scan stage): its routed documents to file, the rest parked.
 
     One outcome per file: a single document is ``filed`` or ``unsorted``; a batch split at separator sheets
-    reports each document as a row."""
-    from hudang.pipeline.intake.outcomes import FILED, UNSORTED, Outcome, RowOutcome
-
-    home: Home = run.ctx.home
+    reports each document as a row. Filings wait for the writer's group commit; parking is done here."""
+    assert item.snapshot is not None and item.sha256 is not None and item.extraction is not None
     reading: ScanReading | None = item.extraction.scan
     prov = item.provenance()
     if reading is None or reading.ocr_error:
         message = (reading.ocr_error if reading else None) or "扫描件尚未识别"
         scan_id, new = park(home, provenance=prov, original=item.snapshot, doc=None, reading=None,
                             state=OCR_PENDING, message=message)
-        out = Outcome(item.source, UNSORTED, warnings=[{"field": None, "code": "ocr_pending",
-                      "message": f"{message}。扫描件已原样保存，等待文字识别（{scan_id}）"}],
-                      detail={"scan_id": scan_id, "state": OCR_PENDING, **({} if new else {"already": True})})
-        run.emit(out)
-        return
+        return Taken(Outcome(item.source, UNSORTED, warnings=[{"field": None, "code": "ocr_pending",
+                     "message": f"{message}。扫描件已原样保存，等待文字识别（{scan_id}）"}],
+                     detail={"scan_id": scan_id, "state": OCR_PENDING, **({} if new else {"already": True})}))
     multi = len(reading.documents) > 1
     if multi:  # the batch as received is kept whole too; each document is filed from its own pages
-        rows = [{"row": d.index, "document": d.index, "pages": d.pages} for d in reading.documents]
-        prov["scan_batch"] = run.archive.file_import("scan_batch", item.snapshot, dict(prov), rows)
-    batch = Outcome(item.source, FILED, rows=[], detail={"pages": reading.pages, "separators": reading.separators})
+        parts = [{"row": d.index, "document": d.index, "pages": d.pages} for d in reading.documents]
+        prov["scan_batch"] = archive.file_import("scan_batch", item.snapshot, dict(prov), parts)
+    rows: list[RowOutcome] = []
+    batch = Outcome(item.source, FILED, rows=rows, detail={"pages": reading.pages, "separators": reading.separators})
+    filings: list[tuple[Filing, Outcome | RowOutcome]] = []
     for doc in reading.documents:
         original = doc.pdf if multi else item.snapshot
-        routed = route(run.archive, run.ctx.forms, doc)
+        routed = route(archive, forms, doc)
         if routed is None:
             scan_id, new = park(home, provenance=prov, original=original, doc=doc, reading=reading, state=WAITING,
                                 message="无法确定住户：没有住户二维码，页面上也没有读到房屋清单中的房号")
             if not multi:
-                run.emit(Outcome(item.source, UNSORTED, form=doc.form,
-                                 detail={"scan_id": scan_id, "state": WAITING, **({} if new else {"already": True})}))
-                return
-            batch.rows.append(RowOutcome(doc.index, UNSORTED, warnings=[{"field": None, "code": "unsorted",
-                                                                          "message": f"待分拣（{scan_id}）"}]))
+                return Taken(Outcome(item.source, UNSORTED, form=doc.form, detail={
+                    "scan_id": scan_id, "state": WAITING, **({} if new else {"already": True})}))
+            rows.append(RowOutcome(doc.index, UNSORTED, warnings=[{"field": None, "code": "unsorted",
+                                                                    "message": f"待分拣（{scan_id}）"}]))
             continue
         form, checked, place, review = routed
         filing = filing_for(prov, doc, reading, original, form, checked, place, review)
         if not multi:
             out = Outcome(item.source, FILED, form=form.id, household=place.address, warnings=list(filing.warnings),
                           detail={"review": review, "scan": True})
-            run.pending.append((item, filing, out))
-            return
+            return Taken(out, [(filing, out)])
         row = RowOutcome(doc.index, FILED, household=place.address, warnings=list(filing.warnings))
-        batch.rows.append(row)
-        run.pending.append((item, filing, row))
-    if not any(r.status == FILED for r in batch.rows):
+        rows.append(row)
+        filings.append((filing, row))
+    if not any(r.status == FILED for r in rows):
         batch.status = UNSORTED
     batch.form = next((d.form for d in reading.documents if d.form), None)
-    run._batch_outcomes.append((item, batch, False))
+    return Taken(batch, filings, rows=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from hudang.archive.backup import last_state as last_backup
 from hudang.archive.locks import held_elsewhere, watch_lock
+from hudang.forms.readers.admission import is_hidden, is_temp_file
 from hudang.pipeline.intake import quarantine as q
 from hudang.settings import Home
 
@@ -18,7 +20,8 @@ def service_running(home: Home) -> bool:
 
 
 def backlog(home: Home) -> dict[str, int]:
-    """Later steps (index, OCR) waiting to be retried, one file per job under run/backlog/<step>/."""
+    """Index updates waiting to be retried, per later step (one file per record under run/backlog/<step>/;
+    the only step today is ``index``). Scans waiting for OCR are counted apart, as ``ocr_queue``."""
     root = home.run_dir / "backlog"
     if not root.is_dir():
         return {}
@@ -62,8 +65,8 @@ def _count_waiting(home: Home, limit: int = 100_000) -> int:
     if not home.intake.is_dir():
         return 0
     for _dirpath, dirnames, filenames in os.walk(home.intake):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        count += sum(1 for f in filenames if not f.startswith((".", "~$")))
+        dirnames[:] = [d for d in dirnames if not is_hidden(d)]
+        count += sum(1 for f in filenames if not is_temp_file(Path(f)))
         if count >= limit:
             break
     return count

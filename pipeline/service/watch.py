@@ -18,7 +18,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import FrameType
 from typing import Any
 
@@ -39,11 +39,14 @@ from watchdog.observers.polling import PollingObserverVFS
 from hudang.archive.durable import atomic_write
 from hudang.archive.locks import watch_lock
 from hudang.clock import now, stamp
-from hudang.forms.readers import is_temp_file
+from hudang.errors import Rejection
+from hudang.forms.readers.admission import in_hidden_folder, is_hidden, is_temp_file
 from hudang.forms.values import mask_text
 from hudang.pipeline.intake import stages
 from hudang.pipeline.intake.outcomes import QUARANTINED, Outcome
-from hudang.pipeline.intake.runner import Context, Readers, file_items
+from hudang.pipeline.intake.readers import Readers
+from hudang.pipeline.intake.stages import Context
+from hudang.pipeline.intake.writer import file_items
 from hudang.pipeline.service import claims
 from hudang.pipeline.service.status import backlog
 from hudang.settings import Home
@@ -100,7 +103,7 @@ def open_elsewhere() -> set[tuple[int, int]]:
 def _visible(path: str | None) -> Iterator[os.DirEntry[str]]:
     """What the polling observer lists: hidden entries (``.processing``, ``.done``, which only grow) never."""
     with os.scandir(path) as entries:
-        yield from [e for e in entries if not e.name.startswith(".")]
+        yield from [e for e in entries if not is_hidden(e.name)]
 
 
 class _Hints(FileSystemEventHandler):
@@ -117,7 +120,7 @@ class _Hints(FileSystemEventHandler):
     def _add(self, path: str | bytes, folder: bool = False) -> None:
         p = os.fsdecode(path)
         rel = p[len(self.prefix):] if p.startswith(self.prefix) else p
-        if rel.startswith(".") or "/." in rel:
+        if in_hidden_folder(PurePath(rel)):
             return
         with self.lock:
             (self.folders if folder else self.paths).add(p)
@@ -259,11 +262,11 @@ class Service:
             rel = path.relative_to(self.intake)
         except ValueError:
             return False
-        return not any(part.startswith(".") for part in rel.parts) and not is_temp_file(path)
+        return not in_hidden_folder(rel) and not is_temp_file(path)
 
     def _scan(self, folder: Path) -> None:
         for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            dirnames[:] = [d for d in dirnames if not is_hidden(d)]
             for name in filenames:
                 self._note(Path(dirpath) / name)
 
@@ -384,7 +387,7 @@ class Service:
         finally:
             results.close()
 
-    def _defer(self, item: stages.Item, rejection: stages.Rejection) -> bool:
+    def _defer(self, item: stages.Item, rejection: Rejection) -> bool:
         """A read failure on a file modified moments ago: give it back and try again once it holds still."""
         codes = {p.code for p in rejection.problems}
         source = item.source

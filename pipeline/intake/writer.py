@@ -1,0 +1,377 @@
+"""The writer side of intake: one thread files, in order, what the readers hand over.
+
+Each read item goes through the writer stages: duplicate check → one filer chosen by kind (single form,
+form batch, import table, scan) → held for the group commit. Each group goes through commit (one durable
+archive write) → outcomes (reported only once durable). A stage raises `Rejection`; `file_items`, not the
+stage, turns it into the item's outcome. All state of a run lives in its `Run`.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hudang.archive.store import Archive, Filing
+from hudang.errors import HudangError, IngestStopped, Problem, Rejection
+from hudang.forms.definitions import FormDef
+from hudang.forms.readers.tabular import write_rows
+from hudang.forms.table_kinds import ROSTER
+from hudang.forms.validate import Checked, check
+from hudang.forms.values import mask_text
+from hudang.pipeline.dunning import fees
+from hudang.pipeline.intake import backlog, tables
+from hudang.pipeline.intake import quarantine as q
+from hudang.pipeline.intake.outcomes import (
+    DUPLICATE,
+    FILED,
+    IGNORED,
+    IMPORTED,
+    PARTIAL,
+    QUARANTINED,
+    STATUS_TEXT,
+    Outcome,
+    RowOutcome,
+    Taken,
+)
+from hudang.pipeline.intake.readers import Read, item_of
+from hudang.pipeline.intake.stages import Context, Item, reject
+
+log = logging.getLogger("hudang.intake")
+
+
+def problems_json(ps: Iterable[Problem], row: int | None = None) -> list[dict[str, Any]]:
+    out = []
+    for p in ps:
+        entry: dict[str, Any] = {"field": p.field, "code": p.code, "message": mask_text(p.message)}
+        if row is not None:
+            entry["row"] = row
+        out.append(entry)
+    return out
+
+
+@dataclass
+class Pending:
+    """A filing waiting for the group commit, and the outcome (or batch row) its result completes."""
+
+    item: Item
+    filing: Filing
+    outcome: Outcome | RowOutcome
+
+
+@dataclass
+class Batch:
+    """A batch file's outcome, reported after the group commit that files its rows."""
+
+    item: Item
+    outcome: Outcome
+    known: bool
+
+
+class Run:
+    """One writer run: the outcomes so far, what waits for the group commit, and the indexer beside it."""
+
+    def __init__(self, ctx: Context, archive: Archive, on_outcome: Callable[[Outcome], None] | None = None,
+                 retry_of: str | None = None) -> None:
+        self.ctx = ctx
+        self.archive = archive
+        self.on_outcome = on_outcome
+        self.retry_of = retry_of
+        self.retried_from: dict[str, Any] = {}
+        if retry_of:  # where the file first came from, before it waited in quarantine
+            entry: dict[str, Any] = next((e for e in q.entries(ctx.home.quarantine) if e["id"] == retry_of), {})
+            self.retried_from = {"quarantine_id": retry_of, "source": entry.get("source"), "at": entry.get("at")}
+        self.outcomes: list[Outcome] = []
+        self.pending: list[Pending] = []
+        self.batches: list[Batch] = []
+        self.indexer = backlog.Indexer(ctx.home, ctx.forms)
+
+    def emit(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        log.info("%s %s %s %s", STATUS_TEXT.get(outcome.status, outcome.status), outcome.source,
+                 outcome.household or "", "; ".join(e["message"] for e in outcome.errors))
+        if self.on_outcome:
+            self.on_outcome(outcome)
+
+    def quarantine(self, item: Item, problems: list[dict[str, Any]], *, rows_file: Path | None = None) -> str:
+        """Keep the file (or a batch's bad rows) in quarantine; a retried entry keeps its id."""
+        root = self.ctx.home.quarantine
+        if self.retry_of:
+            return q.update(root, self.retry_of, problems, rows_file=rows_file)
+        form = (item.form.id, item.form.name) if item.form else None
+        source = rows_file or item.snapshot or (item.path if item.path.is_file() else None)
+        name = f"{Path(item.path.name).stem}-问题行{item.path.suffix}" if rows_file else item.path.name
+        return q.quarantine(root, source, item.source, problems, form=form, rows_file=rows_file is not None,
+                            sha256=item.sha256, name=name)
+
+    def quarantine_rows(self, item: Item, problems: list[dict[str, Any]], bad: list[Any]) -> str:
+        """A batch's bad rows go to quarantine as a file of their own (title rows, header and those rows)."""
+        assert item.extraction is not None
+        rows_path = self.ctx.snapshots / f"rows-{item.path.stem[:40]}{item.path.suffix.lower()}"
+        rows_path = write_rows(rows_path, item.extraction, bad)
+        try:
+            return self.quarantine(item, problems, rows_file=rows_path)
+        finally:
+            rows_path.unlink(missing_ok=True)
+
+    def rejected(self, item: Item, rej: Rejection) -> None:
+        out = Outcome(item.source, rej.status, form=item.form.id if item.form else None,
+                      errors=problems_json(rej.problems))
+        if rej.status == QUARANTINED:
+            out.detail["quarantine_id"] = self.quarantine(item, out.errors)
+        elif rej.status == DUPLICATE:
+            out.detail.update({k: str(v) for k, v in rej.detail.items()})
+            out.errors = []
+            out.warnings = problems_json(rej.problems)
+        elif rej.status == IGNORED:
+            out.warnings, out.errors = out.errors, []
+        self.emit(out)
+
+    def hold(self, item: Item, taken: Taken) -> None:
+        """Report now what files nothing; keep filings (and their outcomes) for the group commit."""
+        self.pending += [Pending(item, filing, out) for filing, out in taken.filings]
+        if taken.rows:
+            self.batches.append(Batch(item, taken.outcome, taken.known))
+        elif not taken.filings:
+            self.emit(taken.outcome)
+
+    def filing(self, item: Item, form: FormDef, checked: Checked, text: str, batch_row: int | None = None) -> Filing:
+        """The filing for one checked form (or batch row), with its provenance and warnings."""
+        prov = item.provenance()
+        if self.retry_of:
+            prov["retried_from"] = self.retried_from
+        if batch_row is not None:
+            prov["batch"] = {"row": batch_row, "sha256": item.sha256}
+        warnings = problems_json([*item.warnings, *checked.warnings])
+        if form.id == "goods_release" and checked.place is not None:  # fees are checked before a 放行条 is signed
+            notice = fees.release_warning(self.archive.conn, checked.place.estate, checked.place.key,
+                                          checked.form_date)
+            if notice:
+                warnings.append(notice)
+        return Filing(form_id=form.id, form_code=form.code, place=checked.place, values=checked.values,
+                      raw={**checked.raw, **{f"(未识别){k}": v for k, v in checked.extra.items()}},
+                      text=text, provenance=prov, original=None if batch_row is not None else item.snapshot,
+                      number=checked.number, form_date=checked.form_date, warnings=warnings)
+
+
+# ---- the writer stages, per item ----
+
+def check_duplicate(run: Run, item: Item) -> Taken | None:
+    """The same bytes filed before are a duplicate — or, when this claim filed them before a crash, recovered.
+
+    A batch of form rows is checked row by row instead (file SHA + row number), so a run that died
+    between its rows resumes instead of calling the whole file a duplicate."""
+    assert item.extraction is not None and item.sha256 is not None
+    if item.extraction.kind == "table" and item.table is None:
+        return None
+    ref = run.archive.known_original(item.sha256)
+    if not ref:
+        return None
+    if item.claim_id and run.archive.claim_of(ref) == item.claim_id:
+        info = run.archive.describe(ref)   # only the release of the claimed file was missing
+        return Taken(Outcome(item.source, info.get("status", FILED), form=info.get("form"),
+                             household=info.get("household"), record_id=info.get("record_id"),
+                             version=info.get("version"), archive_no=info.get("archive_no"),
+                             kind=info.get("kind"), row_count=info.get("rows"), detail={"recovered": True}))
+    raise Rejection(DUPLICATE, [Problem(None, "duplicate", f"与已归档的文件内容完全相同（{ref}）")], duplicate_of=ref)
+
+
+def file_form(run: Run, item: Item) -> Taken:
+    """One form: checked against the catalog, then filed with the group."""
+    assert item.form is not None and item.extraction is not None
+    checked = check(item.form, item.extraction.records[0].fields, run.archive.estates)
+    if not checked.ok or checked.place is None:
+        raise Rejection(QUARANTINED, checked.problems or [Problem(item.form.room_field, "missing", "无法确定住户")])
+    out = Outcome(item.source, FILED, form=item.form.id, household=f"{checked.place.estate}/{checked.place.key}",
+                  warnings=problems_json([*item.warnings, *checked.warnings]))
+    filing = run.filing(item, item.form, checked, item.extraction.text)
+    out.warnings += [w for w in filing.warnings if w["code"] == "in_arrears"]
+    return Taken(out, [(filing, out)])
+
+
+def file_batch(run: Run, item: Item) -> Taken:
+    """A table of form rows: good rows filed with the group, bad rows quarantined as a file of their own."""
+    ext = item.extraction
+    assert ext is not None
+    if item.form is None:
+        raise reject("unknown_form", "无法判断表格中的表单类型")
+    out = Outcome(item.source, FILED, form=item.form.id, rows=[])
+    rows: list[RowOutcome] = []
+    filings: list[tuple[Filing, Outcome | RowOutcome]] = []
+    bad = []
+    for rec in ext.records:
+        checked = check(item.form, rec.fields, run.archive.estates)
+        row = RowOutcome(rec.row or 0, FILED)
+        rows.append(row)
+        if not checked.ok or checked.place is None:
+            row.status, row.errors = QUARANTINED, problems_json(checked.problems, rec.row)
+            bad.append(rec)
+            continue
+        row.household = f"{checked.place.estate}/{checked.place.key}"
+        row.warnings = problems_json(checked.warnings, rec.row)
+        text = "\n".join(f"{k}：{v}" for k, v in rec.fields.items() if v)
+        filing = run.filing(item, item.form, checked, text, rec.row)
+        row.warnings += [w for w in filing.warnings if w["code"] == "in_arrears"]
+        filings.append((filing, row))
+    out.rows = rows
+    out.errors = [e for r in rows for e in r.errors]
+    known = bool(item.sha256 and run.archive.known_original(item.sha256))
+    # Order matters for crash safety: bad rows to quarantine (idempotent by SHA-256), then the batch
+    # file, then its rows at the next group commit (each row known by file SHA + row number).
+    if bad:
+        out.status = QUARANTINED if len(bad) == len(ext.records) else PARTIAL
+        out.detail["quarantine_id"] = run.quarantine_rows(item, out.errors, bad)
+    if len(bad) < len(ext.records) and item.snapshot is not None and not known:
+        run.archive.file_import("batch", item.snapshot, item.provenance(),
+                                [{"row": r.row, "status": r.status} for r in rows], form=item.form.id)
+    return Taken(out, filings, rows=True, known=known)
+
+
+def import_table(run: Run, item: Item) -> Taken:
+    """A roster, fee ledger or reminder log: good rows imported at once, bad rows quarantined."""
+    ext, kind = item.extraction, item.table
+    assert ext is not None and kind is not None and item.snapshot is not None
+    good, bad, errors = [], [], []
+    seen_estates: set[str] = set()
+    for rec in ext.records:
+        row, problems = tables.check_row(kind, rec, run.archive.estates, seen_estates)
+        if problems:
+            bad.append(rec)
+            errors.extend(problems_json(problems, rec.row))
+        else:
+            good.append(row)
+    out = Outcome(item.source, IMPORTED, kind=kind.id, row_count=len(good), errors=errors)
+    if good:
+        if kind.id == ROSTER:
+            for estate in dict.fromkeys(r["estate"] for r in good if r):
+                run.archive.add_estate(estate)
+            for r in good:
+                assert r is not None
+                r["estate"] = run.archive.estates.resolve(r["estate"]) or r["estate"]
+        run.archive.file_import(kind.id, item.snapshot, item.provenance(), good)
+    if bad:
+        out.status = PARTIAL if good else QUARANTINED
+        out.detail["quarantine_id"] = run.quarantine_rows(item, errors, bad)
+    return Taken(out)
+
+
+def file_scan(run: Run, item: Item) -> Taken:
+    """A scan: routed documents filed with the group, the rest parked in the unsorted queue."""
+    from hudang.pipeline.scans import queue
+
+    return queue.take(item, run.archive, run.ctx.forms, run.ctx.home)
+
+
+Filer = Callable[[Run, Item], Taken]
+FILERS: dict[str, Filer] = {"scan": file_scan, "import": import_table, "batch": file_batch, "form": file_form}
+
+
+def kind_of(item: Item) -> str:
+    assert item.extraction is not None
+    if item.extraction.kind == "scan":
+        return "scan"
+    if item.table is not None:
+        return "import"
+    return "batch" if item.extraction.kind == "table" else "form"
+
+
+def take(run: Run, item: Item) -> None:
+    """The writer stages for one read item, in order: duplicate check → its filer → held for the commit."""
+    taken = check_duplicate(run, item) or FILERS[kind_of(item)](run, item)
+    run.hold(item, taken)
+
+
+# ---- the writer stages, per group ----
+
+def commit(run: Run) -> None:
+    """Group commit: everything pending becomes durable at once; each result completes its outcome."""
+    if not run.pending:
+        return
+    filed = run.archive.file([p.filing for p in run.pending])
+    run.indexer.add(r.record_id for r in filed if r.record_id and not r.duplicate_of)
+    for p, result in zip(run.pending, filed, strict=True):
+        out = p.outcome
+        if result.duplicate_of:
+            out.status = DUPLICATE
+            out.warnings = out.warnings + [{"field": None, "code": "duplicate",
+                                            "message": f"与已归档的记录相同（{result.duplicate_of}）"}]
+            if isinstance(out, Outcome):
+                out.detail["duplicate_of"] = result.duplicate_of
+        out.record_id, out.version, out.archive_no = result.record_id or None, result.version or None, \
+            result.archive_no or None
+        out.household = f"{result.place.estate}/{result.place.key}"
+        out.warnings = out.warnings + result.warnings
+        if result.moved_from and isinstance(out, Outcome):
+            out.detail["moved_from"] = result.moved_from
+
+
+def report(run: Run) -> None:
+    """Outcomes of the group, now durable: single files first, then batches (each after all its rows)."""
+    for p in run.pending:
+        if isinstance(p.outcome, Outcome):
+            run.emit(p.outcome)
+    for batch in run.batches:
+        out = batch.outcome
+        if batch.known and not any(r.status == FILED for r in out.rows or []):
+            ref = run.archive.known_original(batch.item.sha256 or "") or ""
+            if batch.item.claim_id and run.archive.claim_of(ref) == batch.item.claim_id:
+                out.detail["recovered"] = True  # this claim filed it before a restart
+            else:
+                out.status, out.errors = DUPLICATE, []
+                out.detail["duplicate_of"] = ref
+        run.emit(out)
+    run.pending, run.batches = [], []
+
+
+Defer = Callable[[Item, Rejection], bool]
+
+
+def file_items(ctx: Context, items: list[Item], results: Iterable[Read], *,
+               on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
+               defer: Defer | None = None) -> list[Outcome]:
+    """The writer: take read results in order, file in group commits; every item gets one outcome
+    (or, when ``defer`` says so, is handed back to the caller untouched)."""
+    archive = Archive(ctx.home)
+    run = Run(ctx, archive, on_outcome, retry_of)
+    snapshots: list[Path] = []   # private copies to drop once their outcome is out (not whole items)
+
+    def flush() -> None:
+        commit(run)
+        report(run)
+        for snap in snapshots:
+            shutil.rmtree(snap.parent, ignore_errors=True)
+        snapshots.clear()
+
+    try:
+        with archive.writer():
+            backlog.retry(ctx.home, archive.conn, ctx.forms)
+            group = ctx.home.limits.group_commit
+            for result in results:
+                item = item_of(result)
+                if item.snapshot is not None:
+                    snapshots.append(item.snapshot)
+                if isinstance(result, tuple):
+                    if defer is None or not defer(*result):
+                        run.rejected(*result)
+                else:
+                    try:
+                        take(run, result)
+                    except Rejection as rej:
+                        run.rejected(result, rej)
+                if len(run.pending) >= group:
+                    flush()
+            flush()
+            run.indexer.add((), force=True)
+    except (HudangError, OSError) as exc:
+        # The archive refused (disk full, permissions …): what was reported stays true and durable;
+        # files not yet reported were not filed and can simply be taken in again.
+        raise IngestStopped(exc, run.outcomes, items) from exc
+    finally:
+        run.indexer.join()
+        archive.close()
+        for snap in snapshots:
+            shutil.rmtree(snap.parent, ignore_errors=True)
+    return run.outcomes
