@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from hudang.errors import UnreadableFile
+from hudang.forms import sheets
 from hudang.forms.readers.model import Extraction, RawRecord, ReadLimits, Vocabulary
 
 MAX_ROWS = 100_000
@@ -252,11 +252,5 @@ def _write_xlsx(target: Path, sheet_name: str, table: list[list[str]]) -> None:
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_name[:31])
     for row in table:
-        cells = []
-        for text in row:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.data_type = "s"       # text, so 110101199001011234 keeps its digits
-            cell.number_format = "@"   # and stays text when the archivist edits it
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([sheets.text_cell(sheet, text) for text in row])  # text: IDs keep their digits
     workbook.save(target)

@@ -29,6 +29,7 @@ from hudang.archive.paths import safe_component
 from hudang.archive.store import Archive, Filing
 from hudang.clock import now, stamp
 from hudang.errors import HudangError, NotFound, ToolMissing, UsageError
+from hudang.forms import sheets
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.values import money_upper
 from hudang.pipeline.dunning import fees
@@ -346,7 +347,7 @@ def _mailing_list(home: Home, letters: list[Letter], folder: Path) -> str:
     for col, width in zip("ABCDEFGHI", (6, 12, 40, 8, 15, 22, 14, 18, 14), strict=True):
         ws.column_dimensions[col].width = width
     dest = folder / "特快专递寄件清单.xlsx"
-    wb.save(str(dest))
+    sheets.save(wb, dest, private=True)  # full names, addresses and phones
     from hudang.pipeline.cli.support import audit
 
     audit(home, "mailing_list", path=str(dest), letters=len(letters),

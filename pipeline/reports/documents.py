@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from hudang.forms import sheets
 from hudang.forms.report_template import template_path
 from hudang.pipeline.reports.analysis import analysis, pct
 from hudang.pipeline.reports.figures import Details, Month
@@ -277,5 +278,5 @@ def write_xlsx(ctx: dict[str, Any], tables: Tables, details: Details, out: Path)
     notes = sheet("文字分析说明", ["文字分析说明"], [[p] for p in ctx["analysis"]], [None], [120])
     for row in notes.iter_rows(min_row=2):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    wb.save(str(out))
+    sheets.save(wb, out)
     return out

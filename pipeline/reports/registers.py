@@ -15,6 +15,7 @@ from hudang.archive.catalog import current_versions
 from hudang.archive.paths import safe_component
 from hudang.clock import now
 from hudang.errors import UsageError, ValueProblem
+from hudang.forms import sheets
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.masking import masked_values
 from hudang.forms.values import parse_date
@@ -117,6 +118,6 @@ def write_register(conn: sqlite3.Connection, forms: FormRegistry, form: FormDef,
     ws.page_setup.fitToWidth = 1
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / safe_component(f"{title}_{estate or '全部项目'}_{date_from.isoformat()}_{date_to.isoformat()}.xlsx")
-    wb.save(str(path))
+    sheets.save(wb, path)
     return {"form": form.id, "form_name": form.name, "register": title, "estate": estate,
             "from": date_from.isoformat(), "to": date_to.isoformat(), "rows": len(rows), "path": str(path)}
