@@ -147,3 +147,18 @@ def test_backup_during_a_watch_burst_restores_the_same_archive(hudang: Hudang, r
     hudang("--home", str(target), "record", "void", letter["record_id"], "--reason", "金额有误，重发")
     again = hudang.json("--home", str(target), "letters", "dunning", "--as-of", "2026-11-26", env=docx_only)
     assert [x["number"] for x in again["letters"]] == ["〔2026〕催字第002号"]
+
+
+def test_timer_units_for_a_nightly_backup_and_a_weekly_verify_verify(hudang: Hudang, tmp_path: Path) -> None:
+    assert hudang("service-unit", "--timers", tmp_path / "units", check=False).code == 2  # no destination known
+    listed = hudang("service-unit", "--timers", tmp_path / "units", "--backup-dest", "/mnt/nas/hudang",
+                    "--user", "root").stdout.split()
+    names = sorted(Path(p).name for p in listed)
+    assert names == ["hudang-backup.service", "hudang-backup.timer", "hudang-verify.service", "hudang-verify.timer"]
+    units = tmp_path / "units"
+    assert 'backup create "/mnt/nas/hudang"' in (units / "hudang-backup.service").read_text(encoding="utf-8")
+    assert "OnCalendar=Sun" in (units / "hudang-verify.timer").read_text(encoding="utf-8")
+    for name in names:
+        proc = subprocess.run(["systemd-analyze", "verify", str(units / name)], capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, (name, proc.stderr)

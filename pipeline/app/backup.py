@@ -130,3 +130,19 @@ def restore(dest: Path, target: Path, generation: str | None = None) -> Restored
         session.audit("backup_restore", dest=str(dest), generation=chosen.name)
     return Restored(chosen.name, str(target), copied.files, records, indexed, not problems,
                     [p.as_json() for p in problems])
+
+
+def write_timer_units(root: Path, user: str, folder: Path, dest: str | None) -> list[Path]:
+    """The systemd units for a nightly backup to ``dest`` (default: config's [backup] dest) and a weekly verify."""
+    from hudang.pipeline.service.unit import timer_units
+    from hudang.settings import load_home
+
+    chosen = dest if dest is not None else load_home(root).backup.dest
+    if not chosen:
+        raise UsageError("请用 --backup-dest 指定备份位置，或在 config.toml 的 [backup] dest 中设置", code="backup_dest")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in timer_units(root, user, chosen).items():
+        (folder / name).write_text(text, encoding="utf-8")
+        written.append(folder / name)
+    return written

@@ -202,13 +202,23 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 @cli.command("service-unit")
 @click.option("--user", default="hudang", help="运行服务的系统用户")
-def service_unit(user: str) -> None:
-    """输出 systemd 服务单元（hudang-watch.service），用于把接收服务装成系统服务。"""
+@click.option("--timers", "timers", type=click.Path(file_okay=False, path_type=Path),
+              help="把每晚备份、每周校验的 systemd 服务和定时器单元写入这个文件夹")
+@click.option("--backup-dest", help="备份位置（默认 config.toml [backup] dest）")
+def service_unit(user: str, timers: Path | None, backup_dest: str | None) -> None:
+    """输出接收服务的 systemd 单元（hudang-watch.service）；--timers 写出备份与校验的定时器单元。"""
+    from hudang.pipeline.app.backup import write_timer_units
     from hudang.pipeline.service.unit import unit_text
     from hudang.settings import resolve_root
 
-    home = resolve_root(click.get_current_context().obj["home"])
-    click.echo(unit_text(home, user), nl=False)
+    root = resolve_root(click.get_current_context().obj["home"])
+    if timers is None:
+        click.echo(unit_text(root, user), nl=False)
+        return
+    for path in write_timer_units(root, user, timers, backup_dest):
+        click.echo(str(path))
+    click.echo("安装：sudo cp 以上文件 /etc/systemd/system/ && sudo systemctl daemon-reload && "
+               "sudo systemctl enable --now hudang-backup.timer hudang-verify.timer", err=True)
 
 
 # ---- verify, rebuild ----

@@ -1,4 +1,4 @@
-"""The systemd unit for the intake service (see README: 作为系统服务运行)."""
+"""systemd units: the intake service, and the timers for a nightly backup and a weekly verify (README)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,64 @@ WantedBy=multi-user.target
 """
 
 
+ONESHOT = """\
+[Unit]
+Description=hudang 户档 {what}
+Documentation=file://{readme}
+After=network-online.target remote-fs.target
+Wants=network-online.target
+{requires}
+[Service]
+Type=oneshot
+User={user}
+Environment=HUDANG_HOME={home}
+Environment=PYTHONUNBUFFERED=1
+Nice=10
+IOSchedulingClass=idle
+{commands}
+"""
+
+TIMER = """\
+[Unit]
+Description=hudang 户档 {what} (timer)
+
+[Timer]
+OnCalendar={when}
+Persistent=true
+RandomizedDelaySec=10min
+
+[Install]
+WantedBy=timers.target
+"""
+
+BACKUP_AT = "*-*-* 02:30:00"          # nightly, after the office closes
+VERIFY_AT = "Sun *-*-* 04:00:00"      # weekly, after that night's backup
+
+
+def _exe() -> str:
+    return shutil.which("hudang") or str(Path(sys.executable).with_name("hudang"))
+
+
+def _readme() -> Path:
+    return Path(__file__).resolve().parents[2] / "README.md"
+
+
 def unit_text(home: Path, user: str) -> str:
-    exe = shutil.which("hudang") or str(Path(sys.executable).with_name("hudang"))
-    readme = Path(__file__).resolve().parents[1] / "README.md"
-    return UNIT.format(user=user, home=home, exe=exe, readme=readme)
+    return UNIT.format(user=user, home=home, exe=_exe(), readme=_readme())
+
+
+def timer_units(home: Path, user: str, dest: str) -> dict[str, str]:
+    """hudang-backup.service/.timer (a generation to ``dest`` every night) and hudang-verify.service/.timer
+    (the archive and the latest backup checked every week); a failure shows in `systemctl --failed`."""
+    exe, readme = _exe(), _readme()
+    quoted = f' "{dest}"' if dest else ""
+    mount = f"RequiresMountsFor={dest}\n" if dest else ""
+    return {
+        "hudang-backup.service": ONESHOT.format(what="nightly backup", readme=readme, user=user, home=home,
+                                                requires=mount, commands=f"ExecStart={exe} backup create{quoted}"),
+        "hudang-backup.timer": TIMER.format(what="nightly backup", when=BACKUP_AT),
+        "hudang-verify.service": ONESHOT.format(what="weekly verify", readme=readme, user=user, home=home,
+                                                requires=mount, commands=f"ExecStart={exe} verify\n"
+                                                f"ExecStart={exe} backup verify{quoted}"),
+        "hudang-verify.timer": TIMER.format(what="weekly verify", when=VERIFY_AT),
+    }
