@@ -11,7 +11,7 @@ DEMO_DIR ?= build/demo
 APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim \
                 tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript
 
-.PHONY: setup system demo test lint bench clean
+.PHONY: setup system demo test test-fast coverage lint bench clean
 
 setup: system $(STAMP)
 
@@ -45,6 +45,20 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+# Without the tests marked slow (LibreOffice, subprocess end-to-end runs, the watch service).
+test-fast: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not slow"
+
+# The suite under coverage.py, subprocesses included (the `hudang` commands, xdist workers, reader
+# processes: [tool.coverage.run] in pyproject.toml); prints the total and per-package figures.
+COV_DIR := build/coverage
+coverage: setup
+	rm -rf $(COV_DIR) && mkdir -p $(COV_DIR)
+	$(BIN)/coverage run -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/coverage combine -q
+	$(BIN)/coverage json -q -o $(COV_DIR)/coverage.json
+	$(BIN)/python tests/coverage_summary.py $(COV_DIR)/coverage.json
 
 lint: setup
 	$(BIN)/ruff check .

@@ -6,12 +6,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from builders import IDS
-from conftest import Hudang
+from conftest import Hudang, new_home
 
 
 def _complaint(number: str, opened: str, severity: str, *, estate: str = "金第花园", room: str = "3-2-1201",
@@ -164,9 +163,6 @@ def build(hudang: Hudang, tmp: Path) -> dict[str, str]:
 
 def built_home(tmp: Path) -> Hudang:
     """A fresh data home holding the crafted archive (for module-scoped fixtures)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUDANG_")}
-    env["HUDANG_HOME"] = str(tmp / "home")
-    h = Hudang(tmp / "home", env)
-    h("init")
+    h = new_home(tmp / "home")
     build(h, tmp)
     return h

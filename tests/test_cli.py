@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import json
 from pathlib import Path
 
 import click
@@ -10,8 +10,8 @@ import pytest
 
 from hudang.pipeline.cli.main import cli
 
-from builders import json_form, registration
-from conftest import HUDANG, Hudang
+from builders import complaint, json_form, registration
+from conftest import Hudang, clean_env, run_in_process
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -30,8 +30,34 @@ def test_every_command_has_chinese_help(path: tuple[str, ...]) -> None:
         assert isinstance(cmd, click.Group)
         cmd = cmd.commands[name]
     assert cmd.help and any("\u4e00" <= ch <= "\u9fff" for ch in cmd.help), path
-    proc = subprocess.run([*HUDANG, *path, "--help"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0 and cmd.help.split("\n")[0][:10] in proc.stdout
+    shown = run_in_process([*path, "--help"], clean_env(Path("/nonexistent")))
+    assert shown.code == 0 and cmd.help.split("\n")[0][:10] in shown.stdout
+
+
+def _one_document(stdout: str) -> object:
+    """The whole of stdout is exactly one JSON document (json.loads refuses trailing text)."""
+    assert stdout.strip(), "nothing on stdout"
+    return json.loads(stdout)
+
+
+@pytest.mark.slow
+def test_json_contract_of_the_real_command(hudang_proc: Hudang, tmp_path: Path) -> None:
+    """End to end through a real process: with --json stdout is one JSON document whatever happens,
+    messages go to stderr, and the exit code says done (0), failed (1) or wrong usage (2)."""
+    hudang_proc("estates", "add", "金第花园")
+    form = json_form(tmp_path / "in" / "c.json", "投诉处理单", complaint("TS-J1"))
+    done = hudang_proc("ingest", form, "--json")
+    assert done.code == 0
+    [out] = _one_document(done.stdout)["outcomes"]  # type: ignore[index]
+    assert out["status"] == "filed" and out["household"] == "金第花园/3-2-1201"
+    failed = hudang_proc("record", "show", "R9999999", "--json", check=False)
+    assert failed.code == 1 and "找不到" in failed.stderr
+    assert _one_document(failed.stdout) == {"error": {"code": "no_record", "message": failed.stderr.strip()}}
+    wrong = hudang_proc("search", "--no-such-option", "--json", check=False)
+    assert wrong.code == 2 and "用法" in wrong.stderr
+    assert _one_document(wrong.stdout)["error"]["code"] == "usage"  # type: ignore[index]
+    verified = hudang_proc("verify", "--json")
+    assert verified.code == 0 and _one_document(verified.stdout)["ok"] is True  # type: ignore[index]
 
 
 def test_exit_codes_and_json_errors(hudang: Hudang, tmp_path: Path) -> None:

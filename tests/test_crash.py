@@ -1,5 +1,7 @@
 """Crash safety, proven: SIGKILL `hudang ingest` at every named point, restart, and check that
-`verify` passes and every form is filed exactly once."""
+`verify` passes and every form is filed exactly once.
+
+The killed run is a real `hudang` process (`hudang.proc`); the restart and the checks run in-process."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ def test_sigkill_at_each_point_then_restart(hudang: Hudang, tmp_path: Path, poin
     first = json_form(tmp_path / "pre" / "c0.json", "投诉处理单", complaint("TS-0"))
     hudang.ingest(first)
     folder = _intake(tmp_path)
-    crashed = hudang("ingest", folder, check=False, env={"HUDANG_CRASH_AT": point})
+    crashed = hudang.proc("ingest", folder, check=False, env={"HUDANG_CRASH_AT": point})
     assert crashed.code == -signal.SIGKILL, crashed.stderr
     again = hudang.ingest(folder)
     assert {o["status"] for o in again} <= {"filed", "duplicate"}
@@ -64,7 +66,7 @@ def test_three_versions_moving_twice_in_one_run(hudang: Hudang, tmp_path: Path, 
     json_form(folder / "2.json", "投诉处理单", complaint("TS-C", room="1-1-102", 处理结果="转交"))
     json_form(folder / "3.json", "投诉处理单", complaint("TS-C", room="1-1-103", 处理结果="已处理"))
     if point:
-        crashed = hudang("ingest", folder, check=False, env={"HUDANG_CRASH_AT": point})
+        crashed = hudang.proc("ingest", folder, check=False, env={"HUDANG_CRASH_AT": point})
         assert crashed.code == -signal.SIGKILL, crashed.stderr
     outcomes = hudang.ingest(folder)
     assert {o["status"] for o in outcomes} <= {"filed", "duplicate"}
@@ -93,7 +95,7 @@ def test_batch_crash_resumes_rows_without_filing_any_twice(hudang: Hudang, tmp_p
         "WX-3,金第花园,1-1-303,孙八,1370000,2026-11-03 10:00,灯不亮",
         "WX-4,金第花园,1-1-304,李九,13700004444,2026-11-04 11:00,窗户关不上",
     ]) + "\n", encoding="utf-8")
-    crashed = hudang("ingest", batch, check=False, env={"HUDANG_CRASH_AT": point})
+    crashed = hudang.proc("ingest", batch, check=False, env={"HUDANG_CRASH_AT": point})
     assert crashed.code == -signal.SIGKILL, crashed.stderr
     [out] = hudang.ingest(batch)
     assert out["status"] in ("partial", "duplicate")
@@ -110,7 +112,7 @@ def test_batch_crash_resumes_rows_without_filing_any_twice(hudang: Hudang, tmp_p
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["after_unit_rename", "before_unit_rename"])
 def test_estate_creation_crash(hudang: Hudang, point: str) -> None:
-    crashed = hudang("estates", "add", "甲苑", check=False, env={"HUDANG_CRASH_AT": point})
+    crashed = hudang.proc("estates", "add", "甲苑", check=False, env={"HUDANG_CRASH_AT": point})
     assert crashed.code == -signal.SIGKILL
     hudang("estates", "add", "甲苑")
     assert [e["name"] for e in hudang.json("estates", "list")["estates"]] == ["甲苑"]

@@ -1,9 +1,13 @@
-"""End to end through the real command: rosters, forms, versions, moves, duplicates, quarantine."""
+"""End to end through the command: rosters, forms, versions, moves, duplicates, quarantine.
+
+The first test runs every command as the installed `hudang` in a subprocess; the rest run it in-process."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from builders import IDS, complaint, docx_form, json_form, registration
 from conftest import Hudang
@@ -13,7 +17,9 @@ def by_source(outcomes: list[dict], name: str) -> dict:
     return next(o for o in outcomes if o["source"].endswith(name))
 
 
-def test_roster_then_forms_file_into_households(hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_roster_then_forms_file_into_households(hudang_proc: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+    hudang = hudang_proc
     [roster] = hudang.ingest(roster_csv)
     assert roster == {**roster, "status": "imported", "kind": "roster", "rows": 25}
     docx_form(tmp_path / "in" / "住户登记表" / "王建国.docx", "住户登记表", registration("三栋二单元1201"))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -224,9 +226,15 @@ def test_reminders_add_moves_the_ladder(fees_home: Hudang) -> None:
     assert added["household"] == "金第花园/2-1-1202"
     after = fees_home.json("fees", "show", "金第花园/2-1-1202", "--as-of", "2026-11-26")
     assert after["step"] == "waiting" and after["reminders"][0]["method"] == "电话"
+    # A catalog that lost the reminder (the catalog is derived) gets it back from the archive alone.
+    with closing(sqlite3.connect(load_home(fees_home.home).catalog_path)) as conn, conn:
+        assert conn.execute("DELETE FROM reminders WHERE household = '2-1-1202'").rowcount == 1
+    lost = fees_home.json("fees", "show", "金第花园/2-1-1202", "--as-of", "2026-11-26")
+    assert lost["step"] == "reminder" and lost["reminders"] == []
     rebuilt = fees_home.json("rebuild")
-    assert rebuilt
-    assert fees_home.json("fees", "show", "金第花园/2-1-1202", "--as-of", "2026-11-26")["step"] == "waiting"
+    assert rebuilt == {"estates": 2, "records": 1, "imports": 5, "indexed": 1}
+    restored = fees_home.json("fees", "show", "金第花园/2-1-1202", "--as-of", "2026-11-26")
+    assert restored["step"] == "waiting" and restored["reminders"] == after["reminders"]
     wrong = fees_home("reminders", "add", "金第花园/2-1-1202", "--method", "函件", check=False)
     assert wrong.code == 2
 

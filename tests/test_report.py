@@ -192,9 +192,28 @@ def test_two_months_give_different_analyses(built: Hudang, october: dict[str, An
     assert "变化最大的是" in a_oct[0] and "严重程度“轻微”由1件增至4件（+3件）" in a_oct[0]
 
 
-def test_template_contract_and_override(home_copy: Hudang) -> None:
+def _rendered_contexts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every (template, context) docxtpl is asked to render from now on in this test."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+    render = DocxTemplate.render
+
+    def spy(self: DocxTemplate, context: dict[str, Any], *args: Any, **kw: Any) -> None:
+        seen.append((str(self.template_file), dict(context)))
+        render(self, context, *args, **kw)
+    monkeypatch.setattr(DocxTemplate, "render", spy)
+    return seen
+
+
+def test_template_contract_and_override(home_copy: Hudang, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The built-in template uses exactly the variables of the context the report code builds."""
+    rendered = _rendered_contexts(monkeypatch)
+    home_copy.json("report", "monthly", "2026-10", "--no-pdf")
+    [(template, context)] = rendered
+    assert Path(template) == BUILTIN_TEMPLATES / MONTHLY_REPORT
     builtin = DocxTemplate(str(BUILTIN_TEMPLATES / MONTHLY_REPORT))
-    assert builtin.get_undeclared_template_variables() <= VARIABLES
+    assert builtin.get_undeclared_template_variables(context=context) == set(), "the template uses unset names"
+    assert builtin.get_undeclared_template_variables() == set(context), "the code builds names the template drops"
+    assert set(context) == VARIABLES      # what an office's own template may use, as documented
     rebuilt = DocxTemplate(str(build_template(home_copy.home.parent / "rebuilt.docx")))  # reproducible from code
     assert rebuilt.get_undeclared_template_variables() == builtin.get_undeclared_template_variables()
     own = docx.Document(str(BUILTIN_TEMPLATES / MONTHLY_REPORT))
@@ -202,6 +221,7 @@ def test_template_contract_and_override(home_copy: Hudang) -> None:
     (home_copy.home / "templates").mkdir()
     own.save(str(home_copy.home / "templates" / MONTHLY_REPORT))
     data = home_copy.json("report", "monthly", "2026-10", "--estate", "金第花园", "--no-pdf")
+    assert Path(rendered[-1][0]) == home_copy.home / "templates" / MONTHLY_REPORT
     document = docx.Document(next(p for p in data["outputs"] if p.endswith(".docx")))
     assert any(p.text == "本公司自定义页脚：金第花园" for p in document.paragraphs)
     assert "/reports/金第花园/2026-10/" in data["outputs"][0]

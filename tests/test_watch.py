@@ -1,4 +1,7 @@
-"""The intake service with real watchdog events and real `hudang watch` subprocesses."""
+"""The intake service with real watchdog events and real `hudang watch` subprocesses.
+
+Tests wait for an event (an outcome counted in `hudang status`), never for a fixed time: a file that must
+not be taken is shown not taken by a file dropped after it being filed first."""
 
 from __future__ import annotations
 
@@ -86,6 +89,11 @@ def _left_in_intake(hudang: Hudang) -> list[Path]:
     return found
 
 
+def _sources(hudang: Hudang) -> list[str]:
+    """Names of the files in the service's latest outcomes (`last` may lag `counts` by one state write)."""
+    return sorted(Path(o["source"]).name for o in hudang.json("status")["last"])
+
+
 def _claims_left(hudang: Hudang) -> bool:
     folder = _intake(hudang) / ".processing"
     return folder.is_dir() and any(True for _ in os.scandir(folder))
@@ -93,13 +101,13 @@ def _claims_left(hudang: Hudang) -> bool:
 
 def test_dropped_files_are_filed_released_and_counted(hudang: Hudang, service: Watcher) -> None:
     intake = _intake(hudang)
+    (intake / "~$b.docx").write_bytes(b"owner file")   # first: were temp files taken, it would go with the rest
     json_form(intake / "住户登记表" / "a.json", "", registration("1-1-301", "甲"))
     docx_form(intake / "b.docx", "投诉处理单", complaint("TS-W1", room="1-1-302"))
-    (intake / "~$b.docx").write_bytes(b"owner file")
-    _wait(lambda: _filed_count(hudang) >= 2, what="two outcomes")
+    _wait(lambda: len(_sources(hudang)) >= 2, what="two outcomes")
     state = hudang.json("status")
     assert state["running"] and state["today"]["counts"] == {"filed": 2}
-    assert {Path(o["source"]).name for o in state["last"]} == {"a.json", "b.docx"}
+    assert _sources(hudang) == ["a.json", "b.docx"]
     done = list((intake / ".done").rglob("*.*"))
     assert sorted(p.name for p in done) == ["a.json", "b.docx"]
     assert [p.name for p in _left_in_intake(hudang)] == ["~$b.docx"]  # temp files are left alone
@@ -114,28 +122,47 @@ def test_second_watch_is_refused_naming_the_pid(hudang: Hudang, service: Watcher
     assert second.returncode == 1 and str(service.proc.pid) in second.stderr and "已在运行" in second.stderr
 
 
+def _log(hudang: Hudang) -> str:
+    path = hudang.home / "logs" / "hudang.log"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+GIVEN_BACK = ("稍后重试", "放回收件夹")   # the service's log words for a file it claimed too early and gave back
+
+
+def _given_back(hudang: Hudang, name: str) -> list[str]:
+    return [line for line in _log(hudang).splitlines() if name in line and any(w in line for w in GIVEN_BACK)]
+
+
 def test_slow_writer_and_a_pausing_writer_are_not_taken_half_written(hudang: Hudang, service: Watcher,
                                                                     tmp_path: Path) -> None:
-    src = docx_form(tmp_path / "slow.docx", "住户登记表", registration("2-1-301", "慢"))
-    data = src.read_bytes()
-    dest = _intake(hudang) / "住户登记表" / "slow.docx"
-    chunk = len(data) // 16 + 1
+    """Two guards, each tested alone: a writer that closes the file between chunks is held off by the
+    stability window only; a writer that keeps the file open through a long pause, by the open-file check only."""
+    folder = _intake(hudang) / "住户登记表"
+    data = docx_form(tmp_path / "slow.docx", "住户登记表", registration("2-1-301", "慢")).read_bytes()
+    chunk = len(data) // 12 + 1
     began = time.monotonic()
-    with open(dest, "wb") as fh:  # 16 chunks over ~5 s, each gap shorter than the window
-        for i in range(0, len(data), chunk):
+    for i in range(0, len(data), chunk):  # 12 chunks, the file closed after each, each gap a quarter window
+        with open(folder / "slow.docx", "ab") as fh:
             fh.write(data[i:i + chunk])
-            fh.flush()
-            time.sleep(STABLE * 0.75)
-    assert time.monotonic() - began >= 4.5
-    paused = _intake(hudang) / "住户登记表" / "paused.docx"
+        time.sleep(STABLE * 0.25)
+    assert time.monotonic() - began >= 2 * STABLE
+    _wait(lambda: "slow.docx" in _sources(hudang), what="slow.docx filed")
+    assert _given_back(hudang, "slow.docx") == [], "a file still growing was claimed"
     data2 = docx_form(tmp_path / "paused.docx", "住户登记表", registration("2-1-302", "停")).read_bytes()
-    with open(paused, "wb") as fh:  # a writer that pauses longer than the window, then finishes
+    with open(folder / "paused.docx", "wb") as fh:  # a writer that pauses, the file open, then finishes
         fh.write(data2[: len(data2) // 2])
         fh.flush()
-        time.sleep(STABLE * 3)
+        json_form(folder / "probe.json", "", registration("2-1-1201", "探针"))  # dropped after the pause began
+        _wait(lambda: "probe.json" in _sources(hudang), what="a later file filed during the pause")
+        assert (folder / "paused.docx").exists() and _given_back(hudang, "paused.docx") == [], \
+            "a file held open by its writer was claimed"
         fh.write(data2[len(data2) // 2:])
-    _wait(lambda: hudang.json("status")["today"]["counts"].get("filed", 0) >= 2, what="both filed")
-    assert hudang.json("status")["quarantine"] == 0
+    _wait(lambda: "paused.docx" in _sources(hudang), what="paused.docx filed")
+    state = hudang.json("status")
+    # A close racing the service's look is read whole and given back once (`duplicate`), never filed half.
+    assert state["today"]["counts"]["filed"] == 3 and set(state["today"]["counts"]) <= {"filed", "duplicate"}
+    assert state["quarantine"] == 0
     for name, expected in (("2-1-301", data), ("2-1-302", data2)):
         [rec] = hudang.json("household", "show", f"金第花园/{name}")["records"]
         files = hudang.json("record", "show", rec["record_id"])["files"]
@@ -157,15 +184,17 @@ def test_burst_of_500_taken_exactly_once(hudang: Hudang, service: Watcher) -> No
 
 def test_part_file_renamed_is_taken_once_under_its_final_name(hudang: Hudang, service: Watcher,
                                                               tmp_path: Path) -> None:
-    part = _intake(hudang) / "投诉处理单" / "x.json.part"
-    json_form(part, "", complaint("TS-P1"))
-    time.sleep(STABLE * 4)  # long enough to be taken, were .part files taken
-    assert _filed_count(hudang) == 0
+    folder = _intake(hudang) / "投诉处理单"
+    part = json_form(folder / "x.json.part", "", complaint("TS-P1"))
+    json_form(folder / "first.json", "", complaint("TS-P0"))   # dropped after the .part: its window ends later
+    _wait(lambda: "first.json" in _sources(hudang), what="first.json")
+    assert part.exists() and _sources(hudang) == ["first.json"]   # the .part held still as long: not taken
     part.rename(part.with_name("x.json"))
-    _wait(lambda: _filed_count(hudang) >= 1, what="x.json")
-    time.sleep(STABLE * 3)
-    state = hudang.json("status")
-    assert state["today"]["counts"] == {"filed": 1} and Path(state["last"][0]["source"]).name == "x.json"
+    _wait(lambda: "x.json" in _sources(hudang), what="x.json")
+    json_form(folder / "last.json", "", complaint("TS-P2"))    # a second take of x.json would come before it
+    _wait(lambda: "last.json" in _sources(hudang), what="last.json")
+    assert hudang.json("status")["today"]["counts"] == {"filed": 3}
+    assert _sources(hudang) == ["first.json", "last.json", "x.json"]
 
 
 def test_file_dropped_while_down_is_taken_at_start(hudang: Hudang, roster_csv: Path, mode: str) -> None:
@@ -265,10 +294,12 @@ def test_odd_drops_symlinks_open_writers_bad_names(hudang: Hudang, service: Watc
         fh.write(json.dumps({"表单": "住户登记表", "字段": registration("3-1-1201", "怪名")},
                             ensure_ascii=False).encode("utf-8"))
     _wait(lambda: _filed_count(hudang) >= 1, what="the odd name filed")
-    time.sleep(STABLE * 4)
-    assert (intake / "held.json").exists() and _filed_count(hudang) == 1   # still open: not taken
+    # held.json has held still since before the odd name came: only the open-file check keeps it back.
+    json_form(intake / "住户登记表" / "probe.json", "", registration("3-1-1202", "探针"))
+    _wait(lambda: _filed_count(hudang) >= 2, what="a later file filed")
+    assert (intake / "held.json").exists() and _filed_count(hudang) == 2   # still open: not taken
     holder.close()
-    _wait(lambda: _filed_count(hudang) >= 2, what="taken once closed")
+    _wait(lambda: _filed_count(hudang) >= 3, what="taken once closed")
     assert (intake / "key.json").is_symlink()
     assert not any(p.read_bytes() == secret.read_bytes() for p in (hudang.home / "quarantine").rglob("*")
                    if p.is_file())
