@@ -8,30 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hudang.archive.paths import safe_component
 from hudang.clock import now
-from hudang.errors import UsageError, ValueProblem
-from hudang.forms.definitions import FormDef, FormRegistry
-from hudang.forms.values import parse_date
-from hudang.pipeline.app.views import masked_values
+from hudang.errors import UsageError
+from hudang.forms.definitions import FormDef
 from hudang.pipeline.reports.figures import Case
 
 NAMES = {"complaint": "投诉登记台账", "repair": "报修登记台账", "registration": "住户登记台账"}
 _NUMERIC = ("money", "number")
+Mask = Callable[[dict[str, str], str], dict[str, str]]   # (a record's values, its form id) → what may be shown
 
 
 def register_name(form: FormDef) -> str:
     return NAMES.get(form.id, f"{form.name}台账")
-
-
-def parse_day(text: str, option: str) -> dt.date:
-    try:
-        return parse_date(text)
-    except ValueProblem as exc:
-        raise UsageError(f"{option} {exc.message}", code="bad_date") from None
 
 
 def _status(form_id: str, case: Case, at: dt.datetime) -> list[str]:
@@ -57,9 +50,11 @@ def _status(form_id: str, case: Case, at: dt.datetime) -> list[str]:
     return []
 
 
-def write_register(conn: sqlite3.Connection, forms: FormRegistry, form: FormDef, estate: str | None,
+def write_register(conn: sqlite3.Connection, mask: Mask, form: FormDef, estate: str | None,
                    date_from: dt.date, date_to: dt.date, folder: Path) -> dict[str, Any]:
-    """Write the ledger; rows are the live records whose own date (else filing date) is in the period."""
+    """Write the ledger; rows are the live records whose own date (else filing date) is in the period.
+
+    ``mask`` hides personal data as every listing does (SPEC §7); the caller supplies the one masking rule."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -92,7 +87,7 @@ def write_register(conn: sqlite3.Connection, forms: FormRegistry, form: FormDef,
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for n, row in enumerate(rows, 1):
         values = json.loads(row["fields"])
-        shown = masked_values(values, form.id, forms)
+        shown = mask(values, form.id)
         case = Case(row["record_id"], row["archive_no"], row["form"], row["estate"], row["household"], values,
                     bool(row["review"]))
         cells: list[Any] = [n, row["archive_no"], row["estate"], row["household"]]

@@ -10,10 +10,8 @@ from hudang.archive.estates import Place
 from hudang.archive.store import Archive
 from hudang.errors import ToolMissing
 from hudang.forms import office
-from hudang.forms.definitions import FormRegistry
 from hudang.forms.documents import Template
 from hudang.forms.values import mask_text
-from hudang.pipeline.app import views
 from hudang.pipeline.dunning import fees
 from hudang.settings import Home
 
@@ -35,9 +33,10 @@ def _state(form: str, values: dict[str, str], letter: dict[str, Any] | None) -> 
     return "已归档"
 
 
-def summary_data(home: Home, archive: Archive, place: Place, forms: FormRegistry, day: dt.date) -> dict[str, Any]:
-    """What the page shows, masked as SPEC §7 says; also what `--json` prints."""
-    view = views.household(archive, place, forms)
+def summary_data(archive: Archive, place: Place, view: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """What the page shows, masked as SPEC §7 says; also what `--json` prints.
+
+    ``view`` is the household's file as the archivist sees it (the application layer's household view)."""
     reg = (view["registration"] or {}).get("fields", {})
     current = {r["record_id"]: json.loads(r["fields"]) for r in archive.conn.execute(
         "SELECT v.record_id, v.fields FROM records r JOIN versions v ON v.record_id = r.record_id AND"
