@@ -71,16 +71,16 @@ def household_show(home: Home, archive: Archive, address: str, include_voided: b
 @click.argument("address")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="欠费按哪一天计算（默认今天）")
 @json_option
-@with_archive
-def household_summary(home: Home, archive: Archive, address: str, as_of: str | None, as_json: bool) -> None:
+@click.pass_context
+def household_summary(ctx: click.Context, address: str, as_of: str | None, as_json: bool) -> None:
     """生成一户的《户档摘要》（一页 DOCX 和 PDF）：住户、未办结事项、欠费与催缴、档案记录。"""
-    from hudang.pipeline.cli.fees import _day
-    from hudang.pipeline.reports.summary import summary_data, write_summary
+    from hudang.pipeline.app.reports import household_summary as summary
+    from hudang.pipeline.app.session import Session
+    from hudang.pipeline.cli.support import day
 
-    day = _day(as_of, "--as-of")
-    place = archive.estates.household(address)
-    data = summary_data(home, archive, place, load_forms([home.forms_dir]), day)
-    data["outputs"] = write_summary(home, data, day)
+    when = day(as_of, "--as-of")
+    with Session(open_home(ctx)) as session:
+        data = summary(session, address, when).as_json()
 
     def human(d: dict[str, Any]) -> None:
         for w in d["outputs"]["warnings"]:
