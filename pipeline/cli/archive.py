@@ -7,15 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hudang.forms.definitions import load_forms
-from hudang.pipeline.cli.support import CONTEXT, emit, json_option, session, show, with_archive
+from hudang.pipeline.cli.support import CONTEXT, emit, json_option, session, show
+from hudang.pipeline.cli.support import session as open_session
 
 if TYPE_CHECKING:
-    from hudang.archive.store import Archive
     from hudang.pipeline.app.catalogue import EstateAdded, Estates, Forms
     from hudang.pipeline.app.quarantine import Quarantined, Retries
     from hudang.pipeline.app.records import Attached, HouseholdView, Moved, RecordView, Voided
-    from hudang.settings import Home
 
 # ---- household / record ----
 
@@ -64,16 +62,15 @@ def household_show(address: str, include_voided: bool, as_json: bool) -> None:
 @click.argument("address")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="欠费按哪一天计算（默认今天）")
 @json_option
-@with_archive
-def household_summary(home: Home, archive: Archive, address: str, as_of: str | None, as_json: bool) -> None:
+@click.pass_context
+def household_summary(ctx: click.Context, address: str, as_of: str | None, as_json: bool) -> None:
     """生成一户的《户档摘要》（一页 DOCX 和 PDF）：住户、未办结事项、欠费与催缴、档案记录。"""
-    from hudang.pipeline.cli.fees import _day
-    from hudang.pipeline.reports.summary import summary_data, write_summary
+    from hudang.pipeline.app.reports import household_summary as summary
+    from hudang.pipeline.cli.support import day
 
-    day = _day(as_of, "--as-of")
-    place = archive.estates.household(address)
-    data = summary_data(home, archive, place, load_forms([home.forms_dir]), day)
-    data["outputs"] = write_summary(home, data, day)
+    when = day(as_of, "--as-of")
+    with open_session(ctx) as session:
+        data = summary(session, address, when).as_json()
 
     def human(d: dict[str, Any]) -> None:
         for w in d["outputs"]["warnings"]:

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from hudang.pipeline.cli.support import CONTEXT, emit, json_option, open_home
+from hudang.pipeline.cli.support import CONTEXT, emit, json_option
+from hudang.pipeline.cli.support import session as open_session
 
 
 def _size(n: int) -> str:
@@ -29,9 +30,8 @@ def backup_group() -> None:
 def backup_create(ctx: click.Context, dest: Path | None, init: bool, keep: int | None, as_json: bool) -> None:
     """写一代新的备份到 DEST（默认 config.toml [backup] dest）；接收服务运行时也可备份。"""
     from hudang.pipeline.app import backup
-    from hudang.pipeline.app.session import Session
 
-    with Session(open_home(ctx)) as session:
+    with open_session(ctx) as session:
         made = backup.create(session, dest, init=init, keep=keep)
 
     def human(d: dict[str, Any]) -> None:
@@ -52,9 +52,8 @@ def backup_create(ctx: click.Context, dest: Path | None, init: bool, keep: int |
 def backup_verify(ctx: click.Context, dest: Path | None, every: bool, as_json: bool) -> None:
     """逐个文件核对备份；有任何不符则退出码为 1。"""
     from hudang.pipeline.app import backup
-    from hudang.pipeline.app.session import Session
 
-    with Session(open_home(ctx)) as session:
+    with open_session(ctx) as session:
         result = backup.verify(session, dest, every=every)
 
     def human(d: dict[str, Any]) -> None:

@@ -6,11 +6,9 @@ from typing import Any
 
 import click
 
-from hudang.archive.catalog import connect
-from hudang.clock import now
-from hudang.errors import UsageError
-from hudang.forms.definitions import load_forms
-from hudang.pipeline.cli.support import CONTEXT, audit, emit, json_option, open_home
+from hudang.pipeline.app import reports
+from hudang.pipeline.cli.support import CONTEXT, day, emit, json_option
+from hudang.pipeline.cli.support import session as open_session
 from hudang.pipeline.reports.analysis import pct, yuan
 
 
@@ -30,19 +28,8 @@ def report() -> None:
 def report_monthly(ctx: click.Context, month: str, estate: str | None, issue: bool, no_pdf: bool,
                    figures_only: bool, as_json: bool) -> None:
     """客服接待月报表：MONTH 如 2026-10。写出 DOCX、XLSX 和 PDF（在数据目录 reports/ 下）。"""
-    from hudang.pipeline.reports.editions import monthly
-
-    if issue and figures_only:
-        raise UsageError("--issue 需要写出文件，不能与 --figures-only 同用")
-    home = open_home(ctx)
-    conn = connect(home.catalog_path)
-    try:
-        result = monthly(home, conn, month, estate, issue=issue, pdf=not no_pdf, write=not figures_only)
-    finally:
-        conn.close()
-    if result.edition:
-        audit(home, "report_issue", month=result.data["month"], estate=estate or "全部项目",
-              edition=result.edition, files=result.data["outputs"])
+    with open_session(ctx) as session:
+        result = reports.monthly(session, month, estate, issue=issue, pdf=not no_pdf, write=not figures_only)
     for message in result.messages:
         click.echo(message, err=True)
 
@@ -60,7 +47,7 @@ def report_monthly(ctx: click.Context, month: str, estate: str | None, issue: bo
                                 f"收缴率 {pct(f['collection_rate'])}" if f else "无本月收费台账"))
         for path in d["outputs"]:
             click.echo(f"  → {path}")
-    emit(result.data, as_json, human)
+    emit(result.as_json(), as_json, human)
 
 
 @click.command("register")
@@ -73,24 +60,10 @@ def report_monthly(ctx: click.Context, month: str, estate: str | None, issue: bo
 def register(ctx: click.Context, form_name: str, estate: str | None, date_from: str, date_to: str,
              as_json: bool) -> None:
     """台账：把一种表单在一段时间内的记录写成 XLSX 登记台账（证件号码、电话已打码）。"""
-    from hudang.archive.paths import safe_component
-    from hudang.pipeline.reports.editions import ALL_ESTATES, reports_root, resolve_estate
-    from hudang.pipeline.reports.registers import parse_day, write_register
-
-    home = open_home(ctx)
-    forms = load_forms([home.forms_dir])
-    form = forms.get(form_name)
-    if form is None:
-        raise UsageError(f"未知的表单“{form_name}”（hudang forms list 查看表单类型）", code="unknown_form")
-    conn = connect(home.catalog_path)
-    try:
-        name = resolve_estate(conn, estate)
-        folder = reports_root(home) / safe_component(name or ALL_ESTATES) / "台账"
-        data = write_register(conn, forms, form, name, parse_day(date_from, "--from"), parse_day(date_to, "--to"),
-                              folder)
-    finally:
-        conn.close()
-    emit(data, as_json, lambda d: click.echo(f"{d['register']}：{d['from']} 至 {d['to']} 共 {d['rows']} 件 → {d['path']}"))
+    since, until = day(date_from, "--from"), day(date_to, "--to")
+    with open_session(ctx) as session:
+        result = reports.register(session, form_name, estate, since, until)
+    emit(result.as_json(), as_json, lambda d: click.echo(f"{d['register']}：{d['from']} 至 {d['to']} 共 {d['rows']} 件 → {d['path']}"))
 
 
 @click.command("due")
@@ -100,17 +73,9 @@ def register(ctx: click.Context, form_name: str, estate: str | None, date_from: 
 @click.pass_context
 def due(ctx: click.Context, as_of: str | None, estate: str | None, as_json: bool) -> None:
     """每日跟进清单：将到期或已超期的投诉、超时未回访的维修、应进入下一步催缴的住户。"""
-    from hudang.pipeline.reports.due import due as follow_ups
-    from hudang.pipeline.reports.editions import resolve_estate
-    from hudang.pipeline.reports.registers import parse_day
-
-    home = open_home(ctx)
-    day = parse_day(as_of, "--as-of") if as_of else now().date()
-    conn = connect(home.catalog_path)
-    try:
-        data = follow_ups(conn, load_forms([home.forms_dir]), day, resolve_estate(conn, estate))
-    finally:
-        conn.close()
+    when = day(as_of, "--as-of")
+    with open_session(ctx) as session:
+        result = reports.due(session, when, estate)
 
     def human(d: dict[str, Any]) -> None:
         click.echo(f"跟进清单（截至 {d['as_of']} 日终{'，' + d['estate'] if d['estate'] else ''}）")
@@ -126,7 +91,7 @@ def due(ctx: click.Context, as_of: str | None, estate: str | None, as_json: bool
         for x in d["dunning"]:
             since = f"  自 {x['deadline']} 起（{x['days_late']} 天）" if x["deadline"] else ""
             click.echo(f"  [{x['step']}] {x['household']:22} 欠费 ¥{x['amount']}{since}")
-    emit(data, as_json, human)
+    emit(result.as_json(), as_json, human)
 
 
 COMMANDS = (report, register, due)

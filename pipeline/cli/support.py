@@ -10,7 +10,6 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import wraps
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
@@ -18,9 +17,7 @@ import click
 from hudang.errors import HudangError, UsageError, ValueProblem
 
 if TYPE_CHECKING:
-    from hudang.archive.store import Archive
     from hudang.pipeline.app.session import Session
-    from hudang.settings import Home
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -154,35 +151,3 @@ def session(ctx: click.Context | None = None) -> Iterator[Session]:
         yield opened
 
 
-def open_home(ctx: click.Context) -> Home:
-    """The data home, for commands not yet on the application layer (use `session`)."""
-    from hudang import logs
-    from hudang.settings import load_home, resolve_root
-
-    home = load_home(resolve_root(home_option(ctx)))
-    logs.setup(home.logs_dir)
-    return home
-
-
-def audit(home: Home, action: str, **detail: Any) -> None:
-    """For commands not yet on the application layer; the layer writes it through `Session.audit`."""
-    import getpass
-
-    from hudang.archive import audit as audit_log
-
-    audit_log.append(home.audit_log, getpass.getuser(), action, **detail)
-
-
-def with_archive(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """For commands not yet on the application layer: (home, archive, …) opened and closed around the call."""
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from hudang.archive.store import Archive
-
-        home = open_home(click.get_current_context())
-        archive: Archive = Archive(home)
-        try:
-            return fn(home, archive, *args, **kwargs)
-        finally:
-            archive.close()
-    return wrapper

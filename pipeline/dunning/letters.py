@@ -4,7 +4,8 @@ One run at an as-of date D: the ladder (``fees.dunning``) names the households d
 gets a number (〔2026〕催字第015号, per estate and year, never reused because numbers come from the
 letters already filed), a DOCX from the template, a PDF from batched LibreOffice calls, and a 函件
 record in its household's file — which is itself a 函件 in the ladder, so a second run sends nothing.
-Then a merged print file in room order and the 特快专递 mailing list.
+Then a merged print file in room order and the 特快专递 mailing list. Tracking the post afterwards
+is `tracking`'s.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -28,26 +28,22 @@ from hudang.archive.locks import letters_lock
 from hudang.archive.paths import safe_component
 from hudang.archive.store import Archive, Filing
 from hudang.clock import now, stamp
-from hudang.errors import HudangError, NotFound, ToolMissing, UsageError
+from hudang.errors import HudangError, ToolMissing
 from hudang.forms import sheets
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.values import money_upper
 from hudang.pipeline.dunning import fees
-from hudang.pipeline.dunning.tracking import letter_state
+from hudang.pipeline.dunning.tracking import NUMBER_RE, letter_number
 from hudang.settings import Home
 
 log = logging.getLogger("hudang.letters")
 
 TEMPLATE = "dunning_letter.docx"
-NUMBER_RE = re.compile(r"〔(\d{4})〕催字第(\d+)号")
+MailingListDone = Callable[[Path, list[str | None]], None]   # (the list's path, the numbers on it in order)
 
 
 def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def letter_number(year: int, serial: int) -> str:
-    return f"〔{year}〕催字第{serial:03d}号"
 
 
 def next_serials(archive: Archive, year: int) -> dict[str, int]:
@@ -105,13 +101,6 @@ class Letter:
         day = self.standing.day
         return [{"item": r.item, "period": r.period, "due": f"{r.due:.2f}", "paid": f"{r.paid_at(day):.2f}",
                  "owed": f"{r.owed_at(day):.2f}"} for r in self.standing.overdue]
-
-    def json(self) -> dict[str, Any]:
-        s = self.standing
-        return {"household": s.household, "amount": f"{s.arrears:.2f}", "amount_upper": money_upper(s.arrears),
-                "periods": s.periods, "number": self.number, "deadline": self.deadline.isoformat(),
-                "docx": str(self.docx) if self.docx else None, "pdf": str(self.pdf) if self.pdf else None,
-                "record_id": self.record_id}
 
 
 def _reminder_text(basis: fees.Reminder | None) -> str:
@@ -198,28 +187,14 @@ class DunningRun:
     warnings: list[str]
     timings: dict[str, float] = field(default_factory=dict)   # seconds per phase, for the bench and the log
 
-    def json(self, archive: Archive) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(),
-                "letters": [letter.json() for letter in self.letters],
-                "reminders": [{"household": s.household, "amount": f"{s.arrears:.2f}"} for s in self.ladder.reminders],
-                "escalations": [escalation_json(archive, s) for s in self.ladder.escalations],
-                "outputs": self.outputs, "warnings": self.warnings}
-
-
-def escalation_json(archive: Archive, s: fees.Standing) -> dict[str, Any]:
-    basis = s.basis
-    assert basis is not None
-    out: dict[str, Any] = {"household": s.household, "amount": f"{s.arrears:.2f}",
-                           "letter_number": basis.letter_number, "letter_date": basis.date.isoformat()}
-    state = letter_state(archive, basis.record_id)
-    out.update(delivery=state["state"], delivery_proven=state["delivery_proven"])
-    return out
-
 
 def dunning_run(home: Home, archive: Archive, forms: FormRegistry, as_of: dt.date, *, estate: str | None = None,
                 dry_run: bool = False, workers: int | None = None,
-                progress: Callable[[str], None] | None = None) -> DunningRun:
-    """The whole job; with ``dry_run`` nothing is written and no number is reserved."""
+                progress: Callable[[str], None] | None = None,
+                on_mailing_list: MailingListDone | None = None) -> DunningRun:
+    """The whole job; with ``dry_run`` nothing is written and no number is reserved.
+
+    ``on_mailing_list`` hears of the 特快专递 list (full names and phones) so the caller can audit it."""
     with letters_lock(home).hold():
         ladder = fees.dunning(archive.conn, as_of, estate)
         serials = {} if dry_run else next_serials(archive, as_of.year)
@@ -239,12 +214,12 @@ def dunning_run(home: Home, archive: Archive, forms: FormRegistry, as_of: dt.dat
             run.warnings.append(f"计算日期 {as_of} 晚于今天：此后的缴费尚未入账，请核对后再寄出")
         if dry_run or not letters:
             return run
-        _produce(home, archive, forms, run, workers or os.cpu_count() or 1, progress)
+        _produce(home, archive, forms, run, workers or os.cpu_count() or 1, progress, on_mailing_list)
         return run
 
 
 def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun, workers: int,
-             progress: Callable[[str], None] | None) -> None:
+             progress: Callable[[str], None] | None, on_mailing_list: MailingListDone | None) -> None:
     as_of = run.as_of
     run_id = now().strftime("%Y%m%d-%H%M%S")
     folder = home.outputs_dir / "催缴函" / f"{as_of.isoformat()}_{run_id}"
@@ -303,7 +278,7 @@ def _produce(home: Home, archive: Archive, forms: FormRegistry, run: DunningRun,
     clock = time.perf_counter()
     run.outputs["folder"] = str(folder)
     run.outputs["print_pdf"] = _merge(run.letters, folder)
-    run.outputs["mailing_list"] = _mailing_list(home, run.letters, folder)
+    run.outputs["mailing_list"] = _mailing_list(home, run.letters, folder, on_mailing_list)
     run.timings["print_and_list"] = time.perf_counter() - clock
     log.info("催缴函 %d 封：%s", len(run.letters), " ".join(f"{k}={v:.1f}s" for k, v in run.timings.items()))
 
@@ -325,8 +300,8 @@ def _merge(letters: list[Letter], folder: Path) -> str | None:
     return str(dest)
 
 
-def _mailing_list(home: Home, letters: list[Letter], folder: Path) -> str:
-    """The 特快专递 list with full names, addresses and phones (so the post can deliver); its creation audited."""
+def _mailing_list(home: Home, letters: list[Letter], folder: Path, done: MailingListDone | None) -> str:
+    """The 特快专递 list with full names, addresses and phones (so the post can deliver); ``done`` audits it."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -348,71 +323,6 @@ def _mailing_list(home: Home, letters: list[Letter], folder: Path) -> str:
         ws.column_dimensions[col].width = width
     dest = folder / "特快专递寄件清单.xlsx"
     sheets.save(wb, dest, private=True)  # full names, addresses and phones
-    from hudang.pipeline.cli.support import audit
-
-    audit(home, "mailing_list", path=str(dest), letters=len(letters),
-          numbers=[letter.number for letter in ordered][:50])
+    if done is not None:
+        done(dest, [letter.number for letter in ordered])
     return str(dest)
-
-
-# ---------------------------------------------------------------- tracking
-
-def find_letter(archive: Archive, number: str, estate: str | None = None) -> Any:
-    """A letter record by its number (〔2026〕催字第015号, or 2026-015 for short); ambiguous across estates → ask."""
-    m = re.fullmatch(r"\s*(\d{4})\D+0*(\d+)\s*", number)
-    wanted = letter_number(int(m[1]), int(m[2])) if m and not NUMBER_RE.fullmatch(number.strip()) else number.strip()
-    rows = archive.conn.execute("SELECT * FROM records WHERE form = 'letter' AND number = ?"
-                                + (" AND estate = ?" if estate else ""),
-                                (wanted, estate) if estate else (wanted,)).fetchall()
-    if not rows:
-        raise NotFound(f"找不到函号为 {wanted} 的催缴函", code="no_letter")
-    if len(rows) > 1:
-        raise UsageError(f"函号 {wanted} 在多个项目中都有（{'、'.join(r['estate'] for r in rows)}），请用 --estate 指定")
-    return rows[0]
-
-
-def record_state(archive: Archive, number: str, state: str, *, estate: str | None, day: dt.date,
-                 tracking: str | None, receipt: Path | None, note: str | None, user: str) -> dict[str, Any]:
-    """Mark a letter sent, delivered (with the signed 送达回执 attached) or returned."""
-    row = find_letter(archive, number, estate)
-    if row["voided"]:
-        raise UsageError(f"催缴函 {row['number']} 已作废")
-    event: dict[str, Any] = {"kind": state, "at": stamp(), "date": day.isoformat(), "by": user}
-    if tracking:
-        event["tracking"] = tracking.strip()
-    if note:
-        event["note"] = note
-    if receipt is not None:
-        attached = archive.attach(row["record_id"], receipt, "送达回执", user)
-        event["receipt"] = attached["attachment"]
-    archive.add_event(row["record_id"], event)
-    return {"record_id": row["record_id"], "number": row["number"], "household": f"{row['estate']}/{row['household']}",
-            **letter_state(archive, row["record_id"])}
-
-
-def add_reminder(home: Home, archive: Archive, place: Place, method: str, day: dt.date, note: str | None,
-                 user: str) -> dict[str, Any]:
-    """Archive one reminder as a one-row 催缴记录 import, so the ladder and `rebuild` see it like an imported log."""
-    import csv
-    import io
-    import tempfile
-
-    if method not in fees.CALLS:
-        raise UsageError(f"催缴方式应为 {'、'.join(fees.CALLS)} 之一（函件由 hudang letters dunning 生成）")
-    if day > now().date():
-        raise UsageError(f"催缴日期 {day} 晚于今天")
-    buf = io.StringIO()
-    csv.writer(buf).writerows([["项目", "房号", "日期", "方式", "备注"],
-                               [place.estate, place.display, day.isoformat(), method, note or ""]])
-    data = buf.getvalue().encode("utf-8-sig")
-    row = {"row": 2, "estate": place.estate, "household": place.key, "date": day.isoformat(), "method": method,
-           "note": note or None}
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "催缴记录-手工登记.csv"
-        source.write_bytes(data)
-        provenance = {"source_name": source.name, "sha256": hashlib.sha256(data).hexdigest(),
-                      "received_at": stamp(), "entered_by": user, "entered": "hudang reminders add"}
-        import_id = archive.file_import("reminders", source, provenance, [row])
-    return {"import_id": import_id, "household": place.address, "method": method, "date": day.isoformat(),
-            "note": note}
-

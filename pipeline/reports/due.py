@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,70 @@ from hudang.pipeline.dunning import fees
 from hudang.pipeline.reports.figures import load_cases
 
 DAY = dt.timedelta(days=1)
+
+
+def _minutes(at: dt.datetime) -> str:
+    return at.isoformat(" ", "minutes")
+
+
+@dataclass(frozen=True)
+class ComplaintDue:
+    """An open complaint whose deadline has passed or falls within a day."""
+
+    record_id: str
+    archive_no: str
+    number: str
+    household: str
+    opened: str
+    severity: str
+    department: str
+    deadline: dt.datetime
+    state: str
+    days_late: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "archive_no": self.archive_no, "number": self.number,
+                "household": self.household, "opened": self.opened, "severity": self.severity,
+                "department": self.department, "deadline": _minutes(self.deadline), "state": self.state,
+                "days_late": self.days_late}
+
+
+@dataclass(frozen=True)
+class RepairDue:
+    """A completed repair whose return visit is overdue."""
+
+    record_id: str
+    archive_no: str
+    number: str
+    household: str
+    category: str
+    done: str
+    deadline: dt.datetime
+    state: str
+    days_late: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "archive_no": self.archive_no, "number": self.number,
+                "household": self.household, "category": self.category, "done": self.done,
+                "deadline": _minutes(self.deadline), "state": self.state, "days_late": self.days_late}
+
+
+@dataclass(frozen=True)
+class DunningDue:
+    """A household due its next dunning step, and since when."""
+
+    household: str
+    kind: str
+    step: str
+    amount: Decimal
+    reason: str
+    since: dt.date | None
+    days_late: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"household": self.household, "kind": self.kind, "step": self.step,
+                "amount": str(self.amount.quantize(Decimal("0.01"))), "reason": self.reason,
+                "deadline": self.since.isoformat() if self.since else None, "days_late": self.days_late}
 
 
 def _state(deadline: dt.datetime, day: dt.date) -> str:
@@ -31,8 +96,12 @@ def _late(deadline: dt.datetime, end: dt.datetime) -> float:
     return round((end - deadline).total_seconds() / 86400, 1)
 
 
+def _order(entry: ComplaintDue | RepairDue) -> tuple[str, str]:
+    return _minutes(entry.deadline), entry.archive_no
+
+
 def complaints_due(conn: sqlite3.Connection, forms: FormRegistry, day: dt.date,
-                   estate: str | None) -> list[dict[str, Any]]:
+                   estate: str | None) -> list[ComplaintDue]:
     end = dt.datetime.combine(day + DAY, dt.time())
     cases = load_cases(conn, forms.by_id("complaint"), None, day, estate, open_at=end)
     out = []
@@ -40,16 +109,14 @@ def complaints_due(conn: sqlite3.Connection, forms: FormRegistry, day: dt.date,
         deadline = c.deadline()
         if deadline is None or (c.done is not None and c.done < end) or deadline >= end + DAY:
             continue
-        out.append({"record_id": c.record_id, "archive_no": c.archive_no, "number": c.number,
-                    "household": f"{c.estate}/{c.household}", "opened": c.get("投诉时间")[:16],
-                    "severity": c.category("严重程度"), "department": c.category("被投诉部门"),
-                    "deadline": deadline.isoformat(" ", "minutes"), "state": _state(deadline, day),
-                    "days_late": _late(deadline, end)})
-    return sorted(out, key=lambda r: (r["deadline"], r["archive_no"]))
+        out.append(ComplaintDue(c.record_id, c.archive_no, c.number, f"{c.estate}/{c.household}",
+                                c.get("投诉时间")[:16], c.category("严重程度"), c.category("被投诉部门"),
+                                deadline, _state(deadline, day), _late(deadline, end)))
+    return sorted(out, key=_order)
 
 
 def repairs_due(conn: sqlite3.Connection, forms: FormRegistry, day: dt.date,
-                estate: str | None) -> list[dict[str, Any]]:
+                estate: str | None) -> list[RepairDue]:
     end = dt.datetime.combine(day + DAY, dt.time())
     cases = load_cases(conn, forms.by_id("repair"), None, day, estate,
                        where=" AND json_extract(v.fields, '$.\"完成时间\"') < ?"
@@ -61,11 +128,9 @@ def repairs_due(conn: sqlite3.Connection, forms: FormRegistry, day: dt.date,
         due = c.deadline()
         if due is None or due >= end:
             continue
-        out.append({"record_id": c.record_id, "archive_no": c.archive_no, "number": c.number,
-                    "household": f"{c.estate}/{c.household}", "category": c.category("维修类别"),
-                    "done": c.get("完成时间")[:16], "deadline": due.isoformat(" ", "minutes"),
-                    "state": _state(due, day), "days_late": _late(due, end)})
-    return sorted(out, key=lambda r: (r["deadline"], r["archive_no"]))
+        out.append(RepairDue(c.record_id, c.archive_no, c.number, f"{c.estate}/{c.household}",
+                             c.category("维修类别"), c.get("完成时间")[:16], due, _state(due, day), _late(due, end)))
+    return sorted(out, key=_order)
 
 
 def _step_since(kind: str, entry: fees.Standing) -> dt.date | None:
@@ -79,7 +144,7 @@ def _step_since(kind: str, entry: fees.Standing) -> dt.date | None:
     return fees.period_end(min(periods)) + DAY if periods else None
 
 
-def dunning_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[dict[str, Any]]:
+def dunning_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[DunningDue]:
     """Households due a dunning step at D, by the fees module's ladder (SPEC §8)."""
     result = fees.dunning(conn, day, estate)
     out = []
@@ -87,13 +152,6 @@ def dunning_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> l
                           ("reminder", result.reminders)):
         for e in entries:
             since = _step_since(kind, e)
-            out.append({"household": e.household, "kind": kind, "step": e.step_text,
-                        "amount": str(e.amount.quantize(Decimal("0.01"))), "reason": e.reason,
-                        "deadline": since.isoformat() if since else None,
-                        "days_late": (day - since).days if since else None})
+            out.append(DunningDue(e.household, kind, e.step_text, e.amount, e.reason, since,
+                                  (day - since).days if since else None))
     return out
-
-
-def due(conn: sqlite3.Connection, forms: FormRegistry, day: dt.date, estate: str | None) -> dict[str, Any]:
-    return {"as_of": day.isoformat(), "estate": estate, "complaints": complaints_due(conn, forms, day, estate),
-            "repairs": repairs_due(conn, forms, day, estate), "dunning": dunning_due(conn, day, estate)}

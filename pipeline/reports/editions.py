@@ -23,7 +23,7 @@ from typing import Any
 from hudang.archive.durable import UnitWriter, fsync_dir
 from hudang.archive.paths import safe_component
 from hudang.clock import now, stamp
-from hudang.errors import NotFound, ReportError, ToolMissing
+from hudang.errors import ReportError, ToolMissing
 from hudang.forms.definitions import load_forms
 from hudang.pipeline.reports import figures
 from hudang.pipeline.reports.documents import TITLE, Edition, build_tables, context, write_docx, write_xlsx
@@ -62,17 +62,6 @@ def editions(home: Home, estate_label: str, month: figures.Month) -> list[dict[s
     return sorted(found, key=lambda e: e["edition"])
 
 
-def resolve_estate(conn: sqlite3.Connection, spelled: str | None) -> str | None:
-    if not spelled:
-        return None
-    from hudang.archive.estates import Estates
-
-    name = Estates(conn).resolve(spelled)
-    if name is None:
-        raise NotFound(f"未知的项目“{spelled}”（hudang estates list 查看已有项目）", code="unknown_estate")
-    return name
-
-
 def to_pdf(docx: Path, out: Path, timeout: float) -> Path:
     """DOCX → PDF by the one LibreOffice runner (forms/office.py: own profile, killed on time-out, retried once)."""
     from hudang.forms import office
@@ -97,11 +86,12 @@ class MonthlyResult:
     edition: int | None = None
 
 
-def monthly(home: Home, conn: sqlite3.Connection, month_text: str, estate_spelled: str | None, *,
+def monthly(home: Home, conn: sqlite3.Connection, month_text: str, estate: str | None, *,
             issue: bool = False, pdf: bool = True, write: bool = True) -> MonthlyResult:
-    """Compute the month's figures and (unless `write` is off) write the draft or the issued edition."""
+    """Compute the month's figures and (unless `write` is off) write the draft or the issued edition.
+
+    ``estate`` is the canonical name (None for all estates together)."""
     month = figures.Month.parse(month_text)
-    estate = resolve_estate(conn, estate_spelled)
     label = estate or ALL_ESTATES
     forms = load_forms([home.forms_dir])
     cases = figures.two_months(conn, forms, month, estate)

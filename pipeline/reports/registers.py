@@ -14,11 +14,10 @@ from typing import Any
 from hudang.archive.catalog import current_versions
 from hudang.archive.paths import safe_component
 from hudang.clock import now
-from hudang.errors import UsageError, ValueProblem
+from hudang.errors import UsageError
 from hudang.forms import sheets
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.masking import masked_values
-from hudang.forms.values import parse_date
 from hudang.pipeline.reports.figures import Case
 
 NAMES = {"complaint": "投诉登记台账", "repair": "报修登记台账", "registration": "住户登记台账"}
@@ -27,13 +26,6 @@ _NUMERIC = ("money", "number")
 
 def register_name(form: FormDef) -> str:
     return NAMES.get(form.id, f"{form.name}台账")
-
-
-def parse_day(text: str, option: str) -> dt.date:
-    try:
-        return parse_date(text)
-    except ValueProblem as exc:
-        raise UsageError(f"{option} {exc.message}", code="bad_date") from None
 
 
 def _status(form_id: str, case: Case, at: dt.datetime) -> list[str]:

@@ -11,11 +11,9 @@ from hudang.archive.estates import Place
 from hudang.archive.store import Archive
 from hudang.errors import ToolMissing
 from hudang.forms import office
-from hudang.forms.definitions import FormRegistry
 from hudang.forms.documents import Template
 from hudang.forms.values import mask_text
 from hudang.pipeline.dunning import fees
-from hudang.pipeline.reports import households as views
 from hudang.settings import Home
 
 TEMPLATE = "household_summary.docx"
@@ -36,9 +34,10 @@ def _state(form: str, values: dict[str, str], letter: dict[str, Any] | None) -> 
     return "已归档"
 
 
-def summary_data(home: Home, archive: Archive, place: Place, forms: FormRegistry, day: dt.date) -> dict[str, Any]:
-    """What the page shows, masked as SPEC §7 says; also what `--json` prints."""
-    view = views.household(archive, place, forms)
+def summary_data(archive: Archive, place: Place, view: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """What the page shows, masked as SPEC §7 says; also what `--json` prints.
+
+    ``view`` is the household's file as the archivist sees it (the application layer's household view)."""
     reg = (view["registration"] or {}).get("fields", {})
     current = {r["record_id"]: json.loads(r["fields"]) for r in current_versions(
         archive.conn, "v.record_id, v.fields", "r.estate = ? AND r.household = ?", (place.estate, place.key))}

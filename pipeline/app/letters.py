@@ -1,0 +1,169 @@
+"""Dunning letters as the doors use them: a run (or its dry run), and each letter's post tracked afterwards.
+
+Producing letters needs the document libraries and LibreOffice, so `dunning.letters` is imported
+only when a run is asked for; tracking needs neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from hudang.forms.values import money_upper
+from hudang.pipeline.app.session import Session
+from hudang.pipeline.dunning import tracking as post
+
+LETTER_STATES = post.STATES
+
+
+@dataclass(frozen=True)
+class DunningLetter:
+    """One letter of a run: to whom, how much, for which periods; its files once written and filed."""
+
+    household: str
+    amount: Decimal
+    periods: tuple[str, ...]
+    number: str | None
+    deadline: dt.date
+    docx: Path | None
+    pdf: Path | None
+    record_id: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"household": self.household, "amount": f"{self.amount:.2f}", "amount_upper": money_upper(self.amount),
+                "periods": list(self.periods), "number": self.number, "deadline": self.deadline.isoformat(),
+                "docx": str(self.docx) if self.docx else None, "pdf": str(self.pdf) if self.pdf else None,
+                "record_id": self.record_id}
+
+
+@dataclass(frozen=True)
+class Owing:
+    """A household listed for a phone call or SMS."""
+
+    household: str
+    amount: Decimal
+
+    def as_json(self) -> dict[str, Any]:
+        return {"household": self.household, "amount": f"{self.amount:.2f}"}
+
+
+@dataclass(frozen=True)
+class LetterState:
+    """generated → sent → delivered (or returned); ``tracked`` once the post has been recorded at all."""
+
+    state: str | None
+    delivery_proven: bool
+    state_text: str | None = None
+    tracked: bool = False
+    tracking: str | None = None
+    state_date: str | None = None
+
+    @classmethod
+    def of(cls, record_id: str | None, session: Session) -> LetterState:
+        found = post.letter_state(session.archive, record_id)
+        return cls(found["state"], found["delivery_proven"], found.get("state_text"), "state_date" in found,
+                   found.get("tracking"), found.get("state_date"))
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"state": self.state, "delivery_proven": self.delivery_proven}
+        if self.tracked:
+            out.update(tracking=self.tracking, state_date=self.state_date)
+        if self.state_text is not None:
+            out["state_text"] = self.state_text
+        return out
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A household whose letter is 30+ days old and still unpaid: a visit or legal action next."""
+
+    household: str
+    amount: Decimal
+    letter_number: str | None
+    letter_date: dt.date
+    delivery: LetterState
+
+    def as_json(self) -> dict[str, Any]:
+        return {"household": self.household, "amount": f"{self.amount:.2f}", "letter_number": self.letter_number,
+                "letter_date": self.letter_date.isoformat(), "delivery": self.delivery.state,
+                "delivery_proven": self.delivery.delivery_proven}
+
+
+@dataclass(frozen=True)
+class DunningResult:
+    """`letters dunning`: the three lists of SPEC §8 at the date, and the files a real run wrote."""
+
+    as_of: dt.date
+    letters: tuple[DunningLetter, ...]
+    reminders: tuple[Owing, ...]
+    escalations: tuple[Escalation, ...]
+    outputs: Mapping[str, str | None]
+    warnings: tuple[str, ...]
+    dry_run: bool
+    timings: Mapping[str, float]
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"as_of": self.as_of.isoformat(), "letters": [x.as_json() for x in self.letters],
+                               "reminders": [x.as_json() for x in self.reminders],
+                               "escalations": [x.as_json() for x in self.escalations],
+                               "outputs": dict(self.outputs), "warnings": list(self.warnings)}
+        if self.dry_run:
+            out["dry_run"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """`letters sent|delivered|returned`: the letter and where its post stands now."""
+
+    record_id: str
+    number: str
+    household: str
+    state: LetterState
+
+    def as_json(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "number": self.number, "household": self.household,
+                **self.state.as_json()}
+
+
+def dunning(session: Session, as_of: dt.date, *, estate: str | None = None, dry_run: bool = False,
+            workers: int | None = None, progress: Callable[[str], None] | None = None) -> DunningResult:
+    """Number, write, convert and file the letters due at ``as_of``; a dry run lists them and reserves nothing."""
+    from hudang.pipeline.dunning import letters
+
+    def mailing_list_written(path: Path, numbers: list[str | None]) -> None:
+        session.audit("mailing_list", path=str(path), letters=len(numbers), numbers=numbers[:50])
+
+    name = session.estate(estate)
+    run = letters.dunning_run(session.home, session.archive, session.forms, as_of, estate=name, dry_run=dry_run,
+                              workers=workers, progress=progress, on_mailing_list=mailing_list_written)
+    escalations = []
+    for s in run.ladder.escalations:
+        basis = s.basis
+        assert basis is not None    # the ladder escalates only on a letter
+        escalations.append(Escalation(s.household, s.arrears, basis.letter_number, basis.date,
+                                      LetterState.of(basis.record_id, session)))
+    result = DunningResult(
+        as_of, tuple(DunningLetter(x.standing.household, x.standing.arrears, tuple(x.standing.periods), x.number,
+                                   x.deadline, x.docx, x.pdf, x.record_id) for x in run.letters),
+        tuple(Owing(s.household, s.arrears) for s in run.ladder.reminders), tuple(escalations),
+        dict(run.outputs), tuple(run.warnings), dry_run, dict(run.timings))
+    if not dry_run and run.letters:
+        session.audit("letters_dunning", as_of=as_of.isoformat(), letters=len(run.letters),
+                      folder=run.outputs.get("folder"))
+    return result
+
+
+def track(session: Session, number: str, state: str, *, estate: str | None = None, day: dt.date,
+          tracking: str | None = None, receipt: Path | None = None, note: str | None = None) -> Tracked:
+    """Record that a letter was sent, delivered (with its signed 送达回执) or returned."""
+    with session.archive.writer():
+        ref = post.record_state(session.archive, number, state, estate=session.estate(estate), day=day,
+                                tracking=tracking, receipt=receipt, note=note, user=session.user)
+        done = Tracked(ref.record_id, ref.number, ref.household, LetterState.of(ref.record_id, session))
+    session.audit(f"letter_{state}", record_id=done.record_id, number=done.number, tracking=tracking)
+    return done
