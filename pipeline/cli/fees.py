@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from hudang.pipeline.app import fees, letters
 from hudang.pipeline.cli.support import CONTEXT, day, emit, json_option
 from hudang.pipeline.cli.support import session as open_session
+from hudang.pipeline.dunning.fees import CALLS  # what an archivist may log by hand (light: data only)
 
 # ---- fees ----
 
@@ -25,6 +25,8 @@ def fees_group() -> None:
 @click.pass_context
 def fees_show(ctx: click.Context, address: str, as_of: str | None, as_json: bool) -> None:
     """一户的收费明细、欠费合计和催缴进度（及原因）。ADDRESS 如 金第花园/3-2-1201。"""
+    from hudang.pipeline.app import fees
+
     when = day(as_of, "--as-of")
     with open_session(ctx) as session:
         result = fees.statement(session, address, when)
@@ -52,6 +54,8 @@ def fees_show(ctx: click.Context, address: str, as_of: str | None, as_json: bool
 @click.pass_context
 def fees_arrears(ctx: click.Context, as_of: str | None, estate: str | None, as_json: bool) -> None:
     """列出所有欠费的住户及其催缴进度。"""
+    from hudang.pipeline.app import fees
+
     when = day(as_of, "--as-of")
     with open_session(ctx) as session:
         result = fees.arrears(session, when, estate)
@@ -80,6 +84,8 @@ def letters_group() -> None:
 def letters_dunning(ctx: click.Context, as_of: str, estate: str | None, dry_run: bool, workers: int | None,
                     as_json: bool) -> None:
     """按催缴流程生成催缴函（DOCX、PDF、合并打印文件、特快专递寄件清单），并归入各户档案。"""
+    from hudang.pipeline.app import letters
+
     when = day(as_of, "--as-of")
     with open_session(ctx) as session:
         result = letters.dunning(session, when, estate=estate, dry_run=dry_run, workers=workers)
@@ -114,6 +120,8 @@ def _state_command(state: str, help_text: str, with_receipt: bool = False) -> No
     @click.pass_context
     def command(ctx: click.Context, number: str, estate: str | None, on: str | None, tracking: str | None,
                 note: str | None, as_json: bool, receipt: Path | None = None) -> None:
+        from hudang.pipeline.app import letters
+
         when = day(on, "--date")
         with open_session(ctx) as session:
             result = letters.track(session, number, state, estate=estate, day=when, tracking=tracking,
@@ -143,7 +151,7 @@ def reminders_group() -> None:
 
 @reminders_group.command("add")
 @click.argument("address")
-@click.option("--method", required=True, type=click.Choice(list(fees.REMINDER_METHODS)), help="催缴方式")
+@click.option("--method", required=True, type=click.Choice(list(CALLS)), help="催缴方式")
 @click.option("--date", "on", metavar="YYYY-MM-DD", help="催缴日期（默认今天）")
 @click.option("--note", help="备注")
 @json_option
@@ -151,6 +159,8 @@ def reminders_group() -> None:
 def reminders_add(ctx: click.Context, address: str, method: str, on: str | None, note: str | None,
                   as_json: bool) -> None:
     """登记一次催缴（归档为一条催缴记录）。ADDRESS 如 金第花园/3-2-1201。"""
+    from hudang.pipeline.app import fees
+
     with open_session(ctx) as session:
         result = fees.add_reminder(session, address, method, day(on, "--date"), note)
     emit(result.as_json(), as_json, lambda d: click.echo(f"已登记催缴：{d['household']} {d['date']} {d['method']}"

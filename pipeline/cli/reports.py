@@ -6,10 +6,8 @@ from typing import Any
 
 import click
 
-from hudang.pipeline.app import reports
 from hudang.pipeline.cli.support import CONTEXT, day, emit, json_option
 from hudang.pipeline.cli.support import session as open_session
-from hudang.pipeline.reports.analysis import pct, yuan
 
 
 @click.group(context_settings=CONTEXT)
@@ -28,6 +26,9 @@ def report() -> None:
 def report_monthly(ctx: click.Context, month: str, estate: str | None, issue: bool, no_pdf: bool,
                    figures_only: bool, as_json: bool) -> None:
     """客服接待月报表：MONTH 如 2026-10。写出 DOCX、XLSX 和 PDF（在数据目录 reports/ 下）。"""
+    from hudang.pipeline.app import reports
+    from hudang.pipeline.reports.analysis import pct, yuan
+
     with open_session(ctx) as session:
         result = reports.monthly(session, month, estate, issue=issue, pdf=not no_pdf, write=not figures_only)
     for message in result.messages:
@@ -60,6 +61,8 @@ def report_monthly(ctx: click.Context, month: str, estate: str | None, issue: bo
 def register(ctx: click.Context, form_name: str, estate: str | None, date_from: str, date_to: str,
              as_json: bool) -> None:
     """台账：把一种表单在一段时间内的记录写成 XLSX 登记台账（证件号码、电话已打码）。"""
+    from hudang.pipeline.app import reports
+
     since, until = day(date_from, "--from"), day(date_to, "--to")
     with open_session(ctx) as session:
         result = reports.register(session, form_name, estate, since, until)
@@ -73,6 +76,8 @@ def register(ctx: click.Context, form_name: str, estate: str | None, date_from: 
 @click.pass_context
 def due(ctx: click.Context, as_of: str | None, estate: str | None, as_json: bool) -> None:
     """每日跟进清单：将到期或已超期的投诉、超时未回访的维修、应进入下一步催缴的住户。"""
+    from hudang.pipeline.app import reports
+
     when = day(as_of, "--as-of")
     with open_session(ctx) as session:
         result = reports.due(session, when, estate)
