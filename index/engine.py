@@ -30,6 +30,9 @@ META = "hudang-index.json"
 REBUILD_MB = 768   # per writer process
 
 
+DATE_FLOOR, DATE_CEILING = 10000101, 29991231   # open date filters are closed here (see Filters)
+
+
 @dataclass(frozen=True)
 class Filters:
     form: str | None = None
@@ -51,8 +54,11 @@ class Filters:
         if self.form:
             parts.append(wq.Term("form", self.form))
         if self.date_from is not None or self.date_to is not None:
-            # a range is several terms whose weights differ: score it as a constant
-            parts.append(wq.ConstantScoreQuery(wq.NumericRange("date", self.date_from, self.date_to), 0.0))
+            # A range is several terms whose weights differ: score it as a constant. An open end is closed at a date no record has: whoosh 2.7's NumericRange over this unsigned field
+            # matches every document when the range reaches past these (e.g. 0 or 9999-12-31).
+            since = self.date_from if self.date_from is not None else DATE_FLOOR
+            until = self.date_to if self.date_to is not None else DATE_CEILING
+            parts.append(wq.ConstantScoreQuery(wq.NumericRange("date", since, until), 0.0))
         return parts
 
     @staticmethod

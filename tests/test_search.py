@@ -74,6 +74,9 @@ def test_fields_operators_filters_and_json_shape(hudang: Hudang, filed: dict) ->
     assert ids(hudang.json("search", "金第花园", "--household", "金第花园/1栋1单元302")) == [c2]
     assert ids(hudang.json("search", "金第花园", "--from", "2026-10-01", "--to", "2026-10-05")) == [c2]
     assert ids(hudang.json("search", "金第花园", "--from", "2026/11/2", "--to", "2026年11月2日")) == [w1]
+    r1 = filed["r1"]["record_id"]   # one end alone narrows too (入住 09-01, c2 10-05, w1 11-02, c1 11-03)
+    assert sorted(ids(hudang.json("search", "金第花园", "--to", "2026-10-05"))) == sorted([r1, c2])
+    assert sorted(ids(hudang.json("search", "金第花园", "--from", "2026-11-02"))) == sorted([w1, c1])
     hit = next(h for h in hudang.json("search", "渗漏水")["hits"] if h["record_id"] == c1)
     assert set(hit) == {"record_id", "household", "form", "date", "snippet"}
     assert hit["household"] == "金第花园/3-2-1201" and hit["form"] == "complaint" and hit["date"] == "2026-11-03"
