@@ -65,7 +65,9 @@ def test_a_logged_reminder_moves_the_ladder_and_is_audited(session: Session) -> 
     added = fees.add_reminder(session, "金第花园/2-1-1202", "短信", dt.date(2026, 11, 20), None)
     assert added.as_json()["date"] == "2026-11-20" and added.import_id
     assert fees.statement(session, "金第花园/2-1-1202", D).standing.step == "waiting"
-    assert _audit(session)[-1] | {"at": None} == {"at": None, "user": "测试员", "action": "reminder_add",
+    assert _audit(session)[-1] | {"at": None, "n": None, "prev": None} == {
+                                                  "at": None, "n": None, "prev": None,
+                                                  "user": "测试员", "action": "reminder_add",
                                                   "household": "金第花园/2-1-1202", "method": "短信",
                                                   "date": "2026-11-20"}
     with pytest.raises(UsageError):

@@ -103,10 +103,12 @@ def test_deadlines_are_read_from_the_form_definitions(built: Hudang) -> None:
         # TS-02 (重要, one minute past 3 days) is in time with 4; WX-02 (水电, 2 days + 1 minute) with 3.
         assert (before["complaints"]["on_time"], after["complaints"]["on_time"]) == (4, 5)
         assert (before["repairs"]["revisit_on_time"], after["repairs"]["revisit_on_time"]) == (1, 2)
-        follow = due.due(conn, load_forms([own]), dt.date(2026, 10, 31), None)
+        day = dt.date(2026, 10, 31)
+        complaints = [c.as_json() for c in due.complaints_due(conn, load_forms([own]), day, None)]
+        repairs = [r.as_json() for r in due.repairs_due(conn, load_forms([own]), day, None)]
         # TS-04 (重大, opened 10-20 10:00) is now due 11-01 10:00; WX-05's visit a day later than before.
-        assert _numbers(follow["complaints"]) == {"TS-04": ("明日到期", -0.6)}
-        assert _numbers(follow["repairs"]) == {"WX-05": ("已超期", 17.6)}
+        assert _numbers(complaints) == {"TS-04": ("明日到期", -0.4)}   # 10 hours before it at the end of 10-31
+        assert _numbers(repairs) == {"WX-05": ("已超期", 17.6)}
         text = figures.details(conn, load_forms([own]), month, None).limits
         assert text == {"complaint": "重大12天、重要4天、轻微2天", "repair": "渗漏水3天、其他3天"}
     finally:

@@ -9,7 +9,6 @@ import io
 import json
 import re
 import sys
-import time
 import tomllib
 import zipfile
 from collections import Counter
@@ -265,8 +264,7 @@ def test_bench_corpus_mixes_kinds_and_starts_with_rosters(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_bench_corpus_of_2000_is_fast(tmp_path: Path) -> None:
-    started = time.perf_counter()
+def test_bench_corpus_of_2000_is_made_whole(tmp_path: Path) -> None:
+    """How long it takes is the benches' to measure (timed assertions fail on a loaded machine)."""
     paths = ms.make_bench_corpus(tmp_path, 2000)
     assert len(paths) == 2002
-    assert time.perf_counter() - started < 30
