@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
@@ -49,3 +51,13 @@ def complaint(number: str, room: str = "3-2-1201", **extra: str) -> dict[str, st
     return {"编号": number, "项目": "金第花园", "投诉人": "张三", "投诉时间": "2026-11-03 09:30",
             "投诉人房号": room, "联系电话": "13912345678", "接报人": "李客服", "严重程度": "重要",
             "投诉内容": "楼上卫生间渗漏水，天花板发霉", **extra}
+
+
+def wait_until(cond: Callable[[], object], timeout: float = 60, what: str = "") -> None:
+    """Poll for a condition a running service brings about (never a fixed sleep before an assertion)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what or cond}")

@@ -7,24 +7,14 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from builders import complaint, json_form
+from builders import complaint, json_form, wait_until
 from conftest import HUDANG, Hudang
 
 pytestmark = pytest.mark.slow
-
-
-def _wait(cond: Callable[[], object], timeout: float = 120, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _filed(hudang: Hudang, home: Path | None = None) -> int:
@@ -105,15 +95,15 @@ def test_backup_during_a_watch_burst_restores_the_same_archive(hudang: Hudang, r
     dest = tmp_path / "nas"
     dest.mkdir()
     try:
-        _wait(lambda: hudang.json("status")["running"], 60, "the service")
+        wait_until(lambda: hudang.json("status")["running"], 60, "the service")
         burst = 60
         for n in range(burst):
             rooms = ("1-1-301", "1-2-302", "2-1-1201", "3-2-1201")
             json_form(hudang.home / "intake" / "投诉处理单" / f"c{n:03d}.json", "投诉处理单",
                       complaint(f"TS-B{n:03d}", room=rooms[n % 4], 投诉内容=f"楼道灯不亮，第{n}号"))
-        _wait(lambda: _filed(hudang) > 0, 120, "the first filings")
+        wait_until(lambda: _filed(hudang) > 0, 120, "the first filings")
         during = hudang.json("backup", "create", dest, "--init")
-        _wait(lambda: _filed(hudang) == burst, 240, "the whole burst")
+        wait_until(lambda: _filed(hudang) == burst, 240, "the whole burst")
     finally:
         watch.send_signal(signal.SIGTERM)
         watch.wait(timeout=60)

@@ -11,14 +11,14 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from hudang.pipeline.service import claims
 
-from builders import complaint, docx_form, json_form, registration
+from builders import complaint, docx_form, json_form, registration, wait_until
 from conftest import HUDANG, Hudang
 
 pytestmark = pytest.mark.slow
@@ -35,22 +35,13 @@ def _configure(hudang: Hudang, *, stable: float = STABLE, rescan: float = 1.0, p
     config.write_text(text, encoding="utf-8")
 
 
-def _wait(cond: Callable[[], object], timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or cond}")
-
-
 class Watcher:
     def __init__(self, hudang: Hudang, *args: str) -> None:
         self.hudang = hudang
         self.log = hudang.home / f"watch-{time.monotonic_ns()}.log"
         self.proc = subprocess.Popen([*HUDANG, "watch", *args], env=hudang.env,
                                      stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
-        _wait(lambda: hudang.json("status")["running"] or self.proc.poll() is not None, 30, "service start")
+        wait_until(lambda: hudang.json("status")["running"] or self.proc.poll() is not None, 30, "service start")
         assert self.proc.poll() is None, self.log.read_text(encoding="utf-8")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
@@ -104,7 +95,7 @@ def test_dropped_files_are_filed_released_and_counted(hudang: Hudang, service: W
     (intake / "~$b.docx").write_bytes(b"owner file")   # first: were temp files taken, it would go with the rest
     json_form(intake / "住户登记表" / "a.json", "", registration("1-1-301", "甲"))
     docx_form(intake / "b.docx", "投诉处理单", complaint("TS-W1", room="1-1-302"))
-    _wait(lambda: len(_sources(hudang)) >= 2, what="two outcomes")
+    wait_until(lambda: len(_sources(hudang)) >= 2, what="two outcomes")
     state = hudang.json("status")
     assert state["running"] and state["today"]["counts"] == {"filed": 2}
     assert _sources(hudang) == ["a.json", "b.docx"]
@@ -147,18 +138,18 @@ def test_slow_writer_and_a_pausing_writer_are_not_taken_half_written(hudang: Hud
             fh.write(data[i:i + chunk])
         time.sleep(STABLE * 0.25)
     assert time.monotonic() - began >= 2 * STABLE
-    _wait(lambda: "slow.docx" in _sources(hudang), what="slow.docx filed")
+    wait_until(lambda: "slow.docx" in _sources(hudang), what="slow.docx filed")
     assert _given_back(hudang, "slow.docx") == [], "a file still growing was claimed"
     data2 = docx_form(tmp_path / "paused.docx", "住户登记表", registration("2-1-302", "停")).read_bytes()
     with open(folder / "paused.docx", "wb") as fh:  # a writer that pauses, the file open, then finishes
         fh.write(data2[: len(data2) // 2])
         fh.flush()
         json_form(folder / "probe.json", "", registration("2-1-1201", "探针"))  # dropped after the pause began
-        _wait(lambda: "probe.json" in _sources(hudang), what="a later file filed during the pause")
+        wait_until(lambda: "probe.json" in _sources(hudang), what="a later file filed during the pause")
         assert (folder / "paused.docx").exists() and _given_back(hudang, "paused.docx") == [], \
             "a file held open by its writer was claimed"
         fh.write(data2[len(data2) // 2:])
-    _wait(lambda: "paused.docx" in _sources(hudang), what="paused.docx filed")
+    wait_until(lambda: "paused.docx" in _sources(hudang), what="paused.docx filed")
     state = hudang.json("status")
     # A close racing the service's look is read whole and given back once (`duplicate`), never filed half.
     assert state["today"]["counts"]["filed"] == 3 and set(state["today"]["counts"]) <= {"filed", "duplicate"}
@@ -174,7 +165,7 @@ def test_burst_of_500_taken_exactly_once(hudang: Hudang, service: Watcher) -> No
     folder = _intake(hudang) / "投诉处理单"
     for i in range(500):
         json_form(folder / f"c{i:03d}.json", "", complaint(f"TS-B{i:03d}", room="3-2-1201"))
-    _wait(lambda: _filed_count(hudang) >= 500, timeout=180, what="500 outcomes")
+    wait_until(lambda: _filed_count(hudang) >= 500, timeout=180, what="500 outcomes")
     assert hudang.json("status")["today"]["counts"] == {"filed": 500}
     records = hudang.json("household", "show", "金第花园/3-2-1201")["records"]
     assert len(records) == 500 and len({r["number"] for r in records}) == 500
@@ -187,12 +178,12 @@ def test_part_file_renamed_is_taken_once_under_its_final_name(hudang: Hudang, se
     folder = _intake(hudang) / "投诉处理单"
     part = json_form(folder / "x.json.part", "", complaint("TS-P1"))
     json_form(folder / "first.json", "", complaint("TS-P0"))   # dropped after the .part: its window ends later
-    _wait(lambda: "first.json" in _sources(hudang), what="first.json")
+    wait_until(lambda: "first.json" in _sources(hudang), what="first.json")
     assert part.exists() and _sources(hudang) == ["first.json"]   # the .part held still as long: not taken
     part.rename(part.with_name("x.json"))
-    _wait(lambda: "x.json" in _sources(hudang), what="x.json")
+    wait_until(lambda: "x.json" in _sources(hudang), what="x.json")
     json_form(folder / "last.json", "", complaint("TS-P2"))    # a second take of x.json would come before it
-    _wait(lambda: "last.json" in _sources(hudang), what="last.json")
+    wait_until(lambda: "last.json" in _sources(hudang), what="last.json")
     assert hudang.json("status")["today"]["counts"] == {"filed": 3}
     assert _sources(hudang) == ["first.json", "last.json", "x.json"]
 
@@ -203,7 +194,7 @@ def test_file_dropped_while_down_is_taken_at_start(hudang: Hudang, roster_csv: P
     json_form(_intake(hudang) / "住户登记表" / "early.json", "", registration("3-1-301"))
     w = Watcher(hudang)
     try:
-        _wait(lambda: _filed_count(hudang) >= 1, what="startup scan")
+        wait_until(lambda: _filed_count(hudang) >= 1, what="startup scan")
     finally:
         assert w.stop() == 0
 
@@ -236,14 +227,14 @@ def _accounted(hudang: Hudang) -> tuple[list[str], set[str]]:
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killed_mid_burst_then_restarted_every_file_once(hudang: Hudang, service: Watcher, sig: int) -> None:
     dropped = _drop_mixed(_intake(hudang), 300)
-    _wait(lambda: _filed_count(hudang) >= 40, timeout=120, what="some progress")
+    wait_until(lambda: _filed_count(hudang) >= 40, timeout=120, what="some progress")
     code = service.stop(sig)
     assert code == (0 if sig == signal.SIGTERM else -signal.SIGKILL)
     assert hudang("verify").code == 0  # no half record, whatever the moment
     again = Watcher(hudang)
     try:
-        _wait(lambda: not _left_in_intake(hudang) and not _claims_left(hudang), timeout=180, what="intake drained")
-        _wait(lambda: hudang.json("status")["processing"] == 0, what="claims released")
+        wait_until(lambda: not _left_in_intake(hudang) and not _claims_left(hudang), timeout=180, what="intake drained")
+        wait_until(lambda: hudang.json("status")["processing"] == 0, what="claims released")
     finally:
         assert again.stop() == 0
     archived, others = _accounted(hudang)
@@ -273,10 +264,10 @@ def test_a_failing_index_never_stops_intake(hudang: Hudang, roster_csv: Path) ->
     w = Watcher(hudang)
     try:
         json_form(_intake(hudang) / "住户登记表" / "late.json", "", registration("1-1-302", "迟到"))
-        _wait(lambda: _filed_count(hudang) >= 1, what="filed despite the index")
+        wait_until(lambda: _filed_count(hudang) >= 1, what="filed despite the index")
         assert hudang.json("status")["backlog"] == {"index": 1}
         toc.write_bytes(good)
-        _wait(lambda: hudang.json("status")["backlog"] == {}, timeout=30, what="backlog retried")
+        wait_until(lambda: hudang.json("status")["backlog"] == {}, timeout=30, what="backlog retried")
         assert [h["household"] for h in hudang.json("search", "迟到")["hits"]] == ["金第花园/1-1-302"]
     finally:
         assert w.stop() == 0
@@ -293,13 +284,13 @@ def test_odd_drops_symlinks_open_writers_bad_names(hudang: Hudang, service: Watc
     with open(raw, "wb") as fh:                                  # a name that is not UTF-8
         fh.write(json.dumps({"表单": "住户登记表", "字段": registration("3-1-1201", "怪名")},
                             ensure_ascii=False).encode("utf-8"))
-    _wait(lambda: _filed_count(hudang) >= 1, what="the odd name filed")
+    wait_until(lambda: _filed_count(hudang) >= 1, what="the odd name filed")
     # held.json has held still since before the odd name came: only the open-file check keeps it back.
     json_form(intake / "住户登记表" / "probe.json", "", registration("3-1-1202", "探针"))
-    _wait(lambda: _filed_count(hudang) >= 2, what="a later file filed")
+    wait_until(lambda: _filed_count(hudang) >= 2, what="a later file filed")
     assert (intake / "held.json").exists() and _filed_count(hudang) == 2   # still open: not taken
     holder.close()
-    _wait(lambda: _filed_count(hudang) >= 3, what="taken once closed")
+    wait_until(lambda: _filed_count(hudang) >= 3, what="taken once closed")
     assert (intake / "key.json").is_symlink()
     assert not any(p.read_bytes() == secret.read_bytes() for p in (hudang.home / "quarantine").rglob("*")
                    if p.is_file())
