@@ -63,3 +63,45 @@ def test_a_file_name_in_gbk_bytes_is_filed_and_shown_escaped(hudang: Hudang, ros
     assert prov["source_name"] == "\\xb2\\xe2\\xca\\xd4.json"
     assert bytes.fromhex(prov["source_name_bytes"]) == b"\xb2\xe2\xca\xd4.json"   # the name's own bytes
     assert hudang("verify").code == 0
+
+
+def _batch(folder: Path, n: int = 24) -> None:
+    """Enough good forms that `ingest` reads them in worker processes."""
+    for k in range(n):
+        json_form(folder / f"好{k:02d}.json", "投诉处理单", complaint(f"TS-B{k:02d}", room="1-1-301"))
+
+
+def test_a_file_that_kills_its_reader_is_quarantined_and_the_batch_filed(hudang: Hudang, roster_csv: Path,
+                                                                        tmp_path: Path) -> None:
+    hudang.ingest(roster_csv)
+    folder = tmp_path / "batch"
+    _batch(folder)
+    json_form(folder / "毒.json", "投诉处理单", complaint("TS-P1", room="1-1-302"))
+    result = hudang.proc("ingest", folder, "--workers", "2", "--json", env={"HUDANG_READER_HOOK": "crash:毒"})
+    got = {Path(o["source"]).name: o for o in result.json["outcomes"]}
+    assert len(got) == 25
+    assert [n for n, o in got.items() if o["status"] != "filed"] == ["毒.json"]
+    error = got["毒.json"]["errors"][0]
+    assert error["code"] == "read_failed" and "SIGKILL" in error["message"] and "读取内容" in error["message"]
+    entry = next(e for e in hudang.json("quarantine", "list")["entries"])
+    assert (Path(entry["path"]) / entry["file"]).read_bytes() == (folder / "毒.json").read_bytes()
+    assert not any((hudang.home / "run" / "snapshots").iterdir())
+    assert hudang("verify").code == 0
+
+
+def test_a_reader_past_its_time_limit_is_killed_and_the_file_quarantined(hudang: Hudang, roster_csv: Path,
+                                                                        tmp_path: Path) -> None:
+    hudang.ingest(roster_csv)
+    config = hudang.home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("seconds_per_file = 600", "seconds_per_file = 1"),
+                      encoding="utf-8")
+    folder = tmp_path / "batch"
+    _batch(folder)
+    json_form(folder / "慢.json", "投诉处理单", complaint("TS-H1", room="1-1-302"))
+    # hangs with the alarm blocked: only the kill of its process ends it
+    result = hudang.proc("ingest", folder, "--workers", "2", "--json", env={"HUDANG_READER_HOOK": "hang:慢"})
+    got = {Path(o["source"]).name: o for o in result.json["outcomes"]}
+    assert len(got) == 25
+    assert [n for n, o in got.items() if o["status"] != "filed"] == ["慢.json"]
+    error = got["慢.json"]["errors"][0]
+    assert error["code"] == "read_timeout" and "超过 1 秒" in error["message"]

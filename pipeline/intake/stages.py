@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 import uuid
 from collections.abc import Iterator
@@ -53,6 +54,7 @@ class Item:
     form: FormDef | None = None
     table: TableKind | None = None
     warnings: list[Problem] = field(default_factory=list)
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)   # names its snapshot folder, whichever process reads it
 
     def provenance(self) -> dict[str, object]:
         where = self.origin or self.path
@@ -133,7 +135,9 @@ def admit(item: Item, limits: ReadLimits) -> Item:
 
 def snapshot(item: Item, snapshots: Path) -> Item:
     """Copy the file once into our own folder, hashing as we go."""
-    folder = snapshots / uuid.uuid4().hex
+    folder = snapshots / item.key
+    if folder.exists():  # left by a reader process that died on this file: start again
+        shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     dest = folder / safe_filename(item.path.name)
     digest = hashlib.sha256()
