@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 from pathlib import Path
+
+import pytest
+from test_watch import Watcher, _configure, _wait
 
 from builders import complaint, json_form, registration
 from conftest import Hudang
@@ -105,3 +110,29 @@ def test_a_reader_past_its_time_limit_is_killed_and_the_file_quarantined(hudang:
     assert [n for n, o in got.items() if o["status"] != "filed"] == ["慢.json"]
     error = got["慢.json"]["errors"][0]
     assert error["code"] == "read_timeout" and "超过 1 秒" in error["message"]
+
+
+@pytest.mark.slow
+def test_a_poisoned_file_in_a_watch_burst_is_quarantined_once(hudang: Hudang, roster_csv: Path) -> None:
+    hudang.ingest(roster_csv)
+    _configure(hudang)
+    hudang.env["HUDANG_READER_HOOK"] = "crash:毒"
+    intake = hudang.home / "intake"
+    service = Watcher(hudang, "--workers", "2")
+    try:
+        for k in range(6):
+            json_form(intake / f"好{k}.json", "投诉处理单", complaint(f"TS-W{k}", room="1-1-301"))
+        json_form(intake / "毒.json", "投诉处理单", complaint("TS-WP", room="1-1-302"))
+        _wait(lambda: sum(hudang.json("status")["today"]["counts"].values()) >= 7, what="seven outcomes")
+        assert hudang.json("status")["today"]["counts"] == {"filed": 6, "quarantined": 1}
+        assert service.stop() == 0
+        service = Watcher(hudang, "--workers", "2")   # a restart finds nothing left to read again
+        time.sleep(3)
+        assert service.proc.poll() is None
+    finally:
+        service.stop(signal.SIGKILL)
+    entries = hudang.json("quarantine", "list")["entries"]
+    assert [Path(e["source"]).name for e in entries] == ["毒.json"]
+    assert entries[0]["problems"][0]["code"] == "read_failed"
+    assert not (intake / "毒.json").exists() and not list((intake / ".processing").glob("*/*毒*"))
+    assert sorted(p.name for p in (intake / ".done").rglob("*.json")) == [*(f"好{k}.json" for k in range(6)), "毒.json"]
