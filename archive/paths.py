@@ -18,14 +18,17 @@ import re
 import unicodedata
 from pathlib import Path
 
+from hudang.escapes import printable_name
+
 MAX_COMPONENT_BYTES = 120
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
 def safe_component(text: str, *, fallback: str = "_") -> str:
     """Make user text one safe path component: no separators, no control characters,
-    no leading dots (so no ``..``), bounded length in UTF-8 bytes."""
-    cleaned = unicodedata.normalize("NFC", text)
+    no leading dots (so no ``..``), bounded length in UTF-8 bytes. Bytes that are not UTF-8 (a GBK name
+    from a zip) are kept escaped (``\\xb2`` → ``_xb2``), never a crash."""
+    cleaned = unicodedata.normalize("NFC", printable_name(text))
     cleaned = _UNSAFE.sub("_", cleaned).strip().lstrip(".").strip()
     cleaned = re.sub(r"\s+", " ", cleaned)
     if not cleaned:

@@ -39,6 +39,7 @@ from hudang.archive.paths import Layout, safe_component, safe_filename
 from hudang.clock import now, stamp
 from hudang.crashpoints import crash_point
 from hudang.errors import HudangError, NotFound, UsageError
+from hudang.escapes import escape_all
 from hudang.settings import Home
 
 
@@ -93,7 +94,12 @@ log = logging.getLogger("hudang.archive")
 
 
 def _json_bytes(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    """UTF-8 JSON; a lone surrogate anywhere (readers escape them already) is stored as the text ``\\udc00``."""
+    text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(escape_all(value), ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 class Archive:

@@ -44,6 +44,8 @@ KEYS: tuple[Key, ...] = (
         note="The intake folder may live elsewhere (e.g. a network share): an absolute path."),
     Key("intake", "max_file_mb", 50, "larger files are quarantined"),
     Key("intake", "max_unzipped_mb", 200, "ZIP bomb guard for DOCX/XLSX"),
+    Key("limits", "seconds_per_file", 600, "a reader past this is killed, the file quarantined (> [office] timeout_s)"),
+    Key("limits", "seconds_per_ocr_page", 30, "added per page of a scan (a 500-page scan: 600 + 15000 s)"),
     Key("filing", "group_commit", 64, "records made durable together in one batch"),
     Key("watch", "stable_seconds", 2, "a file is taken when its size and mtime held still this long"),
     Key("watch", "rescan_seconds", 60, "a full rescan of the intake folder catches what events missed"),
@@ -148,6 +150,8 @@ class Limits:
     max_bytes: int = default("intake", "max_file_mb") * MB
     max_unzipped_bytes: int = default("intake", "max_unzipped_mb") * MB
     group_commit: int = default("filing", "group_commit")
+    seconds_per_file: float = float(default("limits", "seconds_per_file"))
+    seconds_per_ocr_page: float = float(default("limits", "seconds_per_ocr_page"))
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,8 @@ def load_home(root: Path) -> Home:
         max_bytes=int(float(get("intake", "max_file_mb")) * MB),
         max_unzipped_bytes=int(float(get("intake", "max_unzipped_mb")) * MB),
         group_commit=max(1, int(get("filing", "group_commit"))),
+        seconds_per_file=max(0.1, float(get("limits", "seconds_per_file"))),
+        seconds_per_ocr_page=max(0.0, float(get("limits", "seconds_per_ocr_page"))),
     )
     intake = Path(str(get("intake", "folder"))).expanduser()
     if not intake.is_absolute():

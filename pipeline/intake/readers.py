@@ -3,6 +3,11 @@
 `read_one` chains admit → snapshot → read → classify (pipeline/intake/stages.py) for one item; a rejection
 comes back as a value, for the writer to turn into an outcome. `Readers` keeps the worker pool and decides the
 order the writer sees: import tables first (forms are checked against rosters), then everything as found.
+
+One file's failure stays that file's: each read has a time budget ([limits] seconds_per_file, plus
+seconds_per_ocr_page per page of a scan) — an alarm ends a reader past it, and a worker that does not stop is
+killed. When a worker dies (OOM, a crash in a C library), every file it had in flight is read again alone
+in a fresh process; a file that kills that one too is quarantined as 读取失败, naming the signal and stage.
 """
 
 from __future__ import annotations
@@ -10,14 +15,18 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeAlias
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from typing import Any, TypeAlias
 
+from hudang.crashpoints import reader_hook
 from hudang.errors import Rejection
 from hudang.forms.table_kinds import ROSTER
 from hudang.pipeline.intake import stages
@@ -29,20 +38,188 @@ PARALLEL_MIN = 24   # below this many files, worker start-up costs more than it 
 Read: TypeAlias = Item | tuple[Item, Rejection]  # what a reader hands the writer: the item, or the item and its rejection
 
 
-def read_one(item: Item, ctx: Context | None = None) -> Read:
-    """admit → snapshot → read → classify, in a worker; a rejection comes back as a value."""
+STAGES = {"admit": "检查文件", "snapshot": "复制文件", "read": "读取内容", "classify": "识别表单类型",
+          "recognise": "识别扫描件（OCR）"}
+Progress: TypeAlias = Callable[[str, Item, float], None]   # (stage, item, seconds added to its budget)
+
+
+class ReadTimeout(BaseException):
+    """Raised in a reader by its alarm; a BaseException, so no reader's ``except Exception`` swallows it."""
+
+
+class Budget:
+    """The time one file may take. In the main thread an alarm raises `ReadTimeout`; in a worker a watchdog
+    thread kills the whole process a grace period later, should the reader be stuck where no alarm reaches."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.started = 0.0
+        self.hard_deadline: float | None = None   # read by the watchdog thread
+        self._previous: Any = None
+        self._armed = False
+
+    def start(self, seconds: float) -> None:
+        self.seconds, self.started = seconds, time.monotonic()
+        self._armed = threading.current_thread() is threading.main_thread()
+        if self._armed:
+            self._previous = signal.signal(signal.SIGALRM, _on_alarm)
+        self._arm()
+
+    def extend(self, seconds: float) -> None:
+        self.seconds += seconds
+        self._arm()
+
+    def _arm(self) -> None:
+        left = max(0.01, self.started + self.seconds - time.monotonic())
+        if self._armed:
+            signal.setitimer(signal.ITIMER_REAL, left)
+        self.hard_deadline = self.started + self.seconds + grace(self.seconds)
+
+    def stop(self) -> None:
+        self.hard_deadline = None
+        if self._armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous if self._previous is not None else signal.SIG_DFL)
+            self._armed = False
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise ReadTimeout
+
+
+def grace(seconds: float) -> float:
+    """How long past its budget a reader may take to give up by itself before its process is killed."""
+    return min(60.0, max(2.0, seconds * 0.1))
+
+
+_BUDGET = Budget()
+_IN_WORKER = False   # test hooks fire only in reader processes, never in the command itself
+
+
+def _scan_pages(item: Item) -> int:
+    """Pages of a scan, to extend its time budget (counted cheaply; 1 when they cannot be counted)."""
+    assert item.snapshot is not None and item.extraction is not None
+    try:
+        if item.extraction.detected_type == "pdf":
+            from pypdf import PdfReader
+
+            return max(1, len(PdfReader(item.snapshot).pages))
+        from PIL import Image
+
+        with Image.open(item.snapshot) as image:
+            return max(1, int(getattr(image, "n_frames", 1)))
+    except Exception:  # the reader proper reports what is wrong with the file
+        return 1
+
+
+def timed_out(seconds: float, stage: str) -> Rejection:
+    return stages.reject("read_timeout", f"读取超时：超过 {seconds:g} 秒仍未读完（停在“{STAGES.get(stage, stage)}”阶段），"
+                                         "读取已终止，文件已隔离待查（时限见 config.toml 的 [limits] "
+                                         "seconds_per_file 与 seconds_per_ocr_page）")
+
+
+def died(exitcode: int | None, stage: str) -> Rejection:
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"被信号 {signal.Signals(-exitcode).name} 终止"
+        except ValueError:
+            how = f"被信号 {-exitcode} 终止"
+    else:
+        how = f"异常退出（退出码 {exitcode}）"
+    return stages.reject("read_failed", f"读取失败：读取进程在“{STAGES.get(stage, stage)}”阶段{how}，单独重试一次仍然如此，"
+                                        "文件已隔离待查（常见原因：文件使内存耗尽，或读取程序崩溃）")
+
+
+def read_one(item: Item, ctx: Context | None = None, progress: Progress | None = None) -> Read:
+    """admit → snapshot → read → classify, in a worker, within the file's time budget; a rejection comes
+    back as a value."""
     ctx = ctx or _WORKER_CONTEXT
     assert ctx is not None
+    limits = ctx.home.limits
+    stage = "admit"
+
+    def enter(name: str, extra: float = 0.0) -> None:
+        nonlocal stage
+        stage = name
+        if progress is not None:
+            progress(name, item, extra)
+
+    _BUDGET.start(limits.seconds_per_file)
     try:
+        enter("admit")
         stages.admit(item, ctx.limits)
+        enter("snapshot")
         stages.snapshot(item, ctx.snapshots)
+        enter("read")
+        if _IN_WORKER:
+            reader_hook(item.path.name)
         stages.read(item, ctx.vocab, ctx.limits)
+        assert item.extraction is not None
+        if item.extraction.kind == "scan":
+            extra = _scan_pages(item) * limits.seconds_per_ocr_page
+            _BUDGET.extend(extra)
+            enter("recognise", extra)
+        else:
+            enter("classify")
         return stages.classify(item, ctx.forms, ctx.tables, ctx.home.intake)
     except Rejection as rej:
         return item, rej
+    except ReadTimeout:
+        log.warning("reading %s took longer than %g s", item.source, _BUDGET.seconds)
+        return item, timed_out(_BUDGET.seconds, stage)
     except Exception as exc:  # a reader bug must not stop the batch: the file is quarantined
         log.exception("reading %s failed", item.source)
         return item, stages.reject("internal", f"读取时出现内部错误（{type(exc).__name__}），文件已隔离待查")
+    finally:
+        _BUDGET.stop()
+
+
+def read_alone(item: Item, ctx: Context, method: str) -> Read:
+    """Read one file in a process of its own, killed past its budget; its death is this file's outcome."""
+    shutil.rmtree(ctx.snapshots / item.key, ignore_errors=True)   # the dead worker's copy, if it made one
+    mp = multiprocessing.get_context(method)
+    receive, send = mp.Pipe(duplex=False)
+    proc = mp.Process(target=_alone, args=(item, ctx, send, os.getpid()), daemon=True)  # type: ignore[attr-defined]
+    proc.start()
+    send.close()
+    stage, budget, started = "admit", ctx.home.limits.seconds_per_file, time.monotonic()
+    try:
+        while True:
+            left = started + budget + grace(budget) - time.monotonic()
+            if left <= 0:
+                proc.kill()
+                proc.join()
+                log.warning("reading %s alone: killed after %g s", item.source, budget)
+                return item, timed_out(budget, stage)
+            if receive.poll(min(left, 1.0)):
+                try:
+                    message = receive.recv()
+                except EOFError:
+                    break
+                if message[0] == "done":
+                    proc.join()
+                    return message[1]  # type: ignore[no-any-return]
+                _, stage, extra, known = message
+                budget += extra
+                for name, value in known.items():  # the private copy is the writer's to quarantine and drop
+                    setattr(item, name, value)
+            elif not proc.is_alive():
+                break
+    finally:
+        receive.close()
+    proc.join()
+    log.warning("reading %s alone: the process died (exit %s) in stage %s", item.source, proc.exitcode, stage)
+    return item, died(proc.exitcode, stage)
+
+
+def _alone(item: Item, ctx: Context, send: Connection, parent: int) -> None:
+    _init_worker(ctx, parent)
+
+    def progress(stage: str, it: Item, extra: float) -> None:
+        known = {"snapshot": it.snapshot, "sha256": it.sha256, "size": it.size, "received_at": it.received_at}
+        send.send(("stage", stage, extra, known))
+
+    send.send(("done", read_one(item, ctx, progress)))
 
 
 _WORKER_CONTEXT: Context | None = None
@@ -51,8 +228,8 @@ _WORKER_CONTEXT: Context | None = None
 def _init_worker(ctx: Context, parent: int) -> None:
     """Each worker receives the context once, not with every file. Stop signals are the parent's
     to handle (it finishes the batch in hand), and a worker outlives its parent by at most a second."""
-    global _WORKER_CONTEXT
-    _WORKER_CONTEXT = ctx
+    global _WORKER_CONTEXT, _IN_WORKER
+    _WORKER_CONTEXT, _IN_WORKER = ctx, True
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -62,12 +239,17 @@ def _init_worker(ctx: Context, parent: int) -> None:
 
 
 def _exit_with_parent(parent: int) -> None:
+    """Also the watchdog: a reader stuck past its budget and grace (where no alarm reaches) dies with
+    its process; the parent reads the file again alone and reports it."""
     while True:
         time.sleep(0.5)
         try:
             os.kill(parent, 0)
         except ProcessLookupError:
             os._exit(0)
+        deadline = _BUDGET.hard_deadline
+        if deadline is not None and time.monotonic() > deadline:
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _warm() -> None:
@@ -103,16 +285,30 @@ class Readers:
         self.workers = workers or os.cpu_count() or 1
         self.parallel_min = parallel_min
         self._pool: ProcessPoolExecutor | None = None
+        # forkserver, not fork: a forked worker would inherit the writer and service lock files,
+        # and if this process were killed, orphaned workers would keep the data home locked.
+        self.method = os.environ.get("HUDANG_MP_START", "forkserver")
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # forkserver, not fork: a forked worker would inherit the writer and service lock files,
-            # and if this process were killed, orphaned workers would keep the data home locked.
-            method = os.environ.get("HUDANG_MP_START", "forkserver")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
                                              initargs=(self.ctx, os.getpid()),
-                                             mp_context=multiprocessing.get_context(method))
+                                             mp_context=multiprocessing.get_context(self.method))
         return self._pool
+
+    def _drop_pool(self) -> None:
+        """A broken pool is let go (its surviving workers are stopped by the executor); the next file
+        starts a fresh one."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def _submit(self, item: Item) -> Future[Read]:
+        try:
+            return self._get_pool().submit(read_one, item)
+        except BrokenProcessPool:
+            self._drop_pool()
+            return self._get_pool().submit(read_one, item)
 
     def start(self) -> None:
         """Start every worker now (a long-lived service), rather than with the first files."""
@@ -138,19 +334,39 @@ class Readers:
             for item in items:
                 yield read_one(item, self.ctx)
             return
-        pool = self._get_pool()
-        ahead: deque[Future[Read]] = deque()
+        ahead: deque[tuple[Item, Future[Read]]] = deque()
         feed = iter(items)
-        for item in feed:
-            ahead.append(pool.submit(read_one, item))
-            if len(ahead) >= self.WINDOW:
-                break
+
+        def fill() -> None:
+            while len(ahead) < self.WINDOW:
+                item = next(feed, None)
+                if item is None:
+                    return
+                ahead.append((item, self._submit(item)))
+
+        fill()
         while ahead:
-            result = ahead.popleft().result()
-            nxt = next(feed, None)
-            if nxt is not None:
-                ahead.append(pool.submit(read_one, nxt))
+            try:
+                result = ahead[0][1].result()
+            except BrokenProcessPool:
+                yield from self._after_break(ahead)
+                fill()
+                continue
+            ahead.popleft()
+            fill()
             yield result
+
+    def _after_break(self, ahead: deque[tuple[Item, Future[Read]]]) -> Generator[Read, None, None]:
+        """A worker died: results already in are kept; every other file in flight is read again alone."""
+        lost = list(ahead)
+        ahead.clear()
+        self._drop_pool()
+        log.warning("a reader process died; %d files in flight are read again, one at a time", len(lost))
+        for item, future in lost:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                yield future.result()
+            else:
+                yield read_alone(item, self.ctx, self.method)
 
     def stream(self, items: list[Item]) -> Generator[Read, None, None]:
         """Results in the order filing needs them, each as soon as it is ready.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 from hudang.archive.paths import safe_filename
 from hudang.clock import stamp
 from hudang.errors import Problem, Rejection, UnreadableFile
+from hudang.escapes import escape_surrogates, has_surrogates, name_bytes, printable_name
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms
 from hudang.forms.readers import read_document
 from hudang.forms.readers.admission import check_name, check_size, is_hidden
@@ -52,10 +54,13 @@ class Item:
     form: FormDef | None = None
     table: TableKind | None = None
     warnings: list[Problem] = field(default_factory=list)
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)   # names its snapshot folder, whichever process reads it
 
     def provenance(self) -> dict[str, object]:
         where = self.origin or self.path
-        return {"source_name": where.name, "source_path": str(where), "sha256": self.sha256,
+        raw_name = name_bytes(where.name)   # a name that is not UTF-8: its bytes, so it can be told exactly
+        return {"source_name": printable_name(where.name), "source_path": printable_name(str(where)),
+                **({"source_name_bytes": raw_name} if raw_name else {}), "sha256": self.sha256,
                 "size": self.size, "received_at": self.received_at,
                 "detected_type": self.extraction.detected_type if self.extraction else None,
                 "converted_from": self.extraction.converted_from if self.extraction else None,
@@ -95,9 +100,9 @@ def discover(paths: list[Path]) -> Iterator[Item]:
                 dirnames[:] = sorted(d for d in dirnames if not is_hidden(d))
                 for name in sorted(filenames):
                     path = Path(dirpath) / name
-                    yield Item(path=path, root=root, source=str(path))
+                    yield Item(path=path, root=root, source=printable_name(str(path)))
         else:
-            yield Item(path=given, root=root, source=str(given))
+            yield Item(path=given, root=root, source=printable_name(str(given)))
 
 
 # ---- stages ----
@@ -130,7 +135,9 @@ def admit(item: Item, limits: ReadLimits) -> Item:
 
 def snapshot(item: Item, snapshots: Path) -> Item:
     """Copy the file once into our own folder, hashing as we go."""
-    folder = snapshots / uuid.uuid4().hex
+    folder = snapshots / item.key
+    if folder.exists():  # left by a reader process that died on this file: start again
+        shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     dest = folder / safe_filename(item.path.name)
     digest = hashlib.sha256()
@@ -156,7 +163,38 @@ def read(item: Item, vocab: SimpleVocabulary, limits: ReadLimits) -> Item:
     except UnreadableFile as exc:
         raise reject(exc.code, exc.message) from None
     item.warnings.extend(item.extraction.warnings)
+    item.warnings.extend(_escape_text(item.extraction))
     return item
+
+
+def _escape_text(ext: Extraction) -> list[Problem]:
+    """Lone surrogates (``"\\udc00"`` in a JSON form) cannot be stored as UTF-8: each becomes the text
+    ``\\udc00``, and the field it was in is named in a warning."""
+    problems: list[Problem] = []
+    for rec in ext.records:
+        if not any(has_surrogates(k) or has_surrogates(v) for k, v in rec.fields.items()):
+            continue
+        fields: dict[str, str] = {}
+        for key, value in rec.fields.items():
+            name = escape_surrogates(key)
+            if has_surrogates(key) or has_surrogates(value):
+                problems.append(Problem(name, "bad_characters",
+                                        f"“{name}”含无法保存的字符（孤立的 Unicode 代理码位），"
+                                        f"已按转义文本保存为“{escape_surrogates(value)[:80]}”，请核对原文件"))
+            fields[name] = escape_surrogates(value)
+        rec.fields = fields
+        if rec.cells is not None:
+            rec.cells = [escape_surrogates(c) for c in rec.cells]
+    ext.text = escape_surrogates(ext.text)
+    for attr in ("title", "form_hint"):
+        value = getattr(ext, attr)
+        if value is not None:
+            setattr(ext, attr, escape_surrogates(value))
+    for attr in ("header", "header_cells"):
+        value = getattr(ext, attr)
+        if value is not None:
+            setattr(ext, attr, [escape_surrogates(v) for v in value])
+    return problems
 
 
 def _folder_form(item: Item, forms: FormRegistry, stop: Path | None) -> FormDef | None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from hudang.archive.durable import fsync_dir, write_bytes
 from hudang.archive.paths import safe_filename
 from hudang.clock import now, stamp
+from hudang.escapes import printable_name
 
 log = logging.getLogger("hudang.watch")
 
@@ -52,8 +53,8 @@ class Claim:
 
 
 def printable(name: str) -> str:
-    """A file name that is not valid UTF-8 shown and kept with replacement characters."""
-    return os.fsencode(name).decode("utf-8", "replace")
+    """A file name that is not valid UTF-8 shown and kept with its bytes escaped (`\\xb2`)."""
+    return printable_name(name)
 
 
 def _sync(folder: Path) -> None:
