@@ -37,7 +37,7 @@ def read_one(item: Item, ctx: Context | None = None) -> Read:
         stages.admit(item, ctx.limits)
         stages.snapshot(item, ctx.snapshots)
         stages.read(item, ctx.vocab, ctx.limits)
-        return stages.classify(item, ctx.forms, ctx.tables, ctx.home.intake)
+        return stages.classify(item, ctx.forms, ctx.tables, ctx.home.intake, ctx.limits)
     except Rejection as rej:
         return item, rej
     except Exception as exc:  # a reader bug must not stop the batch: the file is quarantined
