@@ -14,9 +14,10 @@ from pathlib import Path
 import openpyxl
 from pypdf import PdfWriter
 
+from hudang.forms.scans import MIN_DPI, page_dpi
+
 from builders import complaint, docx_form, json_form, registration
 from conftest import HUDANG, Hudang
-from hudang.forms.scans import MIN_DPI, page_dpi
 
 GB = 1024 * 1024  # ru_maxrss is in KiB on Linux
 
@@ -216,8 +217,33 @@ def test_a_file_over_the_size_limit_is_reported_not_copied_and_once(hudang: Huda
     assert "未复制" in (Path(entry["path"]) / "报告.txt").read_text(encoding="utf-8")
     assert before - os.statvfs(hudang.home).f_bfree < 10_000   # blocks: nothing near 2 GB was written
     [again] = hudang.ingest(folder)
-    assert again["detail"]["quarantine_id"] == out["detail"]["quarantine_id"] if "detail" in again else True
+    assert again["quarantine_id"] == out["quarantine_id"]
     assert len(hudang.json("quarantine", "list")["entries"]) == 1
     os.utime(big, (time.time() + 5, time.time() + 5))     # changed since: a new entry
     hudang.ingest(folder)
     assert len(hudang.json("quarantine", "list")["entries"]) == 2
+
+
+def test_the_service_moves_a_too_large_file_to_done_without_copying_it(hudang: Hudang, tmp_path: Path) -> None:
+    config = hudang.home / "config.toml"
+    text = config.read_text(encoding="utf-8").replace("stable_seconds = 2 ", "stable_seconds = 0.4 ")
+    config.write_text(text.replace("rescan_seconds = 60 ", "rescan_seconds = 1 "), encoding="utf-8")
+    proc = subprocess.Popen([*HUDANG, "watch"], env=hudang.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not hudang.json("status")["running"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        _sparse(hudang.home / "intake" / "巨大.pdf", 2 * 1024 ** 3)
+        deadline = time.monotonic() + 60
+        while not list((hudang.home / "intake" / ".done").rglob("巨大.pdf")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [moved] = list((hudang.home / "intake" / ".done").rglob("巨大.pdf"))
+        assert moved.stat().st_size == 2 * 1024 ** 3
+        assert not (hudang.home / "intake" / "巨大.pdf").exists()
+        [entry] = hudang.json("quarantine", "list")["entries"]
+        assert entry["file"] is None and entry["original"]["path"] == str(hudang.home / "intake" / "巨大.pdf")
+        assert entry["problems"][0]["code"] == "too_large"
+        assert sum(p.stat().st_blocks for p in Path(entry["path"]).rglob("*")) < 1000
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

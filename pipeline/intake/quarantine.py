@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -51,8 +52,15 @@ def _new_id(root: Path) -> str:
     return f"Q{day}-{seq:04d}"
 
 
+def _original_key(original: dict[str, Any]) -> str:
+    """Path, size and mtime of a file left uncopied, as one value (the path in the report is masked)."""
+    return hashlib.sha256(json.dumps(original, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def write_report(entry: Path, report: dict[str, Any]) -> None:
     masked = {**report, "source": mask_text(report.get("source") or ""),
+              **({"original": {**report["original"], "path": mask_text(str(report["original"].get("path")))}}
+                 if report.get("original") else {}),
               "problems": [{**p, "message": mask_text(p.get("message") or "")} for p in report["problems"]]}
     atomic_write(entry / "report.json", (json.dumps(masked, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     atomic_write(entry / "报告.txt", _render(report).encode("utf-8"))
@@ -70,7 +78,7 @@ def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[s
         for known in entries(root) + entries(root, resolved=True):
             if sha256 and known.get("sha256") == sha256 and bool(known.get("rows_file")) == rows_file:
                 return str(known["id"])
-            if original and known.get("original") == original:
+            if original and known.get("original_key") == _original_key(original):
                 return str(known["id"])
     qid = _new_id(root)
     entry = root / qid
@@ -84,7 +92,8 @@ def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[s
     report = {"id": qid, "source": source, "file": stored, "at": stamp(), "status": "pending",
               "form": form[0] if form else None, "form_name": form[1] if form else None,
               "rows_file": rows_file, "sha256": sha256, "problems": problems,
-              **({"not_copied": True, "original": original} if original else {})}
+              **({"not_copied": True, "original": original, "original_key": _original_key(original)}
+                 if original else {})}
     write_report(entry, report)
     return qid
 
