@@ -174,9 +174,18 @@ def test_sheet_cells_are_bounded(hudang: Hudang, tmp_path: Path) -> None:
     for n in range(5000):
         sheet.append(["金第花园", "1栋", "1单元", str(100 + n), f"业主{n}"])
     workbook.save(tmp_path / "清单.xlsx")
-    [out] = hudang.ingest(tmp_path / "清单.xlsx")
+    [out] = hudang.ingest(tmp_path / "清单.xlsx")   # refused by the size the sheet declares
     assert out["status"] == "quarantined" and out["errors"][0]["code"] == "too_many_cells", out
     assert "20000" in out["errors"][0]["message"]
+    def row(r: int, values: list[str]) -> str:
+        cells = (f'<c r="{c}{r}" t="inlineStr"><is><t>{v}</t></is></c>' for c, v in zip("ABCDE", values, strict=True))
+        return f'<row r="{r}">{"".join(cells)}</row>'
+
+    rows = [row(1, ["项目", "楼栋", "单元", "房号", "业主姓名"])]
+    rows += [row(r, ["金第花园", "1栋", "1单元", str(r), "某"]) for r in range(2, 5002)]
+    _package(tmp_path / "谎报尺寸.xlsx", f'<dimension ref="A1:B2"/><sheetData>{"".join(rows)}</sheetData>', shared=None)
+    [out] = hudang.ingest(tmp_path / "谎报尺寸.xlsx")   # a dimension that lies: the cells are counted as read
+    assert out["status"] == "quarantined" and out["errors"][0]["code"] == "too_many_cells", out
 
 
 def test_a_csv_cell_of_400k_characters_reads_and_one_past_the_limit_is_named(hudang: Hudang, tmp_path: Path) -> None:
