@@ -9,12 +9,15 @@ from __future__ import annotations
 import difflib
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hudang.errors import ToolMissing, UnreadableFile
 from hudang.forms import ocr, qr
 from hudang.forms.definitions import FormDef, FormRegistry
+from hudang.forms.readers.model import ReadLimits
 from hudang.forms.values import normalize_label
 
 QR_DPI = 150
@@ -45,35 +48,103 @@ class ScanReading:
     ocr_error: str | None = None     # OCR could not run here (a tool missing): the scan waits in the OCR queue
 
 
-def as_pdf(path: Path, detected: str, workdir: Path) -> Path:
-    """Images (JPEG, PNG, multi-page TIFF) become a PDF of the same pixels; a PDF stays as it is."""
+def as_pdf(path: Path, detected: str, workdir: Path, limits: ReadLimits | None = None) -> Path:
+    """Images (JPEG, PNG, multi-page TIFF) become a PDF of the same pixels; a PDF stays as it is.
+    Frames are counted and measured before any is decoded (the page and pixel limits)."""
     if detected == "pdf":
         return path
     import img2pdf
     from PIL import Image, ImageSequence
 
+    limits = limits or ReadLimits()
     frames: list[bytes] = []
     try:
         with Image.open(path) as image:
-            for frame in ImageSequence.Iterator(image):
+            count = getattr(image, "n_frames", 1)
+            if count > limits.scan_pages:
+                raise _too_many_pages(count, limits, path)
+            for number, frame in enumerate(ImageSequence.Iterator(image), 1):
+                if frame.size[0] * frame.size[1] > limits.page_pixels:
+                    raise UnreadableFile(f"图片第 {number} 页为 {frame.size[0]}×{frame.size[1]} 像素，超过每页 "
+                                         f"{limits.page_pixels / 1e6:g} 百万像素的上限（[limits] page_megapixels）",
+                                         code="page_too_large", path=str(path))
                 page = frame.convert("L" if frame.mode in ("1", "L", "LA", "I;16") else "RGB")
                 buf = io.BytesIO()
                 dpi = frame.info.get("dpi") or (200, 200)
                 page.save(buf, format="PNG", dpi=tuple(int(round(float(d))) or 200 for d in dpi))
                 frames.append(buf.getvalue())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise UnreadableFile("图片无法打开：文件不完整或已损坏", code="bad_image", path=str(path)) from exc
     dest = workdir / "pages.pdf"
     dest.write_bytes(img2pdf.convert(frames))
     return dest
 
 
-def _render(pdf: Path, dpi: int) -> list:  # type: ignore[type-arg]
+MIN_DPI = 72       # below this a form's QR code and print are no longer legible: the page is refused
+
+
+def page_dpi(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> int | None:
+    """The dpi a page is rendered at: ``dpi``, lowered until it fits ``max_pixels``; None below MIN_DPI."""
+    area = max(width_pt, 1.0) * max(height_pt, 1.0) / (72 * 72)   # square inches
+    fit = int((max_pixels / area) ** 0.5)
+    chosen = min(dpi, fit)
+    return chosen if chosen >= MIN_DPI else None
+
+
+def _too_large(number: int, width_pt: float, height_pt: float, limits: ReadLimits, path: Path) -> UnreadableFile:
+    return UnreadableFile(f"扫描件第 {number} 页尺寸过大（{width_pt / 72:.0f}×{height_pt / 72:.0f} 英寸），"
+                          f"即使按 {MIN_DPI} dpi 也超过每页 {limits.page_pixels / 1e6:g} 百万像素的上限"
+                          "（[limits] page_megapixels），无法识别", code="page_too_large", path=str(path))
+
+
+def _too_many_pages(pages: int, limits: ReadLimits, path: Path) -> UnreadableFile:
+    return UnreadableFile(f"扫描件共 {pages} 页，超过每个文件 {limits.scan_pages} 页的上限（[limits] scan_pages），"
+                          "请分成几个文件扫描", code="too_many_pages", path=str(path))
+
+
+def check_pages(pdf: Path, limits: ReadLimits, dpi: int = 0) -> int:
+    """Refuse a scan over the page limit, or with a page too large to render within the pixel limit,
+    before any page is rendered; returns the number of pages."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(pdf))
     try:
-        return [page.render(scale=dpi / 72).to_pil() for page in doc]
+        count = len(doc)
+        if count > limits.scan_pages:
+            raise _too_many_pages(count, limits, pdf)
+        for index in range(count):
+            width, height = doc.get_page_size(index)
+            if page_dpi(width, height, dpi or QR_DPI, limits.page_pixels) is None:
+                raise _too_large(index + 1, width, height, limits, pdf)
+        return count
+    finally:
+        doc.close()
+
+
+def _pages(pdf: Path, dpi: int, limits: ReadLimits) -> Iterator[Any]:
+    """Each page as an image, one at a time (a 500-page scan never sits in memory at once); a page too
+    large for the pixel limit at ``dpi`` is rendered at a lower dpi, or refused."""
+    import pypdfium2 as pdfium
+
+    check_pages(pdf, limits, dpi)
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        for index in range(len(doc)):
+            page = doc[index]
+            try:
+                width, height = page.get_size()
+                chosen = page_dpi(width, height, dpi, limits.page_pixels)
+                if chosen is None:   # checked above; a page cannot grow, but never render past the limit
+                    raise _too_large(index + 1, width, height, limits, pdf)
+                bitmap = page.render(scale=chosen / 72)
+                try:
+                    image = bitmap.to_pil()
+                    image.load()     # own the pixels before pdfium's buffer goes
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+            yield image
     finally:
         doc.close()
 
@@ -94,13 +165,12 @@ def _subset(pdf: Path, pages: list[int], dest: Path, turns: dict[int, int]) -> P
     return dest
 
 
-def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, ocr_timeout: float = 600) -> ScanReading:
+def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, ocr_timeout: float = 600,
+              limits: ReadLimits | None = None) -> ScanReading:
     """Split, read the codes and OCR every document of one scanned file."""
+    limits = limits or ReadLimits()
     workdir.mkdir(parents=True, exist_ok=True)
-    pdf = as_pdf(path, detected, workdir)
-    images = _render(pdf, QR_DPI)
-    if not images:
-        raise UnreadableFile("扫描件没有页面", code="empty_scan", path=str(path))
+    pdf = as_pdf(path, detected, workdir, limits)
     groups: list[tuple[list[int], qr.Code | None]] = []
     current: list[int] = []
     code: qr.Code | None = None
@@ -108,7 +178,9 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
     turns: dict[int, int] = {}
     coded: set[int] = set()
     tilts: dict[int, int] = {}
-    for number, image in enumerate(images, 1):
+    thumbs: dict[int, Any] = {}      # a small picture of each document's first page; the pages themselves go
+    number = 0
+    for number, image in enumerate(_pages(pdf, QR_DPI, limits), 1):
         codes = qr.read(image)
         if codes:
             coded.add(number)
@@ -121,19 +193,24 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
                 groups.append((current, code))
             current, code = [], None
             continue
+        if not current:
+            thumb = image.rotate(turns.get(number, 0), expand=True)
+            thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+            thumbs[number] = thumb
         current.append(number)
         code = code or next((c for c in codes if c.form), None)
+        del image
+    if not number:
+        raise UnreadableFile("扫描件没有页面", code="empty_scan", path=str(path))
     if current:
         groups.append((current, code))
-    reading = ScanReading([], len(images), separators)
+    reading = ScanReading([], number, separators)
     for index, (pages, code) in enumerate(groups, 1):
         upright = not any(turns.get(n) for n in pages)
         doc_pdf = pdf if len(groups) == 1 and upright else _subset(pdf, pages, workdir / f"document-{index}.pdf", turns)
         document = ScanDocument(index, pages, doc_pdf, code)
-        thumb = images[pages[0] - 1].rotate(turns.get(pages[0], 0), expand=True)
-        thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
         document.thumbnail = workdir / f"thumb-{index}.png"
-        thumb.save(document.thumbnail)
+        thumbs[pages[0]].save(document.thumbnail)
         reading.documents.append(document)
     try:
         ocr.check_tools()

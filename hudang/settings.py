@@ -42,10 +42,16 @@ KEYS: tuple[Key, ...] = (
     Key("company", "address", ""),
     Key("intake", "folder", "intake",
         note="The intake folder may live elsewhere (e.g. a network share): an absolute path."),
-    Key("intake", "max_file_mb", 50, "larger files are quarantined"),
+    Key("intake", "max_file_mb", 50, "larger files are quarantined (reported, not copied)"),
     Key("intake", "max_unzipped_mb", 200, "ZIP bomb guard for DOCX/XLSX"),
     Key("limits", "seconds_per_file", 600, "a reader past this is killed, the file quarantined (> [office] timeout_s)"),
     Key("limits", "seconds_per_ocr_page", 30, "added per page of a scan (a 500-page scan: 600 + 15000 s)"),
+    Key("limits", "scan_pages", 1000, "pages per scanned file (a 500-page batch scan is normal); more: quarantined"),
+    Key("limits", "page_megapixels", 40, "pixels per rendered scan page (A0 at 150 dpi is 35); larger: lower dpi"),
+    Key("limits", "sheet_cells", 5000000, "cells read per worksheet (100,000 rows of 50 columns)"),
+    Key("limits", "row_columns", 1000, "columns per row of a sheet or CSV"),
+    Key("limits", "shared_strings", 2000000, "distinct texts in one XLSX workbook, counted before it is opened"),
+    Key("limits", "cell_chars", 1000000, "characters in one CSV cell"),
     Key("filing", "group_commit", 64, "records made durable together in one batch"),
     Key("watch", "stable_seconds", 2, "a file is taken when its size and mtime held still this long"),
     Key("watch", "rescan_seconds", 60, "a full rescan of the intake folder catches what events missed"),
@@ -152,6 +158,12 @@ class Limits:
     group_commit: int = default("filing", "group_commit")
     seconds_per_file: float = float(default("limits", "seconds_per_file"))
     seconds_per_ocr_page: float = float(default("limits", "seconds_per_ocr_page"))
+    scan_pages: int = default("limits", "scan_pages")
+    page_pixels: int = default("limits", "page_megapixels") * 1_000_000
+    sheet_cells: int = default("limits", "sheet_cells")
+    row_columns: int = default("limits", "row_columns")
+    shared_strings: int = default("limits", "shared_strings")
+    cell_chars: int = default("limits", "cell_chars")
 
 
 @dataclass(frozen=True)
@@ -276,6 +288,12 @@ def load_home(root: Path) -> Home:
         group_commit=max(1, int(get("filing", "group_commit"))),
         seconds_per_file=max(0.1, float(get("limits", "seconds_per_file"))),
         seconds_per_ocr_page=max(0.0, float(get("limits", "seconds_per_ocr_page"))),
+        scan_pages=max(1, int(get("limits", "scan_pages"))),
+        page_pixels=max(1, int(float(get("limits", "page_megapixels")) * 1_000_000)),
+        sheet_cells=max(1, int(get("limits", "sheet_cells"))),
+        row_columns=max(1, int(get("limits", "row_columns"))),
+        shared_strings=max(1, int(get("limits", "shared_strings"))),
+        cell_chars=max(1, int(get("limits", "cell_chars"))),
     )
     intake = Path(str(get("intake", "folder"))).expanduser()
     if not intake.is_absolute():

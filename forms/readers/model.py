@@ -44,6 +44,21 @@ class ReadLimits:
     max_unzipped_bytes: int = Limits.max_unzipped_bytes  # total inflated size of an OOXML package
     max_ratio: int = 200                                 # inflated / compressed, per member
     libreoffice_timeout: float = OfficeSettings.timeout  # the data home's one LibreOffice time-out
+    scan_pages: int = Limits.scan_pages                  # pages per scanned file
+    page_pixels: int = Limits.page_pixels                # pixels of one rendered scan page
+    sheet_cells: int = Limits.sheet_cells                # cells read per worksheet
+    row_columns: int = Limits.row_columns                # columns per row (XLSX and CSV)
+    shared_strings: int = Limits.shared_strings          # shared strings per XLSX workbook
+    cell_chars: int = Limits.cell_chars                  # characters in one CSV cell
+
+    @classmethod
+    def of(cls, limits: Limits, office: OfficeSettings) -> ReadLimits:
+        """The readers' limits from a data home's settings."""
+        return cls(max_bytes=limits.max_bytes, max_unzipped_bytes=limits.max_unzipped_bytes,
+                   libreoffice_timeout=office.timeout, scan_pages=limits.scan_pages,
+                   page_pixels=limits.page_pixels, sheet_cells=limits.sheet_cells,
+                   row_columns=limits.row_columns, shared_strings=limits.shared_strings,
+                   cell_chars=limits.cell_chars)
 
 
 @dataclass

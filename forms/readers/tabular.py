@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -37,28 +38,34 @@ def read_table(path: Path, vocab: Vocabulary, limits: ReadLimits, detected: str,
                *, max_rows: int = MAX_ROWS) -> Extraction:
     """One RawRecord per non-empty row below the header; `detected` is "csv" or "xlsx"."""
     if detected == "csv":
-        found = _find_header(path, _csv_rows(path), vocab, max_rows, sheet=None)
+        found = _find_header(path, _bounded(path, _csv_rows(path, limits), limits, None), vocab, max_rows, sheet=None)
         if found is None:
             raise _no_header(path, [])
         return found
     if detected != "xlsx":
         raise ValueError(f"read_table cannot read {detected!r}")
+    check_shared_strings(path, limits)
     with path.open("rb") as fh:  # a file object: openpyxl would refuse a name not ending in .xlsx
         try:
             workbook = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         except _XLSX_BROKEN as exc:
             raise _corrupt(path) from exc
-        return _read_workbook(path, workbook, vocab, max_rows)
+        return _read_workbook(path, workbook, vocab, max_rows, limits)
 
 
-def _read_workbook(path: Path, workbook: Any, vocab: Vocabulary, max_rows: int) -> Extraction:
+def _read_workbook(path: Path, workbook: Any, vocab: Vocabulary, max_rows: int, limits: ReadLimits) -> Extraction:
     try:
         names = []
         for sheet in workbook.worksheets:
             names.append(sheet.title)
+            _check_dimension(path, sheet, limits)
             sheet.reset_dimensions()  # some writers store a wrong size, which would cut rows off
-            rows = ([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
-            found = _find_header(path, rows, vocab, max_rows, sheet=sheet.title)
+            _refuse_wide_rows(path, sheet, limits)
+            # One column past the limit is read, to tell a row that is too wide; none beyond it is, so a row
+            # touching column XFD costs what a row of the limit costs.
+            values = sheet.iter_rows(values_only=True, max_col=limits.row_columns + 1)
+            rows = ([_cell_text(v) for v in row] for row in values)
+            found = _find_header(path, _bounded(path, rows, limits, sheet.title), vocab, max_rows, sheet=sheet.title)
             if found is not None:
                 return found
     except _XLSX_BROKEN as exc:
@@ -91,6 +98,118 @@ def write_rows(dest: Path, extraction: Extraction, rows: list[RawRecord]) -> Pat
     finally:
         partial.unlink(missing_ok=True)
     return dest
+
+
+# --- limits -------------------------------------------------------------------------------
+
+def _where(sheet: str | None) -> str:
+    return f"工作表“{sheet}”" if sheet else "表格"
+
+
+def _bounded(path: Path, rows: Iterable[list[str]], limits: ReadLimits, sheet: str | None) -> Iterator[list[str]]:
+    """Rows as read, refusing a row wider than the column limit and a sheet past the cell limit."""
+    cells = 0
+    for number, row in enumerate(rows, start=1):
+        width = len(row)
+        while width and not row[width - 1]:
+            width -= 1
+        if width > limits.row_columns:
+            raise _too_wide(path, sheet, number, limits)
+        cells += len(row)
+        if cells > limits.sheet_cells:
+            raise UnreadableFile(f"{path.name}：{_where(sheet)}超过 {limits.sheet_cells} 个单元格的上限"
+                                 "（[limits] sheet_cells），请拆分后分批导入", code="too_many_cells", path=str(path))
+        yield row
+
+
+def _check_dimension(path: Path, sheet: Any, limits: ReadLimits) -> None:
+    """The size a sheet declares (its <dimension>): refused at once when over the limits (it may also lie,
+    so the rows are counted as read too)."""
+    try:
+        columns, rows = int(sheet.max_column or 0), int(sheet.max_row or 0)
+    except (TypeError, ValueError):
+        return
+    if columns > limits.row_columns + 1:
+        raise UnreadableFile(f"{path.name}：{_where(sheet.title)}有 {columns} 列，超过每行 {limits.row_columns} 列的"
+                             "上限（[limits] row_columns），请删去多余的列后再导入", code="too_many_columns",
+                             path=str(path))
+    if columns * rows > limits.sheet_cells:
+        raise UnreadableFile(f"{path.name}：{_where(sheet.title)}有 {rows} 行 × {columns} 列，超过 {limits.sheet_cells} "
+                             "个单元格的上限（[limits] sheet_cells），请拆分后分批导入", code="too_many_cells",
+                             path=str(path))
+
+
+def _too_wide(path: Path, sheet: str | None, row: int, limits: ReadLimits) -> UnreadableFile:
+    return UnreadableFile(f"{path.name}：{_where(sheet)}第 {row} 行超过每行 {limits.row_columns} 列的上限"
+                          "（[limits] row_columns），请删去多余的列后再导入", code="too_many_columns", path=str(path))
+
+
+def _refuse_wide_rows(path: Path, sheet: Any, limits: ReadLimits) -> None:
+    """Look at each row's cells as parsed, before openpyxl pads the row out to its last column: a row with a
+    value in column XFD is refused at once instead of becoming 16,384 values (openpyxl's read-only sheet
+    makes each row in ``_get_row``; without it, ``max_col`` alone still bounds the work)."""
+    pad = getattr(sheet, "_get_row", None)
+    if pad is None:
+        return
+
+    def checked(row: Any, min_col: int = 1, max_col: int | None = None, values_only: bool = False) -> Any:
+        for cell in row:
+            if cell["column"] > limits.row_columns + 1:
+                raise _too_wide(path, sheet.title, int(cell.get("row") or 0), limits)
+        return pad(row, min_col, max_col, values_only)
+
+    sheet._get_row = checked
+
+
+_SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+_UNIQUE = re.compile(rb"uniqueCount\s*=\s*[\"'](\d+)")
+_SST_TYPE = b"spreadsheetml.sharedStrings+xml"
+
+
+def check_shared_strings(path: Path, limits: ReadLimits) -> None:
+    """Count a workbook's shared strings in the ZIP, streaming, before openpyxl loads them all into memory."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = {info.filename for info in zf.infolist()}
+            parts = {n for n in names if n.lower().rsplit("/", 1)[-1].startswith("sharedstrings")}
+            if "[Content_Types].xml" in names:
+                with zf.open("[Content_Types].xml") as fh:
+                    types = fh.read(1 << 20)
+                for m in re.finditer(rb"<(?:\w+:)?Override\b[^>]*>", types):
+                    if _SST_TYPE in m.group(0):
+                        named = re.search(rb"PartName\s*=\s*[\"']/?([^\"']+)", m.group(0))
+                        if named and named.group(1).decode("utf-8", "replace") in names:
+                            parts.add(named.group(1).decode("utf-8", "replace"))
+            for part in sorted(parts):
+                _count_strings(path, zf, part, limits)
+    except UnreadableFile:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            RuntimeError) as exc:
+        raise _corrupt(path) from exc
+
+
+def _count_strings(path: Path, zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> None:
+    def refuse(count: int) -> UnreadableFile:
+        return UnreadableFile(f"{path.name}：工作簿有 {count} 个以上不同的文字（共享字符串），超过 {limits.shared_strings} "
+                              "个的上限（[limits] shared_strings），请拆分后分批导入", code="too_many_strings",
+                              path=str(path))
+
+    count, tail, head = 0, b"", True
+    with zf.open(part) as fh:
+        while block := fh.read(1 << 20):
+            if head:
+                declared = _UNIQUE.search(block[:4096])
+                if declared and int(declared.group(1)) > limits.shared_strings:
+                    raise refuse(int(declared.group(1)))
+                head = False
+            data = tail + block
+            count += len(_SI.findall(data))
+            if count > limits.shared_strings:
+                raise refuse(count)
+            # keep the end of the block that could start a tag cut off by the block boundary
+            cut = data.rfind(b"<")
+            tail = data[cut:] if cut >= 0 and len(data) - cut < 64 and not _SI.match(data, cut) else b""
 
 
 # --- header and records -------------------------------------------------------------------
@@ -170,14 +289,19 @@ def _row_cells(record: RawRecord, extraction: Extraction) -> list[str]:
 
 # --- CSV ----------------------------------------------------------------------------------
 
-def _csv_rows(path: Path) -> Iterator[list[str]]:
+def _csv_rows(path: Path, limits: ReadLimits) -> Iterator[list[str]]:
     text = _decode(path)
     sample = text[:64 * 1024].splitlines()[:20]
+    csv.field_size_limit(limits.cell_chars)   # csv's own default (131,072) is not ours to keep
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(sample))
     try:
         for row in reader:
             yield [c.strip() for c in row]
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UnreadableFile(f"{path.name}：第 {reader.line_num} 行有一个单元格超过 {limits.cell_chars} 个字符的上限"
+                                 "（[limits] cell_chars），请检查该单元格（也可能是少了一个引号）",
+                                 code="cell_too_long", path=str(path)) from exc
         raise UnreadableFile(f"{path.name}：CSV 格式有误（第 {reader.line_num} 行），请检查引号是否成对",
                              code="corrupt", path=str(path)) from exc
 

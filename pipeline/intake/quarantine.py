@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -27,6 +28,10 @@ def _render(report: dict[str, Any]) -> str:
     ]
     if report.get("form_name"):
         lines.append(f"表单类型：{report['form_name']}")
+    if report.get("not_copied"):
+        original = report.get("original") or {}
+        lines.append(f"原文件过大（{original.get('size', 0)} 字节），未复制到隔离区；它在：{original.get('path')}"
+                     "（收件服务会把它移到收件夹的 .done 文件夹）")
     if report.get("rows_file"):
         lines.append("本文件只含批量文件中未通过检查的行（表头与这些行）；其余行已归档。")
     lines.append("")
@@ -47,8 +52,15 @@ def _new_id(root: Path) -> str:
     return f"Q{day}-{seq:04d}"
 
 
+def _original_key(original: dict[str, Any]) -> str:
+    """Path, size and mtime of a file left uncopied, as one value (the path in the report is masked)."""
+    return hashlib.sha256(json.dumps(original, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def write_report(entry: Path, report: dict[str, Any]) -> None:
     masked = {**report, "source": mask_text(report.get("source") or ""),
+              **({"original": {**report["original"], "path": mask_text(str(report["original"].get("path")))}}
+                 if report.get("original") else {}),
               "problems": [{**p, "message": mask_text(p.get("message") or "")} for p in report["problems"]]}
     atomic_write(entry / "report.json", (json.dumps(masked, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     atomic_write(entry / "报告.txt", _render(report).encode("utf-8"))
@@ -56,25 +68,32 @@ def write_report(entry: Path, report: dict[str, Any]) -> None:
 
 def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[str, Any]], *,
                form: tuple[str, str] | None = None, rows_file: bool = False, sha256: str | None = None,
-               name: str | None = None) -> str:
-    """Keep ``file`` (a copy; the intake service moves its own) with a report; returns the quarantine id."""
+               name: str | None = None, original: dict[str, Any] | None = None) -> str:
+    """Keep ``file`` (a copy; the intake service moves its own) with a report; returns the quarantine id.
+
+    With ``original`` (path, size, mtime) the file is only reported, not copied (it is too large to keep a
+    copy of on every try); the same path, size and mtime quarantined again keep their first entry."""
     root.mkdir(parents=True, exist_ok=True)
-    if sha256:  # the same bytes quarantined again (a second run) keep their first entry
+    if sha256 or original:  # the same bytes (or the same large file) quarantined again keep their first entry
         for known in entries(root) + entries(root, resolved=True):
-            if known.get("sha256") == sha256 and bool(known.get("rows_file")) == rows_file:
+            if sha256 and known.get("sha256") == sha256 and bool(known.get("rows_file")) == rows_file:
+                return str(known["id"])
+            if original and known.get("original_key") == _original_key(original):
                 return str(known["id"])
     qid = _new_id(root)
     entry = root / qid
     entry.mkdir()
     stored = None
-    if file is not None and file.is_file():
+    if file is not None and original is None and file.is_file():
         stored = safe_filename(name or Path(source).name)
         shutil.copyfile(file, entry / stored)
         with open(entry / stored, "rb") as fh:
             os.fsync(fh.fileno())
     report = {"id": qid, "source": source, "file": stored, "at": stamp(), "status": "pending",
               "form": form[0] if form else None, "form_name": form[1] if form else None,
-              "rows_file": rows_file, "sha256": sha256, "problems": problems}
+              "rows_file": rows_file, "sha256": sha256, "problems": problems,
+              **({"not_copied": True, "original": original, "original_key": _original_key(original)}
+                 if original else {})}
     write_report(entry, report)
     return qid
 

@@ -80,8 +80,7 @@ class Context:
     @classmethod
     def load(cls, home: Home) -> Context:
         forms, tables = load_forms([home.forms_dir]), load_table_kinds()
-        limits = ReadLimits(max_bytes=home.limits.max_bytes, max_unzipped_bytes=home.limits.max_unzipped_bytes,
-                            libreoffice_timeout=home.office.timeout)
+        limits = ReadLimits.of(home.limits, home.office)
         return cls(home, forms, tables, vocabulary(forms, tables), limits)
 
     @property
@@ -238,7 +237,8 @@ def _label_form(ext: Extraction, forms: FormRegistry) -> FormDef | None:
     return scored[0][2]
 
 
-def classify(item: Item, forms: FormRegistry, tables: TableKinds, intake_root: Path | None) -> Item:
+def classify(item: Item, forms: FormRegistry, tables: TableKinds, intake_root: Path | None,
+             limits: ReadLimits | None = None) -> Item:
     """Import table by header; otherwise form type by folder, then title/metadata, then labels."""
     ext = item.extraction
     assert ext is not None
@@ -247,7 +247,7 @@ def classify(item: Item, forms: FormRegistry, tables: TableKinds, intake_root: P
         if item.table:
             return item
     if ext.kind == "scan":
-        return recognise(item, forms)
+        return recognise(item, forms, limits)
     forms = forms.intake()
     stop = intake_root if item.in_intake else None
     item.form = ((forms.get(item.forced_form) if item.forced_form else None) or _folder_form(item, forms, stop) or _title_form(ext.form_hint, forms)
@@ -260,14 +260,15 @@ def classify(item: Item, forms: FormRegistry, tables: TableKinds, intake_root: P
     return item
 
 
-def recognise(item: Item, forms: FormRegistry) -> Item:
+def recognise(item: Item, forms: FormRegistry, limits: ReadLimits | None = None) -> Item:
     """A scan: split at separator sheets, read QR codes, OCR each document (here, in the reader worker)."""
     from hudang.forms.scans import read_scan
 
     assert item.snapshot is not None and item.extraction is not None
     detected = "pdf" if item.extraction.detected_type == "pdf" else "image"
     try:
-        item.extraction.scan = read_scan(item.snapshot, detected, forms, item.snapshot.parent / "scan")
+        item.extraction.scan = read_scan(item.snapshot, detected, forms, item.snapshot.parent / "scan",
+                                          limits=limits)
     except UnreadableFile as exc:
         raise reject(exc.code, exc.message) from None
     return item

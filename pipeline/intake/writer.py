@@ -9,6 +9,7 @@ stage, turns it into the item's outcome. All state of a run lives in its `Run`.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -71,6 +72,17 @@ class Batch:
     known: bool
 
 
+def _original(item: Item) -> dict[str, Any]:
+    """Where a file left uncopied was found, and what tells it apart from a later file of that name."""
+    where = item.origin or item.path
+    try:
+        st = os.stat(item.path)
+        size, mtime = st.st_size, round(st.st_mtime, 3)
+    except OSError:
+        size, mtime = item.size, None
+    return {"path": str(where), "size": size, "mtime": mtime}
+
+
 class Run:
     """One writer run: the outcomes so far, what waits for the group commit, and the indexer beside it."""
 
@@ -102,6 +114,10 @@ class Run:
         if self.retry_of:
             return q.update(root, self.retry_of, problems, rows_file=rows_file)
         form = (item.form.id, item.form.name) if item.form else None
+        if rows_file is None and item.snapshot is None and any(p["code"] == "too_large" for p in problems):
+            # Too large to keep a copy of (on every try): reported with where it was, never copied.
+            return q.quarantine(root, None, item.source, problems, form=form, name=item.path.name,
+                                original=_original(item))
         source = rows_file or item.snapshot or (item.path if item.path.is_file() else None)
         name = f"{Path(item.path.name).stem}-问题行{item.path.suffix}" if rows_file else item.path.name
         return q.quarantine(root, source, item.source, problems, form=form, rows_file=rows_file is not None,

@@ -242,9 +242,9 @@ def assign(home: Home, archive: Archive, forms: FormRegistry, scan_id: str, addr
 
 # ---------------------------------------------------------------- the OCR queue
 
-def _read_parked(args: tuple[str, str, str, Any]) -> Any:
-    original, detected, workdir, forms = args
-    return read_scan(Path(original), detected, forms, Path(workdir))
+def _read_parked(args: tuple[str, str, str, Any, Any]) -> Any:
+    original, detected, workdir, forms, limits = args
+    return read_scan(Path(original), detected, forms, Path(workdir), limits=limits)
 
 
 def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -> list[dict[str, Any]]:
@@ -260,11 +260,14 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
 
     home.run_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="ocr-work-", dir=home.run_dir))
+    from hudang.forms.readers.model import ReadLimits
+
+    limits = ReadLimits.of(home.limits, home.office)
     jobs = []
     for data in pending:
         original = Path(data["folder"]) / data["original"]
         detected = "pdf" if original.suffix == ".pdf" else "image"
-        jobs.append((str(original), detected, str(work / data["scan_id"]), forms))
+        jobs.append((str(original), detected, str(work / data["scan_id"]), forms, limits))
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         readings = list(pool.map(_read_parked, jobs))
     results: list[dict[str, Any]] = []
