@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from test_watch import Watcher, _configure, _wait
+from test_watch import Watcher, _configure
 
-from builders import complaint, json_form, registration
+from builders import complaint, json_form, registration, wait_until
 from conftest import Hudang
 
 
@@ -123,7 +123,7 @@ def test_a_poisoned_file_in_a_watch_burst_is_quarantined_once(hudang: Hudang, ro
         for k in range(6):
             json_form(intake / f"好{k}.json", "投诉处理单", complaint(f"TS-W{k}", room="1-1-301"))
         json_form(intake / "毒.json", "投诉处理单", complaint("TS-WP", room="1-1-302"))
-        _wait(lambda: sum(hudang.json("status")["today"]["counts"].values()) >= 7, what="seven outcomes")
+        wait_until(lambda: sum(hudang.json("status")["today"]["counts"].values()) >= 7, what="seven outcomes")
         assert hudang.json("status")["today"]["counts"] == {"filed": 6, "quarantined": 1}
         assert service.stop() == 0
         service = Watcher(hudang, "--workers", "2")   # a restart finds nothing left to read again
