@@ -67,7 +67,7 @@ def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[s
     entry = root / qid
     entry.mkdir()
     stored = None
-    if file is not None and file.is_file():
+    if file is not None and file.is_file() and not file.is_symlink():  # a link's target is never copied
         stored = safe_filename(name or Path(source).name)
         shutil.copyfile(file, entry / stored)
         with open(entry / stored, "rb") as fh:

@@ -41,6 +41,7 @@ class Item:
     root: Path                  # the path given (or the intake folder): form folders are looked for below it
     source: str                 # the name shown in outcomes
     in_intake: bool = False
+    found_inside: bool = False      # found by walking a folder (not named by the user): links are not followed
     origin: Path | None = None      # where the file was dropped, when it was claimed from the intake folder
     claim_id: str | None = None     # the intake service's claim (so a restart recognises its own filing)
     forced_form: str | None = None   # a retried quarantine file keeps the form it was read as
@@ -87,15 +88,19 @@ class Context:
 # ---- producer ----
 
 def discover(paths: list[Path]) -> Iterator[Item]:
-    """Every file under the paths given, in a stable order; hidden folders are skipped."""
+    """Every file under the paths given, in a stable order; hidden folders are skipped.
+
+    A path the user names is used as given (a linked home or a NAS mount is fine); a link found *inside*
+    a folder is never followed — not into a linked folder, not to a linked file — but gets its outcome."""
     for given in paths:
         root = given if given.is_dir() else given.parent
-        if given.is_dir() and not given.is_symlink():
+        if given.is_dir():
             for dirpath, dirnames, filenames in os.walk(given):
-                dirnames[:] = sorted(d for d in dirnames if not is_hidden(d))
-                for name in sorted(filenames):
+                links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+                dirnames[:] = sorted(d for d in dirnames if not is_hidden(d) and d not in links)
+                for name in sorted([*filenames, *(d for d in links if not is_hidden(d))]):
                     path = Path(dirpath) / name
-                    yield Item(path=path, root=root, source=str(path))
+                    yield Item(path=path, root=root, source=str(path), found_inside=True)
         else:
             yield Item(path=given, root=root, source=str(given))
 
@@ -108,6 +113,10 @@ def admit(item: Item, limits: ReadLimits) -> Item:
         check_name(item.path)
     except UnreadableFile as exc:
         raise Rejection(IGNORED, [Problem(None, exc.code, exc.message)]) from None
+    if item.found_inside and item.path.is_symlink():
+        # Ignored, not quarantined: there is nothing to fix and retry, and no bytes of ours to keep.
+        raise Rejection(IGNORED, [Problem(None, "symlink", "是符号链接，文件夹中的链接不跟随，未接收"
+                                                           "（如需接收，请直接指定链接所指的文件）")])
     if item.in_intake and item.path.is_symlink():
         raise reject("not_regular_file", "收件夹里的符号链接不予接收（可能指向收件夹以外的文件）")
     try:
