@@ -4,11 +4,16 @@ line per message."""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
-from builders import complaint, json_form
-from conftest import Hudang
+import pytest
+
+from builders import complaint, json_form, registration
+from conftest import Hudang, new_home
 
 
 def test_newline_in_a_file_name_cannot_forge_a_log_line(hudang: Hudang, tmp_path: Path) -> None:
@@ -22,3 +27,85 @@ def test_newline_in_a_file_name_cannot_forge_a_log_line(hudang: Hudang, tmp_path
     assert lines and all(stamp.match(line) for line in lines), lines
     assert not any(line.startswith(forged) for line in lines)
     assert any("投诉\\n2026-01-01" in line for line in lines)
+
+
+def test_links_inside_a_folder_are_not_followed(hudang: Hudang, tmp_path: Path) -> None:
+    secret = tmp_path / "secret" / "shadow"
+    secret.parent.mkdir()
+    secret.write_text("root:$6$secret-hash:19000:0:99999:7:::\n", encoding="utf-8")
+    outside = tmp_path / "outside"
+    json_form(outside / "投诉处理单" / "外面的投诉.json", "投诉处理单", complaint("TS-OUT-1"))
+    folder = tmp_path / "in"
+    json_form(folder / "投诉.json", "投诉处理单", complaint("TS-IN-1"))
+    (folder / "shadow.json").symlink_to(secret)
+    (folder / "链接的文件夹").symlink_to(outside, target_is_directory=True)
+    outcomes = {Path(o["source"]).name: o for o in hudang.ingest(folder)}
+    assert set(outcomes) == {"投诉.json", "shadow.json", "链接的文件夹"}
+    for name in ("shadow.json", "链接的文件夹"):
+        assert outcomes[name]["status"] == "ignored"
+        assert "符号链接" in outcomes[name]["warnings"][0]["message"]
+    # Nothing of the target anywhere in the home: not in quarantine, not in a snapshot.
+    for path in hudang.home.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert b"secret-hash" not in path.read_bytes(), path
+
+
+def test_a_path_the_user_names_is_used_as_given_even_a_link(hudang: Hudang, tmp_path: Path) -> None:
+    real = tmp_path / "nas" / "share"
+    json_form(real / "投诉.json", "投诉处理单", complaint("TS-NAS-1"))
+    link = tmp_path / "mnt-share"
+    link.symlink_to(real, target_is_directory=True)
+    [out] = hudang.ingest(link)
+    assert Path(out["source"]).name == "投诉.json" and out["status"] != "ignored"
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """The archivist's login umask is often 022; what we write must be private regardless."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _open_to_others(home: Path, allowed: int = 0) -> list[str]:
+    loose = []
+    for path in [home, *home.rglob("*")]:
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            continue
+        if mode & 0o077 & ~allowed:
+            loose.append(f"{oct(mode & 0o777)} {path.relative_to(home)}")
+    return loose
+
+
+def test_everything_in_the_home_is_private(loose_umask: None, tmp_path: Path, roster_csv: Path) -> None:
+    hudang = new_home(tmp_path / "home")
+    hudang.env["HUDANG_NOW"] = "2026-11-26T10:00:00+08:00"
+    ledger = tmp_path / "收费台账.csv"
+    ledger.write_text("项目,房号,费用项目,所属期间,应收金额,实收金额,收费日期\n"
+                      "金第花园,3-2-1201,物业服务费,2026-05,300.00,0,\n", encoding="utf-8-sig")
+    reminders = tmp_path / "催缴记录.csv"
+    reminders.write_text("项目,房号,日期,方式,备注\n金第花园,3-2-1201,2026-07-10,电话,\n", encoding="utf-8-sig")
+    reg = json_form(tmp_path / "reg.json", "住户登记表", registration())
+    bad = json_form(tmp_path / "bad.json", "投诉处理单", complaint("TS-P-1", room="9-9-999"))
+    outs = hudang.ingest(roster_csv, reg, ledger, reminders, bad)
+    assert {o["status"] for o in outs} == {"filed", "imported", "quarantined"}, outs
+    assert hudang.json("letters", "dunning", "--as-of", "2026-11-26")["letters"]
+    hudang("search", "王建国")
+    assert _open_to_others(hudang.home) == []
+
+
+def test_group_access_opens_the_home_to_its_group_only(loose_umask: None, tmp_path: Path,
+                                                      roster_csv: Path) -> None:
+    hudang = new_home(tmp_path / "home")
+    config = hudang.home / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "group_access = false" in text
+    config.write_text(text.replace("group_access = false", "group_access = true"), encoding="utf-8")
+    hudang.ingest(roster_csv, json_form(tmp_path / "reg.json", "住户登记表", registration()))
+    assert stat.S_IMODE(hudang.home.stat().st_mode) == 0o770
+    assert _open_to_others(hudang.home, allowed=0o070) == []
+    units = [p for p in (hudang.home / "archive").rglob("*") if p.is_file()]
+    assert units and any(p.stat().st_mode & 0o060 == 0o060 for p in units)
