@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,3 +110,26 @@ def test_group_access_opens_the_home_to_its_group_only(loose_umask: None, tmp_pa
     assert _open_to_others(hudang.home, allowed=0o070) == []
     units = [p for p in (hudang.home / "archive").rglob("*") if p.is_file()]
     assert units and any(p.stat().st_mode & 0o060 == 0o060 for p in units)
+
+
+def test_leftovers_of_a_killed_run_go_at_the_next_start(hudang: Hudang, tmp_path: Path) -> None:
+    from hudang.pipeline.intake.leftovers import owner_tag
+
+    hudang("estates", "add", "金第花园")
+    folder = tmp_path / "batch"
+    for n in range(4):
+        json_form(folder / f"{n}.json", "投诉处理单", complaint(f"TS-K{n}", room=f"1-1-30{n + 1}"))
+    crashed = hudang.proc("ingest", folder, check=False, env={"HUDANG_CRASH_AT": "before_catalog"})
+    assert crashed.code == -signal.SIGKILL, crashed.stderr
+    snapshots = hudang.home / "run" / "snapshots"
+    left = [p for p in snapshots.rglob("*") if p.is_file()]
+    assert left, "the kill should have left private copies behind"
+    assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in left)
+    # A live run's copies (here: this test process's own) are not touched by another start.
+    live = snapshots / owner_tag() / "abc"
+    live.mkdir(parents=True)
+    hudang.ingest(json_form(tmp_path / "other.json", "投诉处理单", complaint("TS-OTHER")))
+    assert [p.name for p in snapshots.iterdir()] == [owner_tag()]
+    assert live.is_dir()
+    outcomes = hudang.ingest(folder)
+    assert {o["status"] for o in outcomes} <= {"filed", "duplicate"}

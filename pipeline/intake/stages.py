@@ -25,6 +25,7 @@ from hudang.forms.readers.admission import check_name, check_size, is_hidden
 from hudang.forms.readers.model import Extraction, ReadLimits, SimpleVocabulary
 from hudang.forms.table_kinds import TableKind, TableKinds, load_table_kinds
 from hudang.forms.values import normalize_label
+from hudang.pipeline.intake.leftovers import owner_tag
 from hudang.pipeline.intake.outcomes import IGNORED, QUARANTINED
 from hudang.settings import Home
 
@@ -80,9 +81,12 @@ class Context:
                             libreoffice_timeout=home.office.timeout)
         return cls(home, forms, tables, vocabulary(forms, tables), limits)
 
+    owner: str = field(default_factory=owner_tag)   # the run (not the worker) its private copies belong to
+
     @property
     def snapshots(self) -> Path:
-        return self.home.run_dir / "snapshots"
+        """This run's private copies: run/snapshots/<owner>/, swept at the next start once the run is gone."""
+        return self.home.run_dir / "snapshots" / self.owner
 
 
 # ---- producer ----
