@@ -4,10 +4,14 @@ line per message."""
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import random
 import re
 import signal
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +137,82 @@ def test_leftovers_of_a_killed_run_go_at_the_next_start(hudang: Hudang, tmp_path
     assert live.is_dir()
     outcomes = hudang.ingest(folder)
     assert {o["status"] for o in outcomes} <= {"filed", "duplicate"}
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 3 MB tmpfs of our own (we are root), unmounted whatever happens."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], check=True)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_disk_full_says_so_leaves_no_empty_entry_and_the_next_run_finishes(
+        small_disk: Path, tmp_path: Path, roster_csv: Path) -> None:
+    hudang = new_home(small_disk / "home")
+    assert {o["status"] for o in hudang.ingest(roster_csv)} == {"imported"}
+    rng = random.Random(7)
+    batch = tmp_path / "batch"
+    bad = []
+    for n in range(16):
+        text = "".join(rng.choice("漏水发霉墙皮脱落请尽快处理楼上卫生间") for _ in range(100_000))
+        room = "9-9-909" if n % 3 == 2 else f"1-1-30{n % 2 + 1}"   # every third one is for quarantine
+        path = json_form(batch / f"{n:02d}.json", "投诉处理单", complaint(f"TS-D{n}", room=room, 投诉内容=text))
+        if room == "9-9-909":
+            bad.append(str(path))
+    full = hudang("ingest", batch, "--json", check=False)
+    assert full.code == 1, full.stdout
+    error = json.loads(full.stdout)["error"]
+    assert error["code"] == "disk_full" and "磁盘空间不足" in error["message"], error
+    assert "No space" not in full.stderr and "内部错误" not in full.stderr, full.stderr
+    # No entry without its report and file; nothing half-made visible.
+    for entry in hudang.json("quarantine", "list")["entries"]:
+        assert entry.get("file") and entry.get("status") == "pending", entry
+    status = hudang.json("status")
+    assert status["disk"]["low"] is True and status["disk"]["free_mb"] < 3
+    assert "磁盘空间不足" in hudang("status").stdout
+    assert hudang("verify").code == 0
+
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    again = hudang.ingest(batch)
+    assert {o["status"] for o in again} <= {"filed", "duplicate", "quarantined"}, again
+    filed = [r for room in ("1-1-301", "1-1-302")
+             for r in hudang.json("household", "show", f"金第花园/{room}")["records"]]
+    assert len(filed) == 16 - len(bad) and {r["form"] for r in filed} == {"complaint"}   # each exactly once
+    entries = hudang.json("quarantine", "list")["entries"]
+    assert sorted(e["source"] for e in entries) == bad
+    assert all(e.get("file") for e in entries)
+    assert hudang("verify").code == 0
+
+
+def test_a_quarantine_entry_is_whole_or_absent_when_the_disk_fills(small_disk: Path, tmp_path: Path) -> None:
+    from hudang.pipeline.intake import quarantine as q
+
+    root = small_disk / "quarantine"
+    big = tmp_path / "大文件.json"
+    big.write_bytes(os.urandom(4 * 1024 * 1024))      # larger than the whole disk
+    problems = [{"field": None, "code": "unknown_form", "message": "无法判断表单类型"}]
+    with pytest.raises(OSError) as caught:
+        q.quarantine(root, big, str(big), problems, sha256="ab" * 32)
+    assert caught.value.errno == errno.ENOSPC
+    assert os.listdir(root) == [] and q.entries(root) == []
+    small = tmp_path / "小文件.json"
+    small.write_text("{}", encoding="utf-8")
+    qid = q.quarantine(root, small, str(small), problems, sha256="cd" * 32)
+    [entry] = q.entries(root)
+    assert entry["id"] == qid and entry["file"] == "小文件.json" and (root / qid / "小文件.json").is_file()
+
+
+def test_a_link_in_the_intake_is_not_counted_as_waiting(hudang: Hudang, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("x", encoding="utf-8")
+    intake = hudang.home / "intake"
+    (intake / "key.json").symlink_to(secret)
+    json_form(intake / "投诉.json", "投诉处理单", complaint("TS-W1"))
+    status = hudang.json("status")
+    assert (status["waiting_in_intake"], status["links_in_intake"]) == (1, 1)
+    assert "1 个符号链接" in hudang("status").stdout

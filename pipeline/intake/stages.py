@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hudang.archive.paths import safe_filename
 from hudang.clock import stamp
-from hudang.errors import Problem, Rejection, UnreadableFile
+from hudang.errors import Problem, Rejection, UnreadableFile, disk_full, disk_full_message
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms
 from hudang.forms.readers import read_document
 from hudang.forms.readers.admission import check_name, check_size, is_hidden
@@ -154,6 +154,8 @@ def snapshot(item: Item, snapshots: Path) -> Item:
                 fout.write(block)
     except OSError as exc:
         dest.unlink(missing_ok=True)
+        if disk_full(exc):  # our disk, not the file: said so, and the file can simply be taken in again
+            raise reject("disk_full", disk_full_message(exc)) from None
         raise reject("unreadable", f"读取文件失败：{exc.strerror or exc}") from None
     item.snapshot = dest
     item.sha256 = digest.hexdigest()
