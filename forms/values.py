@@ -430,17 +430,30 @@ _PII_IN_TEXT = re.compile(
     r")(?![0-9])")
 
 
+# Other documents are told by the word before them (a bare letter-and-digits run may be any 编号):
+# 护照/Passport, 港澳/往来港澳通行证, 回乡证, 台胞证/台湾居民来往大陆通行证, 通行证 — SPEC §7: first 2 and last 2.
+_DOC_IN_TEXT = re.compile(
+    r"(?:护照|passport|通行证|回乡证|台胞证)[ :：]{0,2}(?:号码|号|no\.?|number)?[ :：#]{0,3}"
+    r"(?<![A-Za-z0-9])(?P<doc>[A-Za-z]{0,2}[0-9][A-Za-z0-9]{5,11})(?![A-Za-z0-9])", re.IGNORECASE)
+
+
 def mask_text(text: str) -> str:
-    """Mask ID- and phone-shaped numbers in free text; dates, amounts, rooms and 编号 are left as they are."""
+    """Mask ID- and phone-shaped numbers in free text, and document numbers after the document's name;
+    dates, amounts, rooms and 编号 are left as they are."""
     probe = to_halfwidth(text)  # same length as text, so match offsets apply to the original
+    spans = [(m.start("doc"), m.end("doc"), _keep_ends(text[m.start("doc"):m.end("doc")], 2, 2))
+             for m in _DOC_IN_TEXT.finditer(probe)]
+    for m in _PII_IN_TEXT.finditer(probe):
+        if any(s < m.end() and m.start() < e for s, e, _ in spans):
+            continue
+        if m["id18"] or m["id15"]:
+            spans.append((m.start(), m.end(), mask_id(m.group(), "身份证")))
+        else:
+            spans.append((m.start(), m.end(), mask_phone(m.group())))
     out: list[str] = []
     last = 0
-    for m in _PII_IN_TEXT.finditer(probe):
-        if m["id18"] or m["id15"]:
-            masked = mask_id(m.group(), "身份证")
-        else:
-            masked = mask_phone(m.group())
-        out += [text[last:m.start()], masked]
-        last = m.end()
+    for start, end, masked in sorted(spans):
+        out += [text[last:start], masked]
+        last = end
     out.append(text[last:])
     return "".join(out)

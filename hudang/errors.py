@@ -9,6 +9,7 @@ Messages are written for the archivist, in Simplified Chinese, and never hold a 
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -134,6 +135,29 @@ class _Sourced(Protocol):
     source: str
 
 
+def disk_full(exc: BaseException) -> bool:
+    """The file system under the data home is full (or over quota), whoever noticed: the OS or SQLite."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    name = type(exc).__name__
+    text = str(exc).lower()
+    return name in ("OperationalError", "DatabaseError") and ("disk is full" in text or "disk full" in text)
+
+
+def disk_full_message(exc: BaseException) -> str:
+    """What the archivist reads when the disk filled up: where, and what to do."""
+    where = getattr(exc, "filename2", None) or getattr(exc, "filename", None)
+    place = f"（写入 {where} 时）" if where else ""
+    return f"磁盘空间不足：数据目录所在的磁盘已写满{place}。请清理磁盘或扩容后重新运行，未完成的文件会接着处理"
+
+
+def reason(exc: BaseException) -> str:
+    """An error's message for the archivist: our own, or a full disk said in Chinese."""
+    if disk_full(exc):
+        return disk_full_message(exc)
+    return getattr(exc, "message", None) or str(exc)
+
+
 class IngestStopped(HudangError):
     """Filing stopped part-way; carries the outcomes already reached so none is lost from view."""
 
@@ -142,7 +166,8 @@ class IngestStopped(HudangError):
     def __init__(self, cause: BaseException, outcomes: Sequence[Any], items: Iterable[_Sourced]) -> None:
         reported = {o.source for o in outcomes}
         waiting = [i.source for i in items if i.source not in reported]
-        super().__init__(f"归档中止：{getattr(cause, 'message', None) or cause}。已处理的文件结果如上；"
-                         f"其余 {len(waiting)} 个文件未归档，可原样重新接收", code="ingest_stopped")
+        super().__init__(f"归档中止：{reason(cause)}。已处理的文件结果如上；"
+                         f"其余 {len(waiting)} 个文件未归档，可原样重新接收",
+                         code="disk_full" if disk_full(cause) else "ingest_stopped")
         self.outcomes = list(outcomes)
         self.waiting = waiting

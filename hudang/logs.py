@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -13,11 +14,19 @@ MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 5
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """One message, one line: a newline (or any control character) in a file name cannot forge a log line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 class _MaskFilter(logging.Filter):
-    """Personal data never reaches the log file in clear."""
+    """Personal data never reaches the log file in clear, and a message never spans lines."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_text(record.getMessage())
+        record.msg = escape_controls(mask_text(record.getMessage()))
         record.args = ()
         if record.exc_info:
             record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))

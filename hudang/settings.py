@@ -52,6 +52,7 @@ KEYS: tuple[Key, ...] = (
     Key("limits", "row_columns", 1000, "columns per row of a sheet or CSV"),
     Key("limits", "shared_strings", 2000000, "distinct texts in one XLSX workbook, counted before it is opened"),
     Key("limits", "cell_chars", 1000000, "characters in one CSV cell"),
+    Key("limits", "min_free_mb", 1024, "`hudang status` warns when the data home's disk has less free space"),
     Key("filing", "group_commit", 64, "records made durable together in one batch"),
     Key("watch", "stable_seconds", 2, "a file is taken when its size and mtime held still this long"),
     Key("watch", "rescan_seconds", 60, "a full rescan of the intake folder catches what events missed"),
@@ -67,6 +68,9 @@ KEYS: tuple[Key, ...] = (
     Key("office", "pdf_instances", 2, "LibreOffice instances converting DOCX→PDF side by side (one per core)"),
     Key("office", "pdf_batch", 50, "documents per conversion call"),
     Key("office", "timeout_s", 300, "any LibreOffice call (PDFs, legacy .doc/.xls) that takes longer is killed"),
+    Key("security", "group_access", False, "files 0600, folders 0700; true: 0660/0770 for a shared group",
+        note="Personal data: only the service's user reads the home. For a group of archivists, set true "
+             "and give the home to that group (chgrp -R; chmod g+s on its folders)."),
 )
 # Older names still read from an existing home's config.toml, the key itself first, then these in order:
 # [office] pdf_timeout_s and [intake] libreoffice_timeout_s were two time-outs before there was one.
@@ -164,6 +168,17 @@ class Limits:
     row_columns: int = default("limits", "row_columns")
     shared_strings: int = default("limits", "shared_strings")
     cell_chars: int = default("limits", "cell_chars")
+    min_free_bytes: int = default("limits", "min_free_mb") * MB
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    group_access: bool = default("security", "group_access")
+
+    @property
+    def umask(self) -> int:
+        """Files 0600 and folders 0700 (0660/0770 with group access) whatever the login's own umask."""
+        return 0o007 if self.group_access else 0o077
 
 
 @dataclass(frozen=True)
@@ -194,6 +209,7 @@ class Home:
     dunning: DunningSettings = field(default_factory=DunningSettings)
     office: OfficeSettings = field(default_factory=OfficeSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
     estate_contacts: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def contact(self, estate: str | None = None) -> Contact:
@@ -294,6 +310,7 @@ def load_home(root: Path) -> Home:
         row_columns=max(1, int(get("limits", "row_columns"))),
         shared_strings=max(1, int(get("limits", "shared_strings"))),
         cell_chars=max(1, int(get("limits", "cell_chars"))),
+        min_free_bytes=int(float(get("limits", "min_free_mb")) * MB),
     )
     intake = Path(str(get("intake", "folder"))).expanduser()
     if not intake.is_absolute():
@@ -315,13 +332,30 @@ def load_home(root: Path) -> Home:
                             timeout=float(get("office", "timeout_s")))
     contacts = tuple((str(name), tuple((str(k), str(v)) for k, v in entry.items()))
                      for name, entry in data.get("estates", {}).items() if isinstance(entry, dict))
+    security = SecuritySettings(group_access=bool(get("security", "group_access")))
     return Home(root=root, intake=intake, company=company, limits=limits, watch=watch, dunning=dunning,
-                office=office, backup=backup, estate_contacts=contacts)
+                office=office, backup=backup, security=security, estate_contacts=contacts)
+
+
+def make_private(home: Home) -> None:
+    """Once per process that opens a data home (the CLI, the service): everything it creates from now on is
+    the owner's alone (or the group's, with ``[security] group_access``), and the home's root is closed to
+    others — which also covers files an older version left readable inside it."""
+    os.umask(home.security.umask)
+    try:
+        mode = home.root.stat().st_mode & 0o777
+        wanted = 0o770 if home.security.group_access else 0o700
+        if mode != wanted and home.root.stat().st_uid == os.geteuid():
+            home.root.chmod(wanted)
+    except OSError:
+        pass  # not ours to change (a home on a share mounted with fixed modes): the umask still holds
 
 
 def init_home(root: Path) -> tuple[Home, bool]:
     """Create a data home (idempotent). Returns the home and whether it was new."""
     created = not (root / "config.toml").exists()
+    if created:  # private before anything is written; the home's own setting takes over once it is read
+        os.umask(SecuritySettings().umask)
     root.mkdir(parents=True, exist_ok=True)
     if created:
         (root / "config.toml").write_text(DEFAULT_CONFIG, encoding="utf-8")
@@ -330,6 +364,7 @@ def init_home(root: Path) -> tuple[Home, bool]:
         key_path.write_text(secrets.token_hex(32) + "\n")
         key_path.chmod(0o600)
     home = load_home(root)
+    make_private(home)
     for part in (home.archive, home.quarantine, home.forms_dir, home.run_dir, home.logs_dir, home.intake):
         part.mkdir(parents=True, exist_ok=True)
     return home, created

@@ -427,6 +427,25 @@ def test_mask_text_leaves_other_numbers(text: str) -> None:
     assert mask_text(text) == text
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("护照E12345678", "护照E1*****78"),
+    ("持护照号码：E12345678，电话13812345678", "持护照号码：E1*****78，电话138****5678"),
+    ("Passport No. G12345678", "Passport No. G1*****78"),
+    ("港澳通行证C12345678已过期", "港澳通行证C1*****78已过期"),
+    ("回乡证 H1234567801", "回乡证 H1*******01"),
+    ("台胞证 12345678", "台胞证 12****78"),
+    ("护照ＥＡ１２３４５６７", "护照ＥＡ*****６７"),
+])
+def test_mask_text_masks_other_documents_after_their_name(text: str, expected: str) -> None:
+    """SPEC §7: passports and 港澳/台 permits in free text keep their first 2 and last 2."""
+    assert mask_text(text) == expected
+
+
+@pytest.mark.parametrize("text", ["合同编号C12345678", "护照已过期，待补", "通行证办理中"])
+def test_mask_text_leaves_numbers_not_after_a_document_name(text: str) -> None:
+    assert mask_text(text) == text
+
+
 def test_mask_text_two_numbers_and_mixed() -> None:
     text = f"业主{VALID_ID}于2026-11-03来电，电话13812345678/13987654321，房号3-2-1201，编号TS-20261103-001"
     assert mask_text(text) == ("业主110105********002X于2026-11-03来电，电话138****5678/139****4321，"

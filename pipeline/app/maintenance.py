@@ -61,13 +61,18 @@ class Status:
     waiting_in_intake: int
     backup: dict[str, Any] | None
     """The last backup made (when, where, how old), None when there has never been one."""
+    links_in_intake: int = 0
+    """Symbolic links dropped in the intake: never taken, so not waiting; worth moving away."""
+    disk: dict[str, Any] | None = None
+    """Free space on the home's file system: free_mb, min_free_mb, low."""
 
     def as_json(self) -> dict[str, Any]:
         return {"running": self.running, "pid": self.pid, "since": self.since, "updated": self.updated,
                 "intake": self.intake, "polling": self.polling, "queue": self.queue,
                 "processing": self.processing, "today": self.today, "last": self.last,
                 "quarantine": self.quarantine, "unsorted": self.unsorted, "ocr_queue": self.ocr_queue,
-                "backlog": self.backlog, "waiting_in_intake": self.waiting_in_intake, "backup": self.backup}
+                "backlog": self.backlog, "waiting_in_intake": self.waiting_in_intake, "backup": self.backup,
+                "links_in_intake": self.links_in_intake, "disk": self.disk}
 
 
 def status(session: Session) -> Status:

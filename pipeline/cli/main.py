@@ -182,6 +182,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
         run = f"运行中（PID {d.pid}，自 {d.since}）" if d.running else "未运行"
         click.echo(f"接收服务：{run}\n收件夹：{d.intake}")
         click.echo(f"等待接收：{d.waiting_in_intake} 个文件；队列 {d.queue}，处理中 {d.processing}")
+        if d.links_in_intake:
+            click.echo(f"注意：收件夹里有 {d.links_in_intake} 个符号链接，不会被接收（请移走，或放入链接所指的文件本身）")
+        if d.disk and d.disk["low"]:
+            click.echo(f"警告：磁盘空间不足——数据目录所在磁盘仅剩 {d.disk['free_mb']} MB"
+                       f"（低于 [limits] min_free_mb = {d.disk['min_free_mb']} MB）；请清理或扩容，"
+                       "磁盘写满时接收会中止")
         counts = d.today.get("counts") or {}
         click.echo(f"今日（{d.today.get('date') or '—'}）：" +
                    ("，".join(f"{STATUS_TEXT.get(k, k)} {v}" for k, v in counts.items()) or "无"))
@@ -314,6 +320,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, keep the traceback in the log
+        from hudang.errors import disk_full, disk_full_message
+
+        if disk_full(exc):  # not a bug: the disk under the home is full (a letter run, a rebuild …)
+            logging.getLogger("hudang").error("磁盘空间不足：%s", exc)
+            _fail("disk_full", disk_full_message(exc), 1, as_json)
         logging.getLogger("hudang").exception("unexpected error")
         _fail("internal", f"内部错误（{type(exc).__name__}）：{exc}。详情见数据目录 logs/hudang.log", 1, as_json)
     sys.exit(exit_status if isinstance(exit_status, int) else 0)   # a command may finish with a finding (verify: 1)

@@ -144,10 +144,12 @@ def home_option(ctx: click.Context) -> str | None:
 def session(ctx: click.Context | None = None) -> Iterator[Session]:
     """The data home opened for the user at the terminal; closed when the command is done."""
     from hudang.pipeline.app.session import Session
-    from hudang.settings import resolve_root
+    from hudang.settings import load_home, make_private, resolve_root
 
     ctx = ctx or click.get_current_context()
-    with Session.open(resolve_root(home_option(ctx))) as opened:
+    home = load_home(resolve_root(home_option(ctx)))
+    make_private(home)  # before the session opens the log: all we write is private (SPEC §7)
+    with Session(home) as opened:
         yield opened
 
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
-from hudang.archive.durable import atomic_write
+from hudang.archive.durable import atomic_write, fsync_dir
 from hudang.archive.paths import safe_filename
 from hudang.clock import now, stamp
 from hudang.errors import NotFound
 from hudang.forms.values import mask_text
+from hudang.pipeline.intake.leftovers import owner_tag
 
 RESOLVED = ".resolved"
+TEMP_PREFIX = ".new-"   # an entry being made; never listed
 
 
 def _render(report: dict[str, Any]) -> str:
@@ -80,22 +84,37 @@ def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[s
                 return str(known["id"])
             if original and known.get("original_key") == _original_key(original):
                 return str(known["id"])
-    qid = _new_id(root)
-    entry = root / qid
-    entry.mkdir()
-    stored = None
-    if file is not None and original is None and file.is_file():
-        stored = safe_filename(name or Path(source).name)
-        shutil.copyfile(file, entry / stored)
-        with open(entry / stored, "rb") as fh:
-            os.fsync(fh.fileno())
-    report = {"id": qid, "source": source, "file": stored, "at": stamp(), "status": "pending",
-              "form": form[0] if form else None, "form_name": form[1] if form else None,
-              "rows_file": rows_file, "sha256": sha256, "problems": problems,
-              **({"not_copied": True, "original": original, "original_key": _original_key(original)}
-                 if original else {})}
-    write_report(entry, report)
-    return qid
+    # Made whole in a hidden folder, then renamed: a full disk or a kill never leaves an empty entry
+    # (a half-made one belongs to its owner and is swept once the owner is gone).
+    temp = root / f"{TEMP_PREFIX}{owner_tag()}-{uuid.uuid4().hex}"
+    temp.mkdir()
+    try:
+        stored = None
+        if file is not None and original is None and file.is_file() and not file.is_symlink():  # never a link's target
+            stored = safe_filename(name or Path(source).name)
+            shutil.copyfile(file, temp / stored)
+            with open(temp / stored, "rb") as fh:
+                os.fsync(fh.fileno())
+        report = {"id": "", "source": source, "file": stored, "at": stamp(), "status": "pending",
+                  "form": form[0] if form else None, "form_name": form[1] if form else None,
+                  "rows_file": rows_file, "sha256": sha256, "problems": problems,
+                  **({"not_copied": True, "original": original, "original_key": _original_key(original)}
+                     if original else {})}
+        for _ in range(100):
+            report["id"] = qid = _new_id(root)
+            write_report(temp, report)
+            try:
+                os.rename(temp, root / qid)
+            except OSError as exc:
+                if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                    continue  # another process took this id a moment ago
+                raise
+            fsync_dir(root)
+            return qid
+        raise OSError(errno.EEXIST, "no free quarantine id")
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
 
 
 def entries(root: Path, *, resolved: bool = False) -> list[dict[str, Any]]:

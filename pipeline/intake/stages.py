@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hudang.archive.paths import safe_filename
 from hudang.clock import stamp
-from hudang.errors import Problem, Rejection, UnreadableFile
+from hudang.errors import Problem, Rejection, UnreadableFile, disk_full, disk_full_message
 from hudang.escapes import escape_surrogates, has_surrogates, name_bytes, printable_name
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms
 from hudang.forms.readers import read_document
@@ -27,6 +27,7 @@ from hudang.forms.readers.admission import check_name, check_size, is_hidden
 from hudang.forms.readers.model import Extraction, ReadLimits, SimpleVocabulary
 from hudang.forms.table_kinds import TableKind, TableKinds, load_table_kinds
 from hudang.forms.values import normalize_label
+from hudang.pipeline.intake.leftovers import owner_tag
 from hudang.pipeline.intake.outcomes import IGNORED, QUARANTINED
 from hudang.settings import Home
 
@@ -43,6 +44,7 @@ class Item:
     root: Path                  # the path given (or the intake folder): form folders are looked for below it
     source: str                 # the name shown in outcomes
     in_intake: bool = False
+    found_inside: bool = False      # found by walking a folder (not named by the user): links are not followed
     origin: Path | None = None      # where the file was dropped, when it was claimed from the intake folder
     claim_id: str | None = None     # the intake service's claim (so a restart recognises its own filing)
     forced_form: str | None = None   # a retried quarantine file keeps the form it was read as
@@ -83,23 +85,30 @@ class Context:
         limits = ReadLimits.of(home.limits, home.office)
         return cls(home, forms, tables, vocabulary(forms, tables), limits)
 
+    owner: str = field(default_factory=owner_tag)   # the run (not the worker) its private copies belong to
+
     @property
     def snapshots(self) -> Path:
-        return self.home.run_dir / "snapshots"
+        """This run's private copies: run/snapshots/<owner>/, swept at the next start once the run is gone."""
+        return self.home.run_dir / "snapshots" / self.owner
 
 
 # ---- producer ----
 
 def discover(paths: list[Path]) -> Iterator[Item]:
-    """Every file under the paths given, in a stable order; hidden folders are skipped."""
+    """Every file under the paths given, in a stable order; hidden folders are skipped.
+
+    A path the user names is used as given (a linked home or a NAS mount is fine); a link found *inside*
+    a folder is never followed — not into a linked folder, not to a linked file — but gets its outcome."""
     for given in paths:
         root = given if given.is_dir() else given.parent
-        if given.is_dir() and not given.is_symlink():
+        if given.is_dir():
             for dirpath, dirnames, filenames in os.walk(given):
-                dirnames[:] = sorted(d for d in dirnames if not is_hidden(d))
-                for name in sorted(filenames):
+                links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+                dirnames[:] = sorted(d for d in dirnames if not is_hidden(d) and d not in links)
+                for name in sorted([*filenames, *(d for d in links if not is_hidden(d))]):
                     path = Path(dirpath) / name
-                    yield Item(path=path, root=root, source=printable_name(str(path)))
+                    yield Item(path=path, root=root, source=printable_name(str(path)), found_inside=True)
         else:
             yield Item(path=given, root=root, source=printable_name(str(given)))
 
@@ -112,6 +121,10 @@ def admit(item: Item, limits: ReadLimits) -> Item:
         check_name(item.path)
     except UnreadableFile as exc:
         raise Rejection(IGNORED, [Problem(None, exc.code, exc.message)]) from None
+    if item.found_inside and item.path.is_symlink():
+        # Ignored, not quarantined: there is nothing to fix and retry, and no bytes of ours to keep.
+        raise Rejection(IGNORED, [Problem(None, "symlink", "是符号链接，文件夹中的链接不跟随，未接收"
+                                                           "（如需接收，请直接指定链接所指的文件）")])
     if item.in_intake and item.path.is_symlink():
         raise reject("not_regular_file", "收件夹里的符号链接不予接收（可能指向收件夹以外的文件）")
     try:
@@ -147,6 +160,8 @@ def snapshot(item: Item, snapshots: Path) -> Item:
                 fout.write(block)
     except OSError as exc:
         dest.unlink(missing_ok=True)
+        if disk_full(exc):  # our disk, not the file: said so, and the file can simply be taken in again
+            raise reject("disk_full", disk_full_message(exc)) from None
         raise reject("unreadable", f"读取文件失败：{exc.strerror or exc}") from None
     item.snapshot = dest
     item.sha256 = digest.hexdigest()

@@ -8,6 +8,7 @@ stage, turns it into the item's outcome. All state of a run lives in its `Run`.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hudang.archive.store import Archive, Filing
-from hudang.errors import HudangError, IngestStopped, Problem, Rejection
+from hudang.errors import HudangError, IngestStopped, Problem, Rejection, disk_full
 from hudang.forms.definitions import FormDef
 from hudang.forms.readers.tabular import write_rows
 from hudang.forms.table_kinds import ROSTER
@@ -134,6 +135,8 @@ class Run:
             rows_path.unlink(missing_ok=True)
 
     def rejected(self, item: Item, rej: Rejection) -> None:
+        if any(p.code == "disk_full" for p in rej.problems):  # not the file's fault: the run stops, it waits
+            raise OSError(errno.ENOSPC, rej.problems[0].message)
         out = Outcome(item.source, rej.status, form=item.form.id if item.form else None,
                       errors=problems_json(rej.problems))
         if rej.status == QUARANTINED:
@@ -381,9 +384,11 @@ def file_items(ctx: Context, items: list[Item], results: Iterable[Read], *,
                     flush()
             flush()
             run.indexer.add((), force=True)
-    except (HudangError, OSError) as exc:
-        # The archive refused (disk full, permissions …): what was reported stays true and durable;
-        # files not yet reported were not filed and can simply be taken in again.
+    except Exception as exc:
+        # The archive refused (disk full — said by the OS or by SQLite —, permissions …): what was reported
+        # stays true and durable; files not yet reported were not filed and can simply be taken in again.
+        if not isinstance(exc, (HudangError, OSError)) and not disk_full(exc):
+            raise
         raise IngestStopped(exc, run.outcomes, items) from exc
     finally:
         run.indexer.join()

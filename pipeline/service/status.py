@@ -11,7 +11,7 @@ from hudang.archive.backup import last_state as last_backup
 from hudang.archive.locks import held_elsewhere, watch_lock
 from hudang.forms.readers.admission import is_hidden, is_temp_file
 from hudang.pipeline.intake import quarantine as q
-from hudang.settings import Home
+from hudang.settings import MB, Home
 
 
 def service_running(home: Home) -> bool:
@@ -36,6 +36,7 @@ def status(home: Home) -> dict[str, Any]:
     except (OSError, ValueError):
         state = {}
     running = service_running(home)
+    waiting, links = _intake_files(home)
     unsorted = home.root / "unsorted"
     return {
         "running": running,
@@ -54,19 +55,39 @@ def status(home: Home) -> dict[str, Any]:
         "ocr_queue": sum(1 for p in unsorted.glob("S*/scan.json") if '"ocr_pending"' in p.read_text(encoding="utf-8"))
         if unsorted.is_dir() else 0,
         "backlog": backlog(home),
-        "waiting_in_intake": _count_waiting(home),
+        "waiting_in_intake": waiting,
+        "links_in_intake": links,
+        "disk": disk(home),
         "backup": last_backup(home.run_dir),
     }
 
 
-def _count_waiting(home: Home, limit: int = 100_000) -> int:
-    """Files sitting in the intake folder (not yet claimed), counted up to a limit."""
-    count = 0
+def _intake_files(home: Home, limit: int = 100_000) -> tuple[int, int]:
+    """Files sitting in the intake folder (not yet claimed), counted up to a limit, and the symbolic links
+    there — the service never takes a link, so one would otherwise be counted as waiting forever."""
+    count = links = 0
     if not home.intake.is_dir():
-        return 0
-    for _dirpath, dirnames, filenames in os.walk(home.intake):
+        return 0, 0
+    for dirpath, dirnames, filenames in os.walk(home.intake):
         dirnames[:] = [d for d in dirnames if not is_hidden(d)]
-        count += sum(1 for f in filenames if not is_temp_file(Path(f)))
+        for name in filenames:
+            if is_temp_file(Path(name)):
+                continue
+            if os.path.islink(os.path.join(dirpath, name)):
+                links += 1
+            else:
+                count += 1
         if count >= limit:
             break
-    return count
+    return count, links
+
+
+def disk(home: Home) -> dict[str, Any]:
+    """Free space on the data home's file system against ``[limits] min_free_mb``."""
+    try:
+        st = os.statvfs(home.root)
+    except OSError:
+        return {"free_mb": None, "min_free_mb": home.limits.min_free_bytes // MB, "low": False}
+    free = st.f_bavail * st.f_frsize
+    return {"free_mb": free // MB, "min_free_mb": home.limits.min_free_bytes // MB,
+            "low": free < home.limits.min_free_bytes}

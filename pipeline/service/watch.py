@@ -183,7 +183,10 @@ class Service:
         return Observer()
 
     def run(self) -> int:
+        from hudang.pipeline.intake.runner import sweep_leftovers
+
         self.acquire()
+        sweep_leftovers(self.home)   # a killed service's (or hand run's) private copies go before we start
         self.intake.mkdir(parents=True, exist_ok=True)
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
