@@ -105,7 +105,7 @@ def test_deadlines_are_read_from_the_form_definitions(built: Hudang) -> None:
         assert (before["repairs"]["revisit_on_time"], after["repairs"]["revisit_on_time"]) == (1, 2)
         follow = due.due(conn, load_forms([own]), dt.date(2026, 10, 31), None)
         # TS-04 (重大, opened 10-20 10:00) is now due 11-01 10:00; WX-05's visit a day later than before.
-        assert _numbers(follow["complaints"]) == {"TS-04": ("明日到期", -0.6)}
+        assert _numbers(follow["complaints"]) == {"TS-04": ("明日到期", -0.4)}
         assert _numbers(follow["repairs"]) == {"WX-05": ("已超期", 17.6)}
         text = figures.details(conn, load_forms([own]), month, None).limits
         assert text == {"complaint": "重大12天、重要4天、轻微2天", "repair": "渗漏水3天、其他3天"}
