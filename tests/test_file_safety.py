@@ -216,3 +216,17 @@ def test_a_link_in_the_intake_is_not_counted_as_waiting(hudang: Hudang, tmp_path
     status = hudang.json("status")
     assert (status["waiting_in_intake"], status["links_in_intake"]) == (1, 1)
     assert "1 个符号链接" in hudang("status").stdout
+
+
+def test_the_service_sweeps_a_dead_run_s_copies_when_it_starts(hudang: Hudang) -> None:
+    from test_watch import Watcher, _wait
+
+    snapshots = hudang.home / "run" / "snapshots"
+    dead = snapshots / "p999999999-1" / "abc"   # no such process
+    dead.mkdir(parents=True)
+    (dead / "登记表.json").write_text("{}", encoding="utf-8")
+    service = Watcher(hudang)
+    try:
+        _wait(lambda: not (snapshots / "p999999999-1").exists(), 30, "sweep at start")
+    finally:
+        service.stop()
