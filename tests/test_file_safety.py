@@ -219,7 +219,9 @@ def test_a_link_in_the_intake_is_not_counted_as_waiting(hudang: Hudang, tmp_path
 
 
 def test_the_service_sweeps_a_dead_run_s_copies_when_it_starts(hudang: Hudang) -> None:
-    from test_watch import Watcher, _wait
+    from test_watch import Watcher
+
+    from builders import wait_until
 
     snapshots = hudang.home / "run" / "snapshots"
     dead = snapshots / "p999999999-1" / "abc"   # no such process
@@ -227,6 +229,6 @@ def test_the_service_sweeps_a_dead_run_s_copies_when_it_starts(hudang: Hudang) -
     (dead / "登记表.json").write_text("{}", encoding="utf-8")
     service = Watcher(hudang)
     try:
-        _wait(lambda: not (snapshots / "p999999999-1").exists(), 30, "sweep at start")
+        wait_until(lambda: not (snapshots / "p999999999-1").exists(), 30, "sweep at start")
     finally:
         service.stop()

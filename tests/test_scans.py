@@ -188,7 +188,9 @@ def test_the_service_reads_the_ocr_queue_once_tesseract_is_back(scan_home: Hudan
     import signal
     import time
 
-    from test_watch import Watcher, _configure, _wait
+    from test_watch import Watcher, _configure
+
+    from builders import wait_until
 
     page = fill_page(blank(scan_home, "投诉处理单", "金第花园/2-2-301"), TYPED, dpi=200)
     _configure(scan_home, stable=0.4, rescan=1.0)
@@ -198,12 +200,12 @@ def test_the_service_reads_the_ocr_queue_once_tesseract_is_back(scan_home: Hudan
     scan_home.env["PATH"] = str(no_tools)                 # the service starts without Tesseract
     first = Watcher(scan_home)
     page.save(scan_home.home / "intake" / "扫描件" / "扫描-服务.png", dpi=(200, 200))
-    _wait(lambda: scan_home.json("status")["ocr_queue"] == 1, 60, "scan queued for OCR")
+    wait_until(lambda: scan_home.json("status")["ocr_queue"] == 1, 60, "scan queued for OCR")
     assert first.stop() == 0
     scan_home.env["PATH"] = path                          # installed now; the next start reads the queue
     second = Watcher(scan_home)
     try:
-        _wait(lambda: scan_home.json("status")["ocr_queue"] == 0, 180, "OCR queue read")
+        wait_until(lambda: scan_home.json("status")["ocr_queue"] == 0, 180, "OCR queue read")
         time.sleep(0.5)
         records = scan_home.json("household", "show", "金第花园/2-2-301")["records"]
         assert [r["form"] for r in records] == ["complaint"]

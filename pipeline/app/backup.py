@@ -67,7 +67,7 @@ def _dest(session: Session, dest: Path | None) -> Path:
     chosen = dest or (Path(session.home.backup.dest) if session.home.backup.dest else None)
     if chosen is None:
         raise UsageError("请指定备份位置 DEST（或在 config.toml 的 [backup] dest 中设置）", code="backup_dest")
-    return chosen.expanduser()
+    return chosen.expanduser().absolute()   # the state and the units name it as a path from anywhere
 
 
 def create(session: Session, dest: Path | None, *, init: bool = False, keep: int | None = None) -> BackupMade:
