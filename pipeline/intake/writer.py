@@ -141,6 +141,8 @@ class Run:
                       errors=problems_json(rej.problems))
         if rej.status == QUARANTINED:
             out.detail["quarantine_id"] = self.quarantine(item, out.errors)
+            if item.snapshot is None and any(e["code"] == "too_large" for e in out.errors):
+                out.detail["not_copied"] = True   # quarantine holds only its report: the file itself is kept
         elif rej.status == DUPLICATE:
             out.detail.update({k: str(v) for k, v in rej.detail.items()})
             out.errors = []

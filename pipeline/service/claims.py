@@ -170,8 +170,9 @@ class Releaser:
         for c in claims:
             self._q.put(("open", c))
 
-    def release(self, c: Claim) -> None:
-        self._q.put(("release", c))
+    def release(self, c: Claim, *, keep: bool = False) -> None:
+        """``keep``: moved to ``.done`` even when files are removed after filing (quarantine has no copy)."""
+        self._q.put(("keep" if keep else "release", c))
 
     def forget(self, c: Claim) -> None:
         self._q.put(("forget", c))
@@ -200,9 +201,9 @@ class Releaser:
                 if what == "open":
                     self._open[c.folder] += 1
                     continue
-                if what == "release":
+                if what in ("release", "keep"):
                     try:
-                        kept = release(self.intake, c, self.after_filing)
+                        kept = release(self.intake, c, "move" if what == "keep" else self.after_filing)
                     except OSError as exc:  # left in its round: the next start finishes it
                         log.warning("无法移走已归档的文件 %s：%s", printable(str(c.origin)), exc)
                         continue

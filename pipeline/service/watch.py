@@ -426,7 +426,7 @@ class Service:
             out.warnings.append({"field": None, "code": "changed_after_claim",
                                  "message": "文件在接收后仍被写入，已放回收件夹重新接收；如先前归档的内容不完整，请作废旧记录"})
         elif c is not None:
-            self._releaser.release(c)
+            self._releaser.release(c, keep=bool(out.detail.get("not_copied")))
             self.retries.pop(c.origin, None)
             self._mtimes.pop(out.source, None)
         day = now().strftime("%Y-%m-%d")
