@@ -11,16 +11,14 @@ archive's fixity log records the chain's head at each group commit, so a cut-off
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hudang.archive.locks import FileLock
 from hudang.clock import stamp
 from hudang.forms.values import mask_text
 
@@ -44,16 +42,9 @@ def line_hash(line: bytes) -> str:
     return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
 
 
-@contextmanager
-def _locked(log: Path) -> Iterator[None]:
+def _locked(log: Path) -> FileLock:
     """Appends from several processes (the CLI, the service, the web) take turns."""
-    fd = os.open(log.with_name(log.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    return FileLock(log.with_name(log.name + ".lock"), "审计日志正被进程 {pid} 写入")
 
 
 def _last_line(fh: Any, size: int) -> bytes:
@@ -106,7 +97,7 @@ def _next_link(fh: Any) -> tuple[int, str]:
 def append(log: Path, user: str, action: str, **detail: Any) -> None:
     """Append one entry, chained to the one before it."""
     masked = {k: mask_text(v) if isinstance(v, str) and k not in UNMASKED_KEYS else v for k, v in detail.items()}
-    with _locked(log):
+    with _locked(log).hold(wait=True):
         with open(log, "ab+") as fh:
             if fh.seek(0, os.SEEK_END) > 0:
                 fh.seek(-1, os.SEEK_END)
@@ -125,7 +116,7 @@ def head(log: Path) -> Head | None:
     """The chain's head, for the fixity log (None while no entry is chained)."""
     if not log.is_file():
         return None
-    with _locked(log), open(log, "rb") as fh:
+    with _locked(log).hold(wait=True), open(log, "rb") as fh:
         size = fh.seek(0, os.SEEK_END)
         if size == 0:
             return None

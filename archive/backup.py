@@ -31,7 +31,7 @@ from typing import Any
 
 from hudang.archive.durable import MANIFEST, atomic_write, copy_file, fsync_dir, sha256_file, write_bytes
 from hudang.clock import now, stamp
-from hudang.errors import HudangError, UsageError
+from hudang.errors import BackupError, UsageError
 
 MARKER = "HUDANG-BACKUP.json"
 INFO = "backup.json"
@@ -45,10 +45,6 @@ FORMAT = 1
 HOME_FILES = ("config.toml", "secret.key", "audit.log")
 HOME_FOLDERS = ("forms", "templates", "import-profiles", "quarantine", "reports")
 SQLITE_FILES = ("catalog.sqlite", "web.sqlite3")
-
-
-class BackupError(HudangError):
-    code = "backup"
 
 
 @dataclass

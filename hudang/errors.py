@@ -93,6 +93,12 @@ class IndexOutdated(SearchIndexError):
     code = "index_outdated"
 
 
+class BackupError(HudangError):
+    """A backup destination or generation cannot be written or read as it must."""
+
+    code = "backup"
+
+
 class QueryError(UsageError):
     """A malformed search query (exit status 2)."""
 
