@@ -182,6 +182,14 @@ def next_serial(conn: sqlite3.Connection, estate: str, year: int, form: str) -> 
     return (row["n"] or 0) + 1
 
 
+def numbers_like(conn: sqlite3.Connection, form: str, estate: str, prefix: str) -> list[str]:
+    """Every 编号 of ``form`` in ``estate`` starting with ``prefix``, voided records included (never reused)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute("SELECT number FROM records WHERE form = ? AND estate = ? AND number LIKE ? ESCAPE '\\'",
+                        (form, estate, escaped + "%")).fetchall()
+    return [r["number"] for r in rows]
+
+
 def record_row(conn: sqlite3.Connection, record_id: str) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM records WHERE record_id = ? OR archive_no = ?",
                         (record_id, record_id)).fetchone()

@@ -44,6 +44,7 @@ class FieldDef:
     must_equal_when: tuple[Condition, str] | None = None
     not_before: tuple[str, ...] = ()
     id_type_field: str | None = None
+    multiline: bool = False               # long free text: a web form shows a text area
 
     @property
     def personal(self) -> bool:
@@ -79,6 +80,19 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class Action:
+    """A short step on a filed record (结案, 回访), written in the definition's ``[[actions]]``: the fields it
+    fills, which of them must be given, and the field whose being filled already means the step was done."""
+
+    id: str
+    name: str
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    done_when: str | None = None          # this field filled → the step was taken already
+    needs: tuple[str, ...] = ()           # fields that must be filled before (回访 after 完成时间)
+
+
+@dataclass(frozen=True)
 class FormDef:
     id: str
     name: str
@@ -95,6 +109,8 @@ class FormDef:
     opened_field: str | None = None
     generated: bool = False               # written by hudang itself (函件): never taken from intake
     deadline: Deadline | None = None      # 处理时限 / 回访时限 ([deadline] table), None for forms without one
+    entry_number: str | None = None       # 编号 given by hudang to forms entered on the web: "TS-{month}-{seq:04d}"
+    actions: tuple[Action, ...] = ()
     source: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)  # normalised label/alias → field name
 
@@ -111,6 +127,9 @@ class FormDef:
     def choices(self, name: str) -> tuple[str, ...]:
         """An enum field's values in the definition's order (reports list categories in it); () when absent."""
         return next((f.choices for f in self.fields if f.name == name), ())
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
 
     def names(self) -> tuple[str, ...]:
         """Every spelling that names this form: name, id, aliases, intake folder."""
@@ -159,6 +178,41 @@ def _deadline(raw: Any, fields: tuple[FieldDef, ...], source: str) -> Deadline |
                     by=by.name, days=days, other_days=other_days, order=by.choices)
 
 
+def _entry_number(raw: Any, source: str) -> str | None:
+    """The 编号 pattern: ``{month}`` (YYYYMM) and ``{seq}`` (the running number, e.g. ``{seq:04d}``)."""
+    if raw is None:
+        return None
+    text = str(raw)
+    try:
+        sample = text.format(month="202601", seq=1)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"表单定义 {source} entry_number “{text}” 只能用 {{month}} 和 {{seq}}（如 TS-{{month}}-{{seq:04d}}）"
+                          ) from exc
+    if "{seq" not in text or sample == text.format(month="202601", seq=2):
+        raise ConfigError(f"表单定义 {source} entry_number “{text}” 须含流水号 {{seq}}")
+    return text
+
+
+def _actions(raw: Any, fields: tuple[FieldDef, ...], source: str) -> tuple[Action, ...]:
+    """``[[actions]]``: every field an action names must exist in the form."""
+    names = {f.name for f in fields}
+    out = []
+    for item in raw or []:
+        where = f"表单定义 {source} [[actions]] {item.get('id', '?')}"
+        try:
+            action = Action(id=str(item["id"]), name=str(item["name"]), fields=_as_tuple(item["fields"]),
+                            required=_as_tuple(item.get("required")), done_when=item.get("done_when"),
+                            needs=_as_tuple(item.get("needs")))
+        except KeyError as exc:
+            raise ConfigError(f"{where} 缺少必需项 {exc}") from exc
+        unknown = [n for n in (*action.fields, *action.required, *action.needs,
+                               *([action.done_when] if action.done_when else [])) if n not in names]
+        if unknown:
+            raise ConfigError(f"{where} 引用了不存在的字段 {'、'.join(unknown)}")
+        out.append(action)
+    return tuple(out)
+
+
 def _public_rooms(raw: Any) -> tuple[str, ...]:
     """``true``: the usual words (forms/places.py); a list: the form's own; absent or ``false``: none."""
     if raw is True:
@@ -187,6 +241,7 @@ def parse_definition(data: dict[str, Any], source: str) -> FormDef:
                 must_equal_when=(_condition(must, where), str(must["value"])) if must else None,
                 not_before=_as_tuple(raw.get("not_before")),
                 id_type_field=raw.get("id_type_field"),
+                multiline=bool(raw.get("multiline", False)),
             ))
         form = FormDef(
             id=str(data["id"]), name=str(data["name"]), code=str(data.get("code", data["id"][:2].upper())),
@@ -197,6 +252,8 @@ def parse_definition(data: dict[str, Any], source: str) -> FormDef:
             date_field=data.get("date_field"), opened_field=data.get("opened_field"),
             generated=bool(data.get("generated", False)), source=source,
             deadline=_deadline(data.get("deadline"), tuple(fields), source),
+            entry_number=_entry_number(data.get("entry_number"), source),
+            actions=_actions(data.get("actions"), tuple(fields), source),
         )
     except KeyError as exc:
         raise ConfigError(f"表单定义 {source} 缺少必需项 {exc}") from exc

@@ -71,6 +71,19 @@ class LockBusy(HudangError):
     code = "locked"
 
 
+class FormInvalid(UsageError):
+    """A form entered by hand (the web's 新建 page, `record edit`, an action on a record) failed the intake's
+    checks; ``fields`` holds each failing field's message (masked), for showing beside the field. Nothing was
+    filed."""
+
+    code = "invalid_form"
+
+    def __init__(self, fields: dict[str, str], *, general: list[str] | None = None) -> None:
+        self.fields = dict(fields)
+        self.general = list(general or [])
+        super().__init__("；".join([*(f"{k}：{v}" for k, v in self.fields.items()), *self.general]))
+
+
 class ReportError(HudangError):
     """A report could not be written or issued (no PDF, an issued edition already there)."""
 

@@ -52,6 +52,76 @@ def forms(session: Session) -> Forms:
                            [FieldInfo(x.name, x.type, x.required) for x in f.fields]) for f in session.forms])
 
 
+# A definition's field type → the input a web form shows for it.
+INPUTS = {"text": "text", "date": "date", "datetime": "datetime", "money": "money", "number": "number",
+          "enum": "choice", "phone": "phone", "id_number": "id_number", "room": "room", "estate": "estate"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a web form, built from the form definition alone (a TOML file added works as is)."""
+
+    name: str
+    label: str
+    type: str
+    """text, multiline, date, datetime, choice, number, money, phone, id_number, room or estate."""
+    required: bool
+    choices: list[str]
+    default: str | None
+    system: bool
+    """Filled by hudang (the 编号 of a form numbered on entry); the page shows it, never asks for it."""
+    from_household: bool
+    """The estate and room: taken from the household the record is entered for."""
+    required_when: dict[str, str] | None
+    not_before: list[str]
+    personal: bool
+    aliases: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "type": self.type, "required": self.required,
+                "choices": self.choices, "default": self.default, "system": self.system,
+                "from_household": self.from_household, "required_when": self.required_when,
+                "not_before": self.not_before, "personal": self.personal, "aliases": self.aliases}
+
+
+@dataclass(frozen=True)
+class FormFields:
+    form: str
+    name: str
+    numbered: bool
+    """Entered forms get their 编号 from hudang (``entry_number`` in the definition)."""
+    fields: list[FieldSpec]
+    actions: list[dict[str, Any]]
+    """The short steps on a filed record (结案, 回访 …): id, name, fields, required."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"form": self.form, "name": self.name, "numbered": self.numbered,
+                "fields": [f.as_json() for f in self.fields], "actions": self.actions}
+
+
+def form_fields(session: Session, form_id: str) -> FormFields:
+    """The fields of a web form for ``form_id`` (id, name or alias), in the definition's order."""
+    form = session.forms.intake().get(form_id)
+    if form is None:
+        raise UsageError(f"未知的表单“{form_id}”（可用：{'、'.join(f.name for f in session.forms.intake())}）",
+                         code="unknown_form")
+    estate_names = [r["name"] for r in session.archive.estates.names()]
+    specs = []
+    for f in form.fields:
+        kind = "multiline" if f.type == "text" and f.multiline else INPUTS[f.type]
+        cond = f.required_when
+        specs.append(FieldSpec(
+            name=f.name, label=f.name, type=kind, required=f.required, default=f.default,
+            choices=list(f.choices) if f.type == "enum" else estate_names if f.type == "estate" else [],
+            system=bool(form.entry_number) and f.name == form.number_field,
+            from_household=f.type == "estate" or f.name == form.room_field,
+            required_when={"field": cond.field, "equals": cond.equals} if cond else None,
+            not_before=list(f.not_before), personal=f.personal, aliases=list(f.aliases)))
+    actions = [{"id": a.id, "name": a.name, "fields": list(a.fields), "required": list(a.required)}
+               for a in form.actions]
+    return FormFields(form.id, form.name, bool(form.entry_number), specs, actions)
+
+
 @dataclass(frozen=True)
 class Printed:
     """A DOCX to print, and its PDF when LibreOffice could make one (else a warning says why not)."""

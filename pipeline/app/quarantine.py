@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hudang.clock import stamp
 from hudang.errors import UsageError
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake import quarantine as q
@@ -22,8 +23,11 @@ class Quarantined:
         return {"entries": self.entries}
 
 
-def entries(session: Session, *, resolved: bool = False) -> Quarantined:
-    return Quarantined(q.entries(session.home.quarantine, resolved=resolved))
+def entries(session: Session, *, resolved: bool = False, dismissed: bool = False) -> Quarantined:
+    """Pending entries; or those retried successfully (``resolved``), or those set aside (``dismissed``)."""
+    if resolved and dismissed:
+        raise UsageError("--resolved 与 --dismissed 只能选一个")
+    return Quarantined(q.entries(session.home.quarantine, resolved=resolved, dismissed=dismissed))
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,46 @@ def retry(session: Session, ids: list[str]) -> Retries:
     """Retry the named entries (all pending ones when none is named)."""
     pending = [e for e in q.entries(session.home.quarantine) if not ids or e["id"] in ids]
     missing = set(ids) - {e["id"] for e in pending}
+    aside = sorted(missing & {e["id"] for e in q.entries(session.home.quarantine, dismissed=True)})
+    if aside:
+        raise UsageError(f"隔离记录已搁置：{'、'.join(aside)}（先用 hudang quarantine restore 恢复，再重试）",
+                         code="dismissed")
     if missing:
         raise UsageError(f"找不到隔离记录：{'、'.join(sorted(missing))}")
     return Retries([_retry_one(session, entry) for entry in pending])
+
+
+@dataclass(frozen=True)
+class Dismissed:
+    """An entry set aside (已搁置) or brought back: who, when, why (masked)."""
+
+    id: str
+    state: str
+    """``dismissed`` (已搁置) or ``pending`` (restored)."""
+    reason: str
+    by: str
+    at: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "state": self.state, "reason": self.reason, "by": self.by, "at": self.at}
+
+
+def dismiss(session: Session, qid: str, reason: str) -> Dismissed:
+    """Set a pending entry aside with a reason (it stays kept, listed apart); `restore` undoes it."""
+    if not reason.strip():
+        raise UsageError("请用 --reason 写明搁置原因", code="no_reason")
+    pending = {e["id"] for e in q.entries(session.home.quarantine)}
+    if qid not in pending:
+        aside = {e["id"] for e in q.entries(session.home.quarantine, dismissed=True)}
+        raise UsageError(f"隔离记录 {qid} 已搁置" if qid in aside else f"找不到待处理的隔离记录 {qid}",
+                         code="dismissed" if qid in aside else "no_quarantine")
+    note = q.dismiss(session.home.quarantine, qid, reason.strip(), session.user)
+    session.audit("quarantine_dismiss", quarantine_id=qid, reason=reason.strip())
+    return Dismissed(qid, "dismissed", note["reason"], note["by"], note["at"])
+
+
+def restore(session: Session, qid: str) -> Dismissed:
+    """A dismissed entry back on the pending list (to be fixed and retried after all)."""
+    note = q.restore(session.home.quarantine, qid)
+    session.audit("quarantine_restore", quarantine_id=qid)
+    return Dismissed(qid, "pending", note.get("reason", ""), session.user, stamp())

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hudang.archive import audit
+from hudang.archive.catalog import record_row
+from hudang.errors import FormInvalid, UsageError
+from hudang.forms.definitions import FormDef
 from hudang.forms.values import mask_text
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake import backlog
@@ -185,3 +189,122 @@ def edit(session: Session, record_id: str, changes: dict[str, str]) -> Edited:
     _reindex(session, data["record_id"])
     session.audit("edit", record_id=data["record_id"], version=data["version"], fields=data["changed"])
     return Edited(**data)
+
+
+# ---------------------------------------------------------------- entry on the web (新建) and short steps
+
+@dataclass(frozen=True)
+class Entered:
+    """A form entered by hand, filed as a JSON original (provenance: who, when, 网页录入)."""
+
+    record_id: str
+    version: int
+    archive_no: str
+    form: str
+    household: str
+    number: str | None
+    """The 编号, given by hudang for forms whose definition has ``entry_number`` (TS-YYYYMM-NNNN …)."""
+    entered_by: str
+    entered_at: str
+    warnings: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "version": self.version, "archive_no": self.archive_no,
+                "form": self.form, "household": self.household, "number": self.number,
+                "entered_by": self.entered_by, "entered_at": self.entered_at, "warnings": self.warnings}
+
+
+def enter(session: Session, form_id: str, address: str, values: dict[str, str], user: str | None = None) -> Entered:
+    """A new record for a household from a web form: the intake's checks and messages; `FormInvalid`
+    (``fields``: field → message) when any field is wrong, and then nothing is filed."""
+    from hudang.pipeline.intake import entry
+
+    form = _form(session, form_id)
+    who = user or session.user
+    place = session.archive.estates.household(address, strict=True)
+    tmp = session.home.run_dir / "entries"
+    tmp.mkdir(parents=True, exist_ok=True)
+    data = entry.enter(session.archive, form, place, values, who, tmp)
+    _reindex(session, data["record_id"])
+    audit.append(session.home.audit_log, who, "enter", record_id=data["record_id"], archive_no=data["archive_no"],
+                 form=form.id, number=data["number"], via=entry.VIA)
+    return Entered(**data)
+
+
+def _form(session: Session, spelled: str) -> FormDef:
+    form = session.forms.intake().get(spelled)
+    if form is None:
+        raise UsageError(f"未知的表单“{spelled}”（可用：{'、'.join(f.name for f in session.forms.intake())}）",
+                         code="unknown_form")
+    return form
+
+
+@dataclass(frozen=True)
+class Acted:
+    """A short step (结案, 回访 …) taken on a record: a new version holding every field, ``changed`` marked."""
+
+    record_id: str
+    action: str
+    action_name: str
+    version: int
+    archive_no: str
+    fields: dict[str, str]
+    """Every field of the new version, masked."""
+    changed: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "action": self.action, "action_name": self.action_name,
+                "version": self.version, "archive_no": self.archive_no, "fields": self.fields,
+                "changed": self.changed}
+
+
+def act(session: Session, record_id: str, action_id: str, values: dict[str, str]) -> Acted:
+    """One of the record's form's ``[[actions]]``: refused when taken already, when what it needs is missing,
+    or (`FormInvalid`, per field) when its values fail the intake's checks."""
+    row = record_row(session.archive.conn, record_id)
+    if row is None:
+        raise UsageError(f"找不到档案记录 {record_id}", code="no_record")
+    form = session.forms.by_id(row["form"])
+    action = form.action(action_id)
+    if action is None:
+        known = "、".join(f"{a.id}（{a.name}）" for a in form.actions) or "无"
+        raise UsageError(f"“{form.name}”没有“{action_id}”这一步（可用：{known}）", code="unknown_action")
+    if row["voided"]:
+        raise UsageError(f"记录 {row['archive_no']} 已作废，不能{action.name}", code="voided")
+    current = record(session, row["record_id"]).fields
+    if action.done_when and current.get(action.done_when):
+        raise UsageError(f"记录 {row['archive_no']} 已{action.name}（{action.done_when}：{current[action.done_when]}）",
+                         code="already_done")
+    missing_before = [n for n in action.needs if not current.get(n)]
+    if missing_before:
+        raise UsageError(f"记录 {row['archive_no']} 尚未填写“{'、'.join(missing_before)}”，不能{action.name}",
+                         code="not_ready")
+    given = {k: (v or "").strip() for k, v in values.items()}
+    problems = {k: f"“{action.name}”不填写“{k}”" for k in given if k not in action.fields}
+    problems.update({n: f"缺少必填项“{n}”" for n in action.required if not given.get(n)})
+    if problems:
+        raise FormInvalid(problems)
+    changes = {k: v for k, v in given.items() if v}
+    data = queue.edit(session.archive, session.forms, row["record_id"], changes, session.user)
+    _reindex(session, data["record_id"])
+    session.audit(action.id, record_id=data["record_id"], version=data["version"], fields=data["changed"])
+    view = record(session, data["record_id"])
+    return Acted(data["record_id"], action.id, action.name, data["version"], data["archive_no"], view.fields,
+                 data["changed"])
+
+
+def close_complaint(session: Session, record_id: str, result: str, finished_at: str) -> Acted:
+    """结案: 处理结果 and 完成时间 (the fields the complaint definition's ``close`` action names)."""
+    form = session.forms.by_id("complaint")
+    action = form.action("close")
+    assert action is not None and len(action.fields) >= 2
+    return act(session, record_id, "close", dict(zip(action.fields, (result, finished_at), strict=False)))
+
+
+def record_visit(session: Session, record_id: str, visited_at: str, outcome: str, **more: str) -> Acted:
+    """回访 of a complaint or a repair: 回访时间, 回访结果 and any other field the ``visit`` action names."""
+    row = record_row(session.archive.conn, record_id)
+    form = session.forms.by_id(row["form"]) if row is not None else None
+    action = form.action("visit") if form is not None else None
+    names = action.fields if action is not None else ("回访时间", "回访结果")
+    return act(session, record_id, "visit", {**dict(zip(names, (visited_at, outcome), strict=False)), **more})

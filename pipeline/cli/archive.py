@@ -12,7 +12,7 @@ from hudang.pipeline.cli.support import session as open_session
 
 if TYPE_CHECKING:
     from hudang.pipeline.app.catalogue import EstateAdded, Estates, Forms
-    from hudang.pipeline.app.quarantine import Quarantined, Retries
+    from hudang.pipeline.app.quarantine import Dismissed, Quarantined, Retries
     from hudang.pipeline.app.records import Attached, HouseholdView, Moved, RecordView, Voided
 
 # ---- household / record ----
@@ -173,19 +173,23 @@ def quarantine() -> None:
 
 @quarantine.command("list")
 @click.option("--resolved", is_flag=True, help="列出已重试处理的记录")
+@click.option("--dismissed", is_flag=True, help="列出已搁置的记录")
 @json_option
-def quarantine_list(resolved: bool, as_json: bool) -> None:
-    """列出隔离的文件和原因。"""
+def quarantine_list(resolved: bool, dismissed: bool, as_json: bool) -> None:
+    """列出隔离的文件和原因（已搁置的另列，用 --dismissed 查看）。"""
     from hudang.pipeline.app import quarantine as q
 
     with session() as s:
-        result = q.entries(s, resolved=resolved)
+        result = q.entries(s, resolved=resolved, dismissed=dismissed)
 
     def human(d: Quarantined) -> None:
         if not d.entries:
-            click.echo("隔离区为空")
+            click.echo("没有已搁置的隔离记录" if dismissed else "隔离区为空")
         for e in d.entries:
             click.echo(f"{e['id']}  {e.get('source')}  {e.get('form_name') or ''}")
+            if e.get("dismissed"):
+                note = e["dismissed"]
+                click.echo(f"    已搁置：{note.get('reason')}（{note.get('by')}，{note.get('at')}）")
             for p in e.get("problems", []):
                 row = f"第{p['row']}行 " if p.get("row") else ""
                 click.echo(f"    {row}{p.get('field') or ''} {p['message']}")
@@ -209,6 +213,37 @@ def quarantine_retry(ids: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"{r.id}  {STATUS_TEXT.get(out['status'], out['status'])}  {out.get('household') or ''}")
             for e in out.get("errors", []):
                 click.echo(f"    {e.get('field') or ''} {e['message']}")
+    show(result, as_json, human)
+
+
+@quarantine.command("dismiss")
+@click.argument("qid", metavar="ID")
+@click.option("--reason", required=True, help="搁置原因（写入审计日志）")
+@json_option
+def quarantine_dismiss(qid: str, reason: str, as_json: bool) -> None:
+    """把隔离记录设为“已搁置”：文件和报告保留，另列（quarantine list --dismissed），可用 restore 恢复。"""
+    from hudang.pipeline.app import quarantine as q
+
+    with session() as s:
+        result = q.dismiss(s, qid, reason)
+
+    def human(d: Dismissed) -> None:
+        click.echo(f"{d.id} 已搁置：{d.reason}")
+    show(result, as_json, human)
+
+
+@quarantine.command("restore")
+@click.argument("qid", metavar="ID")
+@json_option
+def quarantine_restore(qid: str, as_json: bool) -> None:
+    """把已搁置的隔离记录恢复为待处理。"""
+    from hudang.pipeline.app import quarantine as q
+
+    with session() as s:
+        result = q.restore(s, qid)
+
+    def human(d: Dismissed) -> None:
+        click.echo(f"{d.id} 已恢复为待处理")
     show(result, as_json, human)
 
 

@@ -19,6 +19,7 @@ from hudang.forms.values import mask_text
 from hudang.pipeline.intake.leftovers import owner_tag
 
 RESOLVED = ".resolved"
+DISMISSED = ".dismissed"   # set aside (已搁置) with a reason; can be brought back
 TEMP_PREFIX = ".new-"   # an entry being made; never listed
 
 
@@ -51,7 +52,7 @@ def _render(report: dict[str, Any]) -> str:
 
 def _new_id(root: Path) -> str:
     day = now().strftime("%Y%m%d")
-    existing = [p.name for p in root.glob(f"Q{day}-*")] + [p.name for p in (root / RESOLVED).glob(f"Q{day}-*")]
+    existing = [p.name for folder in (root, root / RESOLVED, root / DISMISSED) for p in folder.glob(f"Q{day}-*")]
     seq = max((int(n.rsplit("-", 1)[1]) for n in existing if n.rsplit("-", 1)[1].isdigit()), default=0) + 1
     return f"Q{day}-{seq:04d}"
 
@@ -117,14 +118,15 @@ def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[s
         raise
 
 
-def entries(root: Path, *, resolved: bool = False) -> list[dict[str, Any]]:
-    base = root / RESOLVED if resolved else root
+def entries(root: Path, *, resolved: bool = False, dismissed: bool = False) -> list[dict[str, Any]]:
+    base = root / RESOLVED if resolved else root / DISMISSED if dismissed else root
     if not base.is_dir():
         return []
     out = []
     for entry in sorted(p for p in base.iterdir() if p.is_dir() and p.name.startswith("Q")):
         try:
-            out.append({**json.loads((entry / "report.json").read_text(encoding="utf-8")), "path": str(entry)})
+            out.append({**json.loads((entry / "report.json").read_text(encoding="utf-8")), "path": str(entry),
+                        **_dismissal(entry)})
         except (OSError, ValueError):
             out.append({"id": entry.name, "path": str(entry), "problems": [], "status": "damaged"})
     return out
@@ -160,3 +162,35 @@ def update(root: Path, qid: str, problems: list[dict[str, Any]], *, rows_file: P
     current.pop("path", None)
     write_report(entry, current)
     return qid
+
+
+def _dismissal(entry: Path) -> dict[str, Any]:
+    path = entry / "dismissal.json"
+    if not path.is_file():
+        return {}
+    return {"dismissed": json.loads(path.read_text(encoding="utf-8"))}
+
+
+def dismiss(root: Path, qid: str, reason: str, user: str) -> dict[str, Any]:
+    """Set a pending entry aside (已搁置): listed apart, file and report kept, reason and who written beside."""
+    entry = entry_path(root, qid)
+    note = {"reason": mask_text(reason), "by": user, "at": stamp()}
+    (root / DISMISSED).mkdir(exist_ok=True)
+    atomic_write(entry / "dismissal.json", (json.dumps(note, ensure_ascii=False, indent=2) + "\n").encode())
+    os.rename(entry, root / DISMISSED / entry.name)
+    fsync_dir(root)
+    return note
+
+
+def restore(root: Path, qid: str) -> dict[str, Any]:
+    """Bring a dismissed entry back to the pending list; its dismissal is kept under ``.history``."""
+    entry = root / DISMISSED / safe_filename(qid)
+    if not (entry / "report.json").exists():
+        raise NotFound(f"找不到已搁置的隔离记录 {qid}", code="no_quarantine")
+    note = _dismissal(entry).get("dismissed", {})
+    history = entry / ".history"
+    history.mkdir(exist_ok=True)
+    os.replace(entry / "dismissal.json", history / f"{len(list(history.iterdir())) + 1}-dismissal.json")
+    os.rename(entry, root / entry.name)
+    fsync_dir(root)
+    return note

@@ -166,16 +166,22 @@ class Run:
             prov["retried_from"] = self.retried_from
         if batch_row is not None:
             prov["batch"] = {"row": batch_row, "sha256": item.sha256}
-        warnings = problems_json([*item.warnings, *checked.warnings])
-        if form.id == "goods_release" and checked.place is not None:  # fees are checked before a 放行条 is signed
-            notice = fees.release_warning(self.archive.conn, checked.place.estate, checked.place.key,
-                                          checked.form_date)
-            if notice:
-                warnings.append(notice)
+        warnings = filing_warnings(self.archive, form, checked, item.warnings)
         return Filing(form_id=form.id, form_code=form.code, place=checked.place, values=checked.values,
                       raw={**checked.raw, **{f"(未识别){k}": v for k, v in checked.extra.items()}},
                       text=text, provenance=prov, original=None if batch_row is not None else item.snapshot,
                       number=checked.number, form_date=checked.form_date, warnings=warnings)
+
+
+def filing_warnings(archive: Archive, form: FormDef, checked: Checked, read: Iterable[Problem] = ()
+                    ) -> list[dict[str, Any]]:
+    """What a filed form carries as warnings: the reader's, the checks', and the arrears notice."""
+    warnings = problems_json([*read, *checked.warnings])
+    if form.id == "goods_release" and checked.place is not None:  # fees are checked before a 放行条 is signed
+        notice = fees.release_warning(archive.conn, checked.place.estate, checked.place.key, checked.form_date)
+        if notice:
+            warnings.append(notice)
+    return warnings
 
 
 # ---- the writer stages, per item ----

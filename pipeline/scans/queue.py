@@ -23,7 +23,7 @@ from hudang.archive.durable import fsync_dir
 from hudang.archive.estates import Place
 from hudang.archive.store import Archive, Filing
 from hudang.clock import stamp
-from hudang.errors import NotFound, ToolMissing, UsageError, ValueProblem
+from hudang.errors import FormInvalid, NotFound, ToolMissing, UsageError, ValueProblem
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.scans import ScanDocument, ScanReading, extract_fields, read_scan
 from hudang.forms.validate import check
@@ -347,7 +347,7 @@ def edit(archive: Archive, forms: FormRegistry, record_id: str, changes: dict[st
     checked = check(form, values, archive.estates)
     bad = [p for p in checked.problems if p.field in changes]
     if bad:
-        raise UsageError("；".join(f"{p.field}：{mask_text(p.message)}" for p in bad), code="bad_value")
+        raise FormInvalid({str(p.field): mask_text(p.message) for p in bad})
     review = [name for name in json.loads(row["fields_to_check"] or "[]") if name not in changes
               and name not in checked.values]
     review += [p.field for p in checked.problems if p.field and p.field not in review]
