@@ -123,14 +123,15 @@ class Archive:
         with writer_lock(self.home).hold(wait=wait) as lock:
             self._lock = lock
             try:
-                self._reconnect()  # a rebuild may have swapped the catalog file while we waited
+                self.reconnect()  # a rebuild may have swapped the catalog file while we waited
                 self.recover()
                 self._ensure_in_step()
                 yield self
             finally:
                 self._lock = None
 
-    def _reconnect(self) -> None:
+    def reconnect(self) -> None:
+        """A fresh catalog connection (and the estates read through it): the file may have been swapped."""
         self.conn.close()
         self.conn = catalog.connect(self.home.catalog_path)
         self.estates = Estates(self.conn)
@@ -156,7 +157,7 @@ class Archive:
         self.conn.close()
         from hudang.archive.rebuild import rebuild_catalog
         rebuild_catalog(self.layout.root, self.home.catalog_path)
-        self._reconnect()
+        self.reconnect()
 
     # ---- recovery ----
 

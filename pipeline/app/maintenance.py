@@ -121,14 +121,12 @@ class Rebuilt:
 
 def rebuild(session: Session) -> Rebuilt:
     """The catalog, then the search index, from the archive alone (SPEC §7: both are derived)."""
-    from hudang.archive.catalog import connect
     from hudang.archive.rebuild import rebuild_catalog
     from hudang.pipeline.intake import backlog
 
     home, archive = session.home, session.archive
     with archive.writer():
         counts = rebuild_catalog(home.archive, home.catalog_path)
-        archive.conn.close()
-        archive.conn = connect(home.catalog_path)
+        archive.reconnect()   # the session goes on with the new catalog (a web process lives on)
         indexed = backlog.rebuild_index(home, archive.conn, session.forms, procs=min(4, os.cpu_count() or 1))
     return Rebuilt(counts["estates"], counts["records"], counts["imports"], indexed)
