@@ -44,6 +44,7 @@ KEYS: tuple[Key, ...] = (
         note="The intake folder may live elsewhere (e.g. a network share): an absolute path."),
     Key("intake", "max_file_mb", 50, "larger files are quarantined (reported, not copied)"),
     Key("intake", "max_unzipped_mb", 200, "ZIP bomb guard for DOCX/XLSX"),
+    Key("intake", "max_upload_mb", 100, "a file uploaded through the web larger than this is refused, not stored"),
     Key("limits", "seconds_per_file", 600, "a reader past this is killed, the file quarantined (> [office] timeout_s)"),
     Key("limits", "seconds_per_ocr_page", 30, "added per page of a scan (a 500-page scan: 600 + 15000 s)"),
     Key("limits", "scan_pages", 1000, "pages per scanned file (a 500-page batch scan is normal); more: quarantined"),
@@ -159,6 +160,7 @@ class OfficeSettings:
 class Limits:
     max_bytes: int = default("intake", "max_file_mb") * MB
     max_unzipped_bytes: int = default("intake", "max_unzipped_mb") * MB
+    max_upload_bytes: int = default("intake", "max_upload_mb") * MB
     group_commit: int = default("filing", "group_commit")
     seconds_per_file: float = float(default("limits", "seconds_per_file"))
     seconds_per_ocr_page: float = float(default("limits", "seconds_per_ocr_page"))
@@ -301,6 +303,7 @@ def load_home(root: Path) -> Home:
     limits = Limits(
         max_bytes=int(float(get("intake", "max_file_mb")) * MB),
         max_unzipped_bytes=int(float(get("intake", "max_unzipped_mb")) * MB),
+        max_upload_bytes=int(float(get("intake", "max_upload_mb")) * MB),
         group_commit=max(1, int(get("filing", "group_commit"))),
         seconds_per_file=max(0.1, float(get("limits", "seconds_per_file"))),
         seconds_per_ocr_page=max(0.0, float(get("limits", "seconds_per_ocr_page"))),

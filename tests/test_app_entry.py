@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
@@ -11,8 +12,9 @@ import pytest
 
 from hudang.archive import audit
 from hudang.errors import FormInvalid, NotFound, UsageError
-from hudang.pipeline.app import catalogue, maintenance, records
-from hudang.pipeline.app.ingest import ingest
+from hudang.pipeline.app import catalogue, maintenance, overview, records
+from hudang.pipeline.app import ingest as ingest_app
+from hudang.pipeline.app.ingest import Upload, ingest
 from hudang.pipeline.app.session import Session
 
 from builders import complaint, json_form
@@ -188,3 +190,46 @@ def test_closing_and_return_visit_are_new_versions_with_changes_marked(session: 
     assert ("close", ["处理结果", "完成时间"]) in actions and ("visit", ["回访时间", "回访结果"]) in actions
     view = records.record(session, rid)
     assert view.version == 3 and len(view.versions) == 3
+
+
+def test_household_overview_lists_what_is_pending(session: Session) -> None:
+    late = records.enter(session, "complaint", "金第花园/3-2-1201", NEW)                      # 重要: 3 days
+    fresh = records.enter(session, "complaint", "金第花园/3-2-1201", {**NEW, "投诉时间": "2026-11-06 09:00"})
+    closed = records.enter(session, "complaint", "金第花园/3-2-1201", {**NEW, "投诉时间": "2026-11-02 09:00"})
+    records.close_complaint(session, closed.record_id, "已处理", "2026-11-02 12:00")
+    repair = records.enter(session, "repair", "金第花园/3-2-1201",
+                           {"报修人": "王五", "联系电话": "13812345678", "报修时间": "2026-11-02 08:00",
+                            "报修内容": "水管漏水", "维修类别": "渗漏水"})
+    records.act(session, repair.record_id, "complete", {"完成时间": "2026-11-02 17:00", "维修人员": "老赵"})
+    records.enter(session, "complaint", "金第花园/1-1-301", NEW)                               # another household
+    seen = overview.household_overview(session, "金第/3-2-1201", as_of=dt.date(2026, 11, 7))
+    assert [(c["number"], c["overdue"]) for c in seen.open_complaints] == [(late.number, True), (fresh.number, False)]
+    assert seen.open_complaints[0]["deadline"] == "2026-11-06 09:30"
+    assert [(r["record_id"], r["deadline"], r["overdue"]) for r in seen.awaiting_visit] == [
+        (repair.record_id, "2026-11-05 17:00", True)]
+    assert seen.arrears is None and seen.letters == []
+    assert len(seen.timeline) == 4
+    only = overview.household_overview(session, "金第花园/3-2-1201", as_of=dt.date(2026, 11, 7), form="维修工作单")
+    assert [r["record_id"] for r in only.timeline] == [repair.record_id]
+    assert only.as_json()["household"] == "金第花园/3-2-1201"
+    visited = records.record_visit(session, repair.record_id, "2026-11-07 10:00", "满意")
+    assert visited.version == 3
+    assert overview.household_overview(session, "金第花园/3-2-1201", as_of=dt.date(2026, 11, 7)).awaiting_visit == []
+
+
+def test_uploads_are_taken_like_ingest_with_outcomes_per_file(session: Session, tmp_path: Path) -> None:
+    good = json_form(tmp_path / "a.json", "投诉处理单", complaint("TS-1"))
+    bad = json_form(tmp_path / "b.json", "投诉处理单", {**complaint("TS-2"), "投诉人": ""})
+    data = good.read_bytes()
+    sent = [Upload("..\\..\\C:\\桌面\\投诉 1.json", data), Upload("坏.json", bad.read_bytes()),
+            Upload("again.json", data), Upload("huge.json", b"x" * (session.home.limits.max_upload_bytes + 1))]
+    result = ingest_app.upload(session, sent, workers=1).as_json()["outcomes"]
+    assert [o["status"] for o in result] == ["filed", "quarantined", "duplicate", "ignored"]
+    assert result[0]["source"] == "投诉 1.json" and result[0]["record_id"]
+    assert result[1]["errors"][0]["message"] == "缺少必填项“投诉人”" and result[1]["quarantine_id"]
+    assert result[2]["duplicate_of"].startswith(result[0]["record_id"])
+    assert result[3]["errors"][0]["code"] == "too_large"
+    shown = records.record(session, result[0]["record_id"])
+    [version] = sorted((session.home.archive / shown.path).glob("v*"))
+    assert (version / "original.json").read_bytes() == data           # the bytes as sent
+    assert not any((session.home.run_dir / "uploads").iterdir())       # nothing left staged

@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import shutil
+import tempfile
+
+from hudang.archive.paths import safe_filename
 from hudang.errors import UsageError
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake import stages
-from hudang.pipeline.intake.outcomes import Outcome
+from hudang.pipeline.intake.outcomes import IGNORED, Outcome
 from hudang.pipeline.intake.runner import ingest as run_ingest
 from hudang.pipeline.scans.queue import process_if_possible
 from hudang.pipeline.service.status import service_running
@@ -54,4 +58,55 @@ def ingest(session: Session, paths: list[Path], *, workers: int | None = None,
     if on_start is not None:
         on_start(sum(1 for _ in stages.discover(list(paths))))
     outcomes = run_ingest(session.home, list(paths), workers=workers, on_outcome=on_outcome)
+    return Ingested(outcomes, process_if_possible(session.home, session.forms, workers))
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file sent through the web: its client-side name (any text) and its bytes, kept unchanged."""
+
+    name: str
+    data: bytes
+
+
+def _too_large(name: str, size: int, limit: int) -> Outcome:
+    mb = limit / (1024 * 1024)
+    return Outcome(name, IGNORED, errors=[{"field": None, "code": "too_large",
+                                           "message": f"文件 {size / (1024 * 1024):.1f} MB，超过上传上限 {mb:g} MB，"
+                                                      "未接收（[intake] max_upload_mb）"}])
+
+
+def upload(session: Session, files: list[Upload], *, workers: int | None = None) -> Ingested:
+    """Uploaded files taken in as `hudang ingest` takes files (same writer lock, same outcomes, one per file,
+    in the order sent): each is staged under its sanitised name in a private folder inside the home, which is
+    removed afterwards; the archive keeps its own copy of the bytes as received. Files over
+    ``[intake] max_upload_mb`` get an ``ignored`` outcome (``too_large``) and nothing is stored."""
+    if not files:
+        raise UsageError("没有上传任何文件", code="no_files")
+    limit = session.home.limits.max_upload_bytes
+    root = session.home.run_dir / "uploads"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=root))
+    try:
+        staged: dict[int, Path] = {}
+        for n, f in enumerate(files):
+            if len(f.data) <= limit:
+                path = folder / f"{n:04d}" / safe_filename(f.name or "file")
+                path.parent.mkdir()
+                path.write_bytes(f.data)
+                staged[n] = path
+        by_path: dict[str, Outcome] = {}
+        if staged:
+            taken = run_ingest(session.home, list(staged.values()), workers=workers)
+            by_path = {o.source: o for o in taken}
+        outcomes = []
+        for n, f in enumerate(files):
+            if n not in staged:
+                outcomes.append(_too_large(f.name, len(f.data), limit))
+                continue
+            out = by_path.get(str(staged[n])) or Outcome(str(staged[n]), IGNORED)
+            out.source = staged[n].name           # the page knows the file by its name, not our folder
+            outcomes.append(out)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return Ingested(outcomes, process_if_possible(session.home, session.forms, workers))
