@@ -5,13 +5,12 @@ A filing that stops part-way raises `IngestStopped`, which carries the outcomes 
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import shutil
-import tempfile
 
 from hudang.archive.paths import safe_filename
 from hudang.errors import UsageError
