@@ -83,7 +83,9 @@ def write_rows(dest: Path, extraction: Extraction, rows: list[RawRecord]) -> Pat
     """
     if extraction.kind != "table":
         raise ValueError("write_rows needs the extraction of a CSV/XLSX batch")
-    fmt = "xlsx" if extraction.detected_type == "xlsx" else "csv"
+    # A CSV stays CSV; any workbook (XLSX, or a legacy .xls/.et read through LibreOffice) comes back as a
+    # real XLSX, so the clerk opens it in Excel and a retry reads it like any other workbook.
+    fmt = "csv" if extraction.detected_type == "csv" else "xlsx"
     dest = dest if dest.suffix.lower() == f".{fmt}" else dest.with_suffix(f".{fmt}")
     header = extraction.header_cells or extraction.header or []
     table = [*extraction.title_rows, header, *(_row_cells(r, extraction) for r in rows)]
@@ -93,7 +95,7 @@ def write_rows(dest: Path, extraction: Extraction, rows: list[RawRecord]) -> Pat
             with partial.open("w", encoding="utf-8-sig", newline="") as fh:
                 csv.writer(fh).writerows(table)
         else:
-            _write_xlsx(partial, extraction.sheet or "Sheet1", table)
+            sheets.write_text_table(partial, extraction.sheet or "Sheet1", table)
         os.replace(partial, dest)
     finally:
         partial.unlink(missing_ok=True)
@@ -370,11 +372,3 @@ def _datetime_text(value: dt.datetime) -> str:
     if value.time() == dt.time(0, 0):
         return value.date().isoformat()
     return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
-
-
-def _write_xlsx(target: Path, sheet_name: str, table: list[list[str]]) -> None:
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name[:31])
-    for row in table:
-        sheet.append([sheets.text_cell(sheet, text) for text in row])  # text: IDs keep their digits
-    workbook.save(target)

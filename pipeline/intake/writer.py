@@ -120,7 +120,8 @@ class Run:
             return q.quarantine(root, None, item.source, problems, form=form, name=item.path.name,
                                 original=_original(item))
         source = rows_file or item.snapshot or (item.path if item.path.is_file() else None)
-        name = f"{Path(item.path.name).stem}-问题行{item.path.suffix}" if rows_file else item.path.name
+        # The rows file has its own format's suffix (a legacy .xls batch's rows come back as .xlsx).
+        name = f"{Path(item.path.name).stem}-问题行{rows_file.suffix}" if rows_file else item.path.name
         return q.quarantine(root, source, item.source, problems, form=form, rows_file=rows_file is not None,
                             sha256=item.sha256, name=name)
 
