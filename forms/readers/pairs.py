@@ -120,7 +120,9 @@ def grid_pairs(grid: Sequence[Sequence[T | None]], text_of: Callable[[T], str],
 
     A grid slot holds the same object for every position a merged cell covers, so merged cells
     count once. A label takes the next cell in its row unless that cell is a label (an empty
-    cell is an empty value); a label followed by a label, or last in its row, takes the cell below.
+    cell is an empty value); a label followed by a label, or last in its row, takes the cell below. When
+    there is no value below and the label after it has no value of its own to its right either, that
+    "label" is the value (a choice `电话` under 投诉方式 is never silently dropped).
     """
     keys: dict[int, str | None] = {}
 
@@ -139,12 +141,17 @@ def grid_pairs(grid: Sequence[Sequence[T | None]], text_of: Callable[[T], str],
                 continue
             used.add(id(cell))
             following = logical[i + 1][0] if i + 1 < len(logical) else None
+            after = logical[i + 2][0] if i + 2 < len(logical) else None
             if following is not None and key_of(following) is None:
                 value_cell: T | None = following
             else:
                 value_cell = _below(grid, r, col, cell)
                 if value_cell is not None and key_of(value_cell) is not None:
                     value_cell = None
+                if value_cell is None and following is not None and (after is None or key_of(after) is not None):
+                    # `投诉方式 | 电话`: a value that happens to spell a label, with nothing below to take and
+                    # nothing to its own right, is this label's value — validation then judges it.
+                    value_cell = following
             if value_cell is None:
                 pairs.append((key, ""))
                 continue
