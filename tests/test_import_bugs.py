@@ -1,0 +1,75 @@
+"""Bugs found while importing real office files (issue 16, item 8): each as a clerk would meet it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from builders import complaint, docx_form, soffice_convert
+from conftest import Hudang
+
+BATCH_HEADER = ["编号", "项目", "投诉人", "投诉时间", "投诉人房号", "接报人", "投诉内容"]
+
+
+def complaint_workbook(path: Path, rows: list[list[str]]) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(BATCH_HEADER)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.slow
+def test_xls_batch_problem_rows_are_a_real_workbook_that_retries(hudang: Hudang, roster_csv: Path,
+                                                                   tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    (tmp_path / "src").mkdir()
+    source = complaint_workbook(tmp_path / "src" / "投诉汇总.xlsx", [
+        ["TS-1", "金第花园", "张三", "2026-11-03 09:30", "3-2-1201", "李客服", "楼上漏水"],
+        ["TS-2", "金第花园", "", "2026-11-03 10:00", "3-2-1202", "李客服", "电梯噪音"],
+        ["TS-3", "金第花园", "王五", "不是时间", "3-1-301", "李客服", "门禁损坏"],
+    ])
+    xls = soffice_convert(source, "xls", tmp_path)
+    [out] = hudang.ingest(xls)
+    assert out["status"] == "partial" and [r["status"] for r in out["rows"]] == ["filed", "quarantined", "quarantined"]
+    [entry] = hudang.json("quarantine", "list")["entries"]
+    rows_file = Path(entry["path"]) / entry["file"]
+    assert rows_file.name == "投诉汇总-问题行.xlsx"
+    workbook = openpyxl.load_workbook(rows_file)   # a real workbook, which Excel (and openpyxl) opens
+    sheet = workbook.active
+    assert sheet is not None
+    assert [c.value for c in sheet[1]] == BATCH_HEADER
+    assert [sheet.cell(r, 1).value for r in (2, 3)] == ["TS-2", "TS-3"]
+    sheet["C2"] = "赵六"                     # the clerk corrects the two rows and saves
+    sheet["D3"] = "2026-11-04 08:15"
+    workbook.save(rows_file)
+    [result] = hudang.json("quarantine", "retry")["results"]
+    assert result["status"] == "filed" and [r["status"] for r in result["rows"]] == ["filed", "filed"]
+    assert hudang.json("quarantine", "list")["entries"] == []
+    filed = [r["record_id"] for r in out["rows"] + result["rows"] if r["status"] == "filed"]
+    assert len(set(filed)) == 3 and all(filed)
+
+
+def test_choice_that_spells_a_label_is_an_error_listing_the_choices(hudang: Hudang, roster_csv: Path,
+                                                                     tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    fields = complaint("TS-9", 投诉方式="电话")
+    order = ["编号", "项目", "投诉人", "投诉时间", "投诉人房号", "投诉方式", "联系电话", "接报人", "投诉内容"]
+    form = docx_form(tmp_path / "投诉单.docx", "投诉处理单", {k: fields[k] for k in order})
+    [out] = hudang.ingest(form)
+    assert out["status"] == "quarantined"
+    [error] = out["errors"]
+    assert error["field"] == "投诉方式" and error["code"] == "bad_enum"
+    assert "电话" in error["message"] and "来电、来访、信函、网络" in error["message"]
+    fields["投诉方式"] = "来电"           # corrected, it files with its choice and the phone number intact
+    form = docx_form(tmp_path / "投诉单2.docx", "投诉处理单", {k: fields[k] for k in order})
+    [out] = hudang.ingest(form)
+    assert out["status"] == "filed"
+    record = hudang.json("record", "show", out["record_id"], "--reveal")
+    values = record["fields"]
+    assert values["投诉方式"] == "来电" and values["联系电话"] == "13912345678"
