@@ -73,3 +73,22 @@ def test_choice_that_spells_a_label_is_an_error_listing_the_choices(hudang: Huda
     record = hudang.json("record", "show", out["record_id"], "--reveal")
     values = record["fields"]
     assert values["投诉方式"] == "来电" and values["联系电话"] == "13912345678"
+
+
+@pytest.mark.slow
+def test_messages_name_the_file_as_the_clerk_dropped_it(hudang: Hudang, tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["甲", "乙"])          # no header hudang knows
+    sheet.append(["1", "2"])
+    (tmp_path / "src").mkdir()
+    workbook.save(tmp_path / "src" / "旧系统导出.xlsx")
+    xls = soffice_convert(tmp_path / "src" / "旧系统导出.xlsx", "xls", tmp_path)
+    [out] = hudang.ingest(xls)
+    assert out["status"] == "quarantined"
+    [error] = out["errors"]
+    assert error["message"].startswith("旧系统导出.xls：") and "original" not in error["message"]
+    [entry] = hudang.json("quarantine", "list")["entries"]
+    text = (Path(entry["path"]) / "报告.txt").read_text(encoding="utf-8")
+    assert "旧系统导出.xls：" in text and "original" not in text
