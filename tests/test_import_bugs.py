@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from builders import complaint, docx_form, soffice_convert
+from builders import IDS, complaint, docx_form, json_form, soffice_convert
 from conftest import Hudang
 
 BATCH_HEADER = ["编号", "项目", "投诉人", "投诉时间", "投诉人房号", "接报人", "投诉内容"]
@@ -92,3 +93,36 @@ def test_messages_name_the_file_as_the_clerk_dropped_it(hudang: Hudang, tmp_path
     [entry] = hudang.json("quarantine", "list")["entries"]
     text = (Path(entry["path"]) / "报告.txt").read_text(encoding="utf-8")
     assert "旧系统导出.xls：" in text and "original" not in text
+
+
+def test_file_names_keep_timestamps_and_hide_ids_and_phones(hudang: Hudang, tmp_path: Path) -> None:
+    stamp_name = "投诉201709141528061846.json"      # an export's timestamp: 18 digits, but no person's ID
+    id_name = f"登记{IDS[1]}.json"
+    phone_name = "张三13812345678.json"
+    dated_name = "导出230512201905210930.json"     # a birth date inside, but the check digit is wrong
+    for name in (stamp_name, id_name, phone_name, dated_name):
+        json_form(tmp_path / name, "投诉处理单", complaint("TS-1"))   # no such estate yet: quarantined
+    outcomes = {Path(o["source"]).name: o for o in hudang.ingest(*(tmp_path / n for n in (
+        stamp_name, id_name, phone_name, dated_name)))}
+    assert set(outcomes) == {stamp_name, dated_name, f"登记{IDS[1][:6]}********{IDS[1][-4:]}.json",
+                             "张三138****5678.json"}
+    entries = hudang.json("quarantine", "list")["entries"]
+    [entry] = [e for e in entries if Path(e["source"]).name == stamp_name]
+    text = (Path(entry["path"]) / "报告.txt").read_text(encoding="utf-8")
+    assert f"{stamp_name}\n" in text
+    shown = hudang("ingest", tmp_path / stamp_name).stdout     # the plain-text outcome line too
+    assert stamp_name in shown and IDS[1] not in shown
+
+
+def test_quarantine_report_text_is_all_chinese(hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    fields = complaint("TS-1")
+    del fields["投诉人"]
+    fields["投诉时间"] = "昨天"
+    [out] = hudang.ingest(json_form(tmp_path / "投诉.json", "投诉处理单", fields))
+    assert {e["code"] for e in out["errors"]} == {"missing", "bad_datetime"}     # codes stay in the JSON
+    [entry] = hudang.json("quarantine", "list")["entries"]
+    text = (Path(entry["path"]) / "报告.txt").read_text(encoding="utf-8")
+    problems = text.split("问题：", 1)[1].split("处理办法", 1)[0]
+    assert "缺少必填项“投诉人”" in problems
+    assert re.search(r"[A-Za-z_]", problems) is None, problems
