@@ -126,3 +126,15 @@ def test_quarantine_report_text_is_all_chinese(hudang: Hudang, roster_csv: Path,
     problems = text.split("问题：", 1)[1].split("处理办法", 1)[0]
     assert "缺少必填项“投诉人”" in problems
     assert re.search(r"[A-Za-z_]", problems) is None, problems
+
+
+def test_household_not_on_roster_says_so(hudang: Hudang, roster_csv: Path) -> None:
+    hudang("ingest", roster_csv)
+    shown = hudang.json("household", "show", "金第花园/3栋2单元1201")   # any spelling of a roster room
+    assert shown["household"] == "金第花园/3-2-1201"
+    for address in ("金第花园/3栋2单元1801", "金第花园/3-2-1801"):
+        result = hudang("household", "show", address, check=False)
+        assert result.code == 1
+        assert "不在金第花园的房屋清单中" in result.stderr and "无法识别" not in result.stderr
+    result = hudang("household", "show", "金第花园/三楼东边", check=False)   # not a room at all
+    assert result.code == 1 and "无法识别房号" in result.stderr
