@@ -138,3 +138,49 @@ def test_household_not_on_roster_says_so(hudang: Hudang, roster_csv: Path) -> No
         assert "不在金第花园的房屋清单中" in result.stderr and "无法识别" not in result.stderr
     result = hudang("household", "show", "金第花园/三楼东边", check=False)   # not a room at all
     assert result.code == 1 and "无法识别房号" in result.stderr
+
+
+def test_columns_the_form_lacks_are_kept_shown_and_searchable(hudang: Hudang, roster_csv: Path,
+                                                              tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append([*BATCH_HEADER, "派工单号", "处理时限", "整改措拖"])
+    sheet.append(["TS-1", "金第花园", "张三", "2026-11-03 09:30", "3-2-1201", "李客服", "楼上漏水", "PG-1", "当日答复", "更换管件"])
+    sheet.append(["TS-2", "金第花园", "李四", "2026-11-03 10:00", "3-2-1202", "李客服", "电梯噪音", "PG-2", "三日内答复", ""])
+    workbook.save(tmp_path / "投诉汇总.xlsx")
+    [out] = hudang.ingest(tmp_path / "投诉汇总.xlsx")
+    assert out["status"] == "filed"
+    [warning] = [w for w in out["warnings"] if w["code"] == "extra_fields"]   # one summary for the file
+    assert "派工单号、处理时限、整改措拖" in warning["message"]
+    assert "“整改措拖” 是否即 “整改措施”？" in warning["message"]
+    assert all(not r.get("warnings") or all(w["code"] != "extra_fields" for w in r["warnings"]) for r in out["rows"])
+    first = hudang.json("record", "show", out["rows"][0]["record_id"])
+    assert first["fields"]["派工单号"] == "PG-1" and first["fields"]["处理时限"] == "当日答复"
+    assert first["fields"]["整改措拖"] == "更换管件" and "整改措施" not in first["fields"]
+    assert set(first["extra_fields"]) == {"派工单号", "处理时限", "整改措拖"}
+    assert any(w["code"] == "extra_fields" for w in first["versions"][0]["warnings"])
+    assert "处理时限：当日答复（附加栏目）" in hudang("record", "show", out["rows"][0]["record_id"]).stdout
+    second = hudang.json("record", "show", out["rows"][1]["record_id"])
+    assert "整改措拖" not in second["fields"]          # an empty cell is no value
+    hudang("rebuild")                                   # derived from the archive alone, extras included
+    assert hudang.json("record", "show", out["rows"][0]["record_id"])["fields"]["处理时限"] == "当日答复"
+    hits = hudang.json("search", "三日内答复")["hits"]
+    assert [h["record_id"] for h in hits] == [out["rows"][1]["record_id"]]
+
+
+def test_docx_rows_the_form_lacks_are_kept(hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    form = docx_form(tmp_path / "维修单.docx", "维修工作单", {
+        "编号": "WX-7", "项目": "金第花园", "房号": "3-2-1201", "报修人": "张三", "联系电话": "13812345678",
+        "报修时间": "2026-11-03 09:30", "报修内容": "厨房水龙头漏水", "派工单号": "PG-0007", "材料费": "35元",
+        "人工费": "20元", "合计": "55元", "处理时限": "当日修复"}, columns=4)
+    [out] = hudang.ingest(form)
+    assert out["status"] == "filed"
+    [warning] = [w for w in out["warnings"] if w["code"] == "extra_fields"]
+    assert "派工单号、材料费、人工费、合计、处理时限" in warning["message"]
+    fields = hudang.json("record", "show", out["record_id"])["fields"]
+    assert {k: fields[k] for k in ("派工单号", "材料费", "人工费", "合计", "处理时限")} == {
+        "派工单号": "PG-0007", "材料费": "35元", "人工费": "20元", "合计": "55元", "处理时限": "当日修复"}
+    assert fields["报修内容"] == "厨房水龙头漏水"

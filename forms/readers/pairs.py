@@ -160,6 +160,38 @@ def grid_pairs(grid: Sequence[Sequence[T | None]], text_of: Callable[[T], str],
     return pairs, used
 
 
+_NAME_LIKE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff（）()/]{1,11}")
+
+
+def loose_pairs(grid: Sequence[Sequence[T | None]], text_of: Callable[[T], str], vocab: Vocabulary,
+                used: set[int]) -> list[tuple[str, str]]:
+    """`名称 | 值` pairs in a form's table whose name is no known label (派工单号, 材料费, 合计 …).
+
+    Only cells `grid_pairs` left unused, in runs that alternate a short Chinese name (no digits, no colon
+    after it) with a filled value that is no label; the record keeps them as extra fields (named in a
+    warning), so what a form's own layout adds is not dropped. ``used`` gains the cells taken."""
+    pairs: list[tuple[str, str]] = []
+    for row in grid:
+        run: list[T] = []
+        for cell, _ in [*_logical_cells(row), (None, -1)]:
+            if cell is not None and id(cell) not in used:
+                run.append(cell)
+                continue
+            if len(run) % 2 == 0:
+                found = [(run[i], run[i + 1]) for i in range(0, len(run), 2)]
+                if found and all(_loose_name(text_of(n)) and text_of(v).strip()
+                                 and label_key(text_of(v), vocab) is None for n, v in found):
+                    for name, value in found:
+                        used.update((id(name), id(value)))
+                        pairs.append((vocab.normalize(text_of(name)), resolve_checks(text_of(value).strip())))
+            run = []
+    return pairs
+
+
+def _loose_name(text: str) -> bool:
+    return _NAME_LIKE.fullmatch(text.strip()) is not None
+
+
 def _logical_cells(row: Sequence[T | None]) -> list[tuple[T, int]]:
     cells: list[tuple[T, int]] = []
     previous: T | None = None

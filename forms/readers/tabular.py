@@ -241,6 +241,9 @@ def _records(path: Path, rows: Iterator[list[str]], header_cells: list[str], hea
     header_cells = _trim(header_cells)
     header = [vocab.normalize(c) for c in header_cells]
     columns = [(i, h) for i, h in enumerate(header) if h and vocab.is_label(h)]
+    # Columns under a header no form knows (派工单号, 材料费 …) are kept too: the record holds them as extra
+    # fields, so nothing the clerk filled in is dropped. They never make a row a record on their own.
+    others = [(i, h) for i, h in enumerate(header) if h and not vocab.is_label(h)]
     records: list[RawRecord] = []
     lines = ["\t".join(r) for r in title_rows] + ["\t".join(header_cells)]
     for number, cells in enumerate(rows, start=header_row + 1):
@@ -252,6 +255,9 @@ def _records(path: Path, rows: Iterator[list[str]], header_cells: list[str], hea
         # Rows with no labelled value (blank, or a pre-printed 序号 only) are not records.
         if not any(fields.values()):
             continue
+        for i, name in others:
+            if i < len(cells) and cells[i] and not fields.get(name):
+                fields[name] = cells[i]
         if len(records) >= max_rows:
             where = f"工作表“{sheet}”" if sheet else "表格"
             raise UnreadableFile(f"{path.name}：{where}超过 {max_rows} 行数据，请拆分后分批导入",

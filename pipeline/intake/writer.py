@@ -20,6 +20,7 @@ from typing import Any
 from hudang.archive.store import Archive, Filing
 from hudang.errors import HudangError, IngestStopped, Problem, Rejection, disk_full
 from hudang.forms.definitions import FormDef
+from hudang.forms.names import extra_fields_warning
 from hudang.forms.readers.tabular import write_rows
 from hudang.forms.table_kinds import ROSTER
 from hudang.forms.validate import Checked, check
@@ -173,10 +174,19 @@ class Run:
                                           checked.form_date)
             if notice:
                 warnings.append(notice)
+        extra = extra_fields(checked)
+        notice = extra_fields_warning(extra, form.labels, form.name)
+        if notice is not None:
+            warnings += problems_json([notice])
         return Filing(form_id=form.id, form_code=form.code, place=checked.place, values=checked.values,
-                      raw={**checked.raw, **{f"(未识别){k}": v for k, v in checked.extra.items()}},
-                      text=text, provenance=prov, original=None if batch_row is not None else item.snapshot,
+                      raw=checked.raw, extra=extra, text=text, provenance=prov,
+                      original=None if batch_row is not None else item.snapshot,
                       number=checked.number, form_date=checked.form_date, warnings=warnings)
+
+
+def extra_fields(checked: Checked) -> dict[str, str]:
+    """What the document filled in under names its form lacks: kept on the record, never dropped."""
+    return {k: v for k, v in checked.extra.items() if k and v}
 
 
 # ---- the writer stages, per item ----
@@ -210,7 +220,7 @@ def file_form(run: Run, item: Item) -> Taken:
     out = Outcome(item.source, FILED, form=item.form.id, household=f"{checked.place.estate}/{checked.place.key}",
                   warnings=problems_json([*item.warnings, *checked.warnings]))
     filing = run.filing(item, item.form, checked, item.extraction.text)
-    out.warnings += [w for w in filing.warnings if w["code"] == "in_arrears"]
+    out.warnings += [w for w in filing.warnings if w["code"] in ("in_arrears", "extra_fields")]
     return Taken(out, [(filing, out)])
 
 
@@ -224,8 +234,10 @@ def file_batch(run: Run, item: Item) -> Taken:
     rows: list[RowOutcome] = []
     filings: list[tuple[Filing, Outcome | RowOutcome]] = []
     bad = []
+    extra_names: dict[str, None] = {}
     for rec in ext.records:
         checked = check(item.form, rec.fields, run.archive.estates)
+        extra_names.update(dict.fromkeys(extra_fields(checked)))
         row = RowOutcome(rec.row or 0, FILED)
         rows.append(row)
         if not checked.ok or checked.place is None:
@@ -240,6 +252,9 @@ def file_batch(run: Run, item: Item) -> Taken:
         filings.append((filing, row))
     out.rows = rows
     out.errors = [e for r in rows for e in r.errors]
+    notice = extra_fields_warning(extra_names, item.form.labels, item.form.name)
+    if notice is not None:   # one summary for the file; each filed row's record says it too
+        out.warnings = out.warnings + problems_json([notice])
     known = bool(item.sha256 and run.archive.known_original(item.sha256))
     # Order matters for crash safety: bad rows to quarantine (idempotent by SHA-256), then the batch
     # file, then its rows at the next group commit (each row known by file SHA + row number).
