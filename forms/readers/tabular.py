@@ -28,6 +28,7 @@ from hudang.forms.readers.model import Extraction, RawRecord, ReadLimits, Vocabu
 
 MAX_ROWS = 100_000
 HEADER_SEARCH_ROWS = 10
+ROW_NUMBER_HEADERS = ("序号", "行号", "No", "NO", "no")   # a sheet's own row numbers: no field of a record
 DELIMITERS = (",", "\t", ";")
 _XLSX_BROKEN = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError, EOFError)
 EXPECTED = ("表头应在前10行内，例如“项目, 房号, 费用项目, 所属期间, 应收金额, 实收金额, 收费日期”（收费台账）、"
@@ -243,7 +244,7 @@ def _records(path: Path, rows: Iterator[list[str]], header_cells: list[str], hea
     columns = [(i, h) for i, h in enumerate(header) if h and vocab.is_label(h)]
     # Columns under a header no form knows (派工单号, 材料费 …) are kept too: the record holds them as extra
     # fields, so nothing the clerk filled in is dropped. They never make a row a record on their own.
-    others = [(i, h) for i, h in enumerate(header) if h and not vocab.is_label(h)]
+    others = [(i, h) for i, h in enumerate(header) if h and not vocab.is_label(h) and h not in ROW_NUMBER_HEADERS]
     records: list[RawRecord] = []
     lines = ["\t".join(r) for r in title_rows] + ["\t".join(header_cells)]
     for number, cells in enumerate(rows, start=header_row + 1):
