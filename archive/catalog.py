@@ -98,13 +98,19 @@ def put_room(conn: sqlite3.Connection, estate: str, room: dict[str, Any], import
     conn.execute("UPDATE estates SET has_roster = 1 WHERE name = ?", (estate,))
 
 
+def shown_fields(rec: dict[str, Any]) -> dict[str, str]:
+    """A version's fields as shown and indexed: the form's values, then the extra fields the form's
+    definition lacks (派工单号, 材料费 …), which never override a value."""
+    return {**rec["values"], **{k: v for k, v in (rec.get("extra") or {}).items() if k not in rec["values"]}}
+
+
 def put_version(conn: sqlite3.Connection, rec: dict[str, Any], prov: dict[str, Any], path: str,
                 record_path: str) -> None:
     """Add one version; the record row follows its latest version (by version number)."""
     conn.execute(
         "INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (rec["record_id"], rec["version"], prov.get("sha256"), prov.get("source_name"),
-         prov.get("received_at"), rec["household"], dumps(rec["values"]), dumps(rec.get("warnings", [])),
+         prov.get("received_at"), rec["household"], dumps(shown_fields(rec)), dumps(rec.get("warnings", [])),
          dumps(rec.get("review", [])), path))
     row = conn.execute("SELECT current_version FROM records WHERE record_id = ?", (rec["record_id"],)).fetchone()
     if row is None or row["current_version"] <= rec["version"]:

@@ -103,11 +103,29 @@ class Estates:
             return Place(estate, row["key"], row["display"])
         try:
             return self.place(estate, room_text, ())
-        except ValueProblem:
+        except ValueProblem as problem:
             if strict:
                 raise
-            room = parse_key(room_text)
+            # Reading only: a room off the roster is still shown when something was filed for it (before
+            # the roster came); otherwise the roster's own answer stands, not "无法识别户号".
+            room = self._any_spelling(room_text)
+            if room is None or not self._has_history(estate, room.key):
+                raise problem from None
             return Place(estate, room.key, room.display())
+
+    @staticmethod
+    def _any_spelling(text: str) -> Room | None:
+        for parse in (parse_room, parse_key):
+            try:
+                return parse(text)
+            except ValueProblem:
+                continue
+        return None
+
+    def _has_history(self, estate: str, key: str) -> bool:
+        """Anything stored for this household: a record, a fee row or a reminder."""
+        return any(self.conn.execute(f"SELECT 1 FROM {table} WHERE estate = ? AND household = ? LIMIT 1",
+                                     (estate, key)).fetchone() for table in ("records", "fee_rows", "reminders"))
 
 
 def roster_room(building: str, unit: str, number: str) -> dict[str, str]:

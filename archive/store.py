@@ -61,6 +61,7 @@ class Filing:
     review: list[str] = field(default_factory=list)
     extra_files: list[tuple[str, Path]] = field(default_factory=list)   # (name, path) kept in the version
     record_id: str | None = None          # a new version of this record (an edit), whatever its 编号
+    extra: dict[str, str] = field(default_factory=dict)   # fields the form's definition lacks, kept as read
 
 
 @dataclass
@@ -488,6 +489,7 @@ class Archive:
             "household_display": item.place.display, "number": item.number, "form_date": item.form_date,
             "year": year, "serial": serial, "values": item.values, "raw": item.raw,
             "warnings": item.warnings, "review": item.review, "filed_at": stamp(),
+            **({"extra": item.extra} if item.extra else {}),
         }
         provenance = {**item.provenance, "hudang_version": __version__}
         writer = UnitWriter(self.layout.staging, deferred=True)

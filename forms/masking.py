@@ -6,6 +6,12 @@ from hudang.forms.definitions import FormRegistry
 from hudang.forms.values import mask_id, mask_phone, mask_text
 
 
+def mask_name(name: str) -> str:
+    """A file name (or path) as it may be shown: only digits that form a valid ID number (birth date and
+    check digit) or a phone number are masked, so a timestamp like ``201709141528061846`` stays readable."""
+    return mask_text(name, valid_ids_only=True)
+
+
 def masked_values(values: dict[str, str], form_id: str, forms: FormRegistry) -> dict[str, str]:
     """Values in the form's field order; IDs 6+4, mobiles 3+4, landlines area code + 4, free text scanned."""
     try:

@@ -42,3 +42,16 @@ def save(workbook: Any, path: Path, *, private: bool = False) -> Path:
     if private:
         os.chmod(path, PRIVATE)
     return path
+
+
+def write_text_table(path: Path, sheet_name: str, table: list[list[str]]) -> Path:
+    """A one-sheet workbook of text cells (rows as read, for fixing and retrying): IDs keep their digits and
+    no cell is a formula."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name[:31])
+    for row in table:
+        sheet.append([text_cell(sheet, text) for text in row])
+    workbook.save(str(path))
+    return path

@@ -349,6 +349,25 @@ def _reject_excel_float(s: str) -> None:
                            "无法恢复；请把该列设为“文本”格式后，按证件原件重新录入完整号码", code="id_float")
 
 
+def _birth_ok(s: str) -> bool:
+    """The birth date inside a 15/18-digit 身份证 number is a real day from 1900 to today."""
+    birth = s[6:14] if len(s) == 18 else "19" + s[6:12]
+    try:
+        born = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
+    except ValueError:
+        return False
+    return dt.date(1900, 1, 1) <= born <= dt.datetime.now(CST).date()
+
+
+def is_resident_id(raw: str) -> bool:
+    """Whether ``raw`` is a valid 居民身份证 number (birth date, and the check digit when 18 long)."""
+    try:
+        check_resident_id(raw)
+    except ValueProblem:
+        return False
+    return True
+
+
 def check_resident_id(raw: str) -> str:
     """A 居民身份证 number per GB 11643 (18 with MOD 11-2 check, or old 15); returned upper-case."""
     s = _compact(raw).upper()
@@ -359,12 +378,7 @@ def check_resident_id(raw: str) -> str:
     if not _RESIDENT_SHAPE.fullmatch(s):
         raise ValueProblem(f"身份证号码只能是数字（18位的最后一位可以是X）：{mask_id(s, '身份证')}",
                            code="bad_id_length")
-    birth = s[6:14] if len(s) == 18 else "19" + s[6:12]
-    try:
-        born = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
-    except ValueError:
-        born = None
-    if born is None or not dt.date(1900, 1, 1) <= born <= dt.datetime.now(CST).date():
+    if not _birth_ok(s):
         raise ValueProblem(f"身份证号码中的出生日期（{'第7–14位' if len(s) == 18 else '第7–12位'}）"
                            f"不是有效的日期，或早于1900年、晚于今天：{mask_id(s, '身份证')}", code="bad_id_birth")
     if len(s) == 18 and _ID_CHECK[sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS, strict=True)) % 11] != s[17]:
@@ -437,9 +451,11 @@ _DOC_IN_TEXT = re.compile(
     r"(?<![A-Za-z0-9])(?P<doc>[A-Za-z]{0,2}[0-9][A-Za-z0-9]{5,11})(?![A-Za-z0-9])", re.IGNORECASE)
 
 
-def mask_text(text: str) -> str:
+def mask_text(text: str, *, valid_ids_only: bool = False) -> str:
     """Mask ID- and phone-shaped numbers in free text, and document numbers after the document's name;
-    dates, amounts, rooms and 编号 are left as they are."""
+    dates, amounts, rooms and 编号 are left as they are. A run of 15/18 digits is ID-shaped when it holds
+    a real birth date (a mistyped check digit is still hidden); ``valid_ids_only`` (file names, where
+    long digit runs are usually timestamps) also asks for the check digit."""
     probe = to_halfwidth(text)  # same length as text, so match offsets apply to the original
     spans = [(m.start("doc"), m.end("doc"), _keep_ends(text[m.start("doc"):m.end("doc")], 2, 2))
              for m in _DOC_IN_TEXT.finditer(probe)]
@@ -447,6 +463,9 @@ def mask_text(text: str) -> str:
         if any(s < m.end() and m.start() < e for s, e, _ in spans):
             continue
         if m["id18"] or m["id15"]:
+            digits = _compact(m.group()).upper()
+            if not _birth_ok(digits) or (valid_ids_only and not is_resident_id(digits)):
+                continue   # 201709141528061846 is a timestamp, not a person
             spans.append((m.start(), m.end(), mask_id(m.group(), "身份证")))
         else:
             spans.append((m.start(), m.end(), mask_phone(m.group())))

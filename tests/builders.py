@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import docx
+import pytest
 
 
 def valid_id(body17: str) -> str:
@@ -61,3 +64,14 @@ def wait_until(cond: Callable[[], object], timeout: float = 60, what: str = "") 
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what or cond}")
+
+
+def soffice_convert(source: Path, target: str, outdir: Path) -> Path:
+    """Make a legacy file the way an office PC would, with LibreOffice itself."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(outdir / 'profile').as_uri()}",
+                    "--convert-to", target, "--outdir", str(outdir), str(source)], check=True,
+                   capture_output=True, timeout=120)
+    return outdir / f"{source.stem}.{target}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 import types
 import zipfile
@@ -20,6 +19,8 @@ from hudang.forms.readers import is_temp_file, read_document
 from hudang.forms.readers.legacy import convert_legacy, ole_kind
 from hudang.forms.readers.model import Extraction, RawRecord, ReadLimits, SimpleVocabulary, Vocabulary
 from hudang.forms.readers.sniff import check_zip, detect_type
+
+from builders import soffice_convert
 
 try:
     from hudang.forms.values import normalize_label as _normalize
@@ -253,17 +254,6 @@ def test_bad_json(tmp_path: Path, content: bytes, reason: str) -> None:
 
 
 # --- legacy office files (LibreOffice) ---------------------------------------------------------
-
-def soffice_convert(source: Path, target: str, outdir: Path) -> Path:
-    """Make a legacy file the way an office PC would, with LibreOffice itself."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice is not installed")
-    subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(outdir / 'profile').as_uri()}",
-                    "--convert-to", target, "--outdir", str(outdir), str(source)], check=True,
-                   capture_output=True, timeout=120)
-    return outdir / f"{source.stem}.{target}"
-
 
 @pytest.mark.slow
 def test_legacy_doc_and_wps(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hudang.errors import Problem, ToolMissing, UnreadableFile
 from hudang.forms import office
-from hudang.forms.readers.model import Extraction, ReadLimits, Vocabulary
+from hudang.forms.readers.model import Extraction, ReadLimits, Vocabulary, renamed
 
 _EXT_KIND = {".doc": "doc", ".wps": "doc", ".rtf": "doc", ".xls": "xls", ".et": "xls"}
 _TARGET = {"doc": "docx", "xls": "xlsx"}
@@ -60,7 +60,13 @@ def read_legacy(path: Path, vocab: Vocabulary, limits: ReadLimits, detected: str
                                 f"文件扩展名为“{ext}”，但内容是{'Word 文档' if kind == 'doc' else 'Excel 表格'}，已按内容读取。"))
     with tempfile.TemporaryDirectory(prefix="hudang-convert-") as tmp:
         converted = convert_legacy(path, _TARGET[kind], limits, source_kind=detected, outdir=Path(tmp))
-        extraction = _read_converted(converted, vocab, limits, _TARGET[kind])
+        try:
+            extraction = _read_converted(converted, vocab, limits, _TARGET[kind])
+        except UnreadableFile as exc:   # the clerk dropped 投诉.xls, not our converted copy
+            raise UnreadableFile(renamed(exc.message, converted.name, path.name), code=exc.code,
+                                 path=str(path)) from None
+    extraction.warnings = [Problem(w.field, w.code, renamed(w.message, converted.name, path.name))
+                           for w in extraction.warnings]
     extraction.converted_from = ext[1:] if ext in _EXT_KIND else (detected if detected != "ole" else kind)
     extraction.detected_type = detected
     extraction.warnings[:0] = warnings

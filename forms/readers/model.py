@@ -87,3 +87,8 @@ class Extraction:
     pages: int | None = None
     scan: Any = None                  # scans: the `forms.scans.ScanReading` (QR codes, documents, OCR text)
     warnings: list[Problem] = field(default_factory=list)
+
+
+def renamed(message: str, internal: str, shown: str) -> str:
+    """A message about our working copy ``internal`` as the clerk knows the file: ``shown``."""
+    return message.replace(internal, shown) if internal != shown else message

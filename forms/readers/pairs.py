@@ -120,7 +120,9 @@ def grid_pairs(grid: Sequence[Sequence[T | None]], text_of: Callable[[T], str],
 
     A grid slot holds the same object for every position a merged cell covers, so merged cells
     count once. A label takes the next cell in its row unless that cell is a label (an empty
-    cell is an empty value); a label followed by a label, or last in its row, takes the cell below.
+    cell is an empty value); a label followed by a label, or last in its row, takes the cell below. When
+    there is no value below and the label after it has no value of its own to its right either, that
+    "label" is the value (a choice `电话` under 投诉方式 is never silently dropped).
     """
     keys: dict[int, str | None] = {}
 
@@ -139,18 +141,55 @@ def grid_pairs(grid: Sequence[Sequence[T | None]], text_of: Callable[[T], str],
                 continue
             used.add(id(cell))
             following = logical[i + 1][0] if i + 1 < len(logical) else None
+            after = logical[i + 2][0] if i + 2 < len(logical) else None
             if following is not None and key_of(following) is None:
                 value_cell: T | None = following
             else:
                 value_cell = _below(grid, r, col, cell)
                 if value_cell is not None and key_of(value_cell) is not None:
                     value_cell = None
+                if value_cell is None and following is not None and (after is None or key_of(after) is not None):
+                    # `投诉方式 | 电话`: a value that happens to spell a label, with nothing below to take and
+                    # nothing to its own right, is this label's value — validation then judges it.
+                    value_cell = following
             if value_cell is None:
                 pairs.append((key, ""))
                 continue
             used.add(id(value_cell))
             pairs.append((key, resolve_checks(text_of(value_cell).strip())))
     return pairs, used
+
+
+_NAME_LIKE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff（）()/]{1,11}")
+
+
+def loose_pairs(grid: Sequence[Sequence[T | None]], text_of: Callable[[T], str], vocab: Vocabulary,
+                used: set[int]) -> list[tuple[str, str]]:
+    """`名称 | 值` pairs in a form's table whose name is no known label (派工单号, 材料费, 合计 …).
+
+    Only cells `grid_pairs` left unused, in runs that alternate a short Chinese name (no digits, no colon
+    after it) with a filled value that is no label; the record keeps them as extra fields (named in a
+    warning), so what a form's own layout adds is not dropped. ``used`` gains the cells taken."""
+    pairs: list[tuple[str, str]] = []
+    for row in grid:
+        run: list[T] = []
+        for cell, _ in [*_logical_cells(row), (None, -1)]:
+            if cell is not None and id(cell) not in used:
+                run.append(cell)
+                continue
+            if len(run) % 2 == 0:
+                found = [(run[i], run[i + 1]) for i in range(0, len(run), 2)]
+                if found and all(_loose_name(text_of(n)) and text_of(v).strip()
+                                 and label_key(text_of(v), vocab) is None for n, v in found):
+                    for name, value in found:
+                        used.update((id(name), id(value)))
+                        pairs.append((vocab.normalize(text_of(name)), resolve_checks(text_of(value).strip())))
+            run = []
+    return pairs
+
+
+def _loose_name(text: str) -> bool:
+    return _NAME_LIKE.fullmatch(text.strip()) is not None
 
 
 def _logical_cells(row: Sequence[T | None]) -> list[tuple[T, int]]:

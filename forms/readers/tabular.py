@@ -28,6 +28,7 @@ from hudang.forms.readers.model import Extraction, RawRecord, ReadLimits, Vocabu
 
 MAX_ROWS = 100_000
 HEADER_SEARCH_ROWS = 10
+ROW_NUMBER_HEADERS = ("序号", "行号", "No", "NO", "no")   # a sheet's own row numbers: no field of a record
 DELIMITERS = (",", "\t", ";")
 _XLSX_BROKEN = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError, EOFError)
 EXPECTED = ("表头应在前10行内，例如“项目, 房号, 费用项目, 所属期间, 应收金额, 实收金额, 收费日期”（收费台账）、"
@@ -83,7 +84,9 @@ def write_rows(dest: Path, extraction: Extraction, rows: list[RawRecord]) -> Pat
     """
     if extraction.kind != "table":
         raise ValueError("write_rows needs the extraction of a CSV/XLSX batch")
-    fmt = "xlsx" if extraction.detected_type == "xlsx" else "csv"
+    # A CSV stays CSV; any workbook (XLSX, or a legacy .xls/.et read through LibreOffice) comes back as a
+    # real XLSX, so the clerk opens it in Excel and a retry reads it like any other workbook.
+    fmt = "csv" if extraction.detected_type == "csv" else "xlsx"
     dest = dest if dest.suffix.lower() == f".{fmt}" else dest.with_suffix(f".{fmt}")
     header = extraction.header_cells or extraction.header or []
     table = [*extraction.title_rows, header, *(_row_cells(r, extraction) for r in rows)]
@@ -93,7 +96,7 @@ def write_rows(dest: Path, extraction: Extraction, rows: list[RawRecord]) -> Pat
             with partial.open("w", encoding="utf-8-sig", newline="") as fh:
                 csv.writer(fh).writerows(table)
         else:
-            _write_xlsx(partial, extraction.sheet or "Sheet1", table)
+            sheets.write_text_table(partial, extraction.sheet or "Sheet1", table)
         os.replace(partial, dest)
     finally:
         partial.unlink(missing_ok=True)
@@ -239,6 +242,9 @@ def _records(path: Path, rows: Iterator[list[str]], header_cells: list[str], hea
     header_cells = _trim(header_cells)
     header = [vocab.normalize(c) for c in header_cells]
     columns = [(i, h) for i, h in enumerate(header) if h and vocab.is_label(h)]
+    # Columns under a header no form knows (派工单号, 材料费 …) are kept too: the record holds them as extra
+    # fields, so nothing the clerk filled in is dropped. They never make a row a record on their own.
+    others = [(i, h) for i, h in enumerate(header) if h and not vocab.is_label(h) and h not in ROW_NUMBER_HEADERS]
     records: list[RawRecord] = []
     lines = ["\t".join(r) for r in title_rows] + ["\t".join(header_cells)]
     for number, cells in enumerate(rows, start=header_row + 1):
@@ -250,6 +256,9 @@ def _records(path: Path, rows: Iterator[list[str]], header_cells: list[str], hea
         # Rows with no labelled value (blank, or a pre-printed 序号 only) are not records.
         if not any(fields.values()):
             continue
+        for i, name in others:
+            if i < len(cells) and cells[i] and not fields.get(name):
+                fields[name] = cells[i]
         if len(records) >= max_rows:
             where = f"工作表“{sheet}”" if sheet else "表格"
             raise UnreadableFile(f"{path.name}：{where}超过 {max_rows} 行数据，请拆分后分批导入",
@@ -370,11 +379,3 @@ def _datetime_text(value: dt.datetime) -> str:
     if value.time() == dt.time(0, 0):
         return value.date().isoformat()
     return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
-
-
-def _write_xlsx(target: Path, sheet_name: str, table: list[list[str]]) -> None:
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name[:31])
-    for row in table:
-        sheet.append([sheets.text_cell(sheet, text) for text in row])  # text: IDs keep their digits
-    workbook.save(target)

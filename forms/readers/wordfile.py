@@ -17,7 +17,7 @@ from lxml import etree
 
 from hudang.errors import Problem, UnreadableFile
 from hudang.forms.readers.model import Extraction, RawRecord, ReadLimits, Vocabulary
-from hudang.forms.readers.pairs import grid_pairs, label_key, text_pairs
+from hudang.forms.readers.pairs import grid_pairs, label_key, loose_pairs, text_pairs
 from hudang.forms.readers.sniff import check_zip
 from hudang.forms.readers.wordxml import Block, Cell, Para, W, read_blocks
 
@@ -105,6 +105,8 @@ def _collect(blocks: list[Block], vocab: Vocabulary, add: Sink) -> None:
                 add(key, value)
             continue
         pairs, used = grid_pairs(block.grid, lambda cell: cell.text, vocab)
+        if pairs:   # a form's table: its rows under names no form knows are kept as extra fields
+            pairs += loose_pairs(block.grid, lambda cell: cell.text, vocab, used)
         for key, value in pairs:
             add(key, value)
         for cell in block.unique_cells():

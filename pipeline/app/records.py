@@ -6,7 +6,7 @@ and the record is re-indexed at once (a failed re-index waits in the backlog).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,8 @@ class RecordView:
     events: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
     revealed: bool
+    extra_fields: list[str] = field(default_factory=list)
+    """Fields the document had that its form's definition lacks, kept as read (shown among ``fields``)."""
 
     def as_json(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "archive_no": self.archive_no, "form": self.form,
@@ -81,7 +83,7 @@ class RecordView:
                 "date": self.date, "version": self.version, "voided": self.voided,
                 "void_reason": self.void_reason, "path": self.path, "fields": self.fields,
                 "versions": self.versions, "files": self.files, "events": self.events,
-                "attachments": self.attachments, "revealed": self.revealed}
+                "attachments": self.attachments, "revealed": self.revealed, "extra_fields": self.extra_fields}
 
 
 def record(session: Session, record_id: str, *, reveal: bool = False) -> RecordView:

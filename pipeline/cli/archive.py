@@ -103,7 +103,7 @@ def record_show(record_id: str, reveal: bool, as_json: bool) -> None:
         void = f"  [已作废：{d.void_reason}]" if d.voided else ""
         click.echo(f"{d.archive_no}  {d.form_name}  {d.household}  {d.record_id}{void}")
         for k, v in d.fields.items():
-            click.echo(f"  {k}：{v}")
+            click.echo(f"  {k}：{v}{'（附加栏目）' if k in d.extra_fields else ''}")
         click.echo("版本：")
         for v in d.versions:
             click.echo(f"  第{v['version']}版 {v['received_at']} {v['source_name']} sha256={v['sha256'][:12]}…")

@@ -16,6 +16,7 @@ import click
 
 from hudang import __version__
 from hudang.errors import HudangError
+from hudang.forms.masking import mask_name
 from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
 from hudang.pipeline.cli.backup import backup_group
 from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
@@ -79,7 +80,6 @@ def init(ctx: click.Context, as_json: bool) -> None:
 def _print_outcome(out: Outcome) -> None:
     from collections import Counter
 
-    from hudang.forms.values import mask_text
     from hudang.pipeline.intake.outcomes import STATUS_TEXT
 
     status = STATUS_TEXT.get(out.status, out.status)
@@ -87,7 +87,7 @@ def _print_outcome(out: Outcome) -> None:
     rec = f"  {out.archive_no}（{out.record_id} 第{out.version}版）" if out.record_id else ""
     kind = f"  {out.kind} {out.row_count} 行" if out.kind else ""
     moved = f"（由 {out.detail['moved_from']} 移入）" if out.detail.get("moved_from") else ""
-    click.echo(f"[{status}] {mask_text(out.source)}{where}{rec}{kind}{moved}")
+    click.echo(f"[{status}] {mask_name(out.source)}{where}{rec}{kind}{moved}")
     if out.rows:
         counts = Counter(r.status for r in out.rows)
         click.echo("    " + "，".join(f"{STATUS_TEXT.get(s, s)} {n} 行" for s, n in counts.items()))

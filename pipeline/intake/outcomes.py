@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hudang.forms.values import mask_text
+from hudang.forms.masking import mask_name
 
 if TYPE_CHECKING:
     from hudang.archive.store import Filing
@@ -60,7 +60,7 @@ class Outcome:
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             # file names often carry a phone number
-            "source": mask_text(self.source), "status": self.status, "form": self.form, "household": self.household,
+            "source": mask_name(self.source), "status": self.status, "form": self.form, "household": self.household,
             "record_id": self.record_id, "version": self.version, "archive_no": self.archive_no,
             "errors": self.errors, "warnings": self.warnings,
         }

@@ -15,6 +15,7 @@ from hudang.archive.durable import atomic_write, fsync_dir
 from hudang.archive.paths import safe_filename
 from hudang.clock import now, stamp
 from hudang.errors import NotFound
+from hudang.forms.masking import mask_name
 from hudang.forms.values import mask_text
 from hudang.pipeline.intake.leftovers import owner_tag
 
@@ -24,30 +25,31 @@ TEMP_PREFIX = ".new-"   # an entry being made; never listed
 
 
 def _render(report: dict[str, Any]) -> str:
+    """The report a clerk reads: all Chinese (codes stay in report.json), personal data masked."""
     lines = [
         "hudang 隔离报告",
         "=" * 20,
         f"隔离编号：{report['id']}",
-        f"原文件：{report['source']}",
+        f"原文件：{mask_name(report['source'])}",
         f"隔离时间：{report['at']}",
     ]
     if report.get("form_name"):
         lines.append(f"表单类型：{report['form_name']}")
     if report.get("not_copied"):
         original = report.get("original") or {}
-        lines.append(f"原文件过大（{original.get('size', 0)} 字节），未复制到隔离区；它在：{original.get('path')}"
-                     "（收件服务会把它移到收件夹的 .done 文件夹）")
+        lines.append(f"原文件过大（{original.get('size', 0)} 字节），未复制到隔离区；它在："
+                     f"{mask_name(str(original.get('path')))}（收件服务会把它移到收件夹的 .done 文件夹）")
     if report.get("rows_file"):
         lines.append("本文件只含批量文件中未通过检查的行（表头与这些行）；其余行已归档。")
     lines.append("")
     lines.append("问题：")
     for n, p in enumerate(report["problems"], 1):
         where = f"第{p['row']}行 " if p.get("row") else ""
-        field = f"“{p['field']}” " if p.get("field") else ""
-        lines.append(f"  {n}. {where}{field}{p['message']}（{p['code']}）")
+        field = f"“{mask_text(p['field'])}” " if p.get("field") else ""
+        lines.append(f"  {n}. {where}{field}{mask_text(p['message'])}")
     lines += ["", "处理办法：改正本文件夹中的文件后运行 hudang quarantine retry " + report["id"],
               "（若缺少房屋清单或项目，先导入清单或用 hudang estates add 添加，再重试）。"]
-    return mask_text("\n".join(lines)) + "\n"  # no hashes in the text report, so masking all of it is safe
+    return "\n".join(lines) + "\n"
 
 
 def _new_id(root: Path) -> str:
@@ -63,8 +65,8 @@ def _original_key(original: dict[str, Any]) -> str:
 
 
 def write_report(entry: Path, report: dict[str, Any]) -> None:
-    masked = {**report, "source": mask_text(report.get("source") or ""),
-              **({"original": {**report["original"], "path": mask_text(str(report["original"].get("path")))}}
+    masked = {**report, "source": mask_name(report.get("source") or ""),
+              **({"original": {**report["original"], "path": mask_name(str(report["original"].get("path")))}}
                  if report.get("original") else {}),
               "problems": [{**p, "message": mask_text(p.get("message") or "")} for p in report["problems"]]}
     atomic_write(entry / "report.json", (json.dumps(masked, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))

@@ -24,7 +24,7 @@ from hudang.escapes import escape_surrogates, has_surrogates, name_bytes, printa
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms
 from hudang.forms.readers import read_document
 from hudang.forms.readers.admission import check_name, check_size, is_hidden
-from hudang.forms.readers.model import Extraction, ReadLimits, SimpleVocabulary
+from hudang.forms.readers.model import Extraction, ReadLimits, SimpleVocabulary, renamed
 from hudang.forms.table_kinds import TableKind, TableKinds, load_table_kinds
 from hudang.forms.values import normalize_label
 from hudang.pipeline.intake.leftovers import owner_tag
@@ -174,8 +174,10 @@ def read(item: Item, vocab: SimpleVocabulary, limits: ReadLimits) -> Item:
     try:
         # Sniffing works on content; the snapshot keeps the source's extension for legacy conversion.
         item.extraction = read_document(item.snapshot, vocab, limits)
-    except UnreadableFile as exc:
-        raise reject(exc.code, exc.message) from None
+    except UnreadableFile as exc:  # named as dropped, not as our snapshot's safe name
+        raise reject(exc.code, renamed(exc.message, item.snapshot.name, item.path.name)) from None
+    item.extraction.warnings = [Problem(w.field, w.code, renamed(w.message, item.snapshot.name, item.path.name))
+                                for w in item.extraction.warnings]
     item.warnings.extend(item.extraction.warnings)
     item.warnings.extend(_escape_text(item.extraction))
     return item

@@ -20,6 +20,7 @@ from typing import Any
 from hudang.archive.store import Archive, Filing
 from hudang.errors import HudangError, IngestStopped, Problem, Rejection, disk_full
 from hudang.forms.definitions import FormDef
+from hudang.forms.names import extra_fields_warning
 from hudang.forms.readers.tabular import write_rows
 from hudang.forms.table_kinds import ROSTER
 from hudang.forms.validate import Checked, check
@@ -120,7 +121,8 @@ class Run:
             return q.quarantine(root, None, item.source, problems, form=form, name=item.path.name,
                                 original=_original(item))
         source = rows_file or item.snapshot or (item.path if item.path.is_file() else None)
-        name = f"{Path(item.path.name).stem}-问题行{item.path.suffix}" if rows_file else item.path.name
+        # The rows file has its own format's suffix (a legacy .xls batch's rows come back as .xlsx).
+        name = f"{Path(item.path.name).stem}-问题行{rows_file.suffix}" if rows_file else item.path.name
         return q.quarantine(root, source, item.source, problems, form=form, rows_file=rows_file is not None,
                             sha256=item.sha256, name=name)
 
@@ -167,21 +169,30 @@ class Run:
         if batch_row is not None:
             prov["batch"] = {"row": batch_row, "sha256": item.sha256}
         warnings = filing_warnings(self.archive, form, checked, item.warnings)
+        extra = extra_fields(checked)
         return Filing(form_id=form.id, form_code=form.code, place=checked.place, values=checked.values,
-                      raw={**checked.raw, **{f"(未识别){k}": v for k, v in checked.extra.items()}},
-                      text=text, provenance=prov, original=None if batch_row is not None else item.snapshot,
+                      raw=checked.raw, extra=extra, text=text, provenance=prov,
+                      original=None if batch_row is not None else item.snapshot,
                       number=checked.number, form_date=checked.form_date, warnings=warnings)
 
 
 def filing_warnings(archive: Archive, form: FormDef, checked: Checked, read: Iterable[Problem] = ()
                     ) -> list[dict[str, Any]]:
-    """What a filed form carries as warnings: the reader's, the checks', and the arrears notice."""
+    """What a filed form carries as warnings: the reader's, the checks', the arrears notice, the extra fields."""
     warnings = problems_json([*read, *checked.warnings])
     if form.id == "goods_release" and checked.place is not None:  # fees are checked before a 放行条 is signed
         notice = fees.release_warning(archive.conn, checked.place.estate, checked.place.key, checked.form_date)
         if notice:
             warnings.append(notice)
+    extra = extra_fields_warning(extra_fields(checked), form.labels, form.name)
+    if extra is not None:
+        warnings += problems_json([extra])
     return warnings
+
+
+def extra_fields(checked: Checked) -> dict[str, str]:
+    """What the document filled in under names its form lacks: kept on the record, never dropped."""
+    return {k: v for k, v in checked.extra.items() if k and v}
 
 
 # ---- the writer stages, per item ----
@@ -215,7 +226,7 @@ def file_form(run: Run, item: Item) -> Taken:
     out = Outcome(item.source, FILED, form=item.form.id, household=f"{checked.place.estate}/{checked.place.key}",
                   warnings=problems_json([*item.warnings, *checked.warnings]))
     filing = run.filing(item, item.form, checked, item.extraction.text)
-    out.warnings += [w for w in filing.warnings if w["code"] == "in_arrears"]
+    out.warnings += [w for w in filing.warnings if w["code"] in ("in_arrears", "extra_fields")]
     return Taken(out, [(filing, out)])
 
 
@@ -229,8 +240,10 @@ def file_batch(run: Run, item: Item) -> Taken:
     rows: list[RowOutcome] = []
     filings: list[tuple[Filing, Outcome | RowOutcome]] = []
     bad = []
+    extra_names: dict[str, None] = {}
     for rec in ext.records:
         checked = check(item.form, rec.fields, run.archive.estates)
+        extra_names.update(dict.fromkeys(extra_fields(checked)))
         row = RowOutcome(rec.row or 0, FILED)
         rows.append(row)
         if not checked.ok or checked.place is None:
@@ -245,6 +258,9 @@ def file_batch(run: Run, item: Item) -> Taken:
         filings.append((filing, row))
     out.rows = rows
     out.errors = [e for r in rows for e in r.errors]
+    notice = extra_fields_warning(extra_names, item.form.labels, item.form.name)
+    if notice is not None:   # one summary for the file; each filed row's record says it too
+        out.warnings = out.warnings + problems_json([notice])
     known = bool(item.sha256 and run.archive.known_original(item.sha256))
     # Order matters for crash safety: bad rows to quarantine (idempotent by SHA-256), then the batch
     # file, then its rows at the next group commit (each row known by file SHA + row number).

@@ -106,4 +106,5 @@ def record(archive: Archive, record_id: str, forms: FormRegistry, *, reveal: boo
             "voided": bool(row["voided"]), "void_reason": mask_text(row["void_reason"] or "") or None,
             "path": row["path"],
             "fields": current if reveal else masked_values(current, row["form"], forms),
-            "versions": versions, "files": files, "events": events, "attachments": attachments, "revealed": reveal}
+            "versions": versions, "files": files, "events": events, "attachments": attachments, "revealed": reveal,
+            "extra_fields": [k for k in current if form is not None and k not in {f.name for f in form.fields}]}

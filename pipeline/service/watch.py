@@ -40,8 +40,8 @@ from hudang.archive.durable import atomic_write
 from hudang.archive.locks import watch_lock
 from hudang.clock import now, stamp
 from hudang.errors import Rejection
+from hudang.forms.masking import mask_name
 from hudang.forms.readers.admission import in_hidden_folder, is_hidden, is_temp_file
-from hudang.forms.values import mask_text
 from hudang.pipeline.intake import stages
 from hudang.pipeline.intake.outcomes import QUARANTINED, Outcome
 from hudang.pipeline.intake.readers import Readers
@@ -434,7 +434,7 @@ class Service:
             self.today, self.counts = day, Counter()
         self.counts[out.status] += 1
         self._write_state()  # at most once a second: `status` follows a long batch as it goes
-        self.last.appendleft({"at": stamp(), "source": mask_text(out.source), "status": out.status,
+        self.last.appendleft({"at": stamp(), "source": mask_name(out.source), "status": out.status,
                               "household": out.household, "archive_no": out.archive_no,
                               "error": out.errors[0]["message"] if out.errors and out.status == QUARANTINED else None})
 

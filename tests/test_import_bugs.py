@@ -1,0 +1,186 @@
+"""Bugs found while importing real office files (issue 16, item 8): each as a clerk would meet it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from builders import IDS, complaint, docx_form, json_form, soffice_convert
+from conftest import Hudang
+
+BATCH_HEADER = ["编号", "项目", "投诉人", "投诉时间", "投诉人房号", "接报人", "投诉内容"]
+
+
+def complaint_workbook(path: Path, rows: list[list[str]]) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(BATCH_HEADER)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.slow
+def test_xls_batch_problem_rows_are_a_real_workbook_that_retries(hudang: Hudang, roster_csv: Path,
+                                                                   tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    (tmp_path / "src").mkdir()
+    source = complaint_workbook(tmp_path / "src" / "投诉汇总.xlsx", [
+        ["TS-1", "金第花园", "张三", "2026-11-03 09:30", "3-2-1201", "李客服", "楼上漏水"],
+        ["TS-2", "金第花园", "", "2026-11-03 10:00", "3-2-1202", "李客服", "电梯噪音"],
+        ["TS-3", "金第花园", "王五", "不是时间", "3-1-301", "李客服", "门禁损坏"],
+    ])
+    xls = soffice_convert(source, "xls", tmp_path)
+    [out] = hudang.ingest(xls)
+    assert out["status"] == "partial" and [r["status"] for r in out["rows"]] == ["filed", "quarantined", "quarantined"]
+    [entry] = hudang.json("quarantine", "list")["entries"]
+    rows_file = Path(entry["path"]) / entry["file"]
+    assert rows_file.name == "投诉汇总-问题行.xlsx"
+    workbook = openpyxl.load_workbook(rows_file)   # a real workbook, which Excel (and openpyxl) opens
+    sheet = workbook.active
+    assert sheet is not None
+    assert [c.value for c in sheet[1]] == BATCH_HEADER
+    assert [sheet.cell(r, 1).value for r in (2, 3)] == ["TS-2", "TS-3"]
+    sheet["C2"] = "赵六"                     # the clerk corrects the two rows and saves
+    sheet["D3"] = "2026-11-04 08:15"
+    workbook.save(rows_file)
+    [result] = hudang.json("quarantine", "retry")["results"]
+    assert result["status"] == "filed" and [r["status"] for r in result["rows"]] == ["filed", "filed"]
+    assert hudang.json("quarantine", "list")["entries"] == []
+    filed = [r["record_id"] for r in out["rows"] + result["rows"] if r["status"] == "filed"]
+    assert len(set(filed)) == 3 and all(filed)
+
+
+def test_choice_that_spells_a_label_is_an_error_listing_the_choices(hudang: Hudang, roster_csv: Path,
+                                                                     tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    fields = complaint("TS-9", 投诉方式="电话")
+    order = ["编号", "项目", "投诉人", "投诉时间", "投诉人房号", "投诉方式", "联系电话", "接报人", "投诉内容"]
+    form = docx_form(tmp_path / "投诉单.docx", "投诉处理单", {k: fields[k] for k in order})
+    [out] = hudang.ingest(form)
+    assert out["status"] == "quarantined"
+    [error] = out["errors"]
+    assert error["field"] == "投诉方式" and error["code"] == "bad_enum"
+    assert "电话" in error["message"] and "来电、来访、信函、网络" in error["message"]
+    fields["投诉方式"] = "来电"           # corrected, it files with its choice and the phone number intact
+    form = docx_form(tmp_path / "投诉单2.docx", "投诉处理单", {k: fields[k] for k in order})
+    [out] = hudang.ingest(form)
+    assert out["status"] == "filed"
+    record = hudang.json("record", "show", out["record_id"], "--reveal")
+    values = record["fields"]
+    assert values["投诉方式"] == "来电" and values["联系电话"] == "13912345678"
+
+
+@pytest.mark.slow
+def test_messages_name_the_file_as_the_clerk_dropped_it(hudang: Hudang, tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["甲", "乙"])          # no header hudang knows
+    sheet.append(["1", "2"])
+    (tmp_path / "src").mkdir()
+    workbook.save(tmp_path / "src" / "旧系统导出.xlsx")
+    xls = soffice_convert(tmp_path / "src" / "旧系统导出.xlsx", "xls", tmp_path)
+    [out] = hudang.ingest(xls)
+    assert out["status"] == "quarantined"
+    [error] = out["errors"]
+    assert error["message"].startswith("旧系统导出.xls：") and "original" not in error["message"]
+    [entry] = hudang.json("quarantine", "list")["entries"]
+    text = (Path(entry["path"]) / "报告.txt").read_text(encoding="utf-8")
+    assert "旧系统导出.xls：" in text and "original" not in text
+
+
+def test_file_names_keep_timestamps_and_hide_ids_and_phones(hudang: Hudang, tmp_path: Path) -> None:
+    stamp_name = "投诉201709141528061846.json"      # an export's timestamp: 18 digits, but no person's ID
+    id_name = f"登记{IDS[1]}.json"
+    phone_name = "张三13812345678.json"
+    dated_name = "导出230512201905210930.json"     # a birth date inside, but the check digit is wrong
+    for name in (stamp_name, id_name, phone_name, dated_name):
+        json_form(tmp_path / name, "投诉处理单", complaint("TS-1"))   # no such estate yet: quarantined
+    outcomes = {Path(o["source"]).name: o for o in hudang.ingest(*(tmp_path / n for n in (
+        stamp_name, id_name, phone_name, dated_name)))}
+    assert set(outcomes) == {stamp_name, dated_name, f"登记{IDS[1][:6]}********{IDS[1][-4:]}.json",
+                             "张三138****5678.json"}
+    entries = hudang.json("quarantine", "list")["entries"]
+    [entry] = [e for e in entries if Path(e["source"]).name == stamp_name]
+    text = (Path(entry["path"]) / "报告.txt").read_text(encoding="utf-8")
+    assert f"{stamp_name}\n" in text
+    shown = hudang("ingest", tmp_path / stamp_name).stdout     # the plain-text outcome line too
+    assert stamp_name in shown and IDS[1] not in shown
+
+
+def test_quarantine_report_text_is_all_chinese(hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    fields = complaint("TS-1")
+    del fields["投诉人"]
+    fields["投诉时间"] = "昨天"
+    [out] = hudang.ingest(json_form(tmp_path / "投诉.json", "投诉处理单", fields))
+    assert {e["code"] for e in out["errors"]} == {"missing", "bad_datetime"}     # codes stay in the JSON
+    [entry] = hudang.json("quarantine", "list")["entries"]
+    text = (Path(entry["path"]) / "报告.txt").read_text(encoding="utf-8")
+    problems = text.split("问题：", 1)[1].split("处理办法", 1)[0]
+    assert "缺少必填项“投诉人”" in problems
+    assert re.search(r"[A-Za-z_]", problems) is None, problems
+
+
+def test_household_not_on_roster_says_so(hudang: Hudang, roster_csv: Path) -> None:
+    hudang("ingest", roster_csv)
+    shown = hudang.json("household", "show", "金第花园/3栋2单元1201")   # any spelling of a roster room
+    assert shown["household"] == "金第花园/3-2-1201"
+    for address in ("金第花园/3栋2单元1801", "金第花园/3-2-1801"):
+        result = hudang("household", "show", address, check=False)
+        assert result.code == 1
+        assert "不在金第花园的房屋清单中" in result.stderr and "无法识别" not in result.stderr
+    result = hudang("household", "show", "金第花园/三楼东边", check=False)   # not a room at all
+    assert result.code == 1 and "无法识别房号" in result.stderr
+
+
+def test_columns_the_form_lacks_are_kept_shown_and_searchable(hudang: Hudang, roster_csv: Path,
+                                                              tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append([*BATCH_HEADER, "派工单号", "处理时限", "整改措拖"])
+    sheet.append(["TS-1", "金第花园", "张三", "2026-11-03 09:30", "3-2-1201", "李客服", "楼上漏水", "PG-1", "当日答复", "更换管件"])
+    sheet.append(["TS-2", "金第花园", "李四", "2026-11-03 10:00", "3-2-1202", "李客服", "电梯噪音", "PG-2", "三日内答复", ""])
+    workbook.save(tmp_path / "投诉汇总.xlsx")
+    [out] = hudang.ingest(tmp_path / "投诉汇总.xlsx")
+    assert out["status"] == "filed"
+    [warning] = [w for w in out["warnings"] if w["code"] == "extra_fields"]   # one summary for the file
+    assert "派工单号、处理时限、整改措拖" in warning["message"]
+    assert "“整改措拖” 是否即 “整改措施”？" in warning["message"]
+    assert all(not r.get("warnings") or all(w["code"] != "extra_fields" for w in r["warnings"]) for r in out["rows"])
+    first = hudang.json("record", "show", out["rows"][0]["record_id"])
+    assert first["fields"]["派工单号"] == "PG-1" and first["fields"]["处理时限"] == "当日答复"
+    assert first["fields"]["整改措拖"] == "更换管件" and "整改措施" not in first["fields"]
+    assert set(first["extra_fields"]) == {"派工单号", "处理时限", "整改措拖"}
+    assert any(w["code"] == "extra_fields" for w in first["versions"][0]["warnings"])
+    assert "处理时限：当日答复（附加栏目）" in hudang("record", "show", out["rows"][0]["record_id"]).stdout
+    second = hudang.json("record", "show", out["rows"][1]["record_id"])
+    assert "整改措拖" not in second["fields"]          # an empty cell is no value
+    hudang("rebuild")                                   # derived from the archive alone, extras included
+    assert hudang.json("record", "show", out["rows"][0]["record_id"])["fields"]["处理时限"] == "当日答复"
+    hits = hudang.json("search", "三日内答复")["hits"]
+    assert [h["record_id"] for h in hits] == [out["rows"][1]["record_id"]]
+
+
+def test_docx_rows_the_form_lacks_are_kept(hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    form = docx_form(tmp_path / "维修单.docx", "维修工作单", {
+        "编号": "WX-7", "项目": "金第花园", "房号": "3-2-1201", "报修人": "张三", "联系电话": "13812345678",
+        "报修时间": "2026-11-03 09:30", "报修内容": "厨房水龙头漏水", "派工单号": "PG-0007", "材料费": "35元",
+        "人工费": "20元", "合计": "55元", "处理时限": "当日修复"}, columns=4)
+    [out] = hudang.ingest(form)
+    assert out["status"] == "filed"
+    [warning] = [w for w in out["warnings"] if w["code"] == "extra_fields"]
+    assert "派工单号、材料费、人工费、合计、处理时限" in warning["message"]
+    fields = hudang.json("record", "show", out["record_id"])["fields"]
+    assert {k: fields[k] for k in ("派工单号", "材料费", "人工费", "合计", "处理时限")} == {
+        "派工单号": "PG-0007", "材料费": "35元", "人工费": "20元", "合计": "55元", "处理时限": "当日修复"}
+    assert fields["报修内容"] == "厨房水龙头漏水"
