@@ -54,8 +54,11 @@ def read_table(path: Path, vocab: Vocabulary, limits: ReadLimits, detected: str,
 
 
 def _read_workbook(path: Path, workbook: Any, vocab: Vocabulary, max_rows: int, limits: ReadLimits) -> Extraction:
+    """Every sheet with a header is read: the first is the extraction, the others its `alternatives` (the
+    import-table matcher picks the sheet whose header fits a kind); sheets without one are named in `sheets`."""
     try:
         names = []
+        found: list[Extraction] = []
         for sheet in workbook.worksheets:
             names.append(sheet.title)
             _check_dimension(path, sheet, limits)
@@ -65,14 +68,19 @@ def _read_workbook(path: Path, workbook: Any, vocab: Vocabulary, max_rows: int, 
             # touching column XFD costs what a row of the limit costs.
             values = sheet.iter_rows(values_only=True, max_col=limits.row_columns + 1)
             rows = ([_cell_text(v) for v in row] for row in values)
-            found = _find_header(path, _bounded(path, rows, limits, sheet.title), vocab, max_rows, sheet=sheet.title)
-            if found is not None:
-                return found
+            one = _find_header(path, _bounded(path, rows, limits, sheet.title), vocab, max_rows, sheet=sheet.title)
+            if one is not None:
+                found.append(one)
     except _XLSX_BROKEN as exc:
         raise _corrupt(path) from exc
     finally:
         workbook.close()
-    raise _no_header(path, names)
+    if not found:
+        raise _no_header(path, names)
+    first = found[0]
+    first.alternatives = found[1:]
+    first.sheets = names
+    return first
 
 
 def write_rows(dest: Path, extraction: Extraction, rows: list[RawRecord]) -> Path:

@@ -68,6 +68,8 @@ class Outcome:
             data["rows"] = [r.as_json() for r in self.rows]
         if self.kind is not None:
             data["kind"] = self.kind
+            if self.rows is not None:   # an owner list: each row's registration
+                data["row_outcomes"] = data["rows"]
             data["rows"] = self.row_count or 0
         data.update(self.detail)
         return data

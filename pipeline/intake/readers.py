@@ -161,7 +161,7 @@ def read_one(item: Item, ctx: Context | None = None, progress: Progress | None =
             enter("recognise", extra)
         else:
             enter("classify")
-        return stages.classify(item, ctx.forms, ctx.tables, ctx.home.intake, ctx.limits)
+        return stages.classify(item, ctx.forms, ctx.tables, ctx.home.intake, ctx.limits, ctx.profiles)
     except Rejection as rej:
         return item, rej
     except ReadTimeout:
