@@ -105,6 +105,12 @@ def plan_table(item: Item, estates: Estates, forms: FormRegistry, intake: Path |
         plan.bad = list(ext.records)
         plan.source_rows = len(ext.records)
         return plan
+    if "项目" not in columns.found and plan.estate.name is None:
+        plan.errors.append((Problem("项目", "no_estate", "无法确定项目：表中没有“项目”列，请用 --estate 指定项目，"
+                                                       "或把文件放进以项目命名的子文件夹"), 0))
+        plan.bad = list(ext.records)
+        plan.source_rows = len(ext.records)
+        return plan
     bad_ids: set[int] = set()
     form = forms.get(columns.kind.form) if columns.kind.form else None
     for rec, block, values in tables.rows_of(ext, columns):
@@ -123,6 +129,26 @@ def plan_table(item: Item, estates: Estates, forms: FormRegistry, intake: Path |
         else:
             plan.good += [{**r, **({"block": block + 1} if len(columns.blocks) > 1 else {})} for r in rows]
     return plan
+
+
+def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegistry) -> None:
+    """A room list that names each room's owner with a phone or ID (HC 资产信息) also registers the owners;
+    run once the rooms are in the catalog, so each owner's room is found."""
+    columns = item.columns
+    assert columns is not None
+    form = forms.get("registration")
+    if form is None or "业主姓名" not in columns.found or not {"联系电话", "证件号码"} & set(columns.found):
+        return
+    for row in plan.good:
+        values = row.get("values") or {}
+        if not values.get("业主姓名"):
+            continue
+        owner, problems = _owner(form, {"estate": row["estate"], "household": row["key"], "row": row["row"],
+                                        "values": values}, estates)
+        if owner is not None:
+            plan.owners.append(owner)
+        else:
+            plan.errors += [(p, row["row"]) for p in problems]
 
 
 def _owner(form: FormDef, row: dict[str, Any], estates: Estates) -> tuple[OwnerRow | None, list[Problem]]:

@@ -17,10 +17,11 @@ DUPLICATE = "duplicate"
 UNSORTED = "unsorted"
 IMPORTED = "imported"
 IGNORED = "ignored"
+PREVIEW = "preview"   # `ingest --dry-run`: what filing would do, nothing written
 
 STATUS_TEXT = {
     FILED: "已归档", PARTIAL: "部分归档", QUARANTINED: "已隔离", DUPLICATE: "重复文件",
-    UNSORTED: "待分拣", IMPORTED: "已导入", IGNORED: "已忽略",
+    UNSORTED: "待分拣", IMPORTED: "已导入", IGNORED: "已忽略", PREVIEW: "试导入（未写入）",
 }
 
 

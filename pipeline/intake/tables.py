@@ -119,6 +119,7 @@ def check_row(columns: HeaderMap, values: dict[str, str], row: int, estates: Est
             out.update(room)
         out["area"] = values.get("建筑面积") or None
         out["owner"] = values.get("业主姓名") or None
+        out["values"] = {k: values[k] for k in ("业主姓名", "联系电话", "证件号码") if values.get(k)}
         return ([], problems) if problems else ([out], [])
     if estate_text and estate is None:
         problems.append(Problem("项目", "unknown_estate", f"项目“{estate_text}”不存在"))

@@ -284,6 +284,11 @@ def import_table(run: Run, item: Item) -> Taken:
                 r["estate"] = run.archive.estates.resolve(r["estate"]) or r["estate"]
         rows = [{k: v for k, v in r.items() if k != "values"} for r in plan.good]
         run.archive.file_import(kind.id, item.snapshot, item.provenance(), rows)
+        if kind.id == ROSTER:
+            imports.roster_owners(item, plan, run.archive.estates, run.ctx.forms)
+            out.errors += [e for p, row in plan.errors for e in problems_json([p], row)
+                           if e not in out.errors]
+            out.detail["registrations_new"] = sum(1 for o in plan.owners if not o.unchanged and not o.record_id)
         filings = _owner_filings(run, item, plan, out)
     if plan.bad:
         out.status = PARTIAL if plan.good else QUARANTINED
