@@ -65,10 +65,10 @@ def choose_table(item: Item, tables: TableKinds, profiles: Profiles, forms: Form
         if not chosen and ext.sheet is not None and (options and options.sheet):
             raise reject("no_sheet", f"工作簿中没有可读的工作表“{wanted}”（有表头的工作表：{_names(candidates)}）")
         candidates = chosen or candidates
-    for cand in candidates:
-        found = _match(cand, tables, profiles, profile, forms)
-        if found is None:
-            continue
+    matched = [(cand, found) for cand in candidates
+               if (found := _match(cand, tables, profiles, profile, forms)) is not None]
+    if matched:   # the sheet whose header fits best: most columns recognised, the first of equals
+        cand, found = max(matched, key=lambda m: (len(m[1].found), -candidates.index(m[0])))
         skipped = [s for s in ext.sheets if s != cand.sheet]
         cand.sheets, cand.alternatives = ext.sheets, []
         item.extraction, item.table, item.columns = cand, found.kind, found
