@@ -340,3 +340,14 @@ def test_room_cells_and_periods() -> None:
     assert months_covered(dt.date(2016, 1, 1), dt.date(2017, 1, 1))[-1] == "2016-12"
     assert split_evenly(Decimal("100.00"), 3) == [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")]
     assert fill_earliest(Decimal("50"), [Decimal("30"), Decimal("30")]) == [Decimal("30"), Decimal("20")]
+
+
+def test_a_profile_header_row_is_used_where_the_header_cannot_be_guessed(hudang: Hudang, tmp_path: Path) -> None:
+    roster(hudang, tmp_path)
+    hudang("import-profile", "save", "mine", "--kind", "owners", "--header-row", "3", "--map", "门牌=房号",
+           "--map", "户主=业主姓名", "--map", "电话号=联系电话")
+    path = xlsx(tmp_path / "in" / "业主.xlsx", {"Sheet1": [
+        ["房号", "业主姓名", "说明：下表为本处业主"], ["（内部资料）"], ["门牌", "户主", "电话号"],
+        ["1-1-101", "张三", "13812345678"]]})
+    [out] = hudang.json("ingest", path, "--profile", "mine", "--estate", ESTATE)["outcomes"]
+    assert (out["kind"], out["status"], out["rows"]) == ("owners", "imported", 1), out

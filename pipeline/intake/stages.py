@@ -183,11 +183,13 @@ def snapshot(item: Item, snapshots: Path) -> Item:
     return item
 
 
-def read(item: Item, vocab: SimpleVocabulary, limits: ReadLimits) -> Item:
+def read(item: Item, vocab: SimpleVocabulary, limits: ReadLimits, profiles: Profiles | None = None) -> Item:
     assert item.snapshot is not None
+    chosen = profiles.get(item.options.profile) if profiles and item.options and item.options.profile else None
     try:
         # Sniffing works on content; the snapshot keeps the source's extension for legacy conversion.
-        item.extraction = read_document(item.snapshot, vocab, limits)
+        item.extraction = read_document(item.snapshot, vocab, limits,
+                                        header_row=chosen.header_row if chosen else None)
     except UnreadableFile as exc:
         raise reject(exc.code, exc.message) from None
     item.warnings.extend(item.extraction.warnings)
