@@ -351,3 +351,17 @@ def test_a_profile_header_row_is_used_where_the_header_cannot_be_guessed(hudang:
         ["1-1-101", "张三", "13812345678"]]})
     [out] = hudang.json("ingest", path, "--profile", "mine", "--estate", ESTATE)["outcomes"]
     assert (out["kind"], out["status"], out["rows"]) == ("owners", "imported", 1), out
+
+
+def test_bad_rows_are_retried_with_the_estate_the_file_had(hudang: Hudang, tmp_path: Path) -> None:
+    roster(hudang, tmp_path)
+    [out] = hudang.json("ingest", csv(tmp_path / "in" / "台账.csv", [
+        "房号,收费项目,所属期间,应收金额", "1-1-101,物业服务费,2026-01,100", "1-1-101,物业服务费,2026-13,100"]),
+        "--estate", ESTATE)["outcomes"]
+    assert out["status"] == "partial"
+    entry = hudang.home / "quarantine" / out["quarantine_id"]
+    [rows_file] = [p for p in entry.iterdir() if p.suffix == ".csv"]
+    rows_file.write_text(rows_file.read_text(encoding="utf-8-sig").replace("2026-13", "2026-02"), encoding="utf-8")
+    [again] = hudang.json("quarantine", "retry")["results"]
+    assert (again["status"], again["estate_from"]) == ("imported", "option")
+    assert [r[0] for r in query(hudang, "SELECT period FROM fee_rows ORDER BY period")] == ["2026-01", "2026-02"]

@@ -8,6 +8,7 @@ stage, turns it into the item's outcome. All state of a run lives in its `Run`.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 import os
@@ -40,7 +41,7 @@ from hudang.pipeline.intake.outcomes import (
     Taken,
 )
 from hudang.pipeline.intake.readers import Read, item_of
-from hudang.pipeline.intake.stages import Context, Item, reject
+from hudang.pipeline.intake.stages import Context, Item, TableOptions, reject
 
 log = logging.getLogger("hudang.intake")
 
@@ -121,8 +122,9 @@ class Run:
                                 original=_original(item))
         source = rows_file or item.snapshot or (item.path if item.path.is_file() else None)
         name = f"{Path(item.path.name).stem}-问题行{item.path.suffix}" if rows_file else item.path.name
+        table = dataclasses.asdict(item.options) if item.table is not None and item.options else None
         return q.quarantine(root, source, item.source, problems, form=form, rows_file=rows_file is not None,
-                            sha256=item.sha256, name=name)
+                            sha256=item.sha256, name=name, table=table)
 
     def quarantine_rows(self, item: Item, problems: list[dict[str, Any]], bad: list[Any]) -> str:
         """A batch's bad rows go to quarantine as a file of their own (title rows, header and those rows)."""
@@ -292,6 +294,10 @@ def import_table(run: Run, item: Item) -> Taken:
         filings = _owner_filings(run, item, plan, out)
     if plan.bad:
         out.status = PARTIAL if plan.good else QUARANTINED
+        # The retry of the bad rows reads them as this file was read: same estate, profile and sheet.
+        estate = plan.estate.name if plan.estate.source not in (None, "column") else plan.estate.option
+        item.options = TableOptions(estate=estate, profile=item.columns.profile if item.columns else None,
+                                    sheet=ext.sheet)
         out.detail["quarantine_id"] = run.quarantine_rows(item, errors, plan.bad)
     return Taken(out, filings, rows=bool(filings))
 
