@@ -365,3 +365,12 @@ def test_bad_rows_are_retried_with_the_estate_the_file_had(hudang: Hudang, tmp_p
     [again] = hudang.json("quarantine", "retry")["results"]
     assert (again["status"], again["estate_from"]) == ("imported", "option")
     assert [r[0] for r in query(hudang, "SELECT period FROM fee_rows ORDER BY period")] == ["2026-01", "2026-02"]
+
+
+def test_a_registration_batch_in_another_system_s_words(hudang: Hudang, tmp_path: Path) -> None:
+    roster(hudang, tmp_path)
+    [out] = hudang.ingest(xlsx(tmp_path / "in" / "住户登记.xlsx", {"登记": [
+        ["项目", "楼号", "单元", "房号", "业主名称", "身份证号", "手机号", "入住日期"],
+        [ESTATE, 1, 2, "101", "王建国", "", "13812345678", "2023-03-15"]]}))
+    assert out["form"] == "registration"
+    assert [e["field"] for e in out["errors"]] == ["证件号码"]   # required at move-in, and named as the form names it
