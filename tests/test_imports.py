@@ -297,7 +297,6 @@ def test_hc_room_import_with_its_profile(hudang: Hudang, tmp_path: Path) -> None
 
 
 def test_dry_run_shows_what_would_be_created_and_writes_nothing(hudang: Hudang, tmp_path: Path) -> None:
-    hudang("estates", "add", ESTATE)
     path = fee_history(tmp_path / "in" / "缴费.xlsx")
     rooms_file = csv(tmp_path / "in2" / "房屋.csv", ["楼栋,单元,房号", "1,1,1001", "1,1,1002"])
 
@@ -309,9 +308,11 @@ def test_dry_run_shows_what_would_be_created_and_writes_nothing(hudang: Hudang, 
     assert result["dry_run"] is True
     by_kind = {o["kind"]: o for o in result["outcomes"]}
     assert by_kind["roster"]["status"] == "preview" and by_kind["roster"]["rooms"] == 2
+    # The room list's new estate and rooms are known to the fee history previewed after it in the same run.
     assert by_kind["ledger"]["ledger_months"] == 24 and by_kind["ledger"]["rows_bad"] == 0
     assert archive_files() == before
     assert query(hudang, "SELECT COUNT(*) FROM rooms") == [(0,)]
+    assert query(hudang, "SELECT COUNT(*) FROM estates") == [(0,)]
     assert query(hudang, "SELECT COUNT(*) FROM imports") == [(0,)]
     assert not any((hudang.home / "quarantine").iterdir())
     text = hudang("ingest", "--dry-run", rooms_file, "--estate", ESTATE).stdout

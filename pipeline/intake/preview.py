@@ -6,10 +6,14 @@ rows, rooms, households and ledger months it would create; a form or batch the h
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 
+from hudang.archive import catalog
+from hudang.archive.estates import Estates, normalize_name
 from hudang.archive.store import Archive
 from hudang.errors import Rejection
+from hudang.forms.table_kinds import ROSTER
 from hudang.forms.validate import check
 from hudang.pipeline.intake import imports, tables
 from hudang.pipeline.intake.outcomes import PREVIEW, Outcome
@@ -19,7 +23,15 @@ from hudang.pipeline.intake.writer import problems_json, table_warnings
 
 
 def preview_items(ctx: Context, results: Iterable[Read]) -> list[Outcome]:
+    """Each file's outcome as filing would give it. The checks run against a copy of the catalog in memory, so
+    a room list previewed before a fee ledger in the same run makes its rooms known to it, and nothing is
+    written (or locked) in the data home."""
     archive = Archive(ctx.home)
+    copy = sqlite3.connect(":memory:")
+    archive.conn.backup(copy)
+    archive.conn.close()
+    copy.row_factory = sqlite3.Row
+    archive.conn, archive.estates = copy, Estates(copy)
     outcomes: list[Outcome] = []
     try:
         for result in results:
@@ -44,10 +56,17 @@ def _preview(ctx: Context, archive: Archive, item: Item) -> Outcome:
     if item.table is not None:
         plan = imports.plan_table(item, archive.estates, ctx.forms, ctx.home.intake)
         errors = [e for p, row in plan.errors for e in problems_json([p], row or None)]
-        return Outcome(item.source, PREVIEW, kind=item.table.id, row_count=len(plan.good), errors=errors,
-                       warnings=table_warnings(item, plan),
-                       detail={"dry_run": True, "estate_from": plan.estate.source,
-                               **plan.summary(item.table.id, archive.estates)})
+        out = Outcome(item.source, PREVIEW, kind=item.table.id, row_count=len(plan.good), errors=errors,
+                      warnings=table_warnings(item, plan),
+                      detail={"dry_run": True, "estate_from": plan.estate.source,
+                              **plan.summary(item.table.id, archive.estates)})
+        if item.table.id == ROSTER:   # later files of this run see these rooms (in the copy only)
+            for row in plan.good:
+                if archive.estates.resolve(row["estate"]) is None:
+                    catalog.put_estate(archive.conn, {"name": row["estate"], "code": "E??"}, normalize_name)
+                catalog.put_room(archive.conn, archive.estates.resolve(row["estate"]) or row["estate"], row,
+                                 "dry-run")
+        return out
     if ext.kind == "scan" or item.form is None:
         return Outcome(item.source, PREVIEW, detail={"dry_run": True, "scan": ext.kind == "scan"})
     households, errors = set(), []
