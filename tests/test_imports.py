@@ -375,3 +375,21 @@ def test_a_registration_batch_in_another_system_s_words(hudang: Hudang, tmp_path
         [ESTATE, 1, 2, "101", "王建国", "", "13812345678", "2023-03-15"]]}))
     assert out["form"] == "registration"
     assert [e["field"] for e in out["errors"]] == ["证件号码"]   # required at move-in, and named as the form names it
+
+
+@pytest.mark.slow
+def test_the_intake_service_chooses_a_saved_profile_and_the_estate_folder(hudang: Hudang, tmp_path: Path) -> None:
+    from builders import wait_until
+    from test_watch import Watcher, _configure
+
+    hudang("estates", "add", ESTATE)
+    hudang("import-profile", "save", "fangchan", "--kind", "roster", "--map", "幢别=楼栋", "--map", "户室=房号")
+    _configure(hudang, rescan=3600)
+    intake = hudang.home / "intake" / "房屋清单" / ESTATE
+    w = Watcher(hudang)
+    try:
+        csv(intake / "房产.csv", ["幢别,户室", "5,501", "5,502"])
+        wait_until(lambda: len(rooms(hudang)) == 2, what="rooms from the dropped file")
+    finally:
+        assert w.stop() == 0
+    assert rooms(hudang) == {"5-501": "5栋501室", "5-502": "5栋502室"}
