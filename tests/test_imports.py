@@ -379,8 +379,9 @@ def test_a_registration_batch_in_another_system_s_words(hudang: Hudang, tmp_path
 
 @pytest.mark.slow
 def test_the_intake_service_chooses_a_saved_profile_and_the_estate_folder(hudang: Hudang, tmp_path: Path) -> None:
-    from builders import wait_until
     from test_watch import Watcher, _configure
+
+    from builders import wait_until
 
     hudang("estates", "add", ESTATE)
     hudang("import-profile", "save", "fangchan", "--kind", "roster", "--map", "幢别=楼栋", "--map", "户室=房号")
