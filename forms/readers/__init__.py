@@ -104,6 +104,8 @@ def _reader(route: str, header_row: int | None = None) -> Reader:
     def read_sheet(path: Path, vocab: Vocabulary, limits: ReadLimits, detected: str) -> Extraction:
         if detected == "xlsx":
             check_zip(path, limits)
+        if header_row is None:
+            return read_table(path, vocab, limits, detected)
         return read_table(path, vocab, limits, detected, header_row=header_row)
 
     return read_sheet
