@@ -162,8 +162,8 @@ def import_room(building: str, unit: str | None, number: str) -> tuple[Room, str
             return room, room.display(room.building_word)
         except ValueProblem:
             pass
-        if not n:
-            raise ValueProblem("房号为空", code="bad_room")
+        if not re.search(r"[0-9A-Z]", n):   # 见附件, 空置: words, not a unit anyone can write on a form
+            raise ValueProblem(f"无法识别房号“{_quote(number)}”：{_HINT}，或“车位A-001”“商铺S01”", code="bad_room")
         category = _CATEGORY.match(n)   # 车位A-001, 商铺S01: kept as written, filed under its kind of unit
         word = category[1] if category else "其他"
         rest = _plain(n[len(category[1]):] if category else n)

@@ -330,11 +330,14 @@ def test_backup_copies_import_profiles(hudang: Hudang, tmp_path: Path) -> None:
 # ---- the pieces, directly ----
 
 def test_room_cells_and_periods() -> None:
+    from hudang.errors import ValueProblem
     from hudang.forms.import_values import fill_earliest, import_date, months_covered, split_evenly
     from hudang.forms.rooms import import_room
 
     assert import_room("", "", "1-1-1001")[0].key == "1-1-1001"
     assert import_room("", "", "1-0-S01")[0].key == "1-S01"
+    with pytest.raises(ValueProblem):
+        import_room("", "", "见附件")       # never a household no form can name
     room, display = import_room("华泰苑1号楼", "", "1单元101室")
     assert (room.key, display) == ("1-1-101", "1号楼1单元101室")
     assert import_date("42736", "开始时间") == dt.date(2017, 1, 1)
