@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from hudang.errors import ValueProblem
 from hudang.forms.places import PUBLIC_WORDS
-from hudang.forms.rooms import Room, is_public, parse_key, parse_room, room_from_parts
+from hudang.forms.rooms import Room, import_room, is_public, parse_key, parse_room
 from hudang.forms.values import to_halfwidth, to_simplified
 
 PUBLIC_KEY = "公共"
@@ -131,7 +131,17 @@ class Estates:
 def roster_room(building: str, unit: str, number: str) -> dict[str, str]:
     """A roster row's room: its key, display form and the raw text used to match shops and spaces."""
     raw = re.sub(r"[\s\-]", "", to_simplified(to_halfwidth(f"{building}{unit}{number}"))).upper()
-    room = room_from_parts(building, unit, number)
-    word = room.building_word
-    return {"key": room.key, "display": room.display(word) if word else room.display(), "word": word or "",
-            "raw": raw}
+    room, display = import_room(building, unit, number)
+    return {"key": room.key, "display": display, "word": room.building_word or "", "raw": raw}
+
+
+def known_names(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Every estate spelling (compared form) with its estate, longest first, to find one inside a text."""
+    rows = conn.execute("SELECT spelled, name FROM estate_names").fetchall()
+    return sorted(((r["spelled"], r["name"]) for r in rows), key=lambda r: -len(r[0]))
+
+
+def find_estate(conn: sqlite3.Connection, text: str) -> str | None:
+    """The known estate whose name or alias appears in ``text`` (a title row, a file name), longest first."""
+    spelled = normalize_name(text)
+    return next((name for s, name in known_names(conn) if len(s) >= 2 and s in spelled), None)

@@ -32,7 +32,7 @@ import zhconv
 from hudang.errors import ValueProblem
 from hudang.forms.places import PUBLIC_WORDS
 
-__all__ = ["Room", "parse_room", "parse_key", "room_from_parts", "is_public"]
+__all__ = ["Room", "parse_room", "parse_key", "room_from_parts", "import_room", "is_public"]
 
 _HINT = "应为“3栋2单元1201室”或“3-2-1201”的形式"
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
@@ -125,6 +125,62 @@ def room_from_parts(building: str, unit: str | None, number: str) -> Room:
     if not b or not n:
         raise ValueProblem(f"房屋清单的楼栋或房号为空：“{building}”“{number}”", code="bad_room")
     return Room(b, u or None, n, word)
+
+
+_WORD_RE = "栋|座|幢|号楼|#楼|#|号"
+_CATEGORY = re.compile(r"^([^\W\d_A-Za-z]+)")
+
+
+def import_room(building: str, unit: str | None, number: str) -> tuple[Room, str]:
+    """A room from an imported table's cells, however the source system writes it (SPEC §12), and its display.
+
+    Separate 楼栋/单元/房号 cells (a 单元 of 0 means none); the whole room in one cell (`1单元101室` beside a
+    `建筑物名称`, `1-1-1001`, `1-0-S01` for a shop); a building cell with words in front (`华泰苑1号楼`: the
+    building is what forms write, `1号楼`); a villa without a room number (`1幢`: its own household, key
+    `1-幢`); a shop or parking space without a building (`车位A-001`: key `车位-A001`, shown as written).
+    """
+    b, u, n = _normalise(building), _normalise(unit or ""), _normalise(number)
+    if re.fullmatch(r"0+", u):
+        u = ""
+    if b:
+        m = re.search(rf"({_BUILDING})({_WORD_RE})$", b)
+        if m and m.start() > 0:      # 华泰苑1号楼 → 1号楼: the words in front are the estate's, not the building's
+            b = m[0]
+    if b and not u and not n:        # a villa: the building is the household
+        m = re.fullmatch(rf"({_BUILDING})({_WORD_RE})?", b)
+        if m:
+            word = _WORDS.get(m[2], m[2]) if m[2] else "栋"
+            return Room(_number_part(m[1], building, "楼栋"), None, word, word), building.strip()
+        return Room(_plain(b), None, "整栋"), building.strip()
+    if not b and not u:
+        m = re.fullmatch(rf"({_BUILDING})-0+-({_NUMBER}|\w+)", n)
+        if m:                         # 楼栋-0-商铺
+            room = Room(_number_part(m[1], number, "楼栋"), None, m[2])
+            return room, room.display()
+        try:
+            room = parse_room(n)
+            return room, room.display(room.building_word)
+        except ValueProblem:
+            pass
+        if not re.search(r"[0-9A-Z]", n):   # 见附件, 空置: words, not a unit anyone can write on a form
+            raise ValueProblem(f"无法识别房号“{_quote(number)}”：{_HINT}，或“车位A-001”“商铺S01”", code="bad_room")
+        category = _CATEGORY.match(n)   # 车位A-001, 商铺S01: kept as written, filed under its kind of unit
+        word = category[1] if category else "其他"
+        rest = _plain(n[len(category[1]):] if category else n)
+        return Room(word, None, rest or word), number.strip()
+    if b and not u and n and re.search("单元", n):   # 1号楼 + 1单元101室
+        try:
+            joined = f"{b}{n}" if re.search(f"({_WORD_RE})$", b) else f"{b}-{n}"
+            room = parse_room(joined)
+            return room, room.display(room.building_word)
+        except ValueProblem:
+            pass
+    room = room_from_parts(b, u or None, n)
+    return room, room.display(room.building_word)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[\W_]", "", text)
 
 
 def is_public(text: str, public_words: tuple[str, ...] = PUBLIC_WORDS) -> bool:

@@ -253,6 +253,11 @@ class Home:
         return self.root / "forms"
 
     @property
+    def profiles_dir(self) -> Path:
+        """The office's own import profiles (SPEC §12), one TOML file each."""
+        return self.root / "import-profiles"
+
+    @property
     def run_dir(self) -> Path:
         return self.root / "run"
 

@@ -15,8 +15,8 @@ import pytest
 from hudang.errors import Problem, Rejection, UnreadableFile
 from hudang.forms.readers import read_document
 from hudang.forms.readers.admission import is_temp_file
-from hudang.forms.readers.model import RawRecord, ReadLimits, SimpleVocabulary
-from hudang.forms.table_kinds import LEDGER, REMINDERS, ROSTER, load_table_kinds, parse_kinds
+from hudang.forms.readers.model import ReadLimits, SimpleVocabulary
+from hudang.forms.table_kinds import LEDGER, OWNERS, REMINDERS, ROSTER, load_table_kinds, parse_kinds
 from hudang.forms.values import normalize_label
 from hudang.pipeline.intake import stages
 from hudang.pipeline.intake.outcomes import IGNORED, QUARANTINED
@@ -103,16 +103,20 @@ def test_status_counts_waiting_files_by_the_same_rule(tmp_path: Path) -> None:
 
 def test_every_header_accepted_before_is_declared() -> None:
     kinds = load_table_kinds()
-    assert [k.id for k in kinds] == [LEDGER, REMINDERS, ROSTER]   # the order kinds are tried in
+    assert [k.id for k in kinds] == [LEDGER, REMINDERS, OWNERS, ROSTER]   # the order kinds are tried in
     required = {k.id: [c.name for c in k.columns if c.required] for k in kinds}
-    optional = {k.id: [c.name for c in k.columns if not c.required] for k in kinds}
-    assert required == {ROSTER: ["项目", "楼栋", "单元", "房号"],
-                        LEDGER: ["项目", "房号", "费用项目", "所属期间", "应收金额", "实收金额"],
-                        REMINDERS: ["项目", "房号", "日期", "方式"]}
-    assert optional == {ROSTER: ["建筑面积", "业主姓名"], LEDGER: ["收费日期"], REMINDERS: ["备注"]}
-    assert kinds.match(["项目", "楼栋", "单元", "房号", "业主姓名"]).id == ROSTER  # type: ignore[union-attr]
-    assert kinds.match(["项目", "房号", "日期", "方式"]).id == REMINDERS  # type: ignore[union-attr]
-    assert kinds.match(["项目", "楼栋", "房号"]) is None
+    names = {k.id: [c.name for c in k.columns] for k in kinds}
+    # 项目 is no longer required: the estate may come from context (SPEC §12); 楼栋/单元 may be in 房号.
+    assert required == {ROSTER: ["房号"], LEDGER: ["房号", "费用项目", "应收金额"], REMINDERS: ["房号", "日期", "方式"],
+                        OWNERS: ["房号", "业主姓名"]}
+    for kind, before in {ROSTER: ["项目", "楼栋", "单元", "房号", "建筑面积", "业主姓名"],
+                         LEDGER: ["项目", "房号", "费用项目", "所属期间", "应收金额", "实收金额", "收费日期"],
+                         REMINDERS: ["项目", "房号", "日期", "方式", "备注"]}.items():
+        assert set(before) <= set(names[kind])
+    assert kinds.match(["项目", "楼栋", "单元", "房号", "业主姓名"]).kind.id == ROSTER  # type: ignore[union-attr]
+    assert kinds.match(["项目", "房号", "日期", "方式"]).kind.id == REMINDERS  # type: ignore[union-attr]
+    assert kinds.match(["项目", "房号", "费用项目", "所属期间", "应收金额"]).kind.id == LEDGER  # type: ignore[union-attr]
+    assert kinds.match(["项目", "房号"]) is None
     assert next(k for k in kinds if k.id == REMINDERS).column("方式").choices == ("电话", "短信", "上门", "函件")
 
 
@@ -120,7 +124,7 @@ def test_an_alias_in_the_data_names_its_column() -> None:
     kinds = parse_kinds({"tables": [{"id": ROSTER, "name": "房屋清单", "columns": [
         {"name": "项目", "required": True}, {"name": "楼栋", "required": True, "aliases": ["楼号", "栋号"]},
         {"name": "房号", "required": True, "aliases": ["房间"]}]}]}, "test")
-    kind = kinds.match(["项目", "楼号", "房间"])
-    assert kind is not None and "栋号" in kinds.labels
-    assert kind.cell({"项目": "金第花园", "楼号": " 3 ", "房间": "1201"}, "楼栋") == "3"
-    assert kind.cell(RawRecord({"楼栋": ""}).fields, "楼栋") == ""
+    found = kinds.match(["项目", "楼号", "房间"])
+    assert found is not None and "栋号" in kinds.labels
+    assert found.values(["金第花园", " 3 ", "1201"])["楼栋"] == "3"
+    assert found.values(["金第花园", "", "1201"])["楼栋"] == ""

@@ -33,8 +33,10 @@ _EXT_TYPES: dict[str, frozenset[str]] = {
 _READABLE = {"docx", "xlsx", "pdf", "json", "csv", "ole", "rtf", "image"}
 
 
-def read_document(path: Path, vocab: Vocabulary, limits: ReadLimits | None = None) -> Extraction:
-    """Read one intake file into labelled values and text, dispatching on its content."""
+def read_document(path: Path, vocab: Vocabulary, limits: ReadLimits | None = None, *,
+                  header_row: int | None = None) -> Extraction:
+    """Read one intake file into labelled values and text, dispatching on its content; ``header_row`` (an
+    import profile's) is where a table's header is."""
     limits = limits or ReadLimits()
     check_name(path)
     try:
@@ -50,7 +52,7 @@ def read_document(path: Path, vocab: Vocabulary, limits: ReadLimits | None = Non
         raise UnreadableFile(f"无法读取：文件扩展名为{shown}，但内容看起来是{TYPE_NAMES.get(detected, detected)}，"
                              "不是可接收的格式（Word、PDF、Excel、CSV、JSON、旧版 Office 文件或扫描图片）。",
                              code="wrong_type", path=str(path))
-    reader = _reader(route)
+    reader = _reader(route, header_row)
     try:
         extraction = reader(path, vocab, limits, detected)
     except HudangError:
@@ -77,7 +79,7 @@ def _route(detected: str, ext: str) -> str | None:
     return None
 
 
-def _reader(route: str) -> Reader:
+def _reader(route: str, header_row: int | None = None) -> Reader:
     """The reader for a route; imported here so that a reader's dependencies load only when needed."""
     if route == "docx":
         from hudang.forms.readers.wordfile import read_docx
@@ -102,6 +104,8 @@ def _reader(route: str) -> Reader:
     def read_sheet(path: Path, vocab: Vocabulary, limits: ReadLimits, detected: str) -> Extraction:
         if detected == "xlsx":
             check_zip(path, limits)
-        return read_table(path, vocab, limits, detected)
+        if header_row is None:
+            return read_table(path, vocab, limits, detected)
+        return read_table(path, vocab, limits, detected, header_row=header_row)
 
     return read_sheet

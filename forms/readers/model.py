@@ -87,6 +87,8 @@ class Extraction:
     pages: int | None = None
     scan: Any = None                  # scans: the `forms.scans.ScanReading` (QR codes, documents, OCR text)
     warnings: list[Problem] = field(default_factory=list)
+    alternatives: list[Extraction] = field(default_factory=list)  # workbooks: the other sheets with a header
+    sheets: list[str] = field(default_factory=list)                # workbooks: every sheet's name, in order
 
 
 def renamed(message: str, internal: str, shown: str) -> str:

@@ -36,10 +36,12 @@ EXPECTED = ("表头应在前10行内，例如“项目, 房号, 费用项目, �
 
 
 def read_table(path: Path, vocab: Vocabulary, limits: ReadLimits, detected: str,
-               *, max_rows: int = MAX_ROWS) -> Extraction:
-    """One RawRecord per non-empty row below the header; `detected` is "csv" or "xlsx"."""
+               *, max_rows: int = MAX_ROWS, header_row: int | None = None) -> Extraction:
+    """One RawRecord per non-empty row below the header; `detected` is "csv" or "xlsx". ``header_row`` (an
+    import profile's) names the header row instead of looking for it."""
     if detected == "csv":
-        found = _find_header(path, _bounded(path, _csv_rows(path, limits), limits, None), vocab, max_rows, sheet=None)
+        found = _find_header(path, _bounded(path, _csv_rows(path, limits), limits, None), vocab, max_rows, sheet=None,
+                             header_row=header_row)
         if found is None:
             raise _no_header(path, [])
         return found
@@ -51,12 +53,16 @@ def read_table(path: Path, vocab: Vocabulary, limits: ReadLimits, detected: str,
             workbook = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         except _XLSX_BROKEN as exc:
             raise _corrupt(path) from exc
-        return _read_workbook(path, workbook, vocab, max_rows, limits)
+        return _read_workbook(path, workbook, vocab, max_rows, limits, header_row)
 
 
-def _read_workbook(path: Path, workbook: Any, vocab: Vocabulary, max_rows: int, limits: ReadLimits) -> Extraction:
+def _read_workbook(path: Path, workbook: Any, vocab: Vocabulary, max_rows: int, limits: ReadLimits,
+                   header_row: int | None = None) -> Extraction:
+    """Every sheet with a header is read: the first is the extraction, the others its `alternatives` (the
+    import-table matcher picks the sheet whose header fits a kind); sheets without one are named in `sheets`."""
     try:
         names = []
+        found: list[Extraction] = []
         for sheet in workbook.worksheets:
             names.append(sheet.title)
             _check_dimension(path, sheet, limits)
@@ -66,14 +72,20 @@ def _read_workbook(path: Path, workbook: Any, vocab: Vocabulary, max_rows: int, 
             # touching column XFD costs what a row of the limit costs.
             values = sheet.iter_rows(values_only=True, max_col=limits.row_columns + 1)
             rows = ([_cell_text(v) for v in row] for row in values)
-            found = _find_header(path, _bounded(path, rows, limits, sheet.title), vocab, max_rows, sheet=sheet.title)
-            if found is not None:
-                return found
+            one = _find_header(path, _bounded(path, rows, limits, sheet.title), vocab, max_rows, sheet=sheet.title,
+                               header_row=header_row)
+            if one is not None:
+                found.append(one)
     except _XLSX_BROKEN as exc:
         raise _corrupt(path) from exc
     finally:
         workbook.close()
-    raise _no_header(path, names)
+    if not found:
+        raise _no_header(path, names)
+    first = found[0]
+    first.alternatives = found[1:]
+    first.sheets = names
+    return first
 
 
 def write_rows(dest: Path, extraction: Extraction, rows: list[RawRecord]) -> Path:
@@ -218,11 +230,11 @@ def _count_strings(path: Path, zf: zipfile.ZipFile, part: str, limits: ReadLimit
 # --- header and records -------------------------------------------------------------------
 
 def _find_header(path: Path, rows: Iterable[list[str]], vocab: Vocabulary, max_rows: int,
-                 sheet: str | None) -> Extraction | None:
+                 sheet: str | None, header_row: int | None = None) -> Extraction | None:
     above: list[list[str]] = []
     iterator = iter(rows)
     for number, cells in enumerate(iterator, start=1):
-        if _is_header(cells, vocab):
+        if (number == header_row and any(cells)) if header_row else _is_header(cells, vocab):
             return _records(path, iterator, cells, number, above, vocab, max_rows, sheet)
         if number >= HEADER_SEARCH_ROWS:
             return None

@@ -18,6 +18,7 @@ from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake import stages
 from hudang.pipeline.intake.outcomes import IGNORED, Outcome
 from hudang.pipeline.intake.runner import ingest as run_ingest
+from hudang.pipeline.intake.stages import TableOptions
 from hudang.pipeline.scans.queue import process_if_possible
 from hudang.pipeline.service.status import service_running
 
@@ -27,9 +28,10 @@ class Ingested:
     outcomes: list[Outcome]
     ocr_queue: list[dict[str, Any]] = field(default_factory=list)
     """Scans that waited for the OCR tool and were read in this run (filed or still unsorted)."""
+    dry_run: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {"outcomes": [o.as_json() for o in self.outcomes],
+        return {"outcomes": [o.as_json() for o in self.outcomes], **({"dry_run": True} if self.dry_run else {}),
                 **({"ocr_queue": self.ocr_queue} if self.ocr_queue else {})}
 
 
@@ -47,16 +49,26 @@ def _check(session: Session, paths: list[Path]) -> None:
 
 def ingest(session: Session, paths: list[Path], *, workers: int | None = None,
            on_start: Callable[[int], None] | None = None,
-           on_outcome: Callable[[Outcome], None] | None = None) -> Ingested:
+           on_outcome: Callable[[Outcome], None] | None = None, estate: str | None = None,
+           profile: str | None = None, sheet: str | None = None, dry_run: bool = False) -> Ingested:
     """Files outside the intake folder are left untouched: the archive keeps its own copy (SPEC §4).
 
     ``on_start`` (when given) learns how many files will be taken, before the first; ``on_outcome``
-    hears of each outcome as it is reached — both for a progress display.
+    hears of each outcome as it is reached — both for a progress display. ``estate``, ``profile`` and
+    ``sheet`` say how to read import tables (SPEC §12); ``dry_run`` reads and checks, and writes nothing.
     """
     _check(session, paths)
+    if profile is not None:
+        from hudang.pipeline.app.import_profiles import get_profile
+
+        get_profile(session, profile)   # an unknown name is a usage error, before any file is read
     if on_start is not None:
         on_start(sum(1 for _ in stages.discover(list(paths))))
-    outcomes = run_ingest(session.home, list(paths), workers=workers, on_outcome=on_outcome)
+    options = TableOptions(estate=estate, profile=profile, sheet=sheet) if estate or profile or sheet else None
+    outcomes = run_ingest(session.home, list(paths), workers=workers, on_outcome=on_outcome, options=options,
+                          dry_run=dry_run)
+    if dry_run:
+        return Ingested(outcomes, dry_run=True)
     return Ingested(outcomes, process_if_possible(session.home, session.forms, workers))
 
 

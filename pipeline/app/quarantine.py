@@ -12,6 +12,7 @@ from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake import quarantine as q
 from hudang.pipeline.intake.outcomes import PARTIAL, QUARANTINED
 from hudang.pipeline.intake.runner import ingest as run_ingest
+from hudang.pipeline.intake.stages import TableOptions
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ def _retry_one(session: Session, entry: dict[str, Any]) -> Retried:
     if not entry.get("file") or not (path / entry["file"]).is_file():
         return Retried(entry["id"], {"status": QUARANTINED, "message": "没有可重试的文件"})
     # The form name the entry was read as fixes the type, as the intake sub-folder it came from did.
+    table = entry.get("table")   # an import table is read again with the estate and profile it had
     outcomes = run_ingest(session.home, [path / entry["file"]], workers=1, retry_of=entry["id"],
-                          folder_form=entry.get("form_name"))
+                          folder_form=entry.get("form_name"), options=TableOptions(**table) if table else None)
     out = outcomes[0].as_json() if outcomes else {"status": QUARANTINED}
     out["source"] = entry["source"]
     if out["status"] not in (QUARANTINED, PARTIAL):

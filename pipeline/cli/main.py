@@ -20,6 +20,7 @@ from hudang.forms.masking import mask_name
 from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
 from hudang.pipeline.cli.backup import backup_group
 from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
+from hudang.pipeline.cli.imports import import_profile
 from hudang.pipeline.cli.reports import due, register, report
 from hudang.pipeline.cli.scans import TOP as SCAN_COMMANDS
 from hudang.pipeline.cli.scans import forms_blank, forms_separator, record_edit
@@ -51,7 +52,8 @@ def cli(ctx: click.Context, home: str | None) -> None:
     ctx.obj["home"] = home
 
 
-for _group in (household, record, quarantine, forms, estates, report, register, due, backup_group):
+for _group in (household, record, quarantine, forms, estates, report, register, due, backup_group,
+               import_profile):
     cli.add_command(_group)
 for _name, _group in {**FEE_GROUPS, **SCAN_COMMANDS}.items():
     cli.add_command(_group, _name)
@@ -98,6 +100,26 @@ def _print_outcome(out: Outcome) -> None:
         click.echo(f"    ! {w['field'] or ''} {w['message']}".rstrip())
     if out.detail.get("quarantine_id"):
         click.echo(f"    隔离编号 {out.detail['quarantine_id']}")
+    if out.kind and "rows_read" in out.detail:
+        click.echo("    " + _import_counts(out.detail))
+
+
+_COUNTS = (("rows_read", "读到 {} 行"), ("rows_bad", "有问题 {} 行"), ("estates_new", "新项目 {}"),
+           ("rooms", "房屋 {} 间"), ("households", "涉及住户 {} 户"), ("ledger_months", "收费月份 {} 条"),
+           ("registrations_new", "新住户登记 {} 份"), ("registrations_changed", "住户登记新版本 {} 份"),
+           ("registrations_unchanged", "未变的登记 {} 份"))
+
+
+def _import_counts(detail: dict[str, Any]) -> str:
+    """What an import table brings (or, with --dry-run, would bring) in, in one line."""
+    parts = []
+    for key, text in _COUNTS:
+        value = detail.get(key)
+        if isinstance(value, list):
+            value = "、".join(value) if value else None
+        if value:
+            parts.append(text.format(value))
+    return "，".join(parts)
 
 
 def _print_ingested(result: Ingested) -> None:
@@ -108,6 +130,8 @@ def _print_ingested(result: Ingested) -> None:
     for out in result.outcomes:
         _print_outcome(out)
     counts = Counter(o.status for o in result.outcomes)
+    if result.dry_run:
+        click.echo("试导入：以上为将会导入的内容，未写入任何档案。")
     click.echo(f"共 {len(result.outcomes)} 个文件：" + "，".join(
         f"{STATUS_TEXT.get(s, s)} {n}" for s, n in counts.most_common()))
     if result.ocr_queue:
@@ -118,9 +142,14 @@ def _print_ingested(result: Ingested) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--workers", type=int, default=None, help="读取文件的进程数（默认 CPU 核数）")
+@click.option("--estate", default=None, help="导入表格所属的项目（表中没有“项目”列时）")
+@click.option("--profile", default=None, help="按此导入方案读取表格（hudang import-profile list 查看）")
+@click.option("--sheet", default=None, help="读取工作簿中的这个工作表")
+@click.option("--dry-run", is_flag=True, help="试导入：只显示将会新增的行、房屋、住户和月份，不写入任何内容")
 @json_option
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_json: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, estate: str | None,
+           profile: str | None, sheet: str | None, dry_run: bool, as_json: bool) -> None:
     """接收文件或文件夹（一次性）；每个文件一个结果。原文件不动，档案保存副本。"""
     from hudang.errors import IngestStopped
     from hudang.forms.values import mask_text
@@ -139,7 +168,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
     with session(ctx) as s:
         try:
             result = take_in(s, list(paths), workers=workers, on_outcome=progress,
-                             on_start=start if not as_json and sys.stderr.isatty() else None)
+                             on_start=start if not as_json and sys.stderr.isatty() else None,
+                             estate=estate, profile=profile, sheet=sheet, dry_run=dry_run)
         except IngestStopped as stop:
             if not as_json:
                 for out in stop.outcomes:

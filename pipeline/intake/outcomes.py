@@ -17,10 +17,11 @@ DUPLICATE = "duplicate"
 UNSORTED = "unsorted"
 IMPORTED = "imported"
 IGNORED = "ignored"
+PREVIEW = "preview"   # `ingest --dry-run`: what filing would do, nothing written
 
 STATUS_TEXT = {
     FILED: "已归档", PARTIAL: "部分归档", QUARANTINED: "已隔离", DUPLICATE: "重复文件",
-    UNSORTED: "待分拣", IMPORTED: "已导入", IGNORED: "已忽略",
+    UNSORTED: "待分拣", IMPORTED: "已导入", IGNORED: "已忽略", PREVIEW: "试导入（未写入）",
 }
 
 
@@ -68,6 +69,8 @@ class Outcome:
             data["rows"] = [r.as_json() for r in self.rows]
         if self.kind is not None:
             data["kind"] = self.kind
+            if self.rows is not None:   # an owner list: each row's registration
+                data["row_outcomes"] = data["rows"]
             data["rows"] = self.row_count or 0
         data.update(self.detail)
         return data

@@ -153,7 +153,7 @@ def read_one(item: Item, ctx: Context | None = None, progress: Progress | None =
         enter("read")
         if _IN_WORKER:
             reader_hook(item.path.name)
-        stages.read(item, ctx.vocab, ctx.limits)
+        stages.read(item, ctx.vocab, ctx.limits, ctx.profiles)
         assert item.extraction is not None
         if item.extraction.kind == "scan":
             extra = _scan_pages(item) * limits.seconds_per_ocr_page
@@ -161,7 +161,7 @@ def read_one(item: Item, ctx: Context | None = None, progress: Progress | None =
             enter("recognise", extra)
         else:
             enter("classify")
-        return stages.classify(item, ctx.forms, ctx.tables, ctx.home.intake, ctx.limits)
+        return stages.classify(item, ctx.forms, ctx.tables, ctx.home.intake, ctx.limits, ctx.profiles)
     except Rejection as rej:
         return item, rej
     except ReadTimeout:

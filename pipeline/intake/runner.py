@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hudang.pipeline.intake import leftovers, quarantine, readers, stages
 from hudang.pipeline.intake.outcomes import Outcome
-from hudang.pipeline.intake.stages import Context
+from hudang.pipeline.intake.stages import Context, TableOptions
 from hudang.pipeline.intake.writer import file_items
 from hudang.settings import Home
 
@@ -25,15 +25,25 @@ def sweep_leftovers(home: Home) -> None:
 
 def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
-           folder_form: str | None = None) -> list[Outcome]:
-    """Take in files and folders once; every file gets exactly one outcome."""
+           folder_form: str | None = None, options: TableOptions | None = None,
+           dry_run: bool = False) -> list[Outcome]:
+    """Take in files and folders once; every file gets exactly one outcome (``dry_run``: what it would be)."""
     ctx = Context.load(home)
     sweep_leftovers(home)
     items = list(stages.discover(paths))
     for item in items:
         item.forced_form = folder_form
+        item.options = options
     try:
-        return file_items(ctx, items, readers.read_stream(items, ctx, workers or os.cpu_count() or 1),
-                          on_outcome=on_outcome, retry_of=retry_of)
+        stream = readers.read_stream(items, ctx, workers or os.cpu_count() or 1)
+        if dry_run:
+            from hudang.pipeline.intake.preview import preview_items
+
+            outcomes = preview_items(ctx, stream)
+            for out in outcomes:
+                if on_outcome:
+                    on_outcome(out)
+            return outcomes
+        return file_items(ctx, items, stream, on_outcome=on_outcome, retry_of=retry_of)
     finally:
         leftovers.drop_own(ctx.snapshots.parent)

@@ -22,10 +22,11 @@ from hudang.clock import stamp
 from hudang.errors import Problem, Rejection, UnreadableFile, disk_full, disk_full_message
 from hudang.escapes import escape_surrogates, has_surrogates, name_bytes, printable_name
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms
+from hudang.forms.import_profiles import Profiles, load_profiles
 from hudang.forms.readers import read_document
 from hudang.forms.readers.admission import check_name, check_size, is_hidden
 from hudang.forms.readers.model import Extraction, ReadLimits, SimpleVocabulary, renamed
-from hudang.forms.table_kinds import TableKind, TableKinds, load_table_kinds
+from hudang.forms.table_kinds import HeaderMap, TableKind, TableKinds, header_key, load_table_kinds
 from hudang.forms.values import normalize_label
 from hudang.pipeline.intake.leftovers import owner_tag
 from hudang.pipeline.intake.outcomes import IGNORED, QUARANTINED
@@ -34,6 +35,15 @@ from hudang.settings import Home
 
 def reject(code: str, message: str, field: str | None = None) -> Rejection:
     return Rejection(QUARANTINED, [Problem(field, code, message)])
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """What the clerk said about import tables on the command line (SPEC §12)."""
+
+    estate: str | None = None
+    profile: str | None = None
+    sheet: str | None = None
 
 
 @dataclass
@@ -48,6 +58,7 @@ class Item:
     origin: Path | None = None      # where the file was dropped, when it was claimed from the intake folder
     claim_id: str | None = None     # the intake service's claim (so a restart recognises its own filing)
     forced_form: str | None = None   # a retried quarantine file keeps the form it was read as
+    options: TableOptions | None = None   # `ingest --estate/--profile/--sheet` for import tables
     sha256: str | None = None
     size: int = 0
     snapshot: Path | None = None   # our private copy: the bytes we parse are the bytes we archive
@@ -55,6 +66,7 @@ class Item:
     extraction: Extraction | None = None
     form: FormDef | None = None
     table: TableKind | None = None
+    columns: HeaderMap | None = None      # import tables: which header cell is which column
     warnings: list[Problem] = field(default_factory=list)
     key: str = field(default_factory=lambda: uuid.uuid4().hex)   # names its snapshot folder, whichever process reads it
 
@@ -78,12 +90,14 @@ class Context:
     tables: TableKinds
     vocab: SimpleVocabulary
     limits: ReadLimits
+    profiles: Profiles = field(default_factory=Profiles)
 
     @classmethod
     def load(cls, home: Home) -> Context:
         forms, tables = load_forms([home.forms_dir]), load_table_kinds()
+        profiles = load_profiles(tables, home.profiles_dir)
         limits = ReadLimits.of(home.limits, home.office)
-        return cls(home, forms, tables, vocabulary(forms, tables), limits)
+        return cls(home, forms, tables, vocabulary(forms, tables, profiles), limits, profiles)
 
     owner: str = field(default_factory=owner_tag)   # the run (not the worker) its private copies belong to
 
@@ -169,11 +183,13 @@ def snapshot(item: Item, snapshots: Path) -> Item:
     return item
 
 
-def read(item: Item, vocab: SimpleVocabulary, limits: ReadLimits) -> Item:
+def read(item: Item, vocab: SimpleVocabulary, limits: ReadLimits, profiles: Profiles | None = None) -> Item:
     assert item.snapshot is not None
+    chosen = profiles.get(item.options.profile) if profiles and item.options and item.options.profile else None
     try:
         # Sniffing works on content; the snapshot keeps the source's extension for legacy conversion.
-        item.extraction = read_document(item.snapshot, vocab, limits)
+        item.extraction = read_document(item.snapshot, vocab, limits,
+                                        header_row=chosen.header_row if chosen else None)
     except UnreadableFile as exc:  # named as dropped, not as our snapshot's safe name
         raise reject(exc.code, renamed(exc.message, item.snapshot.name, item.path.name)) from None
     item.extraction.warnings = [Problem(w.field, w.code, renamed(w.message, item.snapshot.name, item.path.name))
@@ -255,13 +271,14 @@ def _label_form(ext: Extraction, forms: FormRegistry) -> FormDef | None:
 
 
 def classify(item: Item, forms: FormRegistry, tables: TableKinds, intake_root: Path | None,
-             limits: ReadLimits | None = None) -> Item:
+             limits: ReadLimits | None = None, profiles: Profiles | None = None) -> Item:
     """Import table by header; otherwise form type by folder, then title/metadata, then labels."""
     ext = item.extraction
     assert ext is not None
     if ext.kind == "table":
-        item.table = tables.match(ext.header)
-        if item.table:
+        from hudang.pipeline.intake.choose import choose_table
+
+        if choose_table(item, tables, profiles or Profiles(), forms):
             return item
     if ext.kind == "scan":
         return recognise(item, forms, limits)
@@ -291,5 +308,14 @@ def recognise(item: Item, forms: FormRegistry, limits: ReadLimits | None = None)
     return item
 
 
-def vocabulary(forms: FormRegistry, tables: TableKinds) -> SimpleVocabulary:
-    return SimpleVocabulary(forms.all_labels() | tables.labels, normalize_label)
+@dataclass(frozen=True)
+class TableVocabulary(SimpleVocabulary):
+    """Form labels and import headers; a header with a unit in brackets (`建筑面积(㎡)`) is a label too."""
+
+    def is_label(self, normalized: str) -> bool:
+        return normalized in self.labels or header_key(normalized) in self.labels
+
+
+def vocabulary(forms: FormRegistry, tables: TableKinds, profiles: Profiles | None = None) -> SimpleVocabulary:
+    extra = profiles.labels if profiles is not None else frozenset()
+    return TableVocabulary(forms.all_labels() | tables.labels | extra, normalize_label)

@@ -1,22 +1,78 @@
-"""Tables that are not forms: rosters (房屋清单), fee ledgers (收费台账), reminder logs (催缴记录).
+"""Tables that are not forms: rosters (房屋清单), owner lists (业主名单), fee ledgers (收费台账), reminder logs (催缴记录).
 
-Each is recognised by its header (declared in forms/tables/kinds.toml; SPEC §2, §4, §8) and checked
+Each is recognised by its header (declared in forms/tables/kinds.toml; SPEC §2, §4, §8, §12) and checked
 row by row here; good rows are kept, bad rows are reported with their row number and quarantined as a
-file of their own.
+file of their own. The estate comes from a 项目 column or from the file's context (`file_estate`).
 """
 
 from __future__ import annotations
 
-import functools
-import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from hudang.archive.estates import Estates, roster_room
+from hudang.archive.estates import Estates, find_estate, roster_room
 from hudang.errors import Problem, ValueProblem
 from hudang.forms import values as v
-from hudang.forms.readers.model import RawRecord
-from hudang.forms.table_kinds import LEDGER, REMINDERS, ROSTER, TableKind
+from hudang.forms.definitions import FormDef
+from hudang.forms.import_values import fill_earliest, import_date, month_of, months_covered, split_evenly
+from hudang.forms.readers.model import Extraction, RawRecord
+from hudang.forms.rooms import import_room
+from hudang.forms.table_kinds import LEDGER, OWNERS, REMINDERS, ROSTER, HeaderMap, TableKinds, header_key
+
+ESTATE_FROM = ("column", "option", "folder", "title", "file_name")
+
+
+@dataclass
+class FileEstate:
+    """The estate of a file's rows that have no 项目 cell, and where it was found (SPEC §12)."""
+
+    name: str | None = None
+    source: str | None = None           # one of ESTATE_FROM
+    option: str | None = None           # `--estate` as given
+    problems: list[Problem] = field(default_factory=list)
+
+
+def file_estate(columns: HeaderMap, estates: Estates, *, option: str | None, folders: list[str],
+                ext: Extraction, file_name: str) -> FileEstate:
+    """项目 column, else --estate, else an intake sub-folder named after an estate, else a known estate name or
+    alias in the title rows, else in the file name. Only the 项目 column or --estate may name a new estate."""
+    out = FileEstate(option=option)
+    if option:
+        known = estates.resolve(option)
+        if known is None and columns.kind.id != ROSTER:
+            out.problems.append(Problem("项目", "unknown_estate", f"--estate 指定的项目“{option}”不存在"))
+        out.name, out.source = known or v.to_simplified(option.strip()), "option"
+        if "项目" in columns.found:
+            out.source = "column"
+        return out
+    if "项目" in columns.found:
+        out.source = "column"
+        return out
+    for folder in folders:
+        name = estates.resolve(folder)
+        if name:
+            out.name, out.source = name, "folder"
+            return out
+    title = " ".join(c for r in ext.title_rows for c in r if c)
+    for text, source in ((title, "title"), (Path(file_name).stem, "file_name")):
+        name = find_estate(estates.conn, text) if text else None
+        if name:
+            out.name, out.source = name, source
+            return out
+    return out
+
+
+def rows_of(ext: Extraction, columns: HeaderMap) -> Iterator[tuple[RawRecord, int, dict[str, str]]]:
+    """Each data row's values per side-by-side block; a block with no value in it is no row."""
+    for rec in ext.records:
+        cells = rec.cells if rec.cells is not None else []
+        for block in range(len(columns.blocks)):
+            values = columns.values(cells, block)
+            if any(values.values()):
+                yield rec, block, values
 
 
 def _money(text: str, name: str, *, required: bool) -> Decimal:
@@ -30,67 +86,126 @@ def _money(text: str, name: str, *, required: bool) -> Decimal:
     return amount
 
 
-def _period(text: str) -> str:
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?", v.to_halfwidth(text).strip())
-    if not m or not 1 <= int(m[2]) <= 12:
-        raise ValueProblem(f"“所属期间”应为 YYYY-MM（如 2026-10），实际为“{text[:20]}”", code="bad_period")
-    return f"{int(m[1]):04d}-{int(m[2]):02d}"
+def room_text(values: dict[str, str]) -> tuple[str, str, str]:
+    return values.get("楼栋", ""), values.get("单元", ""), values.get("房号", "")
 
 
-def check_row(kind: TableKind, rec: RawRecord, estates: Estates,
-              pending_estates: set[str]) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """One row of an import table → its normalised form, or its problems (all of them)."""
+def check_row(columns: HeaderMap, values: dict[str, str], row: int, estates: Estates,
+              where: FileEstate) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """One row of an import table → its normalised rows (a fee range gives one per month), or its problems."""
+    kind = columns.kind
     problems: list[Problem] = []
-    out: dict[str, Any] = {"row": rec.row}
-    cell = functools.partial(kind.cell, rec.fields)
+    out: dict[str, Any] = {"row": row}
 
-    def attempt(field: str, fn: Any) -> Any:
+    def attempt(name: str, fn: Any) -> Any:
         try:
             return fn()
         except ValueProblem as exc:
-            problems.append(Problem(field, exc.code, exc.message))
+            problems.append(Problem(name, exc.code, exc.message))
             return None
 
-    estate_text = cell("项目")
+    estate_text = values.get("项目", "")
+    estate = estates.resolve(estate_text) if estate_text else None
+    if estate_text and where.option and where.name and (estate or v.to_simplified(estate_text)) != where.name:
+        problems.append(Problem("项目", "estate_mismatch",
+                                f"项目“{estate_text}”与 --estate 指定的“{where.option}”不一致"))
+    if not estate_text and where.name is None:
+        problems.append(Problem("项目", "missing", "无法确定项目：表中没有“项目”，请用 --estate 指定项目，"
+                                                 "或把文件放进以项目命名的子文件夹"))
     if kind.id == ROSTER:
-        if not estate_text:
-            problems.append(Problem("项目", "missing", "缺少“项目”"))
-        out["estate"] = v.to_simplified(estate_text)
-        canonical = estates.resolve(estate_text)
-        out["estate"] = canonical or out["estate"]
-        room = attempt("房号", lambda: roster_room(cell("楼栋"), cell("单元"), cell("房号")))
+        out["estate"] = estate or (v.to_simplified(estate_text) if estate_text else where.name)
+        room = attempt("房号", lambda: roster_room(*room_text(values)))
         if room:
             out.update(room)
-        out["area"] = cell("建筑面积") or None
-        out["owner"] = cell("业主姓名") or None
-        return (None, problems) if problems else (out, [])
-    estate = estates.resolve(estate_text) if estate_text else None
-    if estate is None:
-        problems.append(Problem("项目", "unknown_estate" if estate_text else "missing",
-                                f"项目“{estate_text}”不存在" if estate_text else "缺少“项目”"))
-    else:
+        out["area"] = values.get("建筑面积") or None
+        out["owner"] = values.get("业主姓名") or None
+        out["values"] = {k: values[k] for k in ("业主姓名", "联系电话", "证件号码") if values.get(k)}
+        return ([], problems) if problems else ([out], [])
+    if estate_text and estate is None:
+        problems.append(Problem("项目", "unknown_estate", f"项目“{estate_text}”不存在"))
+    estate = estate or (where.name if not estate_text else None)
+    if estate is not None and not problems:
         out["estate"] = estate
-        place = attempt("房号", lambda: estates.place(estate, cell("房号")))
+        place = attempt("房号", lambda: estates.place(estate, _room_for_place(values)))
         if place is not None:
             out["household"] = place.key
     if kind.id == LEDGER:
-        item = cell("费用项目")
-        if not item:
-            problems.append(Problem("费用项目", "missing", "缺少“费用项目”"))
-        out["item"] = item
-        out["period"] = attempt("所属期间", lambda: _period(cell("所属期间")))
-        due = attempt("应收金额", lambda: _money(cell("应收金额"), "应收金额", required=True))
-        paid = attempt("实收金额", lambda: _money(cell("实收金额"), "实收金额", required=False))
-        out["due"] = f"{due:.2f}" if due is not None else None
-        out["paid"] = f"{paid:.2f}" if paid is not None else None
-        paid_on = cell("收费日期")
-        out["paid_on"] = attempt("收费日期", lambda: v.parse_date(paid_on).isoformat()) if paid_on else None
-    elif kind.id == REMINDERS:
-        out["date"] = attempt("日期", lambda: v.parse_date(cell("日期")).isoformat())
-        method = v.to_simplified(cell("方式"))
+        return _ledger(values, out, problems, attempt)
+    if kind.id == REMINDERS:
+        out["date"] = attempt("日期", lambda: import_date(values.get("日期", ""), "日期").isoformat())
+        method = v.to_simplified(values.get("方式", ""))
         methods = kind.column("方式").choices
         if method not in methods:
             problems.append(Problem("方式", "bad_enum", f"“方式”应为{'、'.join(methods)}之一，实际为“{method[:10]}”"))
         out["method"] = method
-        out["note"] = cell("备注") or None
-    return (None, problems) if problems else (out, [])
+        out["note"] = values.get("备注") or None
+    elif kind.id == OWNERS:
+        if not values.get("业主姓名"):
+            problems.append(Problem("业主姓名", "missing", "缺少“业主姓名”"))
+        out["values"] = {k: values[k] for k in ("业主姓名", "联系电话", "证件号码", "证件类型", "车牌号", "备注")
+                         if values.get(k)}
+    return ([], problems) if problems else ([out], [])
+
+
+def _room_for_place(values: dict[str, str]) -> str:
+    """The room as a form would write it, from separate or combined cells."""
+    room, display = import_room(*room_text(values))
+    return display
+
+
+def _ledger(values: dict[str, str], out: dict[str, Any], problems: list[Problem],
+            attempt: Any) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """A fee row: one month (所属期间), or a range (开始时间/结束时间) spread over the months it touches."""
+    item = values.get("费用项目", "")
+    if not item:
+        problems.append(Problem("费用项目", "missing", "缺少“费用项目”"))
+    out["item"] = item
+    due = attempt("应收金额", lambda: _money(values.get("应收金额", ""), "应收金额", required=True))
+    paid = attempt("实收金额", lambda: _money(values.get("实收金额", ""), "实收金额", required=False))
+    paid_on = values.get("收费日期", "")
+    out["paid_on"] = attempt("收费日期", lambda: import_date(paid_on, "收费日期").isoformat()) if paid_on else None
+    if values.get("所属期间"):
+        months = attempt("所属期间", lambda: [month_of(values["所属期间"], "所属期间")])
+    elif values.get("开始时间"):
+        start = attempt("开始时间", lambda: import_date(values["开始时间"], "开始时间"))
+        end_text = values.get("结束时间", "")
+        end = attempt("结束时间", lambda: import_date(end_text, "结束时间")) if end_text else start
+        months = attempt("结束时间", lambda: months_covered(start, end)) if start and end else None
+    else:
+        problems.append(Problem("所属期间", "missing", "缺少“所属期间”（或“开始时间”“结束时间”）"))
+        months = None
+    if problems or not months or due is None or paid is None:
+        return [], problems
+    if len(months) == 1:
+        return [{**out, "period": months[0], "due": f"{due:.2f}", "paid": f"{paid:.2f}"}], []
+    dues = split_evenly(due, len(months))
+    paids = fill_earliest(paid, dues)
+    source = {"row": out["row"], "start": values.get("开始时间"), "end": values.get("结束时间"),
+              "due": f"{due:.2f}", "paid": f"{paid:.2f}", "months": len(months)}
+    return [{**out, "period": m, "due": f"{d:.2f}", "paid": f"{p:.2f}", "source": source}
+            for m, d, p in zip(months, dues, paids, strict=True)], []
+
+
+def merge_room_columns(form: FormDef, fields: dict[str, str], kinds: TableKinds) -> dict[str, str]:
+    """A form batch with separate 楼栋/单元/房号 columns: one 房号 as the form has it (SPEC §12)."""
+    if not form.room_field:
+        return fields
+    roster = kinds.kind(ROSTER)
+    parts: dict[str, tuple[str, str]] = {}
+    for label, value in fields.items():
+        key = header_key(label)
+        if form.labels.get(v.normalize_label(label)) == form.room_field or key in roster.column("房号").spellings:
+            name: str | None = "房号"
+        else:
+            name = next((n for n in ("楼栋", "单元") if key in roster.column(n).spellings), None)
+        if name and name not in parts:
+            parts[name] = (label, value)
+    if "楼栋" not in parts and "单元" not in parts:
+        return fields
+    b, u, n = (parts.get(name, ("", ""))[1] for name in ("楼栋", "单元", "房号"))
+    try:
+        _, display = import_room(b, u, n)
+    except ValueProblem:
+        return fields
+    used = {label for label, _ in parts.values()}
+    return {**{k: val for k, val in fields.items() if k not in used}, form.room_field: display}

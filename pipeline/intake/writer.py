@@ -8,6 +8,7 @@ stage, turns it into the item's outcome. All state of a run lives in its `Run`.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 import os
@@ -26,7 +27,7 @@ from hudang.forms.table_kinds import ROSTER
 from hudang.forms.validate import Checked, check
 from hudang.forms.values import mask_text
 from hudang.pipeline.dunning import fees
-from hudang.pipeline.intake import backlog, tables
+from hudang.pipeline.intake import backlog, imports, tables
 from hudang.pipeline.intake import quarantine as q
 from hudang.pipeline.intake.outcomes import (
     DUPLICATE,
@@ -41,7 +42,7 @@ from hudang.pipeline.intake.outcomes import (
     Taken,
 )
 from hudang.pipeline.intake.readers import Read, item_of
-from hudang.pipeline.intake.stages import Context, Item, reject
+from hudang.pipeline.intake.stages import Context, Item, TableOptions, reject
 
 log = logging.getLogger("hudang.intake")
 
@@ -123,8 +124,9 @@ class Run:
         source = rows_file or item.snapshot or (item.path if item.path.is_file() else None)
         # The rows file has its own format's suffix (a legacy .xls batch's rows come back as .xlsx).
         name = f"{Path(item.path.name).stem}-问题行{rows_file.suffix}" if rows_file else item.path.name
+        table = dataclasses.asdict(item.options) if item.table is not None and item.options else None
         return q.quarantine(root, source, item.source, problems, form=form, rows_file=rows_file is not None,
-                            sha256=item.sha256, name=name)
+                            sha256=item.sha256, name=name, table=table)
 
     def quarantine_rows(self, item: Item, problems: list[dict[str, Any]], bad: list[Any]) -> str:
         """A batch's bad rows go to quarantine as a file of their own (title rows, header and those rows)."""
@@ -242,7 +244,8 @@ def file_batch(run: Run, item: Item) -> Taken:
     bad = []
     extra_names: dict[str, None] = {}
     for rec in ext.records:
-        checked = check(item.form, rec.fields, run.archive.estates)
+        fields = tables.merge_room_columns(item.form, rec.fields, run.ctx.tables)
+        checked = check(item.form, fields, run.archive.estates)
         extra_names.update(dict.fromkeys(extra_fields(checked)))
         row = RowOutcome(rec.row or 0, FILED)
         rows.append(row)
@@ -273,32 +276,77 @@ def file_batch(run: Run, item: Item) -> Taken:
     return Taken(out, filings, rows=True, known=known)
 
 
+def table_warnings(item: Item, plan: imports.TablePlan) -> list[dict[str, Any]]:
+    """One summary of the columns for the whole file, and where its estate came from."""
+    assert item.columns is not None
+    notes = [Problem(None, "columns", item.columns.summary())]
+    if plan.estate.source and plan.estate.source != "column":
+        notes.append(Problem("项目", "estate_from", f"项目“{plan.estate.name}”取自"
+                             f"{ESTATE_FROM_TEXT[plan.estate.source]}"))
+    return problems_json([*item.warnings, *notes])
+
+
+ESTATE_FROM_TEXT = {"column": "“项目”列", "option": "--estate", "folder": "所在文件夹名", "title": "表格标题行",
+                    "file_name": "文件名"}
+
+
 def import_table(run: Run, item: Item) -> Taken:
-    """A roster, fee ledger or reminder log: good rows imported at once, bad rows quarantined."""
+    """A roster, owner list, fee ledger or reminder log: good rows imported at once, bad rows quarantined."""
     ext, kind = item.extraction, item.table
     assert ext is not None and kind is not None and item.snapshot is not None
-    good, bad, errors = [], [], []
-    seen_estates: set[str] = set()
-    for rec in ext.records:
-        row, problems = tables.check_row(kind, rec, run.archive.estates, seen_estates)
-        if problems:
-            bad.append(rec)
-            errors.extend(problems_json(problems, rec.row))
-        else:
-            good.append(row)
-    out = Outcome(item.source, IMPORTED, kind=kind.id, row_count=len(good), errors=errors)
-    if good:
+    plan = imports.plan_table(item, run.archive.estates, run.ctx.forms, run.ctx.home.intake)
+    errors = [e for p, row in plan.errors for e in problems_json([p], row or None)]
+    out = Outcome(item.source, IMPORTED, kind=kind.id, row_count=len(plan.good), errors=errors,
+                  warnings=table_warnings(item, plan),
+                  detail={"estate_from": plan.estate.source, **plan.summary(kind.id, run.archive.estates)})
+    filings: list[tuple[Filing, Outcome | RowOutcome]] = []
+    if plan.good:
         if kind.id == ROSTER:
-            for estate in dict.fromkeys(r["estate"] for r in good if r):
+            for estate in dict.fromkeys(r["estate"] for r in plan.good if r):
                 run.archive.add_estate(estate)
-            for r in good:
-                assert r is not None
+            for r in plan.good:
                 r["estate"] = run.archive.estates.resolve(r["estate"]) or r["estate"]
-        run.archive.file_import(kind.id, item.snapshot, item.provenance(), good)
-    if bad:
-        out.status = PARTIAL if good else QUARANTINED
-        out.detail["quarantine_id"] = run.quarantine_rows(item, errors, bad)
-    return Taken(out)
+        rows = [{k: v for k, v in r.items() if k != "values"} for r in plan.good]
+        run.archive.file_import(kind.id, item.snapshot, item.provenance(), rows)
+        if kind.id == ROSTER:
+            imports.roster_owners(item, plan, run.archive.estates, run.ctx.forms)
+            out.errors += [e for p, row in plan.errors for e in problems_json([p], row)
+                           if e not in out.errors]
+            out.detail["registrations_new"] = sum(1 for o in plan.owners if not o.unchanged and not o.record_id)
+        filings = _owner_filings(run, item, plan, out)
+    if plan.bad:
+        out.status = PARTIAL if plan.good else QUARANTINED
+        # The retry of the bad rows reads them as this file was read: same estate, profile and sheet.
+        estate = plan.estate.name if plan.estate.source not in (None, "column") else plan.estate.option
+        item.options = TableOptions(estate=estate, profile=item.columns.profile if item.columns else None,
+                                    sheet=ext.sheet)
+        out.detail["quarantine_id"] = run.quarantine_rows(item, errors, plan.bad)
+    return Taken(out, filings, rows=bool(filings))
+
+
+def _owner_filings(run: Run, item: Item, plan: imports.TablePlan, out: Outcome) -> list[tuple[Filing,
+                                                                                          Outcome | RowOutcome]]:
+    """An owner list's rows as 住户登记表 versions; an unchanged row adds nothing."""
+    filings: list[tuple[Filing, Outcome | RowOutcome]] = []
+    out.rows = []
+    for owner in plan.owners:
+        row = RowOutcome(owner.row, FILED)
+        out.rows.append(row)
+        if owner.unchanged:
+            row.status = DUPLICATE
+            row.warnings = [{"field": None, "code": "unchanged", "message": "与现有住户登记相同，未新增"}]
+            continue
+        if owner.review:
+            row.warnings = problems_json([Problem(name, "to_review", f"“{name}”未填，已标记待核对")
+                                          for name in owner.review], owner.row)
+        form = owner.checked.form
+        filing = run.filing(item, form, owner.checked, "\n".join(f"{k}：{v}" for k, v in owner.checked.values.items()
+                                                                 if v), owner.row)
+        filing.review = list(owner.review)
+        filing.record_id = owner.record_id
+        filing.provenance["batch"] = {"row": owner.row, "sha256": item.sha256, "import": "owners"}
+        filings.append((filing, row))
+    return filings
 
 
 def file_scan(run: Run, item: Item) -> Taken:

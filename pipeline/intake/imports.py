@@ -1,0 +1,168 @@
+"""What an import table would bring in (SPEC §12) — worked out without writing, so `ingest --dry-run` shows the
+same plan that the writer then files: rows kept and refused, estates and rooms created, households touched,
+ledger months, owner registrations new or changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hudang.archive import catalog
+from hudang.archive.estates import Estates
+from hudang.errors import Problem
+from hudang.forms.definitions import FieldDef, FormDef, FormRegistry
+from hudang.forms.readers.model import RawRecord
+from hudang.forms.table_kinds import LEDGER, OWNERS, ROSTER
+from hudang.forms.validate import Checked, check
+from hudang.pipeline.intake import tables
+from hudang.pipeline.intake.stages import Item
+
+# An owner list seldom has these; its rows are kept with them empty and 待核对 (SPEC §12), while a 住户登记表
+# filled at move-in still needs them.
+OWNER_OPTIONAL = ("入住日期", "证件号码", "联系电话")
+
+
+@dataclass
+class OwnerRow:
+    row: int
+    checked: Checked
+    record_id: str | None          # the household's registration this row is a new version of
+    review: list[str]
+    unchanged: bool = False
+
+
+@dataclass
+class TablePlan:
+    good: list[dict[str, Any]] = field(default_factory=list)
+    bad: list[RawRecord] = field(default_factory=list)
+    errors: list[tuple[Problem, int]] = field(default_factory=list)
+    estate: tables.FileEstate = field(default_factory=tables.FileEstate)
+    owners: list[OwnerRow] = field(default_factory=list)
+    source_rows: int = 0
+
+    def summary(self, kind: str, estates: Estates) -> dict[str, Any]:
+        """What the file would create: rows, rooms, households, ledger months (for --dry-run and the outcome)."""
+        out: dict[str, Any] = {"rows_read": self.source_rows, "rows_ok": self.source_rows - len(self.bad),
+                               "rows_bad": len(self.bad)}
+        names = {r.get("estate") for r in self.good if r.get("estate")}
+        out["estates_new"] = sorted(n for n in names if estates.resolve(n) is None)
+        if kind == ROSTER:
+            out["rooms"] = len({(r["estate"], r["key"]) for r in self.good})
+        else:
+            out["households"] = len({(r.get("estate"), r.get("household")) for r in self.good})
+        if kind == LEDGER:
+            out["ledger_months"] = len(self.good)
+        if kind == OWNERS:
+            out["registrations_new"] = sum(1 for o in self.owners if not o.unchanged and o.record_id is None)
+            out["registrations_changed"] = sum(1 for o in self.owners if not o.unchanged and o.record_id)
+            out["registrations_unchanged"] = sum(1 for o in self.owners if o.unchanged)
+        return out
+
+
+def _folders(item: Item, intake: Path | None) -> list[str]:
+    """Folder names from the file up to the path given (or the intake folder), nearest first."""
+    names, folder = [], (item.origin or item.path).parent
+    stop = intake if item.in_intake else item.root
+    while folder != folder.parent:
+        names.append(folder.name)
+        if folder == stop or folder == item.root:
+            break
+        folder = folder.parent
+    return names
+
+
+def owner_form(form: FormDef) -> FormDef:
+    """The registration form as an owner list fills it: 入住日期, 证件号码, 联系电话 not required."""
+    fields: tuple[FieldDef, ...] = tuple(dataclasses.replace(f, required=False) if f.name in OWNER_OPTIONAL else f
+                                         for f in form.fields)
+    return dataclasses.replace(form, fields=fields)
+
+
+def _current_registration(estates: Estates, form_id: str, estate: str,
+                          household: str) -> tuple[str, dict[str, Any]] | None:
+    rows = catalog.current_versions(estates.conn, "r.record_id, v.fields",
+                                    "r.form = ? AND r.estate = ? AND r.household = ? AND r.voided = 0",
+                                    (form_id, estate, household), then="ORDER BY r.filed_at DESC LIMIT 1")
+    if not rows:
+        return None
+    return str(rows[0]["record_id"]), json.loads(rows[0]["fields"] or "{}")
+
+
+def plan_table(item: Item, estates: Estates, forms: FormRegistry, intake: Path | None) -> TablePlan:
+    """Check every row of an import table against the catalog as it stands; nothing is written."""
+    ext, columns = item.extraction, item.columns
+    assert ext is not None and columns is not None
+    plan = TablePlan()
+    option = item.options.estate if item.options else None
+    plan.estate = tables.file_estate(columns, estates, option=option, folders=_folders(item, intake), ext=ext,
+                                     file_name=(item.origin or item.path).name)
+    if plan.estate.problems:
+        plan.errors += [(p, 0) for p in plan.estate.problems]
+        plan.bad = list(ext.records)
+        plan.source_rows = len(ext.records)
+        return plan
+    if "项目" not in columns.found and plan.estate.name is None:
+        plan.errors.append((Problem("项目", "no_estate", "无法确定项目：表中没有“项目”列，请用 --estate 指定项目，"
+                                                       "或把文件放进以项目命名的子文件夹"), 0))
+        plan.bad = list(ext.records)
+        plan.source_rows = len(ext.records)
+        return plan
+    bad_ids: set[int] = set()
+    form = forms.get(columns.kind.form) if columns.kind.form else None
+    for rec, block, values in tables.rows_of(ext, columns):
+        plan.source_rows += 1
+        row_no = rec.row or 0
+        rows, problems = tables.check_row(columns, values, row_no, estates, plan.estate)
+        if not problems and form is not None:
+            owner, problems = _owner(form, rows[0], estates)
+            if owner is not None:
+                plan.owners.append(owner)
+        if problems:
+            plan.errors += [(p, row_no) for p in problems]
+            if id(rec) not in bad_ids:
+                bad_ids.add(id(rec))
+                plan.bad.append(rec)
+        else:
+            plan.good += [{**r, **({"block": block + 1} if len(columns.blocks) > 1 else {})} for r in rows]
+    return plan
+
+
+def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegistry) -> None:
+    """A room list that names each room's owner with a phone or ID (HC 资产信息) also registers the owners;
+    run once the rooms are in the catalog, so each owner's room is found."""
+    columns = item.columns
+    assert columns is not None
+    form = forms.get("registration")
+    if form is None or "业主姓名" not in columns.found or not {"联系电话", "证件号码"} & set(columns.found):
+        return
+    for row in plan.good:
+        values = row.get("values") or {}
+        if not values.get("业主姓名"):
+            continue
+        owner, problems = _owner(form, {"estate": row["estate"], "household": row["key"], "row": row["row"],
+                                        "values": values}, estates)
+        if owner is not None:
+            plan.owners.append(owner)
+        else:
+            plan.errors += [(p, row["row"]) for p in problems]
+
+
+def _owner(form: FormDef, row: dict[str, Any], estates: Estates) -> tuple[OwnerRow | None, list[Problem]]:
+    """An owner-list row as a 住户登记表: checked like the form, its missing move-in fields marked 待核对."""
+    place_text = estates.conn.execute("SELECT display FROM rooms WHERE estate = ? AND key = ?",
+                                      (row["estate"], row["household"])).fetchone()
+    fields = {"项目": row["estate"], "房号": place_text[0] if place_text else row["household"], **row["values"]}
+    checked = check(owner_form(form), fields, estates)
+    if not checked.ok:
+        return None, checked.problems
+    review = [name for name in OWNER_OPTIONAL if not checked.values.get(name)]
+    current = _current_registration(estates, form.id, row["estate"], row["household"])
+    record_id, unchanged = None, False
+    if current is not None:
+        record_id = current[0]
+        unchanged = {k: v for k, v in current[1].items() if v} == {k: v for k, v in checked.values.items() if v}
+    return OwnerRow(row["row"], checked, record_id, review, unchanged), []
