@@ -16,9 +16,7 @@ urlpatterns = [
     path("records/<str:record_id>/reveal/", records.reveal, name="record_reveal"),
     path("records/<str:record_id>/original/<int:version>/", records.original, name="record_original"),
     path("records/<str:record_id>/attachment/<int:n>/", records.attachment, name="record_attachment"),
-    *(path(f"{name}/", pending.under_construction, {"title": title}, name=name) for title, name in (
-        ("上传", "upload"), ("待处理", "pending"), ("今日待办", "due"), ("催缴", "dunning"),
-        ("月报", "reports"), ("状态", "status"))),
+    *(path(f"{name}/", pending.page_for(name), name=name) for name in pending.NOT_BUILT),
 ]
 
 handler400 = errors.bad_request
