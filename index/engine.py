@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors
+from whoosh import collectors, sorting
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh import sorting
 
 from hudang.errors import IndexOutdated, SearchIndexError
 from hudang.index.analysis import normalize

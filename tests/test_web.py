@@ -23,12 +23,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from builders import complaint, json_form, registration
-from conftest import clean_env, new_home
 from hudang.pipeline.app import users
 from hudang.pipeline.app.roles import ROLES
 from hudang.pipeline.app.session import Session
 from hudang.settings import load_home
+
+from builders import complaint, json_form, registration
+from conftest import clean_env, new_home
 
 PASSWORD = "纸质档案-2026"
 PHONE = "13955556666"

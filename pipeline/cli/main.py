@@ -22,7 +22,6 @@ from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
 from hudang.pipeline.cli.reports import due, register, report
 from hudang.pipeline.cli.scans import TOP as SCAN_COMMANDS
 from hudang.pipeline.cli.scans import forms_blank, forms_separator, record_edit
-from hudang.pipeline.cli.web import serve, users
 from hudang.pipeline.cli.support import (
     CONTEXT,
     Partial,
@@ -33,6 +32,7 @@ from hudang.pipeline.cli.support import (
     session,
     show,
 )
+from hudang.pipeline.cli.web import serve, users
 
 if TYPE_CHECKING:
     from hudang.pipeline.app.ingest import Ingested
