@@ -378,3 +378,22 @@ def test_hudang_serve_runs_gunicorn_and_a_user_logs_in(tmp_path: Path) -> None:
     assert "GET /login/" in logged and PHONE not in logged and "probe" not in logged
     assert (home / "web.sqlite3").is_file()
     assert any(a["action"] == "web_login" and a["user"] == "前台" for a in audit_lines(home))
+
+
+def test_users_commands_in_process(web: dict[str, Any]) -> None:
+    from conftest import Hudang
+
+    hudang = Hudang(web["home"], clean_env(web["home"]))
+    with session_of(web["home"]) as s:
+        users.add(s, "xu", ["档案员", "客服"], ["金第花园"], PASSWORD)
+    listed = hudang.json("users", "list")["users"]
+    assert listed == [{"name": "xu", "roles": ["档案员", "客服"], "estates": ["金第花园"], "active": True,
+                       "locked": False, "has_token": False, "last_login": None}]
+    made = hudang.json("users", "token", "xu")["token"]
+    assert users.by_token(made) is not None and hudang.json("users", "list")["users"][0]["has_token"]
+    assert "已停用" in hudang("users", "disable", "xu").stdout
+    assert hudang("users", "unlock", "nobody", check=False).code == 1
+    refused = hudang("users", "add", "yy", "--role", "保安", "--password-stdin", check=False)
+    assert refused.code == 2 and "未知的角色" in refused.stderr
+    actions = [a["action"] for a in audit_lines(web["home"])]
+    assert {"user_add", "user_token", "user_disable"} <= set(actions)
