@@ -9,14 +9,14 @@ STAMP := $(VENV)/.installed
 SYS_STAMP := .make-system-ok
 DEMO_DIR ?= build/demo
 APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim \
-                tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript
+                tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript chromium chromium-driver
 
 .PHONY: setup system demo test test-fast coverage lint bench clean
 
 setup: system $(STAMP)
 
 # System tools: LibreOffice (legacy .doc/.xls and DOCX→PDF), Tesseract with chi_sim/chi_tra and Ghostscript
-# (OCRmyPDF), poppler, Noto CJK.
+# (OCRmyPDF), poppler, Noto CJK; Chromium and its driver for the web's browser tests.
 system:
 	@missing=""; \
 	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui libreoffice-calc-nogui"; \
@@ -24,6 +24,8 @@ system:
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v gs >/dev/null || missing="$$missing ghostscript"; \
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-sim"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_tra.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-tra"; \
 	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \

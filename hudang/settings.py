@@ -69,6 +69,14 @@ KEYS: tuple[Key, ...] = (
     Key("office", "pdf_instances", 2, "LibreOffice instances converting DOCX→PDF side by side (one per core)"),
     Key("office", "pdf_batch", 50, "documents per conversion call"),
     Key("office", "timeout_s", 300, "any LibreOffice call (PDFs, legacy .doc/.xls) that takes longer is killed"),
+    Key("web", "allowed_hosts", ("127.0.0.1", "localhost"),
+        "host names the web answers to (add the server's LAN name or IP for --host 0.0.0.0)",
+        note="`hudang serve`: the web interface (users and sessions in web.sqlite3 here)."),
+    Key("web", "proxy_header", "", 'behind nginx with TLS: "X-Forwarded-Proto" (trusted only from the proxy)'),
+    Key("web", "session_idle_minutes", 30, "a session unused this long is logged out"),
+    Key("web", "upload_max_mb", 50, "largest request (an upload) the web accepts"),
+    Key("web", "lockout_failures", 5, "failed logins in a row before a user name is locked"),
+    Key("web", "lockout_minutes", 30, "how long a lock lasts (hudang users unlock NAME lifts it at once)"),
     Key("security", "group_access", False, "files 0600, folders 0700; true: 0660/0770 for a shared group",
         note="Personal data: only the service's user reads the home. For a group of archivists, set true "
              "and give the home to that group (chgrp -R; chmod g+s on its folders)."),
@@ -190,6 +198,16 @@ class BackupSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    allowed_hosts: tuple[str, ...] = default("web", "allowed_hosts")
+    proxy_header: str = default("web", "proxy_header")
+    session_idle_minutes: int = default("web", "session_idle_minutes")
+    upload_max_mb: int = default("web", "upload_max_mb")
+    lockout_failures: int = default("web", "lockout_failures")
+    lockout_minutes: int = default("web", "lockout_minutes")
+
+
+@dataclass(frozen=True)
 class WatchSettings:
     stable_seconds: float = float(default("watch", "stable_seconds"))
     rescan_seconds: float = float(default("watch", "rescan_seconds"))
@@ -212,6 +230,7 @@ class Home:
     office: OfficeSettings = field(default_factory=OfficeSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    web: WebSettings = field(default_factory=WebSettings)
     estate_contacts: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def contact(self, estate: str | None = None) -> Contact:
@@ -268,6 +287,16 @@ class Home:
     @property
     def audit_log(self) -> Path:
         return self.root / "audit.log"
+
+    @property
+    def web_db(self) -> Path:
+        """The web's users, sessions and login lockouts (derived from nothing: back it up with the home)."""
+        return self.root / "web.sqlite3"
+
+    @property
+    def web_cache(self) -> Path:
+        """Originals converted to PDF for viewing in the browser (rebuildable, safe to delete)."""
+        return self.root / "cache" / "web"
 
     @property
     def key_path(self) -> Path:
@@ -341,8 +370,15 @@ def load_home(root: Path) -> Home:
     contacts = tuple((str(name), tuple((str(k), str(v)) for k, v in entry.items()))
                      for name, entry in data.get("estates", {}).items() if isinstance(entry, dict))
     security = SecuritySettings(group_access=bool(get("security", "group_access")))
+    hosts = get("web", "allowed_hosts")
+    web = WebSettings(allowed_hosts=tuple(str(h) for h in ([hosts] if isinstance(hosts, str) else hosts)),
+                      proxy_header=str(get("web", "proxy_header")),
+                      session_idle_minutes=max(1, int(get("web", "session_idle_minutes"))),
+                      upload_max_mb=max(1, int(get("web", "upload_max_mb"))),
+                      lockout_failures=max(1, int(get("web", "lockout_failures"))),
+                      lockout_minutes=max(0, int(get("web", "lockout_minutes"))))
     return Home(root=root, intake=intake, company=company, limits=limits, watch=watch, dunning=dunning,
-                office=office, backup=backup, security=security, estate_contacts=contacts)
+                office=office, backup=backup, security=security, web=web, estate_contacts=contacts)
 
 
 def make_private(home: Home) -> None:

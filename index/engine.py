@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors
+from whoosh import collectors, sorting
 from whoosh import index as windex
 from whoosh import query as wq
 
@@ -38,6 +38,7 @@ class Filters:
     form: str | None = None
     household: str | None = None
     estate: str | None = None
+    estates: tuple[str, ...] = ()     # any of these (a user limited to several estates)
     date_from: int | None = None      # YYYYMMDD, inclusive
     date_to: int | None = None
     all_versions: bool = False
@@ -51,6 +52,8 @@ class Filters:
             parts.append(wq.Term("household", self.household))
         if self.estate:
             parts.append(wq.Term("estate", self.estate))
+        if self.estates:
+            parts.append(wq.ConstantScoreQuery(wq.Or([wq.Term("estate", e) for e in self.estates]), 0.0))
         if self.form:
             parts.append(wq.Term("form", self.form))
         if self.date_from is not None or self.date_to is not None:
@@ -170,7 +173,7 @@ class SearchIndex:
             finally:
                 self._searcher = None
 
-    def search(self, parsed: Parsed, filters: Filters, limit: int = 20) -> dict[str, Any]:
+    def search(self, parsed: Parsed, filters: Filters, limit: int = 20, newest_first: bool = False) -> dict[str, Any]:
         searcher = self.searcher()
         clauses = filters.clauses()
         query = wq.And([parsed.query, *clauses]) if clauses else parsed.query
@@ -184,10 +187,17 @@ class SearchIndex:
             masked = self._masked
             # One pass that scores and counts every match: whoosh's own count after a top-N search trusts the
             # last segment's matcher and its matcher replacement drops low-scoring branches, so it undercounts.
-            top = collectors.TopCollector(limit, usequality=False, replace=0)
-            kept = collectors.FilterCollector(top, restrict=masked)
-            searcher.search_with_collector(query, kept)
-            results, total = kept.results(), top.total
+            if newest_first:  # every match is collected to sort it: the count is the number collected
+                by_date = collectors.SortingCollector(sorting.FieldFacet("date", reverse=True), limit)
+                kept = collectors.FilterCollector(by_date, restrict=masked)
+                searcher.search_with_collector(query, kept)
+                results = kept.results()
+                total = len(by_date.items)
+            else:
+                top = collectors.TopCollector(limit, usequality=False, replace=0)
+                kept = collectors.FilterCollector(top, restrict=masked)
+                searcher.search_with_collector(query, kept)
+                results, total = kept.results(), top.total
         hits = []
         for hit in results:
             date = hit.get("date")

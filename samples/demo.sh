@@ -66,3 +66,12 @@ step "重建目录 (rebuild)"
 "$HUDANG" rebuild
 
 printf '\n数据目录：%s\n' "$HUDANG_HOME"
+
+step "网页界面 (web interface)"
+DEMO_PASSWORD="户档演示-2026"
+printf '%s\n' "$DEMO_PASSWORD" | "$HUDANG" users add 演示主管 --role 主管 --password-stdin
+printf '%s\n' "$DEMO_PASSWORD" | "$HUDANG" users add 演示客服 --role 客服 --estate 金第花园 --password-stdin
+"$HUDANG" users list
+printf '\n启动网页界面（在本机浏览器打开 http://127.0.0.1:8080/ ，Ctrl+C 停止）：\n'
+printf '  HUDANG_HOME=%q .venv/bin/hudang serve --port 8080\n' "$HUDANG_HOME"
+printf '登录：演示主管 / %s（全部项目，可显示完整信息）；演示客服 / %s（仅金第花园）\n' "$DEMO_PASSWORD" "$DEMO_PASSWORD"

@@ -310,3 +310,148 @@ def record_visit(session: Session, record_id: str, visited_at: str, outcome: str
     action = form.action("visit") if form is not None else None
     names = action.fields if action is not None else ("回访时间", "回访结果")
     return act(session, record_id, "visit", {**dict(zip(names, (visited_at, outcome), strict=False)), **more})
+
+
+# ---------------------------------------------------------------- a version's files (the web's record page)
+
+MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".tif": "image/tiff", ".tiff": "image/tiff", ".gif": "image/gif", ".webp": "image/webp",
+               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               ".json": "application/json", ".csv": "text/csv", ".txt": "text/plain"}
+BROWSER_SHOWS = {".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+"""Shown in the page as they are; DOCX/XLSX/DOC/XLS are converted to PDF; others are only downloaded."""
+OFFICE = {".docx", ".xlsx", ".doc", ".xls", ".odt", ".ods", ".rtf"}
+
+
+@dataclass(frozen=True)
+class VersionDetail:
+    """What one version holds besides its fields: provenance (masked), the text read from it (masked unless
+    revealed), and its original's kind — or the batch row it came from (a row has no file of its own)."""
+
+    record_id: str
+    version: int
+    provenance: dict[str, Any]
+    text: str
+    original: str | None
+    """The original's suffix ('.docx'), None for a batch row."""
+    batch_row: int | None
+    viewable: bool
+    """The browser can show it (as it is, or converted to PDF)."""
+    changed: tuple[str, ...]
+    """Fields whose value differs from the version before (every field of version 1)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "version": self.version, "provenance": self.provenance,
+                "text": self.text, "original": self.original, "batch_row": self.batch_row, "viewable": self.viewable,
+                "changed": list(self.changed)}
+
+
+def _unit(session: Session, record_id: str, version: int) -> tuple[str, Path]:
+    """The archived folder of one version, from the catalog (never from text a user typed)."""
+    from hudang.errors import NotFound
+
+    view = households.record(session.archive, record_id, session.forms)
+    for v in view["versions"]:
+        if v["version"] == version:
+            return view["record_id"], session.archive.layout.root / v["path"]
+    raise NotFound(f"档案记录 {view['record_id']} 没有第{version}版", code="no_version")
+
+
+def version_detail(session: Session, record_id: str, version: int, *, reveal: bool = False) -> VersionDetail:
+    import json
+
+    rid, unit = _unit(session, record_id, version)
+    prov = json.loads((unit / "provenance.json").read_text(encoding="utf-8"))
+    fields = _fields(unit)
+    before = _fields(_unit(session, rid, version - 1)[1]) if version > 1 else {}
+    changed = tuple(k for k in fields if fields.get(k) != before.get(k))
+    text_file = unit / "text.txt"
+    text = text_file.read_text(encoding="utf-8", errors="replace") if text_file.is_file() else ""
+    name = prov.get("original")
+    suffix = Path(name).suffix.lower() if name else None
+    shown = {k: mask_text(v) if isinstance(v, str) else v for k, v in prov.items()
+             if k in ("source_name", "received_at", "detected_type", "converted_from", "sha256", "size",
+                      "user", "claim", "batch")}
+    return VersionDetail(rid, version, shown, text if reveal else mask_text(text), suffix,
+                         (prov.get("batch") or {}).get("row"),
+                         suffix is not None and (suffix in BROWSER_SHOWS or suffix in OFFICE), changed)
+
+
+def _fields(unit: Path) -> dict[str, Any]:
+    import json
+
+    path = unit / "fields.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    values = data.get("values") if isinstance(data, dict) else None
+    return values if isinstance(values, dict) else {}
+
+
+@dataclass(frozen=True)
+class OriginalFile:
+    """An original as archived (unmasked personal data: the caller has checked the role), and what to send."""
+
+    record_id: str
+    version: int
+    name: str
+    """The name it was received under, for a download."""
+    path: Path
+    media_type: str
+
+
+def original(session: Session, record_id: str, version: int, *, for_viewing: bool = False) -> OriginalFile:
+    """The original bytes of one version; ``for_viewing`` gives a PDF of a DOCX/XLSX, converted by LibreOffice
+    once and cached under the home. Every call is audited: an original shows personal data unmasked."""
+    import json
+
+    from hudang.errors import NotFound
+
+    rid, unit = _unit(session, record_id, version)
+    prov = json.loads((unit / "provenance.json").read_text(encoding="utf-8"))
+    if not prov.get("original"):
+        raise NotFound(f"{rid} 第{version}版来自批量导入文件的一行，没有单独的原件", code="no_original")
+    path = unit / prov["original"]
+    suffix = path.suffix.lower()
+    name = str(prov.get("source_name") or path.name)
+    if for_viewing and suffix in OFFICE:
+        path = _as_pdf(session, path, f"{rid}-v{version}")
+        suffix, name = ".pdf", Path(name).stem + ".pdf"
+    session.audit("view_original" if for_viewing else "download_original", record_id=rid, version=version)
+    return OriginalFile(rid, version, name, path, MEDIA_TYPES.get(suffix, "application/octet-stream"))
+
+
+def _as_pdf(session: Session, source: Path, stem: str) -> Path:
+    """A cached PDF of an office document (rebuildable: the cache may be deleted at any time)."""
+    import shutil
+    import tempfile
+
+    from hudang.errors import ToolMissing
+    from hudang.forms.office import to_pdf
+
+    cache = session.home.web_cache
+    target = cache / f"{stem}.pdf"
+    if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache, prefix=".convert-") as work:
+        doc = Path(work) / f"{stem}{source.suffix.lower()}"
+        shutil.copyfile(source, doc)
+        made = to_pdf([doc], Path(work), instances=1, timeout=session.home.office.timeout).pdfs.get(doc)
+        if made is None:
+            raise ToolMissing(f"无法把 {stem} 的原件转换为 PDF 显示（LibreOffice 转换失败），请下载原件查看")
+        Path(made).replace(target)
+    return target
+
+
+def attachment_file(session: Session, record_id: str, n: int) -> OriginalFile:
+    """The n-th attachment (1-based, in the record page's order), audited like an original."""
+    from hudang.errors import NotFound
+
+    view = households.record(session.archive, record_id, session.forms)
+    if not 1 <= n <= len(view["attachments"]):
+        raise NotFound(f"档案记录 {view['record_id']} 没有第{n}个附件", code="no_attachment")
+    att = view["attachments"][n - 1]
+    path = session.archive.layout.root / att["path"]
+    session.audit("download_attachment", record_id=view["record_id"], attachment=n)
+    return OriginalFile(view["record_id"], 0, att["name"], path,
+                        MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"))

@@ -23,8 +23,10 @@ class Found:
 
 def search(session: Session, query: str, *, form_name: str | None = None, household: str | None = None,
            estate: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
-           limit: int = 20, all_versions: bool = False) -> Found:
-    """Current versions of records not voided, unless ``all_versions``; dates are the records' own (inclusive)."""
+           limit: int = 20, all_versions: bool = False, estates: tuple[str, ...] = (),
+           newest_first: bool = False) -> Found:
+    """Current versions of records not voided, unless ``all_versions``; dates are the records' own (inclusive).
+    ``estates`` keeps the hits within a user's estate limits; ``newest_first`` sorts by the records' dates."""
     from hudang.index.engine import Filters, SearchIndex
     from hudang.index.query import form_fields, parse
 
@@ -39,10 +41,10 @@ def search(session: Session, query: str, *, form_name: str | None = None, househ
     if date_from is not None and date_to is not None and date_from > date_to:
         raise UsageError(f"--from（{date_from}）晚于 --to（{date_to}）：起始日期应不晚于截止日期", code="bad_date_range")
     since, until = (int(d.strftime("%Y%m%d")) if d else None for d in (date_from, date_to))
-    filters = Filters(form=form_id, household=address, estate=estate_name, date_from=since, date_to=until,
-                      all_versions=all_versions)
+    filters = Filters(form=form_id, household=address, estate=estate_name, estates=estates, date_from=since,
+                      date_to=until, all_versions=all_versions)
     parsed = parse(query, session.home.secret_key(), form_fields(session.forms))
-    return Found(**SearchIndex(session.home.index_dir).search(parsed, filters, limit))
+    return Found(**SearchIndex(session.home.index_dir).search(parsed, filters, limit, newest_first))
 
 
 def run_search(home: Home, query: str, **options: Any) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from hudang.pipeline.cli.support import (
     session,
     show,
 )
+from hudang.pipeline.cli.web import serve, users
 
 if TYPE_CHECKING:
     from hudang.pipeline.app.ingest import Ingested
@@ -53,7 +54,7 @@ def cli(ctx: click.Context, home: str | None) -> None:
 
 
 for _group in (household, record, quarantine, forms, estates, report, register, due, backup_group,
-               import_profile):
+               import_profile, users, serve):
     cli.add_command(_group)
 for _name, _group in {**FEE_GROUPS, **SCAN_COMMANDS}.items():
     cli.add_command(_group, _name)
@@ -241,13 +242,21 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--timers", "timers", type=click.Path(file_okay=False, path_type=Path),
               help="把每晚备份、每周校验的 systemd 服务和定时器单元写入这个文件夹")
 @click.option("--backup-dest", help="备份位置（默认 config.toml [backup] dest）")
-def service_unit(user: str, timers: Path | None, backup_dest: str | None) -> None:
-    """输出接收服务的 systemd 单元（hudang-watch.service）；--timers 写出备份与校验的定时器单元。"""
+@click.option("--web", is_flag=True, help="输出网页界面的单元（hudang-web.service，运行 hudang serve）")
+@click.option("--host", default="127.0.0.1", show_default=True, help="与 --web 一起：监听地址")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="与 --web 一起：端口")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="与 --web 一起：工作进程数")
+def service_unit(user: str, timers: Path | None, backup_dest: str | None, web: bool, host: str, port: int,
+                 workers: int) -> None:
+    """输出接收服务的 systemd 单元（hudang-watch.service）；--web 输出网页界面的单元；--timers 写出备份与校验的定时器单元。"""
     from hudang.pipeline.app.backup import write_timer_units
-    from hudang.pipeline.service.unit import unit_text
+    from hudang.pipeline.service.unit import unit_text, web_unit_text
     from hudang.settings import resolve_root
 
     root = resolve_root(click.get_current_context().obj["home"])
+    if web:
+        click.echo(web_unit_text(root, user, host, port, workers), nl=False)
+        return
     if timers is None:
         click.echo(unit_text(root, user), nl=False)
         return

@@ -1,4 +1,4 @@
-"""systemd units: the intake service, and the timers for a nightly backup and a weekly verify (README)."""
+"""systemd units: the intake service, the web (`hudang serve`), and the timers for a nightly backup and a weekly verify (README)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,29 @@ ExecStart={exe} watch
 KillMode=mixed
 KillSignal=SIGTERM
 TimeoutStopSec=120
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+WEB_UNIT = """\
+[Unit]
+Description=hudang 户档 web interface (gunicorn)
+Documentation=file://{readme}
+After=network-online.target remote-fs.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User={user}
+Environment=HUDANG_HOME={home}
+Environment=PYTHONUNBUFFERED=1
+ExecStart={exe} serve --host {host} --port {port} --workers {workers}
+KillSignal=SIGTERM
+TimeoutStopSec=30
 Restart=on-failure
 RestartSec=5
 
@@ -75,6 +98,12 @@ def _readme() -> Path:
 
 def unit_text(home: Path, user: str) -> str:
     return UNIT.format(user=user, home=home, exe=_exe(), readme=_readme())
+
+
+def web_unit_text(home: Path, user: str, host: str, port: int, workers: int) -> str:
+    """hudang-web.service: `hudang serve` (gunicorn); put nginx with TLS in front for the LAN (README)."""
+    return WEB_UNIT.format(user=user, home=home, exe=_exe(), readme=_readme(), host=host, port=port,
+                           workers=workers)
 
 
 def timer_units(home: Path, user: str, dest: str) -> dict[str, str]:

@@ -1,0 +1,65 @@
+"""Who may do what: the one table of roles and their capabilities, and a user's estate limits.
+
+Every door (web pages, the API) asks `Principal.can(capability)` and `Principal.sees(estate)`; no door keeps
+its own list. A person with two jobs has two roles and the union of their capabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Every role reads (search, households, records — masked) within its estates.
+READ = "read"
+
+CAPABILITIES: dict[str, str] = {
+    READ: "检索、查看户档和记录（打码）",
+    "view_original": "查看、下载原件（含完整个人信息，记入审计）",
+    "reveal": "显示完整个人信息（须填写原因，记入审计）",
+    "upload": "上传文件归档",
+    "assign": "分拣扫描件",
+    "review": "补填待核对栏目",
+    "quarantine": "处理隔离区（重试、搁置）",
+    "correct": "附件、移户、作废（须填写原因）",
+    "enter": "录入和更新投诉、维修，登记回访",
+    "due": "今日待办",
+    "fees": "收费、催缴记录",
+    "dunning": "催缴函生成、寄出、送达、退回",
+    "reports": "月报、台账",
+    "issue_reports": "签发月报",
+    "users": "用户管理",
+    "estates": "项目管理、房屋清单与收费台账导入",
+    "status": "服务状态、校验",
+}
+
+_ARCHIVIST = (READ, "view_original", "upload", "assign", "review", "quarantine", "correct")
+_SERVICE = (READ, "enter", "due")
+_FEES = (READ, "fees", "dunning")
+
+ROLES: dict[str, frozenset[str]] = {
+    "档案员": frozenset(_ARCHIVIST),
+    "客服": frozenset(_SERVICE),
+    "收费员": frozenset(_FEES),
+    # 主管: all of the three above, plus reports, issuing editions, registers and revealing personal data.
+    "主管": frozenset(_ARCHIVIST + _SERVICE + _FEES + ("reveal", "reports", "issue_reports")),
+    "管理员": frozenset((READ, "users", "estates", "status")),
+}
+assert all(c in CAPABILITIES for caps in ROLES.values() for c in caps)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A logged-in person: name, roles, and the estates they are limited to (empty: every estate)."""
+
+    name: str
+    roles: tuple[str, ...]
+    estates: tuple[str, ...] = ()
+
+    def can(self, capability: str) -> bool:
+        return any(capability in ROLES.get(role, ()) for role in self.roles)
+
+    def sees(self, estate: str | None) -> bool:
+        """Whether items of ``estate`` are within this person's limits (None: an item of no estate yet,
+        seen only by people without a limit)."""
+        if not self.estates:
+            return True
+        return estate is not None and estate in self.estates

@@ -1,0 +1,25 @@
+"""Every route of the web. Records and households are named by ID or address, never by a file path."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from hudang.pipeline.web.views import auth, errors, households, pending, records, search
+
+urlpatterns = [
+    path("login/", auth.Login.as_view(), name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("", search.search, name="search"),
+    path("households/", households.pick, name="household_pick"),
+    path("households/<str:estate>/<str:key>/", households.show, name="household"),
+    path("records/<str:record_id>/", records.show, name="record"),
+    path("records/<str:record_id>/reveal/", records.reveal, name="record_reveal"),
+    path("records/<str:record_id>/original/<int:version>/", records.original, name="record_original"),
+    path("records/<str:record_id>/attachment/<int:n>/", records.attachment, name="record_attachment"),
+    *(path(f"{name}/", pending.page_for(name), name=name) for name in pending.NOT_BUILT),
+]
+
+handler400 = errors.bad_request
+handler403 = errors.forbidden
+handler404 = errors.not_found
+handler500 = errors.server_error
