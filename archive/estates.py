@@ -6,7 +6,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from hudang.errors import ValueProblem
+from hudang.errors import NotFound, ValueProblem
 from hudang.forms.places import PUBLIC_WORDS
 from hudang.forms.rooms import Room, import_room, is_public, parse_key, parse_room
 from hudang.forms.values import to_halfwidth, to_simplified
@@ -110,6 +110,8 @@ class Estates:
             # the roster came); otherwise the roster's own answer stands, not "无法识别户号".
             room = self._any_spelling(room_text)
             if room is None or not self._has_history(estate, room.key):
+                if problem.code == "room_not_on_roster":   # reading: no such household (the web's 404)
+                    raise NotFound(problem.message, code=problem.code) from None
                 raise problem from None
             return Place(estate, room.key, room.display())
 
