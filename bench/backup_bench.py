@@ -45,10 +45,11 @@ def timed_cli(home: Path, *args: str) -> tuple[dict[str, Any], float, float]:
     return json.loads(proc.stdout), wall, cpu
 
 
-def new_bytes(generation: Path, seen: set[tuple[int, int]]) -> tuple[int, int]:
-    """Bytes and files of `generation` that take new room on disk: files whose inode is not in `seen`
-    (hard links to an earlier generation cost nothing). Adds this generation's inodes to `seen`."""
-    size = files = 0
+def new_bytes(generation: Path, seen: set[tuple[int, int]]) -> tuple[int, int, int]:
+    """Bytes, allocated bytes (whole blocks, what `du` counts) and files of `generation` that take new room on
+    disk: files whose inode is not in `seen` (hard links to an earlier generation cost nothing). Adds this
+    generation's inodes to `seen`. Folders are not counted."""
+    size = blocks = files = 0
     for dirpath, _, filenames in os.walk(generation):
         for name in filenames:
             st = os.lstat(os.path.join(dirpath, name))
@@ -56,8 +57,9 @@ def new_bytes(generation: Path, seen: set[tuple[int, int]]) -> tuple[int, int]:
             if key not in seen:
                 seen.add(key)
                 size += st.st_size
+                blocks += st.st_blocks * 512
                 files += 1
-    return size, files
+    return size, blocks, files
 
 
 def folder_bytes(path: Path) -> int:
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
         with c.metered() as m1:
             first, first_s, first_cpu = timed_cli(root, "backup", "create", str(dest), "--init")
-        first_disk, first_files = new_bytes(Path(first["path"]), seen)
+        first_disk, first_alloc, first_files = new_bytes(Path(first["path"]), seen)
         print(f"  first generation {first['generation']}: {first['records']:,} records, {first['units']:,} units")
 
         added = night_of_work(root, round(args.records * args.new_share), args.seed, month)
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
         with c.metered() as m2:
             second, second_s, second_cpu = timed_cli(root, "backup", "create", str(dest))
-        second_disk, second_files = new_bytes(Path(second["path"]), seen)
+        second_disk, second_alloc, second_files = new_bytes(Path(second["path"]), seen)
 
         with c.metered() as m3:
             checked, verify_s, verify_cpu = timed_cli(root, "backup", "verify", str(dest))
@@ -125,26 +127,32 @@ def main(argv: list[str] | None = None) -> int:
             _, copy_s = c.timed(lambda: subprocess.run(["cp", "-a", str(root), str(plain)], check=True))
 
         baseline = "baseline: cp -a of the whole home"
-        table = c.Table([("seconds", "wall s", ".2f"), ("cpu", "CPU s", ".2f"), ("mib", "MiB on disk", ".1f"),
-                         ("files", "new files", ".0f")], baseline=baseline, ratios=["seconds", "mib"], width=48)
+        table = c.Table([("seconds", "wall s", ".2f"), ("cpu", "CPU s", ".2f"), ("mib", "new MiB", ".1f"),
+                         ("alloc", "alloc MiB", ".1f"), ("files", "new files", ".0f")], baseline=baseline,
+                        ratios=["seconds", "mib"], width=48)
         table.add("backup create: first generation", m1.text(), seconds=first_s, cpu=first_cpu,
-                  mib=first_disk / 2**20, files=first_files)
+                  mib=first_disk / 2**20, alloc=first_alloc / 2**20, files=first_files)
         table.add(f"backup create: second (+{added:,} records)", m2.text(), seconds=second_s, cpu=second_cpu,
-                  mib=second_disk / 2**20, files=second_files)
+                  mib=second_disk / 2**20, alloc=second_alloc / 2**20, files=second_files)
         table.add("backup verify (latest generation)", m3.text(), seconds=verify_s, cpu=verify_cpu)
         table.add(baseline, m4.text(), seconds=copy_s, mib=home_bytes / 2**20)
         table.print()
         print(f"  hudang says: first copied {first['files_copied']:,} files {first['bytes_copied'] / 2**20:.1f} MiB, "
               f"linked {first['files_linked']:,}; second copied {second['files_copied']:,} files "
               f"{second['bytes_copied'] / 2**20:.1f} MiB, linked {second['files_linked']:,}")
-        print(f"  second / first: seconds {second_s / first_s:.3f}, bytes on disk {second_disk / first_disk:.4f}; "
+        print("  new MiB: sizes of the files that are not hard links to an earlier generation; alloc MiB: the "
+              "blocks they take (what du counts)")
+        print(f"  second / first: seconds {second_s / first_s:.3f}, bytes {second_disk / first_disk:.4f}, "
+              f"allocated {second_alloc / first_alloc:.4f}; "
               f"verify {'clean' if ok else 'FOUND PROBLEMS'} "
               f"({sum(g['checked'] for g in checked['generations']):,} archive files checked)")
         c.write_json(args.json, {
             "records": args.records, "added": added, "home_bytes": home_bytes, "build_s": build_s,
-            "first": {"seconds": first_s, "cpu": first_cpu, "disk_bytes": first_disk, "files": first_files,
+            "first": {"seconds": first_s, "cpu": first_cpu, "disk_bytes": first_disk,
+                      "allocated_bytes": first_alloc, "files": first_files,
                       "reported": first},
-            "second": {"seconds": second_s, "cpu": second_cpu, "disk_bytes": second_disk, "files": second_files,
+            "second": {"seconds": second_s, "cpu": second_cpu, "disk_bytes": second_disk,
+                       "allocated_bytes": second_alloc, "files": second_files,
                        "reported": second},
             "ratio_seconds": second_s / first_s, "ratio_bytes": second_disk / first_disk,
             "verify": {"seconds": verify_s, "cpu": verify_cpu, "ok": ok}, "cp_a_seconds": copy_s,
