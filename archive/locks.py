@@ -15,6 +15,22 @@ from pathlib import Path
 from hudang.errors import LockBusy
 from hudang.settings import Home
 
+_HELD: set[int] = set()   # descriptors of the locks this process holds
+
+
+def _close_held_in_child() -> None:
+    """A forked child (a reader) gets copies of the parent's lock descriptors; closing them leaves the
+    parent's locks as they are, and a child that outlives a killed parent holds nothing."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_in_child)
+
 
 class FileLock:
     """One lock file; `busy` is the Chinese message when another process holds it (``{pid}`` is filled in)."""
@@ -42,11 +58,13 @@ class FileLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
+        _HELD.add(fd)
         return self
 
     def release(self) -> None:
         fd, self._fd = self._fd, None
         if fd is not None:
+            _HELD.discard(fd)
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 

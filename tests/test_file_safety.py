@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from builders import complaint, json_form, registration
+from builders import complaint, json_form, registration, wait_until
 from conftest import Hudang, new_home
 
 
@@ -232,3 +232,54 @@ def test_the_service_sweeps_a_dead_run_s_copies_when_it_starts(hudang: Hudang) -
         wait_until(lambda: not (snapshots / "p999999999-1").exists(), 30, "sweep at start")
     finally:
         service.stop()
+
+
+@pytest.mark.slow
+def test_a_full_disk_pauses_the_service_which_resumes_by_itself(small_disk: Path, tmp_path: Path,
+                                                               roster_csv: Path) -> None:
+    """The home on a 3 MB disk, the intake on another (a share): the burst fills the disk; the service stays up,
+    says it paused (status and log, in Chinese), leaves no empty quarantine entry, and once there is room again
+    files every form exactly once without a restart."""
+    from test_watch import Watcher, _configure
+
+    hudang = new_home(small_disk / "home")
+    assert {o["status"] for o in hudang.ingest(roster_csv)} == {"imported"}
+    _configure(hudang)
+    intake = tmp_path / "intake"
+    intake.mkdir()
+    config = hudang.home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('folder = "intake"', f'folder = "{intake}"'),
+                      encoding="utf-8")
+    service = Watcher(hudang)
+    try:
+        rng = random.Random(5)
+        for n in range(16):
+            text = "".join(rng.choice("漏水发霉墙皮脱落请尽快处理楼上卫生间") for _ in range(100_000))
+            json_form(intake / f"{n:02d}.json", "投诉处理单",
+                      complaint(f"TS-F{n}", room=f"1-1-30{n % 2 + 1}", 投诉内容=text))
+        wait_until(lambda: hudang.json("status")["paused"], what="the service to pause")
+        paused = hudang.json("status")
+        assert paused["running"] and service.proc.poll() is None
+        assert "磁盘空间不足" in paused["paused"]["reason"] and "自动继续" in paused["paused"]["reason"]
+        text = hudang("status").stdout
+        assert "已暂停" in text and "磁盘空间不足" in text, text
+        for entry in hudang.json("quarantine", "list")["entries"]:
+            assert entry.get("file") and entry.get("status") == "pending", entry
+        filed_before = sum(paused["today"]["counts"].values())
+        assert filed_before < 16
+
+        subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+        wait_until(lambda: sum(hudang.json("status")["today"]["counts"].values()) >= 16, 120, "all 16 filed")
+        status = hudang.json("status")
+        assert status["paused"] is None and status["today"]["counts"] == {"filed": 16}
+        assert service.proc.poll() is None
+    finally:
+        assert service.stop() == 0
+    filed = [r for room in ("1-1-301", "1-1-302") for r in hudang.json("household", "show", f"金第花园/{room}")["records"]]
+    assert len(filed) == 16
+    assert hudang.json("quarantine", "list")["entries"] == []
+    assert sorted(p.name for p in (intake / ".done").rglob("*.json")) == [f"{n:02d}.json" for n in range(16)]
+    assert not list((intake / ".processing").rglob("*.json"))
+    log = (hudang.home / "logs" / "hudang.log").read_text(encoding="utf-8")
+    assert "磁盘空间已恢复，接收继续" in log
+    assert hudang("verify").code == 0

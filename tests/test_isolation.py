@@ -136,3 +136,35 @@ def test_a_poisoned_file_in_a_watch_burst_is_quarantined_once(hudang: Hudang, ro
     assert entries[0]["problems"][0]["code"] == "read_failed"
     assert not (intake / "毒.json").exists() and not list((intake / ".processing").glob("*/*毒*"))
     assert sorted(p.name for p in (intake / ".done").rglob("*.json")) == [*(f"好{k}.json" for k in range(6)), "毒.json"]
+
+
+@pytest.mark.parametrize("workers", [["--workers", "1"], []], ids=["workers-1", "default"])
+@pytest.mark.parametrize("hook", ["crash", "hang"])
+def test_a_small_run_reads_in_a_child_a_poisoned_file_cannot_stop(hudang: Hudang, roster_csv: Path, tmp_path: Path,
+                                                                  hook: str, workers: list[str]) -> None:
+    """Fewer files than make a worker pool worth its start: they are read in one forked child all the same,
+    so a file that kills or hangs its reader is that file's outcome, and the good files around it are filed."""
+    hudang.ingest(roster_csv)
+    config = hudang.home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("seconds_per_file = 600", "seconds_per_file = 1"),
+                      encoding="utf-8")
+    folder = tmp_path / "small"
+    folder.mkdir()
+    json_form(folder / "a-好.json", "投诉处理单", complaint("TS-K1", room="1-1-301"))
+    json_form(folder / "b-毒.json", "投诉处理单", complaint("TS-KP", room="1-1-302"))
+    json_form(folder / "c-好.json", "投诉处理单", complaint("TS-K2", room="1-1-301"))
+    json_form(folder / "d-好.json", "住户登记表", registration("1-1-302", "好人"))
+    result = hudang.proc("ingest", folder, *workers, "--json", env={"HUDANG_READER_HOOK": f"{hook}:毒"})
+    got = {Path(o["source"]).name: o for o in result.json["outcomes"]}
+    assert {n: o["status"] for n, o in got.items()} == {"a-好.json": "filed", "b-毒.json": "quarantined",
+                                                         "c-好.json": "filed", "d-好.json": "filed"}
+    error = got["b-毒.json"]["errors"][0]
+    if hook == "crash":
+        assert error["code"] == "read_failed" and "SIGKILL" in error["message"] and "读取内容" in error["message"]
+    else:
+        assert error["code"] == "read_timeout" and "超过 1 秒" in error["message"]
+    entry = next(e for e in hudang.json("quarantine", "list")["entries"])
+    assert (Path(entry["path"]) / entry["file"]).read_bytes() == (folder / "b-毒.json").read_bytes()
+    assert len(hudang.json("household", "show", "金第花园/1-1-301")["records"]) == 2
+    assert not any((hudang.home / "run" / "snapshots").iterdir())
+    assert hudang("verify").code == 0

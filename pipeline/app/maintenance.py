@@ -65,6 +65,8 @@ class Status:
     """Symbolic links dropped in the intake: never taken, so not waiting; worth moving away."""
     disk: dict[str, Any] | None = None
     """Free space on the home's file system: free_mb, min_free_mb, low."""
+    paused: dict[str, Any] | None = None
+    """The running service paused by a full disk: since, reason (Chinese), tries, next_try; None when not."""
 
     def as_json(self) -> dict[str, Any]:
         return {"running": self.running, "pid": self.pid, "since": self.since, "updated": self.updated,
@@ -72,7 +74,7 @@ class Status:
                 "processing": self.processing, "today": self.today, "last": self.last,
                 "quarantine": self.quarantine, "unsorted": self.unsorted, "ocr_queue": self.ocr_queue,
                 "backlog": self.backlog, "waiting_in_intake": self.waiting_in_intake, "backup": self.backup,
-                "links_in_intake": self.links_in_intake, "disk": self.disk}
+                "links_in_intake": self.links_in_intake, "disk": self.disk, "paused": self.paused}
 
 
 def status(session: Session) -> Status:

@@ -212,6 +212,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
     def human(d: Status) -> None:
         run = f"运行中（PID {d.pid}，自 {d.since}）" if d.running else "未运行"
         click.echo(f"接收服务：{run}\n收件夹：{d.intake}")
+        if d.paused:
+            click.echo(f"已暂停（自 {d.paused['since'][:19].replace('T', ' ')}）：{d.paused['reason']}；"
+                       f"已重试 {d.paused['tries']} 次，下次 {d.paused['next_try'][11:19]}")
         click.echo(f"等待接收：{d.waiting_in_intake} 个文件；队列 {d.queue}，处理中 {d.processing}")
         if d.links_in_intake:
             click.echo(f"注意：收件夹里有 {d.links_in_intake} 个符号链接，不会被接收（请移走，或放入链接所指的文件本身）")

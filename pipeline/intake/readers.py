@@ -4,10 +4,12 @@
 comes back as a value, for the writer to turn into an outcome. `Readers` keeps the worker pool and decides the
 order the writer sees: import tables first (forms are checked against rosters), then everything as found.
 
-One file's failure stays that file's: each read has a time budget ([limits] seconds_per_file, plus
-seconds_per_ocr_page per page of a scan) — an alarm ends a reader past it, and a worker that does not stop is
-killed. When a worker dies (OOM, a crash in a C library), every file it had in flight is read again alone
-in a fresh process; a file that kills that one too is quarantined as 读取失败, naming the signal and stage.
+One file's failure stays that file's: every read runs in a process other than the writer's — a worker of the
+pool for many files (and always in the service, whose pool is started with it), one forked child per run for a
+few. Each read has a time budget ([limits] seconds_per_file, plus seconds_per_ocr_page per page of a scan) — an
+alarm ends a reader past it, and a process that does not stop is killed. When a reader process dies (OOM, a
+crash in a C library), every file it had in flight is read again alone in a fresh process; a file that kills
+that one too is quarantined as 读取失败, naming the signal and stage.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from hudang.pipeline.intake import stages
 from hudang.pipeline.intake.stages import Context, Item
 
 log = logging.getLogger("hudang.intake")
-PARALLEL_MIN = 24   # below this many files, worker start-up costs more than it saves
+PARALLEL_MIN = 24   # below this many files, a pool's start-up costs more than it saves: one forked child reads them
+SMALL_METHOD = "fork"   # for that child: milliseconds, the readers' imports shared (held locks are closed in it)
 
 Read: TypeAlias = Item | tuple[Item, Rejection]  # what a reader hands the writer: the item, or the item and its rejection
 
@@ -177,49 +180,105 @@ def read_one(item: Item, ctx: Context | None = None, progress: Progress | None =
 def read_alone(item: Item, ctx: Context, method: str) -> Read:
     """Read one file in a process of its own, killed past its budget; its death is this file's outcome."""
     shutil.rmtree(ctx.snapshots / item.key, ignore_errors=True)   # the dead worker's copy, if it made one
-    mp = multiprocessing.get_context(method)
-    receive, send = mp.Pipe(duplex=False)
-    proc = mp.Process(target=_alone, args=(item, ctx, send, os.getpid()), daemon=True)  # type: ignore[attr-defined]
-    proc.start()
-    send.close()
-    stage, budget, started = "admit", ctx.home.limits.seconds_per_file, time.monotonic()
-    try:
-        while True:
-            left = started + budget + grace(budget) - time.monotonic()
-            if left <= 0:
+    results = _Child([item], ctx, method)
+    for result in results:
+        return result
+    assert results.stop is not None
+    fate, stage, budget, exitcode = results.stop
+    if fate == "timeout":
+        return item, timed_out(budget, stage)
+    log.warning("reading %s alone: the process died (exit %s) in stage %s", item.source, exitcode, stage)
+    return item, died(exitcode, stage)
+
+
+def read_isolated(items: list[Item], ctx: Context, method: str) -> Generator[Read, None, None]:
+    """Read a few files in order in one child process (a fork costs milliseconds; a pool's start far more).
+    A file past its budget is killed with the child and reported as timed out; when the child dies, the file
+    it was reading is read again alone, like a pool worker's, and the files after it go to a fresh child."""
+    pending = list(items)
+    while pending:
+        child = _Child(pending, ctx, method)
+        done = 0
+        for result in child:
+            done += 1
+            yield result
+        if child.stop is None:
+            return
+        fate, stage, budget, exitcode = child.stop
+        item, pending = pending[done], pending[done + 1:]
+        if fate == "timeout":
+            log.warning("reading %s: killed after %g s", item.source, budget)
+            yield item, timed_out(budget, stage)
+        else:
+            log.warning("a reader process died (exit %s) reading %s; it is read again alone", exitcode, item.source)
+            yield read_alone(item, ctx, method)
+
+
+class _Child:
+    """One reader process for `items`, read in order: iterate for their results. The parent keeps each
+    file's time budget (from the child's own clock readings, so a slow consumer is not counted); `stop`
+    says, when iteration ends early, how: ("timeout" | "died", stage, budget, exit code)."""
+
+    def __init__(self, items: list[Item], ctx: Context, method: str) -> None:
+        self.items, self.ctx, self.method = items, ctx, method
+        self.stop: tuple[str, str, float, int | None] | None = None
+
+    def __iter__(self) -> Generator[Read, None, None]:
+        mp = multiprocessing.get_context(self.method)
+        receive, send = mp.Pipe(duplex=False)
+        proc = mp.Process(target=_read_many, args=(self.items, self.ctx, send, os.getpid()),  # type: ignore[attr-defined]
+                          daemon=True)
+        proc.start()
+        send.close()
+        limit = self.ctx.home.limits.seconds_per_file
+        n, stage, budget, started = 0, "admit", limit, time.monotonic()
+        try:
+            while n < len(self.items):
+                left = started + budget + grace(budget) - time.monotonic()
+                if receive.poll(max(0.0, min(left, 1.0))):   # what the child said comes before any verdict
+                    try:
+                        message = receive.recv()
+                    except EOFError:
+                        break
+                    if message[0] == "done":
+                        n, stage, budget, started = n + 1, "admit", limit, message[2]
+                        yield message[1]
+                        continue
+                    _, stage, extra, known, at = message
+                    if stage == "admit":
+                        started = at
+                    budget += extra
+                    for name, value in known.items():  # the private copy is the writer's to quarantine and drop
+                        setattr(self.items[n], name, value)
+                elif left <= 0:
+                    proc.kill()
+                    proc.join()
+                    self.stop = ("timeout", stage, budget, proc.exitcode)
+                    return
+                elif not proc.is_alive():
+                    break
+            else:
+                proc.join(10)
+                return
+        finally:
+            receive.close()
+            if proc.is_alive():   # iteration given up, or a child that will not end
                 proc.kill()
                 proc.join()
-                log.warning("reading %s alone: killed after %g s", item.source, budget)
-                return item, timed_out(budget, stage)
-            if receive.poll(min(left, 1.0)):
-                try:
-                    message = receive.recv()
-                except EOFError:
-                    break
-                if message[0] == "done":
-                    proc.join()
-                    return message[1]  # type: ignore[no-any-return]
-                _, stage, extra, known = message
-                budget += extra
-                for name, value in known.items():  # the private copy is the writer's to quarantine and drop
-                    setattr(item, name, value)
-            elif not proc.is_alive():
-                break
-    finally:
-        receive.close()
-    proc.join()
-    log.warning("reading %s alone: the process died (exit %s) in stage %s", item.source, proc.exitcode, stage)
-    return item, died(proc.exitcode, stage)
+        proc.join()
+        self.stop = ("died", stage, budget, proc.exitcode)
 
 
-def _alone(item: Item, ctx: Context, send: Connection, parent: int) -> None:
+def _read_many(items: list[Item], ctx: Context, send: Connection, parent: int) -> None:
     _init_worker(ctx, parent)
 
     def progress(stage: str, it: Item, extra: float) -> None:
         known = {"snapshot": it.snapshot, "sha256": it.sha256, "size": it.size, "received_at": it.received_at}
-        send.send(("stage", stage, extra, known))
+        send.send(("stage", stage, extra, known, time.monotonic()))
 
-    send.send(("done", read_one(item, ctx, progress)))
+    for item in items:
+        result = read_one(item, ctx, progress)
+        send.send(("done", result, time.monotonic()))
 
 
 _WORKER_CONTEXT: Context | None = None
@@ -330,9 +389,8 @@ class Readers:
 
     def _read(self, items: list[Item]) -> Generator[Read, None, None]:
         """Results in input order, reading at most WINDOW files ahead."""
-        if self.workers <= 1 or len(items) < self.parallel_min:
-            for item in items:
-                yield read_one(item, self.ctx)
+        if self._pool is None and (self.workers <= 1 or len(items) < self.parallel_min):
+            yield from read_isolated(items, self.ctx, SMALL_METHOD)
             return
         ahead: deque[tuple[Item, Future[Read]]] = deque()
         feed = iter(items)

@@ -12,6 +12,7 @@ or needs nothing (it never left the intake folder, or it had already reached ``.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -33,6 +34,7 @@ log = logging.getLogger("hudang.watch")
 
 PROCESSING = ".processing"
 DONE = ".done"
+RELEASE_RETRY = 5.0   # seconds between tries of a release the full disk refused
 JOURNAL = "journal.json"
 OLD_JOURNAL = "claim.json"   # one folder per claim, as services before rounds left them
 
@@ -163,6 +165,7 @@ class Releaser:
         self.after_filing = after_filing
         self._q: queue.Queue[tuple[str, Claim] | None] = queue.Queue()
         self._open: Counter[Path] = Counter()
+        self._failed: list[tuple[str, Claim]] = []   # releases the disk refused (full): tried again shortly
         self._thread = threading.Thread(target=self._run, name="hudang-release", daemon=True)
         self._thread.start()
 
@@ -185,7 +188,11 @@ class Releaser:
     def _run(self) -> None:
         stop = False
         while not stop:
-            actions = [self._q.get()]
+            try:
+                actions = [*self._failed, self._q.get(timeout=RELEASE_RETRY if self._failed else None)]
+            except queue.Empty:
+                actions = list(self._failed)
+            self._failed = []
             while True:  # take whatever else is waiting: one folder sync per batch, not per file
                 try:
                     actions.append(self._q.get_nowait())
@@ -204,8 +211,11 @@ class Releaser:
                 if what in ("release", "keep"):
                     try:
                         kept = release(self.intake, c, "move" if what == "keep" else self.after_filing)
-                    except OSError as exc:  # left in its round: the next start finishes it
-                        log.warning("无法移走已归档的文件 %s：%s", printable(str(c.origin)), exc)
+                    except OSError as exc:  # left in its round: tried again, or the next start finishes it
+                        if exc.errno in (errno.ENOSPC, errno.EDQUOT) and not stop:
+                            self._failed.append(action)
+                        else:
+                            log.warning("无法移走已归档的文件 %s：%s", printable(str(c.origin)), exc)
                         continue
                     touched.add(kept.parent if kept is not None else c.folder)
                 self._open[c.folder] -= 1

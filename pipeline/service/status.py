@@ -58,6 +58,7 @@ def status(home: Home) -> dict[str, Any]:
         "waiting_in_intake": waiting,
         "links_in_intake": links,
         "disk": disk(home),
+        "paused": state.get("paused") if running else None,
         "backup": last_backup(home.run_dir),
     }
 

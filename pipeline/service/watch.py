@@ -4,6 +4,10 @@ Watcher events are hints: a file is taken once its size and mtime have held stil
 window, and a scan at start-up plus a periodic rescan take whatever events missed. A file is claimed
 (renamed into ``.processing``), read by the worker pool, filed by the single writer, and released to
 ``.done`` only after its record is durable. One service per data home.
+
+A full disk pauses the service instead of stopping it: what was filed stays filed, the files in hand stay
+claimed, and the service tries them again after a growing wait (PAUSE_FIRST doubling up to PAUSE_MOST),
+resuming by itself once there is room; `hudang status` and the log say so in Chinese.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path, PurePath
 from types import FrameType
 from typing import Any
@@ -39,7 +44,7 @@ from watchdog.observers.polling import PollingObserverVFS
 from hudang.archive.durable import atomic_write
 from hudang.archive.locks import watch_lock
 from hudang.clock import now, stamp
-from hudang.errors import Rejection
+from hudang.errors import Rejection, disk_full, disk_full_message
 from hudang.forms.masking import mask_name
 from hudang.forms.readers.admission import in_hidden_folder, is_hidden, is_temp_file
 from hudang.pipeline.intake import stages
@@ -57,6 +62,7 @@ log = logging.getLogger("hudang.watch")
 RETRY_CODES = frozenset({"corrupt", "empty_file", "wrong_type", "bad_json", "no_header", "unreadable",
                          "no_fields"})
 MAX_RETRIES = 3
+PAUSE_FIRST, PAUSE_MOST = 2.0, 120.0   # seconds to the first retry after a full disk; the longest wait
 # The events that say a file arrived or changed; the kernel is not even asked for opens, reads and deletions
 # (our own readers open every claimed file).
 HINTS: list[type[FileSystemEvent]] = [FileCreatedEvent, DirCreatedEvent, FileModifiedEvent, FileMovedEvent,
@@ -167,6 +173,8 @@ class Service:
         self._releaser: claims.Releaser | None = None
         self._fresh: list[Path] = []   # noted since the last `_stamp`
         self._next_due = 0.0           # when the next window ends
+        self.paused: dict[str, Any] | None = None   # the disk is full: since, reason, tries, next_try
+        self._resume_at = 0.0
         self._load_counts()
 
     # ---- one service per data home ----
@@ -200,31 +208,24 @@ class Service:
         try:
             with Readers(self.ctx, self.workers, parallel_min=2) as readers:
                 readers.start()  # the workers start while the first files hold still, not after
-                self._finish_claims(readers)
+                try:
+                    self._finish_claims(readers)
+                except Exception as exc:
+                    if not _disk_full(exc):
+                        raise
+                    self._pause(exc)   # the claims left are in hand: filed when the service resumes
                 last_scan = 0.0
                 while not self.stopping:
-                    t = time.monotonic()
-                    if t - last_scan >= self.settings.rescan_seconds or last_scan == 0.0 or (
-                            self.overflow and len(self.seen) < self.settings.max_queue // 2):
-                        self.overflow = False
-                        self._scan(self.intake)
-                        self._stamp()
-                        if backlog(self.home):  # later steps that failed are retried even when no file comes
-                            file_items(self.ctx, [], iter(()))
-                        self._ocr_queue()
-                        last_scan = t
-                    paths, folders = hints.drain()
-                    for p in folders:
-                        self._scan(Path(p))
-                    for p in paths:
-                        self._note(Path(p))
-                    self._stamp()
-                    ready = self._ready()
-                    if ready:
-                        self._take(ready, readers)
-                    else:
-                        self._write_state()
-                        time.sleep(min(tick, max(0.01, self._next_due - time.monotonic())))  # wake when a window ends
+                    try:
+                        if self.paused is not None:
+                            if not self._resume(readers, hints):
+                                continue
+                            last_scan = 0.0   # what arrived meanwhile is looked for at once
+                        last_scan = self._round(readers, hints, last_scan, tick)
+                    except Exception as exc:
+                        if not _disk_full(exc):
+                            raise
+                        self._pause(exc)
         finally:
             observer.stop()
             observer.join(timeout=5)
@@ -232,6 +233,68 @@ class Service:
             self._write_state(force=True, running=False)
             log.info("接收服务已停止")
         return 0
+
+    def _round(self, readers: Readers, hints: _Hints, last_scan: float, tick: float) -> float:
+        """One turn of the loop: rescan when due, take the hints, take the files that held still."""
+        t = time.monotonic()
+        if t - last_scan >= self.settings.rescan_seconds or last_scan == 0.0 or (
+                self.overflow and len(self.seen) < self.settings.max_queue // 2):
+            self.overflow = False
+            self._scan(self.intake)
+            self._stamp()
+            if backlog(self.home):  # later steps that failed are retried even when no file comes
+                file_items(self.ctx, [], iter(()))
+            self._ocr_queue()
+            last_scan = t
+        paths, folders = hints.drain()
+        for p in folders:
+            self._scan(Path(p))
+        for p in paths:
+            self._note(Path(p))
+        self._stamp()
+        ready = self._ready()
+        if ready:
+            self._take(ready, readers)
+        else:
+            self._write_state()
+            time.sleep(min(tick, max(0.01, self._next_due - time.monotonic())))  # wake when a window ends
+        return last_scan
+
+    # ---- a full disk: pause, retry, resume ----
+
+    def _pause(self, exc: BaseException) -> None:
+        """Nothing new is claimed; the files in hand stay claimed and are tried again after a growing wait."""
+        tries = self.paused["tries"] + 1 if self.paused else 1
+        wait = min(PAUSE_MOST, PAUSE_FIRST * 2 ** (tries - 1))
+        self._resume_at = time.monotonic() + wait
+        cause = exc.__cause__ if getattr(exc, "code", None) == "disk_full" and exc.__cause__ else exc
+        reason = (f"{disk_full_message(cause).split('。')[0]}。接收已暂停，已领取的 {len(self.claimed)} 个文件"
+                  "保留在处理区，腾出空间后自动继续，无需重启")
+        since = self.paused["since"] if self.paused else stamp()
+        self.paused = {"since": since, "reason": reason, "tries": tries,
+                       "next_try": (now() + timedelta(seconds=wait)).isoformat(timespec="seconds")}
+        log.warning("%s（第 %d 次，%g 秒后重试）", reason, tries, wait)
+        self._write_state(force=True)
+
+    def _resume(self, readers: Readers, hints: _Hints) -> bool:
+        """While paused, hints are noted (in memory only); when the wait is over, the files in hand are filed
+        again — a full disk again pauses longer (raised to the loop). True once the service is running again."""
+        paths, folders = hints.drain()
+        for p in paths:
+            self._note(Path(p))
+        self._stamp()
+        if time.monotonic() < self._resume_at or self.stopping:
+            self._write_state()
+            time.sleep(0.25)
+            return False
+        assert self.paused is not None
+        in_hand = list(self.claimed.values())
+        if in_hand:
+            self._file(in_hand, readers)   # a full disk again raises, and the loop pauses longer
+        paused, self.paused = self.paused, None
+        log.info("磁盘空间已恢复，接收继续（自 %s 起因磁盘写满暂停，重试 %d 次）", paused["since"], paused["tries"])
+        self._write_state(force=True)
+        return True
 
     _ocr_thread: threading.Thread | None = None
 
@@ -344,10 +407,12 @@ class Service:
         try:
             batch = claims.claim_round(self.intake, wanted)
         except OSError as exc:  # the processing folder refused (disk full, permissions): try again later
-            log.warning("无法领取文件：%s", exc)
             for path, _, _ in wanted:
                 self._note(path)
             self._stamp()
+            if disk_full(exc):
+                raise   # the service pauses
+            log.warning("无法领取文件：%s", exc)
             return
         assert self._releaser is not None
         self._releaser.opened(batch)
@@ -458,5 +523,49 @@ class Service:
         state = {"running": running, "pid": os.getpid(), "since": self.since, "updated": stamp(),
                  "intake": str(self.intake), "polling": self.polling, "queue": len(self.seen),
                  "processing": len(self.claimed), "today": {"date": self.today, "counts": dict(self.counts)},
-                 "last": list(self.last)}
-        atomic_write(self.home.run_dir / STATE, json.dumps(state, ensure_ascii=False, indent=2).encode("utf-8"))
+                 "paused": self.paused, "last": list(self.last)}
+        path = self.home.run_dir / STATE
+        data = json.dumps(state, ensure_ascii=False, indent=2).encode("utf-8")
+        try:
+            atomic_write(path, _padded(data))
+        except OSError as exc:
+            if not disk_full(exc):
+                raise
+            for tmp in path.parent.glob(f".{STATE}.*.tmp"):
+                tmp.unlink(missing_ok=True)
+            _overwrite(path, state)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """The disk under the data home is full, said by the OS, SQLite, or a filing that stopped for it."""
+    return disk_full(exc) or getattr(exc, "code", None) == "disk_full"
+
+
+STATE_BLOCK = 4096
+
+
+def _padded(data: bytes) -> bytes:
+    """The state file is kept a whole number of blocks long (JSON allows trailing blanks), so it can be
+    overwritten in place when the disk has no block left for a new one."""
+    return data + b" " * (-(len(data) + 1) % STATE_BLOCK) + b"\n"
+
+
+def _overwrite(path: Path, state: dict[str, Any]) -> None:
+    """The disk is full: write the state over the old file's own blocks (the oldest results dropped to fit)."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        size = os.fstat(fd).st_size
+        while True:
+            data = json.dumps(state, ensure_ascii=False, indent=2).encode("utf-8")
+            if len(data) < size or not state["last"]:
+                break
+            state["last"] = state["last"][:-1]
+        if len(data) < size:
+            os.pwrite(fd, data + b" " * (size - len(data) - 1) + b"\n", 0)
+    except OSError:
+        pass   # `hudang status` shows the state of a moment ago
+    finally:
+        os.close(fd)
