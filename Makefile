@@ -9,20 +9,21 @@ STAMP := $(VENV)/.installed
 SYS_STAMP := .make-system-ok
 DEMO_DIR ?= build/demo
 APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim \
-                tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript
+                tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript zstd
 
 .PHONY: setup system demo test test-fast coverage lint bench clean
 
 setup: system $(STAMP)
 
 # System tools: LibreOffice (legacy .doc/.xls and DOCX→PDF), Tesseract with chi_sim/chi_tra and Ghostscript
-# (OCRmyPDF), poppler, Noto CJK.
+# (OCRmyPDF), poppler, Noto CJK, zstd (unpacks jieba's dictionary for the query side: index/segmenter.py).
 system:
 	@missing=""; \
 	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui libreoffice-calc-nogui"; \
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v gs >/dev/null || missing="$$missing ghostscript"; \
+	command -v zstd >/dev/null || missing="$$missing zstd"; \
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-sim"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_tra.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-tra"; \
