@@ -53,9 +53,9 @@ def deferred(*names: str) -> Iterator[None]:
     """Within the block, an import of one of `names` not yet imported gets a `Deferred` stand-in."""
     stand_ins = {name: Deferred(name) for name in names if name not in sys.modules}
     if "urllib.request" in stand_ins:
-        setattr(stand_ins["urllib.request"], "urlretrieve", _urlretrieve)  # `from urllib.request import urlretrieve`
+        vars(stand_ins["urllib.request"])["urlretrieve"] = _urlretrieve  # `from urllib.request import urlretrieve`
     if "asyncio" in stand_ins:
-        setattr(stand_ins["asyncio"], "iscoroutinefunction", _iscoroutinefunction)  # all cached_property asks
+        vars(stand_ins["asyncio"])["iscoroutinefunction"] = _iscoroutinefunction  # all cached_property asks
     sys.modules.update(stand_ins)
     try:
         yield
