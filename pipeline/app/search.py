@@ -24,7 +24,10 @@ class Found:
 def search(session: Session, query: str, *, form_name: str | None = None, household: str | None = None,
            estate: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
            limit: int = 20, all_versions: bool = False) -> Found:
-    """Current versions of records not voided, unless ``all_versions``; dates are the records' own (inclusive)."""
+    """Current versions of records not voided, unless ``all_versions``; dates are the records' own (inclusive).
+
+    With no words (a blank query) and at least one filter: every record the filters allow, newest first (the
+    record's own date, then the later record ID), with the exact total; the hits have the same shape."""
     from hudang.index.engine import Filters, SearchIndex
     from hudang.index.query import form_fields, parse
 
@@ -41,8 +44,14 @@ def search(session: Session, query: str, *, form_name: str | None = None, househ
     since, until = (int(d.strftime("%Y%m%d")) if d else None for d in (date_from, date_to))
     filters = Filters(form=form_id, household=address, estate=estate_name, date_from=since, date_to=until,
                       all_versions=all_versions)
+    index = SearchIndex(session.home.index_dir)
+    if not query.strip():
+        if not filters.clauses():
+            raise UsageError("请给出检索词，或至少一个筛选条件（--form、--estate、--household、--from/--to）",
+                             code="empty_query")
+        return Found(**index.listing(filters, limit))   # every record the filters allow, newest first
     parsed = parse(query, session.home.secret_key(), form_fields(session.forms))
-    return Found(**SearchIndex(session.home.index_dir).search(parsed, filters, limit))
+    return Found(**index.search(parsed, filters, limit))
 
 
 def run_search(home: Home, query: str, **options: Any) -> dict[str, Any]:
