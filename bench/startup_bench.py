@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                        capture_output=True)
     summary: dict[str, Any] = {"query": args.query, "command": hudang}
     summary["demo"] = bench_home(args.home, hudang, python, args.query, args.runs)
-    report(f"demo home ({args.home})", summary["demo"], args.query)
+    report(f"home {args.home}", summary["demo"], args.query)
     if args.records:
         with c.work_dir("startup", args.keep) as work:
             home = bench_sized_home(work, args.records, args.seed)
