@@ -180,7 +180,7 @@ def dictionary() -> Dictionary | None:
                         path = _cache_file(library)
                         if path.exists() or _make(path, library):
                             found = Dictionary(path)
-                except (OSError, sqlite3.Error, subprocess.SubprocessError, ValueError, UnicodeDecodeError) as exc:
+                except (OSError, RuntimeError, sqlite3.Error, subprocess.SubprocessError, ValueError) as exc:
                     log.warning("jieba dictionary cache unavailable (%s); using rjieba itself", exc)
                 _dictionary = found
     return _dictionary if isinstance(_dictionary, Dictionary) else None
