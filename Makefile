@@ -9,20 +9,22 @@ STAMP := $(VENV)/.installed
 SYS_STAMP := .make-system-ok
 DEMO_DIR ?= build/demo
 APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim \
-                tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript chromium chromium-driver
+                tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript zstd chromium chromium-driver
 
 .PHONY: setup system demo test test-fast coverage lint bench clean
 
 setup: system $(STAMP)
 
 # System tools: LibreOffice (legacy .doc/.xls and DOCX→PDF), Tesseract with chi_sim/chi_tra and Ghostscript
-# (OCRmyPDF), poppler, Noto CJK; Chromium and its driver for the web's browser tests.
+# (OCRmyPDF), poppler, Noto CJK, zstd (unpacks jieba's dictionary for the query side: index/segmenter.py);
+# Chromium and its driver for the web's browser tests.
 system:
 	@missing=""; \
 	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui libreoffice-calc-nogui"; \
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v gs >/dev/null || missing="$$missing ghostscript"; \
+	command -v zstd >/dev/null || missing="$$missing zstd"; \
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
@@ -68,7 +70,7 @@ lint: setup
 
 # Every bench in turn (the better part of an hour on 2 cores); `make bench QUICK=1` runs each at small sizes
 # (a few minutes: a check that they run, not figures for the record).
-BENCHES := ingest watch search report letters ocr import backup
+BENCHES := ingest watch search report letters ocr import backup startup
 bench: setup
 	@set -e; for b in $(BENCHES); do $(BIN)/python bench/$${b}_bench.py $(if $(QUICK),--quick); done
 

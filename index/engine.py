@@ -173,6 +173,46 @@ class SearchIndex:
             finally:
                 self._searcher = None
 
+    def _masked_docs(self, searcher: Any) -> set[int]:
+        if self._masked is None:
+            self._masked = set(searcher.docs_for_query(Filters.mask()))
+        return self._masked
+
+    def listing(self, filters: Filters, limit: int = 20) -> dict[str, Any]:
+        """Every record the filters allow (no words), newest first — by the record's own date, then the later
+        record ID — with the exact total; the same shape as `search`, snippets from the start of the text."""
+        clauses = filters.clauses()
+        if not clauses:
+            raise ValueError("a listing needs at least one filter")
+        searcher = self.searcher()
+        query = clauses[0] if len(clauses) == 1 else wq.And(clauses)
+        newest = sorting.MultiFacet([sorting.FieldFacet("date", reverse=True),
+                                     sorting.FieldFacet("record_id", reverse=True)])
+        if filters.all_versions:   # one hit per record: its latest version that the filters allow
+            latest: dict[str, dict[str, Any]] = {}
+            for n in searcher.docs_for_query(query):
+                fields = searcher.stored_fields(n)
+                kept = latest.get(fields["record_id"])
+                if kept is None or fields["version"] > kept["version"]:
+                    latest[fields["record_id"]] = fields
+            ordered = sorted(latest.values(), key=lambda f: (f.get("date") or 0, f["record_id"]), reverse=True)
+            return {"total": len(latest), "hits": [self._hit(f, [], filters) for f in ordered[:limit]]}
+        else:
+            masked = self._masked_docs(searcher)
+            results = searcher.search(query, limit=limit, sortedby=newest, mask=masked)
+            total = sum(1 for n in searcher.docs_for_query(query) if n not in masked)
+        return {"total": total, "hits": [self._hit(hit, [], filters) for hit in results]}
+
+    @staticmethod
+    def _hit(hit: Any, literals: list[str], filters: Filters) -> dict[str, Any]:
+        date = hit.get("date")
+        return {
+            "record_id": hit["record_id"], "household": hit["household"], "form": hit["form"],
+            "date": f"{date // 10000:04d}-{date // 100 % 100:02d}-{date % 100:02d}" if date else None,
+            "snippet": snippet(hit.get("text", ""), literals),
+            **({"version": hit["version"]} if filters.all_versions else {}),
+        }
+
     def search(self, parsed: Parsed, filters: Filters, limit: int = 20, newest_first: bool = False) -> dict[str, Any]:
         searcher = self.searcher()
         clauses = filters.clauses()
@@ -182,9 +222,7 @@ class SearchIndex:
             # collapsing needs every match scored to count what is left
             total = len(searcher.search(query, limit=None, collapse="record_id").top_n)
         else:
-            if self._masked is None:
-                self._masked = set(searcher.docs_for_query(filters.mask()))
-            masked = self._masked
+            masked = self._masked_docs(searcher)
             # One pass that scores and counts every match: whoosh's own count after a top-N search trusts the
             # last segment's matcher and its matcher replacement drops low-scoring branches, so it undercounts.
             if newest_first:  # every match is collected to sort it: the count is the number collected
@@ -198,16 +236,7 @@ class SearchIndex:
                 kept = collectors.FilterCollector(top, restrict=masked)
                 searcher.search_with_collector(query, kept)
                 results, total = kept.results(), top.total
-        hits = []
-        for hit in results:
-            date = hit.get("date")
-            hits.append({
-                "record_id": hit["record_id"], "household": hit["household"], "form": hit["form"],
-                "date": f"{date // 10000:04d}-{date // 100 % 100:02d}-{date % 100:02d}" if date else None,
-                "snippet": snippet(hit.get("text", ""), parsed.literals),
-                **({"version": hit["version"]} if filters.all_versions else {}),
-            })
-        return {"total": total, "hits": hits}
+        return {"total": total, "hits": [self._hit(hit, parsed.literals, filters) for hit in results]}
 
 
 _ALNUM = re.compile(r"[0-9a-z]")

@@ -20,7 +20,7 @@ from whoosh.matching import NullMatcher
 from hudang.errors import QueryError, ValueProblem
 from hudang.forms.rooms import parse_room
 from hudang.forms.values import normalize_label, parse_date, to_halfwidth
-from hudang.index.analysis import LINE_GAP, grams, marker, normalize, words
+from hudang.index.analysis import LINE_GAP, grams, marker, normalize, query_words
 from hudang.index.documents import pii_tokens
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def text_query(text: str, key: bytes) -> wq.Query:
     if day is not None:
         return wq.Term("grams", day)
     found = _phrase("grams", grams(text))
-    tokens = words(text)
+    tokens = query_words(text)
     ranked = _phrase("content", tokens)
     pii = _pii(key, text)
     if found is None:

@@ -26,7 +26,10 @@ def search(session: Session, query: str, *, form_name: str | None = None, househ
            limit: int = 20, all_versions: bool = False, estates: tuple[str, ...] = (),
            newest_first: bool = False) -> Found:
     """Current versions of records not voided, unless ``all_versions``; dates are the records' own (inclusive).
-    ``estates`` keeps the hits within a user's estate limits; ``newest_first`` sorts by the records' dates."""
+    ``estates`` keeps the hits within a user's estate limits; ``newest_first`` sorts by the records' dates.
+
+    With no words (a blank query) and at least one filter: every record the filters allow, newest first (the
+    record's own date, then the later record ID), with the exact total; the hits have the same shape."""
     from hudang.index.engine import Filters, SearchIndex
     from hudang.index.query import form_fields, parse
 
@@ -43,8 +46,14 @@ def search(session: Session, query: str, *, form_name: str | None = None, househ
     since, until = (int(d.strftime("%Y%m%d")) if d else None for d in (date_from, date_to))
     filters = Filters(form=form_id, household=address, estate=estate_name, estates=estates, date_from=since,
                       date_to=until, all_versions=all_versions)
+    index = SearchIndex(session.home.index_dir)
+    if not query.strip():
+        if not filters.clauses():
+            raise UsageError("请给出检索词，或至少一个筛选条件（--form、--estate、--household、--from/--to）",
+                             code="empty_query")
+        return Found(**index.listing(filters, limit))   # every record the filters allow, newest first
     parsed = parse(query, session.home.secret_key(), form_fields(session.forms))
-    return Found(**SearchIndex(session.home.index_dir).search(parsed, filters, limit, newest_first))
+    return Found(**index.search(parsed, filters, limit, newest_first))
 
 
 def run_search(home: Home, query: str, **options: Any) -> dict[str, Any]:

@@ -309,7 +309,7 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1, required=False)
 @click.option("--form", "form_name", default=None, help="表单（id、名称或别名）")
 @click.option("--household", default=None, help="住户，如 金第花园/3-2-1201")
 @click.option("--estate", default=None, help="项目（名称或别名）")
@@ -321,7 +321,9 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def search(ctx: click.Context, words: tuple[str, ...], form_name: str | None, household: str | None, estate: str | None,
            date_from: str | None, date_to: str | None, limit: int, all_versions: bool, as_json: bool) -> None:
-    """全文检索：词、"短语"、栏目:值（如 投诉人:张三）、AND/OR/NOT/-词，可按表单、住户、项目、日期筛选。"""
+    """全文检索：词、"短语"、栏目:值（如 投诉人:张三）、AND/OR/NOT/-词，可按表单、住户、项目、日期筛选。
+
+    只给筛选条件、不给检索词时，列出符合条件的全部记录（最新的在前）。"""
     from hudang.pipeline.app.search import search as find
 
     query = " ".join(words)  # hudang search 漏水 卫生间 is one query; use -- before a leading -word

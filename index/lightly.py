@@ -1,0 +1,75 @@
+"""Importing whoosh without two standard-library packages it does not use to search.
+
+whoosh.compat imports `urllib.request` for `urlretrieve` (which no code of ours reaches), and that pulls in
+http.client, ssl and email; whoosh.reading uses the `cached_property` package, which imports asyncio to tell
+coroutine functions apart when a cached property is first read. Together a sixth of a `hudang search`'s CPU.
+While whoosh is imported those two names stand for stand-ins that import the real module the first time
+anything of it is used, so nothing changes but when the cost is paid.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+def _real(name: str) -> types.ModuleType:
+    held = sys.modules.get(name)
+    if held is None or isinstance(held, Deferred):
+        sys.modules.pop(name, None)
+        held = importlib.import_module(name)
+    return held
+
+
+class Deferred(types.ModuleType):
+    """A module's stand-in: the real module is imported on the first use of any of its names."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(_real(self.__name__), attr)
+
+
+def _iscoroutinefunction(func: Any) -> bool:
+    """asyncio.iscoroutinefunction without importing asyncio: its one other test is for asyncio's own marker,
+    which no function carries unless asyncio has been imported."""
+    if inspect.iscoroutinefunction(func):
+        return True
+    held = sys.modules.get("asyncio")
+    return held is not None and not isinstance(held, Deferred) and bool(held.iscoroutinefunction(func))
+
+
+def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
+    return _real("urllib.request").urlretrieve(*args, **kwargs)
+
+
+@contextmanager
+def deferred(*names: str) -> Iterator[None]:
+    """Within the block, an import of one of `names` not yet imported gets a `Deferred` stand-in."""
+    stand_ins = {name: Deferred(name) for name in names if name not in sys.modules}
+    if "urllib.request" in stand_ins:
+        vars(stand_ins["urllib.request"])["urlretrieve"] = _urlretrieve  # `from urllib.request import urlretrieve`
+    if "asyncio" in stand_ins:
+        vars(stand_ins["asyncio"])["iscoroutinefunction"] = _iscoroutinefunction  # all cached_property asks
+    sys.modules.update(stand_ins)
+    try:
+        yield
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+
+
+def import_whoosh() -> None:
+    """Import the whoosh modules we use, with `urllib.request` and `asyncio` deferred."""
+    with deferred("urllib.request", "asyncio"):
+        import whoosh.collectors  # noqa: F401
+        import whoosh.index  # noqa: F401
+        import whoosh.matching  # noqa: F401
+        import whoosh.query  # noqa: F401
+        import whoosh.reading  # noqa: F401
