@@ -69,6 +69,7 @@ KEYS: tuple[Key, ...] = (
     Key("office", "pdf_instances", 2, "LibreOffice instances converting DOCX→PDF side by side (one per core)"),
     Key("office", "pdf_batch", 50, "documents per conversion call"),
     Key("office", "timeout_s", 300, "any LibreOffice call (PDFs, legacy .doc/.xls) that takes longer is killed"),
+    Key("export", "retention", "永久", "保管期限 printed on a binder's 卷皮 (永久, 长期, 30年 …)"),
     Key("security", "group_access", False, "files 0600, folders 0700; true: 0660/0770 for a shared group",
         note="Personal data: only the service's user reads the home. For a group of archivists, set true "
              "and give the home to that group (chgrp -R; chmod g+s on its folders)."),
@@ -184,6 +185,11 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class ExportSettings:
+    retention: str = default("export", "retention")
+
+
+@dataclass(frozen=True)
 class BackupSettings:
     dest: str = default("backup", "dest")
     keep: int = default("backup", "keep")
@@ -212,6 +218,7 @@ class Home:
     office: OfficeSettings = field(default_factory=OfficeSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    export: ExportSettings = field(default_factory=ExportSettings)
     estate_contacts: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def contact(self, estate: str | None = None) -> Contact:
@@ -231,6 +238,11 @@ class Home:
     @property
     def outputs_dir(self) -> Path:
         return self.root / "outputs"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Derived files worth keeping between runs (PDFs converted for binders); deleting it loses nothing."""
+        return self.root / "cache"
 
     @property
     def archive(self) -> Path:
@@ -337,7 +349,8 @@ def load_home(root: Path) -> Home:
                      for name, entry in data.get("estates", {}).items() if isinstance(entry, dict))
     security = SecuritySettings(group_access=bool(get("security", "group_access")))
     return Home(root=root, intake=intake, company=company, limits=limits, watch=watch, dunning=dunning,
-                office=office, backup=backup, security=security, estate_contacts=contacts)
+                office=office, backup=backup, security=security, estate_contacts=contacts,
+                export=ExportSettings(retention=str(get("export", "retention"))))
 
 
 def make_private(home: Home) -> None:
