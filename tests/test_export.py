@@ -158,3 +158,37 @@ def test_masked_by_default_full_only_with_a_reason_and_every_export_is_on_record
     assert "调档记录（2 次）" in text and masked["export_id"] in text
     audit = [json.loads(line) for line in (household.home / "audit.log").read_text().splitlines()]
     assert [e["purpose"] for e in audit if e["action"] == "export"] == ["查阅", "查阅"]
+
+
+LEDGER = ["项目,房号,费用项目,所属期间,应收金额,实收金额,收费日期",
+          "金第花园,3-2-1201,物业服务费,2026-05,300.00,0,",
+          "金第花园,3-2-1201,物业服务费,2026-06,300.00,100.00,2026-07-01"]
+REMINDERS = ["项目,房号,日期,方式,备注", "金第花园,3-2-1201,2026-07-10,电话,业主称月底缴",
+             "金第花园,3-2-1201,2026-08-20,短信,"]
+
+
+def test_litigation_set_is_the_arrears_evidence_in_date_order(hudang: Hudang, roster_csv: Path,
+                                                               tmp_path: Path) -> None:
+    hudang.env["HUDANG_NOW"] = "2026-11-26T10:00:00+08:00"
+    ledger, told = tmp_path / "收费台账.csv", tmp_path / "催缴记录.csv"
+    ledger.write_text("\n".join(LEDGER) + "\n", encoding="utf-8-sig")
+    told.write_text("\n".join(REMINDERS) + "\n", encoding="utf-8-sig")
+    hudang.ingest(roster_csv, json_form(tmp_path / "reg.json", "住户登记表", registration()), ledger, told)
+    [letter] = hudang.json("letters", "dunning", "--as-of", "2026-11-26")["letters"]
+    receipt = tmp_path / "回执.png"
+    Image.new("RGB", (600, 400), "white").save(receipt)
+    number = hudang.json("record", "show", letter["record_id"])["fields"]["函号"]
+    hudang("letters", "sent", number, "--tracking", "EA123456789CN", "--estate", "金第花园")
+    hudang("letters", "delivered", number, "--tracking", "EA123456789CN", "--receipt", receipt, "--estate", "金第花园")
+    out = hudang.json("household", "export", HOUSE, "--purpose", "诉讼")
+    listing = json.loads(zipfile.ZipFile(out["bag"]).read(f"{Path(out['bag']).stem}/data/export.json"))
+    titles = [(i["title"], i["date"]) for i in listing["items"]]
+    assert [t for t, _ in titles] == ["收费明细及缴费情况（收费台账）", "电话催缴记录", "短信催缴记录",
+                                      titles[3][0], "送达回执：回执.png"], titles
+    assert titles[3][0].startswith("催缴函") and titles[3][1] == "2026-11-26"
+    assert [d for _, d in titles[1:4]] == sorted(d for _, d in titles[1:4])
+    assert "EA123456789CN" in listing["items"][3]["note"]
+    texts = [p.extract_text() for p in PdfReader(out["binder"]).pages]
+    assert "欠费及催缴情况说明" in texts[1] and "500.00" in texts[1]        # one page, right after the 卷皮
+    assert "卷 内 目 录" in texts[2] or "卷内目录" in texts[2]
+    assert len(texts) == 3 + out["pages"] + 1

@@ -78,6 +78,9 @@ def _form_name(forms: FormRegistry, form_id: str) -> str:
 
 
 def _title(form_name: str, values: dict[str, str], number: str | None) -> str:
+    if values.get("函号"):
+        owed = f" 欠费 {values['欠费金额']} 元" if values.get("欠费金额") else ""
+        return f"{values.get('函件类型') or '催缴函'} {values['函号']}{owed}"
     if values.get("题名"):
         return mask_text(values["题名"])
     head = next((mask_text(values[n])[:40] for n in HEADLINE_FIELDS[1:] if values.get(n)), "")
