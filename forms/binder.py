@@ -104,10 +104,11 @@ def _readable(path: Path) -> bool:
         return False
 
 
-def make_pdfs(sources: dict[Path, str], cache: Path, *, settings: OfficeSettings = OfficeSettings()) -> Made:
+def make_pdfs(sources: dict[Path, str], cache: Path, *, settings: OfficeSettings | None = None) -> Made:
     """Every source (path → its cache key) as a PDF; office files converted in ONE `office.to_pdf` call.
 
     PDFs are used where they are; images and office files go through the cache (``<key>.pdf``)."""
+    settings = settings or OfficeSettings()
     cache.mkdir(parents=True, exist_ok=True)
     out: dict[Path, Path | None] = {}
     to_convert: dict[Path, str] = {}

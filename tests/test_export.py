@@ -10,7 +10,6 @@ from pathlib import Path
 import bagit
 import openpyxl
 import pytest
-from builders import IDS, complaint, docx_form, json_form, registration
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
@@ -19,6 +18,7 @@ from reportlab.pdfgen import canvas
 
 from hudang.pipeline.export.bag import validate_zip
 
+from builders import IDS, complaint, docx_form, json_form, registration
 from conftest import Hudang
 
 pytestmark = pytest.mark.slow

@@ -26,6 +26,7 @@ from hudang.pipeline.app.session import Session
 from hudang.pipeline.export import history
 from hudang.pipeline.export.bag import write_bag
 from hudang.pipeline.export.items import Collected, Item, evidence_items, household_items
+from hudang.settings import OfficeSettings
 
 PURPOSES = ("查阅", "诉讼", "移交")
 RENDER_VERSION = "binder-pages-1"   # bump when the generated pages change, so the cache makes them anew
@@ -212,7 +213,9 @@ def _bind(session: Session, place: Any, display: str, collected: Collected, fact
                   ("检查人", ""), ("检查时间", "")]
     docs.append(front.add(_key("back", remarks, back_pairs), lambda p: binder_pages.backnote(p, back_pairs, remarks)))
     if front.sources:
-        second = binder.make_pdfs(front.sources, cache, settings=home.office)
+        # A few small pages: one LibreOffice instance starts faster than two.
+        second = binder.make_pdfs(front.sources, cache, settings=OfficeSettings(
+            pdf_instances=1, pdf_batch=home.office.pdf_batch, timeout=home.office.timeout))
         calls += second.office_calls
         hits += second.from_cache
     else:
