@@ -31,6 +31,7 @@ from hudang.settings import OfficeSettings
 INSTALL_HINT = ("请安装 LibreOffice（Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui "
                 "libreoffice-calc-nogui，或运行 make setup）")
 PDF = "pdf:writer_pdf_Export"
+ANY_PDF = "pdf"   # the export filter of each document's own kind (Writer, Calc)
 
 
 def find_soffice() -> str | None:
@@ -98,10 +99,12 @@ def convert(source: Path, target: str, outdir: Path, *, timeout: float, infilter
 
 def to_pdf(docs: Sequence[Path], outdir: Path, *, instances: int = OfficeSettings.pdf_instances,
            batch: int = OfficeSettings.pdf_batch, timeout: float = OfficeSettings.timeout,
-           on_done: Callable[[Path, Path | None], None] | None = None) -> Conversion:
+           on_done: Callable[[Path, Path | None], None] | None = None, target: str = PDF) -> Conversion:
     """Convert ``docs`` (distinct file names) into ``outdir``; each gets ``<stem>.pdf`` or None.
 
-    A document that failed in a batch (time-out or no output) is retried once in a batch of its own."""
+    A document that failed in a batch (time-out or no output) is retried once in a batch of its own.
+    ``target`` ``"pdf"`` lets LibreOffice pick the export filter per document, so one batch may mix
+    Writer and Calc files (the binder's records); the default is Writer's."""
     soffice = require_soffice("无法生成 PDF")
     outdir.mkdir(parents=True, exist_ok=True)
     results: dict[Path, Path | None] = {}
@@ -117,7 +120,7 @@ def to_pdf(docs: Sequence[Path], outdir: Path, *, instances: int = OfficeSetting
             try:
                 for doc in chunk:
                     (outdir / f"{doc.stem}.pdf").unlink(missing_ok=True)
-                finished = _run(_command(soffice, profile, outdir, chunk), profile, timeout) is not None
+                finished = _run(_command(soffice, profile, outdir, chunk, target), profile, timeout) is not None
             finally:
                 profiles.put(profile)
             failed = []

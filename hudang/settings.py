@@ -77,6 +77,7 @@ KEYS: tuple[Key, ...] = (
     Key("web", "upload_max_mb", 50, "largest request (an upload) the web accepts"),
     Key("web", "lockout_failures", 5, "failed logins in a row before a user name is locked"),
     Key("web", "lockout_minutes", 30, "how long a lock lasts (hudang users unlock NAME lifts it at once)"),
+    Key("export", "retention", "永久", "保管期限 printed on a binder's 卷皮 (永久, 长期, 30年 …)"),
     Key("security", "group_access", False, "files 0600, folders 0700; true: 0660/0770 for a shared group",
         note="Personal data: only the service's user reads the home. For a group of archivists, set true "
              "and give the home to that group (chgrp -R; chmod g+s on its folders)."),
@@ -192,6 +193,11 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class ExportSettings:
+    retention: str = default("export", "retention")
+
+
+@dataclass(frozen=True)
 class BackupSettings:
     dest: str = default("backup", "dest")
     keep: int = default("backup", "keep")
@@ -231,6 +237,7 @@ class Home:
     backup: BackupSettings = field(default_factory=BackupSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     web: WebSettings = field(default_factory=WebSettings)
+    export: ExportSettings = field(default_factory=ExportSettings)
     estate_contacts: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def contact(self, estate: str | None = None) -> Contact:
@@ -250,6 +257,11 @@ class Home:
     @property
     def outputs_dir(self) -> Path:
         return self.root / "outputs"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Derived files worth keeping between runs (PDFs converted for binders); deleting it loses nothing."""
+        return self.root / "cache"
 
     @property
     def archive(self) -> Path:
@@ -378,7 +390,8 @@ def load_home(root: Path) -> Home:
                       lockout_failures=max(1, int(get("web", "lockout_failures"))),
                       lockout_minutes=max(0, int(get("web", "lockout_minutes"))))
     return Home(root=root, intake=intake, company=company, limits=limits, watch=watch, dunning=dunning,
-                office=office, backup=backup, security=security, web=web, estate_contacts=contacts)
+                office=office, backup=backup, security=security, web=web, estate_contacts=contacts,
+                export=ExportSettings(retention=str(get("export", "retention"))))
 
 
 def make_private(home: Home) -> None:

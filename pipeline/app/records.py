@@ -16,6 +16,7 @@ from hudang.errors import FormInvalid, UsageError
 from hudang.forms.definitions import FormDef
 from hudang.forms.values import mask_text
 from hudang.pipeline.app.session import Session
+from hudang.pipeline.export.history import exports_of
 from hudang.pipeline.intake import backlog
 from hudang.pipeline.reports import households
 from hudang.pipeline.scans import queue
@@ -41,16 +42,19 @@ class HouseholdView:
     registration: dict[str, Any] | None
     records: list[dict[str, Any]]
     moves: list[dict[str, Any]]
+    exports: list[dict[str, Any]] = field(default_factory=list)
+    """Every 调档 of the household (who, when, purpose, what), from the audit log."""
 
     def as_json(self) -> dict[str, Any]:
         return {"household": self.household, "estate": self.estate, "key": self.key, "display": self.display,
                 "owner": self.owner, "area": self.area, "registration": self.registration,
-                "records": self.records, "moves": self.moves}
+                "records": self.records, "moves": self.moves, "exports": self.exports}
 
 
 def household(session: Session, address: str, *, include_voided: bool = False) -> HouseholdView:
     place = session.archive.estates.household(address)
-    return HouseholdView(**households.household(session.archive, place, session.forms, include_voided=include_voided))
+    view = households.household(session.archive, place, session.forms, include_voided=include_voided)
+    return HouseholdView(**view, exports=exports_of(session.home.audit_log, view["household"]))
 
 
 @dataclass(frozen=True)

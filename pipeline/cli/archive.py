@@ -55,6 +55,12 @@ def household_show(address: str, include_voided: bool, as_json: bool) -> None:
             arrow = "转出至" if m["direction"] == "out" else "转入自"
             other = m["to"] if m["direction"] == "out" else m["from"]
             click.echo(f"  {m['at'][:10]}  {m['archive_no']} {arrow} {other}（{m['reason']}）")
+        if d.exports:
+            click.echo(f"\n调档记录（{len(d.exports)} 次）")
+        for e in d.exports:
+            scope = f"完整信息，事由：{e['reason']}" if e["full"] else "个人信息已打码"
+            click.echo(f"  {(e['at'] or '')[:16]}  {e['export_id']}  {e['purpose']}  {e['user']}  "
+                       f"{e['items']} 件 {e['pages']} 页（{scope}）")
     show(result, as_json, human)
 
 

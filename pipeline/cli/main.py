@@ -19,6 +19,7 @@ from hudang.errors import HudangError
 from hudang.forms.masking import mask_name
 from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
 from hudang.pipeline.cli.backup import backup_group
+from hudang.pipeline.cli.export import household_export
 from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
 from hudang.pipeline.cli.imports import import_profile
 from hudang.pipeline.cli.reports import due, register, report
@@ -61,6 +62,7 @@ for _name, _group in {**FEE_GROUPS, **SCAN_COMMANDS}.items():
 forms.add_command(forms_blank)
 forms.add_command(forms_separator)
 record.add_command(record_edit)
+household.add_command(household_export)
 
 
 # ---- init ----
