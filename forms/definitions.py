@@ -94,6 +94,7 @@ class FormDef:
     date_field: str | None = None
     opened_field: str | None = None
     generated: bool = False               # written by hudang itself (函件): never taken from intake
+    free: bool = False                    # any document (文件): described by who files it, never read by labels
     deadline: Deadline | None = None      # 处理时限 / 回访时限 ([deadline] table), None for forms without one
     source: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)  # normalised label/alias → field name
@@ -195,7 +196,7 @@ def parse_definition(data: dict[str, Any], source: str) -> FormDef:
             room_optional=bool(data.get("room_optional", False)),
             public_rooms=_public_rooms(data.get("public_rooms")), number_field=data.get("number_field"),
             date_field=data.get("date_field"), opened_field=data.get("opened_field"),
-            generated=bool(data.get("generated", False)), source=source,
+            generated=bool(data.get("generated", False)), free=bool(data.get("free", False)), source=source,
             deadline=_deadline(data.get("deadline"), tuple(fields), source),
         )
     except KeyError as exc:
@@ -241,8 +242,8 @@ class FormRegistry:
         return None
 
     def intake(self) -> FormRegistry:
-        """The forms people fill in and drop into intake (not the letters hudang writes)."""
-        return FormRegistry(tuple(f for f in self.forms if not f.generated))
+        """The forms people fill in and drop into intake (not the letters hudang writes, not free documents)."""
+        return FormRegistry(tuple(f for f in self.forms if not f.generated and not f.free))
 
     def by_id(self, form_id: str) -> FormDef:
         for form in self.forms:

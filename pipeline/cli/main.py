@@ -118,13 +118,25 @@ def _print_ingested(result: Ingested) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--workers", type=int, default=None, help="读取文件的进程数（默认 CPU 核数）")
+@click.option("--household", default=None, metavar="项目/房号", help="与 --document 同用：归入哪一户")
+@click.option("--document", "title", default=None, metavar="题名",
+              help="作为“文件”归档（来函、合同、证件复印件、照片等），题名如“业主来函（漏水）”")
+@click.option("--category", default=None, metavar="类别", help="文件类别：来函/合同/证件复印件/照片/律师函/证明/其他")
 @json_option
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_json: bool) -> None:
-    """接收文件或文件夹（一次性）；每个文件一个结果。原文件不动，档案保存副本。"""
-    from hudang.errors import IngestStopped
+def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, household: str | None,
+           title: str | None, category: str | None, as_json: bool) -> None:
+    """接收文件或文件夹（一次性）；每个文件一个结果。原文件不动，档案保存副本。
+
+    加 --household 和 --document 时，作为该户的“文件”归档（任何可接收的文件和照片）。"""
+    from hudang.errors import IngestStopped, UsageError
     from hudang.forms.values import mask_text
+    from hudang.pipeline.app.ingest import DocumentRequest
     from hudang.pipeline.app.ingest import ingest as take_in
+
+    if (household is None) != (title is None) or (category and not title):
+        raise UsageError("--household 与 --document 须同时给出（--category 只能与它们同用）", code="document_options")
+    document = DocumentRequest(household, title, category) if household and title is not None else None
 
     bar = None
 
@@ -138,7 +150,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, as_
             bar.update(1)
     with session(ctx) as s:
         try:
-            result = take_in(s, list(paths), workers=workers, on_outcome=progress,
+            result = take_in(s, list(paths), workers=workers, on_outcome=progress, document=document,
                              on_start=start if not as_json and sys.stderr.isatty() else None)
         except IngestStopped as stop:
             if not as_json:

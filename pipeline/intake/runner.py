@@ -25,11 +25,11 @@ def sweep_leftovers(home: Home) -> None:
 
 def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
-           folder_form: str | None = None) -> list[Outcome]:
-    """Take in files and folders once; every file gets exactly one outcome."""
+           folder_form: str | None = None, document: dict[str, str] | None = None) -> list[Outcome]:
+    """Take in files and folders once; every file gets exactly one outcome (``document``: each is a 文件)."""
     ctx = Context.load(home)
     sweep_leftovers(home)
-    items = list(stages.discover(paths))
+    items = list(stages.discover(paths, document))
     for item in items:
         item.forced_form = folder_form
     try:

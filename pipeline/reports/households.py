@@ -29,10 +29,12 @@ def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
     form = next((f for f in forms if f.id == row["form"]), None)
     headline = ""
     if form:
-        for name in ("投诉内容", "报修内容", "装修内容", "放行物品", "钥匙类别", "业主姓名"):
+        for name in ("投诉内容", "报修内容", "装修内容", "放行物品", "钥匙类别", "业主姓名", "题名"):
             if values.get(name):
                 headline = mask_text(values[name])[:40]
                 break
+        if row["form"] == "document":
+            headline = f"〔{values.get('类别', '其他')}〕{mask_text(values.get('题名', ''))[:40]}"
         if row["form"] == "letter":
             headline = f"{values.get('函件类型', '函件')} {values.get('函号', '')} 欠费 {values.get('欠费金额', '')} 元"
     return {"record_id": row["record_id"], "archive_no": row["archive_no"], "form": row["form"],
