@@ -229,6 +229,14 @@ def _load_file(path: Path) -> FormDef:
 @dataclass(frozen=True)
 class FormRegistry:
     forms: tuple[FormDef, ...]
+    older: tuple[FormDef, ...] = ()       # earlier versions still in use by records filed under them
+
+    def at(self, form_id: str, version: int | None) -> FormDef:
+        """A form as it was at ``version`` (a record keeps the version it was filed under); else the current."""
+        current = self.by_id(form_id)
+        if version is None or version == current.version:
+            return current
+        return next((f for f in self.older if f.id == form_id and f.version == version), current)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.forms)
@@ -258,11 +266,17 @@ class FormRegistry:
 def load_forms(extra_dirs: Iterable[Path] = ()) -> FormRegistry:
     """Built-in definitions, then each extra folder's (a data home's ``forms/``), later ids replacing earlier."""
     by_id: dict[str, FormDef] = {}
+    older: dict[tuple[str, int], FormDef] = {}
     for folder in (BUILTIN_DIR, *extra_dirs):
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.toml")):
-            form = _load_file(path)
+        # ``<id>@<N>.toml`` keeps an earlier version: in one folder the highest version of an id is current.
+        loaded = [_load_file(path) for path in sorted(folder.glob("*.toml"))]
+        newest = {f.id: max(g.version for g in loaded if g.id == f.id) for f in loaded}
+        for form in loaded:
+            if form.version != newest[form.id]:
+                older[(form.id, form.version)] = form
+                continue
             earlier = by_id.get(form.id)
             if form.deadline is None and earlier is not None and earlier.deadline is not None \
                     and {earlier.deadline.start, earlier.deadline.met_by, earlier.deadline.by} <= \
@@ -270,4 +284,5 @@ def load_forms(extra_dirs: Iterable[Path] = ()) -> FormRegistry:
                 # A data home's own copy written before deadlines were data keeps the built-in ones.
                 form = replace(form, deadline=earlier.deadline)
             by_id[form.id] = form
-    return FormRegistry(tuple(by_id.values()))
+    return FormRegistry(tuple(by_id.values()),
+                        tuple(f for key, f in older.items() if by_id.get(key[0]) and by_id[key[0]].version != key[1]))

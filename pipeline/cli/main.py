@@ -19,6 +19,7 @@ from hudang.errors import HudangError
 from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
 from hudang.pipeline.cli.backup import backup_group
 from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
+from hudang.pipeline.cli.household import household_moveout, lend_group
 from hudang.pipeline.cli.reports import due, register, report
 from hudang.pipeline.cli.scans import TOP as SCAN_COMMANDS
 from hudang.pipeline.cli.scans import forms_blank, forms_separator, record_edit
@@ -50,13 +51,14 @@ def cli(ctx: click.Context, home: str | None) -> None:
     ctx.obj["home"] = home
 
 
-for _group in (household, record, quarantine, forms, estates, report, register, due, backup_group):
+for _group in (household, record, quarantine, forms, estates, report, register, due, backup_group, lend_group):
     cli.add_command(_group)
 for _name, _group in {**FEE_GROUPS, **SCAN_COMMANDS}.items():
     cli.add_command(_group, _name)
 forms.add_command(forms_blank)
 forms.add_command(forms_separator)
 record.add_command(record_edit)
+household.add_command(household_moveout)
 
 
 # ---- init ----

@@ -79,7 +79,8 @@ def filing(form: FormDef, checked: Checked, *, text: str, provenance: dict[str, 
               for name in review]
     return Filing(form_id=form.id, form_code=form.code, place=checked.place, values=checked.values,
                   raw=checked.raw, text=text, provenance=provenance, original=original,
-                  form_date=checked.form_date, warnings=notes, review=review, extra_files=list(extra_files or []))
+                  form_date=checked.form_date, warnings=notes, review=review, extra_files=list(extra_files or []),
+                  form_version=form.version)
 
 
 def intake_filing(forms: FormRegistry, estates: Estates, item: Any) -> tuple[Filing, list[dict[str, Any]]]:

@@ -175,7 +175,8 @@ class Run:
         return Filing(form_id=form.id, form_code=form.code, place=checked.place, values=checked.values,
                       raw={**checked.raw, **{f"(未识别){k}": v for k, v in checked.extra.items()}},
                       text=text, provenance=prov, original=None if batch_row is not None else item.snapshot,
-                      number=checked.number, form_date=checked.form_date, warnings=warnings)
+                      number=checked.number, form_date=checked.form_date, warnings=warnings,
+                      form_version=form.version)
 
 
 # ---- the writer stages, per item ----
