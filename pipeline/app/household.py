@@ -113,3 +113,23 @@ def lend_list(session: Session, *, overdue_only: bool = False, open_only: bool =
     if overdue_only:
         found = [loan for loan in found if loan.overdue_at(day)]
     return Loans(day, [loan.as_json(day) for loan in found])
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """欠费证明 / 无欠费证明 written, filed in the household as a 文件 (类别 证明) and audited."""
+
+    data: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return self.data
+
+
+def certificate(session: Session, address: str, as_of: dt.date) -> Certificate:
+    """Every unpaid amount of periods up to ``as_of`` (not yet overdue ones marked), or none; numbered."""
+    from hudang.pipeline.household import certificate as cert
+
+    data = cert.issue(session.home, session.archive, session.forms, address, as_of, now().date(), session.user)
+    session.audit("certificate", household=data["household"], number=data["number"], record_id=data["record_id"],
+                  as_of=data["as_of"], total=data["total"])
+    return Certificate(data)

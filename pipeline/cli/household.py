@@ -9,7 +9,7 @@ import click
 from hudang.pipeline.cli.support import CONTEXT, day, json_option, session, show
 
 if TYPE_CHECKING:
-    from hudang.pipeline.app.household import Loans, LoanView, MovedOut
+    from hudang.pipeline.app.household import Certificate, Loans, LoanView, MovedOut
 
 
 @click.command("moveout")
@@ -27,6 +27,30 @@ def household_moveout(address: str, person: str, when: str, as_json: bool) -> No
     def human(d: MovedOut) -> None:
         click.echo(f"已登记迁出：{d.household} {d.person}（{d.date}）")
         click.echo("现住人员：" + ("、".join(f"{p['name']}（{p['role']}）" for p in d.occupants) or "无"))
+    show(result, as_json, human)
+
+
+@click.command("certificate")
+@click.argument("address")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="证明截至哪一天（默认今天）")
+@json_option
+def household_certificate(address: str, as_of: str | None, as_json: bool) -> None:
+    """出具《欠费证明》或《无欠费证明》（一页 DOCX 和 PDF，编号如〔2026〕证字第001号），并作为“文件”归入该户档案。"""
+    from hudang.pipeline.app import household
+
+    with session() as s:
+        result = household.certificate(s, address, day(as_of, "--as-of"))
+
+    def human(d: Certificate) -> None:
+        x = d.data
+        for w in x["warnings"]:
+            click.echo(f"注意：{w}", err=True)
+        click.echo(f"{x['title']} {x['number']}：{x['household']}（现业主 {x['owner']}）截至 {x['as_of']}"
+                   + (f"，未缴 {len(x['rows'])} 项，合计 {x['total']} 元" if x["rows"] else "，无欠费"))
+        click.echo(f"已归档：{x['record_id']}（{x['archive_no']}）")
+        for kind in ("docx", "pdf"):
+            if x[kind]:
+                click.echo(f"{kind.upper()}：{x[kind]}")
     show(result, as_json, human)
 
 

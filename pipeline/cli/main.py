@@ -19,7 +19,7 @@ from hudang.errors import HudangError
 from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
 from hudang.pipeline.cli.backup import backup_group
 from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
-from hudang.pipeline.cli.household import household_moveout, lend_group
+from hudang.pipeline.cli.household import household_certificate, household_moveout, lend_group
 from hudang.pipeline.cli.reports import due, register, report
 from hudang.pipeline.cli.scans import TOP as SCAN_COMMANDS
 from hudang.pipeline.cli.scans import forms_blank, forms_separator, record_edit
@@ -59,6 +59,7 @@ forms.add_command(forms_blank)
 forms.add_command(forms_separator)
 record.add_command(record_edit)
 household.add_command(household_moveout)
+household.add_command(household_certificate)
 
 
 # ---- init ----
