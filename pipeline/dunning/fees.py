@@ -237,7 +237,7 @@ def owned_standing(estate: str, key: str, rows: list[FeeRow], told: list[Reminde
     before the 过户 went to the earlier owner."""
     period = history.owner_at(day) if history else None
     cut = period.start if period is not None and period.by_transfer else None
-    if cut is None or history is None:
+    if cut is None or history is None or period is None:
         out = standing(estate, key, rows, told, day)
         out.owner = period.name if period else ""
         return out
