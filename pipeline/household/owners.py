@@ -27,11 +27,11 @@ from hudang.archive.catalog import current_versions
 OWNER, TENANT, FAMILY = "业主", "租户", "家属"
 MEMBER = "家庭成员"
 MOVEOUT = "moveout"
-_SPLIT = re.compile(r"[、,，;；/／]+|\s+和\s*")
+_SPLIT = re.compile(r"[、,，;；]+")     # not "/": it is in company names and in hostile text kept as is
 
 
 def names(text: str | None) -> tuple[str, ...]:
-    """Joint owners or family members written in one field: 张三、李四 / 张三,李四."""
+    """Joint owners or family members written in one field: 张三、李四 or 张三,李四."""
     return tuple(n for n in (p.strip() for p in _SPLIT.split(text or "")) if n)
 
 
