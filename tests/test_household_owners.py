@@ -110,3 +110,18 @@ def test_a_tenant_never_replaces_the_owner_and_a_moveout_ends_an_occupancy(home:
     home("rebuild")
     assert [p["name"] for p in home.json("household", "show", HOUSE)["occupants"]] == ["王建国"]
     home("verify")
+
+
+def test_the_roster_owner_sold_when_the_first_registration_is_a_transfer() -> None:
+    from hudang.pipeline.household import owners
+
+    bought = owners.Registration.of("R1", "E01-2026-ZH-00001", {"业主姓名": "李明，赵丽", "入住日期": "2026-10-15",
+                                                                  "过户日期": "2026-10-10"})
+    moved_in = owners.Registration.of("R2", "E01-2026-ZH-00002", {"业主姓名": "李明", "入住日期": "2026-10-15"})
+    assert bought is not None and moved_in is not None
+    sold = owners.build([bought], "王建国")
+    assert [(p.name, p.source, p.by_transfer) for p in sold.periods] == [("王建国", "roster", False),
+                                                                         ("李明、赵丽", "registration", True)]
+    assert sold.owner_at(owners.dt.date(2026, 9, 30)).name == "王建国"          # type: ignore[union-attr]
+    # without a 过户日期 the registration is simply the owner on file: the roster's name was not a seller
+    assert [p.name for p in owners.build([moved_in], "王建国").periods] == ["李明"]

@@ -184,6 +184,10 @@ def build(registrations: Iterable[Registration], roster_owner: str | None = None
                                    by_transfer=bool(periods)))
     if periods and periods[0].registrations[0].transfer_date:
         periods[0].start = periods[0].registrations[0].start   # the first registration on file is itself a 过户
+        listed = names(roster_owner)
+        if listed and set(listed) != set(periods[0].owners):    # from the roster's owner: the seller
+            periods[0].by_transfer = True
+            periods.insert(0, OwnerPeriod(listed, None, periods[0].start, source="roster"))
     if not periods and roster_owner:
         periods.append(OwnerPeriod(names(roster_owner) or (roster_owner,), None, source="roster"))
     others = [r for r in regs if r.kind != OWNER]
