@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS reminders (
     estate TEXT, household TEXT, date TEXT, method TEXT, note TEXT, import_id TEXT, row INTEGER);
 CREATE TABLE IF NOT EXISTS events (
     record_id TEXT, unit TEXT, kind TEXT, at TEXT, detail TEXT, PRIMARY KEY (record_id, unit));
+CREATE TABLE IF NOT EXISTS household_events (
+    estate TEXT, household TEXT, unit TEXT, kind TEXT, at TEXT, detail TEXT, PRIMARY KEY (estate, household, unit));
 CREATE TABLE IF NOT EXISTS attachments (
     record_id TEXT, unit TEXT, name TEXT, sha256 TEXT, note TEXT, at TEXT, path TEXT,
     PRIMARY KEY (record_id, unit));
@@ -141,6 +143,12 @@ def put_event(conn: sqlite3.Connection, record_id: str, unit: str, event: dict[s
     elif event["kind"] == "move":
         conn.execute("UPDATE records SET household = ?, path = ? WHERE record_id = ?",
                      (event["to"], record_path, record_id))
+
+
+def put_household_event(conn: sqlite3.Connection, estate: str, household: str, unit: str,
+                        event: dict[str, Any]) -> None:
+    conn.execute("INSERT OR REPLACE INTO household_events VALUES (?, ?, ?, ?, ?, ?)",
+                 (estate, household, unit, event["kind"], event["at"], dumps(event)))
 
 
 def put_attachment(conn: sqlite3.Connection, record_id: str, unit: str, meta: dict[str, Any], path: str) -> None:

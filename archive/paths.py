@@ -6,6 +6,7 @@ Layout (all under ``<home>/archive``)::
     estates/<estate>/<household>/<档号>/v<N>/    a record's versions
     estates/<estate>/<household>/<档号>/a<NNN>/  its attachments
     estates/<estate>/<household>/<档号>/e<NNN>/  its events (move, void)
+    estates/<estate>/<household>/_household/e<NNN>/  the household's own events (迁出, 借阅 and its return)
     imports/<YYYY>/<import id>/                  rosters, fee ledgers, reminder logs, batch files
     fixity.log                                   append-only: manifest hash per unit
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from hudang.escapes import printable_name
 
 MAX_COMPONENT_BYTES = 120
+HOUSEHOLD_EVENTS = "_household"
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
@@ -73,6 +75,10 @@ class Layout:
 
     def household(self, estate: str, key: str) -> Path:
         return self.estate(estate) / safe_component(key)
+
+    def household_events(self, estate: str, key: str) -> Path:
+        """Events of the household itself, not of one record (a 档号 never starts with ``_``)."""
+        return self.household(estate, key) / HOUSEHOLD_EVENTS
 
     def record(self, estate: str, key: str, archive_no: str) -> Path:
         return self.household(estate, key) / safe_component(archive_no)

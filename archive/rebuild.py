@@ -13,7 +13,7 @@ from hudang.archive import catalog
 from hudang.archive.audit import HEAD_PREFIX, Head
 from hudang.archive.durable import fixity_mark
 from hudang.archive.estates import normalize_name
-from hudang.archive.paths import Layout
+from hudang.archive.paths import HOUSEHOLD_EVENTS, Layout
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -27,6 +27,8 @@ def unit_id(layout: Layout, unit: Path) -> str:
         return "imports/" + "/".join(rel[1:])
     if rel[0] == "estates" and len(rel) == 4 and rel[2] == "_estate":
         return f"estate/{rel[1]}/{rel[3]}"
+    if rel[0] == "estates" and len(rel) == 5 and rel[3] == HOUSEHOLD_EVENTS:
+        return f"household/{rel[1]}/{rel[2]}/{rel[4]}"
     if rel[0] == "estates" and len(rel) == 5:
         return f"record/{rel[3]}/{rel[4]}"
     return "other/" + "/".join(rel)
@@ -96,6 +98,14 @@ def catalog_record_dir(conn: sqlite3.Connection, layout: Layout, record_dir: Pat
     conn.execute("UPDATE records SET household = ? WHERE record_id = ?", (record_dir.parent.name, record_id))
 
 
+def catalog_household_dir(conn: sqlite3.Connection, events_dir: Path) -> None:
+    """(Re)catalog a household's own events (迁出, loans): folder ``<estate>/<household>/_household``."""
+    household, estate = events_dir.parent.name, events_dir.parent.parent.name
+    conn.execute("DELETE FROM household_events WHERE estate = ? AND household = ?", (estate, household))
+    for unit in sorted(p for p in events_dir.iterdir() if (p / "MANIFEST.sha256").exists() and p.name[:1] == "e"):
+        catalog.put_household_event(conn, estate, household, unit.name, _load(unit / "event.json"))
+
+
 def catalog_import_dir(conn: sqlite3.Connection, layout: Layout, unit: Path) -> None:
     catalog.put_import(conn, _load(unit / "import.json"), layout.relative(unit))
 
@@ -131,6 +141,9 @@ def rebuild_catalog(archive_root: Path, catalog_path: Path) -> dict[str, int]:
         for estate_dir in estates:
             for household in sorted(p for p in estate_dir.iterdir() if p.is_dir() and p.name != "_estate"):
                 for record_dir in sorted(p for p in household.iterdir() if p.is_dir()):
+                    if record_dir.name == HOUSEHOLD_EVENTS:
+                        catalog_household_dir(conn, record_dir)
+                        continue
                     catalog_record_dir(conn, layout, record_dir)
                     counts["records"] += 1
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('fixity_lines', ?)",

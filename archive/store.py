@@ -62,6 +62,7 @@ class Filing:
     extra_files: list[tuple[str, Path]] = field(default_factory=list)   # (name, path) kept in the version
     record_id: str | None = None          # a new version of this record (an edit), whatever its 编号
     extra: dict[str, str] = field(default_factory=dict)   # fields the form's definition lacks, kept as read
+    form_version: int | None = None       # the form definition's version it was read and checked under
 
 
 @dataclass
@@ -170,6 +171,7 @@ class Archive:
         """Finish what a crashed writer left: drop staging, finish moves, log and catalog placed units."""
         from hudang.archive.rebuild import (
             catalog_estate_units,
+            catalog_household_dir,
             catalog_import_dir,
             catalog_record_dir,
             logged_units,
@@ -192,6 +194,9 @@ class Archive:
                 elif kind == "import" and path.is_dir():
                     self._adopt([path], logged)
                     catalog_import_dir(self.conn, self.layout, path)
+                elif kind == "household" and path.is_dir():
+                    self._adopt(list(path.iterdir()), logged)
+                    catalog_household_dir(self.conn, path)
                 elif kind == "estate" and path.is_dir():
                     self._adopt(list(path.iterdir()), logged)
                     catalog_estate_units(self.conn, path.parent)
@@ -490,6 +495,7 @@ class Archive:
             "year": year, "serial": serial, "values": item.values, "raw": item.raw,
             "warnings": item.warnings, "review": item.review, "filed_at": stamp(),
             **({"extra": item.extra} if item.extra else {}),
+            **({"form_version": item.form_version} if item.form_version else {}),
         }
         provenance = {**item.provenance, "hudang_version": __version__}
         writer = UnitWriter(self.layout.staging, deferred=True)
@@ -592,6 +598,23 @@ class Archive:
         self._seal_and_place(writer, record_dir / name)
         self._recatalog(record_dir)
         return {"record_id": row["record_id"], "event": name, **event}
+
+    def add_household_event(self, place: Place, event: dict[str, Any]) -> dict[str, Any]:
+        """Something that happened to the household itself (a person moved out, a file lent and returned):
+        an event unit in its ``_household`` folder, cataloged and rebuilt like every unit."""
+        self._require_lock()
+        from hudang.archive.rebuild import catalog_household_dir
+        events_dir = self.layout.household_events(place.estate, place.key)
+        name = f"e{self._next_unit_seq(events_dir, 'e'):03d}"
+        self._write_journal([{"kind": "household", "dir": self.layout.relative(events_dir)}])
+        writer = UnitWriter(self.layout.staging)
+        writer.add_bytes("event.json", _json_bytes(event))
+        self._seal_and_place(writer, events_dir / name)
+        with catalog.transaction(self.conn):
+            catalog_household_dir(self.conn, events_dir)
+            self._mark_in_step()
+        self._journal.unlink(missing_ok=True)
+        return {"household": place.address, "event": name, **event}
 
     def attach(self, record_id: str, file: Path, note: str, user: str) -> dict[str, Any]:
         self._require_lock()

@@ -108,6 +108,7 @@ class FormDef:
     date_field: str | None = None
     opened_field: str | None = None
     generated: bool = False               # written by hudang itself (函件): never taken from intake
+    free: bool = False                    # any document (文件): described by who files it, never read by labels
     deadline: Deadline | None = None      # 处理时限 / 回访时限 ([deadline] table), None for forms without one
     entry_number: str | None = None       # 编号 given by hudang to forms entered on the web: "TS-{month}-{seq:04d}"
     actions: tuple[Action, ...] = ()
@@ -250,7 +251,7 @@ def parse_definition(data: dict[str, Any], source: str) -> FormDef:
             room_optional=bool(data.get("room_optional", False)),
             public_rooms=_public_rooms(data.get("public_rooms")), number_field=data.get("number_field"),
             date_field=data.get("date_field"), opened_field=data.get("opened_field"),
-            generated=bool(data.get("generated", False)), source=source,
+            generated=bool(data.get("generated", False)), free=bool(data.get("free", False)), source=source,
             deadline=_deadline(data.get("deadline"), tuple(fields), source),
             entry_number=_entry_number(data.get("entry_number"), source),
             actions=_actions(data.get("actions"), tuple(fields), source),
@@ -285,6 +286,14 @@ def _load_file(path: Path) -> FormDef:
 @dataclass(frozen=True)
 class FormRegistry:
     forms: tuple[FormDef, ...]
+    older: tuple[FormDef, ...] = ()       # earlier versions still in use by records filed under them
+
+    def at(self, form_id: str, version: int | None) -> FormDef:
+        """A form as it was at ``version`` (a record keeps the version it was filed under); else the current."""
+        current = self.by_id(form_id)
+        if version is None or version == current.version:
+            return current
+        return next((f for f in self.older if f.id == form_id and f.version == version), current)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.forms)
@@ -298,8 +307,8 @@ class FormRegistry:
         return None
 
     def intake(self) -> FormRegistry:
-        """The forms people fill in and drop into intake (not the letters hudang writes)."""
-        return FormRegistry(tuple(f for f in self.forms if not f.generated))
+        """The forms people fill in and drop into intake (not the letters hudang writes, not free documents)."""
+        return FormRegistry(tuple(f for f in self.forms if not f.generated and not f.free))
 
     def by_id(self, form_id: str) -> FormDef:
         for form in self.forms:
@@ -314,11 +323,17 @@ class FormRegistry:
 def load_forms(extra_dirs: Iterable[Path] = ()) -> FormRegistry:
     """Built-in definitions, then each extra folder's (a data home's ``forms/``), later ids replacing earlier."""
     by_id: dict[str, FormDef] = {}
+    older: dict[tuple[str, int], FormDef] = {}
     for folder in (BUILTIN_DIR, *extra_dirs):
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.toml")):
-            form = _load_file(path)
+        # ``<id>@<N>.toml`` keeps an earlier version: in one folder the highest version of an id is current.
+        loaded = [_load_file(path) for path in sorted(folder.glob("*.toml"))]
+        newest = {f.id: max(g.version for g in loaded if g.id == f.id) for f in loaded}
+        for form in loaded:
+            if form.version != newest[form.id]:
+                older[(form.id, form.version)] = form
+                continue
             earlier = by_id.get(form.id)
             if form.deadline is None and earlier is not None and earlier.deadline is not None \
                     and {earlier.deadline.start, earlier.deadline.met_by, earlier.deadline.by} <= \
@@ -326,4 +341,5 @@ def load_forms(extra_dirs: Iterable[Path] = ()) -> FormRegistry:
                 # A data home's own copy written before deadlines were data keeps the built-in ones.
                 form = replace(form, deadline=earlier.deadline)
             by_id[form.id] = form
-    return FormRegistry(tuple(by_id.values()))
+    return FormRegistry(tuple(by_id.values()),
+                        tuple(f for key, f in older.items() if by_id.get(key[0]) and by_id[key[0]].version != key[1]))

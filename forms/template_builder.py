@@ -1,7 +1,7 @@
 """Builds the shipped docxtpl templates with python-docx, so they are reproducible from source.
 
-``python -m hudang.forms.template_builder`` rewrites ``forms/templates/dunning_letter.docx`` and
-``household_summary.docx``. An office changes wording by copying one into ``<home>/templates/`` and
+``python -m hudang.forms.template_builder`` rewrites ``forms/templates/dunning_letter.docx``,
+``household_summary.docx`` and ``arrears_certificate.docx``. An office changes wording by copying one into ``<home>/templates/`` and
 editing it in Word; the ``{{ … }}`` fields and the ``{%tr %}`` rows must stay.
 """
 
@@ -212,11 +212,50 @@ def household_summary(dest: Path) -> None:
     doc.save(str(dest))
 
 
+def arrears_certificate(dest: Path) -> None:
+    """欠费证明 / 无欠费证明: one page, the unpaid amounts of every period up to the date, or none."""
+    doc = a4_document()
+    _para(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
+    _para(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
+    _para(doc, "{{ title_spaced }}", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
+    _para(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=6)
+    _para(doc, "兹证明：{{ estate }}{{ room }}（现业主：{{ owner }}），截至{{ as_of_text }}，{{ statement }}", indent=True)
+    _para(doc, "{%p if rows %}", after=0)
+    table = doc.add_table(rows=4, cols=7)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for col, text in enumerate(("费用项目", "所属期间", "应收（元）", "已收（元）", "未缴（元）", "状态", "所属业主")):
+        _cell(table, 0, col, text, bold=True, size=10)
+    _cell(table, 1, 0, "{%tr for r in rows %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    table.cell(1, 0).merge(table.cell(1, 6))
+    for col, key in enumerate(("item", "period", "due", "paid", "owed", "state", "owner")):
+        _cell(table, 2, col, f"{{{{ r.{key} }}}}", size=10,
+              align=WD_ALIGN_PARAGRAPH.RIGHT if key in ("due", "paid", "owed") else WD_ALIGN_PARAGRAPH.CENTER)
+    _cell(table, 3, 0, "{%tr endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+    table.cell(3, 0).merge(table.cell(3, 6))
+    total = table.add_row()
+    total.cells[0].merge(total.cells[3])
+    _cell(table, 4, 0, "合计", bold=True)
+    _cell(table, 4, 4, "{{ total }}", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _widths(table, (Mm(28), Mm(20), Mm(22), Mm(22), Mm(22), Mm(20), Mm(30)))
+    _para(doc, "其中已逾期未缴 {{ overdue_total }} 元；标为“未到期”的费用，其所属期间尚未结束，尚未逾期。",
+          before=4, indent=True)
+    _para(doc, "{%p endif %}", after=0)
+    _para(doc, "本证明依据本中心收费台账（截至出具之日导入的数据）出具，仅证明上述日期的缴费情况，"
+               "不代表此后的缴费情况。如有疑问，请致电 {{ phone }}。", indent=True, before=6)
+    _para(doc, "特此证明。", indent=True, before=4)
+    _para(doc, "{{ company }}", align=WD_ALIGN_PARAGRAPH.RIGHT, before=18, after=0)
+    _para(doc, "（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
+    _para(doc, "{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
+    doc.save(str(dest))
+
+
 def main(argv: list[str] | None = None) -> None:
     out = Path(argv[0]) if argv else Path(__file__).parent / "templates"
     out.mkdir(parents=True, exist_ok=True)
     dunning_letter(out / "dunning_letter.docx")
     household_summary(out / "household_summary.docx")
+    arrears_certificate(out / "arrears_certificate.docx")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Any
 
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.dunning import fees, tracking
+from hudang.pipeline.household import owners
 
 REMINDER_METHODS = fees.CALLS   # what an archivist may log by hand; 函件 are logged by `letters dunning`
 
@@ -42,17 +43,22 @@ class Standing:
     arrears: Decimal
     periods: tuple[str, ...]
     basis: Basis | None
+    owner: str = ""
+    prior: tuple[dict[str, Any], ...] = ()
+    """过户前欠费: periods of earlier owners still unpaid, outside this household's ladder."""
 
     @classmethod
     def of(cls, s: fees.Standing) -> Standing:
         b = s.basis
         return cls(s.household, s.step, s.step_text, s.reason, s.arrears, tuple(s.periods),
-                   Basis(b.date, b.method, b.letter_number, b.source) if b else None)
+                   Basis(b.date, b.method, b.letter_number, b.source) if b else None, s.owner,
+                   tuple(p.as_json() for p in s.prior))
 
     def as_json(self) -> dict[str, Any]:
         return {"household": self.household, "step": self.step, "step_text": self.step_text, "reason": self.reason,
                 "arrears": f"{self.arrears:.2f}", "periods": list(self.periods),
-                "basis": self.basis.as_json() if self.basis else None}
+                "basis": self.basis.as_json() if self.basis else None, "owner": self.owner,
+                "prior_owner_arrears": list(self.prior)}
 
 
 @dataclass(frozen=True)
@@ -68,17 +74,18 @@ class FeeLine:
     owed: Decimal
     overdue: bool
     source: str
+    owner: str = ""          # whose period it is (the owner on its last day)
 
     @classmethod
-    def of(cls, r: fees.FeeRow, day: dt.date) -> FeeLine:
+    def of(cls, r: fees.FeeRow, day: dt.date, owner: str = "") -> FeeLine:
         return cls(r.item, r.period, r.due, r.paid, r.paid_on, r.paid_at(day), r.owed_at(day), r.overdue_at(day),
-                   r.source)
+                   r.source, owner)
 
     def as_json(self) -> dict[str, Any]:
         return {"item": self.item, "period": self.period, "due": f"{self.due:.2f}", "paid": f"{self.paid:.2f}",
                 "paid_on": self.paid_on.isoformat() if self.paid_on else None,
                 "paid_at_as_of": f"{self.paid_at_as_of:.2f}", "owed": f"{self.owed:.2f}", "overdue": self.overdue,
-                "source": self.source}
+                "source": self.source, "owner": self.owner}
 
 
 @dataclass(frozen=True)
@@ -148,8 +155,14 @@ def statement(session: Session, address: str, day: dt.date) -> Statement:
     found = fees.standings(conn, day, place.estate, place.key)
     told = fees.reminders(conn, place.estate, place.key)
     s = found[0] if found else fees.standing(place.estate, place.key, [], told, day)
+    history = owners.history(conn, place.estate, place.key)
+
+    def owner_of(period: str) -> str:
+        held = history.owner_at(fees.period_end(period))
+        return held.name if held else ""
+
     return Statement(place.address, place.display, day, Standing.of(s),
-                     tuple(FeeLine.of(r, day) for r in fees.fee_rows(conn, place.estate, place.key)),
+                     tuple(FeeLine.of(r, day, owner_of(r.period)) for r in fees.fee_rows(conn, place.estate, place.key)),
                      tuple(ReminderLine(r.date, r.method, r.note, r.letter_number, r.source)
                            for r in sorted(told, key=lambda r: r.date)))
 

@@ -35,6 +35,27 @@ class Ingested:
                 **({"ocr_queue": self.ocr_queue} if self.ocr_queue else {})}
 
 
+@dataclass(frozen=True)
+class DocumentRequest:
+    """`ingest --household E/K --document 题名 [--category C]`: the files are 文件 of that household."""
+
+    household: str
+    title: str
+    category: str | None = None
+
+    def checked(self, session: Session) -> dict[str, str]:
+        """Told before any file is read: an unknown household or 类别, an empty 题名."""
+        from hudang.pipeline.household import documents
+
+        result = documents.describe(session.forms, session.archive.estates, self.household, self.title,
+                                    category=self.category)
+        if not result.ok:
+            p = result.problems[0]
+            raise UsageError(f"文件“{p.field}”：{p.message}", code=p.code)
+        return {"household": self.household, "title": self.title,
+                **({"category": self.category} if self.category else {}), "from": "command"}
+
+
 def _check(session: Session, paths: list[Path]) -> None:
     """Every path exists; the intake folder itself belongs to the running service, not to a hand run."""
     for path in paths:
@@ -50,14 +71,17 @@ def _check(session: Session, paths: list[Path]) -> None:
 def ingest(session: Session, paths: list[Path], *, workers: int | None = None,
            on_start: Callable[[int], None] | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, estate: str | None = None,
-           profile: str | None = None, sheet: str | None = None, dry_run: bool = False) -> Ingested:
+           profile: str | None = None, sheet: str | None = None, dry_run: bool = False,
+           document: DocumentRequest | None = None) -> Ingested:
     """Files outside the intake folder are left untouched: the archive keeps its own copy (SPEC §4).
 
     ``on_start`` (when given) learns how many files will be taken, before the first; ``on_outcome``
     hears of each outcome as it is reached — both for a progress display. ``estate``, ``profile`` and
-    ``sheet`` say how to read import tables (SPEC §12); ``dry_run`` reads and checks, and writes nothing.
+    ``sheet`` say how to read import tables (SPEC §12); ``dry_run`` reads and checks, and writes nothing. With ``document`` every file is filed as a
+    文件 of that household (its 题名 and 类别 given).
     """
     _check(session, paths)
+    wanted = document.checked(session) if document else None
     if profile is not None:
         from hudang.pipeline.app.import_profiles import get_profile
 
@@ -66,7 +90,7 @@ def ingest(session: Session, paths: list[Path], *, workers: int | None = None,
         on_start(sum(1 for _ in stages.discover(list(paths))))
     options = TableOptions(estate=estate, profile=profile, sheet=sheet) if estate or profile or sheet else None
     outcomes = run_ingest(session.home, list(paths), workers=workers, on_outcome=on_outcome, options=options,
-                          dry_run=dry_run)
+                          dry_run=dry_run, document=wanted)
     if dry_run:
         return Ingested(outcomes, dry_run=True)
     return Ingested(outcomes, process_if_possible(session.home, session.forms, workers))

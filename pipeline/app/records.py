@@ -42,19 +42,32 @@ class HouseholdView:
     registration: dict[str, Any] | None
     records: list[dict[str, Any]]
     moves: list[dict[str, Any]]
+    owners: list[dict[str, Any]]
+    """Owners over time, oldest first; the last is current (过户 starts a new one)."""
+    occupants: list[dict[str, Any]]
+    former_occupants: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    """The household's own events: 迁出, loans and returns."""
+    loans: list[dict[str, Any]]
+    """Paper originals lent out and not yet returned (overdue ones marked)."""
     exports: list[dict[str, Any]] = field(default_factory=list)
     """Every 调档 of the household (who, when, purpose, what), from the audit log."""
 
     def as_json(self) -> dict[str, Any]:
         return {"household": self.household, "estate": self.estate, "key": self.key, "display": self.display,
                 "owner": self.owner, "area": self.area, "registration": self.registration,
-                "records": self.records, "moves": self.moves, "exports": self.exports}
+                "records": self.records, "moves": self.moves, "owners": self.owners, "occupants": self.occupants,
+                "former_occupants": self.former_occupants, "events": self.events, "loans": self.loans,
+                "exports": self.exports}
 
 
 def household(session: Session, address: str, *, include_voided: bool = False) -> HouseholdView:
+    from hudang.pipeline.household import lending
+
     place = session.archive.estates.household(address)
-    view = households.household(session.archive, place, session.forms, include_voided=include_voided)
-    return HouseholdView(**view, exports=exports_of(session.home.audit_log, view["household"]))
+    data = households.household(session.archive, place, session.forms, include_voided=include_voided)
+    loans = [loan.as_json() for loan in lending.loans(session.archive.conn, place.estate, place.key, open_only=True)]
+    return HouseholdView(**data, loans=loans, exports=exports_of(session.home.audit_log, data["household"]))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from hudang.errors import NotFound, UsageError
 from hudang.pipeline.app.session import Session
+from hudang.pipeline.household import lending
 from hudang.pipeline.reports import due as follow_ups
 from hudang.pipeline.reports import households
 from hudang.pipeline.reports.figures import Month
@@ -71,11 +72,14 @@ class FollowUps:
     complaints: tuple[follow_ups.ComplaintDue, ...]
     repairs: tuple[follow_ups.RepairDue, ...]
     dunning: tuple[follow_ups.DunningDue, ...]
+    prior_owner_arrears: tuple[follow_ups.PriorDue, ...] = ()   # 过户前欠费 (the previous owners')
+    loans: tuple[dict[str, Any], ...] = ()                      # paper originals lent out and overdue
 
     def as_json(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "estate": self.estate,
                 "complaints": [c.as_json() for c in self.complaints], "repairs": [r.as_json() for r in self.repairs],
-                "dunning": [d.as_json() for d in self.dunning]}
+                "dunning": [d.as_json() for d in self.dunning],
+                "prior_owner_arrears": [p.as_json() for p in self.prior_owner_arrears], "loans": list(self.loans)}
 
 
 @dataclass(frozen=True)
@@ -121,9 +125,15 @@ def register(session: Session, form: str, estate: str | None, date_from: dt.date
     """Write the 台账 of one form (any name, id or alias) for the period, personal data masked."""
     from hudang.archive.paths import safe_component
     from hudang.pipeline.reports.editions import ALL_ESTATES, reports_root
-    from hudang.pipeline.reports.registers import write_register
+    from hudang.pipeline.reports.registers import LOAN_NAMES, write_loan_register, write_register
 
     forms = session.forms
+    if form.strip() in LOAN_NAMES:     # the 借阅登记簿 of paper originals lent out
+        name = _estate(session, estate)
+        folder = reports_root(session.home) / safe_component(name or ALL_ESTATES) / "台账"
+        written = write_loan_register(session.archive.conn, name, date_from, date_to, folder)
+        return Register(written["form"], written["form_name"], written["register"], written["estate"], date_from,
+                        date_to, written["rows"], Path(written["path"]))
     found = forms.get(form)
     if found is None:
         raise UsageError(f"未知的表单“{form}”（hudang forms list 查看表单类型）", code="unknown_form")
@@ -140,7 +150,9 @@ def due(session: Session, as_of: dt.date, estate: str | None = None) -> FollowUp
     conn = session.archive.conn
     forms = session.forms
     return FollowUps(as_of, name, tuple(follow_ups.complaints_due(conn, forms, as_of, name)),
-                     tuple(follow_ups.repairs_due(conn, forms, as_of, name)), tuple(follow_ups.dunning_due(conn, as_of, name)))
+                     tuple(follow_ups.repairs_due(conn, forms, as_of, name)), tuple(follow_ups.dunning_due(conn, as_of, name)),
+                     tuple(follow_ups.prior_owner_due(conn, as_of, name)),
+                     tuple(loan.as_json(as_of) for loan in lending.overdue(conn, as_of, name)))
 
 
 def household_summary(session: Session, address: str, as_of: dt.date) -> HouseholdSummary:

@@ -62,8 +62,16 @@ class Assigned:
 
 
 def assign(session: Session, scan_id: str, address: str, form_name: str | None = None) -> Assigned:
-    """The archivist has looked at the scan and names its household (and its form when not known)."""
-    data = queue.assign(session.home, session.archive, session.forms, scan_id, address, form_name)
+    """The archivist has looked at the scan and names its household (and its form when not known).
+
+    A scan of no form we know, assigned without ``--form``, is filed as a 文件 (题名 待核对)."""
+    from hudang.pipeline.household import documents
+
+    known = queue.document_of(queue.entry(session.home, scan_id)).form
+    if documents.needs_form(session.forms, form_name, known):
+        data = documents.assign_scan(session.home, session.archive, session.forms, scan_id, address)
+    else:
+        data = queue.assign(session.home, session.archive, session.forms, scan_id, address, form_name)
     session.audit("assign", scan_id=scan_id, record_id=data["record_id"], household=data["household"])
     return Assigned(**data)
 

@@ -37,6 +37,20 @@ def household_show(address: str, include_voided: bool, as_json: bool) -> None:
         click.echo(f"{d.estate} {d.display}（{d.household}）")
         if d.owner:
             click.echo(f"房屋清单业主：{d.owner}  建筑面积：{d.area or '—'}")
+        if d.owners:
+            click.echo("\n业主（按时间）")
+            for o in d.owners:
+                since = o["from"] or "登记前"
+                until = "至今（现业主）" if o["current"] else f"至 {o['to']}"
+                how = "过户，" if o["transfer"] else ""
+                click.echo(f"  {o['name']}：{since} {until}（{how}{o['archive_no'] or '房屋清单'}）")
+        if d.occupants:
+            click.echo("现住人员：" + "、".join(f"{p['name']}（{p['role']}）" for p in d.occupants))
+        for p in d.former_occupants:
+            click.echo(f"  已离开：{p['name']}（{p['date']} {p['how']}）")
+        for loan in d.loans:
+            late = " [已逾期]" if loan["overdue"] else ""
+            click.echo(f"借出：{loan['loan_id']} 借给 {loan['to']}（{loan['purpose']}），应还 {loan['due']}{late}")
         reg = d.registration
         if reg:
             click.echo(f"\n住户登记（{reg['archive_no']}）")
@@ -49,6 +63,8 @@ def household_show(address: str, include_voided: bool, as_json: bool) -> None:
             void = " [已作废]" if r["voided"] else ""
             if r.get("letter"):
                 void += f" [{r['letter']['state_text']}]"
+            if r.get("current") is False:
+                void += " [非现登记]"
             click.echo(f"  {r['date'] or '—':10}  {r['archive_no']:22} {r['form_name']:8} 第{r['version']}版"
                        f"  {r['summary']}{void}")
         for m in d.moves:

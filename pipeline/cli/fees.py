@@ -37,9 +37,13 @@ def fees_show(ctx: click.Context, address: str, as_of: str | None, as_json: bool
             click.echo("  收费台账中没有这一户的记录")
         for r in d["rows"]:
             flag = "  逾期" if r["overdue"] else ""
+            whose = f"  （{r['owner']}）" if r["owner"] else ""
             click.echo(f"  {r['period']}  {r['item']:10} 应收 {r['due']:>10}  实收 {r['paid_at_as_of']:>10}"
-                       f"  欠费 {r['owed']:>10}{flag}")
-        click.echo(f"欠费合计：{d['arrears']} 元")
+                       f"  欠费 {r['owed']:>10}{flag}{whose}")
+        click.echo(f"欠费合计：{d['arrears']} 元" + (f"（现业主 {d['owner']}）" if d["owner"] else ""))
+        for p in d["prior_owner_arrears"]:
+            click.echo(f"过户前欠费：原业主 {p['owner']}（{p['until']} 过户）{p['amount']} 元，"
+                       f"所属期间 {'、'.join(p['periods'])}，不向现业主催缴")
         for r in d["reminders"]:
             extra = f" {r['letter_number']}" if r["letter_number"] else ""
             click.echo(f"  催缴 {r['date']} {r['method']}{extra}")

@@ -21,6 +21,7 @@ from hudang.pipeline.cli.archive import estates, forms, household, quarantine, r
 from hudang.pipeline.cli.backup import backup_group
 from hudang.pipeline.cli.export import household_export
 from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
+from hudang.pipeline.cli.household import household_certificate, household_moveout, lend_group
 from hudang.pipeline.cli.imports import import_profile
 from hudang.pipeline.cli.reports import due, register, report
 from hudang.pipeline.cli.scans import TOP as SCAN_COMMANDS
@@ -55,7 +56,7 @@ def cli(ctx: click.Context, home: str | None) -> None:
 
 
 for _group in (household, record, quarantine, forms, estates, report, register, due, backup_group,
-               import_profile, users, serve):
+               import_profile, users, serve, lend_group):
     cli.add_command(_group)
 for _name, _group in {**FEE_GROUPS, **SCAN_COMMANDS}.items():
     cli.add_command(_group, _name)
@@ -63,6 +64,8 @@ forms.add_command(forms_blank)
 forms.add_command(forms_separator)
 record.add_command(record_edit)
 household.add_command(household_export)
+household.add_command(household_moveout)
+household.add_command(household_certificate)
 
 
 # ---- init ----
@@ -149,14 +152,26 @@ def _print_ingested(result: Ingested) -> None:
 @click.option("--profile", default=None, help="按此导入方案读取表格（hudang import-profile list 查看）")
 @click.option("--sheet", default=None, help="读取工作簿中的这个工作表")
 @click.option("--dry-run", is_flag=True, help="试导入：只显示将会新增的行、房屋、住户和月份，不写入任何内容")
+@click.option("--household", default=None, metavar="项目/房号", help="与 --document 同用：归入哪一户")
+@click.option("--document", "title", default=None, metavar="题名",
+              help="作为“文件”归档（来函、合同、证件复印件、照片等），题名如“业主来函（漏水）”")
+@click.option("--category", default=None, metavar="类别", help="文件类别：来函/合同/证件复印件/照片/律师函/证明/其他")
 @json_option
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, estate: str | None,
-           profile: str | None, sheet: str | None, dry_run: bool, as_json: bool) -> None:
-    """接收文件或文件夹（一次性）；每个文件一个结果。原文件不动，档案保存副本。"""
-    from hudang.errors import IngestStopped
+           profile: str | None, sheet: str | None, dry_run: bool, household: str | None,
+           title: str | None, category: str | None, as_json: bool) -> None:
+    """接收文件或文件夹（一次性）；每个文件一个结果。原文件不动，档案保存副本。
+
+    加 --household 和 --document 时，作为该户的“文件”归档（任何可接收的文件和照片）。"""
+    from hudang.errors import IngestStopped, UsageError
     from hudang.forms.values import mask_text
+    from hudang.pipeline.app.ingest import DocumentRequest
     from hudang.pipeline.app.ingest import ingest as take_in
+
+    if (household is None) != (title is None) or (category and not title):
+        raise UsageError("--household 与 --document 须同时给出（--category 只能与它们同用）", code="document_options")
+    document = DocumentRequest(household, title, category) if household and title is not None else None
 
     bar = None
 
@@ -170,7 +185,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, est
             bar.update(1)
     with session(ctx) as s:
         try:
-            result = take_in(s, list(paths), workers=workers, on_outcome=progress,
+            result = take_in(s, list(paths), workers=workers, on_outcome=progress, document=document,
                              on_start=start if not as_json and sys.stderr.isatty() else None,
                              estate=estate, profile=profile, sheet=sheet, dry_run=dry_run)
         except IngestStopped as stop:

@@ -60,7 +60,9 @@ def report_monthly(ctx: click.Context, month: str, estate: str | None, issue: bo
 @click.pass_context
 def register(ctx: click.Context, form_name: str, estate: str | None, date_from: str, date_to: str,
              as_json: bool) -> None:
-    """台账：把一种表单在一段时间内的记录写成 XLSX 登记台账（证件号码、电话已打码）。"""
+    """台账：把一种表单在一段时间内的记录写成 XLSX 登记台账（证件号码、电话已打码）。
+
+    FORM 写“借阅”时生成纸质档案的《借阅登记簿》。"""
     from hudang.pipeline.app import reports
 
     since, until = day(date_from, "--from"), day(date_to, "--to")
@@ -96,6 +98,15 @@ def due(ctx: click.Context, as_of: str | None, estate: str | None, as_json: bool
         for x in d["dunning"]:
             since = f"  自 {x['deadline']} 起（{x['days_late']} 天）" if x["deadline"] else ""
             click.echo(f"  [{x['step']}] {x['household']:22} 欠费 ¥{x['amount']}{since}")
+        if d["prior_owner_arrears"]:
+            click.echo(f"\n过户前欠费（原业主，不向现业主催缴）：{len(d['prior_owner_arrears'])} 户")
+            for p in d["prior_owner_arrears"]:
+                click.echo(f"  {p['household']:22} 原业主 {p['owner']}（{p['transfer_date']} 过户）欠费 ¥{p['amount']}"
+                           f"  所属期间 {'、'.join(p['periods'])}")
+        click.echo(f"\n借阅（纸质档案逾期未还）：{len(d['loans'])} 次")
+        for loan in d["loans"]:
+            click.echo(f"  {loan['loan_id']} {loan['household']:22} 借给 {loan['to']}（{loan['purpose']}）"
+                       f"  应还 {loan['due']}  逾期 {loan['days_late']} 天")
     emit(result.as_json(), as_json, human)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from hudang.archive.catalog import current_versions
 from hudang.forms.table_kinds import REMINDERS, load_table_kinds
+from hudang.pipeline.household import owners
 
 ZERO = Decimal("0.00")
 # Reminder methods: the one list is the 方式 column of the reminder log (forms/tables/kinds.toml); the
@@ -90,6 +91,29 @@ class Reminder:
     record_id: str | None = None
 
 
+@dataclass(frozen=True)
+class PriorArrears:
+    """过户前欠费: what periods before a 过户 still owe at D — the previous owner's, settled at the 过户,
+    never dunned to the new owner (they leave the household's ladder)."""
+
+    owner: str
+    until: dt.date                      # the 过户 that ended this ownership
+    rows: tuple[FeeRow, ...]            # the overdue rows of its periods
+    day: dt.date
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((r.owed_at(self.day) for r in self.rows), ZERO)
+
+    @property
+    def periods(self) -> list[str]:
+        return sorted({r.period for r in self.rows})
+
+    def as_json(self) -> dict[str, Any]:
+        return {"owner": self.owner, "until": self.until.isoformat(), "amount": f"{self.amount:.2f}",
+                "periods": self.periods}
+
+
 @dataclass
 class Standing:
     """One household's position on the ladder at D, with the reasons for it."""
@@ -104,6 +128,8 @@ class Standing:
     basis: Reminder | None = None       # the reminder that makes a letter due / the letter behind escalation
     rows: list[FeeRow] = field(default_factory=list)
     reminders: list[Reminder] = field(default_factory=list)
+    owner: str = ""                     # the owner at D (whom a letter addresses)
+    prior: list[PriorArrears] = field(default_factory=list)   # 过户前欠费: periods owned by earlier owners
 
     @property
     def household(self) -> str:
@@ -204,6 +230,32 @@ def reminders(conn: sqlite3.Connection, estate: str | None = None, household: st
     return out
 
 
+def owned_standing(estate: str, key: str, rows: list[FeeRow], told: list[Reminder], day: dt.date,
+                   history: owners.History | None) -> Standing:
+    """The ladder of the owner at D: periods that ended before their 过户 leave it as 过户前欠费 of the
+    owner then (each period falls to whoever owned the household on its last day), and reminders sent
+    before the 过户 went to the earlier owner."""
+    period = history.owner_at(day) if history else None
+    cut = period.start if period is not None and period.by_transfer else None
+    if cut is None or history is None or period is None:
+        out = standing(estate, key, rows, told, day)
+        out.owner = period.name if period else ""
+        return out
+    mine = [r for r in rows if period_end(r.period) >= cut]
+    out = standing(estate, key, mine, [r for r in told if r.date >= cut], day)
+    out.owner = period.name
+    earlier: dict[int, list[FeeRow]] = defaultdict(list)
+    for row in rows:
+        if period_end(row.period) < cut and row.overdue_at(day):
+            owner = history.owner_at(period_end(row.period))
+            earlier[history.periods.index(owner) if owner in history.periods else 0].append(row)
+    for index, owed in sorted(earlier.items()):
+        was = history.periods[index]
+        out.prior.append(PriorArrears(was.name, was.end or cut, tuple(sorted(owed, key=lambda r: (r.period, r.item))),
+                                      day))
+    return out
+
+
 def standings(conn: sqlite3.Connection, day: dt.date, estate: str | None = None,
               household: str | None = None) -> list[Standing]:
     """Every household with ledger rows (in the estate), in estate and room order."""
@@ -213,7 +265,8 @@ def standings(conn: sqlite3.Connection, day: dt.date, estate: str | None = None,
     told: dict[tuple[str, str], list[Reminder]] = defaultdict(list)
     for rem in reminders(conn, estate, household):
         told[(rem.estate, rem.household)].append(rem)
-    return [standing(e, k, rows, told.get((e, k), []), day)
+    known = owners.histories(conn, estate, household)
+    return [owned_standing(e, k, rows, told.get((e, k), []), day, known.get((e, k)))
             for (e, k), rows in sorted(by_house.items(), key=lambda kv: (kv[0][0], room_order(kv[0][1])))]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import os
 import time
@@ -22,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hudang.archive.catalog import current_versions
 from hudang.archive.estates import Place
 from hudang.archive.locks import letters_lock
 from hudang.archive.paths import safe_component
@@ -57,16 +55,12 @@ def next_serials(archive: Archive, year: int) -> dict[str, int]:
 
 
 def owner_and_phone(archive: Archive, estate: str, key: str) -> tuple[str, str]:
-    """Owner: latest registration, else the roster, else 业主 (SPEC §8); phone from the registration."""
-    rows = current_versions(archive.conn, "v.fields",
-                            "r.form = 'registration' AND r.voided = 0 AND r.estate = ? AND r.household = ?",
-                            (estate, key), then="ORDER BY r.form_date DESC, r.filed_at DESC LIMIT 1")
-    values = json.loads(rows[0]["fields"]) if rows else {}
-    owner = values.get("业主姓名") or values.get("单位名称")
-    if not owner:
-        room = archive.conn.execute("SELECT owner FROM rooms WHERE estate = ? AND key = ?", (estate, key)).fetchone()
-        owner = room["owner"] if room and room["owner"] else "业主"
-    return owner, values.get("联系电话", "")
+    """The current owner (pipeline/household/owners.py: after any 过户), else 业主 (SPEC §8); phone from
+    that owner's latest registration."""
+    from hudang.pipeline.household import owners
+
+    owner, phone, _ = owners.current_owner(archive.conn, estate, key)
+    return owner or "业主", phone
 
 
 def _display(archive: Archive, estate: str, key: str) -> str:

@@ -26,11 +26,12 @@ def sweep_leftovers(home: Home) -> None:
 def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
            folder_form: str | None = None, options: TableOptions | None = None,
-           dry_run: bool = False) -> list[Outcome]:
-    """Take in files and folders once; every file gets exactly one outcome (``dry_run``: what it would be)."""
+           dry_run: bool = False, document: dict[str, str] | None = None) -> list[Outcome]:
+    """Take in files and folders once; every file gets exactly one outcome (``dry_run``: what it would be;
+    ``document``: each is a 文件)."""
     ctx = Context.load(home)
     sweep_leftovers(home)
-    items = list(stages.discover(paths))
+    items = list(stages.discover(paths, document))
     for item in items:
         item.forced_form = folder_form
         item.options = options

@@ -59,6 +59,7 @@ class Item:
     claim_id: str | None = None     # the intake service's claim (so a restart recognises its own filing)
     forced_form: str | None = None   # a retried quarantine file keeps the form it was read as
     options: TableOptions | None = None   # `ingest --estate/--profile/--sheet` for import tables
+    document: dict[str, str] | None = None  # filed as a 文件: household, 题名, 类别 (given, or from its folder)
     sha256: str | None = None
     size: int = 0
     snapshot: Path | None = None   # our private copy: the bytes we parse are the bytes we archive
@@ -109,7 +110,7 @@ class Context:
 
 # ---- producer ----
 
-def discover(paths: list[Path]) -> Iterator[Item]:
+def discover(paths: list[Path], document: dict[str, str] | None = None) -> Iterator[Item]:
     """Every file under the paths given, in a stable order; hidden folders are skipped.
 
     A path the user names is used as given (a linked home or a NAS mount is fine); a link found *inside*
@@ -122,9 +123,11 @@ def discover(paths: list[Path]) -> Iterator[Item]:
                 dirnames[:] = sorted(d for d in dirnames if not is_hidden(d) and d not in links)
                 for name in sorted([*filenames, *(d for d in links if not is_hidden(d))]):
                     path = Path(dirpath) / name
-                    yield Item(path=path, root=root, source=printable_name(str(path)), found_inside=True)
+                    yield Item(path=path, root=root, source=printable_name(str(path)), found_inside=True,
+                               document=dict(document) if document else None)
         else:
-            yield Item(path=given, root=root, source=printable_name(str(given)))
+            yield Item(path=given, root=root, source=printable_name(str(given)),
+                       document=dict(document) if document else None)
 
 
 # ---- stages ----
@@ -241,6 +244,25 @@ def _folder_form(item: Item, forms: FormRegistry, stop: Path | None) -> FormDef 
         folder = folder.parent
 
 
+def _document_folder(item: Item, forms: FormRegistry, stop: Path | None) -> dict[str, str] | None:
+    """``文件/<项目>/<房号>/[<类别>/]name``: a document for that household, titled by its file name."""
+    folder_name = next((f.intake_folder for f in forms if f.free and f.intake_folder), None)
+    where = item.origin or item.path
+    top = stop or item.root
+    try:
+        parts = (top.name, *where.parent.relative_to(top).parts)
+    except ValueError:
+        return None
+    if folder_name is None or folder_name not in parts:
+        return None
+    after = parts[len(parts) - 1 - parts[::-1].index(folder_name) + 1:]
+    if len(after) < 2:
+        raise reject("document_folder", f"“{folder_name}/”下的文件应放在“{folder_name}/项目/房号/”文件夹中"
+                                        f"（如 {folder_name}/金第花园/3-2-1201/），才能知道归入哪一户")
+    return {"household": f"{after[0]}/{after[1]}", "title": Path(where.name).stem,
+            **({"category": after[2]} if len(after) > 2 else {}), "from": "folder"}
+
+
 def _title_form(text: str | None, forms: FormRegistry) -> FormDef | None:
     if not text:
         return None
@@ -272,9 +294,13 @@ def _label_form(ext: Extraction, forms: FormRegistry) -> FormDef | None:
 
 def classify(item: Item, forms: FormRegistry, tables: TableKinds, intake_root: Path | None,
              limits: ReadLimits | None = None, profiles: Profiles | None = None) -> Item:
-    """Import table by header; otherwise form type by folder, then title/metadata, then labels."""
+    """A 文件 by request or folder; else import table by header; else form type by folder, title, labels."""
     ext = item.extraction
     assert ext is not None
+    if item.document is None and not item.forced_form:
+        item.document = _document_folder(item, forms, intake_root if item.in_intake else None)
+    if item.document is not None:
+        return recognise(item, forms, limits) if ext.kind == "scan" else item
     if ext.kind == "table":
         from hudang.pipeline.intake.choose import choose_table
 
@@ -317,5 +343,8 @@ class TableVocabulary(SimpleVocabulary):
 
 
 def vocabulary(forms: FormRegistry, tables: TableKinds, profiles: Profiles | None = None) -> SimpleVocabulary:
+    """Labels of the forms read by labels (a free 文件's field names are no labels to look for in a document),
+    import headers, and the headers of the home's import profiles."""
+    labelled = FormRegistry(tuple(f for f in forms if not f.free))
     extra = profiles.labels if profiles is not None else frozenset()
-    return TableVocabulary(forms.all_labels() | tables.labels | extra, normalize_label)
+    return TableVocabulary(labelled.all_labels() | tables.labels | extra, normalize_label)

@@ -175,7 +175,8 @@ class Run:
         return Filing(form_id=form.id, form_code=form.code, place=checked.place, values=checked.values,
                       raw=checked.raw, extra=extra, text=text, provenance=prov,
                       original=None if batch_row is not None else item.snapshot,
-                      number=checked.number, form_date=checked.form_date, warnings=warnings)
+                      number=checked.number, form_date=checked.form_date, warnings=warnings,
+                      form_version=form.version)
 
 
 def filing_warnings(archive: Archive, form: FormDef, checked: Checked, read: Iterable[Problem] = ()
@@ -356,12 +357,25 @@ def file_scan(run: Run, item: Item) -> Taken:
     return queue.take(item, run.archive, run.ctx.forms, run.ctx.home)
 
 
+def file_document(run: Run, item: Item) -> Taken:
+    """A 文件 (any document, its description given or read from its folder): filed with the group."""
+    from hudang.pipeline.household import documents
+
+    filing, warnings = documents.intake_filing(run.ctx.forms, run.archive.estates, item)
+    out = Outcome(item.source, FILED, form=filing.form_id, household=filing.place.address, warnings=warnings,
+                  detail={"review": filing.review} if filing.review else {})
+    return Taken(out, [(filing, out)])
+
+
 Filer = Callable[[Run, Item], Taken]
-FILERS: dict[str, Filer] = {"scan": file_scan, "import": import_table, "batch": file_batch, "form": file_form}
+FILERS: dict[str, Filer] = {"scan": file_scan, "import": import_table, "batch": file_batch, "form": file_form,
+                            "document": file_document}
 
 
 def kind_of(item: Item) -> str:
     assert item.extraction is not None
+    if item.document is not None:
+        return "document"
     if item.extraction.kind == "scan":
         return "scan"
     if item.table is not None:

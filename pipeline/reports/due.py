@@ -144,6 +144,27 @@ def _step_since(kind: str, entry: fees.Standing) -> dt.date | None:
     return fees.period_end(min(periods)) + DAY if periods else None
 
 
+@dataclass(frozen=True)
+class PriorDue:
+    """过户前欠费: periods before a 过户 still unpaid — the previous owner's, outside the ladder."""
+
+    household: str
+    owner: str
+    until: dt.date
+    amount: Decimal
+    periods: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"household": self.household, "owner": self.owner, "transfer_date": self.until.isoformat(),
+                "amount": str(self.amount.quantize(Decimal("0.01"))), "periods": list(self.periods)}
+
+
+def prior_owner_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[PriorDue]:
+    """Every household's 过户前欠费 at D, in estate and room order."""
+    return [PriorDue(s.household, p.owner, p.until, p.amount, tuple(p.periods))
+            for s in fees.standings(conn, day, estate) for p in s.prior]
+
+
 def dunning_due(conn: sqlite3.Connection, day: dt.date, estate: str | None) -> list[DunningDue]:
     """Households due a dunning step at D, by the fees module's ladder (SPEC §8)."""
     result = fees.dunning(conn, day, estate)

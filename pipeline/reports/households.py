@@ -5,6 +5,7 @@ The views of `hudang household show` / `record show` (and the web's pages), and 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -12,11 +13,13 @@ from hudang.archive.catalog import current_versions
 from hudang.archive.durable import MANIFEST, read_manifest
 from hudang.archive.estates import Place
 from hudang.archive.store import Archive
+from hudang.clock import now
 from hudang.errors import NotFound
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.masking import masked_values
 from hudang.forms.values import mask_text
 from hudang.pipeline.dunning.tracking import letter_state
+from hudang.pipeline.household import owners
 
 
 def _masked_event(event: dict[str, Any]) -> dict[str, Any]:
@@ -29,10 +32,12 @@ def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
     form = next((f for f in forms if f.id == row["form"]), None)
     headline = ""
     if form:
-        for name in ("投诉内容", "报修内容", "装修内容", "放行物品", "钥匙类别", "业主姓名"):
+        for name in ("投诉内容", "报修内容", "装修内容", "放行物品", "钥匙类别", "业主姓名", "题名"):
             if values.get(name):
                 headline = mask_text(values[name])[:40]
                 break
+        if row["form"] == "document":
+            headline = f"〔{values.get('类别', '其他')}〕{mask_text(values.get('题名', ''))[:40]}"
         if row["form"] == "letter":
             headline = f"{values.get('函件类型', '函件')} {values.get('函号', '')} 欠费 {values.get('欠费金额', '')} 元"
     return {"record_id": row["record_id"], "archive_no": row["archive_no"], "form": row["form"],
@@ -41,9 +46,12 @@ def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
             "void_reason": mask_text(row["void_reason"] or "") or None, "summary": headline}
 
 
-def household(archive: Archive, place: Place, forms: FormRegistry, *, include_voided: bool = False) -> dict[str, Any]:
-    """The household's file: latest registration first, then every record in date order."""
+def household(archive: Archive, place: Place, forms: FormRegistry, *, include_voided: bool = False,
+              day: dt.date | None = None) -> dict[str, Any]:
+    """The household's file: the current owner's registration, owners over time and who lives there now
+    (pipeline/household/owners.py), every record in date order, the household's own events."""
     conn = archive.conn
+    day = day or now().date()
     rows = current_versions(conn, "r.*, v.fields", "r.estate = ? AND r.household = ?", (place.estate, place.key),
                             then="ORDER BY COALESCE(r.form_date, substr(r.filed_at, 1, 10)), r.archive_no")
     room = conn.execute("SELECT * FROM rooms WHERE estate = ? AND key = ?", (place.estate, place.key)).fetchone()
@@ -52,11 +60,16 @@ def household(archive: Archive, place: Place, forms: FormRegistry, *, include_vo
         if rec["form"] == "letter":
             rec["letter"] = letter_state(archive, rec["record_id"])
     registration = None
+    known = owners.history(conn, place.estate, place.key)
+    current = known.current.latest if known.current else None
     regs = [r for r in rows if r["form"] == "registration" and not r["voided"]]
     if regs:
-        latest = regs[-1]
+        latest = next((r for r in regs if current and r["record_id"] == current.record_id), regs[-1])
         registration = {"record_id": latest["record_id"], "archive_no": latest["archive_no"],
                         "fields": masked_values(json.loads(latest["fields"]), "registration", forms)}
+    for rec in records:
+        if rec["form"] == "registration":
+            rec["current"] = bool(current and rec["record_id"] == current.record_id)
     moves = []
     for ev in conn.execute("SELECT e.record_id, e.detail, r.archive_no FROM events e JOIN records r USING (record_id)"
                            " WHERE e.kind = 'move' AND r.estate = ?", (place.estate,)):
@@ -65,12 +78,17 @@ def household(archive: Archive, place: Place, forms: FormRegistry, *, include_vo
             moves.append({"record_id": ev["record_id"], "archive_no": ev["archive_no"], "from": detail["from"],
                           "to": detail["to"], "at": detail["at"], "reason": mask_text(detail.get("reason") or ""),
                           "direction": "out" if detail["from"] == place.key else "in"})
-    if not rows and room is None and not moves:
+    if not rows and room is None and not moves and not known.moveouts:
         raise NotFound(f"{place.address} 没有档案，也不在房屋清单中", code="no_household")
     return {"household": place.address, "estate": place.estate, "key": place.key,
             "display": room["display"] if room else place.display,
             "owner": room["owner"] if room else None, "area": room["area"] if room else None,
-            "registration": registration, "records": records, "moves": moves}
+            "registration": registration, "records": records, "moves": moves,
+            "owners": [p.as_json() for p in known.periods], "occupants": known.occupants(day),
+            "former_occupants": known.former(day),
+            "events": [_masked_event(json.loads(e["detail"])) | {"unit": e["unit"]} for e in conn.execute(
+                "SELECT unit, detail FROM household_events WHERE estate = ? AND household = ? ORDER BY unit",
+                (place.estate, place.key))]}
 
 
 def record(archive: Archive, record_id: str, forms: FormRegistry, *, reveal: bool = False) -> dict[str, Any]:

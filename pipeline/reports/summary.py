@@ -56,7 +56,8 @@ def summary_data(archive: Archive, place: Place, view: dict[str, Any], day: dt.d
     shown = records[-MAX_RECORDS:]
     return {
         "household": place.address, "estate": place.estate, "room": view["display"],
-        "owner": reg.get("业主姓名") or reg.get("单位名称") or view.get("owner") or "—",
+        "owner": (view["owners"][-1]["name"] if view.get("owners") else None)   # the current owner, after any 过户
+        or reg.get("业主姓名") or reg.get("单位名称") or view.get("owner") or "—",
         "phone": reg.get("联系电话") or "—", "id_number": reg.get("证件号码") or "—",
         "moved_in": reg.get("入住日期") or "—", "members": mask_text(reg.get("家庭成员") or "—"),
         "plates": reg.get("车牌号") or "—", "area": f"{view['area']} ㎡" if view.get("area") else "—",

@@ -101,7 +101,8 @@ def filing_for(item_provenance: dict[str, Any], doc: ScanDocument, reading: Scan
             warnings.append({"field": name, "code": "unreadable", "message": f"{REVIEW_TEXT}：“{name}”未能识别"})
     return Filing(form_id=form.id, form_code=form.code, place=place, values=checked.values, raw=checked.raw,
                   text=doc.text, provenance=prov, original=original, number=checked.number,
-                  form_date=checked.form_date, warnings=warnings, review=review, extra_files=extra)
+                  form_date=checked.form_date, warnings=warnings, review=review, extra_files=extra,
+                  form_version=form.version)
 
 
 # ---------------------------------------------------------------- the unsorted queue
@@ -327,6 +328,14 @@ def review_list(archive: Archive, forms: FormRegistry) -> list[dict[str, Any]]:
     return out
 
 
+def filed_version(version_dir: Path) -> int:
+    """The form definition version a record version was filed under (1 for those filed before versions)."""
+    try:
+        return int(json.loads((version_dir / "fields.json").read_text(encoding="utf-8")).get("form_version", 1))
+    except (OSError, ValueError):
+        return 1
+
+
 def edit(archive: Archive, forms: FormRegistry, record_id: str, changes: dict[str, str], user: str) -> dict[str, Any]:
     """Fill in or correct fields as a new version of the record, checked like any form (audited by the caller)."""
     found = current_versions(archive.conn, "r.*, v.fields, v.review AS fields_to_check, v.version AS v",
@@ -334,7 +343,9 @@ def edit(archive: Archive, forms: FormRegistry, record_id: str, changes: dict[st
     row = found[0] if found else None
     if row is None:
         raise NotFound(f"找不到档案记录 {record_id}", code="no_record")
-    form = forms.by_id(row["form"])
+    text_row = archive.conn.execute("SELECT path FROM versions WHERE record_id = ? AND version = ?",
+                                    (row["record_id"], row["v"])).fetchone()
+    form = forms.at(row["form"], filed_version(archive.layout.root / text_row["path"]))  # keeps its version
     names = {f.name for f in form.fields}
     unknown = [k for k in changes if k not in names]
     if unknown:
@@ -351,8 +362,6 @@ def edit(archive: Archive, forms: FormRegistry, record_id: str, changes: dict[st
     review = [name for name in json.loads(row["fields_to_check"] or "[]") if name not in changes
               and name not in checked.values]
     review += [p.field for p in checked.problems if p.field and p.field not in review]
-    text_row = archive.conn.execute("SELECT path FROM versions WHERE record_id = ? AND version = ?",
-                                    (row["record_id"], row["v"])).fetchone()
     text_path = archive.layout.root / text_row["path"] / "text.txt"
     text = text_path.read_text(encoding="utf-8") if text_path.is_file() else ""
     prov = {"source_name": "hudang record edit", "received_at": stamp(), "edited_by": user,
@@ -360,7 +369,7 @@ def edit(archive: Archive, forms: FormRegistry, record_id: str, changes: dict[st
     filing = Filing(form_id=form.id, form_code=form.code, place=place, values=checked.values, raw=values,
                     text=text + "\n" + "\n".join(f"{k}：{v}" for k, v in changes.items()), provenance=prov,
                     original=None, number=checked.number, form_date=checked.form_date or row["form_date"],
-                    review=review, record_id=row["record_id"])
+                    review=review, record_id=row["record_id"], form_version=form.version)
     with archive.writer():
         [filed] = archive.file([filing])
     return {"record_id": filed.record_id, "version": filed.version, "archive_no": filed.archive_no,
