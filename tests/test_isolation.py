@@ -163,7 +163,7 @@ def test_a_small_run_reads_in_a_child_a_poisoned_file_cannot_stop(hudang: Hudang
     if hook == "crash":
         assert error["code"] == "read_failed" and "SIGKILL" in error["message"] and "读取内容" in error["message"]
     else:
-        assert error["code"] == "read_timeout" and "超过 5 秒" in error["message"]
+        assert error["code"] == "read_timeout" and "超过 1 秒" in error["message"]
     entry = next(e for e in hudang.json("quarantine", "list")["entries"])
     assert (Path(entry["path"]) / entry["file"]).read_bytes() == (folder / "b-毒.json").read_bytes()
     assert len(hudang.json("household", "show", "金第花园/1-1-301")["records"]) == 2
