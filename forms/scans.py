@@ -177,14 +177,12 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
     separators = 0
     turns: dict[int, int] = {}
     coded: set[int] = set()
-    tilts: dict[int, int] = {}
     thumbs: dict[int, Any] = {}      # a small picture of each document's first page; the pages themselves go
     number = 0
     for number, image in enumerate(_pages(pdf, QR_DPI, limits), 1):
         codes = qr.read(image)
         if codes:
             coded.add(number)
-            tilts[number] = codes[0].tilt
         if codes and codes[0].orientation:
             turns[number] = codes[0].orientation
         if any(c.separator for c in codes):
@@ -212,27 +210,25 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         document.thumbnail = workdir / f"thumb-{index}.png"
         thumbs[pages[0]].save(document.thumbnail)
         reading.documents.append(document)
+    engine = limits.ocr_engine
     try:
-        ocr.check_tools()
+        ocr.check_tools(engine)
     except ToolMissing as exc:
         reading.ocr_error = exc.message
         return reading
     for document in reading.documents:
-        # A page with our code was turned upright by it, and the code says whether it lies crooked: only
-        # pages without one need Tesseract's guesses (a second each, and a straight page is better left alone).
+        # A page with our code was turned upright by it. RapidOCR reads a crooked page as it is; only pages
+        # without a code may lie upside down (see below).
         known = all(n in coded for n in document.pages)
-        deskew = not known or any(tilts.get(n) for n in document.pages)
-        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", timeout=ocr_timeout, rotate_pages=False,
-                         deskew=deskew)
-        if not known and _labels_seen(result.text, forms) < 2:
+        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", engine=engine, timeout=ocr_timeout)
+        if not known and _labels_seen(result.text, forms) < 2 and result.engine != "rapidocr":
             # Most pages come upright. One that shows no form labels may have gone through the scanner upside
-            # down (Tesseract's orientation guess is unsure for Chinese and was left out): read it turned over,
-            # keep the better reading.
+            # down (Tesseract's orientation guess is unsure for Chinese and was left out; RapidOCR's direction
+            # classifier turns each line itself): read it turned over, keep the better reading.
             flipped = _subset(document.pdf, list(range(1, len(document.pages) + 1)),
                               workdir / f"document-{document.index}-turned.pdf",
                               dict.fromkeys(range(1, len(document.pages) + 1), 180))
-            turned = ocr.ocr(flipped, workdir / f"ocr-{document.index}-turned", timeout=ocr_timeout,
-                             rotate_pages=False, deskew=deskew)
+            turned = ocr.ocr(flipped, workdir / f"ocr-{document.index}-turned", engine=engine, timeout=ocr_timeout)
             if _labels_seen(turned.text, forms) > _labels_seen(result.text, forms):
                 result = turned
                 if document.thumbnail is not None:   # the archivist sees the page the right way up too
@@ -304,6 +300,7 @@ def _choice_list(form: FormDef, name: str, value: str) -> bool:
     return sum(1 for c in choices if c in value) >= 2
 
 
+_GLUED_TIME = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{2})(\d{1,2}:\d{2})")   # RapidOCR drops the space: 2026-11-0309:30
 _CJK_OR_DIGIT = re.compile(r"[\u3400-\u9fff0-9]")
 _LATIN = re.compile(r"[A-Za-z]")
 _CODE = re.compile(r"(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-_/.]{3,}")
@@ -339,7 +336,7 @@ def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]
                 hits = [(0, guess[0], guess[1], fuzzy), *[h for h in hits if h[0] >= guess[0]]]
         for i, (_, end, name, into) in enumerate(hits):
             stop = hits[i + 1][0] if i + 1 < len(hits) else len(line)
-            value = _SEPARATORS.sub("", line[end:stop])
+            value = _GLUED_TIME.sub(r"\1 \2", _SEPARATORS.sub("", line[end:stop]))
             if "□" in value or "☐" in value or _BLANK.match(value) or _choice_list(form, name, value):
                 continue
             if _scribbled(value, name):

@@ -262,7 +262,7 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
     work = Path(tempfile.mkdtemp(prefix="ocr-work-", dir=home.run_dir))
     from hudang.forms.readers.model import ReadLimits
 
-    limits = ReadLimits.of(home.limits, home.office)
+    limits = ReadLimits.of(home.limits, home.office, home.ocr)
     jobs = []
     for data in pending:
         original = Path(data["folder"]) / data["original"]
