@@ -230,6 +230,11 @@ class Home:
                        postcode=own.get("postcode", ""))
 
     @property
+    def layouts_dir(self) -> Path:
+        """Where each printed blank form's field boxes are kept, by layout id (forms/layout.py)."""
+        return self.root / "layouts"
+
+    @property
     def templates_dir(self) -> Path:
         """Templates an office edits in Word replace the built-in ones by file name."""
         return self.root / "templates"

@@ -82,7 +82,7 @@ class Context:
     @classmethod
     def load(cls, home: Home) -> Context:
         forms, tables = load_forms([home.forms_dir]), load_table_kinds()
-        limits = ReadLimits.of(home.limits, home.office, home.ocr)
+        limits = ReadLimits.of(home.limits, home.office, home.ocr, str(home.layouts_dir))
         return cls(home, forms, tables, vocabulary(forms, tables), limits)
 
     owner: str = field(default_factory=owner_tag)   # the run (not the worker) its private copies belong to
