@@ -167,7 +167,7 @@ def inner_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> flo
 def ring_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> float:
     """Ink in a ring around a □ (a circle drawn round it, a tick's long stroke), the □ itself left out."""
     outer = pixel_box(t, box, grow=(box[2] - box[0]) * 0.6)
-    inner = pixel_box(t, box, grow=1.0)
+    inner = pixel_box(t, box, grow=2.0)
     whole = _ink(image, outer) * (outer[2] - outer[0]) * (outer[3] - outer[1])
     hole = _ink(image, inner) * (inner[2] - inner[0]) * (inner[3] - inner[1])
     area = (outer[2] - outer[0]) * (outer[3] - outer[1]) - (inner[2] - inner[0]) * (inner[3] - inner[1])

@@ -254,8 +254,20 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
 
 CONFIDENT = 0.80        # a line read with less is 待核对 (bench/ocr_bench.py: wrong-and-confident rate)
 TICK_INK = 0.10         # ink inside a □ beyond this: ticked, crossed or filled
-RING_INK = 0.06         # ink around a □ beyond the blank's own: circled
+RING_INK = 0.12         # ink around a □ beyond the blank's own: circled
 SCRIBBLE_INK = 0.004    # ink in a value box with no text read: handwriting, a signature
+
+
+def _strip_label(value: str, name: str) -> str:
+    """A label printed just left of its box can be read as one line with the value (编号:WX-2026-0042)."""
+    spelled = normalize_label(name)
+    if normalize_label(value[:len(name) + 1]).startswith(spelled):
+        cut = 0
+        for i in range(len(value) + 1):
+            if normalize_label(value[:i]) == spelled:
+                cut = i
+        return _SEPARATORS.sub("", value[cut:])
+    return value
 
 
 def _layout_for(code: qr.Code, form: FormDef, layouts: Path | None) -> Any:
@@ -335,7 +347,7 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
                 continue
             lines = [ln for ln in inside.get(name, []) if ln.text.strip()]
             value = _SEPARATORS.sub("", ocr.normalise("\n".join(ln.text for ln in lines)).replace("\n", ""))
-            value = _GLUED_TIME.sub(r"\1 \2", value)
+            value = _GLUED_TIME.sub(r"\1 \2", _strip_label(value, name))
             if box.printed and ocr.normalise(box.printed) == value:
                 continue                       # printed on the blank (the estate, the room): not written
             if not value or _BLANK.match(value):
@@ -362,7 +374,7 @@ def _labels_seen(text: str, forms: FormRegistry) -> int:
 
 # ---------------------------------------------------------------- labelled values in OCR text
 
-_SEPARATORS = re.compile(r"^[\s:：*＊|丨_.。,，;；~～\"'“”‘’」「]+|[\s|丨_~～\"'“”]+$")
+_SEPARATORS = re.compile(r"^[\s:：*＊|丨_.。,，;；~～\"'“”‘’」「·・]+|[\s|丨_~～\"'“”·・]+$")
 _BLANK = re.compile(r"^[\s_\-—□☐|丨.。]*$|^[\s年月日时分_]+$")   # an empty box, or a date line not filled in
 
 
