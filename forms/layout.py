@@ -37,7 +37,7 @@ class FieldBox:
     label: Box                                 # the label cell
     choices: dict[str, Box] = field(default_factory=dict)   # choice → its printed □
     printed: str = ""                          # text printed in the value cell of the blank (estate, room)
-    ink: dict[str, float] = field(default_factory=dict)     # choice → ink around its □ on the blank itself
+    ink: dict[str, list[float]] = field(default_factory=dict)   # choice → ink round its □ on the blank itself
 
 
 @dataclass
@@ -144,9 +144,8 @@ def _ink(image: Any, box: tuple[int, int, int, int]) -> float:
     left, top, right, bottom = box
     if right - left < 3 or bottom - top < 3:
         return 0.0
-    crop = image.crop(box).filter(ImageFilter.MedianFilter(3))
-    data = crop.tobytes()
-    return sum(1 for px in data if px < 128) / len(data)
+    histogram = image.crop(box).filter(ImageFilter.MedianFilter(3)).histogram()
+    return sum(histogram[:128]) / max(1, sum(histogram))
 
 
 def pixel_box(t: tuple[float, float, float, float], box: Box, grow: float = 0.0) -> tuple[int, int, int, int]:
@@ -164,19 +163,37 @@ def inner_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> flo
     return _ink(image, pixel_box(t, (box[0] + inset, box[1] + inset, box[2] - inset, box[3] - inset)))
 
 
-def ring_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> float:
-    """Ink in a ring around a □ (a circle drawn round it, a tick's long stroke), the □ itself left out."""
-    outer = pixel_box(t, box, grow=(box[2] - box[0]) * 0.6)
-    inner = pixel_box(t, box, grow=2.0)
-    whole = _ink(image, outer) * (outer[2] - outer[0]) * (outer[3] - outer[1])
-    hole = _ink(image, inner) * (inner[2] - inner[0]) * (inner[3] - inner[1])
-    area = (outer[2] - outer[0]) * (outer[3] - outer[1]) - (inner[2] - inner[0]) * (inner[3] - inner[1])
-    return max(0.0, whole - hole) / max(1, area)
+def ring_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> list[float]:
+    """Ink in three strips just outside a □ — above, below and left of it (its words are on the right) —
+    where a circle drawn round the box passes."""
+    left, top, right, bottom = box
+    near, far = 1.3, 4.0
+    strips = [(left, top - far, right, top - near), (left, bottom + near, right, bottom + far),
+              (left - far, top, left - near, bottom)]
+    return [_ink(image, pixel_box(t, strip)) for strip in strips]
+
+
+def circled(image: Any, t: tuple[float, float, float, float], box: Box, blank: list[float],
+            more: float = 0.15) -> bool:
+    """A circle round the □: at least two of its strips carry ink the blank did not."""
+    ink = ring_ink(image, t, box)
+    return sum(1 for now, was in zip(ink, blank or [0.0] * 3, strict=False) if now - was > more) >= 2
 
 
 def box_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> float:
-    """Ink inside a value box, 2 pt in from its ruling lines."""
-    return _ink(image, pixel_box(t, box, grow=-2.0))
+    """Ink inside a value box, 3 pt in from its ruling lines: the box cut out of the scan turned straight (a
+    crooked scan's ruling lines would otherwise fall into the corners of a long box)."""
+    import math
+
+    from PIL import Image
+
+    a, b, _, _ = t
+    cut = image.crop(pixel_box(t, box))
+    straight = cut.rotate(math.degrees(math.atan2(b, a)), resample=Image.Resampling.BILINEAR, fillcolor=255)
+    scale = math.hypot(a, b)
+    w, h = (box[2] - box[0] - 6) * scale, (box[3] - box[1] - 6) * scale
+    cx, cy = straight.width / 2, straight.height / 2
+    return _ink(straight, (int(cx - w / 2), int(cy - h / 2), int(cx + w / 2), int(cy + h / 2)))
 
 
 def path(folder: Path, layout: str) -> Path:

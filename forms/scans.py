@@ -48,6 +48,7 @@ class ScanReading:
     pages: int
     separators: int = 0
     ocr_error: str | None = None     # OCR could not run here (a tool missing): the scan waits in the OCR queue
+    blank: list[int] = field(default_factory=list)   # blank pages (the empty back of a duplex scan), left out
 
 
 def as_pdf(path: Path, detected: str, workdir: Path, limits: ReadLimits | None = None) -> Path:
@@ -151,6 +152,20 @@ def _pages(pdf: Path, dpi: int, limits: ReadLimits) -> Iterator[Any]:
         doc.close()
 
 
+BLANK_INK = 0.0015   # share of dark pixels (after a 3×3 median, which takes scanner speckle away) of an empty page
+
+
+def is_blank(image: Any) -> bool:
+    """No print on the page: the back of a one-sided sheet in a duplex scan, speckle and paper edge shadow aside."""
+    from PIL import ImageFilter
+
+    grey = image.convert("L")
+    width, height = grey.size
+    inner = grey.crop((width // 20, height // 20, width - width // 20, height - height // 20))
+    histogram = inner.filter(ImageFilter.MedianFilter(3)).histogram()
+    return sum(histogram[:128]) / max(1, sum(histogram)) < BLANK_INK
+
+
 def _subset(pdf: Path, pages: list[int], dest: Path, turns: dict[int, int]) -> Path:
     """These pages, each turned upright when its QR code showed it was scanned turned (OCR's own page
     rotation guesses from the script, which is unsure for Chinese)."""
@@ -178,6 +193,7 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
     current: list[int] = []
     code: qr.Code | None = None
     separators = 0
+    blank: list[int] = []
     turns: dict[int, int] = {}
     coded: set[int] = set()
     thumbs: dict[int, Any] = {}      # a small picture of each document's first page; the pages themselves go
@@ -194,6 +210,9 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
                 groups.append((current, code))
             current, code = [], None
             continue
+        if not codes and is_blank(image):
+            blank.append(number)           # kept in the original as scanned, not a page of any document
+            continue
         if not current:
             thumb = image.rotate(turns.get(number, 0), expand=True)
             thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
@@ -205,13 +224,17 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         raise UnreadableFile("扫描件没有页面", code="empty_scan", path=str(path))
     if current:
         groups.append((current, code))
-    reading = ScanReading([], number, separators)
+    if not groups and blank:           # nothing but blank pages: kept as they are, for a person to look at
+        groups, blank = [(blank, None)], []
+    reading = ScanReading([], number, separators, blank=blank)
     for index, (pages, code) in enumerate(groups, 1):
         upright = not any(turns.get(n) for n in pages)
-        doc_pdf = pdf if len(groups) == 1 and upright else _subset(pdf, pages, workdir / f"document-{index}.pdf", turns)
+        whole = len(groups) == 1 and upright and not blank
+        doc_pdf = pdf if whole else _subset(pdf, pages, workdir / f"document-{index}.pdf", turns)
         document = ScanDocument(index, pages, doc_pdf, code)
-        document.thumbnail = workdir / f"thumb-{index}.png"
-        thumbs[pages[0]].save(document.thumbnail)
+        if pages[0] in thumbs:
+            document.thumbnail = workdir / f"thumb-{index}.png"
+            thumbs[pages[0]].save(document.thumbnail)
         reading.documents.append(document)
     engine = limits.ocr_engine
     try:
@@ -254,7 +277,6 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
 
 CONFIDENT = 0.80        # a line read with less is 待核对 (bench/ocr_bench.py: wrong-and-confident rate)
 TICK_INK = 0.10         # ink inside a □ beyond this: ticked, crossed or filled
-RING_INK = 0.12         # ink around a □ beyond the blank's own: circled
 SCRIBBLE_INK = 0.004    # ink in a value box with no text read: handwriting, a signature
 
 
@@ -336,8 +358,7 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
             document.crops[name] = crop
             if box.choices:
                 marked = [c for c, b in box.choices.items()
-                          if lay.inner_ink(image, t, b) > TICK_INK
-                          or lay.ring_ink(image, t, b) - box.ink.get(c, 0.0) > RING_INK]
+                          if lay.inner_ink(image, t, b) > TICK_INK or lay.circled(image, t, b, box.ink.get(c, []))]
                 if len(marked) == 1:
                     fields[name] = marked[0]
                 elif len(marked) > 1 and kind.type != "multi":
@@ -374,7 +395,7 @@ def _labels_seen(text: str, forms: FormRegistry) -> int:
 
 # ---------------------------------------------------------------- labelled values in OCR text
 
-_SEPARATORS = re.compile(r"^[\s:：*＊|丨_.。,，;；~～\"'“”‘’」「·・]+|[\s|丨_~～\"'“”·・]+$")
+_SEPARATORS = re.compile(r"^[\s:：*＊|丨_.。,，;；~～\"'“”‘’」「·・]+|[\s|丨_~～\"'“”·・.]+$")
 _BLANK = re.compile(r"^[\s_\-—□☐|丨.。]*$|^[\s年月日时分_]+$")   # an empty box, or a date line not filled in
 
 

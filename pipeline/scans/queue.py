@@ -87,6 +87,8 @@ def filing_for(item_provenance: dict[str, Any], doc: ScanDocument, reading: Scan
     prov["scan"] = {"document": doc.index, "pages": doc.pages,
                     "qr": {k: v for k, v in asdict(doc.code).items() if k != "corners"} if doc.code else None,
                     "ocr": {"pdfa": "PDF/A" not in doc.note, "note": doc.note or None}, "layout": doc.layout}
+    if reading is not None and reading.blank:
+        prov["scan"]["blank_pages"] = reading.blank     # in the original as scanned, in no document
     if reading is not None and len(reading.documents) > 1:
         prov["batch"] = {"row": doc.index, "sha256": prov.get("sha256")}
     extra: list[tuple[str, Path]] = []
@@ -398,7 +400,8 @@ def take(item: Item, archive: Archive, forms: FormRegistry, home: Home) -> Taken
         parts = [{"row": d.index, "document": d.index, "pages": d.pages} for d in reading.documents]
         prov["scan_batch"] = archive.file_import("scan_batch", item.snapshot, dict(prov), parts)
     rows: list[RowOutcome] = []
-    batch = Outcome(item.source, FILED, rows=rows, detail={"pages": reading.pages, "separators": reading.separators})
+    batch = Outcome(item.source, FILED, rows=rows, detail={"pages": reading.pages, "separators": reading.separators,
+                                                              **({"blank_pages": reading.blank} if reading.blank else {})})
     filings: list[tuple[Filing, Outcome | RowOutcome]] = []
     for doc in reading.documents:
         original = doc.pdf if multi else item.snapshot
@@ -416,7 +419,8 @@ def take(item: Item, archive: Archive, forms: FormRegistry, home: Home) -> Taken
         filing = filing_for(prov, doc, reading, original, form, checked, place, review)
         if not multi:
             out = Outcome(item.source, FILED, form=form.id, household=place.address, warnings=list(filing.warnings),
-                          detail={"review": review, "scan": True})
+                          detail={"review": review, "scan": True, "pages": doc.pages,
+                                  **({"blank_pages": reading.blank} if reading.blank else {})})
             return Taken(out, [(filing, out)])
         row = RowOutcome(doc.index, FILED, household=place.address, warnings=list(filing.warnings))
         rows.append(row)
