@@ -174,8 +174,16 @@ class Tesseract:
             if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
                 continue
             groups.setdefault(tuple(cols[1:5]), []).append(cols)
+        segments: list[list[list[str]]] = []
+        for words in groups.values():   # a line split where a wide gap parts its words (two table cells)
+            height = max(int(w[9]) for w in words)
+            segments.append([words[0]])
+            for before, word in zip(words, words[1:], strict=False):
+                if int(word[6]) - (int(before[6]) + int(before[8])) > 1.2 * height:
+                    segments.append([])
+                segments[-1].append(word)
         lines = []
-        for words in groups.values():
+        for words in segments:
             text = ""
             for w in words:
                 piece = w[11].strip()
