@@ -199,24 +199,25 @@ def value_for(field: Any, rng: random.Random) -> str | None:
 
 def mark(draw: ImageDraw.ImageDraw, box: tuple[float, ...], kind: str, scale: float) -> None:
     """A tick, a cross, a filled square or a circle on a printed □ (box in points)."""
-    l, t, r, b = (v * scale for v in box)
+    x0, t, r, b = (v * scale for v in box)
     w = max(2, int(1.3 * scale))
     if kind == "tick":
-        draw.line([(l + 1, (t + b) / 2), ((l + r) / 2, b - 1), (r + 4 * scale, t - 3 * scale)], fill=0, width=w)
+        draw.line([(x0 + 1, (t + b) / 2), ((x0 + r) / 2, b - 1), (r + 4 * scale, t - 3 * scale)], fill=0, width=w)
     elif kind == "cross":
-        draw.line([(l, t), (r, b)], fill=0, width=w)
-        draw.line([(l, b), (r, t)], fill=0, width=w)
+        draw.line([(x0, t), (r, b)], fill=0, width=w)
+        draw.line([(x0, b), (r, t)], fill=0, width=w)
     elif kind == "fill":
-        draw.rectangle([l + 1, t + 1, r - 1, b - 1], fill=0)
+        draw.rectangle([x0 + 1, t + 1, r - 1, b - 1], fill=0)
     else:
         pad = 3 * scale
-        draw.ellipse([l - pad, t - pad, r + pad, b + pad], outline=0, width=w)
+        draw.ellipse([x0 - pad, t - pad, r + pad, b + pad], outline=0, width=w)
 
 
 def scribble(draw: ImageDraw.ImageDraw, box: tuple[float, ...], rng: random.Random, scale: float) -> None:
-    l, t, r, b = (v * scale for v in box)
+    x0, t, r, b = (v * scale for v in box)
     y = (t + b) / 2
-    points = [(l + 8 * scale + i * 3 * scale, y + rng.uniform(-4, 4) * scale) for i in range(int((r - l) / 3 / scale) // 2)]
+    points = [(x0 + 8 * scale + i * 3 * scale, y + rng.uniform(-4, 4) * scale)
+              for i in range(int((r - x0) / 3 / scale) // 2)]
     draw.line(points, fill=0, width=max(2, int(scale)))
 
 

@@ -103,9 +103,9 @@ def extract(pdf: Path, form: Any, layout: str, page: int = 0) -> Layout:
         if form.number_field and form.number_field not in fields:   # 编号：____ on the line under the title
             found = text.search(form.number_field, match_case=True).get_next()
             if found is not None:
-                l, b, r, t = text.get_charbox(found[0] + found[1] - 1)
-                fields[form.number_field] = FieldBox((r + 11, height - t - 4, r + 11 + 150, height - b + 4),
-                                                     (l, height - t, r, height - b))
+                x0, y0, x1, y1 = text.get_charbox(found[0] + found[1] - 1)
+                fields[form.number_field] = FieldBox((x1 + 11, height - y1 - 4, x1 + 11 + 150, height - y0 + 4),
+                                                     (x0, height - y1, x1, height - y0))
         image = pg.render(scale=INK_DPI / 72).to_pil().convert("L")
         identity = (INK_DPI / 72, 0.0, 0.0, 0.0)
         for box in fields.values():
@@ -123,9 +123,9 @@ def _choices(text: Any, cell: Box, height: float) -> dict[str, Box]:
     marks: list[Box] = []
     search = text.search("□", match_case=True)
     while (hit := search.get_next()) is not None:
-        l, b, r, t = text.get_charbox(hit[0])
-        box = (l, height - t, r, height - b)
-        if left <= (l + r) / 2 <= right and top <= box[1] and box[3] <= bottom:
+        x0, y0, x1, y1 = text.get_charbox(hit[0])
+        box = (x0, height - y1, x1, height - y0)
+        if left <= (x0 + x1) / 2 <= right and top <= box[1] and box[3] <= bottom:
             marks.append(box)
     marks.sort(key=lambda b: (round(b[1]), b[0]))
     out: dict[str, Box] = {}

@@ -97,7 +97,7 @@ def filing_for(item_provenance: dict[str, Any], doc: ScanDocument, reading: Scan
         raw = doc.ocr_pdf.parent / "ocr-raw.txt"
         raw.write_text(doc.raw, encoding="utf-8")
         extra.append(("ocr-raw.txt", raw))
-    crops = {}
+    crops: dict[str, str] = {}
     for name in review:    # the box of each field to check, as scanned: the archivist reads it off the picture
         crop = doc.crops.get(name)
         if crop is not None and crop.is_file():
@@ -436,7 +436,7 @@ def review_crops(archive: Archive, forms: FormRegistry, record_id: str, outputs:
     from hudang.pipeline.reports.households import record as record_view
 
     view = record_view(archive, record_id, forms)
-    pending = next((r["fields"] for r in review_list(archive, forms) if r["record_id"] == view["record_id"]), [])
+    pending: list[str] = next((r["fields"] for r in review_list(archive, forms) if r["record_id"] == view["record_id"]), [])
     root = archive.layout.root
     crops: dict[str, Path] = {}
     for unit in sorted({Path(f["path"]).parent.parent for f in view["files"] if "/files/" in f["path"]}):
