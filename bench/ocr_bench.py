@@ -472,8 +472,8 @@ def main(argv: list[str] | None = None) -> int:
                          ("scribbles", "scribble→待核对", ".0%"), ("two", "2 ticks→待核对", ".0%"),
                          ("cer", "CER", ".2%"), ("cer_tc", "CER trad.", ".2%"), ("spp", "s/page/worker", ".2f"),
                          ("cpu", "CPU s/page", ".2f")], width=30)
-        for engine in args.engines.split(","):
-            for kind, condition in (("form", "clean"), ("form", "noisy"), ("text", "clean"), ("text", "speckled")):
+        for kind, condition in (("form", "clean"), ("form", "noisy"), ("text", "clean"), ("text", "speckled")):
+            for engine in args.engines.split(","):   # engines side by side, condition by condition
                 group = [pg for pg in pages if pg["kind"] == kind and pg["condition"] == condition]
                 if not group:
                     continue
@@ -497,7 +497,8 @@ def main(argv: list[str] | None = None) -> int:
                           f" {classified}")
                 table.add(f"{engine} · {kind} {condition}", note=c.load(), **row)
                 summary["rows"].append({"engine": engine, "kind": kind, "condition": condition, **row})
-                print(f"  done {engine} {kind} {condition}: {len(group)} pages in {wall:.0f} s")
+                print(f"  done {engine} {kind} {condition}: {len(group)} pages in {wall:.0f} s: "
+                      + ", ".join(f"{k} {v:.4f}" for k, v in row.items() if isinstance(v, float)), flush=True)
         print()
         table.print()
         print(f"\ngoals: fields ≥ {FIELD_GOAL['clean']:.0%} clean / ≥ {FIELD_GOAL['noisy']:.0%} noisy; choices ≥ "
