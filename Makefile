@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 SYS_STAMP := .make-system-ok
 DEMO_DIR ?= build/demo
 APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim \
-                tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript zstd chromium chromium-driver
+                tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript zstd chromium chromium-driver \
+                libgl1 libglib2.0-0
 
 .PHONY: setup system demo test test-fast coverage lint bench clean
 
@@ -17,7 +18,7 @@ setup: system $(STAMP)
 
 # System tools: LibreOffice (legacy .doc/.xls and DOCX→PDF), Tesseract with chi_sim/chi_tra and Ghostscript
 # (OCRmyPDF), poppler, Noto CJK, zstd (unpacks jieba's dictionary for the query side: index/segmenter.py);
-# Chromium and its driver for the web's browser tests.
+# libGL and GLib for opencv (RapidOCR); Chromium and its driver for the web's browser tests.
 system:
 	@missing=""; \
 	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui libreoffice-calc-nogui"; \
@@ -31,6 +32,8 @@ system:
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-sim"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_tra.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-tra"; \
 	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	ldconfig -p | grep -q 'libGL.so.1 ' || missing="$$missing libgl1"; \
+	ldconfig -p | grep -q 'libgthread-2.0.so.0 ' || missing="$$missing libglib2.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

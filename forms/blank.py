@@ -18,6 +18,7 @@ from docx.shared import Mm, Pt
 
 from hudang.forms import qr
 from hudang.forms.definitions import FieldDef, FormDef
+from hudang.forms.layout import layout_id
 from hudang.forms.template_builder import SANS, SERIF, _fonts, _widths, a4_document
 from hudang.forms.validate import Place
 
@@ -110,7 +111,8 @@ def blank_form(form: FormDef, company: str, dest: Path, *, place: Place | None =
     household = f"{place.estate}/{place.key}" if place else None
     with tempfile.TemporaryDirectory() as tmp:
         code_png = Path(tmp) / "qr.png"
-        qr.image(qr.payload(form.id, form.version, household)).save(code_png)
+        layout = layout_id(form.id, form.version, household is not None)
+        qr.image(qr.payload(form.id, form.version, household, layout)).save(code_png)
         for copy in range(copies):
             if copy:
                 doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)

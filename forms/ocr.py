@@ -1,41 +1,271 @@
-"""OCR of scanned pages: OCRmyPDF with Tesseract chi_sim+chi_tra, a searchable PDF/A beside the original.
+"""OCR of scanned pages: a Chinese recognizer (RapidOCR or Tesseract) supplies OCRmyPDF's text layer; OCRmyPDF
+makes the searchable PDF/A beside the untouched original.
 
-Facts measured on this stack (OCRmyPDF 17, Tesseract 5.3): ``eng`` in the language list turns Chinese
-names into Latin letters, so it is left out; ``--sidecar`` gives clean text where pypdf's text of the OCR
-layer has NULs between characters; chi_tra answers some Simplified print in Traditional characters, so the
-text is normalised to Simplified (the raw text is kept too). One page at a time per process
-(``OMP_THREAD_LIMIT=1``, ``--jobs 1``): the pool gives one job per core.
+The recognizer runs inside OCRmyPDF, as its OCR engine (forms/ocr_engine.py, loaded with ``--plugin``), once per
+page; each page's lines — text, box and confidence — are also written as JSON for reading our forms field by field.
+
+- **RapidOCR** (``rapidocr-onnxruntime``: PP-OCRv4 detection and recognition as ONNX models inside the wheel) reads
+  forms whole, lines touching table borders and lines in speckle included, and gives a box and a confidence for
+  every line. Its dictionary lacks many Traditional characters (說 繫 盡 擾 鄰 別).
+- **Tesseract** (chi_sim+chi_tra, through its TSV output) is the fallback when the ONNX runtime cannot load, and
+  reads Traditional pages.
+- **Script per page**: the default engine reads the page; when at least ``TRADITIONAL_SHARE`` of its Chinese
+  characters are Traditional-only (a character zhconv changes when converting to Simplified), the page is read
+  again with Tesseract ``chi_tra`` and that reading is kept (measured by bench/ocr_bench.py).
+
+Facts measured on this stack (OCRmyPDF 17, Tesseract 5.3): ``eng`` in Tesseract's language list turns Chinese
+names into Latin letters, so it is left out; chi_tra answers some Simplified print in Traditional characters, so the
+text is normalised to Simplified (the raw text is kept too). One page at a time per process (one thread for
+onnxruntime and ``OMP_THREAD_LIMIT=1`` for Tesseract, ``--jobs 1``): the pool gives one job per core.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Protocol
 
 from hudang.errors import ToolMissing, UnreadableFile
 from hudang.forms.values import to_halfwidth, to_simplified
 
+ENGINES = ("rapidocr", "tesseract")
 LANGS = "chi_sim+chi_tra"
+TRADITIONAL_SHARE = 0.08   # of a page's Chinese characters, Traditional-only: the page is read with chi_tra
 INSTALL = ("请安装 Tesseract 及中文语言包（Debian/Ubuntu：sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim "
            "tesseract-ocr-chi-tra ghostscript，或运行 make setup）")
+RAPID_INSTALL = ("RapidOCR（Python 包 rapidocr-onnxruntime==1.4.4，需要系统库 libgl1 libglib2.0-0；运行 make setup "
+                 "即可安装）")
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 _GAP = re.compile(rf"(?<={_CJK})[ \t]+(?={_CJK})")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One recognised line: its text as the engine gave it, its box on the page image (left, top, right,
+    bottom in pixels) and the engine's confidence (0–1)."""
+
+    text: str
+    box: tuple[float, float, float, float]
+    confidence: float
+
+
+@dataclass
+class PageText:
+    """One page as read: the image it was read from (size, dpi), its lines in reading order, which engine
+    read them and the script it was classified as ("sc" Simplified, "tc" Traditional)."""
+
+    width: int
+    height: int
+    dpi: float
+    lines: list[Line]
+    engine: str
+    script: str = "sc"
+    traditional: float = 0.0        # share of Traditional-only characters in the default engine's reading
+    codes: list[dict[str, Any]] = field(default_factory=list)   # our QR codes found on this image (forms/qr.py)
+
+    @property
+    def text(self) -> str:
+        """One line of text per row of the page; lines side by side in a row (a label and the value in the
+        box beside it) joined by two spaces."""
+        return "\n".join("  ".join(line.text for line in row) for row in rows(self.lines))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageText:
+        lines = [Line(ln["text"], tuple(ln["box"]), float(ln["confidence"])) for ln in data["lines"]]  # type: ignore[arg-type]
+        return cls(data["width"], data["height"], data["dpi"], lines, data["engine"], data.get("script", "sc"),
+                   data.get("traditional", 0.0), data.get("codes", []))
 
 
 @dataclass(frozen=True)
 class OcrResult:
     pdf: Path              # searchable PDF (PDF/A when it could be made)
     text: str              # normalised: Simplified, half-width, no spaces between Chinese characters
-    raw: str               # as Tesseract gave it
+    raw: str               # as the recognizer gave it
     pdfa: bool
     note: str = ""
+    pages: list[PageText] = field(default_factory=list)
+    engine: str = ""
 
+
+# ---------------------------------------------------------------- recognizers
+
+class Recognizer(Protocol):
+    name: str
+
+    def read(self, image: Any) -> list[Line]:
+        """The lines of one page image (PIL), in reading order."""
+        ...
+
+
+class RapidOcr:
+    """PP-OCRv4 through onnxruntime, one thread (the pool runs one page per core)."""
+
+    name = "rapidocr"
+
+    def __init__(self) -> None:
+        self._engine = _rapid_engine()
+
+    def read(self, image: Any) -> list[Line]:
+        import numpy as np
+
+        result, _ = self._engine(np.asarray(image.convert("RGB")))
+        lines = []
+        for quad, text, score in result or []:
+            xs, ys = [float(p[0]) for p in quad], [float(p[1]) for p in quad]
+            if text.strip():
+                lines.append(Line(text.strip(), (min(xs), min(ys), max(xs), max(ys)), float(score)))
+        return reading_order(lines)
+
+
+@lru_cache(maxsize=1)
+def _rapid_engine() -> Any:
+    """The models, loaded once per process (0.7 s). ToolMissing when the package or its runtime cannot load."""
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except Exception as exc:  # ImportError, or OSError from a missing libGL under opencv
+        raise ToolMissing(f"无法加载 {RAPID_INSTALL}：{str(exc)[:160]}") from exc
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+
+
+def rapid_available() -> str | None:
+    """None when RapidOCR loads here, else why not (a Chinese message naming the package)."""
+    if os.environ.get("HUDANG_NO_RAPIDOCR"):   # tests and the bench: as if the package were absent
+        return f"无法加载 {RAPID_INSTALL}：已按 HUDANG_NO_RAPIDOCR 停用"
+    try:
+        _rapid_engine()
+    except ToolMissing as exc:
+        return exc.message
+    return None
+
+
+class Tesseract:
+    """Tesseract 5 through its TSV output (a box and a confidence for every word), grouped into lines."""
+
+    name = "tesseract"
+
+    def __init__(self, langs: str = LANGS, psm: int = 3) -> None:
+        self.langs, self.psm = langs, psm
+
+    def read(self, image: Any) -> list[Line]:
+        import io
+
+        buf = io.BytesIO()
+        image.save(buf, format="PNG", dpi=image.info.get("dpi", (300, 300)))
+        command = ["tesseract", "stdin", "stdout", "-l", self.langs, "--psm", str(self.psm), "tsv"]
+        done = subprocess.run(command, input=buf.getvalue(), capture_output=True, timeout=300,
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+        if done.returncode != 0:
+            raise UnreadableFile(f"Tesseract 识别失败：{done.stderr.decode('utf-8', 'replace')[-200:]}",
+                                 code="ocr_failed")
+        groups: dict[tuple[str, ...], list[list[str]]] = {}
+        for row in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
+            cols = row.split("\t")
+            if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+                continue
+            groups.setdefault(tuple(cols[1:5]), []).append(cols)
+        segments: list[list[list[str]]] = []
+        for words in groups.values():   # a line split where a wide gap parts its words (two table cells)
+            height = max(int(w[9]) for w in words)
+            segments.append([words[0]])
+            for before, word in zip(words, words[1:], strict=False):
+                if int(word[6]) - (int(before[6]) + int(before[8])) > 1.2 * height:
+                    segments.append([])
+                segments[-1].append(word)
+        lines = []
+        for words in segments:
+            text = ""
+            for w in words:
+                piece = w[11].strip()
+                if text and not (_HAN.match(text[-1]) and _HAN.match(piece[0])):
+                    text += " "
+                text += piece
+            left = min(int(w[6]) for w in words)
+            top = min(int(w[7]) for w in words)
+            right = max(int(w[6]) + int(w[8]) for w in words)
+            bottom = max(int(w[7]) + int(w[9]) for w in words)
+            conf = sum(max(0.0, float(w[10])) for w in words) / len(words) / 100
+            lines.append(Line(text, (left, top, right, bottom), conf))
+        return reading_order(lines)
+
+
+def rows(lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped into rows (middles within half a line height of the row's), top to bottom, each row
+    left to right."""
+    out: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: (ln.box[1] + ln.box[3]) / 2):
+        middle = (line.box[1] + line.box[3]) / 2
+        if out:
+            last = out[-1]
+            height = max(ln.box[3] - ln.box[1] for ln in last)
+            if abs(middle - sum((ln.box[1] + ln.box[3]) / 2 for ln in last) / len(last)) < height / 2:
+                last.append(line)
+                continue
+        out.append([line])
+    return [sorted(row, key=lambda ln: ln.box[0]) for row in out]
+
+
+def reading_order(lines: list[Line]) -> list[Line]:
+    """Top to bottom, left to right within a row."""
+    return [ln for row in rows(lines) for ln in row]
+
+
+def traditional_share(text: str) -> float:
+    """Share of the Chinese characters that only Traditional script writes (zhconv changes them)."""
+    han = _HAN.findall(text)
+    if not han:
+        return 0.0
+    return sum(1 for ch in han if to_simplified(ch) != ch) / len(han)
+
+
+def recognizer(engine: str) -> tuple[Recognizer, str]:
+    """The engine asked for, or Tesseract with a note saying why (RapidOCR could not load)."""
+    if engine == "rapidocr":
+        why = rapid_available()
+        if why is None:
+            return RapidOcr(), ""
+        return Tesseract(), f"{why}；已改用 Tesseract 识别"
+    return Tesseract(), ""
+
+
+def preprocess(image: Any, engine: str) -> Any:
+    """What each engine reads: grey; for Tesseract a 3×3 median filter (speckle made it drop whole lines; the
+    bench measures it). RapidOCR reads the page as scanned. The archived original is never touched."""
+    from PIL import ImageFilter
+
+    grey = image.convert("L")
+    if engine == "tesseract":
+        grey = grey.filter(ImageFilter.MedianFilter(3))
+    grey.info["dpi"] = image.info.get("dpi", (300, 300))
+    return grey
+
+
+def read_page(image: Any, engine: str, dpi: float = 0) -> PageText:
+    """Read one page image with ``engine`` (falling back as `recognizer` does), Traditional pages with chi_tra."""
+    chosen, _ = recognizer(engine)
+    lines = chosen.read(preprocess(image, chosen.name))
+    share = traditional_share("".join(ln.text for ln in lines))
+    page = PageText(image.width, image.height, dpi or float(image.info.get("dpi", (0, 0))[0] or 0), lines,
+                    chosen.name, "sc", share)
+    if chosen.name == "rapidocr" and share >= TRADITIONAL_SHARE:
+        page.lines = Tesseract("chi_tra").read(preprocess(image, "tesseract"))
+        page.engine, page.script = "tesseract", "tc"
+    elif share >= TRADITIONAL_SHARE:
+        page.script = "tc"
+    return page
+
+
+# ---------------------------------------------------------------- tools and OCRmyPDF
 
 @lru_cache(maxsize=1)
 def _languages(tesseract: str) -> frozenset[str]:
@@ -43,16 +273,27 @@ def _languages(tesseract: str) -> frozenset[str]:
     return frozenset(line.strip() for line in out.stdout.splitlines()[1:])
 
 
-def check_tools() -> None:
-    """Raise `ToolMissing` naming what to install when OCR cannot run here."""
+def check_tools(engine: str = "tesseract") -> str:
+    """Raise `ToolMissing` naming what to install when OCR cannot run here; returns a note when the engine
+    asked for cannot load and Tesseract stands in."""
+    note = ""
+    if engine == "rapidocr":
+        why = rapid_available()
+        if why is None:
+            if shutil.which("gs") is None:
+                raise ToolMissing(f"找不到 Ghostscript（OCRmyPDF 需要它）：{INSTALL}")
+            return ""
+        note = f"{why}；已改用 Tesseract 识别"
     tesseract = shutil.which("tesseract")
     if tesseract is None:
-        raise ToolMissing(f"找不到 Tesseract，无法识别扫描件文字：{INSTALL}")
+        raise ToolMissing(f"找不到 Tesseract，无法识别扫描件文字：{INSTALL}"
+                          + (f"；{RAPID_INSTALL}也无法加载" if note else ""))
     missing = {"chi_sim", "chi_tra"} - _languages(tesseract)
     if missing:
         raise ToolMissing(f"Tesseract 缺少语言包 {'、'.join(sorted(missing))}：{INSTALL}")
     if shutil.which("gs") is None:
         raise ToolMissing(f"找不到 Ghostscript（OCRmyPDF 需要它）：{INSTALL}")
+    return note
 
 
 def normalise(text: str) -> str:
@@ -61,51 +302,50 @@ def normalise(text: str) -> str:
     return "\n".join(_GAP.sub("", line).strip() for line in text.splitlines() if line.strip())
 
 
-def ocrmypdf_command(src: Path, dest: Path, sidecar: Path, *, output_type: str = "pdfa", dpi: int | None = None,
-                     rotate_pages: bool = False, deskew: bool = True) -> list[str]:
-    """The OCRmyPDF command `ocr()` runs (the OCR bench times it and its variants)."""
-    # sandwich: the text layer without loading a CJK font (1 s of a 5 s page, same text, measured).
-    command = [sys.executable, "-m", "ocrmypdf", "-l", LANGS, "--jobs", "1", "--pdf-renderer", "sandwich",
-               "--output-type", output_type, "--sidecar", str(sidecar), "--optimize", "1", "-q"]
-    if rotate_pages:
-        command.append("--rotate-pages")
-    if deskew:
-        command.append("--deskew")
+def ocrmypdf_command(src: Path, dest: Path, sidecar: Path, *, output_type: str = "pdfa", dpi: int | None = None
+                     ) -> list[str]:
+    """The OCRmyPDF command `ocr()` runs: our recognizer as its OCR engine (forms/ocr_engine.py), the fpdf2
+    renderer for the text layer (the only one that takes an engine's own lines)."""
+    command = [sys.executable, "-m", "ocrmypdf", "--plugin", "hudang.forms.ocr_engine", "-l", LANGS,
+               "--jobs", "1", "--pdf-renderer", "fpdf2", "--output-type", output_type, "--sidecar", str(sidecar),
+               "--optimize", "1", "-q"]
     if dpi:
         command += ["--image-dpi", str(dpi)]
     return [*command, str(src), str(dest)]
 
 
 def _ocrmypdf(src: Path, dest: Path, sidecar: Path, output_type: str, dpi: int | None, timeout: float,
-              rotate_pages: bool, deskew: bool) -> subprocess.CompletedProcess[str]:
-    command = ocrmypdf_command(src, dest, sidecar, output_type=output_type, dpi=dpi, rotate_pages=rotate_pages,
-                               deskew=deskew)
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+              env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = ocrmypdf_command(src, dest, sidecar, output_type=output_type, dpi=dpi)
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def ocr(src: Path, workdir: Path, *, dpi: int | None = None, timeout: float = 600,
-        rotate_pages: bool = False, deskew: bool = True) -> OcrResult:
-    """OCR ``src`` (a PDF of page images) into ``workdir``; PDF/A first, a plain PDF when PDF/A fails.
+def ocr(src: Path, workdir: Path, *, engine: str = "rapidocr", dpi: int | None = None, timeout: float = 600
+        ) -> OcrResult:
+    """OCR ``src`` (a PDF of page images, upright) into ``workdir``; PDF/A first, a plain PDF when PDF/A fails.
 
-    Tesseract's orientation pass (``rotate_pages``) is off: it costs a second a page and is unsure for Chinese;
-    pages are turned by their QR code, and one that reads badly is read again turned over (forms/scans.py). ``deskew=False`` when the page is known to be straight: a 1.2°
-    scan went from 0.5% to 9.6% CER without deskewing, but deskewing a straight page by 0.05° once lost two
-    lines (measured by the OCR bench)."""
-    check_tools()
+    Pages come upright (turned by their QR code, or tried turned over by forms/scans.py); RapidOCR reads lines
+    a degree or two crooked as they are, and its direction classifier turns upside-down lines."""
+    note = check_tools(engine)
     workdir.mkdir(parents=True, exist_ok=True)
-    dest, sidecar = workdir / "ocr.pdf", workdir / "ocr.txt"
-    note = ""
+    dest, sidecar, lines_dir = workdir / "ocr.pdf", workdir / "ocr.txt", workdir / "lines"
+    shutil.rmtree(lines_dir, ignore_errors=True)
+    lines_dir.mkdir()
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1", "HUDANG_OCR_ENGINE": engine, "HUDANG_OCR_LINES": str(lines_dir)}
     try:
-        done = _ocrmypdf(src, dest, sidecar, "pdfa", dpi, timeout, rotate_pages, deskew)
+        done = _ocrmypdf(src, dest, sidecar, "pdfa", dpi, timeout, env)
         if done.returncode != 0 or not dest.is_file():
-            note = f"PDF/A 生成失败（OCRmyPDF 退出码 {done.returncode}），已改为普通 PDF"
-            done = _ocrmypdf(src, dest, sidecar, "pdf", dpi, timeout, rotate_pages, deskew)
+            note = "；".join(filter(None, [note, f"PDF/A 生成失败（OCRmyPDF 退出码 {done.returncode}），已改为普通 PDF"]))
+            done = _ocrmypdf(src, dest, sidecar, "pdf", dpi, timeout, env)
     except subprocess.TimeoutExpired as exc:
         raise UnreadableFile(f"文字识别超时（超过 {timeout:g} 秒）", code="ocr_failed", path=str(src)) from exc
     if done.returncode != 0 or not dest.is_file():
         tail = (done.stderr or "").strip().splitlines()[-1:] or [""]
         raise UnreadableFile(f"文字识别失败（OCRmyPDF 退出码 {done.returncode}）：{tail[0][:200]}",
                              code="ocr_failed", path=str(src))
-    raw = sidecar.read_text(encoding="utf-8", errors="replace") if sidecar.is_file() else ""
-    return OcrResult(dest, normalise(raw), raw, pdfa=not note, note=note)
+    pages = [PageText.from_json(json.loads(p.read_text(encoding="utf-8")))
+             for p in sorted(lines_dir.glob("page-*.json"), key=lambda p: int(p.stem.split("-")[1]))]
+    raw = "\n\f".join(p.text for p in pages) if pages else (
+        sidecar.read_text(encoding="utf-8", errors="replace") if sidecar.is_file() else "")
+    used = pages[0].engine if pages else engine
+    return OcrResult(dest, normalise(raw), raw, pdfa="PDF/A" not in note, note=note, pages=pages, engine=used)

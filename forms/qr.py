@@ -1,12 +1,13 @@
 """QR codes on printed forms and separator sheets: what they say, drawing them, finding them on a scan.
 
-A form's code reads ``HUDANG1|F=complaint|V=1|H=金第花园/3-2-1201`` (H only when printed for a household);
+A form's code reads ``HUDANG1|F=complaint|V=1|L=3f2a9c|H=金第花园/3-2-1201`` (H only when printed for a household;
+L, the layout id of the printed blank — forms/layout.py — on blanks printed since layouts were stored);
 a separator sheet's reads ``HUDANG1|SEP``. Short, plain text, so any phone scanner shows it too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PREFIX = "HUDANG1"
@@ -21,10 +22,18 @@ class Code:
     separator: bool = False
     orientation: int = 0             # where found: quarter turns (0/90/180/270) the page lies turned clockwise
     tilt: int = 0                    # and the whole degrees it is skewed beyond that (a crooked scan)
+    layout: str | None = None        # the layout id of the printed blank (L=), None on blanks printed before it
+    # where found on the image read: corners top-left, top-right, bottom-right, bottom-left of the code as
+    # printed (so turned with the page), in pixels
+    corners: tuple[tuple[float, float], ...] = field(default=(), compare=False)
+
+    def where(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def payload(form: str, version: int, household: str | None = None) -> str:
-    return f"{PREFIX}|F={form}|V={version}" + (f"|H={household}" if household else "")
+def payload(form: str, version: int, household: str | None = None, layout: str | None = None) -> str:
+    return (f"{PREFIX}|F={form}|V={version}" + (f"|L={layout}" if layout else "")
+            + (f"|H={household}" if household else ""))
 
 
 def parse(text: str) -> Code | None:
@@ -38,7 +47,7 @@ def parse(text: str) -> Code | None:
     if "F" not in fields:
         return None
     version = int(fields["V"]) if fields.get("V", "").isdigit() else None
-    return Code(form=fields["F"], version=version, household=fields.get("H") or None)
+    return Code(form=fields["F"], version=version, household=fields.get("H") or None, layout=fields.get("L") or None)
 
 
 def image(text: str, box: int = 8) -> Any:
@@ -64,5 +73,9 @@ def read(page: Any) -> list[Code]:
         code = parse(result.text)
         if code is not None:
             quarter = round(result.orientation / 90) * 90
-            found.append(replace(code, orientation=quarter % 360, tilt=result.orientation - quarter))
+            p = result.position
+            corners = tuple((float(pt.x), float(pt.y)) for pt in (p.top_left, p.top_right, p.bottom_right,
+                                                                   p.bottom_left))
+            found.append(replace(code, orientation=quarter % 360, tilt=result.orientation - quarter,
+                                 corners=corners))
     return found

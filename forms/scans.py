@@ -38,6 +38,8 @@ class ScanDocument:
     fields: dict[str, str] = field(default_factory=dict)
     unclear: list[str] = field(default_factory=list)
     thumbnail: Path | None = None
+    crops: dict[str, Path] = field(default_factory=dict)   # field → PNG of its box on the scan (our forms)
+    layout: str | None = None        # the layout the fields were read with; None: read from the text
 
 
 @dataclass
@@ -46,6 +48,7 @@ class ScanReading:
     pages: int
     separators: int = 0
     ocr_error: str | None = None     # OCR could not run here (a tool missing): the scan waits in the OCR queue
+    blank: list[int] = field(default_factory=list)   # blank pages (the empty back of a duplex scan), left out
 
 
 def as_pdf(path: Path, detected: str, workdir: Path, limits: ReadLimits | None = None) -> Path:
@@ -149,6 +152,20 @@ def _pages(pdf: Path, dpi: int, limits: ReadLimits) -> Iterator[Any]:
         doc.close()
 
 
+BLANK_INK = 0.0015   # share of dark pixels (after a 3×3 median, which takes scanner speckle away) of an empty page
+
+
+def is_blank(image: Any) -> bool:
+    """No print on the page: the back of a one-sided sheet in a duplex scan, speckle and paper edge shadow aside."""
+    from PIL import ImageFilter
+
+    grey = image.convert("L")
+    width, height = grey.size
+    inner = grey.crop((width // 20, height // 20, width - width // 20, height - height // 20))
+    histogram = inner.filter(ImageFilter.MedianFilter(3)).histogram()
+    return sum(histogram[:128]) / max(1, sum(histogram)) < BLANK_INK
+
+
 def _subset(pdf: Path, pages: list[int], dest: Path, turns: dict[int, int]) -> Path:
     """These pages, each turned upright when its QR code showed it was scanned turned (OCR's own page
     rotation guesses from the script, which is unsure for Chinese)."""
@@ -166,25 +183,25 @@ def _subset(pdf: Path, pages: list[int], dest: Path, turns: dict[int, int]) -> P
 
 
 def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, ocr_timeout: float = 600,
-              limits: ReadLimits | None = None) -> ScanReading:
+              limits: ReadLimits | None = None, layouts: Path | None = None) -> ScanReading:
     """Split, read the codes and OCR every document of one scanned file."""
     limits = limits or ReadLimits()
+    layouts = layouts or (Path(limits.layouts) if limits.layouts else None)
     workdir.mkdir(parents=True, exist_ok=True)
     pdf = as_pdf(path, detected, workdir, limits)
     groups: list[tuple[list[int], qr.Code | None]] = []
     current: list[int] = []
     code: qr.Code | None = None
     separators = 0
+    blank: list[int] = []
     turns: dict[int, int] = {}
     coded: set[int] = set()
-    tilts: dict[int, int] = {}
     thumbs: dict[int, Any] = {}      # a small picture of each document's first page; the pages themselves go
     number = 0
     for number, image in enumerate(_pages(pdf, QR_DPI, limits), 1):
         codes = qr.read(image)
         if codes:
             coded.add(number)
-            tilts[number] = codes[0].tilt
         if codes and codes[0].orientation:
             turns[number] = codes[0].orientation
         if any(c.separator for c in codes):
@@ -192,6 +209,9 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
             if current:
                 groups.append((current, code))
             current, code = [], None
+            continue
+        if not codes and is_blank(image):
+            blank.append(number)           # kept in the original as scanned, not a page of any document
             continue
         if not current:
             thumb = image.rotate(turns.get(number, 0), expand=True)
@@ -204,35 +224,37 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         raise UnreadableFile("扫描件没有页面", code="empty_scan", path=str(path))
     if current:
         groups.append((current, code))
-    reading = ScanReading([], number, separators)
+    if not groups and blank:           # nothing but blank pages: kept as they are, for a person to look at
+        groups, blank = [(blank, None)], []
+    reading = ScanReading([], number, separators, blank=blank)
     for index, (pages, code) in enumerate(groups, 1):
         upright = not any(turns.get(n) for n in pages)
-        doc_pdf = pdf if len(groups) == 1 and upright else _subset(pdf, pages, workdir / f"document-{index}.pdf", turns)
+        whole = len(groups) == 1 and upright and not blank
+        doc_pdf = pdf if whole else _subset(pdf, pages, workdir / f"document-{index}.pdf", turns)
         document = ScanDocument(index, pages, doc_pdf, code)
-        document.thumbnail = workdir / f"thumb-{index}.png"
-        thumbs[pages[0]].save(document.thumbnail)
+        if pages[0] in thumbs:
+            document.thumbnail = workdir / f"thumb-{index}.png"
+            thumbs[pages[0]].save(document.thumbnail)
         reading.documents.append(document)
+    engine = limits.ocr_engine
     try:
-        ocr.check_tools()
+        ocr.check_tools(engine)
     except ToolMissing as exc:
         reading.ocr_error = exc.message
         return reading
     for document in reading.documents:
-        # A page with our code was turned upright by it, and the code says whether it lies crooked: only
-        # pages without one need Tesseract's guesses (a second each, and a straight page is better left alone).
+        # A page with our code was turned upright by it. RapidOCR reads a crooked page as it is; only pages
+        # without a code may lie upside down (see below).
         known = all(n in coded for n in document.pages)
-        deskew = not known or any(tilts.get(n) for n in document.pages)
-        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", timeout=ocr_timeout, rotate_pages=False,
-                         deskew=deskew)
-        if not known and _labels_seen(result.text, forms) < 2:
+        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", engine=engine, timeout=ocr_timeout)
+        if not known and _labels_seen(result.text, forms) < 2 and result.engine != "rapidocr":
             # Most pages come upright. One that shows no form labels may have gone through the scanner upside
-            # down (Tesseract's orientation guess is unsure for Chinese and was left out): read it turned over,
-            # keep the better reading.
+            # down (Tesseract's orientation guess is unsure for Chinese and was left out; RapidOCR's direction
+            # classifier turns each line itself): read it turned over, keep the better reading.
             flipped = _subset(document.pdf, list(range(1, len(document.pages) + 1)),
                               workdir / f"document-{document.index}-turned.pdf",
                               dict.fromkeys(range(1, len(document.pages) + 1), 180))
-            turned = ocr.ocr(flipped, workdir / f"ocr-{document.index}-turned", timeout=ocr_timeout,
-                             rotate_pages=False, deskew=deskew)
+            turned = ocr.ocr(flipped, workdir / f"ocr-{document.index}-turned", engine=engine, timeout=ocr_timeout)
             if _labels_seen(turned.text, forms) > _labels_seen(result.text, forms):
                 result = turned
                 if document.thumbnail is not None:   # the archivist sees the page the right way up too
@@ -246,7 +268,122 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         if form is not None:
             document.form = form.id
             document.fields, document.unclear = extract_fields(document.text, form)
+            if document.code is not None and document.code.form == form.id:
+                read_by_layout(document, result, form, layouts, workdir / f"crops-{document.index}")
     return reading
+
+
+# ---------------------------------------------------------------- our forms, field by field
+
+CONFIDENT = 0.80        # a line read with less is 待核对 (bench/ocr_bench.py: wrong-and-confident rate)
+TICK_INK = 0.10         # ink inside a □ beyond this: ticked, crossed or filled
+SCRIBBLE_INK = 0.004    # ink in a value box with no text read: handwriting, a signature
+
+
+def _strip_label(value: str, name: str) -> str:
+    """A label printed just left of its box can be read as one line with the value (编号:WX-2026-0042)."""
+    spelled = normalize_label(name)
+    if normalize_label(value[:len(name) + 1]).startswith(spelled):
+        cut = 0
+        for i in range(len(value) + 1):
+            if normalize_label(value[:i]) == spelled:
+                cut = i
+        return _SEPARATORS.sub("", value[cut:])
+    return value
+
+
+def _layout_for(code: qr.Code, form: FormDef, layouts: Path | None) -> Any:
+    from hudang.forms import layout as lay
+
+    ids = [code.layout] if code.layout else []
+    if code.version is not None:   # printed before L=: the layout of its definition version
+        ids.append(lay.layout_id(form.id, code.version, bool(code.household)))
+    for layout_id in ids:
+        found = lay.load(layouts, layout_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _page_image(pdf: Path, index: int, width: int) -> Any:
+    """Page ``index`` of ``pdf`` rendered ``width`` pixels wide (the size OCR read it at), grey."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        page = doc[index]
+        bitmap = page.render(scale=width / page.get_width())
+        image = bitmap.to_pil().convert("L")
+        image.load()
+        return image
+    finally:
+        doc.close()
+
+
+def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef, layouts: Path | None,
+                   crops: Path) -> bool:
+    """Our own form read box by box: the QR code maps the stored layout onto the scan; each recognised line
+    goes to the field whose box holds its middle; choice boxes are read from the ink in and around each □.
+    Confident values are filled; low confidence, ink without text and two ticks in a one-choice field are
+    待核对, with a PNG of the field's box. False when the page has no layout to read it by."""
+    from hudang.forms import layout as lay
+
+    assert document.code is not None
+    layout = _layout_for(document.code, form, layouts)
+    if layout is None:
+        return False
+    for index, page in enumerate(result.pages):
+        coded = [c for c in page.codes if c.get("form") == form.id and c.get("corners")]
+        if not coded:
+            continue
+        t = lay.transform(layout, coded[0]["corners"])
+        if t is None:
+            continue
+        image = _page_image(result.pdf, index, page.width)
+        fields: dict[str, str] = {}
+        unclear: list[str] = []
+        crops.mkdir(parents=True, exist_ok=True)
+        inside: dict[str, list[ocr.Line]] = {}
+        for line in page.lines:
+            x, y = lay.to_layout(t, (line.box[0] + line.box[2]) / 2, (line.box[1] + line.box[3]) / 2)
+            for name, box in layout.fields.items():
+                left, top, right, bottom = box.box
+                if left <= x <= right and top <= y <= bottom:
+                    inside.setdefault(name, []).append(line)
+                    break
+        for name, box in layout.fields.items():
+            kind = form.field(name)
+            crop = crops / f"crop-{len(document.crops) + 1:02d}.png"
+            image.crop(lay.pixel_box(t, box.box, grow=2)).save(crop)
+            document.crops[name] = crop
+            if box.choices:
+                marked = [c for c, b in box.choices.items()
+                          if lay.inner_ink(image, t, b) > TICK_INK or lay.circled(image, t, b, box.ink.get(c, []))]
+                if len(marked) == 1:
+                    fields[name] = marked[0]
+                elif len(marked) > 1 and kind.type != "multi":
+                    unclear.append(name)       # two ticks in a one-choice field: a person decides
+                elif marked:
+                    fields[name] = "、".join(marked)
+                continue
+            lines = [ln for ln in inside.get(name, []) if ln.text.strip()]
+            value = _SEPARATORS.sub("", ocr.normalise("\n".join(ln.text for ln in lines)).replace("\n", ""))
+            value = _GLUED_TIME.sub(r"\1 \2", _strip_label(value, name))
+            if box.printed and ocr.normalise(box.printed) == value:
+                continue                       # printed on the blank (the estate, the room): not written
+            if not value or _BLANK.match(value):
+                if lay.box_ink(image, t, box.box) > SCRIBBLE_INK and not box.printed:
+                    unclear.append(name)       # ink, but nothing OCR could read: handwriting
+                continue
+            if min(ln.confidence for ln in lines) < CONFIDENT or _scribbled(value, name):
+                unclear.append(name)
+                continue
+            fields[name] = value
+        document.fields = fields
+        document.unclear = unclear
+        document.layout = layout.id
+        return True
+    return False
 
 
 def _labels_seen(text: str, forms: FormRegistry) -> int:
@@ -258,7 +395,7 @@ def _labels_seen(text: str, forms: FormRegistry) -> int:
 
 # ---------------------------------------------------------------- labelled values in OCR text
 
-_SEPARATORS = re.compile(r"^[\s:：*＊|丨_.。,，;；~～\"'“”‘’」「]+|[\s|丨_~～\"'“”]+$")
+_SEPARATORS = re.compile(r"^[\s:：*＊|丨_.。,，;；~～\"'“”‘’」「·・]+|[\s|丨_~～\"'“”·・.]+$")
 _BLANK = re.compile(r"^[\s_\-—□☐|丨.。]*$|^[\s年月日时分_]+$")   # an empty box, or a date line not filled in
 
 
@@ -304,6 +441,7 @@ def _choice_list(form: FormDef, name: str, value: str) -> bool:
     return sum(1 for c in choices if c in value) >= 2
 
 
+_GLUED_TIME = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{2})(\d{1,2}:\d{2})")   # RapidOCR drops the space: 2026-11-0309:30
 _CJK_OR_DIGIT = re.compile(r"[\u3400-\u9fff0-9]")
 _LATIN = re.compile(r"[A-Za-z]")
 _CODE = re.compile(r"(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-_/.]{3,}")
@@ -339,7 +477,7 @@ def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]
                 hits = [(0, guess[0], guess[1], fuzzy), *[h for h in hits if h[0] >= guess[0]]]
         for i, (_, end, name, into) in enumerate(hits):
             stop = hits[i + 1][0] if i + 1 < len(hits) else len(line)
-            value = _SEPARATORS.sub("", line[end:stop])
+            value = _GLUED_TIME.sub(r"\1 \2", _SEPARATORS.sub("", line[end:stop]))
             if "□" in value or "☐" in value or _BLANK.match(value) or _choice_list(form, name, value):
                 continue
             if _scribbled(value, name):

@@ -64,6 +64,8 @@ KEYS: tuple[Key, ...] = (
     Key("dunning", "deadline_days", 15, "a 催缴函 asks for payment within this many days of its date"),
     Key("dunning", "payment", ("到物业服务中心前台缴纳（现金、刷卡、扫码）", "银行转账至物业服务企业账户（请注明房号）")),
     Key("dunning", "seal_image", "", "optional PNG of the company seal, printed beside the signature"),
+    Key("ocr", "engine", "rapidocr", '"rapidocr" (PP-OCRv4, ONNX) or "tesseract"; Traditional pages go to Tesseract chi_tra',
+        note="The recognizer of scanned pages. RapidOCR that cannot load falls back to Tesseract, with a note."),
     Key("backup", "dest", "", "where `hudang backup create` writes: a mounted NAS or USB disk, e.g. /mnt/nas/hudang"),
     Key("backup", "keep", 30, "generations kept; older ones are dropped after each backup"),
     Key("office", "pdf_instances", 2, "LibreOffice instances converting DOCX→PDF side by side (one per core)"),
@@ -166,6 +168,11 @@ class OfficeSettings:
 
 
 @dataclass(frozen=True)
+class OcrSettings:
+    engine: str = default("ocr", "engine")
+
+
+@dataclass(frozen=True)
 class Limits:
     max_bytes: int = default("intake", "max_file_mb") * MB
     max_unzipped_bytes: int = default("intake", "max_unzipped_mb") * MB
@@ -238,6 +245,7 @@ class Home:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     web: WebSettings = field(default_factory=WebSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
     estate_contacts: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def contact(self, estate: str | None = None) -> Contact:
@@ -248,6 +256,11 @@ class Home:
         return Contact(company=own.get("company", c.name), service_centre=centre,
                        phone=own.get("phone", c.phone), address=own.get("address", c.address),
                        postcode=own.get("postcode", ""))
+
+    @property
+    def layouts_dir(self) -> Path:
+        """Where each printed blank form's field boxes are kept, by layout id (forms/layout.py)."""
+        return self.root / "layouts"
 
     @property
     def templates_dir(self) -> Path:
@@ -389,9 +402,12 @@ def load_home(root: Path) -> Home:
                       upload_max_mb=max(1, int(get("web", "upload_max_mb"))),
                       lockout_failures=max(1, int(get("web", "lockout_failures"))),
                       lockout_minutes=max(0, int(get("web", "lockout_minutes"))))
+    engine = str(get("ocr", "engine")).strip().lower()
+    if engine not in ("rapidocr", "tesseract"):
+        raise ConfigError(f"配置文件 {config_path}：[ocr] engine 只能是 \"rapidocr\" 或 \"tesseract\"")
     return Home(root=root, intake=intake, company=company, limits=limits, watch=watch, dunning=dunning,
-                office=office, backup=backup, security=security, web=web, estate_contacts=contacts,
-                export=ExportSettings(retention=str(get("export", "retention"))))
+                office=office, backup=backup, security=security, web=web, ocr=OcrSettings(engine=engine),
+                estate_contacts=contacts, export=ExportSettings(retention=str(get("export", "retention"))))
 
 
 def make_private(home: Home) -> None:

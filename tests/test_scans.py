@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from scanning import TC, fill_page, render, save_tiff, typed_page
 
 from hudang.forms import qr
+from hudang.forms.layout import layout_id
 
 from conftest import Hudang
 
@@ -48,7 +49,11 @@ def test_blank_forms_print_on_a4_with_a_code_that_names_the_household(scan_home:
     for words in ("投诉处理单", "示例物业服务有限公司", "编号", "投诉人", "投诉内容", "经办人（签字）", "金第花园/3-2-1201"):
         assert words in text, words
     codes = qr.read(render(pdf, page=1))
-    assert codes == [qr.Code(form="complaint", version=1, household="金第花园/3-2-1201")]
+    layout = layout_id("complaint", 1, household=True)
+    assert codes == [qr.Code(form="complaint", version=1, household="金第花园/3-2-1201", layout=layout)]
+    stored = json.loads((scan_home.home / "layouts" / f"{layout}.json").read_text(encoding="utf-8"))
+    assert set(stored["fields"]["投诉方式"]["choices"]) == {"来电", "来访", "信函", "网络"}
+    assert len(stored["qr"]) == 4 and "投诉内容" in stored["fields"]
     sep = scan_home.json("forms", "separator")
     assert qr.read(render(Path(sep["pdf"]))) == [qr.Code(separator=True)]
     wrong = scan_home("forms", "blank", "不存在的表", check=False)

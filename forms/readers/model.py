@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from hudang.errors import Problem
-from hudang.settings import Limits, OfficeSettings
+from hudang.settings import Limits, OcrSettings, OfficeSettings
 
 Kind = Literal["form", "table", "scan"]
 
@@ -50,15 +50,18 @@ class ReadLimits:
     row_columns: int = Limits.row_columns                # columns per row (XLSX and CSV)
     shared_strings: int = Limits.shared_strings          # shared strings per XLSX workbook
     cell_chars: int = Limits.cell_chars                  # characters in one CSV cell
+    ocr_engine: str = OcrSettings.engine                 # the recognizer of scanned pages ([ocr] engine)
+    layouts: str = ""                                    # the data home's layouts of printed blank forms
 
     @classmethod
-    def of(cls, limits: Limits, office: OfficeSettings) -> ReadLimits:
+    def of(cls, limits: Limits, office: OfficeSettings, ocr: OcrSettings | None = None,
+           layouts: str = "") -> ReadLimits:
         """The readers' limits from a data home's settings."""
         return cls(max_bytes=limits.max_bytes, max_unzipped_bytes=limits.max_unzipped_bytes,
                    libreoffice_timeout=office.timeout, scan_pages=limits.scan_pages,
                    page_pixels=limits.page_pixels, sheet_cells=limits.sheet_cells,
                    row_columns=limits.row_columns, shared_strings=limits.shared_strings,
-                   cell_chars=limits.cell_chars)
+                   cell_chars=limits.cell_chars, ocr_engine=(ocr or OcrSettings()).engine, layouts=layouts)
 
 
 @dataclass

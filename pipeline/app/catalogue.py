@@ -170,7 +170,14 @@ def blank(session: Session, form_name: str, household: str | None = None, copies
     name = f"{form.name}-{place.estate}-{place.key}" if place else f"{form.name}-空白"
     docx = blank_form(form, contact.company, session.home.outputs_dir / BLANK_FOLDER / f"{name}.docx",
                       place=place, copies=copies)
-    return BlankForms(form.id, place.address if place else None, copies, Printed(str(docx), *_to_pdf(session, docx)))
+    pdf, warnings = _to_pdf(session, docx)
+    if pdf:   # where LibreOffice put each box: the scan of this blank is read field by field by it
+        from hudang.forms import layout
+
+        lay = layout.layout_id(form.id, form.version, place is not None)
+        if not layout.path(session.home.layouts_dir, lay).is_file():
+            layout.save(session.home.layouts_dir, layout.extract(Path(pdf), form, lay))
+    return BlankForms(form.id, place.address if place else None, copies, Printed(str(docx), pdf, warnings))
 
 
 def separator(session: Session) -> Printed:

@@ -87,3 +87,23 @@ class ToReview:
 
 def review(session: Session) -> ToReview:
     return ToReview(queue.review_list(session.archive, session.forms))
+
+
+@dataclass(frozen=True)
+class ReviewCrops:
+    record_id: str
+    archive_no: str
+    folder: str
+    crops: list[dict[str, Any]]
+    """Each field still 待核对: its name, the value filed (masked; None when not read) and the PNG of its box
+    on the scan (None when the scan was not read box by box: not one of our forms, or no layout)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "archive_no": self.archive_no, "folder": self.folder,
+                "crops": self.crops}
+
+
+def review_show(session: Session, record_id: str) -> ReviewCrops:
+    """The pictures of a record's fields to check, copied out of the archive to outputs/待核对/RECORD_ID/."""
+    return ReviewCrops(**queue.review_crops(session.archive, session.forms, record_id,
+                                            session.home.outputs_dir / "待核对"))

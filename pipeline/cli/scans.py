@@ -1,4 +1,4 @@
-"""Commands for paper: `forms blank|separator`, `unsorted list|ocr`, `assign`, `review list`, `record edit`."""
+"""Commands for paper: `forms blank|separator`, `unsorted list|ocr`, `assign`, `review list|show`, `record edit`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hudang.pipeline.cli.support import CONTEXT, json_option, session, show
 if TYPE_CHECKING:
     from hudang.pipeline.app.catalogue import BlankForms, Printed
     from hudang.pipeline.app.records import Edited
-    from hudang.pipeline.app.scans import Assigned, OcrRun, ToReview, Unsorted
+    from hudang.pipeline.app.scans import Assigned, OcrRun, ReviewCrops, ToReview, Unsorted
 
 
 @click.command("blank")
@@ -129,6 +129,23 @@ def review_list(as_json: bool) -> None:
             click.echo(f"{r['record_id']}  {r['archive_no']}  {r['form_name']}  {r['household']}  "
                        f"待核对：{'、'.join(r['fields'])}")
         click.echo(f"共 {len(d.records)} 条记录待核对")
+    show(result, as_json, human)
+
+
+@review_group.command("show")
+@click.argument("record_id")
+@json_option
+def review_show(record_id: str, as_json: bool) -> None:
+    """写出并列出一条记录待核对字段在扫描件上的截图（PNG），对照截图用 hudang record edit 补填。"""
+    from hudang.pipeline.app import scans
+
+    with session() as s:
+        result = scans.review_show(s, record_id)
+
+    def human(d: ReviewCrops) -> None:
+        for c in d.crops:
+            click.echo(f"{c['field']}：{c['value'] or '（未识别）'}  截图：{c['png'] or '无（非本系统表单或无版面）'}")
+        click.echo(f"共 {len(d.crops)} 个字段待核对；截图在 {d.folder}")
     show(result, as_json, human)
 
 

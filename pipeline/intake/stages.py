@@ -97,7 +97,7 @@ class Context:
     def load(cls, home: Home) -> Context:
         forms, tables = load_forms([home.forms_dir]), load_table_kinds()
         profiles = load_profiles(tables, home.profiles_dir)
-        limits = ReadLimits.of(home.limits, home.office)
+        limits = ReadLimits.of(home.limits, home.office, home.ocr, str(home.layouts_dir))
         return cls(home, forms, tables, vocabulary(forms, tables, profiles), limits, profiles)
 
     owner: str = field(default_factory=owner_tag)   # the run (not the worker) its private copies belong to

@@ -84,8 +84,11 @@ def filing_for(item_provenance: dict[str, Any], doc: ScanDocument, reading: Scan
                form: FormDef, checked: Any, place: Place, review: list[str]) -> Filing:
     """The record of one routed scan document: original as received, OCR PDF and text beside it."""
     prov = dict(item_provenance)
-    prov["scan"] = {"document": doc.index, "pages": doc.pages, "qr": asdict(doc.code) if doc.code else None,
-                    "ocr": {"pdfa": not doc.note, "note": doc.note or None}}
+    prov["scan"] = {"document": doc.index, "pages": doc.pages,
+                    "qr": {k: v for k, v in asdict(doc.code).items() if k != "corners"} if doc.code else None,
+                    "ocr": {"pdfa": "PDF/A" not in doc.note, "note": doc.note or None}, "layout": doc.layout}
+    if reading is not None and reading.blank:
+        prov["scan"]["blank_pages"] = reading.blank     # in the original as scanned, in no document
     if reading is not None and len(reading.documents) > 1:
         prov["batch"] = {"row": doc.index, "sha256": prov.get("sha256")}
     extra: list[tuple[str, Path]] = []
@@ -94,6 +97,14 @@ def filing_for(item_provenance: dict[str, Any], doc: ScanDocument, reading: Scan
         raw = doc.ocr_pdf.parent / "ocr-raw.txt"
         raw.write_text(doc.raw, encoding="utf-8")
         extra.append(("ocr-raw.txt", raw))
+    crops: dict[str, str] = {}
+    for name in review:    # the box of each field to check, as scanned: the archivist reads it off the picture
+        crop = doc.crops.get(name)
+        if crop is not None and crop.is_file():
+            crops[name] = f"review-{len(crops) + 1:02d}.png"
+            extra.append((crops[name], crop))
+    if crops:
+        prov["scan"]["crops"] = crops
     warnings = [{"field": p.field, "code": p.code, "message": f"{REVIEW_TEXT}：{mask_text(p.message)}"}
                 for p in checked.problems]
     for name in review:
@@ -256,14 +267,14 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
     pending = [d for d in entries(home) if d["state"] == OCR_PENDING]
     if not pending:
         return []
-    check_tools()
+    check_tools(home.ocr.engine)
     import tempfile
 
     home.run_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="ocr-work-", dir=home.run_dir))
     from hudang.forms.readers.model import ReadLimits
 
-    limits = ReadLimits.of(home.limits, home.office)
+    limits = ReadLimits.of(home.limits, home.office, home.ocr, str(home.layouts_dir))
     jobs = []
     for data in pending:
         original = Path(data["folder"]) / data["original"]
@@ -308,7 +319,7 @@ def process_if_possible(home: Home, forms: FormRegistry, workers: int | None = N
     if not any(d["state"] == OCR_PENDING for d in entries(home)):
         return []
     try:
-        check_tools()
+        check_tools(home.ocr.engine)
     except ToolMissing:
         return []
     return process_queue(home, forms, workers)
@@ -398,7 +409,8 @@ def take(item: Item, archive: Archive, forms: FormRegistry, home: Home) -> Taken
         parts = [{"row": d.index, "document": d.index, "pages": d.pages} for d in reading.documents]
         prov["scan_batch"] = archive.file_import("scan_batch", item.snapshot, dict(prov), parts)
     rows: list[RowOutcome] = []
-    batch = Outcome(item.source, FILED, rows=rows, detail={"pages": reading.pages, "separators": reading.separators})
+    batch = Outcome(item.source, FILED, rows=rows, detail={"pages": reading.pages, "separators": reading.separators,
+                                                              **({"blank_pages": reading.blank} if reading.blank else {})})
     filings: list[tuple[Filing, Outcome | RowOutcome]] = []
     for doc in reading.documents:
         original = doc.pdf if multi else item.snapshot
@@ -416,7 +428,8 @@ def take(item: Item, archive: Archive, forms: FormRegistry, home: Home) -> Taken
         filing = filing_for(prov, doc, reading, original, form, checked, place, review)
         if not multi:
             out = Outcome(item.source, FILED, form=form.id, household=place.address, warnings=list(filing.warnings),
-                          detail={"review": review, "scan": True})
+                          detail={"review": review, "scan": True, "pages": doc.pages,
+                                  **({"blank_pages": reading.blank} if reading.blank else {})})
             return Taken(out, [(filing, out)])
         row = RowOutcome(doc.index, FILED, household=place.address, warnings=list(filing.warnings))
         rows.append(row)
@@ -425,3 +438,31 @@ def take(item: Item, archive: Archive, forms: FormRegistry, home: Home) -> Taken
         batch.status = UNSORTED
     batch.form = next((d.form for d in reading.documents if d.form), None)
     return Taken(batch, filings, rows=True)
+
+
+def review_crops(archive: Archive, forms: FormRegistry, record_id: str, outputs: Path) -> dict[str, Any]:
+    """Copy the scan's crop of each field still 待核对 to ``outputs/<record id>/<field>.png`` and list them."""
+    from hudang.pipeline.reports.households import record as record_view
+
+    view = record_view(archive, record_id, forms)
+    pending: list[str] = next((r["fields"] for r in review_list(archive, forms) if r["record_id"] == view["record_id"]), [])
+    root = archive.layout.root
+    crops: dict[str, Path] = {}
+    for unit in sorted({Path(f["path"]).parent.parent for f in view["files"] if "/files/" in f["path"]}):
+        prov_file = root / unit / "provenance.json"
+        if prov_file.is_file():
+            names = (json.loads(prov_file.read_text(encoding="utf-8")).get("scan") or {}).get("crops") or {}
+            for name, png in names.items():
+                if (root / unit / "files" / png).is_file():
+                    crops[name] = root / unit / "files" / png
+    dest = outputs / view["record_id"]
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in pending:
+        png = None
+        if name in crops:
+            png = dest / f"{name}.png"
+            shutil.copyfile(crops[name], png)
+        value = view["fields"].get(name)
+        out.append({"field": name, "value": value, "png": str(png) if png else None})
+    return {"record_id": view["record_id"], "archive_no": view["archive_no"], "folder": str(dest), "crops": out}
