@@ -142,10 +142,17 @@ def rapid_available() -> str | None:
     """None when RapidOCR loads here, else why not (a Chinese message naming the package)."""
     if os.environ.get("HUDANG_NO_RAPIDOCR"):   # tests and the bench: as if the package were absent
         return f"无法加载 {RAPID_INSTALL}：已按 HUDANG_NO_RAPIDOCR 停用"
+    return _rapid_importable()
+
+
+@lru_cache(maxsize=1)
+def _rapid_importable() -> str | None:
+    """The package and its runtime import here. The models are not loaded: a process that only asks (the
+    service, a command deciding whether the queue can run) starts no onnxruntime threads, which abort at exit."""
     try:
-        _rapid_engine()
-    except ToolMissing as exc:
-        return exc.message
+        import rapidocr_onnxruntime  # noqa: F401
+    except Exception as exc:  # ImportError, or OSError from a missing libGL under opencv
+        return f"无法加载 {RAPID_INSTALL}：{str(exc)[:160]}"
     return None
 
 

@@ -206,7 +206,8 @@ def test_the_service_reads_the_ocr_queue_once_tesseract_is_back(scan_home: Hudan
     first = Watcher(scan_home)
     page.save(scan_home.home / "intake" / "扫描件" / "扫描-服务.png", dpi=(200, 200))
     wait_until(lambda: scan_home.json("status")["ocr_queue"] == 1, 60, "scan queued for OCR")
-    assert first.stop() == 0
+    code = first.stop()
+    assert code == 0, first.log.read_text(encoding='utf-8')[-3000:]
     scan_home.env["PATH"] = path                          # installed now; the next start reads the queue
     second = Watcher(scan_home)
     try:
