@@ -41,9 +41,10 @@ FORMAT = 1
 
 # What a generation holds besides the archive: (path in the home, kind). Derived data (the search
 # index), working folders (run/, logs/) and the intake are left out; quarantined files are kept,
-# since they are nowhere else.
+# since they are nowhere else; so are the layouts of printed blanks (a scan of a blank printed years ago is
+# read by its stored layout).
 HOME_FILES = ("config.toml", "secret.key", "audit.log")
-HOME_FOLDERS = ("forms", "templates", "import-profiles", "quarantine", "reports")
+HOME_FOLDERS = ("forms", "templates", "import-profiles", "quarantine", "reports", "layouts")
 SQLITE_FILES = ("catalog.sqlite", "web.sqlite3")
 
 

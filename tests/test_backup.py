@@ -152,3 +152,25 @@ def test_timer_units_for_a_nightly_backup_and_a_weekly_verify_verify(hudang: Hud
         proc = subprocess.run(["systemd-analyze", "verify", str(units / name)], capture_output=True, text=True,
                               timeout=60)
         assert proc.returncode == 0, (name, proc.stderr)
+
+
+def test_a_restore_brings_back_web_users_layouts_and_import_profiles(hudang: Hudang, roster_csv: Path,
+                                                                    tmp_path: Path) -> None:
+    """State beside the archive: the web's users (web.sqlite3), the stored layouts of printed blanks (a scan
+    of an old blank is read by its layout) and the office's own import profiles."""
+    hudang.ingest(roster_csv)
+    subprocess.run([*HUDANG, "users", "add", "王档案", "--role", "档案员", "--password-stdin"], env=hudang.env,
+                   input="备份测试-口令-2026\n", text=True, check=True, capture_output=True)
+    hudang("forms", "blank", "投诉处理单", "--household", "金第花园/1-1-301")
+    layouts = sorted(p.name for p in (hudang.home / "layouts").glob("*.json"))
+    assert layouts
+    hudang("import-profile", "save", "本处房屋", "--kind", "roster", "--map", "门牌=房号")
+    dest = tmp_path / "nas"
+    dest.mkdir()
+    hudang("backup", "create", dest, "--init")
+    target = tmp_path / "restored"
+    assert hudang.json("backup", "restore", dest, target)["verify_ok"] is True
+    assert sorted(p.name for p in (target / "layouts").glob("*.json")) == layouts
+    assert (target / "import-profiles" / "本处房屋.toml").is_file()
+    users = hudang.proc("--home", str(target), "users", "list", "--json").json   # Django in its own process
+    assert [u["name"] for u in users["users"]] == ["王档案"]
