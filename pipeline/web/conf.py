@@ -46,6 +46,7 @@ def build(root: Path) -> dict[str, Any]:
             "django.middleware.security.SecurityMiddleware",
             "hudang.pipeline.web.middleware.TlsCookies",   # outside the session and CSRF middleware
             "whitenoise.middleware.WhiteNoiseMiddleware",
+            "hudang.pipeline.web.middleware.RequestSizeLimit",   # before anything reads the body
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.locale.LocaleMiddleware",
             "django.middleware.common.CommonMiddleware",
@@ -90,7 +91,10 @@ def build(root: Path) -> dict[str, Any]:
         "CSRF_FAILURE_VIEW": "hudang.pipeline.web.views.errors.csrf_failure",
         "X_FRAME_OPTIONS": "DENY", "SECURE_CONTENT_TYPE_NOSNIFF": True,
         "SECURE_REFERRER_POLICY": "same-origin", "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
-        "DATA_UPLOAD_MAX_MEMORY_SIZE": web.upload_max_mb * 1024 * 1024,
+        # The one upload limit ([web] upload_max_mb): the whole request (middleware.RequestSizeLimit) and
+        # each file ingest.upload takes; a folder may hold many files.
+        "HUDANG_UPLOAD_MAX_BYTES": web.upload_max_bytes,
+        "DATA_UPLOAD_MAX_MEMORY_SIZE": web.upload_max_bytes, "DATA_UPLOAD_MAX_NUMBER_FILES": 2000,
         "FILE_UPLOAD_MAX_MEMORY_SIZE": 5 * 1024 * 1024,
         "CONTENT_SECURITY_POLICY": {"DIRECTIVES": {
             "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
