@@ -40,7 +40,7 @@ def build(root: Path) -> dict[str, Any]:
         "SECURE_PROXY_SSL_HEADER": ("HTTP_" + proxy.upper().replace("-", "_"), "https") if proxy else None,
         "INSTALLED_APPS": [
             "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
-            "django.contrib.staticfiles", "axes", "hudang.pipeline.web.apps.WebConfig",
+            "django.contrib.messages", "django.contrib.staticfiles", "axes", "hudang.pipeline.web.apps.WebConfig",
         ],
         "MIDDLEWARE": [
             "django.middleware.security.SecurityMiddleware",
@@ -48,6 +48,7 @@ def build(root: Path) -> dict[str, Any]:
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "hudang.pipeline.web.middleware.RequestSizeLimit",   # before anything reads the body
             "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",   # 待处理's one-line results after a POST
             "django.middleware.locale.LocaleMiddleware",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
@@ -65,6 +66,7 @@ def build(root: Path) -> dict[str, Any]:
                        "OPTIONS": {"context_processors": [
                            "django.template.context_processors.request",
                            "django.contrib.auth.context_processors.auth",
+                           "django.contrib.messages.context_processors.messages",
                            "hudang.pipeline.web.access.nav"]}}],
         "WSGI_APPLICATION": "hudang.pipeline.web.wsgi.application",
         "DATABASES": {"default": {
@@ -101,6 +103,7 @@ def build(root: Path) -> dict[str, Any]:
             "img-src": ["'self'", "data:"], "font-src": ["'self'"], "connect-src": ["'self'"],
             "frame-src": ["'self'"], "object-src": ["'self'"], "frame-ancestors": ["'self'"],
             "form-action": ["'self'"], "base-uri": ["'none'"]}},
+        "MESSAGE_STORAGE": "django.contrib.messages.storage.session.SessionStorage",
         "STATIC_URL": "/static/", "WHITENOISE_USE_FINDERS": True, "WHITENOISE_AUTOREFRESH": False,
         # Lockout per user name (an office shares one address behind its router); `users unlock` lifts it.
         "AXES_FAILURE_LIMIT": web.lockout_failures,

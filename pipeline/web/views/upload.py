@@ -25,8 +25,11 @@ def _row(out: dict[str, Any]) -> dict[str, Any]:
     """One outcome as the CLI prints it, with the link to where the file went (or what to do next)."""
     status = out["status"]
     link = text = None
+    same = str(out.get("duplicate_of") or "").partition("/")[0]   # "R0000027/v1": the record already filed
     if out.get("record_id") and status in ("filed", "duplicate", "partial"):
         link, text = reverse("record", args=[out["record_id"]]), out.get("archive_no") or out["record_id"]
+    elif status == "duplicate" and same.startswith("R"):
+        link, text = reverse("record", args=[same]), f"已有记录 {same}"
     elif out.get("quarantine_id"):
         link, text = f"{reverse('pending')}#{out['quarantine_id']}", f"隔离编号 {out['quarantine_id']}"
     elif status == "unsorted":
@@ -42,7 +45,7 @@ def _files(request: HttpRequest) -> list[ingest_app.Upload]:
 
 def _document_form(request: HttpRequest, data: Any = None) -> DocumentUploadForm:
     with open_session(principal(request).name) as session:
-        choices = next((f.choices for f in catalogue.form_fields(session, "document").fields if f.name == "类别"), [])
+        choices = catalogue.document_categories(session)
     return DocumentUploadForm(data, categories=list(choices))
 
 

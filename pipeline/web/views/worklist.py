@@ -60,7 +60,7 @@ def pending(request: HttpRequest) -> HttpResponse:
                     if who.sees(pending_app.scan_estate(session, s))] if who.can("assign") else []
         review = [r for r in scans.review(session).records
                   if who.sees(r["household"].partition("/")[0])] if who.can("review") else []
-        form_choices = [("", "（按扫描识别／作为文件）"), *((f.name, f.name) for f in session.forms.intake().values())]
+        form_choices = [("", "（按扫描识别／作为文件）"), *((f.name, f.name) for f in session.forms.intake())]
     for s in unsorted:
         s["assign_form"] = AssignForm(prefix=s["scan_id"], initial={"form": s.get("form") or ""})
         s["assign_form"].fields["form"].choices = form_choices
