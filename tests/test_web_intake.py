@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_web
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from scanning import typed_page
+from test_web import audit_lines, person
 
 from builders import complaint, docx_form
 
-from test_web import audit_lines, filed_home, person, web  # noqa: F401  (fixtures)
+# The same fixtures as test_web.py (a home with 金第花园 and 翠湖苑, per-test copies served by the web).
+globals().update(filed_home=test_web.filed_home, web=test_web.web)
 
 
 def _docx(tmp_path: Path, name: str, number: str, **extra: str) -> SimpleUploadedFile:
