@@ -168,3 +168,56 @@ def test_posts_need_the_csrf_token(web: dict[str, Any]) -> None:
     client.force_login(User.objects.get(username="dang"))
     assert client.post("/upload/", {"files": [_json("x.json", complaint("TS-C"))]}).status_code == 403
     assert client.post("/pending/quarantine/Q1/restore/").status_code == 403
+
+
+def test_rosters_are_imported_by_the_administrator_only(web: dict[str, Any]) -> None:
+    roster = "项目,楼栋,单元,房号,建筑面积,业主姓名\n翠湖苑,A座,,301,88,业主甲\n".encode("utf-8-sig")
+    archivist = person(web["home"], "dang", "档案员")
+    refused = archivist.post("/upload/", {"files": [SimpleUploadedFile("房屋清单.csv", roster)]}).content.decode()
+    assert "已忽略" in refused and "只能由管理员上传" in refused
+    admin = person(web["home"], "guan", "管理员")
+    taken = admin.post("/upload/", {"files": [SimpleUploadedFile("房屋清单.csv", roster)]}).content.decode()
+    assert "已导入" in taken
+    assert admin.get("/households/翠湖苑/A-301/").status_code == 200
+
+
+def test_review_fills_the_fields_of_an_assigned_scan(web: dict[str, Any], tmp_path: Path) -> None:
+    client = person(web["home"], "dang", "档案员")
+    page = typed_page(["维修工作单", "报修人：孙丽", "报修时间：2026-11-07 10:00", "报修内容：阳台推拉门变形关不严"])
+    scan = tmp_path / "拍照.jpg"
+    page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
+    client.post("/upload/", {"files": [SimpleUploadedFile("拍照.jpg", scan.read_bytes())]})
+    sid = re.search(r'id="(S[^"]+)"', client.get("/pending/").content.decode()).group(1)  # type: ignore[union-attr]
+    done = client.post(f"/pending/scans/{sid}/assign/", {f"{sid}-address": "金第花园/2-2-1201",
+                                                         f"{sid}-form": "维修工作单"})
+    rid = done["Location"].split("/")[2]
+    listing = client.get("/pending/").content.decode()
+    assert f"/pending/review/{rid}/" in listing
+    form = client.get(f"/pending/review/{rid}/").content.decode()
+    assert 'name="field-联系电话"' in form and f"/records/{rid}/original/" in form
+    bad = client.post(f"/pending/review/{rid}/", {"field-联系电话": "不是电话"})
+    assert bad.status_code == 400 and '<li class="error">' in bad.content.decode()
+    assert client.post(f"/pending/review/{rid}/", {}).status_code == 400
+    other = person(web["home"], "cui", "档案员", estates=("翠湖苑",))
+    assert other.get(f"/pending/review/{rid}/").status_code == 404
+    assert f"/pending/review/{rid}/" not in other.get("/pending/").content.decode()
+    assert person(web["home"], "kefu", "客服").get(f"/pending/review/{rid}/").status_code == 403
+    saved = client.post(f"/pending/review/{rid}/", {"field-联系电话": "13912345678"}, follow=True).content.decode()
+    assert "已保存为第 2 版" in saved
+
+
+def test_an_unsorted_scan_naming_no_estate_is_for_the_unlimited_only(web: dict[str, Any], tmp_path: Path) -> None:
+    client = person(web["home"], "dang", "档案员")
+    page = typed_page(["维修工作单", "报修人：孙丽", "报修内容：门锁坏了"])
+    scan = tmp_path / "拍照.jpg"
+    page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
+    client.post("/upload/", {"files": [SimpleUploadedFile("拍照.jpg", scan.read_bytes())]})
+    sid = re.search(r'id="(S[^"]+)"', client.get("/pending/").content.decode()).group(1)  # type: ignore[union-attr]
+    jin = person(web["home"], "jin", "档案员", estates=("金第花园",))
+    assert f'id="{sid}"' not in jin.get("/pending/").content.decode()
+    assert jin.get(f"/pending/scans/{sid}/thumb/").status_code == 404
+    assert jin.post(f"/pending/scans/{sid}/assign/", {f"{sid}-address": "金第花园/2-2-1201"}).status_code == 404
+    named = tmp_path / "金第花园 拍照.jpg"
+    typed_page(["金第花园 维修工作单", "报修人：钱多", "报修内容：水管"]).convert("RGB").save(named, dpi=(200, 200))
+    client.post("/upload/", {"files": [SimpleUploadedFile(named.name, named.read_bytes())]})
+    assert jin.get("/pending/").content.decode().count('class="item scan"') == 1

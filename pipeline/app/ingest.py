@@ -72,7 +72,7 @@ def ingest(session: Session, paths: list[Path], *, workers: int | None = None,
            on_start: Callable[[int], None] | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, estate: str | None = None,
            profile: str | None = None, sheet: str | None = None, dry_run: bool = False,
-           document: DocumentRequest | None = None) -> Ingested:
+           document: DocumentRequest | None = None, tables: bool = True) -> Ingested:
     """Files outside the intake folder are left untouched: the archive keeps its own copy (SPEC §4).
 
     ``on_start`` (when given) learns how many files will be taken, before the first; ``on_outcome``
@@ -112,11 +112,13 @@ def _too_large(name: str, size: int, limit: int) -> Outcome:
 
 
 def upload(session: Session, files: list[Upload], *, workers: int | None = None,
-           document: DocumentRequest | None = None) -> Ingested:
+           document: DocumentRequest | None = None, tables: bool = True) -> Ingested:
     """Uploaded files taken in as `hudang ingest` takes files (same writer lock, same outcomes, one per file,
     in the order sent): each is staged under its sanitised name in a private folder inside the home, which is
     removed afterwards; the archive keeps its own copy of the bytes as received. Files over
-    ``[web] upload_max_mb`` (the same limit as the web's whole request) get an ``ignored`` outcome (``too_large``) and nothing is stored."""
+    ``[web] upload_max_mb`` (the same limit as the web's whole request) get an ``ignored`` outcome (``too_large``)
+    and nothing is stored. With ``tables=False`` import tables (rosters, ledgers …) are refused the same way
+    (``tables_not_allowed``): only people who manage estates import them."""
     if not files:
         raise UsageError("没有上传任何文件", code="no_files")
     wanted = document.checked(session) if document else None   # with ``document``: each file a 文件 of it
@@ -134,7 +136,8 @@ def upload(session: Session, files: list[Upload], *, workers: int | None = None,
                 staged[n] = path
         by_path: dict[str, Outcome] = {}
         if staged:
-            taken = run_ingest(session.home, list(staged.values()), workers=workers, document=wanted)
+            taken = run_ingest(session.home, list(staged.values()), workers=workers, document=wanted,
+                               tables=tables)
             by_path = {o.source: o for o in taken}
         outcomes = []
         for n, f in enumerate(files):

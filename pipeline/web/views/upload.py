@@ -66,7 +66,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             if not files:
                 raise UsageError("没有选择任何文件", code="no_files")
             with open_session(principal(request).name) as session:
-                result = ingest_app.upload(session, files, document=document)
+                result = ingest_app.upload(session, files, document=document,
+                                           tables=principal(request).can("estates"))
         except HudangError as exc:
             error = exc.message
             if request.POST.get("js") == "1":
