@@ -77,12 +77,14 @@ def test_a_too_large_upload_is_refused_with_a_chinese_message(web: dict[str, Any
 
 def test_a_document_upload_for_a_household(web: dict[str, Any], tmp_path: Path) -> None:
     client = person(web["home"], "dang", "档案员")
+    letter = docx_form(tmp_path / "来函.docx", "业主来函", {"来函人": "王建国", "事由": "请求更换单元门禁"})
     sent = {"kind": "document", "household": "金第花园/3-2-1201", "title": "业主来函", "category": "来函",
-            "files": [SimpleUploadedFile("来函.pdf", (Path(__file__).parent / "data" / "sample.pdf").read_bytes()
-                                         if (Path(__file__).parent / "data" / "sample.pdf").is_file()
-                                         else b"%PDF-1.4 not really")]}
+            "files": [SimpleUploadedFile("来函.docx", letter.read_bytes())]}
     r = client.post("/upload/", sent)
-    assert r.status_code == 200 and "金第花园/3-2-1201" in r.content.decode()
+    html = r.content.decode()
+    assert r.status_code == 200 and "已归档" in html and "金第花园/3-2-1201" in html
+    rid = re.search(r'href="/records/([^/"]+)/"', html).group(1)  # type: ignore[union-attr]
+    assert "业主来函" in client.get(f"/records/{rid}/").content.decode()
     bad = client.post("/upload/", {**sent, "household": "金第花园/99-9-9999"})
     assert bad.status_code == 400 and "Traceback" not in bad.content.decode()
 
