@@ -61,6 +61,8 @@ def pending(request: HttpRequest) -> HttpResponse:
         review = [r for r in scans.review(session).records
                   if who.sees(r["household"].partition("/")[0])] if who.can("review") else []
         form_choices = [("", "（按扫描识别／作为文件）"), *((f.name, f.name) for f in session.forms.intake())]
+    for e in waiting + aside:   # an upload's staging folder is ours, not the user's: show the file's name
+        e["name"] = Path(str(e.get("source") or "").replace("\\", "/")).name or e.get("source")
     for s in unsorted:
         s["assign_form"] = AssignForm(prefix=s["scan_id"], initial={"form": s.get("form") or ""})
         s["assign_form"].fields["form"].choices = form_choices
