@@ -196,7 +196,7 @@ def test_review_fills_the_fields_of_an_assigned_scan(web: dict[str, Any], tmp_pa
     listing = client.get("/pending/").content.decode()
     assert f"/pending/review/{rid}/" in listing
     form = client.get(f"/pending/review/{rid}/").content.decode()
-    assert 'name="field-联系电话"' in form and f"/records/{rid}/original/" in form
+    assert 'name="field-联系电话"' in form and '<select name="field-维修类别">' in form and f"/records/{rid}/original/" in form
     bad = client.post(f"/pending/review/{rid}/", {"field-联系电话": "不是电话"})
     assert bad.status_code == 400 and '<li class="error">' in bad.content.decode()
     assert client.post(f"/pending/review/{rid}/", {}).status_code == 400

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from hudang.errors import HudangError
 from hudang.pipeline.app import pending as pending_app
-from hudang.pipeline.app import quarantine, records, scans
+from hudang.pipeline.app import catalogue, quarantine, records, scans
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake.outcomes import STATUS_TEXT
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
@@ -188,6 +188,10 @@ def review(request: HttpRequest, record_id: str) -> HttpResponse:
         item = _review_record(request, session, record_id)
         view = records.record(session, record_id)
         crops = records.field_crops(session, record_id)
+        try:
+            choices = {f.name: f.choices for f in catalogue.form_fields(session, item["form"]).fields}
+        except HudangError:   # a 文件 (题名 待核对) is no web form: plain text boxes
+            choices = {}
         if request.method == "POST":
             changes = {f: request.POST.get(f"field-{f}", "").strip() for f in item["fields"]}
             changes = {k: v for k, v in changes.items() if v}
@@ -204,7 +208,7 @@ def review(request: HttpRequest, record_id: str) -> HttpResponse:
                     messages.success(request, f"{done.archive_no} 已保存为第 {done.version} 版"
                                      + (f"，仍待核对：{'、'.join(done.review)}" if done.review else ""))
                     return redirect("pending")
-    fields = [{"name": f, "value": view.fields.get(f) or "", "crop": f in crops,
+    fields = [{"name": f, "value": view.fields.get(f) or "", "crop": f in crops, "choices": choices.get(f) or [],
                "posted": request.POST.get(f"field-{f}", "")} for f in item["fields"]]
     return render(request, "web/review.html", {"item": item, "view": view, "fields": fields,
                                                "version": view.versions[-1]["version"],
