@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hudang.errors import HudangError
-from hudang.pipeline.app import pending as pending_app
 from hudang.pipeline.app import catalogue, quarantine, records, scans
+from hudang.pipeline.app import pending as pending_app
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake.outcomes import STATUS_TEXT
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
