@@ -44,7 +44,6 @@ KEYS: tuple[Key, ...] = (
         note="The intake folder may live elsewhere (e.g. a network share): an absolute path."),
     Key("intake", "max_file_mb", 50, "larger files are quarantined (reported, not copied)"),
     Key("intake", "max_unzipped_mb", 200, "ZIP bomb guard for DOCX/XLSX"),
-    Key("intake", "max_upload_mb", 100, "a file uploaded through the web larger than this is refused, not stored"),
     Key("limits", "seconds_per_file", 600, "a reader past this is killed, the file quarantined (> [office] timeout_s)"),
     Key("limits", "seconds_per_ocr_page", 30, "added per page of a scan (a 500-page scan: 600 + 15000 s)"),
     Key("limits", "scan_pages", 1000, "pages per scanned file (a 500-page batch scan is normal); more: quarantined"),
@@ -76,7 +75,7 @@ KEYS: tuple[Key, ...] = (
         note="`hudang serve`: the web interface (users and sessions in web.sqlite3 here)."),
     Key("web", "proxy_header", "", 'behind nginx with TLS: "X-Forwarded-Proto" (trusted only from the proxy)'),
     Key("web", "session_idle_minutes", 30, "a session unused this long is logged out"),
-    Key("web", "upload_max_mb", 50, "largest request (an upload) the web accepts"),
+    Key("web", "upload_max_mb", 50, "largest web request (an upload); a larger file is refused, not stored"),
     Key("web", "lockout_failures", 5, "failed logins in a row before a user name is locked"),
     Key("web", "lockout_minutes", 30, "how long a lock lasts (hudang users unlock NAME lifts it at once)"),
     Key("export", "retention", "永久", "保管期限 printed on a binder's 卷皮 (永久, 长期, 30年 …)"),
@@ -88,6 +87,7 @@ KEYS: tuple[Key, ...] = (
 # [office] pdf_timeout_s and [intake] libreoffice_timeout_s were two time-outs before there was one.
 ALIASES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("office", "timeout_s"): (("office", "pdf_timeout_s"), ("intake", "libreoffice_timeout_s")),
+    ("web", "upload_max_mb"): (("intake", "max_upload_mb"),),
 }
 # Comment blocks written after a section's keys.
 _SECTION_END = {"dunning": """\
@@ -176,7 +176,6 @@ class OcrSettings:
 class Limits:
     max_bytes: int = default("intake", "max_file_mb") * MB
     max_unzipped_bytes: int = default("intake", "max_unzipped_mb") * MB
-    max_upload_bytes: int = default("intake", "max_upload_mb") * MB
     group_commit: int = default("filing", "group_commit")
     seconds_per_file: float = float(default("limits", "seconds_per_file"))
     seconds_per_ocr_page: float = float(default("limits", "seconds_per_ocr_page"))
@@ -218,6 +217,11 @@ class WebSettings:
     upload_max_mb: int = default("web", "upload_max_mb")
     lockout_failures: int = default("web", "lockout_failures")
     lockout_minutes: int = default("web", "lockout_minutes")
+
+    @property
+    def upload_max_bytes(self) -> int:
+        """The one upload limit: the web's whole request, and each file `ingest.upload` takes."""
+        return self.upload_max_mb * MB
 
 
 @dataclass(frozen=True)
@@ -362,7 +366,6 @@ def load_home(root: Path) -> Home:
     limits = Limits(
         max_bytes=int(float(get("intake", "max_file_mb")) * MB),
         max_unzipped_bytes=int(float(get("intake", "max_unzipped_mb")) * MB),
-        max_upload_bytes=int(float(get("intake", "max_upload_mb")) * MB),
         group_commit=max(1, int(get("filing", "group_commit"))),
         seconds_per_file=max(0.1, float(get("limits", "seconds_per_file"))),
         seconds_per_ocr_page=max(0.0, float(get("limits", "seconds_per_ocr_page"))),

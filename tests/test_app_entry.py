@@ -222,7 +222,7 @@ def test_uploads_are_taken_like_ingest_with_outcomes_per_file(session: Session, 
     bad = json_form(tmp_path / "b.json", "投诉处理单", {**complaint("TS-2"), "投诉人": ""})
     data = good.read_bytes()
     sent = [Upload("..\\..\\C:\\桌面\\投诉 1.json", data), Upload("坏.json", bad.read_bytes()),
-            Upload("again.json", data), Upload("huge.json", b"x" * (session.home.limits.max_upload_bytes + 1))]
+            Upload("again.json", data), Upload("huge.json", b"x" * (session.home.web.upload_max_bytes + 1))]
     result = ingest_app.upload(session, sent, workers=1).as_json()["outcomes"]
     assert [o["status"] for o in result] == ["filed", "quarantined", "duplicate", "ignored"]
     assert result[0]["source"] == "投诉 1.json" and result[0]["record_id"]

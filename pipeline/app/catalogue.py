@@ -233,3 +233,9 @@ def estates(session: Session) -> Estates:
     return Estates([Estate(r["name"], r["code"], bool(r["has_roster"]), r["rooms"],
                            r["aliases"].split("、") if r["aliases"] else [])
                     for r in session.archive.estates.names()])
+
+
+def document_categories(session: Session) -> list[str]:
+    """The 类别 a 文件 may have (forms/definitions/document.toml, or the home's copy of it)."""
+    form = session.forms.by_id("document")
+    return next((list(f.choices) for f in form.fields if f.name == "类别"), [])

@@ -72,7 +72,7 @@ def ingest(session: Session, paths: list[Path], *, workers: int | None = None,
            on_start: Callable[[int], None] | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, estate: str | None = None,
            profile: str | None = None, sheet: str | None = None, dry_run: bool = False,
-           document: DocumentRequest | None = None) -> Ingested:
+           document: DocumentRequest | None = None, tables: bool = True) -> Ingested:
     """Files outside the intake folder are left untouched: the archive keeps its own copy (SPEC §4).
 
     ``on_start`` (when given) learns how many files will be taken, before the first; ``on_outcome``
@@ -108,17 +108,21 @@ def _too_large(name: str, size: int, limit: int) -> Outcome:
     mb = limit / (1024 * 1024)
     return Outcome(name, IGNORED, errors=[{"field": None, "code": "too_large",
                                            "message": f"文件 {size / (1024 * 1024):.1f} MB，超过上传上限 {mb:g} MB，"
-                                                      "未接收（[intake] max_upload_mb）"}])
+                                                      "未接收（[web] upload_max_mb）"}])
 
 
-def upload(session: Session, files: list[Upload], *, workers: int | None = None) -> Ingested:
+def upload(session: Session, files: list[Upload], *, workers: int | None = None,
+           document: DocumentRequest | None = None, tables: bool = True) -> Ingested:
     """Uploaded files taken in as `hudang ingest` takes files (same writer lock, same outcomes, one per file,
     in the order sent): each is staged under its sanitised name in a private folder inside the home, which is
     removed afterwards; the archive keeps its own copy of the bytes as received. Files over
-    ``[intake] max_upload_mb`` get an ``ignored`` outcome (``too_large``) and nothing is stored."""
+    ``[web] upload_max_mb`` (the same limit as the web's whole request) get an ``ignored`` outcome (``too_large``)
+    and nothing is stored. With ``tables=False`` import tables (rosters, ledgers …) are refused the same way
+    (``tables_not_allowed``): only people who manage estates import them."""
     if not files:
         raise UsageError("没有上传任何文件", code="no_files")
-    limit = session.home.limits.max_upload_bytes
+    wanted = document.checked(session) if document else None   # with ``document``: each file a 文件 of it
+    limit = session.home.web.upload_max_bytes
     root = session.home.run_dir / "uploads"
     root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="upload-", dir=root))
@@ -132,7 +136,8 @@ def upload(session: Session, files: list[Upload], *, workers: int | None = None)
                 staged[n] = path
         by_path: dict[str, Outcome] = {}
         if staged:
-            taken = run_ingest(session.home, list(staged.values()), workers=workers)
+            taken = run_ingest(session.home, list(staged.values()), workers=workers, document=wanted,
+                               tables=tables)
             by_path = {o.source: o for o in taken}
         outcomes = []
         for n, f in enumerate(files):

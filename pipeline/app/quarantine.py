@@ -112,3 +112,58 @@ def restore(session: Session, qid: str) -> Dismissed:
     note = q.restore(session.home.quarantine, qid)
     session.audit("quarantine_restore", quarantine_id=qid)
     return Dismissed(qid, "pending", note.get("reason", ""), session.user, stamp())
+
+
+@dataclass(frozen=True)
+class QuarantineFile:
+    path: Path
+    name: str
+
+
+def _pending_entry(session: Session, qid: str, *, dismissed: bool = False) -> dict[str, Any]:
+    for e in q.entries(session.home.quarantine) + (q.entries(session.home.quarantine, dismissed=True)
+                                                   if dismissed else []):
+        if e["id"] == qid:
+            return e
+    from hudang.errors import NotFound
+
+    raise NotFound(f"找不到隔离记录 {qid}", code="no_quarantine")
+
+
+def entry(session: Session, qid: str) -> dict[str, Any]:
+    """One pending or set-aside entry (for its estate check before anything is done with it)."""
+    return _pending_entry(session, qid, dismissed=True)
+
+
+def file_of(session: Session, qid: str) -> QuarantineFile:
+    """The quarantined file as it was received, for download (audited: it may hold personal data)."""
+    e = _pending_entry(session, qid, dismissed=True)
+    path = Path(e["path"]) / str(e.get("file") or "")
+    if not e.get("file") or not path.is_file():
+        from hudang.errors import NotFound
+
+        raise NotFound(f"隔离记录 {qid} 没有保存文件（文件过大时只记报告）", code="no_file")
+    session.audit("quarantine_download", quarantine_id=qid)
+    return QuarantineFile(path, str(e["file"]))
+
+
+def retry_corrected(session: Session, qid: str, name: str, data: bytes) -> Retried:
+    """Put a corrected file in place of the quarantined one and retry it. The earlier file is kept beside
+    it (``<name>.之前-N``), so nothing is lost; the retry is audited."""
+    from hudang.archive.paths import safe_filename
+    from hudang.pipeline.intake.quarantine import write_report
+
+    e = _pending_entry(session, qid)
+    folder = Path(e["path"])
+    if e.get("file") and (folder / e["file"]).is_file():
+        n = 1
+        while (folder / f"{e['file']}.之前-{n}").exists():
+            n += 1
+        (folder / e["file"]).rename(folder / f"{e['file']}.之前-{n}")
+    stored = safe_filename(name or e.get("file") or "file")
+    (folder / stored).write_bytes(data)
+    report = {k: v for k, v in e.items() if k not in ("path",) and not k.startswith("dismiss")}
+    report["file"] = stored
+    write_report(folder, report)
+    session.audit("quarantine_retry", quarantine_id=qid, corrected=True)
+    return _retry_one(session, {**e, "file": stored})

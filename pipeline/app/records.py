@@ -472,3 +472,21 @@ def attachment_file(session: Session, record_id: str, n: int) -> OriginalFile:
     session.audit("download_attachment", record_id=view["record_id"], attachment=n)
     return OriginalFile(view["record_id"], 0, att["name"], path,
                         MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"))
+
+
+def field_crops(session: Session, record_id: str) -> dict[str, Path]:
+    """Field name → the PNG of its box on the scan, for every version that saved crops (the scan reader
+    names them in its provenance: ``scan.crops``, files in the unit's ``files/``); later versions win."""
+    import json
+
+    view = households.record(session.archive, record_id, session.forms)
+    crops: dict[str, Path] = {}
+    for v in view["versions"]:
+        unit = session.archive.layout.root / v["path"]
+        prov = unit / "provenance.json"
+        if prov.is_file():
+            names = (json.loads(prov.read_text(encoding="utf-8")).get("scan") or {}).get("crops") or {}
+            for name, png in names.items():
+                if (unit / "files" / str(png)).is_file():
+                    crops[str(name)] = unit / "files" / str(png)
+    return crops

@@ -41,7 +41,7 @@ ROLES: dict[str, frozenset[str]] = {
     "收费员": frozenset(_FEES),
     # 主管: all of the three above, plus reports, issuing editions, registers and revealing personal data.
     "主管": frozenset(_ARCHIVIST + _SERVICE + _FEES + ("reveal", "reports", "issue_reports")),
-    "管理员": frozenset((READ, "users", "estates", "status")),
+    "管理员": frozenset((READ, "upload", "users", "estates", "status")),   # upload: rosters and ledgers
 }
 assert all(c in CAPABILITIES for caps in ROLES.values() for c in caps)
 

@@ -26,7 +26,7 @@ def sweep_leftovers(home: Home) -> None:
 def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
            folder_form: str | None = None, options: TableOptions | None = None,
-           dry_run: bool = False, document: dict[str, str] | None = None) -> list[Outcome]:
+           dry_run: bool = False, document: dict[str, str] | None = None, tables: bool = True) -> list[Outcome]:
     """Take in files and folders once; every file gets exactly one outcome (``dry_run``: what it would be;
     ``document``: each is a 文件)."""
     ctx = Context.load(home)
@@ -45,6 +45,6 @@ def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
                 if on_outcome:
                     on_outcome(out)
             return outcomes
-        return file_items(ctx, items, stream, on_outcome=on_outcome, retry_of=retry_of)
+        return file_items(ctx, items, stream, on_outcome=on_outcome, retry_of=retry_of, tables=tables)
     finally:
         leftovers.drop_own(ctx.snapshots.parent)

@@ -103,6 +103,8 @@ class Run:
         self.pending: list[Pending] = []
         self.batches: list[Batch] = []
         self.indexer = backlog.Indexer(ctx.home, ctx.forms)
+        self.tables = True   # False: import tables (rosters, ledgers …) are refused, not read in (a web upload
+                             # by someone who may not import them)
 
     def emit(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
@@ -385,7 +387,13 @@ def kind_of(item: Item) -> str:
 
 def take(run: Run, item: Item) -> None:
     """The writer stages for one read item, in order: duplicate check → its filer → held for the commit."""
-    taken = check_duplicate(run, item) or FILERS[kind_of(item)](run, item)
+    kind = kind_of(item)
+    if kind == "import" and not run.tables:
+        taken = Taken(Outcome(item.source, IGNORED, kind=item.table.id if item.table else None, errors=[
+            {"field": None, "code": "tables_not_allowed",
+             "message": "房屋清单、收费台账等导入表只能由管理员上传，未接收"}]))
+    else:
+        taken = check_duplicate(run, item) or FILERS[kind](run, item)
     run.hold(item, taken)
 
 
@@ -436,11 +444,12 @@ Defer = Callable[[Item, Rejection], bool]
 
 def file_items(ctx: Context, items: list[Item], results: Iterable[Read], *,
                on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
-               defer: Defer | None = None) -> list[Outcome]:
+               defer: Defer | None = None, tables: bool = True) -> list[Outcome]:
     """The writer: take read results in order, file in group commits; every item gets one outcome
     (or, when ``defer`` says so, is handed back to the caller untouched)."""
     archive = Archive(ctx.home)
     run = Run(ctx, archive, on_outcome, retry_of)
+    run.tables = tables
     snapshots: list[Path] = []   # private copies to drop once their outcome is out (not whole items)
 
     def flush() -> None:

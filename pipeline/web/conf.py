@@ -40,13 +40,15 @@ def build(root: Path) -> dict[str, Any]:
         "SECURE_PROXY_SSL_HEADER": ("HTTP_" + proxy.upper().replace("-", "_"), "https") if proxy else None,
         "INSTALLED_APPS": [
             "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
-            "django.contrib.staticfiles", "axes", "hudang.pipeline.web.apps.WebConfig",
+            "django.contrib.messages", "django.contrib.staticfiles", "axes", "hudang.pipeline.web.apps.WebConfig",
         ],
         "MIDDLEWARE": [
             "django.middleware.security.SecurityMiddleware",
             "hudang.pipeline.web.middleware.TlsCookies",   # outside the session and CSRF middleware
             "whitenoise.middleware.WhiteNoiseMiddleware",
+            "hudang.pipeline.web.middleware.RequestSizeLimit",   # before anything reads the body
             "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",   # 待处理's one-line results after a POST
             "django.middleware.locale.LocaleMiddleware",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
@@ -64,6 +66,7 @@ def build(root: Path) -> dict[str, Any]:
                        "OPTIONS": {"context_processors": [
                            "django.template.context_processors.request",
                            "django.contrib.auth.context_processors.auth",
+                           "django.contrib.messages.context_processors.messages",
                            "hudang.pipeline.web.access.nav"]}}],
         "WSGI_APPLICATION": "hudang.pipeline.web.wsgi.application",
         "DATABASES": {"default": {
@@ -90,13 +93,17 @@ def build(root: Path) -> dict[str, Any]:
         "CSRF_FAILURE_VIEW": "hudang.pipeline.web.views.errors.csrf_failure",
         "X_FRAME_OPTIONS": "DENY", "SECURE_CONTENT_TYPE_NOSNIFF": True,
         "SECURE_REFERRER_POLICY": "same-origin", "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
-        "DATA_UPLOAD_MAX_MEMORY_SIZE": web.upload_max_mb * 1024 * 1024,
+        # The one upload limit ([web] upload_max_mb): the whole request (middleware.RequestSizeLimit) and
+        # each file ingest.upload takes; a folder may hold many files.
+        "HUDANG_UPLOAD_MAX_BYTES": web.upload_max_bytes,
+        "DATA_UPLOAD_MAX_MEMORY_SIZE": web.upload_max_bytes, "DATA_UPLOAD_MAX_NUMBER_FILES": 2000,
         "FILE_UPLOAD_MAX_MEMORY_SIZE": 5 * 1024 * 1024,
         "CONTENT_SECURITY_POLICY": {"DIRECTIVES": {
             "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
             "img-src": ["'self'", "data:"], "font-src": ["'self'"], "connect-src": ["'self'"],
             "frame-src": ["'self'"], "object-src": ["'self'"], "frame-ancestors": ["'self'"],
             "form-action": ["'self'"], "base-uri": ["'none'"]}},
+        "MESSAGE_STORAGE": "django.contrib.messages.storage.session.SessionStorage",
         "STATIC_URL": "/static/", "WHITENOISE_USE_FINDERS": True, "WHITENOISE_AUTOREFRESH": False,
         # Lockout per user name (an office shares one address behind its router); `users unlock` lifts it.
         "AXES_FAILURE_LIMIT": web.lockout_failures,

@@ -49,3 +49,16 @@ class HouseholdPickForm(forms.Form):
 class RevealForm(forms.Form):
     reason = forms.CharField(label="查看完整信息的原因", min_length=2, max_length=200,
                              widget=forms.TextInput(attrs={"placeholder": "如：核实业主身份办理过户"}))
+
+
+class DocumentUploadForm(forms.Form):
+    """上传文件 for one household: 题名 and 类别 (the choices of the 文件 definition)."""
+
+    household = forms.CharField(label="住户", max_length=100,
+                                widget=forms.TextInput(attrs={"placeholder": "如：金第花园/3-2-1201"}))
+    title = forms.CharField(label="题名", max_length=200, widget=forms.TextInput(attrs={"placeholder": "如：业主来函"}))
+    category = forms.ChoiceField(label="类别", required=False)
+
+    def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "（默认）"), *((c, c) for c in categories)]  # type: ignore[attr-defined]

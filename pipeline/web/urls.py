@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hudang.pipeline.web.views import auth, errors, households, pending, records, search
+from hudang.pipeline.web.views import auth, errors, households, pending, records, search, upload, worklist
 
 urlpatterns = [
     path("login/", auth.Login.as_view(), name="login"),
@@ -16,6 +16,16 @@ urlpatterns = [
     path("records/<str:record_id>/reveal/", records.reveal, name="record_reveal"),
     path("records/<str:record_id>/original/<int:version>/", records.original, name="record_original"),
     path("records/<str:record_id>/attachment/<int:n>/", records.attachment, name="record_attachment"),
+    path("upload/", upload.upload, name="upload"),
+    path("pending/", worklist.pending, name="pending"),
+    path("pending/quarantine/<str:qid>/file/", worklist.quarantine_file, name="quarantine_file"),
+    path("pending/quarantine/<str:qid>/retry/", worklist.quarantine_retry, name="quarantine_retry"),
+    path("pending/quarantine/<str:qid>/dismiss/", worklist.quarantine_dismiss, name="quarantine_dismiss"),
+    path("pending/quarantine/<str:qid>/restore/", worklist.quarantine_restore, name="quarantine_restore"),
+    path("pending/scans/<str:scan_id>/thumb/", worklist.scan_thumb, name="scan_thumb"),
+    path("pending/scans/<str:scan_id>/assign/", worklist.scan_assign, name="scan_assign"),
+    path("pending/review/<str:record_id>/", worklist.review, name="review"),
+    path("pending/review/<str:record_id>/crop/<str:field>/", worklist.review_crop, name="review_crop"),
     *(path(f"{name}/", pending.page_for(name), name=name) for name in pending.NOT_BUILT),
 ]
 

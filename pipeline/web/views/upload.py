@@ -1,0 +1,86 @@
+"""上传: many files or a whole folder, each file's outcome as `hudang ingest` reports it, linked; a 文件 upload
+for one household. Files go through `app.ingest.upload` (the writer lock `hudang ingest` takes). With the
+page's script each file is sent as its own request (a progress bar per file) and answered with its outcome row;
+without it the form posts every file at once and the whole page answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from hudang.errors import HudangError, UsageError
+from hudang.pipeline.app import catalogue
+from hudang.pipeline.app import ingest as ingest_app
+from hudang.pipeline.intake.outcomes import STATUS_TEXT
+from hudang.pipeline.web.access import open_session, principal, requires
+from hudang.pipeline.web.forms import DocumentUploadForm
+from hudang.settings import MB
+
+
+def _row(out: dict[str, Any]) -> dict[str, Any]:
+    """One outcome as the CLI prints it, with the link to where the file went (or what to do next)."""
+    status = out["status"]
+    link = text = None
+    same = str(out.get("duplicate_of") or "").partition("/")[0]   # "R0000027/v1": the record already filed
+    if out.get("record_id") and status in ("filed", "duplicate", "partial"):
+        link, text = reverse("record", args=[out["record_id"]]), out.get("archive_no") or out["record_id"]
+    elif status == "duplicate" and same.startswith("R"):
+        link, text = reverse("record", args=[same]), f"已有记录 {same}"
+    elif out.get("quarantine_id"):
+        link, text = f"{reverse('pending')}#{out['quarantine_id']}", f"隔离编号 {out['quarantine_id']}"
+    elif status == "unsorted":
+        scan = out.get("scan_id")
+        link, text = f"{reverse('pending')}#{scan or 'unsorted'}", "去分拣"
+    return {"out": out, "status_text": STATUS_TEXT.get(status, status), "link": link, "link_text": text,
+            "bad": status in ("quarantined", "ignored"), "moved_from": out.get("moved_from")}
+
+
+def _files(request: HttpRequest) -> list[ingest_app.Upload]:
+    return [ingest_app.Upload(f.name or "file", f.read()) for f in request.FILES.getlist("files")]
+
+
+def _document_form(request: HttpRequest, data: Any = None) -> DocumentUploadForm:
+    with open_session(principal(request).name) as session:
+        choices = catalogue.document_categories(session)
+    return DocumentUploadForm(data, categories=list(choices))
+
+
+@requires("upload")
+def upload(request: HttpRequest) -> HttpResponse:
+    rows: list[dict[str, Any]] = []
+    error = None
+    doc_form = _document_form(request, request.POST if request.POST.get("kind") == "document" else None)
+    if request.method == "POST":
+        document = None
+        if request.POST.get("kind") == "document":
+            if not doc_form.is_valid():
+                return _page(request, doc_form, [], None, status=400)
+            d = doc_form.cleaned_data
+            document = ingest_app.DocumentRequest(d["household"], d["title"], d["category"] or None)
+        files = _files(request)
+        try:
+            if not files:
+                raise UsageError("没有选择任何文件", code="no_files")
+            with open_session(principal(request).name) as session:
+                result = ingest_app.upload(session, files, document=document,
+                                           tables=principal(request).can("estates"))
+        except HudangError as exc:
+            error = exc.message
+            if request.POST.get("js") == "1":
+                return render(request, "web/_upload_rows.html", {"error": error}, status=400)
+            return _page(request, doc_form, [], error, status=400)
+        rows = [_row(o.as_json()) for o in result.outcomes]
+        if request.POST.get("js") == "1":   # the script's one-file request: just its rows
+            return render(request, "web/_upload_rows.html", {"rows": rows})
+    return _page(request, doc_form, rows, error)
+
+
+def _page(request: HttpRequest, doc_form: DocumentUploadForm, rows: list[dict[str, Any]], error: str | None,
+          status: int = 200) -> HttpResponse:
+    limit = settings.HUDANG_UPLOAD_MAX_BYTES
+    return render(request, "web/upload.html", {"doc_form": doc_form, "rows": rows, "error": error,
+                                               "limit_mb": limit // MB, "limit_bytes": limit}, status=status)

@@ -1,0 +1,225 @@
+"""The web's 上传 and 待处理 pages (issue 13): uploads filed with linked outcomes, the one upload limit, the
+quarantine (download audited, retry with a corrected file, 搁置/恢复), assigning an unsorted scan, roles,
+estate limits and CSRF."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import test_web
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from scanning import typed_page
+from test_web import audit_lines, person
+
+from builders import complaint, docx_form
+
+# The same fixtures as test_web.py (a home with 金第花园 and 翠湖苑, per-test copies served by the web).
+globals().update(filed_home=test_web.filed_home, web=test_web.web)
+
+
+def _docx(tmp_path: Path, name: str, number: str, **extra: str) -> SimpleUploadedFile:
+    path = docx_form(tmp_path / name, "投诉处理单", complaint(number, **extra))
+    return SimpleUploadedFile(name, path.read_bytes())
+
+
+def _json(name: str, fields: dict[str, str]) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, json.dumps({"form": "投诉处理单", "fields": fields}, ensure_ascii=False).encode())
+
+
+def test_upload_a_docx_and_a_folder_is_filed_with_links_to_the_records(web: dict[str, Any], tmp_path: Path) -> None:
+    client = person(web["home"], "dang", "档案员")
+    page = client.get("/upload/").content.decode()
+    assert "webkitdirectory" in page and "/static/web/upload.js" in page and "<script>" not in page
+    first = _docx(tmp_path, "投诉1.docx", "TS-W1", 投诉内容="网页上传的投诉")
+    data = first.read()
+    first.seek(0)
+    one = client.post("/upload/", {"files": [first]})
+    html = one.content.decode()
+    assert one.status_code == 200 and "已归档" in html and "投诉1.docx" in html
+    rid = re.search(r'href="/records/([^/"]+)/"', html)
+    assert rid and client.get(f"/records/{rid.group(1)}/").status_code == 200
+    folder = client.post("/upload/", {"files": [_docx(tmp_path, "a/投诉2.docx", "TS-W2"),
+                                                _docx(tmp_path, "投诉3.docx", "TS-W3")], "js": "1"})
+    rows = folder.content.decode()
+    assert folder.status_code == 200 and rows.count("已归档") == 2 and "<html" not in rows
+    again = client.post("/upload/", {"files": [SimpleUploadedFile("再传.docx", data)]})
+    body = again.content.decode()
+    assert "重复文件" in body and f"/records/{rid.group(1)}/" in again.content.decode()
+
+
+def test_a_bad_upload_is_quarantined_and_linked_to_its_reasons(web: dict[str, Any]) -> None:
+    client = person(web["home"], "dang", "档案员")
+    r = client.post("/upload/", {"files": [_json("坏.json", complaint("TS-B1", 投诉时间="昨天"))]})
+    html = r.content.decode()
+    qid = re.search(r'href="/pending/#(Q[^"]+)"', html)
+    assert "已隔离" in html and qid
+    pending = client.get("/pending/").content.decode()
+    assert f'id="{qid.group(1)}"' in pending and "投诉时间" in pending
+
+
+def test_a_too_large_upload_is_refused_with_a_chinese_message(web: dict[str, Any], settings: Any) -> None:
+    client = person(web["home"], "dang", "档案员")
+    settings.HUDANG_UPLOAD_MAX_BYTES = 1024
+    r = client.post("/upload/", {"files": [SimpleUploadedFile("大.json", b"x" * 4096)]})
+    assert r.status_code == 413 and "超过上限" in r.content.decode() and "Traceback" not in r.content.decode()
+    (web["home"] / "config.toml").write_text(
+        (web["home"] / "config.toml").read_text(encoding="utf-8").replace("upload_max_mb = 50", "upload_max_mb = 1"),
+        encoding="utf-8")
+    settings.HUDANG_UPLOAD_MAX_BYTES = 3 * 1024 * 1024
+    big = client.post("/upload/", {"files": [SimpleUploadedFile("大2.json", b"x" * (1024 * 1024 + 10))]})
+    assert big.status_code == 200 and "已忽略" in big.content.decode() and "超过上传上限 1 MB" in big.content.decode()
+
+
+def test_a_document_upload_for_a_household(web: dict[str, Any], tmp_path: Path) -> None:
+    client = person(web["home"], "dang", "档案员")
+    letter = docx_form(tmp_path / "来函.docx", "业主来函", {"来函人": "王建国", "事由": "请求更换单元门禁"})
+    sent = {"kind": "document", "household": "金第花园/3-2-1201", "title": "业主来函", "category": "来函",
+            "files": [SimpleUploadedFile("来函.docx", letter.read_bytes())]}
+    r = client.post("/upload/", sent)
+    html = r.content.decode()
+    assert r.status_code == 200 and "已归档" in html and "金第花园/3-2-1201" in html
+    rid = re.search(r'href="/records/([^/"]+)/"', html).group(1)  # type: ignore[union-attr]
+    assert "业主来函" in client.get(f"/records/{rid}/").content.decode()
+    bad = client.post("/upload/", {**sent, "household": "金第花园/99-9-9999"})
+    assert bad.status_code == 400 and "Traceback" not in bad.content.decode()
+
+
+def test_quarantine_retry_with_a_corrected_file_then_dismiss_and_restore(web: dict[str, Any]) -> None:
+    home = web["home"]
+    client = person(home, "dang", "档案员")
+    out = client.post("/upload/", {"files": [_json("坏.json", complaint("TS-Q1", 投诉时间="昨天"))]}).content.decode()
+    qid = re.search(r'#(Q[^"]+)"', out).group(1)  # type: ignore[union-attr]
+    download = client.get(f"/pending/quarantine/{qid}/file/")
+    assert download.status_code == 200 and "昨天" in b"".join(download.streaming_content).decode()
+    assert any(a.get("action") == "quarantine_download" and a.get("quarantine_id") == qid for a in audit_lines(home))
+    still = client.post(f"/pending/quarantine/{qid}/retry/", follow=True).content.decode()
+    assert "已隔离" in still and f'id="{qid}"' in still
+    fixed = client.post(f"/pending/quarantine/{qid}/retry/",
+                        {"file": _json("好.json", complaint("TS-Q1", 投诉时间="2026-10-08 09:00"))}, follow=True)
+    html = fixed.content.decode()
+    assert "已归档" in html and f'id="{qid}"' not in html
+    # a second bad one: set aside with a reason, listed apart, restored
+    out = client.post("/upload/", {"files": [_json("坏2.json", complaint("TS-Q2", 投诉时间="前天"))]}).content.decode()
+    q2 = re.search(r'#(Q[^"]+)"', out).group(1)  # type: ignore[union-attr]
+    assert client.post(f"/pending/quarantine/{q2}/dismiss/", {"reason": ""}, follow=True).status_code == 200
+    page = client.post(f"/pending/quarantine/{q2}/dismiss/", {"reason": "纸质件已归档"}, follow=True).content.decode()
+    aside = page[page.index('id="dismissed"'):]
+    assert q2 in aside and "纸质件已归档" in aside
+    assert q2 not in page[page.index('id="quarantine"'):page.index('id="unsorted"')]
+    back = client.post(f"/pending/quarantine/{q2}/restore/", follow=True).content.decode()
+    assert q2 in back[back.index('id="quarantine"'):back.index('id="unsorted"')]
+    actions = [a.get("action") for a in audit_lines(home)]
+    assert "quarantine_dismiss" in actions and "quarantine_restore" in actions
+
+
+def test_assign_an_unsorted_scan_from_the_page(web: dict[str, Any], tmp_path: Path) -> None:
+    client = person(web["home"], "dang", "档案员")
+    page = typed_page(["维修工作单", "报修人：孙丽", "报修时间：2026-11-07 10:00", "报修内容：阳台推拉门变形关不严"])
+    scan = tmp_path / "手机拍照.jpg"
+    page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
+    out = client.post("/upload/", {"files": [SimpleUploadedFile("手机拍照.jpg", scan.read_bytes())]}).content.decode()
+    assert "待分拣" in out
+    listing = client.get("/pending/").content.decode()
+    sid = re.search(r'id="(S[^"]+)"', listing).group(1)  # type: ignore[union-attr]
+    assert "阳台推拉门" in listing
+    assert client.get(f"/pending/scans/{sid}/thumb/")["Content-Type"] == "image/png"
+    done = client.post(f"/pending/scans/{sid}/assign/", {f"{sid}-address": "金第花园/2-2-1201",
+                                                         f"{sid}-form": "维修工作单"})
+    assert done.status_code == 302 and done["Location"].startswith("/records/")
+    after = client.get("/pending/").content.decode()
+    assert f'id="{sid}"' not in after
+
+
+@pytest.mark.parametrize("role", ["客服", "收费员"])
+def test_other_roles_are_refused(web: dict[str, Any], role: str) -> None:
+    client = person(web["home"], "u", role)
+    for url in ("/upload/", "/pending/"):
+        assert client.get(url).status_code == 403
+    assert client.post("/upload/", {"files": [_json("x.json", complaint("TS-X"))]}).status_code == 403
+    assert client.post("/pending/quarantine/Q1/dismiss/", {"reason": "不要了"}).status_code == 403
+    admin = person(web["home"], "admin2", "管理员")
+    assert admin.get("/upload/").status_code == 200 and admin.get("/pending/").status_code == 403
+
+
+def test_estate_limits_hide_items_naming_another_estate(web: dict[str, Any]) -> None:
+    anyone = person(web["home"], "dang", "档案员")
+    out = anyone.post("/upload/", {"files": [_json("翠湖苑 坏.json",
+                                                  complaint("TS-E1", 项目="翠湖苑", 投诉人房号="A-203", 投诉时间="昨天")),
+                                            _json("无名.json", complaint("TS-E2", 项目="", 投诉时间="昨天"))]})
+    ids = re.findall(r'#(Q[^"]+)"', out.content.decode())
+    assert len(ids) == 2
+    jin = person(web["home"], "jin", "档案员", estates=("金第花园",))
+    cui = person(web["home"], "cui", "档案员", estates=("翠湖苑",))
+    assert ids[0] not in jin.get("/pending/").content.decode()
+    assert ids[0] in cui.get("/pending/").content.decode()
+    assert ids[1] not in cui.get("/pending/").content.decode()   # names no estate: only for the unlimited
+    assert jin.get(f"/pending/quarantine/{ids[0]}/file/").status_code == 404
+    assert jin.post(f"/pending/quarantine/{ids[0]}/dismiss/", {"reason": "不要了"}).status_code == 404
+
+
+def test_posts_need_the_csrf_token(web: dict[str, Any]) -> None:
+    from django.contrib.auth.models import User
+
+    person(web["home"], "dang", "档案员")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="dang"))
+    assert client.post("/upload/", {"files": [_json("x.json", complaint("TS-C"))]}).status_code == 403
+    assert client.post("/pending/quarantine/Q1/restore/").status_code == 403
+
+
+def test_rosters_are_imported_by_the_administrator_only(web: dict[str, Any]) -> None:
+    roster = "项目,楼栋,单元,房号,建筑面积,业主姓名\n翠湖苑,A座,,301,88,业主甲\n".encode("utf-8-sig")
+    archivist = person(web["home"], "dang", "档案员")
+    refused = archivist.post("/upload/", {"files": [SimpleUploadedFile("房屋清单.csv", roster)]}).content.decode()
+    assert "已忽略" in refused and "只能由管理员上传" in refused
+    admin = person(web["home"], "guan", "管理员")
+    taken = admin.post("/upload/", {"files": [SimpleUploadedFile("房屋清单.csv", roster)]}).content.decode()
+    assert "已导入" in taken
+    assert admin.get("/households/翠湖苑/A-301/").status_code == 200
+
+
+def test_review_fills_the_fields_of_an_assigned_scan(web: dict[str, Any], tmp_path: Path) -> None:
+    client = person(web["home"], "dang", "档案员")
+    page = typed_page(["维修工作单", "报修人：孙丽", "报修时间：2026-11-07 10:00", "报修内容：阳台推拉门变形关不严"])
+    scan = tmp_path / "拍照.jpg"
+    page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
+    client.post("/upload/", {"files": [SimpleUploadedFile("拍照.jpg", scan.read_bytes())]})
+    sid = re.search(r'id="(S[^"]+)"', client.get("/pending/").content.decode()).group(1)  # type: ignore[union-attr]
+    done = client.post(f"/pending/scans/{sid}/assign/", {f"{sid}-address": "金第花园/2-2-1201",
+                                                         f"{sid}-form": "维修工作单"})
+    rid = done["Location"].split("/")[2]
+    listing = client.get("/pending/").content.decode()
+    assert f"/pending/review/{rid}/" in listing
+    form = client.get(f"/pending/review/{rid}/").content.decode()
+    assert 'name="field-联系电话"' in form and '<select name="field-维修类别">' in form and f"/records/{rid}/original/" in form
+    bad = client.post(f"/pending/review/{rid}/", {"field-联系电话": "不是电话"})
+    assert bad.status_code == 400 and '<li class="error">' in bad.content.decode()
+    assert client.post(f"/pending/review/{rid}/", {}).status_code == 400
+    other = person(web["home"], "cui", "档案员", estates=("翠湖苑",))
+    assert other.get(f"/pending/review/{rid}/").status_code == 404
+    assert f"/pending/review/{rid}/" not in other.get("/pending/").content.decode()
+    assert person(web["home"], "kefu", "客服").get(f"/pending/review/{rid}/").status_code == 403
+    saved = client.post(f"/pending/review/{rid}/", {"field-联系电话": "13912345678"}, follow=True).content.decode()
+    assert "已保存为第 2 版" in saved
+
+
+def test_an_unsorted_scan_naming_no_estate_is_for_the_unlimited_only(web: dict[str, Any], tmp_path: Path) -> None:
+    client = person(web["home"], "dang", "档案员")
+    page = typed_page(["维修工作单", "报修人：孙丽", "报修内容：门锁坏了"])
+    scan = tmp_path / "拍照.jpg"
+    page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
+    client.post("/upload/", {"files": [SimpleUploadedFile("拍照.jpg", scan.read_bytes())]})
+    sid = re.search(r'id="(S[^"]+)"', client.get("/pending/").content.decode()).group(1)  # type: ignore[union-attr]
+    jin = person(web["home"], "jin", "档案员", estates=("金第花园",))
+    assert f'id="{sid}"' not in jin.get("/pending/").content.decode()
+    assert jin.get(f"/pending/scans/{sid}/thumb/").status_code == 404
+    assert jin.post(f"/pending/scans/{sid}/assign/", {f"{sid}-address": "金第花园/2-2-1201"}).status_code == 404
+    named = tmp_path / "金第花园 拍照.jpg"
+    typed_page(["金第花园 维修工作单", "报修人：钱多", "报修内容：水管"]).convert("RGB").save(named, dpi=(200, 200))
+    client.post("/upload/", {"files": [SimpleUploadedFile(named.name, named.read_bytes())]})
+    assert jin.get("/pending/").content.decode().count('class="item scan"') == 1
