@@ -204,3 +204,26 @@ def test_a_user_limited_to_one_estate_sees_nothing_of_another(api: Hudang) -> No
     assert status == 200 and data == api.json("fees", "arrears", "--as-of", "2026-10-31", "--estate", "银河湾")
     assert data["households"] == []
     assert get("/api/v1/due", yin, estate="金第")[0] == 404   # an alias of the other estate, too
+
+
+def test_users_and_tokens_go_to_the_home_given_by_the_home_option(tmp_path: Path) -> None:
+    """`hudang --home X users …` (as the README's API example runs it) keeps users in X/web.sqlite3, not in
+    the default home's."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUDANG_")} | {"HOME": str(tmp_path)}
+    home = tmp_path / "office"
+
+    def run(*args: str, stdin: str = "") -> str:
+        done = subprocess.run([sys.executable, "-m", "hudang.pipeline", "--home", str(home), *args], input=stdin,
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("init")
+    run("users", "add", "zhu", "--role", "主管", "--password-stdin", stdin=PASSWORD + "\n")
+    assert json.loads(run("users", "token", "zhu", "--json"))["token"]
+    assert (home / "web.sqlite3").is_file() and not (tmp_path / "hudang" / "web.sqlite3").exists()
+    assert [u["name"] for u in json.loads(run("users", "list", "--json"))["users"]] == ["zhu"]
