@@ -73,7 +73,7 @@ lint: setup
 
 # Every bench in turn (the better part of an hour on 2 cores); `make bench QUICK=1` runs each at small sizes
 # (a few minutes: a check that they run, not figures for the record).
-BENCHES := ingest watch search report letters ocr import backup startup export
+BENCHES := ingest watch search report letters ocr import backup startup export web
 bench: setup
 	@set -e; for b in $(BENCHES); do $(BIN)/python bench/$${b}_bench.py $(if $(QUICK),--quick); done
 

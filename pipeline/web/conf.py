@@ -128,8 +128,12 @@ def setup(root: Path | None = None) -> None:
 
     if settings.configured:
         return
-    os.environ["HUDANG_HOME"] = str(root or resolve_root(None))
+    chosen = root or resolve_root(None)
+    os.environ["HUDANG_HOME"] = str(chosen)
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    # This module was imported (and its settings built from $HUDANG_HOME) before `hudang --home X` got here:
+    # build them again for the home asked for, or users and sessions would land in the default home.
+    globals().update(build(chosen))
     import django
 
     django.setup()

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hudang.pipeline.web.views import auth, errors, households, pending, records, search, upload, worklist
+from hudang.pipeline.web.views import (
+    api,
+    auth,
+    errors,
+    households,
+    pending,
+    records,
+    search,
+    upload,
+    worklist,
+)
 
 urlpatterns = [
     path("login/", auth.Login.as_view(), name="login"),
@@ -27,6 +37,13 @@ urlpatterns = [
     path("pending/review/<str:record_id>/", worklist.review, name="review"),
     path("pending/review/<str:record_id>/crop/<str:field>/", worklist.review_crop, name="review_crop"),
     *(path(f"{name}/", pending.page_for(name), name=name) for name in pending.NOT_BUILT),
+    path("api/v1/search", api.search, name="api_search"),
+    path("api/v1/households/<str:estate>/<str:key>", api.household, name="api_household"),
+    path("api/v1/records/<str:record_id>", api.record, name="api_record"),
+    path("api/v1/ingest", api.upload, name="api_ingest"),
+    path("api/v1/due", api.due, name="api_due"),
+    path("api/v1/fees/arrears", api.arrears, name="api_arrears"),
+    path("api/v1/<path:rest>", api.unknown),
 ]
 
 handler400 = errors.bad_request

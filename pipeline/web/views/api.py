@@ -1,0 +1,212 @@
+"""The API `/api/v1/` for other systems and scripts: token auth, JSON exactly as the CLI's ``--json``.
+
+A request carries ``Authorization: Token <token>`` (issued by `hudang users token NAME`; only its hash is
+kept). No session and no CSRF: the token is the credential. Roles and estate limits are the pages' own
+(pipeline/app/roles.py); an item outside the user's estates is 404, a missing capability 403, no or a bad
+token 401, bad input 400 — always as ``{"error": {"code", "message"}}``. Search also takes POST (form fields
+or a JSON body), so an ID or phone number need not be in a URL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from hudang.clock import now
+from hudang.errors import HudangError, NotFound, UsageError, ValueProblem
+from hudang.forms.values import mask_text, parse_date
+from hudang.pipeline.app import fees, ingest, records, reports
+from hudang.pipeline.app.roles import Principal
+from hudang.pipeline.app.search import search as find
+from hudang.pipeline.app.session import Session
+from hudang.pipeline.web.access import open_session
+from hudang.pipeline.web.middleware import status_of
+
+SEARCH_LIMIT = (1, 10000)
+"""The CLI's `--limit` range (pipeline/cli/main.py search), default 20."""
+
+
+class Refused(Exception):
+    """An API answer other than 200: its status, code and Chinese message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def answer(data: Any) -> JsonResponse:
+    response = JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def token_user(request: HttpRequest) -> Principal:
+    from hudang.pipeline.app.users import by_token
+
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "token" or not token.strip():
+        raise Refused(401, "no_token", "缺少 API 令牌：请求头须带 Authorization: Token <令牌>（hudang users token 用户名 生成）")
+    who = by_token(token.strip())
+    if who is None:
+        raise Refused(401, "bad_token", "API 令牌无效或用户已停用")
+    return who
+
+
+def endpoint(capability: str, methods: tuple[str, ...] = ("GET",)) -> Callable[..., Callable[..., HttpResponse]]:
+    """An API view: token checked, capability checked, every refusal as JSON with its status."""
+    def wrap(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                if request.method not in methods:
+                    raise Refused(405, "method", f"此接口只接受 {'、'.join(methods)} 请求")
+                who = token_user(request)
+                if not who.can(capability):
+                    raise Refused(403, "forbidden", "您的角色没有这项权限")
+                with open_session(who.name) as session:
+                    return answer(view(request, session, who, *args, **kwargs))
+            except Refused as r:
+                response = error(r.status, r.code, r.message)
+                if r.status == 405:
+                    response["Allow"] = ", ".join(methods)
+                return response
+            except HudangError as exc:
+                return error(status_of(exc), exc.code or type(exc).__name__, mask_text(exc.message))
+        return csrf_exempt(login_not_required(run))
+    return wrap
+
+
+@csrf_exempt
+@login_not_required
+def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return error(404, "no_route", "没有这个接口（可用：search、households、records、ingest、due、fees/arrears）")
+
+
+# ---------------------------------------------------------------- parameters
+
+def params(request: HttpRequest) -> dict[str, str]:
+    """GET's query string, or POST's form fields or JSON body (search by POST keeps words out of URLs)."""
+    if request.method != "POST":
+        return {k: v for k, v in request.GET.items()}
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise Refused(400, "bad_json", "请求内容不是有效的 JSON") from None
+        if not isinstance(body, dict):
+            raise Refused(400, "bad_json", "请求内容应为 JSON 对象")
+        return {str(k): "" if v is None else str(v) for k, v in body.items()}
+    return {k: v for k, v in request.POST.items()}
+
+
+def day(text: str | None, name: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return parse_date(text)
+    except ValueProblem as exc:
+        raise UsageError(f"参数 {name} 的日期无法识别：{exc.message}", code="bad_date") from None
+
+
+def limit_of(text: str | None) -> int:
+    if not text:
+        return 20
+    low, high = SEARCH_LIMIT
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not low <= n <= high:
+        raise UsageError(f"参数 limit 应为 {low} 到 {high} 之间的整数（收到“{text}”）", code="bad_limit")
+    return n
+
+
+def estates_asked(session: Session, who: Principal, spelled: str | None) -> list[str | None]:
+    """The estates a list covers: the one asked for (404 outside the user's limits), else the user's own
+    (one call per estate), else every estate (None)."""
+    name = session.estate(spelled)
+    if name is not None:
+        if not who.sees(name):
+            raise Refused(404, "not_found", f"没有项目“{spelled}”，或不在您负责的项目内")
+        return [name]
+    return list(who.estates) or [None]
+
+
+def check_household(session: Session, who: Principal, address: str) -> None:
+    place = session.archive.estates.household(address)
+    if not who.sees(place.estate):
+        raise Refused(404, "not_found", "没有这一户，或不在您负责的项目内")
+
+
+# ---------------------------------------------------------------- routes
+
+@endpoint("read", ("GET", "POST"))
+def search(request: HttpRequest, session: Session, who: Principal) -> Any:
+    p = params(request)
+    estate = p.get("estate") or None
+    if estate:
+        estates_asked(session, who, estate)
+    if p.get("household"):
+        check_household(session, who, p["household"])
+    found = find(session, p.get("q", ""), form_name=p.get("form") or None, household=p.get("household") or None,
+                 estate=estate, date_from=day(p.get("from"), "from"), date_to=day(p.get("to"), "to"),
+                 limit=limit_of(p.get("limit")), estates=who.estates)
+    return found.as_json()
+
+
+@endpoint("read")
+def household(request: HttpRequest, session: Session, who: Principal, estate: str, key: str) -> Any:
+    check_household(session, who, f"{estate}/{key}")
+    return records.household(session, f"{estate}/{key}",
+                             include_voided=request.GET.get("all") in ("1", "true")).as_json()
+
+
+@endpoint("read")
+def record(request: HttpRequest, session: Session, who: Principal, record_id: str) -> Any:
+    view = records.record(session, record_id)
+    if not who.sees(view.household.partition("/")[0]):
+        raise NotFound("没有这条档案，或不在您负责的项目内", code="no_record")
+    return view.as_json()
+
+
+@endpoint("upload", ("POST",))
+def upload(request: HttpRequest, session: Session, who: Principal) -> Any:
+    sent = request.FILES.getlist("files")
+    if not sent:
+        raise Refused(400, "no_files", "没有上传任何文件：multipart 请求中文件部分的名称须为 files")
+    files = [ingest.Upload(f.name or "file", f.read()) for f in sent]
+    return ingest.upload(session, files).as_json()
+
+
+@endpoint("due")
+def due(request: HttpRequest, session: Session, who: Principal) -> Any:
+    when = day(request.GET.get("as_of"), "as_of") or now().date()
+    lists = [reports.due(session, when, e) for e in estates_asked(session, who, request.GET.get("estate"))]
+    if len(lists) == 1:
+        return lists[0].as_json()
+    merged = {f.name: tuple(x for one in lists for x in getattr(one, f.name))
+              for f in dataclasses.fields(lists[0]) if f.name not in ("as_of", "estate")}
+    return dataclasses.replace(lists[0], estate=None, **merged).as_json()
+
+
+@endpoint("fees")
+def arrears(request: HttpRequest, session: Session, who: Principal) -> Any:
+    when = day(request.GET.get("as_of"), "as_of") or now().date()
+    lists = [fees.arrears(session, when, e) for e in estates_asked(session, who, request.GET.get("estate"))]
+    if len(lists) == 1:
+        return lists[0].as_json()
+    return fees.Arrears(when, tuple(h for one in lists for h in one.households),
+                        sum((one.total for one in lists), lists[0].total * 0)).as_json()
