@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hudang.pipeline.web.views import auth, errors, households, pending, records, search
+from hudang.pipeline.web.views import auth, dunning, errors, households, pending, records, reports, search, status
 
 urlpatterns = [
     path("login/", auth.Login.as_view(), name="login"),
@@ -16,6 +16,21 @@ urlpatterns = [
     path("records/<str:record_id>/reveal/", records.reveal, name="record_reveal"),
     path("records/<str:record_id>/original/<int:version>/", records.original, name="record_original"),
     path("records/<str:record_id>/attachment/<int:n>/", records.attachment, name="record_attachment"),
+    path("dunning/", dunning.page, name="dunning"),
+    path("dunning/generate/", dunning.generate, name="dunning_generate"),
+    path("dunning/runs/<str:run_id>/<str:kind>/", dunning.run_file, name="dunning_run_file"),
+    path("dunning/reminder/", dunning.add_reminder, name="dunning_reminder"),
+    path("dunning/track/", dunning.track, name="dunning_track"),
+    path("reports/", reports.page, name="reports"),
+    path("reports/<str:month>/<str:estate>/write/", reports.write, name="report_write"),
+    path("reports/<str:month>/<str:estate>/issue/", reports.issue, name="report_issue"),
+    path("reports/<str:month>/<str:estate>/register/", reports.register, name="report_register"),
+    path("reports/<str:month>/<str:estate>/file/<str:kind>/", reports.download, name="report_file"),
+    path("reports/<str:month>/<str:estate>/edition/<int:edition>/<str:kind>/", reports.download,
+         name="report_edition_file"),
+    path("reports/<str:month>/<str:estate>/chart/<str:chart_id>.png", reports.chart, name="report_chart"),
+    path("status/", status.page, name="status"),
+    path("status/verify/", status.verify, name="status_verify"),
     *(path(f"{name}/", pending.page_for(name), name=name) for name in pending.NOT_BUILT),
 ]
 
