@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import report_data as rd
 from django.test import Client
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -23,7 +24,6 @@ from hudang.pipeline.app import users
 from hudang.pipeline.app.session import Session
 from hudang.settings import load_home
 
-import report_data as rd
 from builders import json_form, registration
 from conftest import Hudang, new_home
 

@@ -7,9 +7,9 @@ only when a run is asked for; tracking needs neither.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path

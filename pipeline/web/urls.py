@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hudang.pipeline.web.views import auth, dunning, errors, households, pending, records, reports, search, status
+from hudang.pipeline.web.views import (
+    auth,
+    dunning,
+    errors,
+    households,
+    pending,
+    records,
+    reports,
+    search,
+    status,
+)
 
 urlpatterns = [
     path("login/", auth.Login.as_view(), name="login"),

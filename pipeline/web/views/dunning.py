@@ -7,6 +7,7 @@ Every figure is the CLI's: `fees arrears`, `letters dunning --dry-run`, `letters
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,8 @@ def _page(request: HttpRequest, *, list_form: ListForm | None = None, generate: 
     if list_form is None:
         list_form = ListForm(request.GET or None, estates=choices, initial=initial)
     context: dict[str, Any] = {"list_form": list_form, "result": result, "done": done}
-    as_of, estate = today, initial["estate"]
+    as_of: dt.date | None = today
+    estate = str(initial["estate"])
     if list_form.is_bound and list_form.is_valid():
         as_of, estate = list_form.cleaned_data["as_of"], list_form.cleaned_data["estate"] or ""
     elif list_form.is_bound:
