@@ -203,6 +203,7 @@ def test_a_fees_clerk_of_one_estate_sees_and_changes_only_that_estate(fees_web: 
     html = text(page)
     assert ">翠湖苑/1-1-101<" in html and ">金第花园/" not in html and run.name not in html
     assert ">金第花园" not in text(client.get("/dunning/"))
+    assert ">金第花园" not in text(client.get("/dunning/", {"as_of": "2026-11-26", "estate": ""}))   # not "every estate"
     refused = client.get("/dunning/", {"as_of": "2026-11-26", "estate": "金第花园"})
     assert ">金第花园/3-2-1201<" not in text(refused) and "error" in text(refused)
     assert client.get(f"/dunning/runs/{run.name}/print/").status_code == 404
