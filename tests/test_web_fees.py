@@ -282,7 +282,10 @@ def test_a_supervisor_of_one_estate_gets_only_that_estates_report(report_web: Hu
     assert client.get("/reports/", {"month": "2026-10", "estate": "全部项目"}).context["form"].errors
     assert client.get("/reports/2026-10/全部项目/chart/bars.png").status_code == 403
     assert client.post("/reports/2026-10/全部项目/write/").status_code == 403
-    assert client.get("/reports/2026-10/翠湖苑/chart/trend.png").status_code == 404
+    assert client.get("/reports/2026-10/银河湾/chart/trend.png").status_code == 404
+    assert client.get("/reports/", {"month": "2026-10", "estate": "银河湾"}).context["form"].errors
+    assert client.post("/reports/2026-10/银河湾/register/", {"form": "complaint", "date_from": "2026-10-01",
+                                                         "date_to": "2026-10-31"}).status_code == 404
     assert client.get("/reports/2026-10/金第花园/chart/trend.png").status_code == 200
 
 
