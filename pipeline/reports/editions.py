@@ -195,7 +195,7 @@ def chart(home: Home, conn: sqlite3.Connection, month_text: str, estate: str | N
     folder = month_dir(home, label, month) / CHART_DIR
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".work-", dir=folder) as tmp:
-        made = make_charts(data, prev_shown, details, month, Path(tmp))
+        made = make_charts(data, prev_shown, details, month, Path(tmp), only=name)
         target = folder / f"{name}.png"
         os.replace(made[f"chart_{name}"], target)
     return target

@@ -30,6 +30,9 @@ STATES = {"sent": "已寄出", "delivered": "已送达", "returned": "被退回"
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")   # what a date picker reads, whatever the locale
+
 
 def _estate_choices(who: Principal, estates: list[str]) -> list[tuple[str, str]]:
     """A user limited to estates picks one of theirs; the others may also take every estate at once."""

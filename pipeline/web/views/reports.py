@@ -48,6 +48,9 @@ class IssueForm(forms.Form):
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")   # what a date picker reads, whatever the locale
+
 
 class RegisterForm(forms.Form):
     form = forms.ChoiceField(label="台账")
