@@ -67,6 +67,8 @@ class Status:
     """Free space on the home's file system: free_mb, min_free_mb, low."""
     paused: dict[str, Any] | None = None
     """The running service paused by a full disk: since, reason (Chinese), tries, next_try; None when not."""
+    verify: dict[str, Any] | None = None
+    """The last verify: at, user, checked, ok, problems; None when never run."""
 
     def as_json(self) -> dict[str, Any]:
         return {"running": self.running, "pid": self.pid, "since": self.since, "updated": self.updated,
@@ -74,13 +76,14 @@ class Status:
                 "processing": self.processing, "today": self.today, "last": self.last,
                 "quarantine": self.quarantine, "unsorted": self.unsorted, "ocr_queue": self.ocr_queue,
                 "backlog": self.backlog, "waiting_in_intake": self.waiting_in_intake, "backup": self.backup,
-                "links_in_intake": self.links_in_intake, "disk": self.disk, "paused": self.paused}
+                "links_in_intake": self.links_in_intake, "disk": self.disk, "paused": self.paused,
+                "verify": self.verify}
 
 
 def status(session: Session) -> Status:
     from hudang.pipeline.service.status import status as service_status
 
-    return Status(**service_status(session.home))
+    return Status(**service_status(session.home), verify=last_verify(session))
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,37 @@ def verify(session: Session) -> Verified:
     from hudang.pipeline.service.status import backlog
 
     checked, problems = verify_archive(session.home.archive, session.home.audit_log)
-    return Verified(checked, problems, backlog(session.home))
+    result = Verified(checked, problems, backlog(session.home))
+    _save_verify_state(session, result)
+    return result
+
+
+VERIFY_STATE = "verify-state.json"
+"""The last `verify` (CLI, timer or web) in the run folder: when, by whom, files checked, problems found."""
+
+
+def _save_verify_state(session: Session, result: Verified) -> None:
+    import json
+
+    from hudang.archive.durable import atomic_write
+    from hudang.clock import stamp
+
+    state = {"at": stamp(), "user": session.user, "checked": result.checked, "ok": result.ok,
+             "problems": len(result.problems)}
+    session.home.run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(session.home.run_dir / VERIFY_STATE,
+                 (json.dumps(state, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def last_verify(session: Session) -> dict[str, Any] | None:
+    """The last verify's state (at, user, checked, ok, problems), None when none was run."""
+    import json
+
+    try:
+        found = json.loads((session.home.run_dir / VERIFY_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 @dataclass(frozen=True)

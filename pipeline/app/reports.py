@@ -165,3 +165,71 @@ def household_summary(session: Session, address: str, as_of: dt.date) -> Househo
     files = SummaryFiles(Path(written["docx"]), Path(written["pdf"]) if written["pdf"] else None,
                          tuple(written["warnings"]))
     return HouseholdSummary(page["household"], page, files)
+
+
+CHARTS = {"bars": "本月与上月分类对比", "trend": "近期走势"}
+"""The monthly report's charts, by ID (the same PNGs its DOCX holds)."""
+
+REPORT_FILES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "pdf": "application/pdf"}
+
+
+def chart(session: Session, month: str, estate: str | None, name: str) -> Path:
+    """One chart of the month's report as a PNG, drawn now from the catalog (kept beside the month's files)."""
+    from hudang.pipeline.reports import editions
+
+    if name not in CHARTS:
+        raise NotFound(f"没有这个图表：{name}", code="unknown_chart")
+    label = Month.parse(month).label
+    return editions.chart(session.home, session.archive.conn, label, _estate(session, estate), name)
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    kind: str
+    edition: int | None
+    """None: the current draft."""
+    path: Path
+    media_type: str
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What has been written for a month: the draft's files and each issued edition's, by kind."""
+
+    month: str
+    estate: str | None
+    draft: tuple[ReportFile, ...]
+    editions: tuple[tuple[int, str, tuple[ReportFile, ...]], ...]
+    """(edition, issued_at, files), oldest first."""
+
+
+def monthly_files(session: Session, month: str, estate: str | None) -> ReportFiles:
+    """The month's written report files (draft and issued editions), for a door to list and hand out by kind."""
+    from hudang.pipeline.reports import editions
+
+    parsed = Month.parse(month)
+    name = _estate(session, estate)
+    label = name or editions.ALL_ESTATES
+    folder = editions.month_dir(session.home, label, parsed)
+    stem = editions.file_stem(label, parsed)
+    draft = tuple(ReportFile(k, None, folder / f"{stem}_草稿.{k}", media) for k, media in REPORT_FILES.items()
+                  if (folder / f"{stem}_草稿.{k}").is_file())
+    issued = []
+    for e in editions.editions(session.home, label, parsed):
+        where = Path(e["dir"])
+        files = tuple(ReportFile(Path(f).suffix[1:], e["edition"], where / f, REPORT_FILES[Path(f).suffix[1:]])
+                      for f in e["files"] if Path(f).suffix[1:] in REPORT_FILES and (where / f).is_file())
+        issued.append((int(e["edition"]), str(e["issued_at"]), files))
+    return ReportFiles(parsed.label, name, draft, tuple(issued))
+
+
+def monthly_file(session: Session, month: str, estate: str | None, kind: str, edition: int | None) -> ReportFile:
+    """One file of the month's report (the draft's, or an issued edition's) by kind."""
+    files = monthly_files(session, month, estate)
+    pool = files.draft if edition is None else next((f for n, _, f in files.editions if n == edition), ())
+    found = next((f for f in pool if f.kind == kind), None)
+    if found is None:
+        raise NotFound("这份月报还没有这种文件，请先生成", code="no_report_file")
+    return found

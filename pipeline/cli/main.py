@@ -249,6 +249,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
         b = d.backup
         click.echo(f"最近一次备份：{b['at'][:16].replace('T', ' ')}（{b['age_days']} 天前）→ {b['dest']}" if b
                    else "最近一次备份：从未备份（hudang backup create 备份位置 --init）")
+        v = d.verify
+        click.echo(f"最近一次校验：{v['at'][:16].replace('T', ' ')}，检查 {v['checked']} 个文件，"
+                   + ("全部一致" if v["ok"] else f"发现 {v['problems']} 处问题") if v
+                   else "最近一次校验：从未校验（hudang verify）")
         if d.last:
             click.echo("最近结果：")
             for o in d.last[:10]:

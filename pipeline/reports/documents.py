@@ -191,12 +191,17 @@ def render_docx(template: Path, ctx: dict[str, Any], charts: dict[str, Path], ou
 
 
 def make_charts(figs: dict[str, Any], prev: dict[str, Any], details: Details, month: Month,
-                folder: Path) -> dict[str, Path]:
+                folder: Path, only: str | None = None) -> dict[str, Path]:
+    """The report's charts as PNGs in ``folder`` (``only``: just that one, bars or trend)."""
     from hudang.pipeline.reports.charts import category_bars, trend_lines
 
-    panels = [(title, figs[section][key], prev[section][key]) for _v, title, section, key in CATEGORY_TABLES]
-    return {"chart_bars": category_bars(panels, folder / "bars.png", month.chinese, month.previous().chinese),
-            "chart_trend": trend_lines(details.trend, folder / "trend.png")}
+    out = {}
+    if only in (None, "bars"):
+        panels = [(title, figs[section][key], prev[section][key]) for _v, title, section, key in CATEGORY_TABLES]
+        out["chart_bars"] = category_bars(panels, folder / "bars.png", month.chinese, month.previous().chinese)
+    if only in (None, "trend"):
+        out["chart_trend"] = trend_lines(details.trend, folder / "trend.png")
+    return out
 
 
 def write_docx(home_templates: Path, ctx: dict[str, Any], figs: dict[str, Any], prev: dict[str, Any],

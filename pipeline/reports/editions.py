@@ -174,3 +174,28 @@ def _seal_edition(home: Home, folder: Path, edition_no: int, made: list[Path], d
         child.chmod(0o444)
     fsync_dir(dest)
     return [str(dest / name) for name in names]
+
+
+CHART_DIR = "图表"
+
+
+def chart(home: Home, conn: sqlite3.Connection, month_text: str, estate: str | None, name: str) -> Path:
+    """Draw the month's charts as the report's DOCX has them (previous month: its issued figures when issued)
+    into ``<month>/图表/`` and return the one named ``name`` (bars, trend)."""
+    from hudang.pipeline.reports.documents import make_charts
+
+    month = figures.Month.parse(month_text)
+    label = estate or ALL_ESTATES
+    forms = load_forms([home.forms_dir])
+    cases = figures.two_months(conn, forms, month, estate)
+    data = figures.figures(conn, forms, month, estate, cases)
+    details = figures.details(conn, forms, month, estate, cases[0])
+    prev_issued = editions(home, label, month.previous())
+    prev_shown = prev_issued[-1]["figures"] if prev_issued else data["previous"]
+    folder = month_dir(home, label, month) / CHART_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".work-", dir=folder) as tmp:
+        made = make_charts(data, prev_shown, details, month, Path(tmp), only=name)
+        target = folder / f"{name}.png"
+        os.replace(made[f"chart_{name}"], target)
+    return target
