@@ -357,6 +357,19 @@ def test_a_profile_header_row_is_used_where_the_header_cannot_be_guessed(hudang:
     assert (out["kind"], out["status"], out["rows"]) == ("owners", "imported", 1), out
 
 
+def test_a_profile_chosen_automatically_keeps_its_header_row(hudang: Hudang, tmp_path: Path) -> None:
+    roster(hudang, tmp_path)
+    hudang("import-profile", "save", "mine", "--kind", "owners", "--header-row", "3", "--map", "门牌=房号",
+           "--map", "户主=业主姓名", "--map", "电话号=联系电话")
+    path = xlsx(tmp_path / "in" / "业主.xlsx", {"Sheet1": [
+        ["房号", "业主姓名", "说明：下表为本处业主"], ["（内部资料）"], ["门牌", "户主", "电话号"],
+        ["1-1-101", "张三", "13812345678"], ["1-1-1001", "李四", "13812345679"]]})
+    [out] = hudang.json("ingest", path, "--estate", ESTATE)["outcomes"]   # no --profile
+    assert (out["kind"], out["status"], out["rows"]) == ("owners", "imported", 2), out
+    assert sorted(r[0] for r in query(hudang, "SELECT household FROM records WHERE form = 'registration'")) == [
+        "1-1-1001", "1-1-101"]
+
+
 def test_bad_rows_are_retried_with_the_estate_the_file_had(hudang: Hudang, tmp_path: Path) -> None:
     roster(hudang, tmp_path)
     [out] = hudang.json("ingest", csv(tmp_path / "in" / "台账.csv", [
