@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -84,10 +85,11 @@ def _enum_value(f: FieldDef, text: str) -> str:
 
 def _parse(f: FieldDef, text: str, values: Mapping[str, str], warnings: list[Problem]) -> str:
     kind = f.type
+    serial = v.excel_serial(text) if kind in ("date", "datetime") else None   # a batch cell without a date format
     if kind == "date":
-        return v.parse_date(text).isoformat()
+        return (serial.date() if serial else v.parse_date(text)).isoformat()
     if kind == "datetime":
-        moment, date_only = v.parse_datetime(text)
+        moment, date_only = (serial, serial.time() == dt.time()) if serial else v.parse_datetime(text)
         if date_only:
             warnings.append(Problem(f.name, "date_only", f"“{f.name}”只填了日期，按当天 00:00 记录"))
         return moment.strftime("%Y-%m-%d %H:%M:%S")

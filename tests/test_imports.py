@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from builders import complaint, json_form
+from builders import IDS, complaint, json_form
 from conftest import Hudang
 
 ESTATE = "金第花园"
@@ -391,6 +391,17 @@ def test_a_registration_batch_in_another_system_s_words(hudang: Hudang, tmp_path
         [ESTATE, 1, 2, "101", "王建国", "", "13812345678", "2023-03-15"]]}))
     assert out["form"] == "registration"
     assert [e["field"] for e in out["errors"]] == ["证件号码"]   # required at move-in, and named as the form names it
+
+
+def test_serial_dates_in_a_form_batch_are_dates(hudang: Hudang, tmp_path: Path) -> None:
+    roster(hudang, tmp_path)
+    [out] = hudang.ingest(xlsx(tmp_path / "in" / "住户登记.xlsx", {"登记": [
+        ["项目", "楼栋", "单元", "房号", "业主姓名", "证件号码", "联系电话", "入住日期"],
+        [ESTATE, 1, 2, "101", "王建国", IDS[1], "13812345678", 45000]]}))
+    assert (out["form"], out["status"]) == ("registration", "filed"), out
+    [fields] = query(hudang, "SELECT v.fields FROM versions v JOIN records r USING (record_id) WHERE r.form = ?",
+                     "registration")
+    assert json.loads(fields[0])["入住日期"] == "2023-03-15"
 
 
 @pytest.mark.slow
