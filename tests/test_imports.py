@@ -370,6 +370,39 @@ def test_a_profile_chosen_automatically_keeps_its_header_row(hudang: Hudang, tmp
         "1-1-1001", "1-1-101"]
 
 
+def test_a_profile_states_how_rooms_and_dates_are_written(hudang: Hudang, tmp_path: Path) -> None:
+    hudang("estates", "add", ESTATE)
+    rows = ["幢别,户室,交房日期", "3,2-1201,1953-06-01", "12,301,1953-06-01"]
+    hudang("import-profile", "save", "guess", "--kind", "roster", "--map", "幢别=楼栋", "--map", "户室=房号",
+           "--map", "交房日期=-")
+    [out] = hudang.json("ingest", csv(tmp_path / "a" / "房产.csv", rows), "--estate", ESTATE)["outcomes"]
+    assert out["status"] == "partial" and [e["row"] for e in out["errors"]] == [2]   # 3 + 2-1201: no room
+    hudang("import-profile", "save", "guess", "--kind", "roster", "--map", "幢别=楼栋", "--map", "户室=房号",
+           "--map", "交房日期=-", "--room-format", "单元-房号")
+    [out] = hudang.json("ingest", csv(tmp_path / "b" / "房产.csv", [*rows, "5,1-101,"]), "--estate",
+                        ESTATE)["outcomes"]
+    assert out["status"] == "imported", out
+    assert set(rooms(hudang)) == {"3-2-1201", "12-301", "5-1-101"}
+    saved = hudang.json("import-profile", "show", "guess")
+    assert saved["room_format"] == "单元-房号"
+
+
+def test_a_profile_s_room_format_refuses_what_guessing_would_take() -> None:
+    from hudang.errors import ValueProblem
+    from hudang.forms.import_values import import_date
+    from hudang.forms.rooms import import_room
+
+    assert import_room("", "", "12-301")[0].key == "12-301"           # guessed: 12栋301室
+    with pytest.raises(ValueProblem, match="楼栋-单元-房号"):
+        import_room("", "", "12-301", "楼栋-单元-房号")                 # the profile says a unit is always there
+    assert import_room("", "", "1-0-S01", "楼栋-单元-房号")[0].key == "1-S01"
+    assert import_date("18000", "交房日期", True) == dt.date(1949, 4, 12)   # before 1954 only when the profile says
+    with pytest.raises(ValueProblem):
+        import_date("18000", "交房日期")
+    with pytest.raises(ValueProblem):
+        import_date("42736", "交房日期", False)
+
+
 def test_bad_rows_are_retried_with_the_estate_the_file_had(hudang: Hudang, tmp_path: Path) -> None:
     roster(hudang, tmp_path)
     [out] = hudang.json("ingest", csv(tmp_path / "in" / "台账.csv", [
