@@ -296,6 +296,27 @@ def test_hc_room_import_with_its_profile(hudang: Hudang, tmp_path: Path) -> None
     assert record["form"] == "registration"
 
 
+def test_a_room_list_owner_with_a_bad_phone_is_a_problem_row_to_fix_and_retry(hudang: Hudang, tmp_path: Path) -> None:
+    header = ["楼号", "单元", "房间", "建筑面积", "业主名称", "手机号", "身份证号"]
+    path = xlsx(tmp_path / "in" / "importRoom.xlsx", {"资产信息": [
+        header, [1, 1, 1001, 94.56, "王建国", 13812345678, None], [1, 1, 1002, 94.56, "李四", 1381234567, None]]})
+    [out] = hudang.json("ingest", path, "--profile", "hc-rooms", "--estate", ESTATE)["outcomes"]
+    assert (out["status"], out["registrations_new"]) == ("partial", 1), out
+    assert [(e["row"], e["field"]) for e in out["errors"]] == [(3, "联系电话")]
+    assert set(rooms(hudang)) == {"1-1-1001", "1-1-1002"}           # the room itself is in
+    entry = hudang.home / "quarantine" / out["quarantine_id"]
+    [rows_file] = [p for p in entry.iterdir() if p.suffix == ".xlsx"]
+    wb = openpyxl.load_workbook(rows_file)
+    ws = wb.active
+    [bad] = [r for r in ws.iter_rows() if r[4].value == "李四"]
+    bad[5].value = 13812345679
+    wb.save(rows_file)
+    [again] = hudang.json("quarantine", "retry")["results"]
+    assert again["status"] == "imported", again
+    [record] = hudang.json("household", "show", f"{ESTATE}/1-1-1002")["records"]
+    assert record["form"] == "registration"
+
+
 def test_dry_run_shows_what_would_be_created_and_writes_nothing(hudang: Hudang, tmp_path: Path) -> None:
     path = fee_history(tmp_path / "in" / "缴费.xlsx")
     rooms_file = csv(tmp_path / "in2" / "房屋.csv", ["楼栋,单元,房号", "1,1,1001", "1,1,1002"])
