@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from builders import IDS, complaint, json_form
+from builders import IDS, complaint, json_form, soffice_convert
 from conftest import Hudang
 
 ESTATE = "金第花园"
@@ -167,6 +167,35 @@ def test_side_by_side_blocks_are_read_as_rows(hudang: Hudang, tmp_path: Path) ->
         "--estate", ESTATE)["outcomes"]
     assert (out["status"], out["rows"]) == ("imported", 3)
     assert set(rooms(hudang)) == {"1-1-101", "1-1-102", "2-1-101"}
+
+
+def test_side_by_side_blocks_in_a_csv(hudang: Hudang, tmp_path: Path) -> None:
+    roster(hudang, tmp_path)
+    [out] = hudang.json("ingest", csv(tmp_path / "in" / "业主.csv", [
+        "栋号,单元,房号,业主名称,手机号,,栋号,单元,房号,业主名称,手机号",
+        "1,1,101,张三,13812345678,,2,1,101,李四,13812345679", "1,2,101,王五,,,,,,,"]), "--estate", ESTATE)["outcomes"]
+    assert (out["kind"], out["status"], out["registrations_new"]) == ("owners", "imported", 3), out
+    owners = {r[0]: json.loads(r[1])["业主姓名"] for r in query(
+        hudang, "SELECT r.household, v.fields FROM records r JOIN versions v USING (record_id)")}
+    assert owners == {"1-1-101": "张三", "2-1-101": "李四", "1-2-101": "王五"}
+
+
+def test_a_room_list_and_an_owner_list_as_legacy_xls(hudang: Hudang, tmp_path: Path) -> None:
+    src, out_dir = tmp_path / "src", tmp_path / "xls"
+    out_dir.mkdir()
+    rooms_xls = soffice_convert(xlsx(src / "房屋清单.xlsx", {"房屋": [
+        [f"{ESTATE}房屋清单"], ["楼号", "单元号", "房间", "建筑面积(㎡)"], [1, 1, "101", 98.5], [1, 1, "102", 90]]}),
+        "xls", out_dir)
+    owners_xls = soffice_convert(xlsx(src / "业主名单.xlsx", {"业主信息": [
+        ["栋号", "单元", "房号", "业主名称", "手机号"], [1, 1, "101", "张三", "13812345678"],
+        [1, 1, "102", "李四", ""]]}), "xls", out_dir)
+    [rooms_out] = hudang.json("ingest", rooms_xls, "--estate", ESTATE)["outcomes"]
+    assert (rooms_out["kind"], rooms_out["status"], rooms_out["rooms"]) == ("roster", "imported", 2), rooms_out
+    assert rooms(hudang) == {"1-1-101": "1栋1单元101室", "1-1-102": "1栋1单元102室"}
+    [owners_out] = hudang.json("ingest", owners_xls, "--estate", ESTATE)["outcomes"]
+    assert (owners_out["kind"], owners_out["status"], owners_out["registrations_new"]) == ("owners", "imported", 2)
+    [record] = hudang.json("household", "show", f"{ESTATE}/1-1-102")["records"]
+    assert record["form"] == "registration"
 
 
 def test_gbk_csv_owner_list(hudang: Hudang, tmp_path: Path) -> None:

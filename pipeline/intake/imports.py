@@ -33,6 +33,7 @@ class OwnerRow:
     record_id: str | None          # the household's registration this row is a new version of
     review: list[str]
     unchanged: bool = False
+    block: int = 1                 # the side-by-side block the row was in
 
 
 @dataclass
@@ -120,6 +121,7 @@ def plan_table(item: Item, estates: Estates, forms: FormRegistry, intake: Path |
         if not problems and form is not None:
             owner, problems = _owner(form, rows[0], estates)
             if owner is not None:
+                owner.block = block + 1
                 plan.owners.append(owner)
         if problems:
             plan.errors += [(p, row_no) for p in problems]

@@ -347,7 +347,8 @@ def _owner_filings(run: Run, item: Item, plan: imports.TablePlan, out: Outcome) 
                                                                  if v), owner.row)
         filing.review = list(owner.review)
         filing.record_id = owner.record_id
-        filing.provenance["batch"] = {"row": owner.row, "sha256": item.sha256, "import": "owners"}
+        filing.provenance["batch"] = {"row": owner.row, "sha256": item.sha256, "import": "owners",
+                                      **({"block": owner.block} if owner.block > 1 else {})}
         filings.append((filing, row))
     return filings
 
