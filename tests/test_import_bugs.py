@@ -9,10 +9,10 @@ import docx
 import openpyxl
 import pytest
 from pypdf.generic import NameObject
+from test_read_pdf import T, _field_pdf
 
 from builders import IDS, complaint, docx_form, json_form, soffice_convert
 from conftest import Hudang
-from test_read_pdf import T, _field_pdf
 
 BATCH_HEADER = ["编号", "项目", "投诉人", "投诉时间", "投诉人房号", "接报人", "投诉内容"]
 
