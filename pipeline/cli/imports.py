@@ -45,7 +45,10 @@ def save(ctx: click.Context, name: str, kind: str, pairs: tuple[str, ...], sheet
                               title=title, room_format=room_format, serial_dates=serial_dates)
 
     def human(p: Profile) -> None:
-        where = "".join([f"，工作表“{p.sheet}”" if p.sheet else "", f"，表头第 {p.header_row} 行" if p.header_row else ""])
+        where = "".join([f"，工作表“{p.sheet}”" if p.sheet else "", f"，表头第 {p.header_row} 行" if p.header_row else "",
+                         f"，房号写作“{p.room_format}”" if p.room_format else "",
+                         {True: "，日期列的数字按 Excel 日期读取", False: "，日期列的数字不按 Excel 日期读取",
+                          None: ""}[p.serial_dates]])
         click.echo(f"已保存导入方案“{p.name}”（{p.kind}{where}），{len(p.mapping)} 个列对应")
     show(result, as_json, human)
 
