@@ -126,11 +126,20 @@ def put_version(conn: sqlite3.Connection, rec: dict[str, Any], prov: dict[str, A
             (rec["record_id"], rec["archive_no"], rec["form"], rec["estate"], rec["household"],
              rec.get("number"), rec["version"], rec.get("form_date"), rec["year"], rec["serial"],
              rec.get("filed_at"), record_path, 1 if rec.get("review") else 0))
-    if prov.get("sha256"):
-        # A batch row is known by its file and row number, so a re-run never files it twice.
-        key = f"{prov['sha256']}:{prov['batch']['row']}" if prov.get("batch") else prov["sha256"]
+    key = original_key(prov)
+    if key:
         conn.execute("INSERT OR IGNORE INTO originals VALUES (?, ?, ?)",
                      (key, "row" if prov.get("batch") else "record", f"{rec['record_id']}/v{rec['version']}"))
+
+
+def original_key(prov: dict[str, Any]) -> str | None:
+    """What a filed record's source is known by: its file's SHA-256, and for a batch row the row number (and the
+    side-by-side block after the first), so a re-run never files a row twice and never takes one for another."""
+    sha = prov.get("sha256")
+    if not sha or not prov.get("batch"):
+        return sha
+    batch = prov["batch"]
+    return f"{sha}:{batch['row']}" + (f"/{batch['block']}" if batch.get("block", 1) > 1 else "")
 
 
 def put_event(conn: sqlite3.Connection, record_id: str, unit: str, event: dict[str, Any],

@@ -130,10 +130,10 @@ class Estates:
                                      (estate, key)).fetchone() for table in ("records", "fee_rows", "reminders"))
 
 
-def roster_room(building: str, unit: str, number: str) -> dict[str, str]:
+def roster_room(building: str, unit: str, number: str, room_format: str | None = None) -> dict[str, str]:
     """A roster row's room: its key, display form and the raw text used to match shops and spaces."""
     raw = re.sub(r"[\s\-]", "", to_simplified(to_halfwidth(f"{building}{unit}{number}"))).upper()
-    room, display = import_room(building, unit, number)
+    room, display = import_room(building, unit, number, room_format)
     return {"key": room.key, "display": display, "word": room.building_word or "", "raw": raw}
 
 

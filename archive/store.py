@@ -371,9 +371,7 @@ class Archive:
         results: list[Filed] = []
         pending = _Pending(next_rid=int(catalog.next_number(self.conn, "R", "records", "record_id")[1:]))
         for item in filings:
-            sha = item.provenance.get("sha256")
-            if sha and item.provenance.get("batch"):
-                sha = f"{sha}:{item.provenance['batch']['row']}"
+            sha = catalog.original_key(item.provenance)
             if sha:
                 dup = self.known_original(sha) or pending.originals.get(sha)
                 if dup:

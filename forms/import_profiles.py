@@ -7,6 +7,8 @@ which header row, which header is which column. Shipped ones live in ``tables/pr
     kind = "ledger"
     sheet = "房屋缴费历史"      # optional
     header_row = 1             # optional
+    room_format = "楼栋-单元-房号"  # optional: how a dashed room cell is written (rooms.ROOM_FORMATS), else guessed
+    serial_dates = true        # optional: any bare number in a date column is an Excel date (false: none is)
     [map]                      # header as the file writes it → our column ("-": a column not to use)
     "房屋" = "房号"
 """
@@ -21,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from hudang.errors import ConfigError, UsageError
-from hudang.forms.table_kinds import TableKinds, header_key
+from hudang.forms.rooms import ROOM_FORMATS
+from hudang.forms.table_kinds import HeaderMap, TableKinds, header_key
 
 BUILTIN_DIR = Path(__file__).parent / "tables" / "profiles"
 IGNORE = "-"
@@ -36,12 +39,20 @@ class Profile:
     title: str = ""
     sheet: str | None = None
     header_row: int | None = None
+    room_format: str | None = None
+    serial_dates: bool | None = None
     builtin: bool = False
 
     def fits(self, header: list[str]) -> bool:
         """Every header the profile names is in the file's header (after normalisation)."""
         present = {header_key(h) for h in header if h}
         return bool(self.mapping) and all(header_key(k) in present for k in self.mapping)
+
+    def conventions(self, found: HeaderMap | None) -> HeaderMap | None:
+        """The column map with this profile's value conventions on it."""
+        if found is not None:
+            found.room_format, found.serial_dates = self.room_format, self.serial_dates
+        return found
 
     def as_toml(self) -> str:
         lines = [f"name = {_q(self.name)}", f"kind = {_q(self.kind)}"]
@@ -51,12 +62,17 @@ class Profile:
             lines.append(f"sheet = {_q(self.sheet)}")
         if self.header_row:
             lines.append(f"header_row = {int(self.header_row)}")
+        if self.room_format:
+            lines.append(f"room_format = {_q(self.room_format)}")
+        if self.serial_dates is not None:
+            lines.append(f"serial_dates = {'true' if self.serial_dates else 'false'}")
         lines += ["", "[map]", *(f"{_q(k)} = {_q(v)}" for k, v in self.mapping.items())]
         return "\n".join(lines) + "\n"
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "title": self.title, "sheet": self.sheet,
-                "header_row": self.header_row, "map": dict(self.mapping), "builtin": self.builtin}
+                "header_row": self.header_row, "room_format": self.room_format, "serial_dates": self.serial_dates,
+                "map": dict(self.mapping), "builtin": self.builtin}
 
 
 def _q(text: str) -> str:
@@ -74,9 +90,16 @@ def parse_profile(data: dict[str, Any], source: str, tables: TableKinds, *, buil
         kind = str(data["kind"])
         mapping = {str(k): str(v) for k, v in dict(data.get("map") or {}).items()}
         header_row = data.get("header_row")
+        serial = data.get("serial_dates")
+        if serial is not None and not isinstance(serial, bool):
+            raise ValueError(f"serial_dates 应为 true 或 false，实际为 {serial!r}")
+        room_format = str(data["room_format"]) if data.get("room_format") else None
+        if room_format is not None and room_format not in ROOM_FORMATS:
+            raise ValueError(f"room_format 应为{'、'.join(ROOM_FORMATS)}之一，实际为“{room_format}”")
         profile = Profile(name=str(data["name"]), kind=kind, mapping=mapping, title=str(data.get("title", "")),
                           sheet=str(data["sheet"]) if data.get("sheet") else None,
-                          header_row=int(header_row) if header_row else None, builtin=builtin)
+                          header_row=int(header_row) if header_row else None, room_format=room_format,
+                          serial_dates=serial, builtin=builtin)
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"导入方案 {source} 缺少必需项或格式不对：{exc}") from exc
     check_kind(profile, tables, source)

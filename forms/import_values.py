@@ -10,17 +10,15 @@ from decimal import ROUND_DOWN, Decimal
 from hudang.errors import ValueProblem
 from hudang.forms import values as v
 
-_EXCEL_EPOCH = dt.date(1899, 12, 30)   # Excel's day 0 (its 1900 leap-year bug included)
-_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
-_FIRST_SERIAL, _LAST_SERIAL = 20_000, 80_000   # 1954-10-03 … 2119-01-10: a five-digit number in a date column
 
-
-def import_date(text: str, name: str) -> dt.date:
-    """A date cell: any spelling `values.parse_date` reads, an Excel serial (42736 → 2017-01-01) or a
-    date-time (`2020-06-10 12:30:00`, the date part counts)."""
+def import_date(text: str, name: str, serial_dates: bool | None = None) -> dt.date:
+    """A date cell: any spelling `values.parse_date` reads, an Excel serial (42736 → 2017-01-01; see
+    `values.excel_serial`, which a profile's ``serial_dates`` widens or turns off) or a date-time
+    (`2020-06-10 12:30:00`, the date part counts)."""
     s = v.to_halfwidth(text).strip()
-    if _SERIAL.fullmatch(s) and _FIRST_SERIAL <= float(s) <= _LAST_SERIAL:
-        return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
+    serial = v.excel_serial(s, serial_dates)
+    if serial is not None:
+        return serial.date()
     try:
         return v.parse_date(s)
     except ValueProblem:
@@ -31,7 +29,7 @@ def import_date(text: str, name: str) -> dt.date:
                                code="bad_date") from None
 
 
-def month_of(text: str, name: str) -> str:
+def month_of(text: str, name: str, serial_dates: bool | None = None) -> str:
     """A month cell: `2026-10`, `2026年10月`, `202610`, or any date in it."""
     s = v.to_halfwidth(text).strip()
     m = re.fullmatch(r"(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))", s)
@@ -40,7 +38,7 @@ def month_of(text: str, name: str) -> str:
         if 1 <= month <= 12:
             return f"{int(m[1]):04d}-{month:02d}"
     try:
-        day = import_date(text, name)
+        day = import_date(text, name, serial_dates)
     except ValueProblem:
         raise ValueProblem(f"“{name}”应为 YYYY-MM（如 2026-10），实际为“{text[:20]}”", code="bad_period") from None
     return f"{day.year:04d}-{day.month:02d}"

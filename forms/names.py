@@ -31,7 +31,7 @@ def suggestion(name: str, known: Mapping[str, str]) -> str | None:
 def extra_fields_warning(names: Iterable[str], known: Mapping[str, str], form_name: str) -> Problem | None:
     """One warning for the fields a document has that its form's definition lacks: they are kept as extra
     fields (stored, shown, searchable); a close one is named with the field it probably is."""
-    names = list(dict.fromkeys(n for n in names if n))
+    names = list(dict.fromkeys(n for n in names if n and normalize_label(n) not in known))   # an alias: said apart
     if not names:
         return None
     hints = [s for s in (suggestion(n, known) for n in names) if s]

@@ -32,7 +32,10 @@ import zhconv
 from hudang.errors import ValueProblem
 from hudang.forms.places import PUBLIC_WORDS
 
-__all__ = ["Room", "parse_room", "parse_key", "room_from_parts", "import_room", "is_public"]
+__all__ = ["Room", "parse_room", "parse_key", "room_from_parts", "import_room", "is_public", "ROOM_FORMATS"]
+
+ROOM_FORMATS = ("楼栋-单元-房号", "楼栋-房号", "单元-房号")
+"""How an import profile may say its room cells are written, where guessing would be ambiguous (SPEC §12)."""
 
 _HINT = "应为“3栋2单元1201室”或“3-2-1201”的形式"
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
@@ -131,14 +134,20 @@ _WORD_RE = "栋|座|幢|号楼|#楼|#|号"
 _CATEGORY = re.compile(r"^([^\W\d_A-Za-z]+)")
 
 
-def import_room(building: str, unit: str | None, number: str) -> tuple[Room, str]:
+def import_room(building: str, unit: str | None, number: str, room_format: str | None = None) -> tuple[Room, str]:
     """A room from an imported table's cells, however the source system writes it (SPEC §12), and its display.
 
     Separate 楼栋/单元/房号 cells (a 单元 of 0 means none); the whole room in one cell (`1单元101室` beside a
     `建筑物名称`, `1-1-1001`, `1-0-S01` for a shop); a building cell with words in front (`华泰苑1号楼`: the
     building is what forms write, `1号楼`); a villa without a room number (`1幢`: its own household, key
     `1-幢`); a shop or parking space without a building (`车位A-001`: key `车位-A001`, shown as written).
+
+    ``room_format`` (an import profile's, one of `ROOM_FORMATS`) says how a dashed cell is to be read instead of
+    guessing: `楼栋-单元-房号` (exactly three parts, a 单元 of 0 none), `楼栋-房号` (exactly two), or `单元-房号`
+    (the 房号 cell beside a 楼栋 column: `3` + `2-1201` is 3栋2单元1201室).
     """
+    if room_format:
+        building, unit, number = _split_format(building, unit or "", number, room_format)
     b, u, n = _normalise(building), _normalise(unit or ""), _normalise(number)
     if re.fullmatch(r"0+", u):
         u = ""
@@ -177,6 +186,30 @@ def import_room(building: str, unit: str | None, number: str) -> tuple[Room, str
             pass
     room = room_from_parts(b, u or None, n)
     return room, room.display(room.building_word)
+
+
+def _split_format(building: str, unit: str, number: str, room_format: str) -> tuple[str, str, str]:
+    """The cells as the profile's room format says they are written."""
+    if room_format not in ROOM_FORMATS:
+        raise ValueProblem(f"房号格式“{room_format}”未知，应为{'、'.join(ROOM_FORMATS)}之一", code="bad_room")
+    n = _normalise(number)
+    if room_format == "单元-房号":
+        if unit.strip() or "-" not in n:
+            return building, unit, number
+        parts = n.split("-")
+        if len(parts) != 2 or not all(parts):
+            raise ValueProblem(f"无法识别房号“{_quote(number)}”：导入方案规定房号写作“单元-房号”，如“2-1201”",
+                               code="bad_room")
+        return building, parts[0], parts[1]
+    if building.strip() or unit.strip():
+        return building, unit, number
+    parts = n.split("-")
+    wanted = room_format.count("-") + 1
+    if len(parts) != wanted or not all(parts):
+        example = "3-2-1201" if wanted == 3 else "3-1201"
+        raise ValueProblem(f"无法识别房号“{_quote(number)}”：导入方案规定房号写作“{room_format}”，如“{example}”",
+                           code="bad_room")
+    return (parts[0], parts[1], parts[2]) if wanted == 3 else (parts[0], "", parts[1])
 
 
 def _plain(text: str) -> str:

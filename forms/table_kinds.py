@@ -62,6 +62,8 @@ class HeaderMap:
     unknown: list[str] = field(default_factory=list)           # header cells (as written) that are no column
     suggestions: dict[str, str] = field(default_factory=dict)  # header as written → the column it is close to
     profile: str | None = None
+    room_format: str | None = None         # the profile's value conventions (SPEC §12), None: guessed
+    serial_dates: bool | None = None
 
     @property
     def found(self) -> list[str]:

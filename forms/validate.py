@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -53,17 +54,26 @@ class Checked:
         return value[:10] if value else None
 
 
-def map_labels(form: FormDef, labelled: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Labelled values → field values (first label wins); unknown labels kept apart."""
+def map_labels(form: FormDef, labelled: Mapping[str, str],
+               warnings: list[Problem] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """Labelled values → field values (first label wins); unknown labels kept apart. A later label of the same
+    field (an alias: `报修人姓名` after `报修人`) with a different value is kept apart too, named in a warning."""
     raw: dict[str, str] = {}
     extra: dict[str, str] = {}
+    used: dict[str, str] = {}
     for label, value in labelled.items():
         name = form.labels.get(v.normalize_label(label))
         text = (value or "").strip()
         if name is None:
             extra[label] = text
         elif name not in raw or (not raw[name] and text):
-            raw[name] = text
+            raw[name], used[name] = text, label
+        elif text and text != raw[name]:
+            extra[label] = text
+            if warnings is not None:
+                warnings.append(Problem(name, "alias_repeated",
+                                        f"“{used[name]}”与“{label}”都是“{name}”，内容不同：已采用“{used[name]}”"
+                                        f"的内容，“{label}”的内容作为附加栏目保存，请核对"))
     return raw, extra
 
 
@@ -84,10 +94,11 @@ def _enum_value(f: FieldDef, text: str) -> str:
 
 def _parse(f: FieldDef, text: str, values: Mapping[str, str], warnings: list[Problem]) -> str:
     kind = f.type
+    serial = v.excel_serial(text) if kind in ("date", "datetime") else None   # a batch cell without a date format
     if kind == "date":
-        return v.parse_date(text).isoformat()
+        return (serial.date() if serial else v.parse_date(text)).isoformat()
     if kind == "datetime":
-        moment, date_only = v.parse_datetime(text)
+        moment, date_only = (serial, serial.time() == dt.time()) if serial else v.parse_datetime(text)
         if date_only:
             warnings.append(Problem(f.name, "date_only", f"“{f.name}”只填了日期，按当天 00:00 记录"))
         return moment.strftime("%Y-%m-%d %H:%M:%S")
@@ -107,8 +118,8 @@ def _parse(f: FieldDef, text: str, values: Mapping[str, str], warnings: list[Pro
 def check(form: FormDef, labelled: Mapping[str, str], estates: EstateLookup,
           describe: Callable[[str], str] | None = None) -> Checked:
     """Validate labelled values as ``form``; every problem is reported, none raised."""
-    raw, extra = map_labels(form, labelled)
-    out = Checked(form=form, values={}, raw=raw, extra=extra)
+    out = Checked(form=form, values={}, raw={})
+    out.raw, out.extra = map_labels(form, labelled, out.warnings)
     failed: set[str] = set()
 
     def problem(f: FieldDef, code: str, message: str) -> None:
@@ -119,7 +130,7 @@ def check(form: FormDef, labelled: Mapping[str, str], estates: EstateLookup,
     ordered = sorted(form.fields, key=lambda f: {"enum": 0, "estate": 1, "room": 3}.get(f.type, 2))
     estate: str | None = None
     for f in ordered:
-        text = raw.get(f.name, "")
+        text = out.raw.get(f.name, "")
         if not text and f.default is not None:
             text = f.default
         if not text:
@@ -169,6 +180,6 @@ def check(form: FormDef, labelled: Mapping[str, str], estates: EstateLookup,
     order = {f.name: i for i, f in enumerate(form.fields)}
     out.values = dict(sorted(out.values.items(), key=lambda kv: order.get(kv[0], len(order))))
     if out.place is None and estate is not None and form.room_field and form.room_optional \
-            and not raw.get(form.room_field):
+            and not out.raw.get(form.room_field):
         out.place = estates.place(estate, "公共", ("公共",))  # no room: the estate's public file
     return out

@@ -113,6 +113,30 @@ def _date_of(m: re.Match[str], code: str) -> dt.date:
         raise ValueProblem(f"日期不存在：{year}年{month}月{day}日，请核对月份和日", code=code) from None
 
 
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)   # Excel's day 0 (its 1900 leap-year bug included)
+_SERIAL_RE = re.compile(r"\d{1,7}(?:\.\d+)?")
+_SERIAL_AUTO = re.compile(r"\d{5}(?:\.\d+)?")
+_FIRST_SERIAL, _LAST_SERIAL = 20_000, 80_000   # 1954-10-03 … 2119-01-10: a five-digit number where a date is meant
+_MAX_SERIAL = 2_958_465                        # 9999-12-31, Excel's last day
+
+
+def excel_serial(raw: str, serial_dates: bool | None = None) -> dt.datetime | None:
+    """An Excel date serial where a date is meant (a cell without a date format: 45000 → 2023-03-15, a
+    fraction is the time of day), else None. By default only a five-digit number from 1954 to 2119 is one;
+    ``serial_dates=True`` (an import profile saying so) takes any day number, ``False`` none."""
+    if serial_dates is False:
+        return None
+    s = to_halfwidth(raw).strip()
+    if not (_SERIAL_RE if serial_dates else _SERIAL_AUTO).fullmatch(s):
+        return None
+    number = float(s)
+    low, high = (1, _MAX_SERIAL) if serial_dates else (_FIRST_SERIAL, _LAST_SERIAL)
+    if not low <= number <= high:
+        return None
+    moment = _EXCEL_EPOCH + dt.timedelta(days=number)
+    return moment.replace(microsecond=0) + dt.timedelta(seconds=round(moment.microsecond / 1e6))
+
+
 def parse_date(raw: str) -> dt.date:
     """A date in any spelling the office uses; also Excel's "2026-11-03 00:00:00" for a date cell."""
     s = _prep_when(raw)

@@ -153,22 +153,46 @@ def _gram_pieces(text: str, query: bool = False) -> Iterator[tuple[str, int, int
     wherever it stands (as the prefix of a bigram, or this unigram). Latin/digit runs whole, with the
     dots of licence plates dropped (皖A·12345 = 皖A12345). In a document, a date in any spelling is also
     indexed as YYYY-MM-DD, at the end and sharing the last position, so no phrase is broken by it. A query
-    leaves out its own last unigram (its text may go on in the document) and the dates."""
+    leaves out its own last unigram (its text may go on in the document) and the dates.
+
+    A code of letters and digits in a document (PG-001, A12栋, WX2026-07) is also indexed by its parts
+    (pg, 001; a, 12), sharing the whole code's position, and the first character of a Chinese run right
+    after it alone too (sharing its bigram's position): so `PG`, `001`, `12栋`, `A12栋` and `单号PG` find it,
+    however the text goes on."""
     runs = list(_RUNS.finditer(text))
     for n, m in enumerate(runs):
         run, base = m.group(), m.start()
         if "\u3400" <= run[0]:
+            after_code = not query and n and len(run) > 1 and runs[n - 1].group()[0] < "\u3400"
             for i in range(len(run) - 1):
                 yield run[i:i + 2], base + i, base + i + 2, 0
+                if i == 0 and after_code:
+                    yield run[0], base, base + 1, -1
             if not query or n < len(runs) - 1 or len(run) == 1:
                 yield run[-1], base + len(run) - 1, base + len(run), 0
         else:
-            yield _JOINERS.sub("", run), base, base + len(run), 0
+            code = _JOINERS.sub("", run)
+            yield code, base, base + len(run), 0
+            if not query:
+                for part, start, end in _code_parts(run):
+                    yield part, base + start, base + end, -1
     if not query:
         for m in _DATE.finditer(text):
             iso = _iso(m)
             if iso and iso != m.group():
                 yield iso, m.start(), m.end(), -1
+
+
+def _code_parts(run: str) -> list[tuple[str, int, int]]:
+    """The pieces of a letter-and-digit code other than itself: between its dashes or dots, and each run of
+    letters or of digits (wx2026-07 → wx2026, 07, wx, 2026); none for a plain word or number."""
+    found: dict[str, tuple[int, int]] = {}
+    for m in re.finditer(r"[a-z0-9]+", run):
+        found.setdefault(m.group(), (m.start(), m.end()))
+        for p in re.finditer(r"[a-z]+|[0-9]+", m.group()):
+            found.setdefault(p.group(), (m.start() + p.start(), m.start() + p.end()))
+    found.pop(_JOINERS.sub("", run), None)
+    return [(text, start, end) for text, (start, end) in found.items()]
 
 
 FIELD_SEP, VALUE_SEP = "\x1e", "\x1f"

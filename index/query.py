@@ -95,8 +95,10 @@ def text_query(text: str, key: bytes) -> wq.Query:
     the score of the records where the text is a whole word, except where a word is not a bigram phrase
     (a digit run inside a longer token), where they match too."""
     room = room_key(text)
-    if room is not None:
-        return wq.Term("hkey", room)  # a whole room spelling: the household, not every "3", "2" and "1201"
+    if room is not None:   # a whole room spelling: the household, not every "3", "2" and "1201"
+        code = _phrase("grams", grams(text)) if re.search(r"[a-z]", normalize(text)) else None
+        # … and where letters make it read like a code too (PG-001, A-101), that code in the text
+        return wq.Term("hkey", room) if code is None else wq.Or([wq.Term("hkey", room), code])
     day = date_token(text)
     if day is not None:
         return wq.Term("grams", day)

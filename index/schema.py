@@ -6,7 +6,7 @@ from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from hudang.index.analysis import GramTokenizer, WordTokenizer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4   # 4: a code's parts (PG-001: pg, 001) and the character after it
 
 
 def make_schema() -> Schema:

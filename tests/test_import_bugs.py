@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
+from pypdf.generic import NameObject
+from test_read_pdf import T, _field_pdf
 
 from builders import IDS, complaint, docx_form, json_form, soffice_convert
 from conftest import Hudang
@@ -184,3 +187,49 @@ def test_docx_rows_the_form_lacks_are_kept(hudang: Hudang, roster_csv: Path, tmp
     assert {k: fields[k] for k in ("派工单号", "材料费", "人工费", "合计", "处理时限")} == {
         "派工单号": "PG-0007", "材料费": "35元", "人工费": "20元", "合计": "55元", "处理时限": "当日修复"}
     assert fields["报修内容"] == "厨房水龙头漏水"
+
+
+def test_docx_paragraph_lines_and_pdf_fields_the_form_lacks_are_kept(hudang: Hudang, roster_csv: Path,
+                                                                    tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    doc = docx.Document()
+    doc.add_paragraph("维修工作单")
+    for line in ("编号：WX-8", "项目：金第花园    房号：3-2-1201", "报修人：张三 联系电话：13812345678",
+                 "报修时间：2026-11-03 09:30", "报修内容：厨房水龙头漏水", "派工单号：PG-0008 材料费：35元",
+                 "经现场查看发现：水管老化"):
+        doc.add_paragraph(line)
+    doc.save(str(tmp_path / "维修单.docx"))
+    [out] = hudang.ingest(tmp_path / "维修单.docx")
+    assert out["status"] == "filed", out
+    [warning] = [w for w in out["warnings"] if w["code"] == "extra_fields"]
+    assert "派工单号、材料费" in warning["message"]
+    fields = hudang.json("record", "show", out["record_id"])["fields"]
+    assert (fields["派工单号"], fields["材料费"], fields["报修人"]) == ("PG-0008", "35元", "张三")
+    assert "经现场查看发现" not in fields
+
+    pdf = _field_pdf(tmp_path / "维修单.pdf", [
+        {"/FT": NameObject("/Tx"), "/T": T(name), "/V": T(value)}
+        for name, value in (("编号", "WX-9"), ("项目", "金第花园"), ("房号", "3-2-1202"), ("报修人", "李四"),
+                            ("联系电话", "13812345679"), ("报修时间", "2026-11-04 10:00"), ("报修内容", "门锁坏了"),
+                            ("人工费", "20元"), ("Text9", "x"))], metadata={"/Title": "维修工作单"})
+    [out] = hudang.ingest(pdf)
+    assert out["status"] == "filed", out
+    [warning] = [w for w in out["warnings"] if w["code"] == "extra_fields"]
+    assert "人工费" in warning["message"]
+    fields = hudang.json("record", "show", out["record_id"])["fields"]
+    assert fields["人工费"] == "20元" and "Text9" not in fields
+
+
+def test_an_alias_label_after_its_field_is_kept_with_a_warning(hudang: Hudang, roster_csv: Path,
+                                                              tmp_path: Path) -> None:
+    hudang("ingest", roster_csv)
+    form = docx_form(tmp_path / "维修单.docx", "维修工作单", {
+        "编号": "WX-10", "项目": "金第花园", "房号": "3-2-1201", "报修人": "张三", "联系电话": "13812345678",
+        "报修时间": "2026-11-03 09:30", "报修内容": "厨房水龙头漏水", "报修人姓名": "张三丰"})
+    [out] = hudang.ingest(form)
+    assert out["status"] == "filed", out
+    [warning] = [w for w in out["warnings"] if w["code"] == "alias_repeated"]
+    assert "“报修人”与“报修人姓名”" in warning["message"]
+    assert not [w for w in out["warnings"] if w["code"] == "extra_fields"]   # said once, as what it is
+    fields = hudang.json("record", "show", out["record_id"])["fields"]
+    assert (fields["报修人"], fields["报修人姓名"]) == ("张三", "张三丰")

@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from builders import complaint, json_form
+from builders import IDS, complaint, json_form, soffice_convert
 from conftest import Hudang
 
 ESTATE = "金第花园"
@@ -169,6 +169,35 @@ def test_side_by_side_blocks_are_read_as_rows(hudang: Hudang, tmp_path: Path) ->
     assert set(rooms(hudang)) == {"1-1-101", "1-1-102", "2-1-101"}
 
 
+def test_side_by_side_blocks_in_a_csv(hudang: Hudang, tmp_path: Path) -> None:
+    roster(hudang, tmp_path)
+    [out] = hudang.json("ingest", csv(tmp_path / "in" / "业主.csv", [
+        "栋号,单元,房号,业主名称,手机号,,栋号,单元,房号,业主名称,手机号",
+        "1,1,101,张三,13812345678,,2,1,101,李四,13812345679", "1,2,101,王五,,,,,,,"]), "--estate", ESTATE)["outcomes"]
+    assert (out["kind"], out["status"], out["registrations_new"]) == ("owners", "imported", 3), out
+    owners = {r[0]: json.loads(r[1])["业主姓名"] for r in query(
+        hudang, "SELECT r.household, v.fields FROM records r JOIN versions v USING (record_id)")}
+    assert owners == {"1-1-101": "张三", "2-1-101": "李四", "1-2-101": "王五"}
+
+
+def test_a_room_list_and_an_owner_list_as_legacy_xls(hudang: Hudang, tmp_path: Path) -> None:
+    src, out_dir = tmp_path / "src", tmp_path / "xls"
+    out_dir.mkdir()
+    rooms_xls = soffice_convert(xlsx(src / "房屋清单.xlsx", {"房屋": [
+        [f"{ESTATE}房屋清单"], ["楼号", "单元号", "房间", "建筑面积(㎡)"], [1, 1, "101", 98.5], [1, 1, "102", 90]]}),
+        "xls", out_dir)
+    owners_xls = soffice_convert(xlsx(src / "业主名单.xlsx", {"业主信息": [
+        ["栋号", "单元", "房号", "业主名称", "手机号"], [1, 1, "101", "张三", "13812345678"],
+        [1, 1, "102", "李四", ""]]}), "xls", out_dir)
+    [rooms_out] = hudang.json("ingest", rooms_xls, "--estate", ESTATE)["outcomes"]
+    assert (rooms_out["kind"], rooms_out["status"], rooms_out["rooms"]) == ("roster", "imported", 2), rooms_out
+    assert rooms(hudang) == {"1-1-101": "1栋1单元101室", "1-1-102": "1栋1单元102室"}
+    [owners_out] = hudang.json("ingest", owners_xls, "--estate", ESTATE)["outcomes"]
+    assert (owners_out["kind"], owners_out["status"], owners_out["registrations_new"]) == ("owners", "imported", 2)
+    [record] = hudang.json("household", "show", f"{ESTATE}/1-1-102")["records"]
+    assert record["form"] == "registration"
+
+
 def test_gbk_csv_owner_list(hudang: Hudang, tmp_path: Path) -> None:
     roster(hudang, tmp_path)
     [out] = hudang.ingest(csv(tmp_path / "in" / ESTATE / "业主.csv",
@@ -296,6 +325,27 @@ def test_hc_room_import_with_its_profile(hudang: Hudang, tmp_path: Path) -> None
     assert record["form"] == "registration"
 
 
+def test_a_room_list_owner_with_a_bad_phone_is_a_problem_row_to_fix_and_retry(hudang: Hudang, tmp_path: Path) -> None:
+    header = ["楼号", "单元", "房间", "建筑面积", "业主名称", "手机号", "身份证号"]
+    path = xlsx(tmp_path / "in" / "importRoom.xlsx", {"资产信息": [
+        header, [1, 1, 1001, 94.56, "王建国", 13812345678, None], [1, 1, 1002, 94.56, "李四", 1381234567, None]]})
+    [out] = hudang.json("ingest", path, "--profile", "hc-rooms", "--estate", ESTATE)["outcomes"]
+    assert (out["status"], out["registrations_new"]) == ("partial", 1), out
+    assert [(e["row"], e["field"]) for e in out["errors"]] == [(3, "联系电话")]
+    assert set(rooms(hudang)) == {"1-1-1001", "1-1-1002"}           # the room itself is in
+    entry = hudang.home / "quarantine" / out["quarantine_id"]
+    [rows_file] = [p for p in entry.iterdir() if p.suffix == ".xlsx"]
+    wb = openpyxl.load_workbook(rows_file)
+    ws = wb.active
+    [bad] = [r for r in ws.iter_rows() if r[4].value == "李四"]
+    bad[5].value = 13812345679
+    wb.save(rows_file)
+    [again] = hudang.json("quarantine", "retry")["results"]
+    assert again["status"] == "imported", again
+    [record] = hudang.json("household", "show", f"{ESTATE}/1-1-1002")["records"]
+    assert record["form"] == "registration"
+
+
 def test_dry_run_shows_what_would_be_created_and_writes_nothing(hudang: Hudang, tmp_path: Path) -> None:
     path = fee_history(tmp_path / "in" / "缴费.xlsx")
     rooms_file = csv(tmp_path / "in2" / "房屋.csv", ["楼栋,单元,房号", "1,1,1001", "1,1,1002"])
@@ -357,6 +407,52 @@ def test_a_profile_header_row_is_used_where_the_header_cannot_be_guessed(hudang:
     assert (out["kind"], out["status"], out["rows"]) == ("owners", "imported", 1), out
 
 
+def test_a_profile_chosen_automatically_keeps_its_header_row(hudang: Hudang, tmp_path: Path) -> None:
+    roster(hudang, tmp_path)
+    hudang("import-profile", "save", "mine", "--kind", "owners", "--header-row", "3", "--map", "门牌=房号",
+           "--map", "户主=业主姓名", "--map", "电话号=联系电话")
+    path = xlsx(tmp_path / "in" / "业主.xlsx", {"Sheet1": [
+        ["房号", "业主姓名", "说明：下表为本处业主"], ["（内部资料）"], ["门牌", "户主", "电话号"],
+        ["1-1-101", "张三", "13812345678"], ["1-1-1001", "李四", "13812345679"]]})
+    [out] = hudang.json("ingest", path, "--estate", ESTATE)["outcomes"]   # no --profile
+    assert (out["kind"], out["status"], out["rows"]) == ("owners", "imported", 2), out
+    assert sorted(r[0] for r in query(hudang, "SELECT household FROM records WHERE form = 'registration'")) == [
+        "1-1-1001", "1-1-101"]
+
+
+def test_a_profile_states_how_rooms_and_dates_are_written(hudang: Hudang, tmp_path: Path) -> None:
+    hudang("estates", "add", ESTATE)
+    rows = ["幢别,户室,交房日期", "3,2-1201,1953-06-01", "12,301,1953-06-01"]
+    hudang("import-profile", "save", "guess", "--kind", "roster", "--map", "幢别=楼栋", "--map", "户室=房号",
+           "--map", "交房日期=-")
+    [out] = hudang.json("ingest", csv(tmp_path / "a" / "房产.csv", rows), "--estate", ESTATE)["outcomes"]
+    assert out["status"] == "partial" and [e["row"] for e in out["errors"]] == [2]   # 3 + 2-1201: no room
+    hudang("import-profile", "save", "guess", "--kind", "roster", "--map", "幢别=楼栋", "--map", "户室=房号",
+           "--map", "交房日期=-", "--room-format", "单元-房号")
+    [out] = hudang.json("ingest", csv(tmp_path / "b" / "房产.csv", [*rows, "5,1-101,"]), "--estate",
+                        ESTATE)["outcomes"]
+    assert out["status"] == "imported", out
+    assert set(rooms(hudang)) == {"3-2-1201", "12-301", "5-1-101"}
+    saved = hudang.json("import-profile", "show", "guess")
+    assert saved["room_format"] == "单元-房号"
+
+
+def test_a_profile_s_room_format_refuses_what_guessing_would_take() -> None:
+    from hudang.errors import ValueProblem
+    from hudang.forms.import_values import import_date
+    from hudang.forms.rooms import import_room
+
+    assert import_room("", "", "12-301")[0].key == "12-301"           # guessed: 12栋301室
+    with pytest.raises(ValueProblem, match="楼栋-单元-房号"):
+        import_room("", "", "12-301", "楼栋-单元-房号")                 # the profile says a unit is always there
+    assert import_room("", "", "1-0-S01", "楼栋-单元-房号")[0].key == "1-S01"
+    assert import_date("18000", "交房日期", True) == dt.date(1949, 4, 12)   # before 1954 only when the profile says
+    with pytest.raises(ValueProblem):
+        import_date("18000", "交房日期")
+    with pytest.raises(ValueProblem):
+        import_date("42736", "交房日期", False)
+
+
 def test_bad_rows_are_retried_with_the_estate_the_file_had(hudang: Hudang, tmp_path: Path) -> None:
     roster(hudang, tmp_path)
     [out] = hudang.json("ingest", csv(tmp_path / "in" / "台账.csv", [
@@ -378,6 +474,17 @@ def test_a_registration_batch_in_another_system_s_words(hudang: Hudang, tmp_path
         [ESTATE, 1, 2, "101", "王建国", "", "13812345678", "2023-03-15"]]}))
     assert out["form"] == "registration"
     assert [e["field"] for e in out["errors"]] == ["证件号码"]   # required at move-in, and named as the form names it
+
+
+def test_serial_dates_in_a_form_batch_are_dates(hudang: Hudang, tmp_path: Path) -> None:
+    roster(hudang, tmp_path)
+    [out] = hudang.ingest(xlsx(tmp_path / "in" / "住户登记.xlsx", {"登记": [
+        ["项目", "楼栋", "单元", "房号", "业主姓名", "证件号码", "联系电话", "入住日期"],
+        [ESTATE, 1, 2, "101", "王建国", IDS[1], "13812345678", 45000]]}))
+    assert (out["form"], out["status"]) == ("registration", "filed"), out
+    [fields] = query(hudang, "SELECT v.fields FROM versions v JOIN records r USING (record_id) WHERE r.form = ?",
+                     "registration")
+    assert json.loads(fields[0])["入住日期"] == "2023-03-15"
 
 
 @pytest.mark.slow

@@ -280,10 +280,11 @@ def test_paragraph_pairs(tmp_path: Path) -> None:
     doc.add_paragraph("投诉人：张三    联系电话：13812345678")
     doc.add_paragraph("投诉时间:2026-11-03 09:30\t接报人：李四")
     doc.add_paragraph("项    目：金第花园")
-    doc.add_paragraph("备注：请联系物业  编号不详")
+    doc.add_paragraph("备注：请联系物业  编号不详")   # a name this vocabulary lacks: kept (an extra field)
+    doc.add_paragraph("经现场查看发现：水管破裂")      # a sentence, not a name: no pair
     extraction = read(doc, tmp_path)
     assert fields(extraction) == {"投诉人": "张三", "联系电话": "13812345678", "投诉时间": "2026-11-03 09:30",
-                                  "接报人": "李四", "项目": "金第花园"}
+                                  "接报人": "李四", "项目": "金第花园", "备注": "请联系物业  编号不详"}
     assert extraction.title == "投诉处理单"
 
 

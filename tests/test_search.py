@@ -261,3 +261,23 @@ def test_from_after_to_is_a_usage_error(hudang: Hudang, filed: dict) -> None:
     assert result.code == 2 and result.json["error"]["code"] == "bad_date_range"
     assert "晚于" in result.stderr
     assert ids(hudang.json("search", "金第花园", "--from", "2026-11-02", "--to", "2026-11-02")) == [filed["w1"]["record_id"]]
+
+
+def test_letter_and_digit_codes_inside_text_are_found_also_after_rebuild(hudang: Hudang, roster_csv: Path,
+                                                                         tmp_path: Path) -> None:
+    hudang.ingest(roster_csv)
+    [c1] = hudang.ingest(json_form(tmp_path / "c1.json", "投诉处理单", complaint(
+        "TS-1", 投诉内容="派工单号PG-001未处理，A12栋门口漏水，见工单WX2026-07")))
+    [c2] = hudang.ingest(json_form(tmp_path / "c2.json", "投诉处理单", complaint(
+        "TS-2", room="1-1-302", 投诉内容="PG-0012号工单已完成，B3栋楼道灯坏")))
+    one, two = c1["record_id"], c2["record_id"]
+
+    def found() -> dict[str, list[str]]:
+        return {q: sorted(ids(hudang.json("search", q))) for q in (
+            "PG-001", "pg-001", "A12栋", "12栋", "单号PG", "WX2026", "PG", "B3栋楼道")}
+
+    expected = {"PG-001": [one], "pg-001": [one], "A12栋": [one], "12栋": [one], "单号PG": [one],
+                "WX2026": [one], "PG": sorted([one, two]), "B3栋楼道": [two]}
+    assert found() == expected
+    hudang("rebuild")                                   # the index rebuilt from the archive finds them too
+    assert found() == expected

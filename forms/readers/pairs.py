@@ -85,6 +85,14 @@ def text_pairs(text: str, vocab: Vocabulary, *, multiline: bool = False) -> list
 
 
 def _line_pairs(line: str, vocab: Vocabulary) -> list[tuple[str, str]]:
+    found = _line_labels(line, vocab)
+    if not found:
+        return []
+    ends = [start for _, start, _ in found[1:]] + [len(line)]
+    return [(key, line[value:end]) for (key, _, value), end in zip(found, ends, strict=True)]
+
+
+def _line_labels(line: str, vocab: Vocabulary) -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []   # key, label start, value start
     floor = 0
     for colon in _COLON.finditer(line):
@@ -94,10 +102,7 @@ def _line_pairs(line: str, vocab: Vocabulary) -> list[tuple[str, str]]:
         if label is not None:
             found.append((label[0], label[1], colon.end()))
             floor = colon.end()
-    if not found:
-        return []
-    ends = [start for _, start, _ in found[1:]] + [len(line)]
-    return [(key, line[value:end]) for (key, _, value), end in zip(found, ends, strict=True)]
+    return found
 
 
 def _label_before(line: str, floor: int, colon: int, vocab: Vocabulary) -> tuple[str, int] | None:
@@ -190,6 +195,38 @@ def loose_pairs(grid: Sequence[Sequence[T | None]], text_of: Callable[[T], str],
 
 def _loose_name(text: str) -> bool:
     return _NAME_LIKE.fullmatch(text.strip()) is not None
+
+
+# A paragraph's `名称：值` whose name is no known label: the name must read as a short label (up to 8 Chinese
+# characters, at the line's start or after a gap), not as the start of a sentence (`经现场查看发现：…`).
+_LOOSE_LINE_NAME = re.compile(r"(?:^|(?<=\s))([\u4e00-\u9fff][\u4e00-\u9fff（）()/]{1,7})\s*[:：]")
+_SENTENCE = re.compile(r"[的了我您你他她们请将把被经已因如若但并及与和在对从向为是]|如下|以下|发现|特此|说明|通知|告知")
+
+
+def paragraph_pairs(text: str, vocab: Vocabulary) -> list[tuple[str, str]]:
+    """A paragraph's pairs: `标签：值` as `text_pairs` finds them, and `派工单号：PG-0007` where the name is no
+    known label, kept so what a form's own layout adds is not dropped (the record stores it as an extra field,
+    named in a warning). A value ends where the next name, known or not, begins; a loose name with an empty
+    value is no pair."""
+    pairs: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        labels = _line_labels(line, vocab)
+        spans = [(start, value) for _, start, value in labels]
+        found: list[tuple[int, int, str, bool]] = [(start, value, key, True) for key, start, value in labels]
+        for m in _LOOSE_LINE_NAME.finditer(line):
+            name = m[1]
+            if (label_key(name, vocab) is None and not _SENTENCE.search(name)
+                    and not any(start <= m.start(1) < value for start, value in spans)):
+                found.append((m.start(1), m.end(), vocab.normalize(name), False))
+        if not found:
+            continue
+        found.sort()
+        ends = [start for start, *_ in found[1:]] + [len(line)]
+        for (_, value_start, key, known), end in zip(found, ends, strict=True):
+            value = line[value_start:end].strip()
+            if known or value:
+                pairs.append((key, resolve_checks(value)))
+    return pairs
 
 
 def _logical_cells(row: Sequence[T | None]) -> list[tuple[T, int]]:

@@ -209,11 +209,23 @@ def _form_values(reader: PdfReader, vocab: Vocabulary) -> tuple[dict[str, str], 
             if kind == "check" and generic:
                 value = "是" if value else "否"
             found.setdefault(label, []).append(value or "")
-        elif kind == "check":
-            option = next((o for c in candidates if c and (o := _option(c, vocab))), None)
-            if option is not None:
-                found.setdefault(option[0], []).append(option[1] if value else "")
+        elif kind == "check" and (option := next((o for c in candidates if c and (o := _option(c, vocab))),
+                                                  None)) is not None:
+            found.setdefault(option[0], []).append(option[1] if value else "")
+        elif value and (name := _field_name(tooltip, names)):
+            # A field under a name no form knows (派工单号, 材料费): kept, the record holds it as an extra field.
+            found.setdefault(name, []).append("是" if kind == "check" and generic else value)
     return {label: _merge(values) for label, values in found.items()}, lines
+
+
+def _field_name(tooltip: str, names: list[str]) -> str | None:
+    """What a field with no known label is called: its tooltip (the text a person reads), else its name —
+    when written in Chinese; a machine name (`Text1`, `fill_3`) names nothing, its value stays in the text."""
+    for name in (tooltip, names[-1] if names else "", ".".join(names)):
+        name = name.strip()
+        if name and len(name) <= 40 and re.search(r"[\u4e00-\u9fff]", name):
+            return name
+    return None
 
 
 def _option(name: str, vocab: Vocabulary) -> tuple[str, str] | None:

@@ -17,7 +17,7 @@ from lxml import etree
 
 from hudang.errors import Problem, UnreadableFile
 from hudang.forms.readers.model import Extraction, RawRecord, ReadLimits, Vocabulary
-from hudang.forms.readers.pairs import grid_pairs, label_key, loose_pairs, text_pairs
+from hudang.forms.readers.pairs import grid_pairs, label_key, loose_pairs, paragraph_pairs, text_pairs
 from hudang.forms.readers.sniff import check_zip
 from hudang.forms.readers.wordxml import Block, Cell, Para, W, read_blocks
 
@@ -101,7 +101,7 @@ def _fields(blocks: list[Block], vocab: Vocabulary) -> tuple[dict[str, str], lis
 def _collect(blocks: list[Block], vocab: Vocabulary, add: Sink) -> None:
     for block in blocks:
         if isinstance(block, Para):
-            for key, value in text_pairs(block.text, vocab):
+            for key, value in paragraph_pairs(block.text, vocab):
                 add(key, value)
             continue
         pairs, used = grid_pairs(block.grid, lambda cell: cell.text, vocab)

@@ -6,6 +6,7 @@ A profile is a TOML file in ``<home>/import-profiles/`` (backed up with the home
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from hudang.errors import ConfigError, NotFound, UsageError
 from hudang.forms.import_profiles import IGNORE, Profile, Profiles, check_kind, check_name, load_profiles
 from hudang.forms.readers import read_document
 from hudang.forms.readers.model import ReadLimits
+from hudang.forms.rooms import ROOM_FORMATS
 from hudang.forms.table_kinds import TableKinds, load_table_kinds
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake.stages import vocabulary
@@ -60,11 +62,16 @@ def parse_map(pairs: list[str]) -> dict[str, str]:
 
 
 def save_profile(session: Session, name: str, kind: str, pairs: list[str], *, sheet: str | None = None,
-                 header_row: int | None = None, example: Path | None = None, title: str = "") -> Profile:
-    """Write (or replace) an office's profile; ``example`` gives the sheet and header row from a real file."""
+                 header_row: int | None = None, example: Path | None = None, title: str = "",
+                 room_format: str | None = None, serial_dates: bool | None = None) -> Profile:
+    """Write (or replace) an office's profile; ``example`` gives the sheet and header row from a real file;
+    ``room_format`` and ``serial_dates`` are its value conventions where guessing would be ambiguous."""
     check_name(name)
     mapping = parse_map(pairs)
-    profile = Profile(name=name, kind=kind, mapping=mapping, title=title, sheet=sheet, header_row=header_row)
+    if room_format is not None and room_format not in ROOM_FORMATS:
+        raise UsageError(f"房号格式“{room_format}”未知，应为{'、'.join(ROOM_FORMATS)}之一", code="bad_room_format")
+    profile = Profile(name=name, kind=kind, mapping=mapping, title=title, sheet=sheet, header_row=header_row,
+                      room_format=room_format, serial_dates=serial_dates)
     tables = _tables()
     try:
         check_kind(profile, tables, name)
@@ -95,8 +102,7 @@ def _from_example(session: Session, profile: Profile, tables: TableKinds, exampl
             continue
         found = tables.match(header, profile.mapping, only=profile.kind, profile=profile.name)
         if found is not None and profile.fits(header):
-            return Profile(name=profile.name, kind=profile.kind, mapping=profile.mapping, title=profile.title,
-                           sheet=cand.sheet, header_row=cand.header_row)
+            return dataclasses.replace(profile, sheet=cand.sheet, header_row=cand.header_row)
     near = tables.kind(profile.kind).map_header(ext.header_cells or [], profile.mapping, profile.name)
     raise UsageError(f"示例文件 {example.name} 的表头与该方案不符：{near.summary()}", code="profile_mismatch")
 

@@ -27,20 +27,28 @@ def import_profile() -> None:
 @click.option("--from", "example", type=click.Path(path_type=Path), default=None,
               help="示例文件：从中取工作表和表头行")
 @click.option("--title", default="", help="说明（如“某某系统 房屋导出”）")
+@click.option("--room-format", default=None, metavar="格式",
+              help="房号一格内的写法：楼栋-单元-房号、楼栋-房号 或 单元-房号（不指定则自动判断）")
+@click.option("--serial-dates/--no-serial-dates", default=None,
+              help="日期列中的数字一律按 Excel 日期读取（或一律不按）；不指定则自动判断")
 @json_option
 @click.pass_context
 def save(ctx: click.Context, name: str, kind: str, pairs: tuple[str, ...], sheet: str | None,
-         header_row: int | None, example: Path | None, title: str, as_json: bool) -> None:
+         header_row: int | None, example: Path | None, title: str, room_format: str | None,
+         serial_dates: bool | None, as_json: bool) -> None:
     """保存（或替换）一个导入方案，存放在数据目录的 import-profiles/ 中。"""
     from hudang.forms.import_profiles import Profile
     from hudang.pipeline.app.import_profiles import save_profile
 
     with session(ctx) as s:
         result = save_profile(s, name, kind, list(pairs), sheet=sheet, header_row=header_row, example=example,
-                              title=title)
+                              title=title, room_format=room_format, serial_dates=serial_dates)
 
     def human(p: Profile) -> None:
-        where = "".join([f"，工作表“{p.sheet}”" if p.sheet else "", f"，表头第 {p.header_row} 行" if p.header_row else ""])
+        where = "".join([f"，工作表“{p.sheet}”" if p.sheet else "", f"，表头第 {p.header_row} 行" if p.header_row else "",
+                         f"，房号写作“{p.room_format}”" if p.room_format else "",
+                         {True: "，日期列的数字按 Excel 日期读取", False: "，日期列的数字不按 Excel 日期读取",
+                          None: ""}[p.serial_dates]])
         click.echo(f"已保存导入方案“{p.name}”（{p.kind}{where}），{len(p.mapping)} 个列对应")
     show(result, as_json, human)
 

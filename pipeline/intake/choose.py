@@ -32,9 +32,9 @@ def _match(ext: Extraction, tables: TableKinds, profiles: Profiles, profile: Pro
     if profile is not None:
         if profile.sheet and ext.sheet and ext.sheet != profile.sheet and ext.alternatives:
             return None
-        return tables.match(header, profile.mapping, only=profile.kind, profile=profile.name)
+        return profile.conventions(tables.match(header, profile.mapping, only=profile.kind, profile=profile.name))
     fitting = [m for p in profiles.fitting(header)
-               if (m := tables.match(header, p.mapping, only=p.kind, profile=p.name)) is not None]
+               if (m := p.conventions(tables.match(header, p.mapping, only=p.kind, profile=p.name))) is not None]
     if len(fitting) == 1:
         return fitting[0]
     if _foreign(header, forms, tables) >= 2:

@@ -33,6 +33,7 @@ class OwnerRow:
     record_id: str | None          # the household's registration this row is a new version of
     review: list[str]
     unchanged: bool = False
+    block: int = 1                 # the side-by-side block the row was in
 
 
 @dataclass
@@ -120,6 +121,7 @@ def plan_table(item: Item, estates: Estates, forms: FormRegistry, intake: Path |
         if not problems and form is not None:
             owner, problems = _owner(form, rows[0], estates)
             if owner is not None:
+                owner.block = block + 1
                 plan.owners.append(owner)
         if problems:
             plan.errors += [(p, row_no) for p in problems]
@@ -133,9 +135,11 @@ def plan_table(item: Item, estates: Estates, forms: FormRegistry, intake: Path |
 
 def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegistry) -> None:
     """A room list that names each room's owner with a phone or ID (HC 资产信息) also registers the owners;
-    run once the rooms are in the catalog, so each owner's room is found."""
-    columns = item.columns
-    assert columns is not None
+    run once the rooms are in the catalog, so each owner's room is found. A row whose owner cannot be
+    registered (a bad ID or phone) keeps its room and goes to the problem rows, to be fixed and retried."""
+    columns, ext = item.columns, item.extraction
+    assert columns is not None and ext is not None
+    records = {rec.row: rec for rec in ext.records}
     form = forms.get("registration")
     if form is None or "业主姓名" not in columns.found or not {"联系电话", "证件号码"} & set(columns.found):
         return
@@ -147,8 +151,11 @@ def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegi
                                         "values": values}, estates)
         if owner is not None:
             plan.owners.append(owner)
-        else:
-            plan.errors += [(p, row["row"]) for p in problems]
+            continue
+        plan.errors += [(p, row["row"]) for p in problems]
+        rec = records.get(row["row"])
+        if rec is not None and all(rec is not b for b in plan.bad):
+            plan.bad.append(rec)
 
 
 def _owner(form: FormDef, row: dict[str, Any], estates: Estates) -> tuple[OwnerRow | None, list[Problem]]:

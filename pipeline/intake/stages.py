@@ -195,11 +195,35 @@ def read(item: Item, vocab: SimpleVocabulary, limits: ReadLimits, profiles: Prof
                                         header_row=chosen.header_row if chosen else None)
     except UnreadableFile as exc:  # named as dropped, not as our snapshot's safe name
         raise reject(exc.code, renamed(exc.message, item.snapshot.name, item.path.name)) from None
+    if chosen is None and profiles is not None and item.extraction.kind == "table":
+        item.extraction = _profile_header_row(item.snapshot, item.extraction, vocab, limits, profiles)
     item.extraction.warnings = [Problem(w.field, w.code, renamed(w.message, item.snapshot.name, item.path.name))
                                 for w in item.extraction.warnings]
     item.warnings.extend(item.extraction.warnings)
     item.warnings.extend(_escape_text(item.extraction))
     return item
+
+
+def _profile_header_row(path: Path, ext: Extraction, vocab: SimpleVocabulary, limits: ReadLimits,
+                        profiles: Profiles) -> Extraction:
+    """A profile chosen automatically keeps its header row too (SPEC §12): where the guessed header fits no
+    profile that names a header row, the file is read again at each such profile's row, and taken at it when
+    exactly one profile fits there."""
+    sheets = [ext, *ext.alternatives]
+    fitted: list[Extraction] = []
+    for profile in profiles:
+        if not profile.header_row:
+            continue
+        if any(c.header_row == profile.header_row and profile.fits(c.header_cells or []) for c in sheets):
+            return ext                      # the guess already is this profile's header
+        try:
+            again = read_document(path, vocab, limits, header_row=profile.header_row)
+        except UnreadableFile:
+            continue
+        if any(profile.fits(c.header_cells or []) and (not profile.sheet or c.sheet in (None, profile.sheet))
+               for c in (again, *again.alternatives)):
+            fitted.append(again)
+    return fitted[0] if len(fitted) == 1 else ext
 
 
 def _escape_text(ext: Extraction) -> list[Problem]:

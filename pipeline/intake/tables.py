@@ -114,7 +114,7 @@ def check_row(columns: HeaderMap, values: dict[str, str], row: int, estates: Est
                                                  "或把文件放进以项目命名的子文件夹"))
     if kind.id == ROSTER:
         out["estate"] = estate or (v.to_simplified(estate_text) if estate_text else where.name)
-        room = attempt("房号", lambda: roster_room(*room_text(values)))
+        room = attempt("房号", lambda: roster_room(*room_text(values), columns.room_format))
         if room:
             out.update(room)
         out["area"] = values.get("建筑面积") or None
@@ -126,13 +126,14 @@ def check_row(columns: HeaderMap, values: dict[str, str], row: int, estates: Est
     estate = estate or (where.name if not estate_text else None)
     if estate is not None and not problems:
         out["estate"] = estate
-        place = attempt("房号", lambda: estates.place(estate, _room_for_place(values)))
+        place = attempt("房号", lambda: estates.place(estate, _room_for_place(values, columns.room_format)))
         if place is not None:
             out["household"] = place.key
+    serial = columns.serial_dates
     if kind.id == LEDGER:
-        return _ledger(values, out, problems, attempt)
+        return _ledger(values, out, problems, attempt, serial)
     if kind.id == REMINDERS:
-        out["date"] = attempt("日期", lambda: import_date(values.get("日期", ""), "日期").isoformat())
+        out["date"] = attempt("日期", lambda: import_date(values.get("日期", ""), "日期", serial).isoformat())
         method = v.to_simplified(values.get("方式", ""))
         methods = kind.column("方式").choices
         if method not in methods:
@@ -147,14 +148,14 @@ def check_row(columns: HeaderMap, values: dict[str, str], row: int, estates: Est
     return ([], problems) if problems else ([out], [])
 
 
-def _room_for_place(values: dict[str, str]) -> str:
+def _room_for_place(values: dict[str, str], room_format: str | None = None) -> str:
     """The room as a form would write it, from separate or combined cells."""
-    room, display = import_room(*room_text(values))
+    room, display = import_room(*room_text(values), room_format)
     return display
 
 
 def _ledger(values: dict[str, str], out: dict[str, Any], problems: list[Problem],
-            attempt: Any) -> tuple[list[dict[str, Any]], list[Problem]]:
+            attempt: Any, serial: bool | None = None) -> tuple[list[dict[str, Any]], list[Problem]]:
     """A fee row: one month (所属期间), or a range (开始时间/结束时间) spread over the months it touches."""
     item = values.get("费用项目", "")
     if not item:
@@ -163,13 +164,13 @@ def _ledger(values: dict[str, str], out: dict[str, Any], problems: list[Problem]
     due = attempt("应收金额", lambda: _money(values.get("应收金额", ""), "应收金额", required=True))
     paid = attempt("实收金额", lambda: _money(values.get("实收金额", ""), "实收金额", required=False))
     paid_on = values.get("收费日期", "")
-    out["paid_on"] = attempt("收费日期", lambda: import_date(paid_on, "收费日期").isoformat()) if paid_on else None
+    out["paid_on"] = attempt("收费日期", lambda: import_date(paid_on, "收费日期", serial).isoformat()) if paid_on else None
     if values.get("所属期间"):
-        months = attempt("所属期间", lambda: [month_of(values["所属期间"], "所属期间")])
+        months = attempt("所属期间", lambda: [month_of(values["所属期间"], "所属期间", serial)])
     elif values.get("开始时间"):
-        start = attempt("开始时间", lambda: import_date(values["开始时间"], "开始时间"))
+        start = attempt("开始时间", lambda: import_date(values["开始时间"], "开始时间", serial))
         end_text = values.get("结束时间", "")
-        end = attempt("结束时间", lambda: import_date(end_text, "结束时间")) if end_text else start
+        end = attempt("结束时间", lambda: import_date(end_text, "结束时间", serial)) if end_text else start
         months = attempt("结束时间", lambda: months_covered(start, end)) if start and end else None
     else:
         problems.append(Problem("所属期间", "missing", "缺少“所属期间”（或“开始时间”“结束时间”）"))

@@ -316,6 +316,8 @@ def import_table(run: Run, item: Item) -> Taken:
             out.errors += [e for p, row in plan.errors for e in problems_json([p], row)
                            if e not in out.errors]
             out.detail["registrations_new"] = sum(1 for o in plan.owners if not o.unchanged and not o.record_id)
+            out.detail["rows_bad"] = len(plan.bad)
+            out.detail["rows_ok"] = plan.source_rows - len(plan.bad)
         filings = _owner_filings(run, item, plan, out)
     if plan.bad:
         out.status = PARTIAL if plan.good else QUARANTINED
@@ -323,7 +325,7 @@ def import_table(run: Run, item: Item) -> Taken:
         estate = plan.estate.name if plan.estate.source not in (None, "column") else plan.estate.option
         item.options = TableOptions(estate=estate, profile=item.columns.profile if item.columns else None,
                                     sheet=ext.sheet)
-        out.detail["quarantine_id"] = run.quarantine_rows(item, errors, plan.bad)
+        out.detail["quarantine_id"] = run.quarantine_rows(item, out.errors, plan.bad)
     return Taken(out, filings, rows=bool(filings))
 
 
@@ -347,7 +349,8 @@ def _owner_filings(run: Run, item: Item, plan: imports.TablePlan, out: Outcome) 
                                                                  if v), owner.row)
         filing.review = list(owner.review)
         filing.record_id = owner.record_id
-        filing.provenance["batch"] = {"row": owner.row, "sha256": item.sha256, "import": "owners"}
+        filing.provenance["batch"] = {"row": owner.row, "sha256": item.sha256, "import": "owners",
+                                      **({"block": owner.block} if owner.block > 1 else {})}
         filings.append((filing, row))
     return filings
 
