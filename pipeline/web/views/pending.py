@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from hudang.pipeline.web.access import NAV, requires
 
-NOT_BUILT = ("upload", "pending", "due", "dunning", "reports", "status")
+NOT_BUILT = ("upload", "pending", "dunning", "reports", "status")
 """URL names of nav entries whose pages are still to come; remove one here when its view is in urls.py."""
 
 
