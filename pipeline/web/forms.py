@@ -75,7 +75,8 @@ def _entry_field(spec: Any) -> forms.Field:
         elif spec.type == "phone":
             attrs["inputmode"] = "tel"
         widget = forms.TextInput(attrs=attrs)
-    field = forms.CharField(label=spec.label, required=False, max_length=2000, widget=widget, strip=True)
+    field = forms.CharField(label=spec.label, required=False, widget=widget, strip=True,
+                            max_length=None if spec.type == "choice" else 2000)
     field.mark_required = spec.required  # type: ignore[attr-defined]
     return field
 

@@ -52,7 +52,8 @@ def _page(request: HttpRequest, record_id: str, *, reveal: bool = False,
         "reveal_form": form or RevealForm(), "household_url": reverse("household", args=[estate, key]),
         "is_image": bool(current and current.original in (".png", ".jpg", ".jpeg", ".gif", ".webp")),
         # actions by role (webrecords): 结案/回访 … not yet taken, and 更正/移户/作废/附件
-        "actions": [a for a in steps if not all(view.fields.get(n) for n in a["required"])],
+        "actions": [a for a in steps if not (a["done_when"] and view.fields.get(a["done_when"]))
+                    and all(view.fields.get(n) for n in a["needs"])],
         "may_correct": who.can("correct"), "move_form": MoveForm(), "void_form": ReasonForm(),
         "attach_form": AttachForm(), "entered": request.GET.get("entered") == "1",
     }
