@@ -12,12 +12,15 @@ import zipfile
 from io import BytesIO
 from typing import Any
 
-import pytest
+import test_web
 from django.test import Client
-
-from test_web import audit_lines, filed_home, person, session_of, web  # noqa: F401  (fixtures)
+from test_web import audit_lines, person, session_of
 
 from hudang.pipeline.app import records
+
+# test_web's fixtures: its module-scoped home with records in two estates, and a fresh copy per test.
+filed_home = test_web.filed_home
+web = test_web.web
 
 HOUSE = "/households/金第花园/3-2-1201/"
 GOOD = {"投诉人": "赵敏", "投诉时间": "2026-11-02T09:30", "联系电话": "13700001111", "接报人": "李客服",
@@ -151,7 +154,7 @@ def test_void_move_attach_by_role(web: dict[str, Any]) -> None:
     assert not record_of(home, rid).voided
     archivist = person(home, "da", "档案员")
     page = text(archivist.get(f"/records/{rid}/"))
-    assert 'action="/records/%s/void/"' % rid in page and 'enctype="multipart/form-data"' in page
+    assert f'action="/records/{rid}/void/"' in page and 'enctype="multipart/form-data"' in page
     assert archivist.post(f"/records/{rid}/void/", {"reason": ""}).status_code == 400
     moved = archivist.post(f"/records/{rid}/move/", {"address": "金第花园/1栋1单元301", "reason": "房号填错"})
     assert moved.status_code == 302 and record_of(home, rid).household == "金第花园/1-1-301"

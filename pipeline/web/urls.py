@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hudang.pipeline.web.views import auth, errors, households, pending, records, search
-from hudang.pipeline.web.views import due, entry, household_actions, record_actions
+from hudang.pipeline.web.views import (
+    auth,
+    due,
+    entry,
+    errors,
+    household_actions,
+    households,
+    pending,
+    record_actions,
+    records,
+    search,
+)
 
 urlpatterns = [
     path("login/", auth.Login.as_view(), name="login"),

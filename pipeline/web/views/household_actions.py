@@ -13,7 +13,9 @@ from django.views.decorators.http import require_POST
 
 from hudang.clock import now
 from hudang.errors import HudangError, NotFound, UsageError
-from hudang.pipeline.app import catalogue, export as exports, household as household_app, records, reports
+from hudang.pipeline.app import catalogue, records, reports
+from hudang.pipeline.app import export as exports
+from hudang.pipeline.app import household as household_app
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
 from hudang.pipeline.web.forms import CertificateForm, ExportForm, LendForm, MoveoutForm
 from hudang.pipeline.web.views.households import render_page
