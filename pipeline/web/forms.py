@@ -53,6 +53,9 @@ class RevealForm(forms.Form):
 
 # ---------------------------------------------------------------- 新建 / 更正 / 结案 / 回访 (webrecords)
 
+ISO_DATE = DateInput(format="%Y-%m-%d")     # an <input type=date> shows only ISO values
+
+
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
@@ -64,7 +67,7 @@ def _entry_field(spec: Any) -> forms.Field:
     if spec.type == "multiline":
         widget: forms.Widget = forms.Textarea(attrs={"rows": 3})
     elif spec.type == "date":
-        widget = DateInput()
+        widget = DateInput(format="%Y-%m-%d")
     elif spec.type == "datetime":
         widget = DateTimeInput(format="%Y-%m-%dT%H:%M")
     elif spec.type == "choice":
@@ -157,21 +160,21 @@ class ExportForm(forms.Form):
 
 class MoveoutForm(forms.Form):
     person = forms.CharField(label="迁出人", max_length=50)
-    date = forms.DateField(label="迁出日期", widget=DateInput)
+    date = forms.DateField(label="迁出日期", widget=ISO_DATE)
 
 
 class LendForm(forms.Form):
     to = forms.CharField(label="借阅人", max_length=50)
     purpose = forms.CharField(label="借阅事由", max_length=100)
-    due = forms.DateField(label="应还日期", widget=DateInput)
+    due = forms.DateField(label="应还日期", widget=ISO_DATE)
 
 
 class CertificateForm(forms.Form):
-    as_of = forms.DateField(label="截至日期", widget=DateInput)
+    as_of = forms.DateField(label="截至日期", widget=ISO_DATE)
 
 
 class DueForm(forms.Form):
-    as_of = forms.DateField(label="日期", required=False, widget=DateInput)
+    as_of = forms.DateField(label="日期", required=False, widget=ISO_DATE)
     estate = forms.ChoiceField(label="项目", required=False)
 
     def __init__(self, *args: Any, estates: list[str], limited: bool, **kwargs: Any) -> None:

@@ -27,7 +27,7 @@ def page(request: HttpRequest) -> HttpResponse:
     day: dt.date = now().date()
     with open_session(who.name) as session:
         names = list(who.estates) or [e.name for e in catalogue.estates(session).estates]
-        form = DueForm(request.GET or None, estates=names, limited=bool(who.estates))
+        form = DueForm(request.GET or None, estates=names, limited=bool(who.estates), initial={"as_of": day})
         chosen = ""
         if form.is_valid():
             day = form.cleaned_data["as_of"] or day
