@@ -92,7 +92,8 @@ class FormFields:
     """Entered forms get their 编号 from hudang (``entry_number`` in the definition)."""
     fields: list[FieldSpec]
     actions: list[dict[str, Any]]
-    """The short steps on a filed record (结案, 回访 …): id, name, fields, required."""
+    """The short steps on a filed record (结案, 回访 …): id, name, fields, required, needs (fields filled before it
+    can be taken) and done_when (the field whose value means it was taken)."""
 
     def as_json(self) -> dict[str, Any]:
         return {"form": self.form, "name": self.name, "numbered": self.numbered,
@@ -117,8 +118,8 @@ def form_fields(session: Session, form_id: str) -> FormFields:
             from_household=f.type == "estate" or f.name == form.room_field,
             required_when={"field": cond.field, "equals": cond.equals} if cond else None,
             not_before=list(f.not_before), personal=f.personal, aliases=list(f.aliases)))
-    actions = [{"id": a.id, "name": a.name, "fields": list(a.fields), "required": list(a.required)}
-               for a in form.actions]
+    actions = [{"id": a.id, "name": a.name, "fields": list(a.fields), "required": list(a.required),
+                "needs": list(a.needs), "done_when": a.done_when} for a in form.actions]
     return FormFields(form.id, form.name, bool(form.entry_number), specs, actions)
 
 

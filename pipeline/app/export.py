@@ -19,7 +19,7 @@ from typing import Any
 from hudang import __version__
 from hudang.archive.paths import safe_component
 from hudang.clock import now
-from hudang.errors import UsageError
+from hudang.errors import NotFound, UsageError
 from hudang.forms import binder, binder_pages
 from hudang.pipeline.app import records
 from hudang.pipeline.app.session import Session
@@ -247,3 +247,33 @@ def _statement(dest: Path, place: Any, display: str, facts: dict[str, Any], comp
     return binder_pages.table_page(dest, "欠费及催缴情况说明", f"{company}　{day.isoformat()}",
                                    ["费用项目", "所属期间", "应收", "实收", "收费日期", "欠费"], rows,
                                    [40, 25, 25, 25, 30, 25], paragraphs, [f"{company}（盖章）", day.isoformat()])
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One file of an earlier 调档 (the binder PDF or the BagIt zip), found by its export ID, never a path."""
+
+    export_id: str
+    part: str
+    name: str
+    path: Path
+    media_type: str
+
+
+def export_file(session: Session, address: str, export_id: str, part: str) -> ExportFile:
+    """The binder (``part`` = "binder") or the bag ("bag") of the household's export ``export_id``; audited,
+    since a full export holds personal data unmasked."""
+    if part not in ("binder", "bag"):
+        raise UsageError(f"调档文件只有 binder（卷宗 PDF）和 bag（BagIt 包），不能是“{part}”", code="bad_part")
+    view = records.household(session, address)
+    found = next((e for e in view.exports if e["export_id"] == export_id), None)
+    if found is None or not found.get(part):
+        raise NotFound(f"{view.household} 没有调档记录 {export_id}", code="no_export")
+    path = Path(found[part])
+    root = session.home.outputs_dir.resolve()
+    if not path.resolve().is_relative_to(root) or not path.is_file():
+        raise NotFound(f"调档 {export_id} 的文件已不在输出目录中（可重新调档）", code="export_gone")
+    session.audit("export_download", household=view.household, export_id=export_id, part=part,
+                  full=bool(found.get("full")))
+    media = "application/pdf" if part == "binder" else "application/zip"
+    return ExportFile(export_id, part, path.name, path, media)

@@ -389,7 +389,7 @@ def version_detail(session: Session, record_id: str, version: int, *, reveal: bo
     suffix = Path(name).suffix.lower() if name else None
     shown = {k: mask_text(v) if isinstance(v, str) else v for k, v in prov.items()
              if k in ("source_name", "received_at", "detected_type", "converted_from", "sha256", "size",
-                      "user", "claim", "batch")}
+                      "user", "claim", "batch", "entered")}
     return VersionDetail(rid, version, shown, text if reveal else mask_text(text), suffix,
                          (prov.get("batch") or {}).get("row"),
                          suffix is not None and (suffix in BROWSER_SHOWS or suffix in OFFICE), changed)

@@ -19,9 +19,12 @@ CAPABILITIES: dict[str, str] = {
     "assign": "分拣扫描件",
     "review": "补填待核对栏目",
     "quarantine": "处理隔离区（重试、搁置）",
-    "correct": "附件、移户、作废（须填写原因）",
+    "correct": "更正记录、附件、移户、作废（须填写原因）",
     "enter": "录入和更新投诉、维修，登记回访",
     "due": "今日待办",
+    "export": "调档导出（打码；完整信息须填写原因，记入审计）",
+    "moveout": "登记住户迁出",
+    "lend": "纸质档案借出、归还登记",
     "fees": "收费、催缴记录",
     "dunning": "催缴函生成、寄出、送达、退回",
     "reports": "月报、台账",
@@ -31,9 +34,10 @@ CAPABILITIES: dict[str, str] = {
     "status": "服务状态、校验",
 }
 
-_ARCHIVIST = (READ, "view_original", "upload", "assign", "review", "quarantine", "correct")
-_SERVICE = (READ, "enter", "due")
-_FEES = (READ, "fees", "dunning")
+_ARCHIVIST = (READ, "view_original", "upload", "assign", "review", "quarantine", "correct", "export", "moveout",
+              "lend")
+_SERVICE = (READ, "enter", "due", "moveout")
+_FEES = (READ, "fees", "dunning", "due")       # 今日待办 shows a 收费员 its fee lines only
 
 ROLES: dict[str, frozenset[str]] = {
     "档案员": frozenset(_ARCHIVIST),
@@ -44,6 +48,12 @@ ROLES: dict[str, frozenset[str]] = {
     "管理员": frozenset((READ, "upload", "users", "estates", "status")),   # upload: rosters and ledgers
 }
 assert all(c in CAPABILITIES for caps in ROLES.values() for c in caps)
+
+
+def entry_capability(numbered: bool) -> str:
+    """Who may enter a new record of a form on the web: forms numbered on entry (``entry_number``: complaints,
+    repairs) are 客服's daily work ("enter"); every other form is 档案员's ("correct")."""
+    return "enter" if numbered else "correct"
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ Where things are:
 - `middleware.py` HudangError → Chinese error page with a status code; Secure cookies over TLS.
 - `signals.py`  logins, logouts and failed logins written to the audit log.
 - `urls.py`     every route; `views/` one module per page group (auth, search, households, records, errors,
-                dunning = 催缴, reports = 月报, status = 状态, upload = 上传, worklist = 待处理, pending = 建设中
-                places for pages not built yet; api = `/api/v1/`, token auth, the CLI's JSON); `forms.py` the
-                Django forms.
+                dunning = 催缴, reports = 月报, status = 状态, upload = 上传, worklist = 待处理; entry =
+                新建/更正/结案·回访 from the form definitions; record_actions = move/void/attach;
+                household_actions = the 户档 buttons; due = 今日待办; pending = 建设中 places for pages not built
+                yet; api = `/api/v1/`, token auth, the CLI's JSON); `forms.py` the Django forms.
 - `templates/web/` the pages (base.html holds the top nav); `static/web/` CSS (and any vendored JS), served by
                 whitenoise. No inline scripts or styles: the CSP forbids them.
 A new page: a view module in `views/`, a route in `urls.py`, a template extending `web/base.html`, its

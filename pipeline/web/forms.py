@@ -62,3 +62,135 @@ class DocumentUploadForm(forms.Form):
     def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "（默认）"), *((c, c) for c in categories)]  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- 新建 / 更正 / 结案 / 回访 (webrecords)
+
+ISO_DATE = DateInput(format="%Y-%m-%d")     # an <input type=date> shows only ISO values
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+
+def _entry_field(spec: Any) -> forms.Field:
+    """One field of a form definition as a web field. Every field is optional here: the intake's own checks
+    (records.enter / edit / act) decide, so their Chinese messages are the ones shown beside the field."""
+    attrs: dict[str, Any] = {}
+    if spec.type == "multiline":
+        widget: forms.Widget = forms.Textarea(attrs={"rows": 3})
+    elif spec.type == "date":
+        widget = DateInput(format="%Y-%m-%d")
+    elif spec.type == "datetime":
+        widget = DateTimeInput(format="%Y-%m-%dT%H:%M")
+    elif spec.type == "choice":
+        widget = forms.RadioSelect(choices=[(c, c) for c in spec.choices])
+    else:
+        if spec.type in ("number", "money"):
+            attrs["inputmode"] = "decimal"
+        elif spec.type == "phone":
+            attrs["inputmode"] = "tel"
+        widget = forms.TextInput(attrs=attrs)
+    field = forms.CharField(label=spec.label, required=False, widget=widget, strip=True,
+                            max_length=None if spec.type == "choice" else 2000)
+    field.mark_required = spec.required  # type: ignore[attr-defined]
+    return field
+
+
+def datetime_value(value: str) -> str:
+    """A datetime-local input sends 2026-10-05T09:30; the forms' own spelling is 2026-10-05 09:30."""
+    if len(value) >= 16 and value[4] == "-" and value[10] == "T":
+        return value.replace("T", " ", 1)
+    return value
+
+
+class EntryForm(forms.Form):
+    """A form definition as a web form (catalogue.form_fields): a form added as TOML appears with no code."""
+
+    use_required_attribute = False
+
+    def __init__(self, specs: list[Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.specs = {s.name: s for s in specs}
+        for spec in specs:
+            self.fields[spec.name] = _entry_field(spec)
+
+    def values(self) -> dict[str, str]:
+        """What was typed, as the intake spells it (empty fields left out)."""
+        out: dict[str, str] = {}
+        for name, spec in self.specs.items():
+            raw = str(self.data.get(name, "") or "").strip()
+            if raw:
+                out[name] = datetime_value(raw) if spec.type == "datetime" else raw
+        return out
+
+    def show_errors(self, fields: dict[str, str]) -> None:
+        for name, message in fields.items():
+            if name in self.fields:
+                self.add_error(name, message)
+            else:
+                self.add_error(None, f"{name}：{message}")
+
+
+def form_value(spec_type: str, value: str) -> str:
+    """A stored value as the input shows it (datetime-local wants the T)."""
+    if spec_type == "datetime" and len(value) >= 16 and value[10] == " ":
+        return value[:10] + "T" + value[11:16]
+    return value
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", min_length=2, max_length=200,
+                             widget=forms.TextInput(attrs={"placeholder": "如：重复录入"}))
+
+
+class MoveForm(forms.Form):
+    address = forms.CharField(label="移至住户", max_length=100,
+                              widget=forms.TextInput(attrs={"placeholder": "如：金第花园/3-2-1201、金第 3栋2单元1201"}))
+    reason = forms.CharField(label="原因", min_length=2, max_length=200,
+                             widget=forms.TextInput(attrs={"placeholder": "如：房号填错，应为 3-2-1201"}))
+
+
+class AttachForm(forms.Form):
+    file = forms.FileField(label="附件文件")
+    note = forms.CharField(label="说明", required=False, max_length=200,
+                           widget=forms.TextInput(attrs={"placeholder": "如：现场照片"}))
+
+
+class ExportForm(forms.Form):
+    purpose = forms.ChoiceField(label="用途", choices=[(p, p) for p in ("查阅", "诉讼", "移交")], initial="查阅",
+                                widget=forms.RadioSelect)
+    full = forms.BooleanField(label="导出完整个人信息（须填写原因，记入审计）", required=False)
+    reason = forms.CharField(label="原因", required=False, max_length=200,
+                             widget=forms.TextInput(attrs={"placeholder": "导出完整信息时必填"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("full") and len((data.get("reason") or "").strip()) < 2:
+            self.add_error("reason", "导出完整个人信息必须写明原因")
+        return data
+
+
+class MoveoutForm(forms.Form):
+    person = forms.CharField(label="迁出人", max_length=50)
+    date = forms.DateField(label="迁出日期", widget=ISO_DATE)
+
+
+class LendForm(forms.Form):
+    to = forms.CharField(label="借阅人", max_length=50)
+    purpose = forms.CharField(label="借阅事由", max_length=100)
+    due = forms.DateField(label="应还日期", widget=ISO_DATE)
+
+
+class CertificateForm(forms.Form):
+    as_of = forms.DateField(label="截至日期", widget=ISO_DATE)
+
+
+class DueForm(forms.Form):
+    as_of = forms.DateField(label="日期", required=False, widget=ISO_DATE)
+    estate = forms.ChoiceField(label="项目", required=False)
+
+    def __init__(self, *args: Any, estates: list[str], limited: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["estate"].choices = [("", "我负责的项目" if limited else "全部项目"),  # type: ignore[attr-defined]
+                                         *((e, e) for e in estates)]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from hudang.clock import now
 from hudang.errors import HudangError
-from hudang.pipeline.app import fees, records, reports
+from hudang.pipeline.app.overview import household_overview
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
-from hudang.pipeline.web.forms import HouseholdPickForm
+from hudang.pipeline.web.forms import CertificateForm, ExportForm, HouseholdPickForm, LendForm, MoveoutForm
 
 
 @requires("read")
@@ -32,21 +34,32 @@ def pick(request: HttpRequest) -> HttpResponse:
 
 @requires("read")
 def show(request: HttpRequest, estate: str, key: str) -> HttpResponse:
+    return render_page(request, estate, key)
+
+
+def render_page(request: HttpRequest, estate: str, key: str, *, forms: dict[str, Any] | None = None,
+                status: int = 200) -> HttpResponse:
+    """The household as app overview.household_overview gives it, with the buttons this person may use
+    (``forms``: a button's form sent back with its errors)."""
     check_estate(request, estate)
+    who = principal(request)
     chosen = request.GET.get("form", "")
     day = now().date()
-    with open_session(principal(request).name) as session:
-        view = records.household(session, f"{estate}/{key}")
-        statement = fees.statement(session, view.household, day)
-        due = reports.due(session, day, view.estate)
+    with open_session(who.name) as session:
+        overview = household_overview(session, f"{estate}/{key}", as_of=day, form=chosen or None)
         names = {f.id: f.name for f in session.forms}
-    timeline = [r for r in reversed(view.records) if not chosen or r["form"] == chosen]
-    letters = [r for r in view.records if r["form"] == "letter"]
+        blanks = [(f.id, f.name) for f in session.forms.intake()]
+    view = overview.household
+    given = forms or {}
     context = {
-        "view": view, "timeline": timeline, "chosen": chosen,
+        "view": view, "overview": overview, "timeline": list(reversed(overview.timeline)), "chosen": chosen,
         "form_filter": sorted({(r["form"], names.get(r["form"], r["form"])) for r in view.records}, key=lambda f: f[1]),
-        "complaints": [c for c in due.complaints if c.household == view.household],
-        "repairs": [r for r in due.repairs if r.household == view.household],
-        "statement": statement, "letters": letters, "today": day,
+        "today": day, "blanks": blanks,
+        "may": {c: who.can(c) for c in ("export", "fees", "moveout", "lend", "enter", "correct")},
+        "export_form": given.get("export") or ExportForm(),
+        "certificate_form": given.get("certificate") or CertificateForm(initial={"as_of": day}),
+        "moveout_form": given.get("moveout") or MoveoutForm(initial={"date": day}),
+        "lend_form": given.get("lend") or LendForm(),
+        "failed": next(iter(given), ""),
     }
-    return render(request, "web/household.html", context)
+    return render(request, "web/household.html", context, status=status)

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from hudang.pipeline.web.access import NAV, requires
 
-NOT_BUILT = ("due",)
+NOT_BUILT: tuple[str, ...] = ()
 """URL names of nav entries whose pages are still to come; remove one here when its view is in urls.py."""
 
 

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from hudang.pipeline.app import records
+from hudang.errors import UsageError
+from hudang.pipeline.app import catalogue, records
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
-from hudang.pipeline.web.forms import RevealForm
+from hudang.pipeline.web.forms import AttachForm, MoveForm, ReasonForm, RevealForm
 
 EVENTS = {"move": "移户", "void": "作废", "attach": "附件", "edit": "修改", "letter": "函件", "reveal": "查看完整信息"}
 
@@ -26,6 +27,14 @@ def _record(request: HttpRequest, session: Session, record_id: str, *, reveal: b
     return records.record(session, record_id, reveal=True) if reveal else masked
 
 
+def _steps(session: Session, form_id: str) -> list[dict[str, Any]]:
+    """The short steps (结案, 回访 …) of a form entered on the web; none for generated forms (letters)."""
+    try:
+        return catalogue.form_fields(session, form_id).actions
+    except UsageError:
+        return []
+
+
 def _page(request: HttpRequest, record_id: str, *, reveal: bool = False,
           form: RevealForm | None = None, status: int = 200) -> HttpResponse:
     who = principal(request)
@@ -33,6 +42,7 @@ def _page(request: HttpRequest, record_id: str, *, reveal: bool = False,
         view = _record(request, session, record_id, reveal=reveal)
         details = [records.version_detail(session, view.record_id, v["version"], reveal=reveal)
                    for v in view.versions]
+        steps = _steps(session, view.form) if who.can("enter") and not view.voided else []
     current = details[-1] if details else None
     estate, _, key = view.household.partition("/")
     context: dict[str, Any] = {
@@ -41,6 +51,11 @@ def _page(request: HttpRequest, record_id: str, *, reveal: bool = False,
         "may_view_original": who.can("view_original"), "may_reveal": who.can("reveal"),
         "reveal_form": form or RevealForm(), "household_url": reverse("household", args=[estate, key]),
         "is_image": bool(current and current.original in (".png", ".jpg", ".jpeg", ".gif", ".webp")),
+        # actions by role (webrecords): 结案/回访 … not yet taken, and 更正/移户/作废/附件
+        "actions": [a for a in steps if not (a["done_when"] and view.fields.get(a["done_when"]))
+                    and all(view.fields.get(n) for n in a["needs"])],
+        "may_correct": who.can("correct"), "move_form": MoveForm(), "void_form": ReasonForm(),
+        "attach_form": AttachForm(), "entered": request.GET.get("entered") == "1",
     }
     return render(request, "web/record.html", context, status=status)
 
