@@ -111,7 +111,8 @@ def intake_filing(forms: FormRegistry, estates: Estates, item: Any) -> tuple[Fil
     if not title:
         title = first_line(text)
         review = ["题名"] if title else []
-    checked = describe(forms, estates, wanted["household"], title, category=wanted.get("category"), pages=pages)
+    checked = describe(forms, estates, wanted["household"], title, category=wanted.get("category"),
+                       author=wanted.get("author"), pages=pages)
     if not checked.ok or checked.place is None:
         raise Rejection("quarantined", checked.problems)
     prov = {**item.provenance(), "document": {"from": wanted.get("from", "command")}}
