@@ -149,3 +149,17 @@ def test_an_owner_list_naming_a_different_owner_is_a_transfer_from_the_import_da
     [again] = home.ingest(write(tmp_path / "in2" / "业主信息.csv", [*owners, ""]))
     assert (again["registrations_new"], again["registrations_unchanged"]) == (0, 1), again
     assert len(home.json("household", "show", HOUSE)["owners"]) == 2
+
+
+def test_a_room_list_naming_a_different_owner_is_a_transfer_too(home: Hudang, roster_csv: Path,
+                                                                 tmp_path: Path) -> None:
+    home.env["HUDANG_NOW"] = "2026-09-01T09:00:00+08:00"
+    rows = roster_csv.read_text(encoding="utf-8-sig").replace("业主321201", "孙买家")
+    (tmp_path / "again").mkdir()
+    [out] = home.ingest(write(tmp_path / "again" / "房屋清单.csv", rows.splitlines()))
+    assert out["status"] == "imported", out
+    view = home.json("household", "show", HOUSE)
+    assert [(o["name"], o["from"], o["transfer_by_import"]) for o in view["owners"]] == [
+        ("王建国", None, False), ("孙买家", "2026-09-01", True)]
+    # Other rooms of the list (no registration, same owner) register nobody.
+    assert not [r for r in home.json("household", "show", "金第花园/3-2-1202")["records"]]

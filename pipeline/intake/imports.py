@@ -136,13 +136,21 @@ def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegi
     run once the rooms are in the catalog, so each owner's room is found."""
     columns = item.columns
     assert columns is not None
+    from hudang.pipeline.household.owners import history, names
+
     form = forms.get("registration")
-    if form is None or "业主姓名" not in columns.found or not {"联系电话", "证件号码"} & set(columns.found):
+    if form is None or "业主姓名" not in columns.found:
         return
+    contacts = bool({"联系电话", "证件号码"} & set(columns.found))
     for row in plan.good:
         values = row.get("values") or {}
         if not values.get("业主姓名"):
             continue
+        if not contacts:
+            # A plain room list registers nobody, except a 过户: a different owner than the registered one.
+            period = history(estates.conn, row["estate"], row["key"]).current
+            if period is None or period.latest is None or set(period.owners) == set(names(values["业主姓名"])):
+                continue
         owner, problems = _owner(form, {"estate": row["estate"], "household": row["key"], "row": row["row"],
                                         "values": values}, estates)
         if owner is not None:
