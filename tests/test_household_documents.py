@@ -93,3 +93,19 @@ def test_a_scan_of_no_form_is_assigned_as_a_document_titled_from_its_first_line(
     assert fields["题名"] == "律师函" and fields["类别"] == "其他"
     assert [h["record_id"] for h in home.json("search", "物业费")["hits"]] == [done["record_id"]]
     assert home.json("unsorted", "list")["scans"] == []
+
+
+def test_a_quarantined_document_is_retried_as_the_same_document(home: Hudang, roster_csv: Path,
+                                                                 tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    letter(drop / "文件" / "金第花园" / "3-2-1299" / "合同" / "租赁合同.docx")     # a room the roster lacks yet
+    [out] = home.ingest(drop)
+    assert out["status"] == "quarantined", out
+    rows = roster_csv.read_text(encoding="utf-8-sig").splitlines() + ["金第花园,3栋,2单元,1299,98.5,新业主"]
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / "房屋清单.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    home.ingest(tmp_path / "again" / "房屋清单.csv")
+    [retried] = home.json("quarantine", "retry", out["quarantine_id"])["results"]
+    assert (retried["status"], retried["form"], retried["household"]) == ("filed", "document", "金第花园/3-2-1299")
+    fields = home.json("record", "show", retried["record_id"])["fields"]
+    assert (fields["题名"], fields["类别"]) == ("租赁合同", "合同")
