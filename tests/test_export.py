@@ -70,6 +70,18 @@ def household(hudang: Hudang, roster_csv: Path, tmp_path: Path) -> Hudang:
     [out] = hudang.ingest(scan)
     assert out["status"] == "unsorted", out
     hudang.json("assign", out["scan_id"], HOUSE, "--form", "维修工作单")
+    # Two 文件 (documents that are not forms): an owner's letter PDF and a photo, with 题名 and 责任者.
+    letter = _text_pdf(tmp_path / "来函.pdf", [["业主来函", "我家卫生间顶部渗水，请物业尽快处理。", "业主 王建国",
+                                               "2026年11月12日"]])
+    [filed] = hudang.json("ingest", letter, "--household", HOUSE, "--document", "业主来函（渗水）",
+                          "--category", "来函", "--author", "王业主")["outcomes"]
+    assert filed["status"] == "filed", filed
+    picture = Image.new("RGB", (640, 480), (200, 180, 150))
+    ImageDraw.Draw(picture).ellipse((200, 120, 440, 360), fill=(90, 90, 90))
+    picture.save(tmp_path / "外墙.jpg")
+    [filed] = hudang.json("ingest", tmp_path / "外墙.jpg", "--household", HOUSE, "--document", "外墙渗水照片",
+                          "--category", "照片", "--author", "李客服")["outcomes"]
+    assert filed["status"] == "filed", filed
     return hudang
 
 
@@ -77,16 +89,23 @@ def _stamps(reader: PdfReader) -> list[str]:
     return [page.extract_text() for page in reader.pages]
 
 
+def _toc_row(toc: str, order: list[str], no: str) -> str:
+    """The text of the 卷内目录 from the row of 档号 ``no`` up to the next row's 档号."""
+    rest = toc.split(no, 1)[1]
+    later = order[order.index(no) + 1:]
+    return rest.split(later[0], 1)[0] if later else rest
+
+
 def test_binder_pages_add_up_and_the_contents_point_at_each_record(household: Hudang, tmp_path: Path) -> None:
     out = household.json("household", "export", HOUSE, "--full", "--reason", "业主本人查阅")
     binder, bag = Path(out["binder"]), Path(out["bag"])
     assert binder.parent.parent.parent == household.home / "outputs" / "调档"
-    assert out["items"] == 5 and out["full"] and not out["unbound"]
+    assert out["items"] == 7 and out["full"] and not out["unbound"]
     reader = PdfReader(binder)
     # Page count: the sum of the parts — each record's own pages, the front matter and the 备考表.
     shown = household.json("household", "show", HOUSE)
     records = {r["archive_no"]: r for r in shown["records"]}
-    assert len(records) == 5
+    assert len(records) == 7
     texts = _stamps(reader)
     front = next(i for i, t in enumerate(texts) if "卷 内 目 录" in t or "卷内目录" in t)
     toc = texts[front]
@@ -104,6 +123,19 @@ def test_binder_pages_add_up_and_the_contents_point_at_each_record(household: Hu
         count = sum(1 for t in texts[first_doc:-1] if item["archive_no"] in t)
         number += count
     assert number - 1 == out["pages"]
+    # The 卷内目录 itself says so: each row's 页号 is the range of pages stamped with its 档号.
+    order = [item["archive_no"] for item in listing["items"]]
+    for no in order:
+        stamped = [n for n, t in enumerate(texts[first_doc:-1], 1) if no in t]
+        expected = str(stamped[0]) if len(stamped) == 1 else f"{stamped[0]}–{stamped[-1]}"
+        assert expected in _toc_row(toc, order, no).split(), (no, expected, _toc_row(toc, order, no))
+    # The 文件 went in with their 题名 and 责任者 in their 卷内目录 rows: the letter's PDF page, the photo on A4.
+    for title, author in (("业主来函（渗水）", "王业主"), ("外墙渗水照片", "李客服")):
+        [no] = [n for n, r in records.items() if r["form"] == "document" and title in r["summary"]]
+        row = _toc_row(toc, order, no)
+        assert title in row and author in row, row
+        assert sum(1 for t in texts[first_doc:-1] if no in t) == 1
+    assert any("卫生间顶部渗水" in t for t in texts[first_doc:-1])
     # The text PDF went in whole: both of its pages, the second with the complaint's words.
     [pdf_no] = [no for no, r in records.items() if r["number"] == "TS-2"]
     assert sum(1 for t in texts[first_doc:-1] if pdf_no in t) == 2
@@ -165,28 +197,32 @@ LEDGER = ["项目,房号,费用项目,所属期间,应收金额,实收金额,收
           "金第花园,3-2-1201,物业服务费,2026-06,300.00,100.00,2026-07-01"]
 REMINDERS = ["项目,房号,日期,方式,备注", "金第花园,3-2-1201,2026-07-10,电话,业主称月底缴",
              "金第花园,3-2-1201,2026-08-20,短信,"]
+VISIT = ["项目,房号,日期,方式,备注", "金第花园,3-2-1201,2026-11-05,上门,业主不在家"]
 
 
 def test_litigation_set_is_the_arrears_evidence_in_date_order(hudang: Hudang, roster_csv: Path,
                                                                tmp_path: Path) -> None:
-    hudang.env["HUDANG_NOW"] = "2026-11-26T10:00:00+08:00"
-    ledger, told = tmp_path / "收费台账.csv", tmp_path / "催缴记录.csv"
+    hudang.env["HUDANG_NOW"] = "2026-10-20T10:00:00+08:00"
+    ledger, told, visit = tmp_path / "收费台账.csv", tmp_path / "催缴记录.csv", tmp_path / "上门记录.csv"
     ledger.write_text("\n".join(LEDGER) + "\n", encoding="utf-8-sig")
     told.write_text("\n".join(REMINDERS) + "\n", encoding="utf-8-sig")
+    visit.write_text("\n".join(VISIT) + "\n", encoding="utf-8-sig")
     hudang.ingest(roster_csv, json_form(tmp_path / "reg.json", "住户登记表", registration()), ledger, told)
-    [letter] = hudang.json("letters", "dunning", "--as-of", "2026-11-26")["letters"]
+    [letter] = hudang.json("letters", "dunning", "--as-of", "2026-10-20")["letters"]
     receipt = tmp_path / "回执.png"
     Image.new("RGB", (600, 400), "white").save(receipt)
     number = hudang.json("record", "show", letter["record_id"])["fields"]["函号"]
     hudang("letters", "sent", number, "--tracking", "EA123456789CN", "--estate", "金第花园")
     hudang("letters", "delivered", number, "--tracking", "EA123456789CN", "--receipt", receipt, "--estate", "金第花园")
+    hudang.env["HUDANG_NOW"] = "2026-11-26T10:00:00+08:00"
+    hudang.ingest(visit)                                          # a visit after the letter: it comes after it
     out = hudang.json("household", "export", HOUSE, "--purpose", "诉讼")
     listing = json.loads(zipfile.ZipFile(out["bag"]).read(f"{Path(out['bag']).stem}/data/export.json"))
     titles = [(i["title"], i["date"]) for i in listing["items"]]
     assert [t for t, _ in titles] == ["收费明细及缴费情况（收费台账）", "电话催缴记录", "短信催缴记录",
-                                      titles[3][0], "送达回执：回执.png"], titles
-    assert titles[3][0].startswith("催缴函") and titles[3][1] == "2026-11-26"
-    assert [d for _, d in titles[1:4]] == sorted(d for _, d in titles[1:4])
+                                      titles[3][0], "送达回执：回执.png", "上门催缴记录"], titles
+    assert titles[3][0].startswith("催缴函") and titles[3][1] == "2026-10-20"
+    assert [d for _, d in titles[1:4]] + [titles[5][1]] == ["2026-07-10", "2026-08-20", "2026-10-20", "2026-11-05"]
     assert "EA123456789CN" in listing["items"][3]["note"]
     texts = [p.extract_text() for p in PdfReader(out["binder"]).pages]
     assert "欠费及催缴情况说明" in texts[1] and "500.00" in texts[1]        # one page, right after the 卷皮

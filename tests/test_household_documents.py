@@ -93,3 +93,38 @@ def test_a_scan_of_no_form_is_assigned_as_a_document_titled_from_its_first_line(
     assert fields["题名"] == "律师函" and fields["类别"] == "其他"
     assert [h["record_id"] for h in home.json("search", "物业费")["hits"]] == [done["record_id"]]
     assert home.json("unsorted", "list")["scans"] == []
+
+
+def test_a_quarantined_document_is_retried_as_the_same_document(home: Hudang, roster_csv: Path,
+                                                                 tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    letter(drop / "文件" / "金第花园" / "3-2-1299" / "合同" / "租赁合同.docx")     # a room the roster lacks yet
+    [out] = home.ingest(drop)
+    assert out["status"] == "quarantined", out
+    rows = roster_csv.read_text(encoding="utf-8-sig").splitlines() + ["金第花园,3栋,2单元,1299,98.5,新业主"]
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / "房屋清单.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    home.ingest(tmp_path / "again" / "房屋清单.csv")
+    [retried] = home.json("quarantine", "retry", out["quarantine_id"])["results"]
+    assert (retried["status"], retried["form"], retried["household"]) == ("filed", "document", "金第花园/3-2-1299")
+    fields = home.json("record", "show", retried["record_id"])["fields"]
+    assert (fields["题名"], fields["类别"]) == ("租赁合同", "合同")
+
+
+@pytest.mark.slow
+def test_an_office_documents_page_count_is_filled_when_first_exported(home: Hudang, tmp_path: Path) -> None:
+    doc = docx.Document()
+    doc.add_paragraph("房屋租赁合同")
+    for i in range(3):
+        doc.add_paragraph(f"第{i + 1}条 " + "租赁双方约定事项。" * 20)
+        doc.add_page_break()
+    doc.add_paragraph("（签字页）")
+    path = tmp_path / "合同.docx"
+    doc.save(str(path))                    # four pages; python-docx leaves docProps' <Pages>1</Pages> as it was
+    [out] = home.json("ingest", path, "--household", HOUSE, "--document", "房屋租赁合同", "--category", "合同")["outcomes"]
+    assert "页数" not in home.json("record", "show", out["record_id"])["fields"]
+    first = home.json("household", "export", HOUSE)
+    assert first["paged"] == [out["archive_no"]]
+    shown = home.json("record", "show", out["record_id"])
+    assert shown["fields"]["页数"] == "4" and shown["version"] == 2
+    assert home.json("household", "export", HOUSE)["paged"] == []      # filled once

@@ -125,3 +125,41 @@ def test_the_roster_owner_sold_when_the_first_registration_is_a_transfer() -> No
     assert sold.owner_at(owners.dt.date(2026, 9, 30)).name == "王建国"          # type: ignore[union-attr]
     # without a 过户日期 the registration is simply the owner on file: the roster's name was not a seller
     assert [p.name for p in owners.build([moved_in], "王建国").periods] == ["李明"]
+
+
+def test_an_owner_list_naming_a_different_owner_is_a_transfer_from_the_import_date(home: Hudang,
+                                                                                    tmp_path: Path) -> None:
+    home.env["HUDANG_NOW"] = "2026-08-01T09:00:00+08:00"
+    owners = ["项目,楼号,单元,房间,业主名称,手机号", "金第花园,3,2,1201,陈新,13700002222"]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in2").mkdir()
+    [out] = home.ingest(write(tmp_path / "in" / "业主信息.csv", owners))
+    assert (out["kind"], out["status"], out.get("registrations_new")) == ("owners", "imported", 1), out
+    view = home.json("household", "show", HOUSE)
+    assert [(o["name"], o["from"], o["to"], o["transfer"], o["transfer_by_import"]) for o in view["owners"]] == [
+        ("王建国", None, "2026-08-01", False, False), ("陈新", "2026-08-01", None, True, True)]
+    current = {r["record_id"]: r.get("current") for r in view["records"] if r["form"] == "registration"}
+    assert sorted(current.values()) == [False, True]          # the earlier registration stays, not current
+    assert "陈新：2026-08-01 至今（现业主）（过户（名单导入认定，日期为导入日）" in home("household", "show", HOUSE).stdout
+    # Its periods before the import date are the previous owner's, not dunned to the new one.
+    shown = home.json("fees", "show", HOUSE, "--as-of", "2026-08-01")
+    assert shown["owner"] == "陈新"
+    assert [p["owner"] for p in shown["prior_owner_arrears"]] == ["王建国"]
+    # The same list again: the same owner, nothing new.
+    [again] = home.ingest(write(tmp_path / "in2" / "业主信息.csv", [*owners, ""]))
+    assert (again["registrations_new"], again["registrations_unchanged"]) == (0, 1), again
+    assert len(home.json("household", "show", HOUSE)["owners"]) == 2
+
+
+def test_a_room_list_naming_a_different_owner_is_a_transfer_too(home: Hudang, roster_csv: Path,
+                                                                 tmp_path: Path) -> None:
+    home.env["HUDANG_NOW"] = "2026-09-01T09:00:00+08:00"
+    rows = roster_csv.read_text(encoding="utf-8-sig").replace("业主321201", "孙买家")
+    (tmp_path / "again").mkdir()
+    [out] = home.ingest(write(tmp_path / "again" / "房屋清单.csv", rows.splitlines()))
+    assert out["status"] == "imported", out
+    view = home.json("household", "show", HOUSE)
+    assert [(o["name"], o["from"], o["transfer_by_import"]) for o in view["owners"]] == [
+        ("王建国", None, False), ("孙买家", "2026-09-01", True)]
+    # Other rooms of the list (no registration, same owner) register nobody.
+    assert not [r for r in home.json("household", "show", "金第花园/3-2-1202")["records"]]

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +48,14 @@ class Exported:
     cached: int
     withheld: int
     unbound: list[str]
+    paged: list[str] = field(default_factory=list)
+    """文件 records (office files) whose 页数 this export filled in from their first conversion."""
 
     def as_json(self) -> dict[str, Any]:
         return {"export_id": self.export_id, "household": self.household, "purpose": self.purpose,
                 "full": self.full, "binder": self.binder, "bag": self.bag, "items": self.items, "pages": self.pages,
                 "binder_pages": self.binder_pages, "office_calls": self.office_calls, "cached": self.cached,
-                "withheld": self.withheld, "unbound": self.unbound}
+                "withheld": self.withheld, "unbound": self.unbound, "paged": self.paged}
 
 
 def _key(*parts: Any) -> str:
@@ -134,7 +136,8 @@ def export(session: Session, address: str, *, purpose: str = "查阅", start: dt
         scratch = Path(tmp)
         made = _bind(session, place, view.display, collected, facts, purpose, full, reason, export_id,
                      moment, cache, scratch, folder / f"{name}.pdf")
-    binder_pdf, pages, binder_total, calls, hits, unbound = made
+    binder_pdf, pages, binder_total, calls, hits, unbound, counts = made
+    paged = _fill_pages(session, collected.items, counts)
     payload: dict[str, Path | bytes] = {f"{name}.pdf": binder_pdf}
     listing = []
     for item in collected.items:
@@ -159,12 +162,29 @@ def export(session: Session, address: str, *, purpose: str = "查阅", start: dt
                   reason=reason or "", items=len(collected.items), pages=pages, binder=str(binder_pdf), bag=str(bag),
                   **({"from": start.isoformat()} if start else {}), **({"to": end.isoformat()} if end else {}))
     return Exported(export_id, view.household, purpose, full, str(binder_pdf), str(bag), len(collected.items),
-                    pages, binder_total, calls, hits, collected.withheld, unbound)
+                    pages, binder_total, calls, hits, collected.withheld, unbound, paged)
+
+
+def _fill_pages(session: Session, items: list[Item], counts: list[int]) -> list[str]:
+    """页数 of a 文件 filed as an office file is only known once LibreOffice has made it a PDF (the page count
+    Word writes in docProps/app.xml is stale in generated files): the first export that converts it fills it
+    in, as a new version of the record (audited as an edit); PDFs and images were counted at intake."""
+    from hudang.pipeline.household.documents import FORM_ID
+
+    filled = []
+    for item, count in zip(items, counts, strict=True):
+        values = (item.fields or {}).get("fields") or {}
+        if not count or item.record_id is None or (item.fields or {}).get("form") != FORM_ID or values.get("页数") \
+                or item.source is None or binder.kind_of(item.source) != "office":
+            continue
+        records.edit(session, item.record_id, {"页数": str(count)})
+        filled.append(item.archive_no)
+    return filled
 
 
 def _bind(session: Session, place: Any, display: str, collected: Collected, facts: dict[str, Any] | None,
           purpose: str, full: bool, reason: str | None, export_id: str, moment: dt.datetime, cache: Path,
-          scratch: Path, dest: Path) -> tuple[Path, int, int, int, int, list[str]]:
+          scratch: Path, dest: Path) -> tuple[Path, int, int, int, int, list[str], list[int]]:
     """The parts as PDFs (one LibreOffice call for all the documents), then front matter and 备考表, bound."""
     home = session.home
     contact = home.contact(place.estate)
@@ -172,7 +192,7 @@ def _bind(session: Session, place: Any, display: str, collected: Collected, fact
     wanted = [_item_source(item, pages) for item in collected.items]
     made = binder.make_pdfs(pages.sources, cache, settings=home.office)
     calls, hits = made.office_calls, made.from_cache
-    rows, sections, unbound = [], [], []
+    rows, sections, unbound, per_item = [], [], [], []
     number = 1
     for item, source in zip(collected.items, wanted, strict=True):
         pdf = made.pdfs.get(source) if source is not None else None
@@ -184,6 +204,7 @@ def _bind(session: Session, place: Any, display: str, collected: Collected, fact
         else:
             sections.append(binder.Section(pdf, item.archive_no))
         rows.append(binder_pages.TocRow(item.archive_no, item.author, item.title, item.date, count, number, note))
+        per_item.append(count)
         number += count
     total = number - 1
     masked = "完整信息（事由：" + (reason or "") + "）" if full else "个人信息已打码"
@@ -230,7 +251,7 @@ def _bind(session: Session, place: Any, display: str, collected: Collected, fact
     assert back_pdf is not None
     counts = binder.assemble([*(binder.Section(p, None) for p in front_pdfs), *sections,
                               binder.Section(back_pdf, None)], dest)
-    return dest, total, sum(counts), calls, hits, unbound
+    return dest, total, sum(counts), calls, hits, unbound, per_item
 
 
 def _statement(dest: Path, place: Any, display: str, facts: dict[str, Any], company: str, day: dt.date) -> Path:

@@ -37,23 +37,26 @@ class Ingested:
 
 @dataclass(frozen=True)
 class DocumentRequest:
-    """`ingest --household E/K --document 题名 [--category C]`: the files are 文件 of that household."""
+    """`ingest --household E/K --document 题名 [--category C] [--author 责任者]`: the files are 文件 of that
+    household."""
 
     household: str
     title: str
     category: str | None = None
+    author: str | None = None
 
     def checked(self, session: Session) -> dict[str, str]:
         """Told before any file is read: an unknown household or 类别, an empty 题名."""
         from hudang.pipeline.household import documents
 
         result = documents.describe(session.forms, session.archive.estates, self.household, self.title,
-                                    category=self.category)
+                                    category=self.category, author=self.author)
         if not result.ok:
             p = result.problems[0]
             raise UsageError(f"文件“{p.field}”：{p.message}", code=p.code)
         return {"household": self.household, "title": self.title,
-                **({"category": self.category} if self.category else {}), "from": "command"}
+                **({"category": self.category} if self.category else {}),
+                **({"author": self.author} if self.author else {}), "from": "command"}
 
 
 def _check(session: Session, paths: list[Path]) -> None:

@@ -56,8 +56,10 @@ def _retry_one(session: Session, entry: dict[str, Any]) -> Retried:
         return Retried(entry["id"], {"status": QUARANTINED, "message": "没有可重试的文件"})
     # The form name the entry was read as fixes the type, as the intake sub-folder it came from did.
     table = entry.get("table")   # an import table is read again with the estate and profile it had
+    document = entry.get("document")   # a 文件 stays one: its household, 题名 and 类别 as first given
     outcomes = run_ingest(session.home, [path / entry["file"]], workers=1, retry_of=entry["id"],
-                          folder_form=entry.get("form_name"), options=TableOptions(**table) if table else None)
+                          folder_form=None if document else entry.get("form_name"),
+                          options=TableOptions(**table) if table else None, document=document)
     out = outcomes[0].as_json() if outcomes else {"status": QUARANTINED}
     out["source"] = entry["source"]
     if out["status"] not in (QUARANTINED, PARTIAL):

@@ -42,7 +42,8 @@ def household_show(address: str, include_voided: bool, as_json: bool) -> None:
             for o in d.owners:
                 since = o["from"] or "登记前"
                 until = "至今（现业主）" if o["current"] else f"至 {o['to']}"
-                how = "过户，" if o["transfer"] else ""
+                how = ("过户（名单导入认定，日期为导入日），" if o.get("transfer_by_import")
+                       else "过户，" if o["transfer"] else "")
                 click.echo(f"  {o['name']}：{since} {until}（{how}{o['archive_no'] or '房屋清单'}）")
         if d.occupants:
             click.echo("现住人员：" + "、".join(f"{p['name']}（{p['role']}）" for p in d.occupants))

@@ -156,11 +156,12 @@ def _print_ingested(result: Ingested) -> None:
 @click.option("--document", "title", default=None, metavar="题名",
               help="作为“文件”归档（来函、合同、证件复印件、照片等），题名如“业主来函（漏水）”")
 @click.option("--category", default=None, metavar="类别", help="文件类别：来函/合同/证件复印件/照片/律师函/证明/其他")
+@click.option("--author", default=None, metavar="责任者", help="文件的责任者（来函人、发文单位），与 --document 同用")
 @json_option
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, estate: str | None,
            profile: str | None, sheet: str | None, dry_run: bool, household: str | None,
-           title: str | None, category: str | None, as_json: bool) -> None:
+           title: str | None, category: str | None, author: str | None, as_json: bool) -> None:
     """接收文件或文件夹（一次性）；每个文件一个结果。原文件不动，档案保存副本。
 
     加 --household 和 --document 时，作为该户的“文件”归档（任何可接收的文件和照片）。"""
@@ -169,9 +170,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, est
     from hudang.pipeline.app.ingest import DocumentRequest
     from hudang.pipeline.app.ingest import ingest as take_in
 
-    if (household is None) != (title is None) or (category and not title):
-        raise UsageError("--household 与 --document 须同时给出（--category 只能与它们同用）", code="document_options")
-    document = DocumentRequest(household, title, category) if household and title is not None else None
+    if (household is None) != (title is None) or ((category or author) and not title):
+        raise UsageError("--household 与 --document 须同时给出（--category、--author 只能与它们同用）",
+                         code="document_options")
+    document = DocumentRequest(household, title, category, author) if household and title is not None else None
 
     bar = None
 

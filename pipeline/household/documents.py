@@ -3,7 +3,8 @@
 Three ways in, one description: `hudang ingest FILE --household E/K --document 题名` (an item with its
 ``document`` set), a file under ``文件/<项目>/<房号>/`` in intake (stages.classify reads the folder), and a
 waiting scan assigned without a form (its 题名 from the first OCR line, 待核对). The text searched is the
-file's own (Word, PDF, tables) or the OCR text of a scan or photo; 页数 is counted for PDFs and images.
+file's own (Word, PDF, tables) or the OCR text of a scan or photo; 页数 is counted for PDFs and images at
+intake, and for office files by the first export that converts them (`pipeline.app.export._fill_pages`).
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def intake_filing(forms: FormRegistry, estates: Estates, item: Any) -> tuple[Fil
     if not title:
         title = first_line(text)
         review = ["题名"] if title else []
-    checked = describe(forms, estates, wanted["household"], title, category=wanted.get("category"), pages=pages)
+    checked = describe(forms, estates, wanted["household"], title, category=wanted.get("category"),
+                       author=wanted.get("author"), pages=pages)
     if not checked.ok or checked.place is None:
         raise Rejection("quarantined", checked.problems)
     prov = {**item.provenance(), "document": {"from": wanted.get("from", "command")}}

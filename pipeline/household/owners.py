@@ -9,6 +9,11 @@ owner (set of names: joint owners are one entry, 张三、李四) starts a new o
 过户日期, else its 入住日期; the earlier registrations stay, no longer current. A registration naming the
 same owner again updates the current one. A tenant's (租户) or family member's (家属) registration never
 replaces the owner. Current occupants come from registrations and 迁出 events, not from free text.
+
+A roster or owner-list re-import naming a different owner is filed (pipeline/intake/imports.py) as a new
+registration whose 过户日期 is the import date; it is read here like any other, and marked as such
+(``imported``: its version's original is an import table), so `household show` says the 过户 date is the
+import date, not a date anyone wrote down.
 """
 
 from __future__ import annotations
@@ -51,9 +56,11 @@ class Registration:
     lease_end: dt.date | None = None
     phone: str = ""
     values: Mapping[str, str] = field(default_factory=dict)
+    imported: bool = False             # filed from a roster / owner-list row, not from a form
 
     @classmethod
-    def of(cls, record_id: str, archive_no: str, values: Mapping[str, str], filed_at: str = "") -> Registration | None:
+    def of(cls, record_id: str, archive_no: str, values: Mapping[str, str], filed_at: str = "",
+           imported: bool = False) -> Registration | None:
         kind = values.get("住户类型") or OWNER
         owners = names(values.get("业主姓名") or values.get("单位名称"))
         start_text = values.get("过户日期") or (values.get("租期起") if kind == TENANT else None) \
@@ -67,7 +74,7 @@ class Registration:
             return None
         person = values.get("住户姓名") or "、".join(owners) if kind != OWNER else "、".join(owners)
         return cls(record_id, archive_no, kind, owners, person, names(values.get("家庭成员")), start, filed_at,
-                   bool(values.get("过户日期")), lease_end, values.get("联系电话", ""), dict(values))
+                   bool(values.get("过户日期")), lease_end, values.get("联系电话", ""), dict(values), imported)
 
 
 @dataclass
@@ -96,6 +103,8 @@ class OwnerPeriod:
                 "from": self.start.isoformat() if self.start else None,
                 "to": self.end.isoformat() if self.end else None, "current": self.end is None,
                 "transfer": self.by_transfer, "source": self.source,
+                "transfer_by_import": self.by_transfer and bool(self.registrations)
+                and self.registrations[0].imported and self.registrations[0].transfer_date,
                 "registration": latest.record_id if latest else None,
                 "archive_no": latest.archive_no if latest else None,
                 "registrations": [r.record_id for r in self.registrations]}
@@ -210,9 +219,11 @@ def histories(conn: sqlite3.Connection, estate: str | None = None,
     """Every household's history (in the estate, or one household), from the catalog in three queries."""
     where, args = _where(estate, key, "r.")
     regs: dict[tuple[str, str], list[Registration]] = defaultdict(list)
-    for row in current_versions(conn, "r.record_id, r.archive_no, r.estate, r.household, r.filed_at, v.fields",
-                                f"r.form = 'registration' AND r.voided = 0 AND {where}", args):
-        reg = Registration.of(row["record_id"], row["archive_no"], json.loads(row["fields"]), row["filed_at"] or "")
+    imported = "EXISTS (SELECT 1 FROM originals o WHERE o.sha256 = v.sha256 AND o.kind = 'import') AS imported"
+    for row in current_versions(conn, f"r.record_id, r.archive_no, r.estate, r.household, r.filed_at, v.fields, "
+                                f"{imported}", f"r.form = 'registration' AND r.voided = 0 AND {where}", args):
+        reg = Registration.of(row["record_id"], row["archive_no"], json.loads(row["fields"]), row["filed_at"] or "",
+                              bool(row["imported"]))
         if reg is not None:
             regs[(row["estate"], row["household"])].append(reg)
     where, args = _where(estate, key)

@@ -140,13 +140,21 @@ def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegi
     columns, ext = item.columns, item.extraction
     assert columns is not None and ext is not None
     records = {rec.row: rec for rec in ext.records}
+    from hudang.pipeline.household.owners import history, names
+
     form = forms.get("registration")
-    if form is None or "业主姓名" not in columns.found or not {"联系电话", "证件号码"} & set(columns.found):
+    if form is None or "业主姓名" not in columns.found:
         return
+    contacts = bool({"联系电话", "证件号码"} & set(columns.found))
     for row in plan.good:
         values = row.get("values") or {}
         if not values.get("业主姓名"):
             continue
+        if not contacts:
+            # A plain room list registers nobody, except a 过户: a different owner than the registered one.
+            period = history(estates.conn, row["estate"], row["key"]).current
+            if period is None or period.latest is None or set(period.owners) == set(names(values["业主姓名"])):
+                continue
         owner, problems = _owner(form, {"estate": row["estate"], "household": row["key"], "row": row["row"],
                                         "values": values}, estates)
         if owner is not None:
@@ -159,17 +167,32 @@ def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegi
 
 
 def _owner(form: FormDef, row: dict[str, Any], estates: Estates) -> tuple[OwnerRow | None, list[Problem]]:
-    """An owner-list row as a 住户登记表: checked like the form, its missing move-in fields marked 待核对."""
+    """An owner-list row as a 住户登记表: checked like the form, its missing move-in fields marked 待核对.
+
+    A row naming a different owner than the household's current registration is a 过户 from the import date:
+    a new registration (the earlier one stays, no longer current) with 过户日期 = today; `owners.py` reads it
+    as any registration and marks it as inferred from an import."""
+    from hudang.clock import now
+    from hudang.pipeline.household.owners import history, names
+
     place_text = estates.conn.execute("SELECT display FROM rooms WHERE estate = ? AND key = ?",
                                       (row["estate"], row["household"])).fetchone()
     fields = {"项目": row["estate"], "房号": place_text[0] if place_text else row["household"], **row["values"]}
+    period = history(estates.conn, row["estate"], row["household"]).current
+    current = (period.latest.record_id, dict(period.latest.values)) if period is not None and period.latest \
+        else _current_registration(estates, form.id, row["estate"], row["household"])
+    transfer = current is not None and bool(names(fields.get("业主姓名"))) and set(names(fields.get("业主姓名"))) \
+        != set(names(current[1].get("业主姓名") or current[1].get("单位名称")))
+    if transfer and form.field("过户日期") is not None and not fields.get("过户日期"):
+        fields["过户日期"] = now().date().isoformat()
+    elif current is not None and current[1].get("过户日期") and not fields.get("过户日期"):
+        fields["过户日期"] = current[1]["过户日期"]      # a list never says when: the 过户 keeps its date
     checked = check(owner_form(form), fields, estates)
     if not checked.ok:
         return None, checked.problems
     review = [name for name in OWNER_OPTIONAL if not checked.values.get(name)]
-    current = _current_registration(estates, form.id, row["estate"], row["household"])
     record_id, unchanged = None, False
-    if current is not None:
+    if current is not None and not transfer:
         record_id = current[0]
         unchanged = {k: v for k, v in current[1].items() if v} == {k: v for k, v in checked.values.items() if v}
     return OwnerRow(row["row"], checked, record_id, review, unchanged), []

@@ -76,7 +76,7 @@ def write_report(entry: Path, report: dict[str, Any]) -> None:
 def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[str, Any]], *,
                form: tuple[str, str] | None = None, rows_file: bool = False, sha256: str | None = None,
                name: str | None = None, original: dict[str, Any] | None = None,
-               table: dict[str, Any] | None = None) -> str:
+               table: dict[str, Any] | None = None, document: dict[str, str] | None = None) -> str:
     """Keep ``file`` (a copy; the intake service moves its own) with a report; returns the quarantine id.
 
     With ``original`` (path, size, mtime) the file is only reported, not copied (it is too large to keep a
@@ -103,6 +103,7 @@ def quarantine(root: Path, file: Path | None, source: str, problems: list[dict[s
                   "form": form[0] if form else None, "form_name": form[1] if form else None,
                   "rows_file": rows_file, "sha256": sha256, "problems": problems,
                   **({"table": table} if table else {}),   # an import table's estate/profile, for its retry
+                  **({"document": document} if document else {}),   # a 文件's household, 题名, 类别, for its retry
                   **({"not_copied": True, "original": original, "original_key": _original_key(original)}
                      if original else {})}
         for _ in range(100):

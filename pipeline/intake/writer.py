@@ -128,7 +128,8 @@ class Run:
         name = f"{Path(item.path.name).stem}-问题行{rows_file.suffix}" if rows_file else item.path.name
         table = dataclasses.asdict(item.options) if item.table is not None and item.options else None
         return q.quarantine(root, source, item.source, problems, form=form, rows_file=rows_file is not None,
-                            sha256=item.sha256, name=name, table=table)
+                            sha256=item.sha256, name=name, table=table,
+                            document=dict(item.document) if item.document and rows_file is None else None)
 
     def quarantine_rows(self, item: Item, problems: list[dict[str, Any]], bad: list[Any]) -> str:
         """A batch's bad rows go to quarantine as a file of their own (title rows, header and those rows)."""
