@@ -140,9 +140,18 @@ def submit(driver: Any, css: str) -> None:
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
+    from selenium.common.exceptions import WebDriverException
+
     page = driver.find_element("tag name", "html")
     driver.find_element("css selector", css).click()
-    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+
+    def replaced(_: Any) -> bool:
+        try:
+            return bool(expected_conditions.staleness_of(page)(driver))
+        except WebDriverException:   # chromium may say "Node … does not belong to the document": gone too
+            return True
+
+    WebDriverWait(driver, 60).until(replaced)
 
 
 def text(driver: Any) -> str:
