@@ -18,6 +18,7 @@ from hudang.errors import ToolMissing, UnreadableFile
 from hudang.forms import ocr, qr
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.readers.model import ReadLimits
+from hudang.forms.validate import scan_doubt
 from hudang.forms.values import normalize_label
 
 QR_DPI = 150
@@ -379,6 +380,10 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
                 unclear.append(name)
                 continue
             fields[name] = value
+        for name, value in list(fields.items()):   # a value that fails its field is read wrong: a person checks
+            if not layout.fields[name].choices and scan_doubt(form, name, value, fields):
+                del fields[name]
+                unclear.append(name)
         document.fields = fields
         document.unclear = unclear
         document.layout = layout.id
@@ -485,6 +490,10 @@ def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]
                 continue
             into.setdefault(name, value)
     values = {**{k: v for k, v in fuzzy.items() if k not in exact}, **exact}
+    for name, value in list(values.items()):   # fails its field (a 编号 with confused letters): a person checks
+        if scan_doubt(form, name, value, values):
+            del values[name]
+            unclear.append(name)
     return values, [name for name in dict.fromkeys(unclear) if name not in values]
 
 
