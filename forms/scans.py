@@ -247,7 +247,8 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         # A page with our code was turned upright by it. RapidOCR reads a crooked page as it is; only pages
         # without a code may lie upside down (see below).
         known = all(n in coded for n in document.pages)
-        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", engine=engine, timeout=ocr_timeout)
+        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", engine=engine, timeout=ocr_timeout,
+                         upright=known)
         if not known and _labels_seen(result.text, forms) < 2 and result.engine != "rapidocr":
             # Most pages come upright. One that shows no form labels may have gone through the scanner upside
             # down (Tesseract's orientation guess is unsure for Chinese and was left out; RapidOCR's direction
