@@ -279,6 +279,8 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
 
 CONFIDENT = 0.80        # a line read with less is 待核对 (bench/ocr_bench.py: wrong-and-confident rate)
 TICK_INK = 0.10         # ink inside a □ beyond this: ticked, crossed or filled
+FAINT_TICK = 0.045      # … or this much, and FAINT_RATIO × every other □ of the field (bench: noisy ticks 0.053–0.099,
+FAINT_RATIO = 2.0       # unmarked □ up to 0.071 on a crooked page, where its siblings show as much)
 SCRIBBLE_INK = 0.004    # ink in a value box with no text read: handwriting, a signature
 
 
@@ -359,8 +361,7 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
             image.crop(lay.pixel_box(t, box.box, grow=2)).save(crop)
             document.crops[name] = crop
             if box.choices:
-                marked = [c for c, b in box.choices.items()
-                          if lay.inner_ink(image, t, b) > TICK_INK or lay.circled(image, t, b, box.ink.get(c, []))]
+                marked = marked_choices(image, t, box)
                 if len(marked) == 1:
                     fields[name] = marked[0]
                 elif len(marked) > 1 and kind.type != "multi":
@@ -390,6 +391,24 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
         document.layout = layout.id
         return True
     return False
+
+
+def marked_choices(image: Any, t: tuple[float, float, float, float], box: Any) -> list[str]:
+    """The choices of one field marked on the scan: ink inside the □ beyond TICK_INK, or a circle round it.
+    When none is, a faint tick (its strokes mostly along the □'s lower left edge, outside the inner area) is
+    still one: the one □ whose inner ink is at least FAINT_TICK and FAINT_RATIO times every other □'s of the
+    field — a crooked scan that puts the outlines into the inner area puts them into every □ alike."""
+    from hudang.forms import layout as lay
+
+    inner = {c: lay.inner_ink(image, t, b) for c, b in box.choices.items()}
+    marked = [c for c, b in box.choices.items()
+              if inner[c] > TICK_INK or lay.circled(image, t, b, box.ink.get(c, []))]
+    if not marked and len(inner) > 1:
+        best = max(inner, key=lambda c: inner[c])
+        rest = max(v for c, v in inner.items() if c != best)
+        if inner[best] >= FAINT_TICK and inner[best] >= FAINT_RATIO * rest:
+            marked = [best]
+    return marked
 
 
 def _labels_seen(text: str, forms: FormRegistry) -> int:
