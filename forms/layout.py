@@ -175,7 +175,8 @@ def ring_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> list
 
 def circled(image: Any, t: tuple[float, float, float, float], box: Box, blank: list[float],
             more: float = 0.15) -> bool:
-    """A circle round the □: at least two of its strips carry ink the blank did not."""
+    """A circle round the □: at least two of its strips carry ink the blank did not (``more``: 0.06 would read one
+    more circle of the OCR bench's noisy pages, but a tick's tail running up into the next □'s strips passes it)."""
     ink = ring_ink(image, t, box)
     return sum(1 for now, was in zip(ink, blank or [0.0] * 3, strict=False) if now - was > more) >= 2
 

@@ -57,7 +57,8 @@ class HudangEngine(OcrEngine):
             image = img
         dpi = image.info.get("dpi", (300, 300))
         dpi = float(dpi[0] if isinstance(dpi, tuple) else dpi)
-        page = ocr.read_page(image, os.environ.get("HUDANG_OCR_ENGINE", "rapidocr"), dpi)
+        page = ocr.read_page(image, os.environ.get("HUDANG_OCR_ENGINE", "rapidocr"), dpi,
+                             upright=bool(os.environ.get("HUDANG_OCR_UPRIGHT")))
         page.codes = [code.where() for code in qr.read(image.convert("L"))]
         out = os.environ.get("HUDANG_OCR_LINES")
         if out:

@@ -18,6 +18,7 @@ from hudang.errors import ToolMissing, UnreadableFile
 from hudang.forms import ocr, qr
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.readers.model import ReadLimits
+from hudang.forms.validate import scan_doubt
 from hudang.forms.values import normalize_label
 
 QR_DPI = 150
@@ -246,7 +247,8 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         # A page with our code was turned upright by it. RapidOCR reads a crooked page as it is; only pages
         # without a code may lie upside down (see below).
         known = all(n in coded for n in document.pages)
-        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", engine=engine, timeout=ocr_timeout)
+        result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", engine=engine, timeout=ocr_timeout,
+                         upright=known)
         if not known and _labels_seen(result.text, forms) < 2 and result.engine != "rapidocr":
             # Most pages come upright. One that shows no form labels may have gone through the scanner upside
             # down (Tesseract's orientation guess is unsure for Chinese and was left out; RapidOCR's direction
@@ -277,6 +279,8 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
 
 CONFIDENT = 0.80        # a line read with less is 待核对 (bench/ocr_bench.py: wrong-and-confident rate)
 TICK_INK = 0.10         # ink inside a □ beyond this: ticked, crossed or filled
+FAINT_TICK = 0.045      # … or this much, and FAINT_RATIO × every other □ of the field (bench: noisy ticks 0.053–0.099,
+FAINT_RATIO = 2.0       # unmarked □ up to 0.071 on a crooked page, where its siblings show as much)
 SCRIBBLE_INK = 0.004    # ink in a value box with no text read: handwriting, a signature
 
 
@@ -357,8 +361,7 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
             image.crop(lay.pixel_box(t, box.box, grow=2)).save(crop)
             document.crops[name] = crop
             if box.choices:
-                marked = [c for c, b in box.choices.items()
-                          if lay.inner_ink(image, t, b) > TICK_INK or lay.circled(image, t, b, box.ink.get(c, []))]
+                marked = marked_choices(image, t, box)
                 if len(marked) == 1:
                     fields[name] = marked[0]
                 elif len(marked) > 1 and kind.type != "multi":
@@ -379,11 +382,33 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
                 unclear.append(name)
                 continue
             fields[name] = value
+        for name, value in list(fields.items()):   # a value that fails its field is read wrong: a person checks
+            if not layout.fields[name].choices and scan_doubt(form, name, value, fields):
+                del fields[name]
+                unclear.append(name)
         document.fields = fields
         document.unclear = unclear
         document.layout = layout.id
         return True
     return False
+
+
+def marked_choices(image: Any, t: tuple[float, float, float, float], box: Any) -> list[str]:
+    """The choices of one field marked on the scan: ink inside the □ beyond TICK_INK, or a circle round it.
+    When none is, a faint tick (its strokes mostly along the □'s lower left edge, outside the inner area) is
+    still one: the one □ whose inner ink is at least FAINT_TICK and FAINT_RATIO times every other □'s of the
+    field — a crooked scan that puts the outlines into the inner area puts them into every □ alike."""
+    from hudang.forms import layout as lay
+
+    inner = {c: lay.inner_ink(image, t, b) for c, b in box.choices.items()}
+    marked = [c for c, b in box.choices.items()
+              if inner[c] > TICK_INK or lay.circled(image, t, b, box.ink.get(c, []))]
+    if not marked and len(inner) > 1:
+        best = max(inner, key=lambda c: inner[c])
+        rest = max(v for c, v in inner.items() if c != best)
+        if inner[best] >= FAINT_TICK and inner[best] >= FAINT_RATIO * rest:
+            marked = [best]
+    return marked
 
 
 def _labels_seen(text: str, forms: FormRegistry) -> int:
@@ -485,6 +510,10 @@ def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]
                 continue
             into.setdefault(name, value)
     values = {**{k: v for k, v in fuzzy.items() if k not in exact}, **exact}
+    for name, value in list(values.items()):   # fails its field (a 编号 with confused letters): a person checks
+        if scan_doubt(form, name, value, values):
+            del values[name]
+            unclear.append(name)
     return values, [name for name in dict.fromkeys(unclear) if name not in values]
 
 

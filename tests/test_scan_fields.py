@@ -64,3 +64,20 @@ def test_an_upright_page_is_told_from_an_upside_down_one_by_the_labels_it_shows(
     upside_down = "凶夺二晒于导情宫砂时周群里所请千轩要窟为族出某连许光区大\n自著立口合辐求要口章不口 EE主3品"
     assert _labels_seen(upright, FORMS) >= 2
     assert _labels_seen(upside_down, FORMS) == 0
+
+
+def test_a_number_with_confused_letters_is_for_review_not_filed() -> None:
+    # Measured on the OCR bench: 编号 on its printed underline read TS- as IS-, and 7158 as Z158.
+    for misread in ("IS-202611-0042", "YS-2026-Z158", "TS-2O26-0042"):
+        page = OCR_PAGE.replace("TS-2026-0042", misread)
+        values, unclear = extract_fields(page, COMPLAINT)
+        assert "编号" not in values and "编号" in unclear, misread
+    for fine in ("TS-202611-0042", "YS-2026-7158", "WX-2026-0042", "纸质001"):
+        values, unclear = extract_fields(OCR_PAGE.replace("TS-2026-0042", fine), COMPLAINT)
+        assert values["编号"] == fine and "编号" not in unclear, fine
+
+
+def test_a_value_that_fails_its_field_is_for_review_not_filed() -> None:
+    page = OCR_PAGE.replace("投诉时间*          2026-11-03 09:30", "投诉时间*          2026-11-38 09:30")
+    values, unclear = extract_fields(page, COMPLAINT)
+    assert "投诉时间" not in values and "投诉时间" in unclear

@@ -137,10 +137,9 @@ def shoot(driver: Any, name: str) -> None:
 
 def submit(driver: Any, css: str) -> None:
     """Click a submit button and wait until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
-
-    from selenium.common.exceptions import WebDriverException
 
     page = driver.find_element("tag name", "html")
     driver.find_element("css selector", css).click()
