@@ -16,9 +16,9 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm
 
-from hudang.forms.template_builder import SANS, SERIF, _fonts, a4_document
+from hudang.forms.template_builder import SANS, SERIF, a4_document, paragraph
 
 TOC_COLUMNS = ("序号", "档号", "责任者", "文件题名", "日期", "页数", "页号", "备注")
 """DA/T 22's 卷内目录 columns, with 页号 (the item's first–last page in the binder's running numbers)."""
@@ -41,17 +41,10 @@ class TocRow:
         return str(self.first_page) if last <= self.first_page else f"{self.first_page}–{last}"
 
 
-def _para(doc_or_cell, text: str, *, size: float = 11, bold: bool = False,  # type: ignore[no-untyped-def]
-          align: WD_ALIGN_PARAGRAPH | None = None, font: str = SANS, space_after: float = 2) -> None:
-    paras = doc_or_cell.paragraphs if hasattr(doc_or_cell, "paragraphs") else []
-    p = paras[0] if paras and not paras[0].text and not paras[0].runs else doc_or_cell.add_paragraph()
-    run = p.add_run(text)
-    run.font.size = Pt(size)
-    run.bold = bold
-    _fonts(run._element, font)
-    if align is not None:
-        p.alignment = align
-    p.paragraph_format.space_after = Pt(space_after)
+def _para(container, text: str, *, size: float = 11, font: str = SANS, space_after: float = 2,  # type: ignore[no-untyped-def]
+          **style) -> None:
+    """The binder pages' line: 11 pt sans, 2 pt after, into a new cell's empty paragraph."""
+    paragraph(container, text, size=size, font=font, after=space_after, first=True, **style)
 
 
 def _grid(doc: DocxDocument, rows: Sequence[Sequence[str]], widths_mm: Sequence[float], *, size: float = 10,

@@ -16,7 +16,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 SERIF = "Noto Serif CJK SC"
@@ -62,17 +62,22 @@ def a4_document(*, margins_mm: tuple[float, float, float, float] = (15, 12, 25, 
     return doc
 
 
-def _para(doc: DocxDocument, text: str = "", *, size: float | None = None, bold: bool = False,
-          align: WD_ALIGN_PARAGRAPH | None = None, font: str | None = None, indent: bool = False,
-          before: float | None = None, after: float | None = None) -> Paragraph:
-    p = doc.add_paragraph()
-    if text:
-        run = p.add_run(text)
-        run.bold = bold
-        if size:
-            run.font.size = Pt(size)
-        if font:
-            _fonts(run._element, font)
+def paragraph(container: DocxDocument | _Cell, text: str = "", *, size: float | None = None, bold: bool = False,
+              align: WD_ALIGN_PARAGRAPH | None = None, font: str | None = None, indent: bool = False,
+              before: float | None = None, after: float | None = None, first: bool = False) -> Paragraph:
+    """One paragraph holding ``text`` as one run, added to a document or a table cell — the one way the templates,
+    the printed blanks and the binder pages write a line.
+
+    ``first`` writes into the container's first paragraph while it is still empty (a new table cell has one)
+    instead of adding another; ``size``, ``font``, ``before`` and ``after`` left at None keep the style's."""
+    paras = container.paragraphs
+    p = paras[0] if first and paras and not paras[0].runs else container.add_paragraph()
+    run = p.add_run(text)
+    run.bold = bold
+    if size is not None:
+        run.font.size = Pt(size)
+    if font:
+        _fonts(run._element, font)
     if align is not None:
         p.alignment = align
     if indent:
@@ -107,12 +112,12 @@ def _widths(table: Table, widths: tuple[int, ...]) -> None:
 
 def dunning_letter(dest: Path) -> None:
     doc = a4_document()
-    _para(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
-    _para(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
-    _para(doc, "催  缴  函", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
-    _para(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=4)
-    _para(doc, "尊敬的 {{ owner }} 业主：", bold=True)
-    _para(doc, "您好！感谢您一直以来对我们物业服务工作的理解和支持。经核对，截至{{ as_of_text }}，您在"
+    paragraph(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
+    paragraph(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
+    paragraph(doc, "催  缴  函", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
+    paragraph(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=4)
+    paragraph(doc, "尊敬的 {{ owner }} 业主：", bold=True)
+    paragraph(doc, "您好！感谢您一直以来对我们物业服务工作的理解和支持。经核对，截至{{ as_of_text }}，您在"
                "{{ estate }}{{ room }}的以下费用（所属期间 {{ periods }}）已逾期未缴：", indent=True)
     table = doc.add_table(rows=4, cols=5)
     table.style = "Table Grid"
@@ -130,28 +135,28 @@ def dunning_letter(dest: Path) -> None:
     total.cells[0].merge(total.cells[3])
     _cell(table, 4, 0, "合计", bold=True)
     _cell(table, 4, 4, "{{ amount }}", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _para(doc, "欠费合计：人民币 {{ amount }} 元（大写：人民币{{ amount_upper }}）。", bold=True, before=6)
-    _para(doc, "{{ reminder_text }}", indent=True)
-    _para(doc, "根据《中华人民共和国民法典》第九百四十四条，业主应当按照约定向物业服务人支付物业费；物业服务人已经按照"
+    paragraph(doc, "欠费合计：人民币 {{ amount }} 元（大写：人民币{{ amount_upper }}）。", bold=True, before=6)
+    paragraph(doc, "{{ reminder_text }}", indent=True)
+    paragraph(doc, "根据《中华人民共和国民法典》第九百四十四条，业主应当按照约定向物业服务人支付物业费；物业服务人已经按照"
                "约定和有关规定提供服务的，业主不得以未接受或者无需接受相关物业服务为由拒绝支付物业费；业主违反约定"
                "逾期不支付物业费的，物业服务人可以催告其在合理期限内支付。《物业管理条例》亦规定，业主应当根据物业"
                "服务合同的约定交纳物业服务费用。", indent=True)
-    _para(doc, "请您于{{ deadline_text }}前缴清上述费用。合理期限届满仍未缴纳的，我公司将依法提起诉讼或者申请仲裁，"
+    paragraph(doc, "请您于{{ deadline_text }}前缴清上述费用。合理期限届满仍未缴纳的，我公司将依法提起诉讼或者申请仲裁，"
                "以维护全体业主的共同利益。如您已缴纳，请忽略本函，并请携缴费凭证到物业服务中心核对；如对欠费金额有"
                "异议，请在上述期限内与我们联系。", indent=True)
-    _para(doc, "缴费方式：", bold=True, before=4, after=0)
-    _para(doc, "{%p for way in payment %}", after=0)
-    _para(doc, "{{ loop.index }}. {{ way }}", indent=True, after=0)
-    _para(doc, "{%p endfor %}", after=0)
-    _para(doc, "联系电话：{{ phone }}　　地址：{{ address }}", before=4)
-    _para(doc, "特此函告。", indent=True, before=4)
-    _para(doc, "{{ company }}", align=WD_ALIGN_PARAGRAPH.RIGHT, before=6, after=0)
-    _para(doc, "{{ seal }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
-    _para(doc, "{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=10)
-    _para(doc, "－ － － － － － － － － －  沿此线剪下  － － － － － － － － － －", size=9,
+    paragraph(doc, "缴费方式：", bold=True, before=4, after=0)
+    paragraph(doc, "{%p for way in payment %}", after=0)
+    paragraph(doc, "{{ loop.index }}. {{ way }}", indent=True, after=0)
+    paragraph(doc, "{%p endfor %}", after=0)
+    paragraph(doc, "联系电话：{{ phone }}　　地址：{{ address }}", before=4)
+    paragraph(doc, "特此函告。", indent=True, before=4)
+    paragraph(doc, "{{ company }}", align=WD_ALIGN_PARAGRAPH.RIGHT, before=6, after=0)
+    paragraph(doc, "{{ seal }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
+    paragraph(doc, "{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=10)
+    paragraph(doc, "－ － － － － － － － － －  沿此线剪下  － － － － － － － － － －", size=9,
           align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=4, font=SANS)
-    _para(doc, "送 达 回 执", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    _para(doc, "（请签收后将本回执交回或寄回{{ service_centre }}）", size=9, align=WD_ALIGN_PARAGRAPH.CENTER, after=3)
+    paragraph(doc, "送 达 回 执", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    paragraph(doc, "（请签收后将本回执交回或寄回{{ service_centre }}）", size=9, align=WD_ALIGN_PARAGRAPH.CENTER, after=3)
     receipt = doc.add_table(rows=6, cols=2)
     receipt.style = "Table Grid"
     receipt.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -170,8 +175,8 @@ def household_summary(dest: Path) -> None:
     normal = doc.styles["Normal"]
     normal.font.size = Pt(10)
     normal.paragraph_format.line_spacing = 1.1
-    _para(doc, "户 档 摘 要", size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=2)
-    _para(doc, "{{ estate }} {{ room }}（{{ household }}）", size=11.5, align=WD_ALIGN_PARAGRAPH.CENTER,
+    paragraph(doc, "户 档 摘 要", size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=2)
+    paragraph(doc, "{{ estate }} {{ room }}（{{ household }}）", size=11.5, align=WD_ALIGN_PARAGRAPH.CENTER,
           font=SANS, after=6)
     info = doc.add_table(rows=4, cols=4)
     info.style = "Table Grid"
@@ -184,15 +189,15 @@ def household_summary(dest: Path) -> None:
         for c, text in enumerate(row):
             _cell(info, r, c, text, bold=c % 2 == 0, align=WD_ALIGN_PARAGRAPH.CENTER if c % 2 == 0 else
                   WD_ALIGN_PARAGRAPH.LEFT, size=10)
-    _para(doc, "欠费与催缴", size=12, bold=True, font=SANS, before=8, after=2)
-    _para(doc, "截至{{ as_of_text }}：欠费 {{ arrears }} 元{{ periods_text }}；催缴进度：{{ step }}。{{ reason }}",
+    paragraph(doc, "欠费与催缴", size=12, bold=True, font=SANS, before=8, after=2)
+    paragraph(doc, "截至{{ as_of_text }}：欠费 {{ arrears }} 元{{ periods_text }}；催缴进度：{{ step }}。{{ reason }}",
           after=2)
-    _para(doc, "未办结事项", size=12, bold=True, font=SANS, before=6, after=2)
-    _para(doc, "{%p for item in open_items %}", after=0)
-    _para(doc, "· {{ item }}", after=0)
-    _para(doc, "{%p endfor %}", after=0)
-    _para(doc, "{{ open_none }}", after=2)
-    _para(doc, "档案记录（{{ record_count }} 件{{ records_note }}）", size=12, bold=True, font=SANS, before=6, after=2)
+    paragraph(doc, "未办结事项", size=12, bold=True, font=SANS, before=6, after=2)
+    paragraph(doc, "{%p for item in open_items %}", after=0)
+    paragraph(doc, "· {{ item }}", after=0)
+    paragraph(doc, "{%p endfor %}", after=0)
+    paragraph(doc, "{{ open_none }}", after=2)
+    paragraph(doc, "档案记录（{{ record_count }} 件{{ records_note }}）", size=12, bold=True, font=SANS, before=6, after=2)
     table = doc.add_table(rows=3, cols=5)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -207,7 +212,7 @@ def household_summary(dest: Path) -> None:
     end.cells[0].merge(end.cells[4])
     _cell(table, 3, 0, "{%tr endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT, size=9)
     _widths(table, (Mm(22), Mm(38), Mm(24), Mm(58), Mm(21)))
-    _para(doc, "本摘要由户档系统生成于{{ date_text }}，证件号码和电话已按个人信息保护要求隐去部分数字。"
+    paragraph(doc, "本摘要由户档系统生成于{{ date_text }}，证件号码和电话已按个人信息保护要求隐去部分数字。"
                "{{ company }} {{ service_centre }}", size=8.5, before=8)
     doc.save(str(dest))
 
@@ -215,12 +220,12 @@ def household_summary(dest: Path) -> None:
 def arrears_certificate(dest: Path) -> None:
     """欠费证明 / 无欠费证明: one page, the unpaid amounts of every period up to the date, or none."""
     doc = a4_document()
-    _para(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
-    _para(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
-    _para(doc, "{{ title_spaced }}", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
-    _para(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=6)
-    _para(doc, "兹证明：{{ estate }}{{ room }}（现业主：{{ owner }}），截至{{ as_of_text }}，{{ statement }}", indent=True)
-    _para(doc, "{%p if rows %}", after=0)
+    paragraph(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
+    paragraph(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
+    paragraph(doc, "{{ title_spaced }}", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
+    paragraph(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=6)
+    paragraph(doc, "兹证明：{{ estate }}{{ room }}（现业主：{{ owner }}），截至{{ as_of_text }}，{{ statement }}", indent=True)
+    paragraph(doc, "{%p if rows %}", after=0)
     table = doc.add_table(rows=4, cols=7)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -238,15 +243,15 @@ def arrears_certificate(dest: Path) -> None:
     _cell(table, 4, 0, "合计", bold=True)
     _cell(table, 4, 4, "{{ total }}", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _widths(table, (Mm(28), Mm(20), Mm(22), Mm(22), Mm(22), Mm(20), Mm(30)))
-    _para(doc, "其中已逾期未缴 {{ overdue_total }} 元；标为“未到期”的费用，其所属期间尚未结束，尚未逾期。",
+    paragraph(doc, "其中已逾期未缴 {{ overdue_total }} 元；标为“未到期”的费用，其所属期间尚未结束，尚未逾期。",
           before=4, indent=True)
-    _para(doc, "{%p endif %}", after=0)
-    _para(doc, "本证明依据本中心收费台账（截至出具之日导入的数据）出具，仅证明上述日期的缴费情况，"
+    paragraph(doc, "{%p endif %}", after=0)
+    paragraph(doc, "本证明依据本中心收费台账（截至出具之日导入的数据）出具，仅证明上述日期的缴费情况，"
                "不代表此后的缴费情况。如有疑问，请致电 {{ phone }}。", indent=True, before=6)
-    _para(doc, "特此证明。", indent=True, before=4)
-    _para(doc, "{{ company }}", align=WD_ALIGN_PARAGRAPH.RIGHT, before=18, after=0)
-    _para(doc, "（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
-    _para(doc, "{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
+    paragraph(doc, "特此证明。", indent=True, before=4)
+    paragraph(doc, "{{ company }}", align=WD_ALIGN_PARAGRAPH.RIGHT, before=18, after=0)
+    paragraph(doc, "（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
+    paragraph(doc, "{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
     doc.save(str(dest))
 
 
