@@ -110,40 +110,55 @@ def _widths(table: Table, widths: tuple[int, ...]) -> None:
             cell.width = width
 
 
-def dunning_letter(dest: Path) -> None:
-    doc = a4_document()
+def _letterhead(doc: DocxDocument, title: str, *, number_after: float) -> None:
+    """The company and service centre, the document's title, its number on the right."""
     paragraph(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
     paragraph(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
-    paragraph(doc, "催  缴  函", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
-    paragraph(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=4)
-    paragraph(doc, "尊敬的 {{ owner }} 业主：", bold=True)
-    paragraph(doc, "您好！感谢您一直以来对我们物业服务工作的理解和支持。经核对，截至{{ as_of_text }}，您在"
-               "{{ estate }}{{ room }}的以下费用（所属期间 {{ periods }}）已逾期未缴：", indent=True)
-    table = doc.add_table(rows=4, cols=5)
+    paragraph(doc, title, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
+    paragraph(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=number_after)
+
+
+def _fee_table(doc: DocxDocument, headers: tuple[str, ...], keys: tuple[str, ...], total: str, *,
+               size: float = 10.5) -> Table:
+    """A table of fee rows: the header, one row per ``r in rows`` (amounts ``due``/``paid``/``owed`` on the right),
+    and a 合计 row with ``total`` under the fifth column."""
+    last = len(headers) - 1
+    table = doc.add_table(rows=4, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for col, text in enumerate(("费用项目", "所属期间", "应收金额（元）", "实收金额（元）", "欠费金额（元）")):
-        _cell(table, 0, col, text, bold=True)
+    for col, text in enumerate(headers):
+        _cell(table, 0, col, text, bold=True, size=size)
     _cell(table, 1, 0, "{%tr for r in rows %}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    table.cell(1, 0).merge(table.cell(1, 4))
-    for col, key in enumerate(("item", "period", "due", "paid", "owed")):
-        _cell(table, 2, col, f"{{{{ r.{key} }}}}", align=WD_ALIGN_PARAGRAPH.CENTER if col < 2 else
-              WD_ALIGN_PARAGRAPH.RIGHT)
+    table.cell(1, 0).merge(table.cell(1, last))
+    for col, key in enumerate(keys):
+        _cell(table, 2, col, f"{{{{ r.{key} }}}}", size=size,
+              align=WD_ALIGN_PARAGRAPH.RIGHT if key in ("due", "paid", "owed") else WD_ALIGN_PARAGRAPH.CENTER)
     _cell(table, 3, 0, "{%tr endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    table.cell(3, 0).merge(table.cell(3, 4))
-    total = table.add_row()
-    total.cells[0].merge(total.cells[3])
+    table.cell(3, 0).merge(table.cell(3, last))
+    row = table.add_row()
+    row.cells[0].merge(row.cells[3])
     _cell(table, 4, 0, "合计", bold=True)
-    _cell(table, 4, 4, "{{ amount }}", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _cell(table, 4, 4, total, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    return table
+
+
+def dunning_letter(dest: Path) -> None:
+    doc = a4_document()
+    _letterhead(doc, "催  缴  函", number_after=4)
+    paragraph(doc, "尊敬的 {{ owner }} 业主：", bold=True)
+    paragraph(doc, "您好！感谢您一直以来对我们物业服务工作的理解和支持。经核对，截至{{ as_of_text }}，您在"
+                   "{{ estate }}{{ room }}的以下费用（所属期间 {{ periods }}）已逾期未缴：", indent=True)
+    _fee_table(doc, ("费用项目", "所属期间", "应收金额（元）", "实收金额（元）", "欠费金额（元）"),
+               ("item", "period", "due", "paid", "owed"), "{{ amount }}")
     paragraph(doc, "欠费合计：人民币 {{ amount }} 元（大写：人民币{{ amount_upper }}）。", bold=True, before=6)
     paragraph(doc, "{{ reminder_text }}", indent=True)
     paragraph(doc, "根据《中华人民共和国民法典》第九百四十四条，业主应当按照约定向物业服务人支付物业费；物业服务人已经按照"
-               "约定和有关规定提供服务的，业主不得以未接受或者无需接受相关物业服务为由拒绝支付物业费；业主违反约定"
-               "逾期不支付物业费的，物业服务人可以催告其在合理期限内支付。《物业管理条例》亦规定，业主应当根据物业"
-               "服务合同的约定交纳物业服务费用。", indent=True)
+                   "约定和有关规定提供服务的，业主不得以未接受或者无需接受相关物业服务为由拒绝支付物业费；业主违反约定"
+                   "逾期不支付物业费的，物业服务人可以催告其在合理期限内支付。《物业管理条例》亦规定，业主应当根据物业"
+                   "服务合同的约定交纳物业服务费用。", indent=True)
     paragraph(doc, "请您于{{ deadline_text }}前缴清上述费用。合理期限届满仍未缴纳的，我公司将依法提起诉讼或者申请仲裁，"
-               "以维护全体业主的共同利益。如您已缴纳，请忽略本函，并请携缴费凭证到物业服务中心核对；如对欠费金额有"
-               "异议，请在上述期限内与我们联系。", indent=True)
+                   "以维护全体业主的共同利益。如您已缴纳，请忽略本函，并请携缴费凭证到物业服务中心核对；如对欠费金额有"
+                   "异议，请在上述期限内与我们联系。", indent=True)
     paragraph(doc, "缴费方式：", bold=True, before=4, after=0)
     paragraph(doc, "{%p for way in payment %}", after=0)
     paragraph(doc, "{{ loop.index }}. {{ way }}", indent=True, after=0)
@@ -154,7 +169,7 @@ def dunning_letter(dest: Path) -> None:
     paragraph(doc, "{{ seal }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
     paragraph(doc, "{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=10)
     paragraph(doc, "－ － － － － － － － － －  沿此线剪下  － － － － － － － － － －", size=9,
-          align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=4, font=SANS)
+              align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=4, font=SANS)
     paragraph(doc, "送 达 回 执", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     paragraph(doc, "（请签收后将本回执交回或寄回{{ service_centre }}）", size=9, align=WD_ALIGN_PARAGRAPH.CENTER, after=3)
     receipt = doc.add_table(rows=6, cols=2)
@@ -177,7 +192,7 @@ def household_summary(dest: Path) -> None:
     normal.paragraph_format.line_spacing = 1.1
     paragraph(doc, "户 档 摘 要", size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=2)
     paragraph(doc, "{{ estate }} {{ room }}（{{ household }}）", size=11.5, align=WD_ALIGN_PARAGRAPH.CENTER,
-          font=SANS, after=6)
+              font=SANS, after=6)
     info = doc.add_table(rows=4, cols=4)
     info.style = "Table Grid"
     info.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -191,7 +206,7 @@ def household_summary(dest: Path) -> None:
                   WD_ALIGN_PARAGRAPH.LEFT, size=10)
     paragraph(doc, "欠费与催缴", size=12, bold=True, font=SANS, before=8, after=2)
     paragraph(doc, "截至{{ as_of_text }}：欠费 {{ arrears }} 元{{ periods_text }}；催缴进度：{{ step }}。{{ reason }}",
-          after=2)
+              after=2)
     paragraph(doc, "未办结事项", size=12, bold=True, font=SANS, before=6, after=2)
     paragraph(doc, "{%p for item in open_items %}", after=0)
     paragraph(doc, "· {{ item }}", after=0)
@@ -213,41 +228,24 @@ def household_summary(dest: Path) -> None:
     _cell(table, 3, 0, "{%tr endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT, size=9)
     _widths(table, (Mm(22), Mm(38), Mm(24), Mm(58), Mm(21)))
     paragraph(doc, "本摘要由户档系统生成于{{ date_text }}，证件号码和电话已按个人信息保护要求隐去部分数字。"
-               "{{ company }} {{ service_centre }}", size=8.5, before=8)
+                   "{{ company }} {{ service_centre }}", size=8.5, before=8)
     doc.save(str(dest))
 
 
 def arrears_certificate(dest: Path) -> None:
     """欠费证明 / 无欠费证明: one page, the unpaid amounts of every period up to the date, or none."""
     doc = a4_document()
-    paragraph(doc, "{{ company }}", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=0)
-    paragraph(doc, "{{ service_centre }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, font=SANS, after=6)
-    paragraph(doc, "{{ title_spaced }}", size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=2, after=2)
-    paragraph(doc, "{{ number }}", size=11, align=WD_ALIGN_PARAGRAPH.RIGHT, after=6)
+    _letterhead(doc, "{{ title_spaced }}", number_after=6)
     paragraph(doc, "兹证明：{{ estate }}{{ room }}（现业主：{{ owner }}），截至{{ as_of_text }}，{{ statement }}", indent=True)
     paragraph(doc, "{%p if rows %}", after=0)
-    table = doc.add_table(rows=4, cols=7)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for col, text in enumerate(("费用项目", "所属期间", "应收（元）", "已收（元）", "未缴（元）", "状态", "所属业主")):
-        _cell(table, 0, col, text, bold=True, size=10)
-    _cell(table, 1, 0, "{%tr for r in rows %}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    table.cell(1, 0).merge(table.cell(1, 6))
-    for col, key in enumerate(("item", "period", "due", "paid", "owed", "state", "owner")):
-        _cell(table, 2, col, f"{{{{ r.{key} }}}}", size=10,
-              align=WD_ALIGN_PARAGRAPH.RIGHT if key in ("due", "paid", "owed") else WD_ALIGN_PARAGRAPH.CENTER)
-    _cell(table, 3, 0, "{%tr endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT)
-    table.cell(3, 0).merge(table.cell(3, 6))
-    total = table.add_row()
-    total.cells[0].merge(total.cells[3])
-    _cell(table, 4, 0, "合计", bold=True)
-    _cell(table, 4, 4, "{{ total }}", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    table = _fee_table(doc, ("费用项目", "所属期间", "应收（元）", "已收（元）", "未缴（元）", "状态", "所属业主"),
+                       ("item", "period", "due", "paid", "owed", "state", "owner"), "{{ total }}", size=10)
     _widths(table, (Mm(28), Mm(20), Mm(22), Mm(22), Mm(22), Mm(20), Mm(30)))
     paragraph(doc, "其中已逾期未缴 {{ overdue_total }} 元；标为“未到期”的费用，其所属期间尚未结束，尚未逾期。",
-          before=4, indent=True)
+              before=4, indent=True)
     paragraph(doc, "{%p endif %}", after=0)
     paragraph(doc, "本证明依据本中心收费台账（截至出具之日导入的数据）出具，仅证明上述日期的缴费情况，"
-               "不代表此后的缴费情况。如有疑问，请致电 {{ phone }}。", indent=True, before=6)
+                   "不代表此后的缴费情况。如有疑问，请致电 {{ phone }}。", indent=True, before=6)
     paragraph(doc, "特此证明。", indent=True, before=4)
     paragraph(doc, "{{ company }}", align=WD_ALIGN_PARAGRAPH.RIGHT, before=18, after=0)
     paragraph(doc, "（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
