@@ -44,6 +44,8 @@ def _imports(folder: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("folder", "forbidden"), [
     ("forms", ("hudang.archive", "hudang.pipeline")),
     ("archive", ("hudang.pipeline",)),
+    ("pipeline/app", ("hudang.pipeline.cli",)),
+    ("pipeline/web", ("hudang.pipeline.cli",)),
 ])
 def test_layers_import_downwards_only(folder: str, forbidden: tuple[str, ...]) -> None:
     wrong = [(path, name) for path, name in _imports(folder)
@@ -128,3 +130,12 @@ def test_an_alias_in_the_data_names_its_column() -> None:
     assert found is not None and "栋号" in kinds.labels
     assert found.values(["金第花园", " 3 ", "1201"])["楼栋"] == "3"
     assert found.values(["金第花园", "", "1201"])["楼栋"] == ""
+
+
+def test_the_cli_lists_as_many_search_hits_as_the_app_allows() -> None:
+    """`hudang search --limit` (click, no app import at start-up) and the API take the app's one range."""
+    from hudang.pipeline.app import search
+    from hudang.pipeline.cli.main import cli
+
+    limit = next(p for p in cli.commands["search"].params if p.name == "limit")
+    assert (limit.type.min, limit.type.max, limit.default) == (*search.LIMITS, search.DEFAULT_LIMIT)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ at a date and handed back as frozen results whose `as_json()` is the command lin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -172,6 +173,14 @@ def arrears(session: Session, day: dt.date, estate: str | None = None) -> Arrear
     found = [Standing.of(s) for s in fees.standings(session.archive.conn, day, session.estate(estate))
              if s.step != fees.STEP_NONE]
     return Arrears(day, tuple(found), sum((s.arrears for s in found), fees.ZERO))
+
+
+def arrears_across(session: Session, day: dt.date, estates: Sequence[str | None]) -> Arrears:
+    """`arrears` of several estates as one list (a user limited to some), in the order of ``estates``."""
+    lists = [arrears(session, day, e) for e in estates]
+    if len(lists) == 1:
+        return lists[0]
+    return Arrears(day, tuple(h for one in lists for h in one.households), sum((one.total for one in lists), fees.ZERO))
 
 
 def add_reminder(session: Session, address: str, method: str, day: dt.date, note: str | None) -> ReminderAdded:

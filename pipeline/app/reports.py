@@ -7,8 +7,9 @@ or LibreOffice are imported inside the use case that writes files, so opening th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,17 @@ def due(session: Session, as_of: dt.date, estate: str | None = None) -> FollowUp
                      tuple(follow_ups.repairs_due(conn, forms, as_of, name)), tuple(follow_ups.dunning_due(conn, as_of, name)),
                      tuple(follow_ups.prior_owner_due(conn, as_of, name)),
                      tuple(loan.as_json(as_of) for loan in lending.overdue(conn, as_of, name)))
+
+
+def due_across(session: Session, as_of: dt.date, estates: Sequence[str | None]) -> FollowUps:
+    """`due` of several estates as one list (a user limited to some: the web page and the API), each part in
+    the order of ``estates``; one estate (or None, every estate) is that estate's own list."""
+    lists = [due(session, as_of, e) for e in estates]
+    if len(lists) == 1:
+        return lists[0]
+    merged: dict[str, Any] = {f.name: tuple(x for one in lists for x in getattr(one, f.name))
+                              for f in dataclasses.fields(FollowUps) if f.name not in ("as_of", "estate")}
+    return dataclasses.replace(lists[0], estate=None, **merged)
 
 
 def household_summary(session: Session, address: str, as_of: dt.date) -> HouseholdSummary:

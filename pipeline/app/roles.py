@@ -7,6 +7,13 @@ its own list. A person with two jobs has two roles and the union of their capabi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hudang.errors import NotFound
+
+if TYPE_CHECKING:
+    from hudang.forms.validate import Place
+    from hudang.pipeline.app.session import Session
 
 # Every role reads (search, households, records — masked) within its estates.
 READ = "read"
@@ -73,3 +80,12 @@ class Principal:
         if not self.estates:
             return True
         return estate is not None and estate in self.estates
+
+
+def household_for(session: Session, who: Principal, address: str, *, strict: bool = False) -> Place:
+    """The household ``address`` names (any alias or room spelling; ``strict``: held to the roster), as ``who``
+    may reach it: a household outside their estates does not exist for them."""
+    place = session.archive.estates.household(address, strict=strict)
+    if not who.sees(place.estate):
+        raise NotFound("没有这一户，或不在您负责的项目内")
+    return place

@@ -10,6 +10,10 @@ from hudang.errors import UsageError
 from hudang.pipeline.app.session import Session
 from hudang.settings import Home
 
+LIMITS = (1, 10000)
+"""How many hits one search may list (``--limit``, the API's ``limit``)."""
+DEFAULT_LIMIT = 20
+
 
 @dataclass(frozen=True)
 class Found:
@@ -23,7 +27,7 @@ class Found:
 
 def search(session: Session, query: str, *, form_name: str | None = None, household: str | None = None,
            estate: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
-           limit: int = 20, all_versions: bool = False, estates: tuple[str, ...] = (),
+           limit: int = DEFAULT_LIMIT, all_versions: bool = False, estates: tuple[str, ...] = (),
            newest_first: bool = False) -> Found:
     """Current versions of records not voided, unless ``all_versions``; dates are the records' own (inclusive).
     ``estates`` keeps the hits within a user's estate limits; ``newest_first`` sorts by the records' dates.

@@ -10,7 +10,19 @@ SORTS = (("relevance", "按相关度"), ("date", "按日期（新→旧）"))
 
 
 class DateInput(forms.DateInput):
+    """A date picker: it reads only ISO values (2026-10-01), whatever the locale would write."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str = "%Y-%m-%d") -> None:
+        super().__init__(attrs, format=format)
+
+
+def check_period(form: forms.Form, data: dict[str, Any]) -> None:
+    """A period's 截止日期 (``date_to``) is not before its 起始日期 (``date_from``)."""
+    since, until = data.get("date_from"), data.get("date_to")
+    if since and until and since > until:
+        form.add_error("date_to", "截止日期早于起始日期")
 
 
 class SearchForm(forms.Form):
@@ -34,9 +46,7 @@ class SearchForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        since, until = data.get("date_from"), data.get("date_to")
-        if since and until and since > until:
-            self.add_error("date_to", "截止日期早于起始日期")
+        check_period(self, data)
         return data
 
 

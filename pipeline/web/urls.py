@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from hudang.pipeline.web.views import (
     api,
@@ -22,6 +22,28 @@ from hudang.pipeline.web.views import (
     upload,
     worklist,
 )
+
+household_urls = [   # the 户档 page's buttons: households/<estate>/<key>/…
+    path("new/", entry.choose, name="record_choose"),
+    path("new/<str:form_id>/", entry.new, name="record_new"),
+    path("summary/<str:fmt>/", household_actions.summary, name="household_summary"),
+    path("blank/", household_actions.blank, name="household_blank"),
+    path("export/", household_actions.export, name="household_export"),
+    path("export/<str:export_id>/<str:part>/", household_actions.export_file, name="household_export_file"),
+    path("certificate/", household_actions.certificate, name="household_certificate"),
+    path("moveout/", household_actions.moveout, name="household_moveout"),
+    path("lend/", household_actions.lend, name="household_lend"),
+    path("lend/<str:loan_id>/return/", household_actions.lend_return, name="household_lend_return"),
+]
+
+report_urls = [      # a month's report of an estate (or 全部项目): reports/<month>/<estate>/…
+    path("write/", reports.write, name="report_write"),
+    path("issue/", reports.issue, name="report_issue"),
+    path("register/", reports.register, name="report_register"),
+    path("file/<str:kind>/", reports.download, name="report_file"),
+    path("edition/<int:edition>/<str:kind>/", reports.download, name="report_edition_file"),
+    path("chart/<str:chart_id>.png", reports.chart, name="report_chart"),
+]
 
 urlpatterns = [
     path("login/", auth.Login.as_view(), name="login"),
@@ -49,29 +71,11 @@ urlpatterns = [
     path("dunning/reminder/", dunning.add_reminder, name="dunning_reminder"),
     path("dunning/track/", dunning.track, name="dunning_track"),
     path("reports/", reports.page, name="reports"),
-    path("reports/<str:month>/<str:estate>/write/", reports.write, name="report_write"),
-    path("reports/<str:month>/<str:estate>/issue/", reports.issue, name="report_issue"),
-    path("reports/<str:month>/<str:estate>/register/", reports.register, name="report_register"),
-    path("reports/<str:month>/<str:estate>/file/<str:kind>/", reports.download, name="report_file"),
-    path("reports/<str:month>/<str:estate>/edition/<int:edition>/<str:kind>/", reports.download,
-         name="report_edition_file"),
-    path("reports/<str:month>/<str:estate>/chart/<str:chart_id>.png", reports.chart, name="report_chart"),
+    path("reports/<str:month>/<str:estate>/", include(report_urls)),
     path("status/", status.page, name="status"),
     path("status/verify/", status.verify, name="status_verify"),
     # webrecords: 新建 / 更正 / 结案·回访, record actions, 户档 buttons, 今日待办
-    path("households/<str:estate>/<str:key>/new/", entry.choose, name="record_choose"),
-    path("households/<str:estate>/<str:key>/new/<str:form_id>/", entry.new, name="record_new"),
-    path("households/<str:estate>/<str:key>/summary/<str:fmt>/", household_actions.summary, name="household_summary"),
-    path("households/<str:estate>/<str:key>/blank/", household_actions.blank, name="household_blank"),
-    path("households/<str:estate>/<str:key>/export/", household_actions.export, name="household_export"),
-    path("households/<str:estate>/<str:key>/export/<str:export_id>/<str:part>/", household_actions.export_file,
-         name="household_export_file"),
-    path("households/<str:estate>/<str:key>/certificate/", household_actions.certificate,
-         name="household_certificate"),
-    path("households/<str:estate>/<str:key>/moveout/", household_actions.moveout, name="household_moveout"),
-    path("households/<str:estate>/<str:key>/lend/", household_actions.lend, name="household_lend"),
-    path("households/<str:estate>/<str:key>/lend/<str:loan_id>/return/", household_actions.lend_return,
-         name="household_lend_return"),
+    path("households/<str:estate>/<str:key>/", include(household_urls)),
     path("records/<str:record_id>/edit/", entry.edit, name="record_edit"),
     path("records/<str:record_id>/act/<str:action_id>/", entry.act, name="record_act"),
     path("records/<str:record_id>/move/", record_actions.move, name="record_move"),

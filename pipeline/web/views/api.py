@@ -9,7 +9,6 @@ or a JSON body), so an ID or phone number need not be in a URL.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import json
@@ -24,22 +23,13 @@ from hudang.clock import now
 from hudang.errors import HudangError, NotFound, UsageError, ValueProblem
 from hudang.forms.values import mask_text, parse_date
 from hudang.pipeline.app import fees, ingest, records, reports
-from hudang.pipeline.app.roles import Principal
+from hudang.pipeline.app.roles import Principal, household_for
+from hudang.pipeline.app.search import DEFAULT_LIMIT, LIMITS
 from hudang.pipeline.app.search import search as find
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import open_session
+from hudang.pipeline.web.files import NO_STORE
 from hudang.pipeline.web.middleware import status_of
-
-SEARCH_LIMIT = (1, 10000)
-"""The CLI's `--limit` range (pipeline/cli/main.py search), default 20."""
-
-
-class Refused(Exception):
-    """An API answer other than 200: its status, code and Chinese message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def error(status: int, code: str, message: str) -> JsonResponse:
@@ -49,20 +39,19 @@ def error(status: int, code: str, message: str) -> JsonResponse:
 
 def answer(data: Any) -> JsonResponse:
     response = JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = NO_STORE
     return response
 
 
-def token_user(request: HttpRequest) -> Principal:
+def token_user(request: HttpRequest) -> Principal | JsonResponse:
+    """The user whose API token the request carries, or the 401 answer."""
     from hudang.pipeline.app.users import by_token
 
     scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() != "token" or not token.strip():
-        raise Refused(401, "no_token", "缺少 API 令牌：请求头须带 Authorization: Token <令牌>（hudang users token 用户名 生成）")
+        return error(401, "no_token", "缺少 API 令牌：请求头须带 Authorization: Token <令牌>（hudang users token 用户名 生成）")
     who = by_token(token.strip())
-    if who is None:
-        raise Refused(401, "bad_token", "API 令牌无效或用户已停用")
-    return who
+    return error(401, "bad_token", "API 令牌无效或用户已停用") if who is None else who
 
 
 def endpoint(capability: str, methods: tuple[str, ...] = ("GET",)) -> Callable[..., Callable[..., HttpResponse]]:
@@ -70,19 +59,18 @@ def endpoint(capability: str, methods: tuple[str, ...] = ("GET",)) -> Callable[.
     def wrap(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response = error(405, "method", f"此接口只接受 {'、'.join(methods)} 请求")
+                response["Allow"] = ", ".join(methods)
+                return response
             try:
-                if request.method not in methods:
-                    raise Refused(405, "method", f"此接口只接受 {'、'.join(methods)} 请求")
                 who = token_user(request)
+                if isinstance(who, JsonResponse):
+                    return who
                 if not who.can(capability):
-                    raise Refused(403, "forbidden", "您的角色没有这项权限")
+                    return error(403, "forbidden", "您的角色没有这项权限")
                 with open_session(who.name) as session:
                     return answer(view(request, session, who, *args, **kwargs))
-            except Refused as r:
-                response = error(r.status, r.code, r.message)
-                if r.status == 405:
-                    response["Allow"] = ", ".join(methods)
-                return response
             except HudangError as exc:
                 return error(status_of(exc), exc.code or type(exc).__name__, mask_text(exc.message))
         return csrf_exempt(login_not_required(run))
@@ -105,9 +93,9 @@ def params(request: HttpRequest) -> dict[str, str]:
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
-            raise Refused(400, "bad_json", "请求内容不是有效的 JSON") from None
+            raise UsageError("请求内容不是有效的 JSON", code="bad_json") from None
         if not isinstance(body, dict):
-            raise Refused(400, "bad_json", "请求内容应为 JSON 对象")
+            raise UsageError("请求内容应为 JSON 对象", code="bad_json")
         return {str(k): "" if v is None else str(v) for k, v in body.items()}
     return {k: v for k, v in request.POST.items()}
 
@@ -123,8 +111,8 @@ def day(text: str | None, name: str) -> dt.date | None:
 
 def limit_of(text: str | None) -> int:
     if not text:
-        return 20
-    low, high = SEARCH_LIMIT
+        return DEFAULT_LIMIT
+    low, high = LIMITS
     try:
         n = int(text)
     except ValueError:
@@ -140,15 +128,13 @@ def estates_asked(session: Session, who: Principal, spelled: str | None) -> list
     name = session.estate(spelled)
     if name is not None:
         if not who.sees(name):
-            raise Refused(404, "not_found", f"没有项目“{spelled}”，或不在您负责的项目内")
+            raise NotFound(f"没有项目“{spelled}”，或不在您负责的项目内")
         return [name]
     return list(who.estates) or [None]
 
 
 def check_household(session: Session, who: Principal, address: str) -> None:
-    place = session.archive.estates.household(address)
-    if not who.sees(place.estate):
-        raise Refused(404, "not_found", "没有这一户，或不在您负责的项目内")
+    household_for(session, who, address)
 
 
 # ---------------------------------------------------------------- routes
@@ -186,7 +172,7 @@ def record(request: HttpRequest, session: Session, who: Principal, record_id: st
 def upload(request: HttpRequest, session: Session, who: Principal) -> Any:
     sent = request.FILES.getlist("files")
     if not sent:
-        raise Refused(400, "no_files", "没有上传任何文件：multipart 请求中文件部分的名称须为 files")
+        raise UsageError("没有上传任何文件：multipart 请求中文件部分的名称须为 files", code="no_files")
     files = [ingest.Upload(f.name or "file", f.read()) for f in sent]
     return ingest.upload(session, files).as_json()
 
@@ -194,19 +180,10 @@ def upload(request: HttpRequest, session: Session, who: Principal) -> Any:
 @endpoint("due")
 def due(request: HttpRequest, session: Session, who: Principal) -> Any:
     when = day(request.GET.get("as_of"), "as_of") or now().date()
-    lists = [reports.due(session, when, e) for e in estates_asked(session, who, request.GET.get("estate"))]
-    if len(lists) == 1:
-        return lists[0].as_json()
-    merged = {f.name: tuple(x for one in lists for x in getattr(one, f.name))
-              for f in dataclasses.fields(lists[0]) if f.name not in ("as_of", "estate")}
-    return dataclasses.replace(lists[0], estate=None, **merged).as_json()
+    return reports.due_across(session, when, estates_asked(session, who, request.GET.get("estate"))).as_json()
 
 
 @endpoint("fees")
 def arrears(request: HttpRequest, session: Session, who: Principal) -> Any:
     when = day(request.GET.get("as_of"), "as_of") or now().date()
-    lists = [fees.arrears(session, when, e) for e in estates_asked(session, who, request.GET.get("estate"))]
-    if len(lists) == 1:
-        return lists[0].as_json()
-    return fees.Arrears(when, tuple(h for one in lists for h in one.households),
-                        sum((one.total for one in lists), lists[0].total * 0)).as_json()
+    return fees.arrears_across(session, when, estates_asked(session, who, request.GET.get("estate"))).as_json()

@@ -35,15 +35,14 @@ def page(request: HttpRequest) -> HttpResponse:
         if chosen:
             check_estate(request, chosen)
         estates: list[str | None] = [chosen] if chosen else (list(who.estates) or [None])
-        lists = [reports.due(session, day, e) for e in estates]
+        found = reports.due_across(session, day, estates)
     service, fees = who.can("enter"), who.can("fees")
     context: dict[str, Any] = {
         "form": form, "as_of": day, "service": service, "fees": fees,
-        "complaints": [c for f in lists for c in f.complaints] if service else [],
-        "repairs": [r for f in lists for r in f.repairs] if service else [],
-        "dunning": [{"d": d, **_link(d.household)} for f in lists for d in f.dunning] if fees else [],
-        "prior": [{"p": p, **_link(p.household)} for f in lists for p in f.prior_owner_arrears] if fees else [],
-        "loans": [{**loan, **_link(loan["household"])} for f in lists for loan in f.loans]
-                 if service or who.can("lend") else [],
+        "complaints": list(found.complaints) if service else [],
+        "repairs": list(found.repairs) if service else [],
+        "dunning": [{"d": d, **_link(d.household)} for d in found.dunning] if fees else [],
+        "prior": [{"p": p, **_link(p.household)} for p in found.prior_owner_arrears] if fees else [],
+        "loans": [{**loan, **_link(loan["household"])} for loan in found.loans] if service or who.can("lend") else [],
     }
     return render(request, "web/due.html", context)

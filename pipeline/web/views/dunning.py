@@ -8,8 +8,7 @@ Every figure is the CLI's: `fees arrears`, `letters dunning --dry-run`, `letters
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Any
 
 from django import forms
@@ -17,21 +16,15 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from hudang.archive.paths import safe_component
 from hudang.clock import now
 from hudang.errors import HudangError
 from hudang.pipeline.app import catalogue, fees, letters
-from hudang.pipeline.app.roles import Principal
+from hudang.pipeline.app.roles import Principal, household_for
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
+from hudang.pipeline.web.files import saved_upload, send_file
+from hudang.pipeline.web.forms import DateInput
 
 STATES = {"sent": "已寄出", "delivered": "已送达", "returned": "被退回"}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")   # what a date picker reads, whatever the locale
 
 
 def _estate_choices(who: Principal, estates: list[str]) -> list[tuple[str, str]]:
@@ -156,10 +149,7 @@ def run_file(request: HttpRequest, run_id: str, kind: str) -> FileResponse:
     with open_session(who.name) as session:
         check_estate(request, letters.run(session, run_id).estate)
         found = letters.run_file(session, run_id, kind)
-    response = FileResponse(found.path.open("rb"), content_type=found.media_type, as_attachment=True,
-                            filename=found.name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return send_file(found.path, name=found.name, media=found.media_type)
 
 
 @require_POST
@@ -171,9 +161,7 @@ def add_reminder(request: HttpRequest) -> HttpResponse:
     d, who = form.cleaned_data, principal(request)
     with open_session(who.name) as session:
         try:
-            place = session.archive.estates.household(d["address"], strict=True)
-            if not who.sees(place.estate):
-                raise HudangError("该住户不在您负责的项目内")
+            place = household_for(session, who, d["address"], strict=True)
             added = fees.add_reminder(session, place.address, d["method"], d["date"], d["note"] or None)
         except HudangError as exc:
             form.add_error("address", exc.message)
@@ -191,14 +179,10 @@ def track(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, track=form, status=400)
     d = form.cleaned_data
-    with open_session(who.name) as session, tempfile.TemporaryDirectory(prefix="hudang-receipt-") as tmp:
+    with open_session(who.name) as session, ExitStack() as stack:
         receipt = None
         if d["receipt"]:
-            upload = d["receipt"]
-            receipt = Path(tmp) / safe_component(Path(upload.name).name or "送达回执")
-            with receipt.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
+            receipt = stack.enter_context(saved_upload(session, d["receipt"], prefix="receipt-", fallback="送达回执"))
         try:
             done = letters.track(session, d["number"], d["state"], estate=d["estate"] or None, day=d["date"],
                                  tracking=d["tracking"] or None, receipt=receipt, note=d["note"] or None)

@@ -4,9 +4,11 @@ Every one is a POST (CSRF) that first checks the household's estate against the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -16,24 +18,38 @@ from hudang.errors import HudangError, NotFound, UsageError
 from hudang.pipeline.app import catalogue, records, reports
 from hudang.pipeline.app import export as exports
 from hudang.pipeline.app import household as household_app
+from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
+from hudang.pipeline.web.files import send_file
 from hudang.pipeline.web.forms import CertificateForm, ExportForm, LendForm, MoveoutForm
 from hudang.pipeline.web.views.households import render_page
+
+T = TypeVar("T")
 
 MEDIA = {".pdf": "application/pdf", ".zip": "application/zip",
          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
-def _download(path: Path, name: str | None = None) -> FileResponse:
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=name or path.name,
-                            content_type=MEDIA.get(path.suffix.lower(), "application/octet-stream"))
-    response["Cache-Control"] = "private, no-store"
-    return response
+def _download(path: Path) -> FileResponse:
+    return send_file(path, name=path.name, media=MEDIA.get(path.suffix.lower(), "application/octet-stream"))
 
 
 def _address(request: HttpRequest, estate: str, key: str) -> str:
     check_estate(request, estate)
     return f"{estate}/{key}"
+
+
+def _submit(request: HttpRequest, estate: str, key: str, name: str, form: forms.Form, call: Callable[[Session, Any], T],
+            *, field: str | None = None, refused: type[HudangError] = HudangError) -> T | HttpResponse:
+    """The app's ``call`` with the form's cleaned data; an invalid form, or the app's refusal shown on ``field``,
+    gives the 户档 page again with the form open (400)."""
+    if form.is_valid():
+        with open_session(principal(request).name) as session:
+            try:
+                return call(session, form.cleaned_data)
+            except refused as exc:
+                form.add_error(field, exc.message)
+    return render_page(request, estate, key, forms={name: form}, status=400)
 
 
 @require_POST
@@ -66,17 +82,9 @@ def blank(request: HttpRequest, estate: str, key: str) -> HttpResponse:
 def export(request: HttpRequest, estate: str, key: str) -> HttpResponse:
     """调档: the binder and the bag written (audited by the app); the page then lists it with its downloads."""
     address = _address(request, estate, key)
-    form = ExportForm(request.POST)
-    if not form.is_valid():
-        return render_page(request, estate, key, forms={"export": form}, status=400)
-    with open_session(principal(request).name) as session:
-        try:
-            exports.export(session, address, purpose=form.cleaned_data["purpose"], full=form.cleaned_data["full"],
-                           reason=form.cleaned_data["reason"] or None)
-        except UsageError as exc:
-            form.add_error(None, exc.message)
-            return render_page(request, estate, key, forms={"export": form}, status=400)
-    return redirect(f"/households/{estate}/{key}/#exports")
+    done = _submit(request, estate, key, "export", ExportForm(request.POST), lambda s, d: exports.export(
+        s, address, purpose=d["purpose"], full=d["full"], reason=d["reason"] or None), refused=UsageError)
+    return done if isinstance(done, HttpResponse) else redirect(f"/households/{estate}/{key}/#exports")
 
 
 @requires("export")
@@ -92,15 +100,10 @@ def export_file(request: HttpRequest, estate: str, key: str, export_id: str, par
 def certificate(request: HttpRequest, estate: str, key: str) -> HttpResponse:
     """欠费证明 / 无欠费证明, numbered and filed in the household (app writes the audit entry); downloaded."""
     address = _address(request, estate, key)
-    form = CertificateForm(request.POST)
-    if not form.is_valid():
-        return render_page(request, estate, key, forms={"certificate": form}, status=400)
-    with open_session(principal(request).name) as session:
-        try:
-            made = household_app.certificate(session, address, form.cleaned_data["as_of"])
-        except UsageError as exc:
-            form.add_error("as_of", exc.message)
-            return render_page(request, estate, key, forms={"certificate": form}, status=400)
+    made = _submit(request, estate, key, "certificate", CertificateForm(request.POST),
+                   lambda s, d: household_app.certificate(s, address, d["as_of"]), field="as_of", refused=UsageError)
+    if isinstance(made, HttpResponse):
+        return made
     data: dict[str, Any] = made.data
     return _download(Path(data["pdf"] or data["docx"]))
 
@@ -109,33 +112,18 @@ def certificate(request: HttpRequest, estate: str, key: str) -> HttpResponse:
 @requires("moveout")
 def moveout(request: HttpRequest, estate: str, key: str) -> HttpResponse:
     address = _address(request, estate, key)
-    form = MoveoutForm(request.POST)
-    if form.is_valid():
-        with open_session(principal(request).name) as session:
-            try:
-                household_app.moveout(session, address, form.cleaned_data["person"], form.cleaned_data["date"])
-            except HudangError as exc:
-                form.add_error("person", exc.message)
-    if form.errors:
-        return render_page(request, estate, key, forms={"moveout": form}, status=400)
-    return redirect("household", estate=estate, key=key)
+    done = _submit(request, estate, key, "moveout", MoveoutForm(request.POST),
+                   lambda s, d: household_app.moveout(s, address, d["person"], d["date"]), field="person")
+    return done if isinstance(done, HttpResponse) else redirect("household", estate=estate, key=key)
 
 
 @require_POST
 @requires("lend")
 def lend(request: HttpRequest, estate: str, key: str) -> HttpResponse:
     address = _address(request, estate, key)
-    form = LendForm(request.POST)
-    if form.is_valid():
-        with open_session(principal(request).name) as session:
-            try:
-                household_app.lend_out(session, address, form.cleaned_data["to"], form.cleaned_data["purpose"],
-                                       form.cleaned_data["due"])
-            except HudangError as exc:
-                form.add_error(None, exc.message)
-    if form.errors:
-        return render_page(request, estate, key, forms={"lend": form}, status=400)
-    return redirect("household", estate=estate, key=key)
+    done = _submit(request, estate, key, "lend", LendForm(request.POST),
+                   lambda s, d: household_app.lend_out(s, address, d["to"], d["purpose"], d["due"]))
+    return done if isinstance(done, HttpResponse) else redirect("household", estate=estate, key=key)
 
 
 @require_POST

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from hudang.clock import now
 from hudang.errors import HudangError
 from hudang.pipeline.app.overview import household_overview
+from hudang.pipeline.app.roles import household_for
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
 from hudang.pipeline.web.forms import CertificateForm, ExportForm, HouseholdPickForm, LendForm, MoveoutForm
 
@@ -22,13 +23,11 @@ def pick(request: HttpRequest) -> HttpResponse:
         who = principal(request)
         with open_session(who.name) as session:
             try:
-                place = session.archive.estates.household(form.cleaned_data["address"])
+                place = household_for(session, who, form.cleaned_data["address"])
             except HudangError as exc:
                 form.add_error("address", exc.message)
             else:
-                if who.sees(place.estate):
-                    return redirect("household", estate=place.estate, key=place.key)
-                form.add_error("address", "该住户不在您负责的项目内")
+                return redirect("household", estate=place.estate, key=place.key)
     return render(request, "web/household_pick.html", {"form": form})
 
 

@@ -4,18 +4,19 @@ message. Both the record's estate and (for a move) the target household's are ch
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from hudang.archive.paths import safe_component
-from hudang.errors import HudangError, NotFound
+from hudang.errors import HudangError
 from hudang.pipeline.app import records
+from hudang.pipeline.app.roles import household_for
+from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
+from hudang.pipeline.web.files import saved_upload
 from hudang.pipeline.web.forms import AttachForm, MoveForm, ReasonForm
 
 TITLES = {"move": "移至其他住户", "void": "作废", "attach": "添加附件"}
@@ -32,61 +33,42 @@ def _again(request: HttpRequest, view: records.RecordView, kind: str, form: Any)
                                                       "form": form}, status=400)
 
 
+def _act(request: HttpRequest, record_id: str, kind: str, form: Any, field: str,
+         call: Callable[[Session, records.RecordView, dict[str, Any]], object]) -> HttpResponse:
+    """The action on the record (its estate checked) with the form's cleaned data; an invalid form, or the app's
+    refusal shown on ``field``, gives the action's form again (400); done, the record page."""
+    with open_session(principal(request).name) as session:
+        view = _checked(request, session, record_id)
+        if form.is_valid():
+            try:
+                call(session, view, form.cleaned_data)
+            except HudangError as exc:
+                form.add_error(field, exc.message)
+        if form.errors:
+            return _again(request, view, kind, form)
+    return redirect("record", record_id=view.record_id)
+
+
 @require_POST
 @requires("correct")
 def move(request: HttpRequest, record_id: str) -> HttpResponse:
-    who = principal(request)
-    form = MoveForm(request.POST)
-    with open_session(who.name) as session:
-        view = _checked(request, session, record_id)
-        if not form.is_valid():
-            return _again(request, view, "move", form)
-        try:
-            place = session.archive.estates.household(form.cleaned_data["address"], strict=True)
-            if not who.sees(place.estate):
-                raise NotFound("该住户不在您负责的项目内")
-            records.move(session, view.record_id, place.address, form.cleaned_data["reason"])
-        except HudangError as exc:
-            form.add_error("address", exc.message)
-            return _again(request, view, "move", form)
-    return redirect("record", record_id=view.record_id)
+    def call(session: Session, view: records.RecordView, d: dict[str, Any]) -> None:
+        place = household_for(session, principal(request), d["address"], strict=True)
+        records.move(session, view.record_id, place.address, d["reason"])
+    return _act(request, record_id, "move", MoveForm(request.POST), "address", call)
 
 
 @require_POST
 @requires("correct")
 def void(request: HttpRequest, record_id: str) -> HttpResponse:
-    form = ReasonForm(request.POST)
-    with open_session(principal(request).name) as session:
-        view = _checked(request, session, record_id)
-        if not form.is_valid():
-            return _again(request, view, "void", form)
-        try:
-            records.void(session, view.record_id, form.cleaned_data["reason"])
-        except HudangError as exc:
-            form.add_error("reason", exc.message)
-            return _again(request, view, "void", form)
-    return redirect("record", record_id=view.record_id)
+    return _act(request, record_id, "void", ReasonForm(request.POST), "reason",
+                lambda s, view, d: records.void(s, view.record_id, d["reason"]))
 
 
 @require_POST
 @requires("correct")
 def attach(request: HttpRequest, record_id: str) -> HttpResponse:
-    form = AttachForm(request.POST, request.FILES)
-    with open_session(principal(request).name) as session:
-        view = _checked(request, session, record_id)
-        if not form.is_valid():
-            return _again(request, view, "attach", form)
-        upload = form.cleaned_data["file"]
-        tmp_root = session.home.run_dir / "uploads"
-        tmp_root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="attach-", dir=tmp_root) as tmp:
-            path = Path(tmp) / safe_component(Path(upload.name).name, fallback="附件")
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            try:
-                records.attach(session, view.record_id, path, form.cleaned_data["note"] or "")
-            except HudangError as exc:
-                form.add_error("file", exc.message)
-                return _again(request, view, "attach", form)
-    return redirect("record", record_id=view.record_id)
+    def call(session: Session, view: records.RecordView, d: dict[str, Any]) -> None:
+        with saved_upload(session, d["file"], prefix="attach-", fallback="附件") as path:
+            records.attach(session, view.record_id, path, d["note"] or "")
+    return _act(request, record_id, "attach", AttachForm(request.POST, request.FILES), "file", call)

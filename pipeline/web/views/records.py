@@ -15,6 +15,7 @@ from hudang.errors import UsageError
 from hudang.pipeline.app import catalogue, records
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
+from hudang.pipeline.web.files import send_file
 from hudang.pipeline.web.forms import AttachForm, MoveForm, ReasonForm, RevealForm
 
 EVENTS = {"move": "移户", "void": "作废", "attach": "附件", "edit": "修改", "letter": "函件", "reveal": "查看完整信息"}
@@ -79,10 +80,7 @@ def _send(request: HttpRequest, record_id: str, fetch: Any, *, inline: bool) -> 
     with open_session(principal(request).name) as session:
         _record(request, session, record_id)
         found = fetch(session)
-    response = FileResponse(found.path.open("rb"), content_type=found.media_type, as_attachment=not inline,
-                            filename=found.name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return send_file(found.path, name=found.name, media=found.media_type, inline=inline)
 
 
 @xframe_options_sameorigin

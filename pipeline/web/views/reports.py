@@ -19,6 +19,8 @@ from hudang.errors import HudangError
 from hudang.pipeline.app import catalogue, reports
 from hudang.pipeline.reports.figures import Month
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
+from hudang.pipeline.web.files import send_file
+from hudang.pipeline.web.forms import DateInput, check_period
 
 ALL = "全部项目"   # the URL's name for "every estate" (an estate is never called that)
 
@@ -45,13 +47,6 @@ class IssueForm(forms.Form):
                                  error_messages={"required": "请勾选确认后再签发"})
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")   # what a date picker reads, whatever the locale
-
-
 class RegisterForm(forms.Form):
     form = forms.ChoiceField(label="台账")
     date_from = forms.DateField(label="起始日期", widget=DateInput)
@@ -63,8 +58,7 @@ class RegisterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "截止日期早于起始日期")
+        check_period(self, data)
         return data
 
 
@@ -215,19 +209,13 @@ def issue(request: HttpRequest, month: str, estate: str) -> HttpResponse:
                  source={"month": label, "estate": estate})
 
 
-def _file(path: Any, name: str, media: str, *, inline: bool = False) -> FileResponse:
-    response = FileResponse(path.open("rb"), content_type=media, as_attachment=not inline, filename=name)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @requires("reports")
 def download(request: HttpRequest, month: str, estate: str, kind: str, edition: int = 0) -> FileResponse:
     """A written file of the month (the draft's, or issued edition N's) by kind: docx, xlsx, pdf."""
     name, label = _estate(request, estate), _month(month)
     with open_session(principal(request).name) as session:
         found = reports.monthly_file(session, label, name, kind, edition or None)
-    return _file(found.path, found.path.name, found.media_type)
+    return send_file(found.path, name=found.path.name, media=found.media_type)
 
 
 @requires("reports")
@@ -236,7 +224,7 @@ def chart(request: HttpRequest, month: str, estate: str, chart_id: str) -> FileR
     name, label = _estate(request, estate), _month(month)
     with open_session(principal(request).name) as session:
         path = reports.chart(session, label, name, chart_id)
-    return _file(path, path.name, "image/png", inline=True)
+    return send_file(path, name=path.name, media="image/png", inline=True)
 
 
 @require_POST
@@ -254,4 +242,4 @@ def register(request: HttpRequest, month: str, estate: str) -> HttpResponse:
         except HudangError as exc:
             form.add_error(None, exc.message)
             return _page(request, register=form, status=400, source={"month": label, "estate": estate})
-    return _file(written.path, written.path.name, reports.REPORT_FILES["xlsx"])
+    return send_file(written.path, name=written.path.name, media=reports.REPORT_FILES["xlsx"])

@@ -17,9 +17,11 @@ from django.views.decorators.http import require_POST
 from hudang.errors import HudangError
 from hudang.pipeline.app import catalogue, quarantine, records, scans
 from hudang.pipeline.app import pending as pending_app
+from hudang.pipeline.app.roles import household_for
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake.outcomes import STATUS_TEXT
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
+from hudang.pipeline.web.files import send_file
 
 
 class DismissForm(djforms.Form):
@@ -76,9 +78,7 @@ def quarantine_file(request: HttpRequest, qid: str) -> FileResponse:
     with open_session(principal(request).name) as session:
         _quarantine_entry(request, session, qid)
         found = quarantine.file_of(session, qid)
-    response = FileResponse(found.path.open("rb"), as_attachment=True, filename=found.name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return send_file(found.path, name=found.name)
 
 
 @require_POST
@@ -140,9 +140,7 @@ def scan_thumb(request: HttpRequest, scan_id: str) -> FileResponse:
         found = _scan(request, session, scan_id)
     if not found.get("thumbnail"):
         raise Http404("没有缩略图")
-    response = FileResponse(Path(found["thumbnail"]).open("rb"), content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return send_file(Path(found["thumbnail"]), media="image/png", inline=True)
 
 
 @require_POST
@@ -158,9 +156,7 @@ def scan_assign(request: HttpRequest, scan_id: str) -> HttpResponse:
         try:
             if not address:
                 raise HudangError("请填写住户")
-            place = session.archive.estates.household(address)
-            if not who.sees(place.estate):
-                raise HudangError("该住户不在您负责的项目内")
+            household_for(session, who, address)
             done = scans.assign(session, scan_id, address, chosen)
         except HudangError as exc:
             messages.error(request, f"{scan_id}：{exc.message}")
@@ -223,6 +219,4 @@ def review_crop(request: HttpRequest, record_id: str, field: str) -> FileRespons
         png = records.field_crops(session, record_id).get(field)
     if png is None:
         raise Http404("这个栏目没有截图")
-    response = FileResponse(png.open("rb"), content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return send_file(png, media="image/png", inline=True)
