@@ -53,14 +53,34 @@ def _status(form_id: str, case: Case, at: dt.datetime) -> list[str]:
     return []
 
 
+def _check_period(date_from: dt.date, date_to: dt.date) -> None:
+    if date_to < date_from:
+        raise UsageError(f"--to（{date_to}）早于 --from（{date_from}）", code="bad_period")
+
+
+def _sheet(title: str, estate: str | None, period_line: str, headers: list[str]) -> tuple[Any, Any]:
+    """A register's workbook: its title (and estate) in bold, the period line, the header row shaded (row 3)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append([f"{title}（{estate or '全部项目'}）"])
+    ws.append([period_line])
+    ws.append(headers)
+    ws["A1"].font = Font(bold=True, size=14)
+    for cell in ws[3]:
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="D9E2F3")
+    return wb, ws
+
+
 def write_register(conn: sqlite3.Connection, forms: FormRegistry, form: FormDef, estate: str | None,
                    date_from: dt.date, date_to: dt.date, folder: Path) -> dict[str, Any]:
     """Write the ledger; rows are the live records whose own date (else filing date) is in the period."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment
 
-    if date_to < date_from:
-        raise UsageError(f"--to（{date_to}）早于 --from（{date_from}）", code="bad_period")
+    _check_period(date_from, date_to)
     where = "r.form = ? AND r.voided = 0 AND COALESCE(r.form_date, substr(r.filed_at, 1, 10)) BETWEEN ? AND ?"
     args: list[Any] = [form.id, date_from.isoformat(), date_to.isoformat()]
     if estate:
@@ -73,16 +93,9 @@ def write_register(conn: sqlite3.Connection, forms: FormRegistry, form: FormDef,
     fields = [f for f in form.fields if f.type != "estate" or estate is None]
     headers = ["序号", "档号", "项目", "住户", *(f.name for f in fields), *extra, "版本", "待核对"]
     title = register_name(form)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append([f"{title}（{estate or '全部项目'}）"])
-    ws.append([f"期间：{date_from.isoformat()} 至 {date_to.isoformat()}　共 {len(rows)} 件　"
-               f"生成时间：{at.strftime('%Y-%m-%d %H:%M')}　证件号码和电话已打码"])
-    ws.append(headers)
-    ws["A1"].font = Font(bold=True, size=14)
+    wb, ws = _sheet(title, estate, f"期间：{date_from.isoformat()} 至 {date_to.isoformat()}　共 {len(rows)} 件　"
+                    f"生成时间：{at.strftime('%Y-%m-%d %H:%M')}　证件号码和电话已打码", headers)
     for cell in ws[3]:
-        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="D9E2F3")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for n, row in enumerate(rows, 1):
         values = json.loads(row["fields"])
@@ -120,27 +133,15 @@ def write_register(conn: sqlite3.Connection, forms: FormRegistry, form: FormDef,
 def write_loan_register(conn: sqlite3.Connection, estate: str | None, date_from: dt.date, date_to: dt.date,
                         folder: Path) -> dict[str, Any]:
     """The 借阅登记簿: every loan of paper originals made in the period, with its return (or how late it is)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
     from hudang.pipeline.household import lending
 
-    if date_to < date_from:
-        raise UsageError(f"--to（{date_to}）早于 --from（{date_from}）", code="bad_period")
+    _check_period(date_from, date_to)
     today = now().date()
     found = [loan for loan in lending.loans(conn, estate) if date_from <= loan.out <= date_to]
     headers = ["序号", "借阅编号", "项目", "住户", "借阅人", "借阅事由", "借出日期", "应还日期", "归还日期", "状态",
                "经办人"]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = LOAN_REGISTER
-    ws.append([f"{LOAN_REGISTER}（{estate or '全部项目'}）"])
-    ws.append([f"期间：{date_from.isoformat()} 至 {date_to.isoformat()}　共 {len(found)} 次　"
-               f"生成日期：{today.isoformat()}"])
-    ws.append(headers)
-    ws["A1"].font = Font(bold=True, size=14)
-    for cell in ws[3]:
-        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="D9E2F3")
+    wb, ws = _sheet(LOAN_REGISTER, estate, f"期间：{date_from.isoformat()} 至 {date_to.isoformat()}　共 {len(found)} 次　"
+                    f"生成日期：{today.isoformat()}", headers)
     for n, loan in enumerate(found, 1):
         if loan.returned:
             state = "已归还" + ("（逾期归还）" if loan.returned > loan.due else "")
