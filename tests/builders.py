@@ -13,6 +13,18 @@ import docx
 import pytest
 
 
+def write_lines(path: Path, lines: list[str]) -> Path:
+    """A CSV (or any text) as an office saves it: UTF-8 with BOM, one line per string."""
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def roster_lines(estate: str = "金第花园", rooms: tuple[str, ...] = ("1201", "301")) -> list[str]:
+    """A roster's rows: 3 buildings × 2 units × ``rooms``, each owner named 业主<building><unit><room>."""
+    return ["项目,楼栋,单元,房号,建筑面积,业主姓名"] + [f"{estate},{b}栋,{u}单元,{r},98.5,业主{b}{u}{r}"
+                                           for b in (1, 2, 3) for u in (1, 2) for r in rooms]
+
+
 def valid_id(body17: str) -> str:
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     check = "10X98765432"[sum(int(c) * w for c, w in zip(body17, weights, strict=True)) % 11]

@@ -136,6 +136,19 @@ def hudang_proc(tmp_path: Path) -> Hudang:
     return new_home(tmp_path / "home", in_subprocess=True)
 
 
+TYPED = {"投诉人*": "周燕", "投诉时间*": "2026-11-03 09:30", "接报人*": "李客服",
+         "投诉内容*": "楼上卫生间渗漏水，天花板发霉"}
+"""What the scan tests type onto a printed 投诉处理单."""
+
+
+@pytest.fixture
+def scan_home(hudang: Hudang, roster_csv: Path) -> Hudang:
+    """A data home with the roster filed, its clock at 2026-11-26 10:00 (the scan tests')."""
+    hudang.env["HUDANG_NOW"] = "2026-11-26T10:00:00+08:00"
+    hudang.ingest(roster_csv)
+    return hudang
+
+
 @pytest.fixture
 def roster_csv(tmp_path: Path) -> Path:
     """A small roster for 金第花园 (3 buildings × 2 units × a few rooms) and a shop."""

@@ -15,13 +15,10 @@ from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake.runner import ingest
 from hudang.settings import init_home
 
+from builders import write_lines as _write
+
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date(2026, 11, 26)
-
-
-def _write(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    return path
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from docx import Document
 
 from builders import json_form, registration
+from builders import write_lines as write
 from conftest import Hudang
 
 HOUSE = "金第花园/3-2-1201"
@@ -16,11 +17,6 @@ LEDGER = ["项目,房号,费用项目,所属期间,应收金额,实收金额,收
           "金第花园,3-2-1201,物业服务费,2025-11,300.00,0,",
           "金第花园,3-2-1201,物业服务费,2025-12,300.00,0,",
           "金第花园,3-2-1201,物业服务费,2026-06,280.00,0,"]
-
-
-def write(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    return path
 
 
 def no_office(h: Hudang, tmp_path: Path) -> dict[str, str]:

@@ -20,6 +20,7 @@ from hudang.pipeline.dunning.letters import TEMPLATE, Letter, context_for
 from hudang.settings import load_home
 
 from builders import json_form, registration
+from builders import write_lines as write
 from conftest import Hudang
 
 NOW = "2026-11-26T10:00:00+08:00"
@@ -36,11 +37,6 @@ REMINDERS = ["项目,房号,日期,方式,备注",
              "金第花园,3-2-1201,2026-07-10,电话,业主称月底缴",
              "金第花园,1-1-301,2026-07-15,短信,",
              "翠湖苑,1-1-101,2026-05-20,上门,"]
-
-
-def write(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    return path
 
 
 @pytest.fixture

@@ -16,19 +16,9 @@ from scanning import FONT, fill_page, render, save_tiff, typed_page
 from hudang.forms import layout as lay
 from hudang.forms import qr
 
-from conftest import Hudang
+from conftest import TYPED, Hudang
 
 pytestmark = pytest.mark.slow
-
-TYPED = {"投诉人*": "周燕", "投诉时间*": "2026-11-03 09:30", "接报人*": "李客服",
-         "投诉内容*": "楼上卫生间渗漏水，天花板发霉"}
-
-
-@pytest.fixture
-def scan_home(hudang: Hudang, roster_csv: Path) -> Hudang:
-    hudang.env["HUDANG_NOW"] = "2026-11-26T10:00:00+08:00"
-    hudang.ingest(roster_csv)
-    return hudang
 
 
 def blank(h: Hudang, form: str, household: str | None = None) -> tuple[Path, lay.Layout]:

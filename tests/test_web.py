@@ -28,7 +28,7 @@ from hudang.pipeline.app.roles import ROLES
 from hudang.pipeline.app.session import Session
 from hudang.settings import load_home
 
-from builders import complaint, json_form, registration
+from builders import complaint, json_form, registration, roster_lines
 from conftest import clean_env, new_home
 
 PASSWORD = "纸质档案-2026"
@@ -40,8 +40,7 @@ def filed_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A home with a roster for 金第花园, a second estate 翠湖苑, and records in each (made once per module)."""
     tmp_path = tmp_path_factory.mktemp("web")
     hudang = new_home(tmp_path / "home")
-    rows = ["项目,楼栋,单元,房号,建筑面积,业主姓名"] + [f"金第花园,{b}栋,{u}单元,{r},98.5,业主{b}{u}{r}"
-                                              for b in (1, 2, 3) for u in (1, 2) for r in ("1201", "301")]
+    rows = roster_lines()
     (tmp_path / "房屋清单.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
     hudang.ingest(tmp_path / "房屋清单.csv")
     hudang("estates", "add", "翠湖苑")

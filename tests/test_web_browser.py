@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from builders import complaint, docx_form, json_form, registration
+from builders import complaint, docx_form, json_form, registration, roster_lines
 from conftest import clean_env, new_home
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -65,8 +65,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A data home with a roster, a DOCX and JSON forms filed, two users, and `hudang serve` running on it."""
     tmp = tmp_path_factory.mktemp("browser")
     hudang = new_home(tmp / "home")
-    rows = ["项目,楼栋,单元,房号,建筑面积,业主姓名"] + [f"金第花园,{b}栋,{u}单元,{r},98.5,业主{b}{u}{r}"
-                                              for b in (1, 2, 3) for u in (1, 2) for r in ("1201", "301")]
+    rows = roster_lines()
     (tmp / "房屋清单.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
     hudang.ingest(tmp / "房屋清单.csv")
     folder = tmp / "in"

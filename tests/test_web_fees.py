@@ -24,7 +24,8 @@ from hudang.pipeline.app import users
 from hudang.pipeline.app.session import Session
 from hudang.settings import load_home
 
-from builders import json_form, registration
+from builders import json_form, registration, roster_lines
+from builders import write_lines as _write
 from conftest import Hudang, new_home
 
 PASSWORD = "纸质档案-2026"
@@ -37,19 +38,13 @@ LEDGER = ["项目,房号,费用项目,所属期间,应收金额,实收金额,收
 REMINDERS = ["项目,房号,日期,方式,备注", "金第花园,3-2-1201,2026-07-10,电话,业主称月底缴", "翠湖苑,1-1-101,2026-05-20,上门,"]
 
 
-def _write(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    return path
-
-
 @pytest.fixture(scope="module")
 def fees_built(tmp_path_factory: pytest.TempPathFactory) -> Hudang:
     """Two estates, a ledger with arrears and a reminder log (made once per module)."""
     tmp = tmp_path_factory.mktemp("webfees")
     h = new_home(tmp / "home")
     h.env["HUDANG_NOW"] = NOW
-    rows = ["项目,楼栋,单元,房号,建筑面积,业主姓名"] + [f"金第花园,{b}栋,{u}单元,{r},98.5,业主{b}{u}{r}"
-                                              for b in (1, 2, 3) for u in (1, 2) for r in ("1201", "1202")]
+    rows = roster_lines(rooms=("1201", "1202"))
     outs = h.ingest(_write(tmp / "房屋清单.csv", rows),
                     _write(tmp / "翠湖苑房屋清单.csv", ["项目,楼栋,单元,房号,建筑面积,业主姓名", "翠湖苑,1栋,1单元,101,120,钱多多"]),
                     json_form(tmp / "reg.json", "住户登记表", registration(name="王建国")),
