@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hudang.errors import ToolMissing, UsageError
+from hudang.errors import ToolMissing
 from hudang.pipeline.app.session import Session
 
 BLANK_FOLDER = "空白表单"
@@ -102,10 +102,7 @@ class FormFields:
 
 def form_fields(session: Session, form_id: str) -> FormFields:
     """The fields of a web form for ``form_id`` (id, name or alias), in the definition's order."""
-    form = session.forms.intake().get(form_id)
-    if form is None:
-        raise UsageError(f"未知的表单“{form_id}”（可用：{'、'.join(f.name for f in session.forms.intake())}）",
-                         code="unknown_form")
+    form = session.form(form_id, intake=True)
     estate_names = [r["name"] for r in session.archive.estates.names()]
     specs = []
     for f in form.fields:
@@ -162,10 +159,7 @@ def blank(session: Session, form_name: str, household: str | None = None, copies
     """Blank forms whose QR code names the form (and the household, when printed for one): scans file themselves."""
     from hudang.forms.blank import blank_form
 
-    intake_forms = session.forms.intake()
-    form = intake_forms.get(form_name)
-    if form is None:
-        raise UsageError(f"未知的表单“{form_name}”（可用：{'、'.join(f.name for f in intake_forms)}）")
+    form = session.form(form_name, intake=True)
     place = session.archive.estates.household(household, strict=True) if household else None
     contact = session.home.contact(place.estate if place else None)
     name = f"{form.name}-{place.estate}-{place.key}" if place else f"{form.name}-空白"

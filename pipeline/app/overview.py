@@ -92,14 +92,7 @@ def household_overview(session: Session, address: str, *, as_of: dt.date | None 
     view = records.household(session, address)
     day = as_of or now().date()
     end = dt.datetime.combine(day + DAY, dt.time())
-    form_id = None
-    if form:
-        found = session.forms.get(form)
-        if found is None:
-            from hudang.errors import UsageError
-
-            raise UsageError(f"未知的表单“{form}”", code="unknown_form")
-        form_id = found.id
+    form_id = session.form(form).id if form else None
     timeline = [r for r in view.records if form_id is None or r["form"] == form_id]
     letters = [{"record_id": r["record_id"], "archive_no": r["archive_no"], "summary": r["summary"],
                 "date": r["date"], "state": r.get("letter")} for r in view.records if r["form"] == "letter"]

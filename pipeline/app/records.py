@@ -13,7 +13,6 @@ from typing import Any
 from hudang.archive import audit
 from hudang.archive.catalog import record_row
 from hudang.errors import FormInvalid, UsageError
-from hudang.forms.definitions import FormDef
 from hudang.forms.values import mask_text
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.export.history import exports_of
@@ -238,7 +237,7 @@ def enter(session: Session, form_id: str, address: str, values: dict[str, str], 
     (``fields``: field → message) when any field is wrong, and then nothing is filed."""
     from hudang.pipeline.intake import entry
 
-    form = _form(session, form_id)
+    form = session.form(form_id, intake=True)
     who = user or session.user
     place = session.archive.estates.household(address, strict=True)
     tmp = session.home.run_dir / "entries"
@@ -248,14 +247,6 @@ def enter(session: Session, form_id: str, address: str, values: dict[str, str], 
     audit.append(session.home.audit_log, who, "enter", record_id=data["record_id"], archive_no=data["archive_no"],
                  form=form.id, number=data["number"], via=entry.VIA)
     return Entered(**data)
-
-
-def _form(session: Session, spelled: str) -> FormDef:
-    form = session.forms.intake().get(spelled)
-    if form is None:
-        raise UsageError(f"未知的表单“{spelled}”（可用：{'、'.join(f.name for f in session.forms.intake())}）",
-                         code="unknown_form")
-    return form
 
 
 @dataclass(frozen=True)

@@ -135,9 +135,7 @@ def register(session: Session, form: str, estate: str | None, date_from: dt.date
         written = write_loan_register(session.archive.conn, name, date_from, date_to, folder)
         return Register(written["form"], written["form_name"], written["register"], written["estate"], date_from,
                         date_to, written["rows"], Path(written["path"]))
-    found = forms.get(form)
-    if found is None:
-        raise UsageError(f"未知的表单“{form}”（hudang forms list 查看表单类型）", code="unknown_form")
+    found = session.form(form)
     name = _estate(session, estate)
     folder = reports_root(session.home) / safe_component(name or ALL_ESTATES) / "台账"
     written = write_register(session.archive.conn, forms, found, name, date_from, date_to, folder)

@@ -37,12 +37,7 @@ def search(session: Session, query: str, *, form_name: str | None = None, househ
     from hudang.index.engine import Filters, SearchIndex
     from hudang.index.query import form_fields, parse
 
-    form_id = None
-    if form_name:
-        form = session.forms.get(form_name)
-        if form is None:
-            raise UsageError(f"没有叫“{form_name}”的表单（hudang forms list 查看）", code="unknown_form")
-        form_id = form.id
+    form_id = session.form(form_name).id if form_name else None
     address = session.archive.estates.household(household).address if household else None
     estate_name = session.estate(estate)
     if date_from is not None and date_to is not None and date_from > date_to:

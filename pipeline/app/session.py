@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hudang import logs
 from hudang.archive import audit
 from hudang.errors import UsageError
-from hudang.forms.definitions import FormRegistry, load_forms
+from hudang.forms.definitions import FormDef, FormRegistry, load_forms
 from hudang.settings import Home, load_home
 
 if TYPE_CHECKING:
@@ -60,6 +60,15 @@ class Session:
         if name is None:
             raise UsageError(f"未知的项目“{spelled}”（hudang estates list 查看已有项目）", code="unknown_estate")
         return name
+
+    def form(self, spelled: str, *, intake: bool = False) -> FormDef:
+        """The form given by id, name or alias (``intake``: one of those people fill in, not a letter or a
+        document hudang writes); an unknown one is refused with the names there are."""
+        forms = self.forms.intake() if intake else self.forms
+        found = forms.get(spelled)
+        if found is None:
+            raise UsageError(f"未知的表单“{spelled}”（可用：{'、'.join(f.name for f in forms)}）", code="unknown_form")
+        return found
 
     def audit(self, action: str, **detail: Any) -> None:
         """One line in the home's audit log: who did what to which record, when."""
