@@ -147,6 +147,16 @@ def to_pdf(docs: Sequence[Path], outdir: Path, *, instances: int = OfficeSetting
     return Conversion({doc: results.get(doc) for doc in docs}, counts["calls"], counts["timeouts"])
 
 
+def pdf_beside(docx: Path, outdir: Path, *, timeout: float) -> tuple[Path | None, list[str]]:
+    """One document hudang wrote (a blank form, a 欠费证明, a 户档摘要) as a PDF in ``outdir`` when LibreOffice can
+    make it; without LibreOffice, or when it fails, the DOCX stays with a warning — the office can print that."""
+    try:
+        pdf = to_pdf([docx], outdir, instances=1, timeout=timeout).pdfs.get(docx)
+    except ToolMissing as exc:
+        return None, [f"{exc.message}；本次只生成了 DOCX"]
+    return pdf, ([] if pdf else ["LibreOffice 未能生成 PDF，已保留 DOCX"])
+
+
 def _complete(pdf: Path) -> bool:
     """A PDF written before its call was killed is kept only when it ends like a whole PDF."""
     with open(pdf, "rb") as fh:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hudang.errors import ToolMissing
 from hudang.pipeline.app.session import Session
 
 BLANK_FOLDER = "空白表单"
@@ -147,12 +146,8 @@ def _to_pdf(session: Session, docx: Path) -> tuple[str | None, list[str]]:
     """A missing LibreOffice leaves the DOCX, with a warning: the office can still print that."""
     from hudang.forms import office
 
-    try:
-        conversion = office.to_pdf([docx], docx.parent, instances=1, timeout=session.home.office.timeout)
-    except ToolMissing as exc:
-        return None, [f"{exc.message}；只生成了 DOCX"]
-    pdf = conversion.pdfs.get(docx)
-    return (str(pdf), []) if pdf else (None, ["LibreOffice 未能生成 PDF，已保留 DOCX"])
+    pdf, warnings = office.pdf_beside(docx, docx.parent, timeout=session.home.office.timeout)
+    return (str(pdf) if pdf else None), warnings
 
 
 def blank(session: Session, form_name: str, household: str | None = None, copies: int = 1) -> BlankForms:

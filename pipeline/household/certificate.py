@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hudang.archive.estates import Place
-from hudang.errors import ToolMissing, UsageError
+from hudang.errors import UsageError
 from hudang.forms import office
 from hudang.forms.documents import Template
 from hudang.pipeline.dunning import fees
@@ -96,14 +96,7 @@ def render(home: Any, data: dict[str, Any], workdir: Path) -> tuple[Path, Path |
     """The DOCX from the template (the data home's copy wins), and its PDF when LibreOffice is there."""
     docx = workdir / f"{data['title']}-{data['number']}.docx"
     Template.load(TEMPLATE, home.templates_dir).render(data, docx)
-    warnings: list[str] = []
-    try:
-        pdf = office.to_pdf([docx], workdir, instances=1, timeout=home.office.timeout).pdfs.get(docx)
-        if pdf is None:
-            warnings.append("LibreOffice 未能生成 PDF，已保留 DOCX")
-    except ToolMissing as exc:
-        pdf = None
-        warnings.append(f"{exc.message}；本次只生成了 DOCX")
+    pdf, warnings = office.pdf_beside(docx, workdir, timeout=home.office.timeout)
     return docx, pdf, warnings
 
 

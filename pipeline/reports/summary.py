@@ -9,7 +9,6 @@ from typing import Any
 from hudang.archive.catalog import current_versions
 from hudang.archive.estates import Place
 from hudang.archive.store import Archive
-from hudang.errors import ToolMissing
 from hudang.forms import office
 from hudang.forms.documents import Template
 from hudang.forms.values import mask_text
@@ -82,13 +81,5 @@ def write_summary(home: Home, data: dict[str, Any], day: dt.date) -> dict[str, A
     folder.mkdir(parents=True, exist_ok=True)
     docx = folder / f"户档摘要-{data['household'].split('/', 1)[1]}-{day.isoformat()}.docx"
     Template.load(TEMPLATE, home.templates_dir).render(context, docx)
-    out: dict[str, Any] = {"docx": str(docx), "pdf": None, "warnings": []}
-    try:
-        conversion = office.to_pdf([docx], folder, instances=1, timeout=home.office.timeout)
-        pdf = conversion.pdfs.get(docx)
-        out["pdf"] = str(pdf) if pdf else None
-        if pdf is None:
-            out["warnings"].append("LibreOffice 未能生成 PDF，已保留 DOCX")
-    except ToolMissing as exc:
-        out["warnings"].append(f"{exc.message}；本次只生成了 DOCX")
-    return out
+    pdf, warnings = office.pdf_beside(docx, folder, timeout=home.office.timeout)
+    return {"docx": str(docx), "pdf": str(pdf) if pdf else None, "warnings": warnings}
