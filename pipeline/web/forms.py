@@ -18,6 +18,24 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format=format)
 
 
+REASON_LENGTH = (2, 200)
+"""A reason written into the audit log (查看完整信息, 作废, 移档, 搁置, 完整导出): at least 2 characters, at most 200."""
+ADDRESS_HINT = "如：金第花园/3-2-1201"
+
+
+def household_field(label: str = "住户", *, required: bool = True, hint: str = ADDRESS_HINT,
+                    autofocus: bool = False) -> forms.CharField:
+    """A household typed as 项目/房号 (any alias or room spelling; the app resolves it)."""
+    attrs: dict[str, Any] = {"placeholder": hint, **({"autofocus": True} if autofocus else {})}
+    return forms.CharField(label=label, required=required, max_length=100, widget=forms.TextInput(attrs=attrs))
+
+
+def reason_field(label: str = "原因", hint: str | None = None, *, required: bool = True) -> forms.CharField:
+    low, high = REASON_LENGTH
+    return forms.CharField(label=label, required=required, min_length=low if required else None, max_length=high,
+                           widget=forms.TextInput(attrs={"placeholder": hint} if hint else None))
+
+
 def check_period(form: forms.Form, data: dict[str, Any]) -> None:
     """A period's 截止日期 (``date_to``) is not before its 起始日期 (``date_from``)."""
     since, until = data.get("date_from"), data.get("date_to")
@@ -31,8 +49,7 @@ class SearchForm(forms.Form):
                                                       "autofocus": True}))
     form = forms.ChoiceField(label="表单", required=False)
     estate = forms.ChoiceField(label="项目", required=False)
-    household = forms.CharField(label="住户", required=False, max_length=100,
-                                widget=forms.TextInput(attrs={"placeholder": "如：金第花园/3-2-1201"}))
+    household = household_field(required=False)
     date_from = forms.DateField(label="起始日期", required=False, widget=DateInput)
     date_to = forms.DateField(label="截止日期", required=False, widget=DateInput)
     sort = forms.ChoiceField(label="排序", choices=SORTS, required=False, initial="relevance")
@@ -51,21 +68,17 @@ class SearchForm(forms.Form):
 
 
 class HouseholdPickForm(forms.Form):
-    address = forms.CharField(label="住户", max_length=100,
-                              widget=forms.TextInput(attrs={"placeholder": "如：金第花园/3-2-1201、金第 3栋2单元1201",
-                                                            "autofocus": True}))
+    address = household_field(hint="如：金第花园/3-2-1201、金第 3栋2单元1201", autofocus=True)
 
 
 class RevealForm(forms.Form):
-    reason = forms.CharField(label="查看完整信息的原因", min_length=2, max_length=200,
-                             widget=forms.TextInput(attrs={"placeholder": "如：核实业主身份办理过户"}))
+    reason = reason_field("查看完整信息的原因", "如：核实业主身份办理过户")
 
 
 class DocumentUploadForm(forms.Form):
     """上传文件 for one household: 题名 and 类别 (the choices of the 文件 definition)."""
 
-    household = forms.CharField(label="住户", max_length=100,
-                                widget=forms.TextInput(attrs={"placeholder": "如：金第花园/3-2-1201"}))
+    household = household_field()
     title = forms.CharField(label="题名", max_length=200, widget=forms.TextInput(attrs={"placeholder": "如：业主来函"}))
     category = forms.ChoiceField(label="类别", required=False)
 
@@ -150,15 +163,12 @@ def form_value(spec_type: str, value: str) -> str:
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", min_length=2, max_length=200,
-                             widget=forms.TextInput(attrs={"placeholder": "如：重复录入"}))
+    reason = reason_field(hint="如：重复录入")
 
 
 class MoveForm(forms.Form):
-    address = forms.CharField(label="移至住户", max_length=100,
-                              widget=forms.TextInput(attrs={"placeholder": "如：金第花园/3-2-1201、金第 3栋2单元1201"}))
-    reason = forms.CharField(label="原因", min_length=2, max_length=200,
-                             widget=forms.TextInput(attrs={"placeholder": "如：房号填错，应为 3-2-1201"}))
+    address = household_field("移至住户", hint="如：金第花园/3-2-1201、金第 3栋2单元1201")
+    reason = reason_field(hint="如：房号填错，应为 3-2-1201")
 
 
 class AttachForm(forms.Form):
@@ -171,12 +181,11 @@ class ExportForm(forms.Form):
     purpose = forms.ChoiceField(label="用途", choices=[(p, p) for p in ("查阅", "诉讼", "移交")], initial="查阅",
                                 widget=forms.RadioSelect)
     full = forms.BooleanField(label="导出完整个人信息（须填写原因，记入审计）", required=False)
-    reason = forms.CharField(label="原因", required=False, max_length=200,
-                             widget=forms.TextInput(attrs={"placeholder": "导出完整信息时必填"}))
+    reason = reason_field(hint="导出完整信息时必填", required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("full") and len((data.get("reason") or "").strip()) < 2:
+        if data.get("full") and len((data.get("reason") or "").strip()) < REASON_LENGTH[0]:
             self.add_error("reason", "导出完整个人信息必须写明原因")
         return data
 

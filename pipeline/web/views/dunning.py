@@ -22,7 +22,7 @@ from hudang.pipeline.app import catalogue, fees, letters
 from hudang.pipeline.app.roles import Principal, household_for
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
 from hudang.pipeline.web.files import saved_upload, send_file
-from hudang.pipeline.web.forms import DateInput
+from hudang.pipeline.web.forms import DateInput, household_field
 
 STATES = {"sent": "已寄出", "delivered": "已送达", "returned": "被退回"}
 
@@ -50,8 +50,7 @@ class GenerateForm(ListForm):
 
 
 class ReminderForm(forms.Form):
-    address = forms.CharField(label="住户", max_length=100,
-                              widget=forms.TextInput(attrs={"placeholder": "如：金第花园/3-2-1201"}))
+    address = household_field()
     method = forms.ChoiceField(label="催缴方式", choices=[(m, m) for m in fees.REMINDER_METHODS])
     date = forms.DateField(label="催缴日期", widget=DateInput)
     note = forms.CharField(label="备注", required=False, max_length=200)

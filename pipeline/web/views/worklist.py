@@ -22,10 +22,11 @@ from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake.outcomes import STATUS_TEXT
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
 from hudang.pipeline.web.files import send_file
+from hudang.pipeline.web.forms import reason_field
 
 
 class DismissForm(djforms.Form):
-    reason = djforms.CharField(label="搁置原因", min_length=2, max_length=200)
+    reason = reason_field("搁置原因")
 
 
 class AssignForm(djforms.Form):
