@@ -20,10 +20,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import Table
 
+from hudang.forms.template_builder import SANS, SERIF, _fonts
+
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 MONTHLY_REPORT = "monthly_report.docx"
-BODY_FONT = "Noto Serif CJK SC"     # 宋体-like body, as official reports are set
-HEAD_FONT = "Noto Sans CJK SC"      # 黑体-like headings
+BODY_FONT = SERIF     # 宋体-like body, as official reports are set
+HEAD_FONT = SANS      # 黑体-like headings
 
 # What the template may use (checked against docxtpl's get_undeclared_template_variables in the tests).
 VARIABLES = frozenset({
@@ -39,16 +41,6 @@ def template_path(home_templates: Path | None, name: str = MONTHLY_REPORT) -> Pa
     if home_templates is not None and (home_templates / name).is_file():
         return home_templates / name
     return BUILTIN_TEMPLATES / name
-
-
-def _fonts(run_or_style_element: object, font: str) -> None:
-    rpr = run_or_style_element.get_or_add_rPr()  # type: ignore[attr-defined]
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), font)
 
 
 def _style(doc: DocxDocument, name: str, font: str, size: float, *, bold: bool = False,
