@@ -36,7 +36,7 @@ from hudang.pipeline.cli.support import (
     session,
     show,
 )
-from hudang.pipeline.cli.web import serve, users
+from hudang.pipeline.cli.web import HOST, PORT, PORTS, serve, users
 
 if TYPE_CHECKING:
     from hudang.pipeline.app.ingest import Ingested
@@ -269,8 +269,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
               help="把每晚备份、每周校验的 systemd 服务和定时器单元写入这个文件夹")
 @click.option("--backup-dest", help="备份位置（默认 config.toml [backup] dest）")
 @click.option("--web", is_flag=True, help="输出网页界面的单元（hudang-web.service，运行 hudang serve）")
-@click.option("--host", default="127.0.0.1", show_default=True, help="与 --web 一起：监听地址")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="与 --web 一起：端口")
+@click.option("--host", default=HOST, show_default=True, help="与 --web 一起：监听地址")
+@click.option("--port", default=PORT, show_default=True, type=PORTS, help="与 --web 一起：端口")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="与 --web 一起：工作进程数")
 def service_unit(user: str, timers: Path | None, backup_dest: str | None, web: bool, host: str, port: int,
                  workers: int) -> None:

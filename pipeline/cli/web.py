@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from hudang.pipeline.app.users import Token, UserInfo, Users
 
 
+HOST, PORT = "127.0.0.1", 8080
+"""Where `hudang serve` listens, and the unit `hudang service-unit --web` writes, unless told otherwise."""
+PORTS = click.IntRange(1, 65535)
+
+
 def _password(from_stdin: bool) -> str:
     """A password from stdin (scripts) or typed twice at the terminal, never on the command line."""
     if from_stdin:
@@ -116,8 +121,8 @@ def users_token(name: str, as_json: bool) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；0.0.0.0 对局域网开放")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="端口")
+@click.option("--host", default=HOST, show_default=True, help="监听地址；0.0.0.0 对局域网开放")
+@click.option("--port", default=PORT, show_default=True, type=PORTS, help="端口")
 @click.option("--workers", default=None, type=click.IntRange(1, 64), help="工作进程数（默认 CPU 核数×2，2–8）")
 def serve(host: str, port: int, workers: int | None) -> None:
     """启动网页界面（gunicorn）。默认只在本机 127.0.0.1 访问。"""
@@ -131,6 +136,6 @@ def serve(host: str, port: int, workers: int | None) -> None:
         click.echo("警告：网页界面将对局域网开放（--host 0.0.0.0）。请只在可信的办公网络中这样做，最好在前面放置"
                    "带 TLS 的 nginx（见 README），并在 config.toml [web] allowed_hosts 中写上服务器的名称或 IP"
                    f"（现为：{'、'.join(hosts)}）。", err=True)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = HOST if host in ("0.0.0.0", "::") else host
     click.echo(f"网页界面：http://{shown}:{port}/ （Ctrl+C 停止）", err=True)
     exec_gunicorn(root, host, port, workers or default_workers())
