@@ -89,3 +89,19 @@ def household_for(session: Session, who: Principal, address: str, *, strict: boo
     if not who.sees(place.estate):
         raise NotFound("没有这一户，或不在您负责的项目内")
     return place
+
+
+def estates_seen(session: Session, who: Principal) -> list[str]:
+    """The data home's estates within ``who``'s limits (what their pages offer to pick), in the catalog's order."""
+    return [row["name"] for row in session.archive.estates.names() if who.sees(row["name"])]
+
+
+def list_scope(session: Session, who: Principal, spelled: str | None) -> list[str | None]:
+    """The estates a list (今日待办, arrears) covers: the one asked for (any spelling; outside ``who``'s estates it
+    does not exist for them), else their own estates one by one, else every estate at once (None)."""
+    name = session.estate(spelled)
+    if name is not None:
+        if not who.sees(name):
+            raise NotFound(f"没有项目“{spelled}”，或不在您负责的项目内")
+        return [name]
+    return list(who.estates) or [None]

@@ -23,7 +23,7 @@ from hudang.clock import now
 from hudang.errors import HudangError, NotFound, UsageError, ValueProblem
 from hudang.forms.values import mask_text, parse_date
 from hudang.pipeline.app import fees, ingest, records, reports
-from hudang.pipeline.app.roles import Principal, household_for
+from hudang.pipeline.app.roles import Principal, household_for, list_scope
 from hudang.pipeline.app.search import DEFAULT_LIMIT, LIMITS
 from hudang.pipeline.app.search import search as find
 from hudang.pipeline.app.session import Session
@@ -122,17 +122,6 @@ def limit_of(text: str | None) -> int:
     return n
 
 
-def estates_asked(session: Session, who: Principal, spelled: str | None) -> list[str | None]:
-    """The estates a list covers: the one asked for (404 outside the user's limits), else the user's own
-    (one call per estate), else every estate (None)."""
-    name = session.estate(spelled)
-    if name is not None:
-        if not who.sees(name):
-            raise NotFound(f"没有项目“{spelled}”，或不在您负责的项目内")
-        return [name]
-    return list(who.estates) or [None]
-
-
 def check_household(session: Session, who: Principal, address: str) -> None:
     household_for(session, who, address)
 
@@ -144,7 +133,7 @@ def search(request: HttpRequest, session: Session, who: Principal) -> Any:
     p = params(request)
     estate = p.get("estate") or None
     if estate:
-        estates_asked(session, who, estate)
+        list_scope(session, who, estate)
     if p.get("household"):
         check_household(session, who, p["household"])
     found = find(session, p.get("q", ""), form_name=p.get("form") or None, household=p.get("household") or None,
@@ -180,10 +169,10 @@ def upload(request: HttpRequest, session: Session, who: Principal) -> Any:
 @endpoint("due")
 def due(request: HttpRequest, session: Session, who: Principal) -> Any:
     when = day(request.GET.get("as_of"), "as_of") or now().date()
-    return reports.due_across(session, when, estates_asked(session, who, request.GET.get("estate"))).as_json()
+    return reports.due_across(session, when, list_scope(session, who, request.GET.get("estate"))).as_json()
 
 
 @endpoint("fees")
 def arrears(request: HttpRequest, session: Session, who: Principal) -> Any:
     when = day(request.GET.get("as_of"), "as_of") or now().date()
-    return fees.arrears_across(session, when, estates_asked(session, who, request.GET.get("estate"))).as_json()
+    return fees.arrears_across(session, when, list_scope(session, who, request.GET.get("estate"))).as_json()

@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from hudang.clock import now
-from hudang.pipeline.app import catalogue, reports
-from hudang.pipeline.web.access import check_estate, open_session, principal, requires
+from hudang.pipeline.app import reports
+from hudang.pipeline.app.roles import estates_seen, list_scope
+from hudang.pipeline.web.access import open_session, principal, requires
 from hudang.pipeline.web.forms import DueForm
 
 
@@ -26,16 +27,13 @@ def page(request: HttpRequest) -> HttpResponse:
     who = principal(request)
     day: dt.date = now().date()
     with open_session(who.name) as session:
-        names = list(who.estates) or [e.name for e in catalogue.estates(session).estates]
+        names = estates_seen(session, who)
         form = DueForm(request.GET or None, estates=names, limited=bool(who.estates), initial={"as_of": day})
         chosen = ""
         if form.is_valid():
             day = form.cleaned_data["as_of"] or day
             chosen = form.cleaned_data["estate"] or ""
-        if chosen:
-            check_estate(request, chosen)
-        estates: list[str | None] = [chosen] if chosen else (list(who.estates) or [None])
-        found = reports.due_across(session, day, estates)
+        found = reports.due_across(session, day, list_scope(session, who, chosen or None))
     service, fees = who.can("enter"), who.can("fees")
     context: dict[str, Any] = {
         "form": form, "as_of": day, "service": service, "fees": fees,

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from hudang.clock import now
 from hudang.errors import HudangError
-from hudang.pipeline.app import catalogue, fees, letters
-from hudang.pipeline.app.roles import Principal, household_for
+from hudang.pipeline.app import fees, letters
+from hudang.pipeline.app.roles import Principal, estates_seen, household_for
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
 from hudang.pipeline.web.files import saved_upload, send_file
 from hudang.pipeline.web.forms import DateInput, household_field
@@ -82,7 +82,7 @@ class TrackForm(forms.Form):
 def _estates(request: HttpRequest) -> list[tuple[str, str]]:
     who = principal(request)
     with open_session(who.name) as session:
-        return _estate_choices(who, [e.name for e in catalogue.estates(session).estates])
+        return _estate_choices(who, estates_seen(session, who))
 
 
 def _page(request: HttpRequest, *, list_form: ListForm | None = None, generate: GenerateForm | None = None,

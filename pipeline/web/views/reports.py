@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from hudang.clock import now
 from hudang.errors import HudangError
-from hudang.pipeline.app import catalogue, reports
+from hudang.pipeline.app import reports
+from hudang.pipeline.app.roles import estates_seen
 from hudang.pipeline.reports.figures import Month
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
 from hudang.pipeline.web.files import send_file
@@ -122,7 +123,7 @@ def breakdown_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
 def _estate_choices(request: HttpRequest) -> list[tuple[str, str]]:
     who = principal(request)
     with open_session(who.name) as session:
-        names = [e.name for e in catalogue.estates(session).estates if who.sees(e.name)]
+        names = estates_seen(session, who)
     return [(e, e) for e in names] if who.estates else [(ALL, ALL), *((e, e) for e in names)]
 
 

@@ -8,7 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from hudang.errors import HudangError
-from hudang.pipeline.app import catalogue
+from hudang.pipeline.app.roles import estates_seen
 from hudang.pipeline.app.search import search as find
 from hudang.pipeline.web.access import open_session, principal, requires
 from hudang.pipeline.web.forms import SearchForm
@@ -27,7 +27,7 @@ def search(request: HttpRequest) -> HttpResponse:
     with open_session(who.name) as session:
         forms = [(f.id, f.name) for f in session.forms]
         names = dict(forms)
-        estates = [e.name for e in catalogue.estates(session).estates if who.sees(e.name)]
+        estates = estates_seen(session, who)
         form = SearchForm(request.POST if request.method == "POST" else None, form_choices=forms,
                           estate_choices=estates)
         context: dict[str, object] = {"form": form}
