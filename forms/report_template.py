@@ -127,6 +127,16 @@ def _loop_table(doc: DocxDocument, headers: list[str], cells: list[str], loop: s
     return table
 
 
+def _note_or_none(doc: DocxDocument, rows: str, none_text: str) -> None:
+    """Under a list table: its note (``<rows>_note``) when there is one, and ``none_text`` when the list is empty."""
+    _para(doc, f"{{%p if {rows}_note %}}")
+    _para(doc, f"{{{{ {rows}_note }}}}", size=9)
+    _para(doc, "{%p endif %}")
+    _para(doc, f"{{%p if not {rows} %}}")
+    _para(doc, none_text)
+    _para(doc, "{%p endif %}")
+
+
 def _page_number_footer(doc: DocxDocument) -> None:
     p = doc.sections[0].footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -213,24 +223,14 @@ def build(path: Path) -> Path:
                 ["{{ r.seq }}", "{{ r.number }}", "{{ r.room }}", "{{ r.opened }}", "{{ r.severity }}",
                  "{{ r.department }}", "{{ r.over }}"], "overdue", [1.1, 2.1, 3.4, 3.0, 1.8, 2.4, 2.6],
                 numeric_from=6, size=8.5)
-    _para(doc, "{%p if overdue_note %}")
-    _para(doc, "{{ overdue_note }}", size=9)
-    _para(doc, "{%p endif %}")
-    _para(doc, "{%p if not overdue %}")
-    _para(doc, "本月末无超期未办结的投诉。")
-    _para(doc, "{%p endif %}")
+    _note_or_none(doc, "overdue", "本月末无超期未办结的投诉。")
     doc.add_heading("六、维修回访缺失或超时清单", level=1)
     _para(doc, "本月报修、月末前已完成，但未回访或未在时限内回访的维修单。", size=9)
     _loop_table(doc, ["序号", "编号", "房号", "类别", "完成时间", "回访期限", "回访时间", "状态"],
                 ["{{ r.seq }}", "{{ r.number }}", "{{ r.room }}", "{{ r.category }}", "{{ r.done }}",
                  "{{ r.deadline }}", "{{ r.visited }}", "{{ r.status }}"], "visits",
                 [1.1, 1.8, 2.8, 1.6, 2.3, 2.3, 2.3, 2.2], numeric_from=8, size=8.5)
-    _para(doc, "{%p if visits_note %}")
-    _para(doc, "{{ visits_note }}", size=9)
-    _para(doc, "{%p endif %}")
-    _para(doc, "{%p if not visits %}")
-    _para(doc, "本月已完成的维修均已按时回访。")
-    _para(doc, "{%p endif %}")
+    _note_or_none(doc, "visits", "本月已完成的维修均已按时回访。")
 
     # ---- 7 fees ----
     doc.add_heading("七、物业费收缴情况", level=1)
