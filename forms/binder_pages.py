@@ -55,9 +55,9 @@ def _grid(doc: DocxDocument, rows: Sequence[Sequence[str]], widths_mm: Sequence[
     table.autofit = False
     for c, width in enumerate(widths_mm):
         table.columns[c].width = Mm(width)
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            cell = table.cell(r, c)
+    # Row by row: `table.cell(r, c)` lays out the whole grid on every call, quadratic in a 200-row 卷内目录.
+    for r, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
+        for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = Mm(widths_mm[c])
             label = (header and r == 0) or (not header and len(widths_mm) == 2 and c == 0)
             _para(cell, value, size=size, bold=label, space_after=0)

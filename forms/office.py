@@ -138,8 +138,12 @@ def to_pdf(docs: Sequence[Path], outdir: Path, *, instances: int = OfficeSetting
                     failed.append(doc)
             return failed
 
-        # Every instance gets work: 60 documents on two instances are two calls of 30, not 50 and 10.
-        size = max(1, min(batch, -(-len(docs) // max(1, instances))))
+        # Every instance gets the same work: the fewest calls of at most `batch` documents, rounded up to a
+        # multiple of the instances, equal in size — 60 documents on two instances are two calls of 30, not 50
+        # and 10; 180 are four calls of 45, not 50 + 50 on one instance while the other does 50 + 30.
+        workers = max(1, instances)
+        calls = -(-max(1, -(-len(docs) // max(1, batch))) // workers) * workers
+        size = max(1, -(-len(docs) // calls))
         chunks = [list(docs[i:i + size]) for i in range(0, len(docs), size)]
         with ThreadPoolExecutor(max_workers=max(1, instances)) as pool:
             retry = [doc for failed in pool.map(lambda c: convert(c, False), chunks) for doc in failed]

@@ -159,3 +159,44 @@ def test_a_room_list_naming_a_different_owner_is_a_transfer_too(home: Hudang, ro
         ("王建国", None, False), ("孙买家", "2026-09-01", True)]
     # Other rooms of the list (no registration, same owner) register nobody.
     assert not [r for r in home.json("household", "show", "金第花园/3-2-1202")["records"]]
+
+
+def test_a_roster_only_owner_replaced_by_a_re_import_is_a_transfer_from_the_import_date(
+        hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+    # Nobody registered: the owners come only from the room list.
+    [out] = hudang.ingest(roster_csv)
+    assert out["status"] == "imported", out
+    assert [(o["name"], o["source"]) for o in hudang.json("household", "show", HOUSE)["owners"]] == [
+        ("业主321201", "roster")]
+    hudang.env["HUDANG_NOW"] = "2026-09-01T09:00:00+08:00"
+    rows = roster_csv.read_text(encoding="utf-8-sig").replace("业主321201", "孙买家")
+    (tmp_path / "again").mkdir()
+    [out] = hudang.ingest(write(tmp_path / "again" / "房屋清单.csv", rows.splitlines()))
+    assert (out["status"], out.get("registrations_new")) == ("imported", 1), out
+    expected = [("业主321201", None, "2026-09-01", False, "roster", False),
+                ("孙买家", "2026-09-01", None, True, "registration", True)]
+
+    def owners_of(address: str) -> list[tuple[object, ...]]:
+        return [(o["name"], o["from"], o["to"], o["transfer"], o["source"], o["transfer_by_import"])
+                for o in hudang.json("household", "show", address)["owners"]]
+
+    assert owners_of(HOUSE) == expected
+    assert "孙买家：2026-09-01 至今（现业主）（过户（名单导入认定，日期为导入日）" in hudang("household", "show", HOUSE).stdout
+    [reg] = [r for r in hudang.json("household", "show", HOUSE)["records"] if r["form"] == "registration"]
+    assert hudang.json("record", "show", reg["record_id"])["fields"]["原业主"] == "业主321201"
+    # The rooms the list names with the same owner register nobody; the catalog rebuilt reads the same history.
+    assert not hudang.json("household", "show", "金第花园/3-2-1202")["records"]
+    hudang("rebuild")
+    assert owners_of(HOUSE) == expected
+
+    # An owner list naming someone else for another roster-only room: a 过户 from its import date as well.
+    hudang.env["HUDANG_NOW"] = "2026-10-01T09:00:00+08:00"
+    (tmp_path / "owners").mkdir()
+    [out] = hudang.ingest(write(tmp_path / "owners" / "业主信息.csv",
+                                ["项目,楼号,单元,房间,业主名称,手机号", "金第花园,3,2,1202,周新,13700003333",
+                                 "金第花园,3,2,301,业主32301,13700004444"]))
+    assert (out["kind"], out["status"], out.get("registrations_new")) == ("owners", "imported", 2), out
+    assert owners_of("金第花园/3-2-1202") == [("业主321202", None, "2026-10-01", False, "roster", False),
+                                             ("周新", "2026-10-01", None, True, "registration", True)]
+    # ... while one naming the roster's own owner registers that owner: no 过户.
+    assert [o[:4] for o in owners_of("金第花园/3-2-301")] == [("业主32301", None, None, False)]

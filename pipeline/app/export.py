@@ -69,11 +69,13 @@ class _Pages:
     def __init__(self, cache: Path, scratch: Path) -> None:
         self.cache, self.scratch = cache, scratch
         self.sources: dict[Path, str] = {}
+        self.hits = 0
 
     def add(self, key: str, write: Any) -> Path:
         cached = self.cache / f"{key}.pdf"
         if cached.is_file():
             self.sources[cached] = key
+            self.hits += 1
             return cached
         docx = self.scratch / f"{key}.docx"
         write(docx)
@@ -191,7 +193,7 @@ def _bind(session: Session, place: Any, display: str, collected: Collected, fact
     pages = _Pages(cache, scratch)
     wanted = [_item_source(item, pages) for item in collected.items]
     made = binder.make_pdfs(pages.sources, cache, settings=home.office)
-    calls, hits = made.office_calls, made.from_cache
+    calls, hits = made.office_calls, made.from_cache + pages.hits     # converted files and rendered forms
     rows, sections, unbound, per_item = [], [], [], []
     number = 1
     for item, source in zip(collected.items, wanted, strict=True):

@@ -13,7 +13,9 @@ replaces the owner. Current occupants come from registrations and 迁出 events,
 A roster or owner-list re-import naming a different owner is filed (pipeline/intake/imports.py) as a new
 registration whose 过户日期 is the import date; it is read here like any other, and marked as such
 (``imported``: its version's original is an import table), so `household show` says the 过户 date is the
-import date, not a date anyone wrote down.
+import date, not a date anyone wrote down. Where the owner came only from the roster (nobody registered),
+that registration also keeps the roster's earlier owner as 原业主: the roster itself names the buyer by then,
+so the seller's period is read from there.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from hudang.archive.catalog import current_versions
 OWNER, TENANT, FAMILY = "业主", "租户", "家属"
 MEMBER = "家庭成员"
 MOVEOUT = "moveout"
+SELLER = "原业主"      # on a registration an import filed as a 过户 from an owner only the roster named
 _SPLIT = re.compile(r"[、,，;；]+")     # not "/": it is in company names and in hostile text kept as is
 
 
@@ -192,8 +195,10 @@ def build(registrations: Iterable[Registration], roster_owner: str | None = None
         periods.append(OwnerPeriod(reg.owners, reg.start if periods else None, registrations=[reg],
                                    by_transfer=bool(periods)))
     if periods and periods[0].registrations[0].transfer_date:
-        periods[0].start = periods[0].registrations[0].start   # the first registration on file is itself a 过户
-        listed = names(roster_owner)
+        first = periods[0].registrations[0]
+        periods[0].start = first.start   # the first registration on file is itself a 过户
+        # from the seller an import recorded (the roster has named the buyer since), else the roster's owner
+        listed = names(first.values.get(SELLER)) or names(roster_owner)
         if listed and set(listed) != set(periods[0].owners):    # from the roster's owner: the seller
             periods[0].by_transfer = True
             periods.insert(0, OwnerPeriod(listed, None, periods[0].start, source="roster"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class OwnerRow:
     review: list[str]
     unchanged: bool = False
     block: int = 1                 # the side-by-side block the row was in
+    seller: str = ""               # a 过户 from an owner only the roster named: that owner (kept as 原业主)
 
 
 @dataclass
@@ -133,10 +135,25 @@ def plan_table(item: Item, estates: Estates, forms: FormRegistry, intake: Path |
     return plan
 
 
-def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegistry) -> None:
+def listed_owners(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> dict[tuple[str, str], str | None]:
+    """Each room's owner as the catalog's roster names it now, read before a roster import replaces it."""
+    out: dict[tuple[str, str], str | None] = {}
+    for r in rows:
+        found = conn.execute("SELECT owner FROM rooms WHERE estate = ? AND key = ?",
+                             (r["estate"], r["key"])).fetchone()
+        out[(r["estate"], r["key"])] = found[0] if found else None
+    return out
+
+
+def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegistry,
+                  listed_before: dict[tuple[str, str], str | None] | None = None) -> None:
     """A room list that names each room's owner with a phone or ID (HC 资产信息) also registers the owners;
     run once the rooms are in the catalog, so each owner's room is found. A row whose owner cannot be
-    registered (a bad ID or phone) keeps its room and goes to the problem rows, to be fixed and retried."""
+    registered (a bad ID or phone) keeps its room and goes to the problem rows, to be fixed and retried.
+
+    ``listed_before`` is each room's owner as the roster named it before this import (the import has
+    replaced it by now): a household whose owner only the roster ever named, listed with a different
+    owner, is a 过户 from the import date too — registered, with the roster's earlier owner as seller."""
     columns, ext = item.columns, item.extraction
     assert columns is not None and ext is not None
     records = {rec.row: rec for rec in ext.records}
@@ -150,13 +167,19 @@ def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegi
         values = row.get("values") or {}
         if not values.get("业主姓名"):
             continue
+        before = (listed_before or {}).get((row["estate"], row["key"]))
         if not contacts:
-            # A plain room list registers nobody, except a 过户: a different owner than the registered one.
+            # A plain room list registers nobody, except a 过户: a different owner than the registered one,
+            # or, where nobody registered, than the owner the roster named before.
             period = history(estates.conn, row["estate"], row["key"]).current
-            if period is None or period.latest is None or set(period.owners) == set(names(values["业主姓名"])):
+            new = set(names(values["业主姓名"]))
+            if period is not None and period.latest is not None:
+                if set(period.owners) == new:
+                    continue
+            elif not names(before) or set(names(before)) == new:
                 continue
         owner, problems = _owner(form, {"estate": row["estate"], "household": row["key"], "row": row["row"],
-                                        "values": values}, estates)
+                                        "values": values}, estates, listed=before)
         if owner is not None:
             plan.owners.append(owner)
             continue
@@ -166,12 +189,15 @@ def roster_owners(item: Item, plan: TablePlan, estates: Estates, forms: FormRegi
             plan.bad.append(rec)
 
 
-def _owner(form: FormDef, row: dict[str, Any], estates: Estates) -> tuple[OwnerRow | None, list[Problem]]:
+def _owner(form: FormDef, row: dict[str, Any], estates: Estates, *, listed: str | None = None
+           ) -> tuple[OwnerRow | None, list[Problem]]:
     """An owner-list row as a 住户登记表: checked like the form, its missing move-in fields marked 待核对.
 
     A row naming a different owner than the household's current registration is a 过户 from the import date:
     a new registration (the earlier one stays, no longer current) with 过户日期 = today; `owners.py` reads it
-    as any registration and marks it as inferred from an import."""
+    as any registration and marks it as inferred from an import. Where nobody registered yet, the owner the
+    roster names (``listed``, else the room's owner in the catalog) is the one a different name replaces:
+    a 过户 as well, the roster's owner kept on the new registration as 原业主 (the seller)."""
     from hudang.clock import now
     from hudang.pipeline.household.owners import history, names
 
@@ -181,8 +207,17 @@ def _owner(form: FormDef, row: dict[str, Any], estates: Estates) -> tuple[OwnerR
     period = history(estates.conn, row["estate"], row["household"]).current
     current = (period.latest.record_id, dict(period.latest.values)) if period is not None and period.latest \
         else _current_registration(estates, form.id, row["estate"], row["household"])
-    transfer = current is not None and bool(names(fields.get("业主姓名"))) and set(names(fields.get("业主姓名"))) \
-        != set(names(current[1].get("业主姓名") or current[1].get("单位名称")))
+    named = set(names(fields.get("业主姓名")))
+    transfer = current is not None and bool(named) \
+        and named != set(names(current[1].get("业主姓名") or current[1].get("单位名称")))
+    seller = ""
+    if current is None:
+        if listed is None:
+            room = estates.conn.execute("SELECT owner FROM rooms WHERE estate = ? AND key = ?",
+                                        (row["estate"], row["household"])).fetchone()
+            listed = room[0] if room else None
+        if named and names(listed) and set(names(listed)) != named:
+            transfer, seller = True, "、".join(names(listed))
     if transfer and form.field("过户日期") is not None and not fields.get("过户日期"):
         fields["过户日期"] = now().date().isoformat()
     elif current is not None and current[1].get("过户日期") and not fields.get("过户日期"):
@@ -195,4 +230,4 @@ def _owner(form: FormDef, row: dict[str, Any], estates: Estates) -> tuple[OwnerR
     if current is not None and not transfer:
         record_id = current[0]
         unchanged = {k: v for k, v in current[1].items() if v} == {k: v for k, v in checked.values.items() if v}
-    return OwnerRow(row["row"], checked, record_id, review, unchanged), []
+    return OwnerRow(row["row"], checked, record_id, review, unchanged, seller=seller), []

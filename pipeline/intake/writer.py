@@ -27,6 +27,7 @@ from hudang.forms.table_kinds import ROSTER
 from hudang.forms.validate import Checked, check
 from hudang.forms.values import mask_text
 from hudang.pipeline.dunning import fees
+from hudang.pipeline.household.owners import SELLER
 from hudang.pipeline.intake import backlog, imports, tables
 from hudang.pipeline.intake import quarantine as q
 from hudang.pipeline.intake.outcomes import (
@@ -311,9 +312,10 @@ def import_table(run: Run, item: Item) -> Taken:
             for r in plan.good:
                 r["estate"] = run.archive.estates.resolve(r["estate"]) or r["estate"]
         rows = [{k: v for k, v in r.items() if k != "values"} for r in plan.good]
+        listed_before = imports.listed_owners(run.archive.conn, rows) if kind.id == ROSTER else {}
         run.archive.file_import(kind.id, item.snapshot, item.provenance(), rows)
         if kind.id == ROSTER:
-            imports.roster_owners(item, plan, run.archive.estates, run.ctx.forms)
+            imports.roster_owners(item, plan, run.archive.estates, run.ctx.forms, listed_before)
             out.errors += [e for p, row in plan.errors for e in problems_json([p], row)
                            if e not in out.errors]
             out.detail["registrations_new"] = sum(1 for o in plan.owners if not o.unchanged and not o.record_id)
@@ -350,6 +352,8 @@ def _owner_filings(run: Run, item: Item, plan: imports.TablePlan, out: Outcome) 
                                                                  if v), owner.row)
         filing.review = list(owner.review)
         filing.record_id = owner.record_id
+        if owner.seller:
+            filing.extra = {**filing.extra, SELLER: owner.seller}
         filing.provenance["batch"] = {"row": owner.row, "sha256": item.sha256, "import": "owners",
                                       **({"block": owner.block} if owner.block > 1 else {})}
         filings.append((filing, row))
