@@ -3,10 +3,18 @@ the intake service files a burst, and a restore whose searches, figures and lett
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import re
 import signal
+import socket
+import sqlite3
 import subprocess
+import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -280,3 +288,94 @@ def test_a_restore_brings_back_web_users_layouts_and_import_profiles(hudang: Hud
     assert (target / "import-profiles" / "本处房屋.toml").is_file()
     users = hudang.proc("--home", str(target), "users", "list", "--json").json   # Django in its own process
     assert [u["name"] for u in users["users"]] == ["王档案"]
+
+
+PASSWORD = "纸质档案-2026"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_backup_while_hudang_serve_runs_keeps_users_and_a_live_session(hudang: Hudang, roster_csv: Path,
+                                                                      tmp_path: Path) -> None:
+    """`hudang serve` (gunicorn) runs and a logged-in user keeps making requests (each one saves the session
+    in web.sqlite3 and the login wrote the audit log) while a user is added and the backup is taken: the
+    restored home has both users, the very session the browser holds, and verifies clean."""
+    hudang.ingest(roster_csv)
+    subprocess.run([*HUDANG, "users", "add", "前台", "--role", "客服", "--password-stdin"], env=hudang.env,
+                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "w")
+    server = subprocess.Popen([*HUDANG, "serve", "--port", str(port), "--workers", "1"], env=hudang.env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    requests = 0
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def browse() -> None:   # the logged-in user at work: every request writes the session row
+        nonlocal requests
+        while not stop.is_set():
+            try:
+                page = opener.open(f"{base}/", timeout=30).read().decode()
+                if "搜索档案" not in page:
+                    failures.append(page[:200])
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                failures.append(repr(exc))
+            requests += 1
+
+    dest = tmp_path / "nas"
+    dest.mkdir()
+    browser = threading.Thread(target=browse)
+    try:
+        def login_page() -> str | None:
+            try:
+                return str(opener.open(f"{base}/login/?next=/", timeout=30).read().decode())
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()
+                return None
+        wait_until(login_page, 60, "hudang serve")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page() or "")
+        assert token is not None
+        form = urllib.parse.urlencode({"username": "前台", "password": PASSWORD, "next": "/",
+                                       "csrfmiddlewaretoken": token.group(1)}).encode()
+        answer = opener.open(urllib.request.Request(f"{base}/login/", data=form,
+                                                    headers={"Referer": f"{base}/login/"}), timeout=30)
+        assert answer.url == f"{base}/"
+        browser.start()
+        wait_until(lambda: requests >= 3, 60, "the browsing")
+        subprocess.run([*HUDANG, "users", "add", "夜班", "--role", "档案员", "--password-stdin"], env=hudang.env,
+                       input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+        made = hudang.json("backup", "create", dest, "--init")
+        at_backup = requests
+        wait_until(lambda: requests >= at_backup + 3, 60, "browsing after the backup")
+    finally:
+        stop.set()
+        if browser.is_alive():
+            browser.join(timeout=60)
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    assert not failures, failures[:3]
+    [session_key] = [c.value for c in jar if c.name == "sessionid"]
+
+    assert hudang.json("backup", "verify", dest)["ok"] is True
+    target = tmp_path / "restored"
+    restored = hudang.json("backup", "restore", dest, target)
+    assert restored["verify_ok"] is True and restored["generation"] == made["generation"]
+    assert restored["records"] == made["records"] and made["units"] > 0   # the roster import's units
+    users = hudang.proc("--home", str(target), "users", "list", "--json").json   # Django in its own process
+    assert sorted(u["name"] for u in users["users"]) == sorted(["前台", "夜班"])
+    conn = sqlite3.connect(target / "web.sqlite3")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM django_session WHERE session_key = ?",
+                            (session_key,)).fetchone()[0] == 1
+    finally:
+        conn.close()
+    assert hudang.json("--home", str(target), "verify")["ok"] is True
