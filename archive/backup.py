@@ -400,15 +400,17 @@ def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[],
     copied.units_shared = sum(1 for d in units.values() if d in stored)
     before = _read_files_manifest(previous)
 
-    def unchanged(rel: str, path: Path, prefix: str = "") -> bool:
-        key = f"home/{prefix}{rel}"
-        return key in before and sha256_file(path) == before[key]
+    def unchanged_in(folder: str) -> Callable[[str, Path], bool]:
+        def unchanged(rel: str, path: Path) -> bool:
+            key = f"home/{folder}/{rel}"
+            return key in before and sha256_file(path) == before[key]
+        return unchanged
 
     for folder in HOME_FOLDERS:
         if (home_root / folder).is_dir():
             _copy_tree(home_root / folder, out / folder, copied,
                        previous.path / "home" / folder if previous is not None and before else None,
-                       lambda rel, path, f=folder: unchanged(rel, path, f"{f}/"))
+                       unchanged_in(folder))
     records = 0
     if (out / "catalog.sqlite").is_file():
         conn = sqlite3.connect(out / "catalog.sqlite")
@@ -426,13 +428,13 @@ def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[],
             "files_copied": copied.files, "files_linked": copied.linked, "bytes_copied": copied.bytes}
     write_bytes(partial / INFO, (json.dumps(info, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     os.sync()   # every unit and file durable before any is named
-    for digest, folder in staged.items():
+    for digest, unit in staged.items():
         final = store_path(dest, digest)
         final.parent.mkdir(exist_ok=True)
         if final.exists():
-            shutil.rmtree(folder)
+            shutil.rmtree(unit)
         else:
-            os.rename(folder, final)
+            os.rename(unit, final)
     incoming.rmdir()
     os.sync()   # the units named in the store before the generation that lists them
     os.rename(partial, dest / name)

@@ -62,6 +62,7 @@ def test_a_later_generation_copies_only_new_units_and_shares_the_rest(hudang: Hu
     for n in range(3):
         json_form(tmp_path / "in" / f"c{n}.json", "投诉处理单", complaint(f"TS-{n}"))
     ids = [o["record_id"] for o in hudang.ingest(tmp_path / "in")]
+    hudang("forms", "blank", "投诉处理单", "--household", "金第花园/3-2-1201")   # a stored layout in layouts/
     dest = tmp_path / "nas"
     dest.mkdir()
     first = hudang.json("backup", "create", dest, "--init")
@@ -78,6 +79,9 @@ def test_a_later_generation_copies_only_new_units_and_shares_the_rest(hudang: Hu
     assert second["units"] == first["units"] + 3 == len(_store_units(dest))
     gen = Path(second["path"])
     assert not list(gen.rglob("MANIFEST.sha256"))   # no unit inside a generation: all in the shared store
+    [layout] = (gen / "home" / "layouts").glob("*.json")   # unchanged state is shared with the first too
+    assert layout.stat().st_ino == (Path(first["path"]) / "home" / "layouts" / layout.name).stat().st_ino
+    assert second["files_linked"] >= 1
     listed = (gen / "units.list").read_text(encoding="utf-8")
     assert "/1-1-301/" in listed and listed.count("  ") == second["units"]
     assert hudang.json("backup", "verify", dest, "--all")["ok"] is True
