@@ -396,6 +396,9 @@ def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[],
         for name_ in SQLITE_FILES:
             if (home_root / name_).is_file():
                 _sqlite_copy(home_root / name_, out / name_)
+    for written in _files_of(out):   # the logs, key, config and databases just written
+        copied.files += 1
+        copied.bytes += (out / written).stat().st_size
     copied.units_new = len(staged)
     copied.units_shared = sum(1 for d in units.values() if d in stored)
     before = _read_files_manifest(previous)
