@@ -257,7 +257,8 @@ def _stage_unit(src: Path, staged: Path, digest: str, copied: Copied, seed: Path
     if hashlib.sha256(manifest).hexdigest() != digest:
         raise FileNotFoundError(src)   # replaced while copying: never for a unit; the locked pass decides
     entries = _manifest_entries(manifest.decode("utf-8", errors="replace"))
-    return [f"档案单元 {src.name} 的文件 {rel} 与其清单不符（档案中已损坏？请运行 hudang verify）"
+    unit = src.parent.name + "/" + src.name
+    return [f"档案单元 …/{unit} 的文件 {rel} 与其清单不符（档案中已损坏？请运行 hudang verify）"
             for rel, d in got.items() if rel != MANIFEST and d is not None and entries.get(rel) != d]
 
 
