@@ -125,6 +125,14 @@ def head(log: Path) -> Head | None:
     return Head(entry["n"], line_hash(last)) if entry else None
 
 
+def snapshot(log: Path, dest: Path) -> None:
+    """Copy the log between two appends (a backup while the web and the service write to it)."""
+    from hudang.archive.durable import copy_file
+
+    with _locked(log).hold(wait=True):
+        copy_file(log, dest, sync=False)
+
+
 @dataclass(frozen=True)
 class AuditProblem:
     line: int

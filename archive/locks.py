@@ -107,3 +107,10 @@ def watch_lock(home: Home) -> FileLock:
 def letters_lock(home: Home) -> FileLock:
     """One letters run at a time, so two runs never hand out the same letter number."""
     return FileLock(home.run_dir / "letters.lock", "另一个催缴函任务正在运行，请等它结束后再试")
+
+
+def backup_lock(dest: Path) -> FileLock:
+    """One backup run (create, prune, verify) at a time per destination, whatever data home it comes from."""
+    where = str(dest).replace("{", "{{").replace("}", "}}")
+    return FileLock(dest / ".hudang-backup.lock", f"另一个备份任务（PID {{pid}}）正在使用备份位置 {where}，请稍后再试",
+                    code="backup_busy")

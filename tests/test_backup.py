@@ -3,10 +3,18 @@ the intake service files a burst, and a restore whose searches, figures and lett
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import re
 import signal
+import socket
+import sqlite3
 import subprocess
+import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -42,31 +50,141 @@ def test_a_destination_must_be_proven(hudang: Hudang, tmp_path: Path) -> None:
     assert mixed.code == 2 and "另一个数据目录" in mixed.stderr
 
 
-def test_generations_share_units_and_a_damaged_backup_is_named(hudang: Hudang, tmp_path: Path) -> None:
+def _store_units(dest: Path) -> list[Path]:
+    return [u for fan in (dest / "units").iterdir() if len(fan.name) == 2 for u in fan.iterdir()]
+
+
+def test_a_later_generation_copies_only_new_units_and_shares_the_rest(hudang: Hudang, tmp_path: Path) -> None:
+    """Units never change: a move renames a record's folder, a void is a new event unit. So the second
+    generation copies exactly the units filed since, lists the moved units where they now are, and holds
+    no archive file of its own; pruning keeps every unit a remaining generation lists."""
     hudang("estates", "add", "金第花园")
     for n in range(3):
+        json_form(tmp_path / "in" / f"c{n}.json", "投诉处理单", complaint(f"TS-{n}"))
+    ids = [o["record_id"] for o in hudang.ingest(tmp_path / "in")]
+    hudang("forms", "blank", "投诉处理单", "--household", "金第花园/3-2-1201")   # a stored layout in layouts/
+    dest = tmp_path / "nas"
+    dest.mkdir()
+    first = hudang.json("backup", "create", dest, "--init")
+    assert first["records"] == 3 and first["units_new"] == first["units"] and first["units_shared"] == 0
+    json_form(tmp_path / "in2" / "c9.json", "投诉处理单", complaint("TS-9"))
+    hudang.ingest(tmp_path / "in2")
+    hudang("record", "move", ids[0], "金第花园/1-1-301", "--reason", "录错")
+    hudang("record", "void", ids[1], "--reason", "误录")
+    time.sleep(1.1)  # generations are named by the second
+    second = hudang.json("backup", "create", dest)
+    assert second["records"] == 4
+    # new: TS-9's version, the move event, the void event; the moved record's units are not copied again
+    assert second["units_new"] == 3 and second["units_shared"] == first["units"]
+    assert second["units"] == first["units"] + 3 == len(_store_units(dest))
+    gen = Path(second["path"])
+    assert not list(gen.rglob("MANIFEST.sha256"))   # no unit inside a generation: all in the shared store
+    [layout] = (gen / "home" / "layouts").glob("*.json")   # unchanged state is shared with the first too
+    assert layout.stat().st_ino == (Path(first["path"]) / "home" / "layouts" / layout.name).stat().st_ino
+    assert second["files_linked"] >= 1
+    listed = (gen / "units.list").read_text(encoding="utf-8")
+    assert "/1-1-301/" in listed and listed.count("  ") == second["units"]
+    assert hudang.json("backup", "verify", dest, "--all")["ok"] is True
+    assert hudang.json("status")["backup"]["generation"] == second["generation"]
+
+    # keep 1: the first generation goes, every unit stays (the second lists them all); a unit nobody lists
+    # (left by a killed run) goes
+    stray = dest / "units" / "ff" / ("f" * 64)
+    stray.mkdir(parents=True)
+    (stray / "MANIFEST.sha256").write_text("x\n")
+    time.sleep(1.1)
+    third = hudang.json("backup", "create", dest, "--keep", "1")
+    assert third["pruned"] == [first["generation"], second["generation"]] and third["units_removed"] == 1
+    assert third["units_new"] == 0 and len(_store_units(dest)) == third["units"]
+    assert hudang.json("backup", "verify", dest, "--all")["ok"] is True
+    restored = hudang.json("backup", "restore", dest, tmp_path / "restored")
+    assert restored["verify_ok"] is True and restored["records"] == 4
+
+
+def test_a_damaged_or_missing_unit_in_the_store_is_named(hudang: Hudang, tmp_path: Path) -> None:
+    hudang("estates", "add", "金第花园")
+    for n in range(2):
         json_form(tmp_path / "in" / f"c{n}.json", "投诉处理单", complaint(f"TS-{n}"))
     hudang.ingest(tmp_path / "in")
     dest = tmp_path / "nas"
     dest.mkdir()
-    first = hudang.json("backup", "create", dest, "--init")
-    assert first["records"] == 3 and first["files_linked"] == 0
-    json_form(tmp_path / "in2" / "c9.json", "投诉处理单", complaint("TS-9"))
-    hudang.ingest(tmp_path / "in2")
-    time.sleep(1.1)  # generations are named by the second
-    second = hudang.json("backup", "create", dest)
-    assert second["records"] == 4
-    assert second["files_linked"] >= first["files_copied"] - 5  # the first three records are shared, not copied
-    assert second["files_copied"] < first["files_copied"]
-    assert hudang.json("backup", "verify", dest, "--all")["ok"] is True
-    assert hudang.json("status")["backup"]["generation"] == second["generation"]
-    original = next((Path(second["path"]) / "home" / "archive").rglob("original.json"))
+    made = hudang.json("backup", "create", dest, "--init")
+    units = {line.split("  ")[1]: line.split("  ")[0]
+             for line in (Path(made["path"]) / "units.list").read_text(encoding="utf-8").splitlines()}
+    changed_rel = next(rel for rel in units if rel.endswith("/v1"))
+    original = dest / "units" / units[changed_rel][:2] / units[changed_rel] / "original.json"
     original.chmod(0o644)
     original.write_text(original.read_text(encoding="utf-8").replace("张三", "李四"), encoding="utf-8")
+    gone_rel = next(rel for rel in units if rel.endswith("/v1") and rel != changed_rel)
+    import shutil
+    shutil.rmtree(dest / "units" / units[gone_rel][:2] / units[gone_rel])
     bad = hudang("backup", "verify", dest, "--json", check=False)
     assert bad.code == 1
     [gen] = bad.json["generations"]
-    assert any(p["code"] == "changed" and p["path"].endswith("original.json") for p in gen["problems"])
+    found = {(p["code"], p["path"]) for p in gen["problems"]}
+    assert ("changed", f"archive/{changed_rel}/original.json") in found
+    assert ("unit_missing", f"archive/{gone_rel}") in found
+    human = hudang("backup", "verify", dest, check=False).stdout
+    assert f"archive/{changed_rel}/original.json" in human and "被修改或损坏" in human
+    # the next generation brings the missing unit back from the archive; the changed one stays named
+    time.sleep(1.1)
+    again = hudang.json("backup", "create", dest)
+    assert again["units_new"] == 1
+    assert [p["path"] for p in hudang("backup", "verify", dest, "--json", check=False).json["generations"][0]
+            ["problems"]] == [f"archive/{changed_rel}/original.json"]
+
+
+def _format1_generation(home: Path, dest: Path, name: str) -> None:
+    """A generation as the first backup format wrote it: the whole home (units included) under home/, a
+    manifest of the files outside the units with paths from home/, backup.json with format 1."""
+    import hashlib
+    import shutil
+    import sqlite3
+    gen = dest / name
+    out = gen / "home"
+    shutil.copytree(home / "archive", out / "archive", ignore=shutil.ignore_patterns(".staging"))
+    for f in ("config.toml", "secret.key", "audit.log"):
+        shutil.copy2(home / f, out / f)
+    src, dst = sqlite3.connect(home / "catalog.sqlite"), sqlite3.connect(out / "catalog.sqlite")
+    src.backup(dst)
+    src.close()
+    dst.close()
+    shutil.copytree(home / "forms", out / "forms")
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(out).as_posix()}"
+             for p in sorted(out.rglob("*")) if p.is_file() and (out / "archive") not in p.parents]
+    (gen / "BACKUP-MANIFEST.sha256").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (gen / "backup.json").write_text(json.dumps({"format": 1, "generation": name, "at": "2026-12-01T02:30:00+08:00",
+                                                "records": 2}), encoding="utf-8")
+
+
+def test_a_destination_of_the_first_format_still_verifies_restores_and_seeds_the_store(
+        hudang: Hudang, tmp_path: Path) -> None:
+    hudang("estates", "add", "金第花园")
+    for n in range(2):
+        json_form(tmp_path / "in" / f"c{n}.json", "投诉处理单", complaint(f"TS-{n}"))
+    hudang.ingest(tmp_path / "in")
+    dest = tmp_path / "nas"
+    dest.mkdir()
+    hudang("backup", "create", dest, "--init")
+    import shutil
+    for made in list(dest.iterdir()):   # start again from a destination the first format made
+        if made.name != "HUDANG-BACKUP.json":
+            shutil.rmtree(made) if made.is_dir() else made.unlink()
+    _format1_generation(hudang.home, dest, "20261201-023000")
+    checked = hudang.json("backup", "verify", dest)
+    assert checked["ok"] is True and checked["generations"][0]["format"] == 1
+    old = hudang.json("backup", "restore", dest, tmp_path / "from-old")
+    assert old["verify_ok"] is True and old["records"] == 2
+
+    json_form(tmp_path / "in2" / "c9.json", "投诉处理单", complaint("TS-9"))
+    hudang.ingest(tmp_path / "in2")
+    made = hudang.json("backup", "create", dest)
+    # the store is filled from the old generation by hard links; only the new unit's files are copied
+    assert made["units_new"] == made["units"] and made["files_linked"] > made["files_copied"]
+    checked = hudang.json("backup", "verify", dest, "--all")
+    assert checked["ok"] is True and [g["format"] for g in checked["generations"]] == [1, 2]
+    new = hudang.json("backup", "restore", dest, tmp_path / "from-new")
+    assert new["verify_ok"] is True and new["records"] == 3
 
 
 NOW = "2026-11-26T10:00:00+08:00"
@@ -174,3 +292,94 @@ def test_a_restore_brings_back_web_users_layouts_and_import_profiles(hudang: Hud
     assert (target / "import-profiles" / "本处房屋.toml").is_file()
     users = hudang.proc("--home", str(target), "users", "list", "--json").json   # Django in its own process
     assert [u["name"] for u in users["users"]] == ["王档案"]
+
+
+PASSWORD = "纸质档案-2026"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_backup_while_hudang_serve_runs_keeps_users_and_a_live_session(hudang: Hudang, roster_csv: Path,
+                                                                      tmp_path: Path) -> None:
+    """`hudang serve` (gunicorn) runs and a logged-in user keeps making requests (each one saves the session
+    in web.sqlite3 and the login wrote the audit log) while a user is added and the backup is taken: the
+    restored home has both users, the very session the browser holds, and verifies clean."""
+    hudang.ingest(roster_csv)
+    subprocess.run([*HUDANG, "users", "add", "前台", "--role", "客服", "--password-stdin"], env=hudang.env,
+                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "w")
+    server = subprocess.Popen([*HUDANG, "serve", "--port", str(port), "--workers", "1"], env=hudang.env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    requests = 0
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def browse() -> None:   # the logged-in user at work: every request writes the session row
+        nonlocal requests
+        while not stop.is_set():
+            try:
+                page = opener.open(f"{base}/", timeout=30).read().decode()
+                if "搜索档案" not in page:
+                    failures.append(page[:200])
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                failures.append(repr(exc))
+            requests += 1
+
+    dest = tmp_path / "nas"
+    dest.mkdir()
+    browser = threading.Thread(target=browse)
+    try:
+        def login_page() -> str | None:
+            try:
+                return str(opener.open(f"{base}/login/?next=/", timeout=30).read().decode())
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()
+                return None
+        wait_until(login_page, 60, "hudang serve")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page() or "")
+        assert token is not None
+        form = urllib.parse.urlencode({"username": "前台", "password": PASSWORD, "next": "/",
+                                       "csrfmiddlewaretoken": token.group(1)}).encode()
+        answer = opener.open(urllib.request.Request(f"{base}/login/", data=form,
+                                                    headers={"Referer": f"{base}/login/"}), timeout=30)
+        assert answer.url == f"{base}/"
+        browser.start()
+        wait_until(lambda: requests >= 3, 60, "the browsing")
+        subprocess.run([*HUDANG, "users", "add", "夜班", "--role", "档案员", "--password-stdin"], env=hudang.env,
+                       input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+        made = hudang.json("backup", "create", dest, "--init")
+        at_backup = requests
+        wait_until(lambda: requests >= at_backup + 3, 60, "browsing after the backup")
+    finally:
+        stop.set()
+        if browser.is_alive():
+            browser.join(timeout=60)
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    assert not failures, failures[:3]
+    [session_key] = [c.value for c in jar if c.name == "sessionid"]
+
+    assert hudang.json("backup", "verify", dest)["ok"] is True
+    target = tmp_path / "restored"
+    restored = hudang.json("backup", "restore", dest, target)
+    assert restored["verify_ok"] is True and restored["generation"] == made["generation"]
+    assert restored["records"] == made["records"] and made["units"] > 0   # the roster import's units
+    users = hudang.proc("--home", str(target), "users", "list", "--json").json   # Django in its own process
+    assert sorted(u["name"] for u in users["users"]) == sorted(["前台", "夜班"])
+    conn = sqlite3.connect(target / "web.sqlite3")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM django_session WHERE session_key = ?",
+                            (session_key,)).fetchone()[0] == 1
+    finally:
+        conn.close()
+    assert hudang.json("--home", str(target), "verify")["ok"] is True

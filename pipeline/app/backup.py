@@ -13,6 +13,7 @@ from typing import Any
 
 from hudang.archive import backup
 from hudang.archive.fixity import verify as verify_archive
+from hudang.archive.locks import backup_lock
 from hudang.clock import stamp
 from hudang.errors import UsageError
 from hudang.pipeline.app.session import Session
@@ -26,10 +27,13 @@ class BackupMade:
     path: str
     units: int
     records: int
+    units_new: int
+    units_shared: int
     files_copied: int
     files_linked: int
     bytes_copied: int
     pruned: list[str]
+    units_removed: int
     warnings: list[str]
 
     def as_json(self) -> dict[str, Any]:
@@ -78,21 +82,29 @@ def create(session: Session, dest: Path | None, *, init: bool = False, keep: int
     if os.stat(place).st_dev == os.stat(home.root).st_dev:
         warnings.append("备份位置与数据目录在同一块磁盘上：磁盘损坏时会一起丢失，请另备一份到网络存储或移动硬盘")
     archive = session.archive
-    made = backup.create(home.root, home.archive, place, archive.writer)
-    pruned = backup.prune(place, keep if keep is not None else home.backup.keep)
+    with backup_lock(place).hold(wait=False):
+        made = backup.create(home.root, home.archive, place, archive.writer)
+        pruned, removed = backup.prune(place, keep if keep is not None else home.backup.keep)
     backup.save_state(home.run_dir, dest=str(place), generation=made.generation, at=stamp())
     session.audit("backup_create", dest=str(place), generation=made.generation, records=made.records)
-    return BackupMade(str(place), made.generation, str(made.path), made.units, made.records, made.copied.files,
-                      made.copied.linked, made.copied.bytes, pruned, warnings + made.warnings)
+    c = made.copied
+    return BackupMade(str(place), made.generation, str(made.path), made.units, made.records, c.units_new,
+                      c.units_shared, c.files, c.linked, c.bytes, pruned, removed, warnings + made.warnings)
 
 
-def _check(gen: backup.Generation) -> dict[str, Any]:
+def _check(gen: backup.Generation, seen: dict[str, Any]) -> dict[str, Any]:
+    """One generation: its own files against its manifest; its units against the store (format 2) or,
+    for a format-1 generation (a whole home), its archive verified where it lies."""
     problems = backup.check_files(gen)
-    home = gen.path / "home"
-    checked, fixity = verify_archive(home / "archive", home / "audit.log")
-    problems += [p.as_json() for p in fixity]
-    return {"generation": gen.name, "at": gen.info.get("at"), "records": gen.info.get("records"),
-            "checked": checked, "ok": not problems, "problems": problems}
+    if gen.format >= 2:
+        checked, found = backup.check_units(gen, seen)
+        problems += found
+    else:
+        home = gen.path / "home"
+        checked, fixity = verify_archive(home / "archive", home / "audit.log")
+        problems += [p.as_json() for p in fixity]
+    return {"generation": gen.name, "format": gen.format, "at": gen.info.get("at"),
+            "records": gen.info.get("records"), "checked": checked, "ok": not problems, "problems": problems}
 
 
 def verify(session: Session, dest: Path | None, *, every: bool = False) -> BackupCheck:
@@ -101,7 +113,9 @@ def verify(session: Session, dest: Path | None, *, every: bool = False) -> Backu
     gens = backup.generations(place)
     if not gens:
         raise UsageError(f"{place} 中没有完整的备份", code="no_backup")
-    results = [_check(g) for g in (gens if every else gens[-1:])]
+    seen: dict[str, Any] = {}
+    with backup_lock(place).hold(wait=True):
+        results = [_check(g, seen) for g in (gens if every else gens[-1:])]
     result = BackupCheck(str(place), results)
     if result.ok:
         backup.save_state(session.home.run_dir, verified_at=stamp(),
@@ -118,7 +132,7 @@ def restore(dest: Path, target: Path, generation: str | None = None) -> Restored
     if chosen is None:
         raise UsageError(f"{dest} 中没有备份 {generation}（可用：{'、'.join(g.name for g in gens)}）",
                          code="no_backup")
-    copied = backup.restore(chosen, target)
+    copied, missing = backup.restore(chosen, target)   # reads only: a read-only medium will do
     home, _ = init_home(target.resolve())
     from hudang.pipeline.intake import backlog
 
@@ -128,8 +142,8 @@ def restore(dest: Path, target: Path, generation: str | None = None) -> Restored
         records = session.archive.conn.execute("SELECT count(*) FROM records").fetchone()[0]
         _, problems = verify_archive(home.archive, home.audit_log)
         session.audit("backup_restore", dest=str(dest), generation=chosen.name)
-    return Restored(chosen.name, str(target), copied.files, records, indexed, not problems,
-                    [p.as_json() for p in problems])
+    found = missing + [p.as_json() for p in problems]
+    return Restored(chosen.name, str(target), copied.files, records, indexed, not found, found)
 
 
 def write_timer_units(root: Path, user: str, folder: Path, dest: str | None) -> list[Path]:

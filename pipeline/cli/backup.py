@@ -37,10 +37,13 @@ def backup_create(ctx: click.Context, dest: Path | None, init: bool, keep: int |
     def human(d: dict[str, Any]) -> None:
         for w in d["warnings"]:
             click.echo(f"注意：{w}", err=True)
-        click.echo(f"已备份：{d['path']}（记录 {d['records']} 条，档案单元 {d['units']} 个；"
-                   f"新复制 {d['files_copied']} 个文件 {_size(d['bytes_copied'])}，与上一代共用 {d['files_linked']} 个）")
+        click.echo(f"已备份：{d['path']}（记录 {d['records']} 条，档案单元 {d['units']} 个，"
+                   f"其中新增 {d['units_new']} 个、与已有备份共用 {d['units_shared']} 个；"
+                   f"新复制 {d['files_copied']} 个文件 {_size(d['bytes_copied'])}，"
+                   f"未变的 {d['files_linked']} 个文件与上一代共用）")
         if d["pruned"]:
-            click.echo(f"已删除较早的备份：{'、'.join(d['pruned'])}")
+            click.echo(f"已删除较早的备份：{'、'.join(d['pruned'])}"
+                       + (f"（及不再使用的档案单元 {d['units_removed']} 个）" if d["units_removed"] else ""))
     emit(made.as_json(), as_json, human)
 
 
@@ -61,7 +64,8 @@ def backup_verify(ctx: click.Context, dest: Path | None, every: bool, as_json: b
             click.echo(f"{g['generation']}：已检查 {g['checked']} 个档案文件，"
                        + ("全部一致" if g["ok"] else f"发现 {len(g['problems'])} 处问题"))
             for p in g["problems"]:
-                click.echo(f"  ✗ {p['path']}：{p['message']}")
+                where = f"（备份中位于 {p['where']}）" if p.get("where") else ""
+                click.echo(f"  ✗ {p['path']}：{p['message']}{where}")
     emit(result.as_json(), as_json, human)
     if not result.ok:
         sys.exit(1)
