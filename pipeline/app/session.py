@@ -61,8 +61,9 @@ class Session:
         return name
 
     def audit(self, action: str, **detail: Any) -> None:
-        """One line in the home's audit log: who did what to which record, when."""
-        from hudang.archive import audit   # here: a search writes none, and need not load its hashing and locks
+        """One line in the home's audit log: who did what to which record, when. (Imported here: a search
+        writes none, and need not load its hashing and locks.)"""
+        from hudang.archive import audit
 
         audit.append(self.home.audit_log, self.user, action, **detail)
 
