@@ -53,10 +53,14 @@ print(json.dumps(list(sys.modules)))
 IN_PROCESS = r"""
 import contextlib, importlib, io, json, sys, time
 modules = json.loads(sys.argv.pop(1))
+listed = set(modules)
 w0, c0 = time.perf_counter(), time.process_time()
 from hudang.pipeline.cli import main
 for name in modules:
-    if name not in sys.modules and name != "__main__":
+    parents = [name.rsplit(".", n)[0] for n in range(1, name.count(".") + 1)]
+    # a module loaded from its file without its package (rjieba's library: its package would load the whole
+    # jieba dictionary) is left to the search, as are the modules a search never loads
+    if name not in sys.modules and name != "__main__" and all(p in listed for p in parents):
         try:
             importlib.import_module(name)
         except Exception:
