@@ -40,22 +40,30 @@ def to_halfwidth(text: str) -> str:
 # text, so a text holding none of these words comes out of zhconv as it went in: it is returned without
 # loading zhconv's dictionary (all the tables of every locale, a tenth of a `hudang search`).
 _CHANGES_FILE = Path(__file__).parent / "tables" / "zh_hans_changes.txt"
-_changes: tuple[frozenset[str], int] | None = None
+_changes: tuple[frozenset[str], frozenset[str], int] | None = None
 
 
-def _changing_words() -> tuple[frozenset[str], int]:
+def _changing_words() -> tuple[frozenset[str], frozenset[str], int]:
+    """The words zhconv changes, their first characters, and the longest word's length."""
     global _changes
     if _changes is None:
         words = frozenset(_CHANGES_FILE.read_text(encoding="utf-8").splitlines())
-        _changes = words, max(map(len, words))
+        _changes = words, frozenset(w[0] for w in words), max(map(len, words))
     return _changes
 
 
 def _unchanged(text: str) -> bool:
     """True when zhconv would return `text` unchanged: none of the words it changes occurs in it."""
-    words, longest = _changing_words()
+    words, firsts, longest = _changing_words()
+    if firsts.isdisjoint(text):
+        return True
     n = len(text)
-    return not any(text[i:j] in words for i in range(n) for j in range(i + 1, min(i + longest, n) + 1))
+    for i, ch in enumerate(text):
+        if ch in firsts:   # a few in a hundred characters of ordinary text
+            for j in range(i + 1, min(i + longest, n) + 1):
+                if text[i:j] in words:
+                    return False
+    return True
 
 
 def _zhconv() -> Any:
