@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -67,16 +66,7 @@ def _unchanged(text: str) -> bool:
 
 
 def _zhconv() -> Any:
-    """zhconv, imported without pkg_resources: zhconv finds its dictionary through pkg_resources when that
-    imports, and importing pkg_resources scans every installed distribution (about 0.1 s). Without it zhconv
-    opens the same file beside itself."""
-    if "zhconv" not in sys.modules and "pkg_resources" not in sys.modules:
-        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `from pkg_resources import …` fail
-        try:
-            import zhconv
-        finally:
-            del sys.modules["pkg_resources"]
-    import zhconv
+    import zhconv  # deferred: the command line imports it at start (hudang.pipeline.cli), others when needed
 
     return zhconv
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hudang.forms.values import mask_text
-
-if TYPE_CHECKING:
-    from logging.handlers import RotatingFileHandler
 
 LOG_NAME = "hudang.log"
 MAX_BYTES = 5 * 1024 * 1024
@@ -37,38 +34,6 @@ class _MaskFilter(logging.Filter):
         return True
 
 
-class _HomeLog(logging.Handler):
-    """The home's rotating log file. The file is created at once; the `RotatingFileHandler` that writes it is
-    made at the first line, so a command that logs nothing (a search) does not import `logging.handlers`
-    (and with it socket and pickle)."""
-
-    hudang_home_log = True
-
-    def __init__(self, target: str) -> None:
-        super().__init__()
-        self.baseFilename = target
-        self._file: RotatingFileHandler | None = None
-        open(target, "a", encoding="utf-8").close()   # as RotatingFileHandler's own open would
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self._file is None:
-            from logging.handlers import RotatingFileHandler
-
-            self._file = RotatingFileHandler(self.baseFilename, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                             encoding="utf-8")
-            self._file.setFormatter(self.formatter)
-        self._file.emit(record)
-
-    def flush(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-        super().close()
-
-
 def setup(logs_dir: Path) -> None:
     """Send the ``hudang`` logger to ``logs_dir/hudang.log``; a process that opens another data home
     (tests, the web server) moves the handler there instead of writing to the first one."""
@@ -81,8 +46,9 @@ def setup(logs_dir: Path) -> None:
             logger.removeHandler(handler)
             handler.close()
     logs_dir.mkdir(parents=True, exist_ok=True)
-    handler = _HomeLog(target)
+    handler = RotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     handler.addFilter(_MaskFilter())
+    handler.hudang_home_log = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
