@@ -14,7 +14,10 @@ APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr te
 
 .PHONY: setup system demo test test-fast coverage lint bench clean
 
+# Byte code compiled at setup: where PYTHONDONTWRITEBYTECODE is set (or the tree is read-only) Python never
+# writes it and each command would compile our modules again (a tenth of a second; bench/startup_bench.py).
 setup: system $(STAMP)
+	@$(BIN)/python -m compileall -q hudang forms archive pipeline index >/dev/null
 
 # System tools: LibreOffice (legacy .doc/.xls and DOCX→PDF), Tesseract with chi_sim/chi_tra and Ghostscript
 # (OCRmyPDF), poppler, Noto CJK, zstd (unpacks jieba's dictionary for the query side: index/segmenter.py);

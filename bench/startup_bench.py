@@ -5,8 +5,16 @@ interpreter's own start-up (`python -c pass` with the same interpreter and site-
 median of --runs rounds, the commands interleaved so that a loaded machine weighs on each alike; CPU (user +
 system of the child) is given beside wall time because it moves less with the load.
 
-In-process: a fresh interpreter imports the CLI, runs the search once (first: what a process pays after its
-imports: opening the index, loading what the query needs) and then --runs times more (warm).
+In-process: a fresh interpreter first imports every module a search command loads (listed by a search in a
+process of its own), so that an import moved into a function body still counts as start-up, not search; then
+runs the search once (first: what one search costs once its code is loaded — opening the index, reading the
+form definitions, the segmenter's and zhconv's data where the query needs them) and --runs times more (warm:
+the same with those data already in memory). The goal is judged on the first search — a command runs one
+search — with CPU beside wall; the warm ratio is printed too.
+
+Byte code: the figures are for a checkout whose modules are compiled (`make setup` runs compileall). Where
+PYTHONDONTWRITEBYTECODE is set and nothing compiled them, every command compiles our modules again (about
+0.1 s of CPU); the header says which.
 
 Homes: the demo home (build/demo/home, made by `make demo` when missing) and, with --records N, a bench-size
 home whose index holds N generated records (search_bench's generator).
@@ -27,22 +35,50 @@ from typing import Any
 
 import common as c
 
-IN_PROCESS = r"""
-import contextlib, io, json, sys, time
-t0 = time.perf_counter()
+# The modules a search command loads, in the order it loads them (a process of its own).
+MODULES = r"""
+import contextlib, io, json, sys
 from hudang.pipeline.cli import main
-t1 = time.perf_counter()
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+print(json.dumps(list(sys.modules)))
+"""
+
+# In one process (three, the medians taken): those modules imported first (so that nothing a command imports in its body is counted as
+# search), then the search once (first: opening the index, reading the form definitions, the query segmenter's
+# and zhconv's data where needed …) and RUNS times more (warm: the median). Wall and CPU of each.
+IN_PROCESS = r"""
+import contextlib, importlib, io, json, sys, time
+modules = json.loads(sys.argv.pop(1))
+listed = set(modules)
+w0, c0 = time.perf_counter(), time.process_time()
+from hudang.pipeline.cli import main
+for name in modules:
+    parents = [name.rsplit(".", n)[0] for n in range(1, name.count(".") + 1)]
+    # a module loaded from its file without its package (rjieba's library: its package would load the whole
+    # jieba dictionary) is left to the search, as are the modules a search never loads
+    if name not in sys.modules and name != "__main__" and all(p in listed for p in parents):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+w1, c1 = time.perf_counter(), time.process_time()
 def once():
+    w, c = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(io.StringIO()):
         try:
             main(sys.argv[1:])
         except SystemExit:
             pass
-a = time.perf_counter(); once(); b = time.perf_counter()
-warm = []
-for _ in range(RUNS):
-    s = time.perf_counter(); once(); warm.append(time.perf_counter() - s)
-print(json.dumps({"import_s": t1 - t0, "first_s": b - a, "warm_s": sorted(warm)[len(warm) // 2]}))
+    return time.perf_counter() - w, time.process_time() - c
+first = once()
+warm = sorted(once() for _ in range(RUNS))
+mid = len(warm) // 2
+print(json.dumps({"import_s": w1 - w0, "import_cpu_s": c1 - c0, "first_s": first[0], "first_cpu_s": first[1],
+                  "warm_s": warm[mid][0], "warm_cpu_s": sorted(c for _, c in warm)[mid]}))
 """
 
 
@@ -67,8 +103,12 @@ def bench_home(home: Path, hudang: list[str], python: str, query: str, runs: int
     for _ in range(runs):
         for name, cmd in cmds.items():
             got[name].append(run(cmd, env))
-    inside = json.loads(subprocess.run([python, "-c", IN_PROCESS.replace("RUNS", str(max(runs, 5))), "search", query],
-                                       capture_output=True, text=True, env=env, check=True).stdout)
+    modules = subprocess.run([python, "-c", MODULES, "search", query], capture_output=True, text=True, env=env,
+                             check=True).stdout
+    rounds = [json.loads(subprocess.run([python, "-c", IN_PROCESS.replace("RUNS", str(max(runs, 5))), modules,
+                                         "search", query], capture_output=True, text=True, env=env,
+                                        check=True).stdout) for _ in range(3)]   # one first search each: 3 rounds
+    inside = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
     out: dict[str, Any] = {name: {"wall_ms": 1000 * statistics.median(w for w, _ in v),
                                   "best_ms": 1000 * min(w for w, _ in v),
                                   "cpu_ms": 1000 * statistics.median(p for _, p in v)} for name, v in got.items()}
@@ -83,16 +123,19 @@ def report(title: str, figures: dict[str, Any], query: str) -> None:
         if name != "in_process":
             print(f"  {name:28} {f['wall_ms']:8.0f} {f['best_ms']:6.0f} {f['cpu_ms']:7.0f}")
     inside = figures["in_process"]
-    print(f"  in one process: import hudang.pipeline.cli {inside['import_ms']:.0f} ms, first search {inside['first_ms']:.1f} ms, "
-          f"warm search {inside['warm_ms']:.1f} ms")
+    print(f"  in one process: the search's imports {inside['import_ms']:.0f} ms (CPU {inside['import_cpu_ms']:.0f}); "
+          f"first search {inside['first_ms']:.1f} ms (CPU {inside['first_cpu_ms']:.1f}); "
+          f"warm search {inside['warm_ms']:.1f} ms (CPU {inside['warm_cpu_ms']:.1f})")
     py, help_, search = figures["python -c pass"], figures["hudang --help"], figures[f"hudang search {query}"]
     print(f"  goal `hudang --help` ≤ 200 ms: wall {help_['wall_ms']:.0f} ms {c.met(help_['wall_ms'] <= 200)}, "
           f"best {help_['best_ms']:.0f} ms, CPU {help_['cpu_ms']:.0f} ms {c.met(help_['cpu_ms'] <= 200)}")
-    for label, base in (("warm", inside["warm_ms"]), ("first", inside["first_ms"])):
-        goal_wall, goal_cpu = 2 * base + py["wall_ms"], 2 * base + py["cpu_ms"]
+    for label in ("first", "warm"):   # the goal is judged on the first search (see the module's docstring)
+        wall, cpu = inside[f"{label}_ms"], inside[f"{label}_cpu_ms"]
+        goal_wall, goal_cpu = 2 * wall + py["wall_ms"], 2 * cpu + py["cpu_ms"]
         print(f"  goal search ≤ 2 × in-process ({label}) + interpreter: wall {search['wall_ms']:.0f} ≤ {goal_wall:.0f} ms "
               f"{c.met(search['wall_ms'] <= goal_wall)}; CPU {search['cpu_ms']:.0f} ≤ {goal_cpu:.0f} ms "
-              f"{c.met(search['cpu_ms'] <= goal_cpu)}")
+              f"{c.met(search['cpu_ms'] <= goal_cpu)} (ratio (search − interpreter) / in-process: "
+              f"{(search['cpu_ms'] - py['cpu_ms']) / cpu:.1f} by CPU)")
 
 
 def bench_sized_home(work: Path, records: int, seed: int) -> Path:
@@ -132,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     hudang = [args.hudang] if args.hudang else c.hudang_cmd()
     python = str(Path(hudang[0]).with_name("python")) if args.hudang else sys.executable
     c.header("hudang start-up bench", runs=args.runs, query=args.query, command=" ".join(hudang))
+    compiled = subprocess.run([python, "-c", "import importlib.util, os, hudang.pipeline.cli.main as m; "
+                               "print(os.path.exists(importlib.util.cache_from_source(m.__file__)))"],
+                              capture_output=True, text=True, cwd="/", check=True).stdout.strip() == "True"
+    print(f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}; "
+          f"the command's modules compiled: {'yes' if compiled else 'no'}")
     if not (args.home / "config.toml").exists():
         print(f"making the demo home ({args.home}) …")
         subprocess.run(["bash", str(c.ROOT / "samples" / "demo.sh"), str(args.home.parent)], check=True,

@@ -27,10 +27,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import zhconv
-
 from hudang.errors import ValueProblem
 from hudang.forms.places import PUBLIC_WORDS
+from hudang.forms.values import to_simplified
 
 __all__ = ["Room", "parse_room", "parse_key", "room_from_parts", "import_room", "is_public", "ROOM_FORMATS"]
 
@@ -225,7 +224,7 @@ def is_public(text: str, public_words: tuple[str, ...] = PUBLIC_WORDS) -> bool:
 def _normalise(text: str) -> str:
     """One spelling for comparison: half-width, Simplified, no spaces, upper-case letters, ASCII dashes."""
     s = unicodedata.normalize("NFKC", text or "")
-    s = zhconv.convert(s, "zh-hans").translate(_DASHES)
+    s = to_simplified(s).translate(_DASHES)
     return "".join(s.split()).upper()
 
 

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from hudang.errors import ValueProblem
 
@@ -32,11 +34,50 @@ def to_halfwidth(text: str) -> str:
     return text.translate(_HALFWIDTH)
 
 
+# Every word zhconv's zh-hans table turns into something else (zhconv 1.4.3, pinned; tests/test_startup.py
+# checks the file against the installed zhconv). zhconv converts by longest match, and a match is a word of the
+# text, so a text holding none of these words comes out of zhconv as it went in: it is returned without
+# loading zhconv's dictionary (all the tables of every locale, a tenth of a `hudang search`).
+_CHANGES_FILE = Path(__file__).parent / "tables" / "zh_hans_changes.txt"
+_changes: tuple[frozenset[str], frozenset[str], int] | None = None
+
+
+def _changing_words() -> tuple[frozenset[str], frozenset[str], int]:
+    """The words zhconv changes, their first characters, and the longest word's length."""
+    global _changes
+    if _changes is None:
+        words = frozenset(_CHANGES_FILE.read_text(encoding="utf-8").splitlines())
+        _changes = words, frozenset(w[0] for w in words), max(map(len, words))
+    return _changes
+
+
+def _unchanged(text: str) -> bool:
+    """True when zhconv would return `text` unchanged: none of the words it changes occurs in it."""
+    words, firsts, longest = _changing_words()
+    if firsts.isdisjoint(text):
+        return True
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch in firsts:   # a few in a hundred characters of ordinary text
+            for j in range(i + 1, min(i + longest, n) + 1):
+                if text[i:j] in words:
+                    return False
+    return True
+
+
+def _zhconv() -> Any:
+    import zhconv  # deferred: the command line imports it at start (hudang.pipeline.cli), others when needed
+
+    return zhconv
+
+
+def _convert(text: str) -> str:
+    return text if _unchanged(text) else str(_zhconv().convert(text, "zh-hans"))
+
+
 @lru_cache(maxsize=8192)
 def _simplified_cached(text: str) -> str:
-    import zhconv  # deferred: loading its dictionary is the slow part and many runs never need it
-
-    return str(zhconv.convert(text, "zh-hans"))
+    return _convert(text)
 
 
 def to_simplified(text: str) -> str:
@@ -45,9 +86,7 @@ def to_simplified(text: str) -> str:
         return text
     if len(text) <= 64:
         return _simplified_cached(text)
-    import zhconv
-
-    return str(zhconv.convert(text, "zh-hans"))
+    return _convert(text)
 
 
 _MARKERS = "*★☆※"

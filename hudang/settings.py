@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -437,6 +436,8 @@ def init_home(root: Path) -> tuple[Home, bool]:
         (root / "config.toml").write_text(DEFAULT_CONFIG, encoding="utf-8")
     key_path = root / "secret.key"
     if not key_path.exists():
+        import secrets  # here: only `init` makes a key
+
         key_path.write_text(secrets.token_hex(32) + "\n")
         key_path.chmod(0o600)
     home = load_home(root)

@@ -1,9 +1,11 @@
-"""Importing whoosh without two standard-library packages it does not use to search.
+"""Importing whoosh without the modules it does not use to search.
 
 whoosh.compat imports `urllib.request` for `urlretrieve` (which no code of ours reaches), and that pulls in
 http.client, ssl and email; whoosh.reading uses the `cached_property` package, which imports asyncio to tell
 coroutine functions apart when a cached property is first read. Together a sixth of a `hudang search`'s CPU.
-While whoosh is imported those two names stand for stand-ins that import the real module the first time
+whoosh.query.terms takes `variations` from whoosh.lang.morph_en (English word forms, for the Variations query)
+and whoosh.analysis the Porter stemmer, for analyzers we do not use: about 10 ms more.
+While whoosh is imported those names stand for stand-ins that import the real module the first time
 anything of it is used, so nothing changes but when the cost is paid.
 """
 
@@ -44,16 +46,28 @@ def _iscoroutinefunction(func: Any) -> bool:
     return held is not None and not isinstance(held, Deferred) and bool(held.iscoroutinefunction(func))
 
 
-def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
-    return _real("urllib.request").urlretrieve(*args, **kwargs)
+# The functions whoosh takes by name (`from module import name`) from a deferred module.
+FUNCTIONS = {"urllib.request": ("urlretrieve",), "whoosh.lang.morph_en": ("variations",),
+             "whoosh.lang.porter": ("stem",)}
+
+
+def _function(module: str, name: str) -> Any:
+    """A function that imports `module` and calls its `name` when first called."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(_real(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
 
 
 @contextmanager
 def deferred(*names: str) -> Iterator[None]:
     """Within the block, an import of one of `names` not yet imported gets a `Deferred` stand-in."""
     stand_ins = {name: Deferred(name) for name in names if name not in sys.modules}
-    if "urllib.request" in stand_ins:
-        vars(stand_ins["urllib.request"])["urlretrieve"] = _urlretrieve  # `from urllib.request import urlretrieve`
+    for name, stand_in in stand_ins.items():
+        for function in FUNCTIONS.get(name, ()):
+            vars(stand_in)[function] = _function(name, function)   # `from module import function`
     if "asyncio" in stand_ins:
         vars(stand_ins["asyncio"])["iscoroutinefunction"] = _iscoroutinefunction  # all cached_property asks
     sys.modules.update(stand_ins)
@@ -66,8 +80,9 @@ def deferred(*names: str) -> Iterator[None]:
 
 
 def import_whoosh() -> None:
-    """Import the whoosh modules we use, with `urllib.request` and `asyncio` deferred."""
-    with deferred("urllib.request", "asyncio"):
+    """Import the whoosh modules we use, with `urllib.request`, `asyncio`, English word forms and stemming
+    deferred."""
+    with deferred("urllib.request", "asyncio", "whoosh.lang.morph_en", "whoosh.lang.porter"):
         import whoosh.collectors  # noqa: F401
         import whoosh.index  # noqa: F401
         import whoosh.matching  # noqa: F401

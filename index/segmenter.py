@@ -25,9 +25,7 @@ import logging
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -111,13 +109,18 @@ class Dictionary:
 
 def _unpack(library: Path) -> list[tuple[str, int]] | None:
     """The dictionary inside rjieba's library: the first zstd frame that reads as ``word freq tag`` lines."""
+    import subprocess  # here: run once per machine, not by every search
+
     zstd = shutil.which("zstd")
     if zstd is None:
         return None
     data = library.read_bytes()
     at = data.find(_ZSTD_MAGIC)
     while at >= 0:
-        proc = subprocess.run([zstd, "-d", "-c", "-q"], input=data[at:], capture_output=True, timeout=60)
+        try:
+            proc = subprocess.run([zstd, "-d", "-c", "-q"], input=data[at:], capture_output=True, timeout=60)
+        except subprocess.SubprocessError as exc:   # a time-out: unavailable, as any other failure
+            raise RuntimeError(str(exc)) from exc
         text = proc.stdout[:4096].decode("utf-8", "replace")
         first = text.split("\n", 1)[0].split(" ")
         if len(first) == 3 and first[1].isdigit():
@@ -131,6 +134,8 @@ def _unpack(library: Path) -> list[tuple[str, int]] | None:
 
 
 def _write(path: Path, rows: list[tuple[str, int]]) -> None:
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".jieba-", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -180,7 +185,7 @@ def dictionary() -> Dictionary | None:
                         path = _cache_file(library)
                         if path.exists() or _make(path, library):
                             found = Dictionary(path)
-                except (OSError, RuntimeError, sqlite3.Error, subprocess.SubprocessError, ValueError) as exc:
+                except (OSError, RuntimeError, sqlite3.Error, ValueError) as exc:
                     log.warning("jieba dictionary cache unavailable (%s); using rjieba itself", exc)
                 _dictionary = found
     return _dictionary if isinstance(_dictionary, Dictionary) else None

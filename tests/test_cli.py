@@ -15,8 +15,12 @@ from conftest import Hudang, clean_env, run_in_process
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command path, the lazily loaded ones included (get_command imports them)."""
     out = []
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None, name
         out.append((*prefix, name))
         if isinstance(cmd, click.Group):
             out.extend(_commands(cmd, (*prefix, name)))
@@ -28,7 +32,9 @@ def test_every_command_has_chinese_help(path: tuple[str, ...]) -> None:
     cmd: click.Command = cli
     for name in path:
         assert isinstance(cmd, click.Group)
-        cmd = cmd.commands[name]
+        sub = cmd.get_command(click.Context(cmd), name)
+        assert sub is not None
+        cmd = sub
     assert cmd.help and any("\u4e00" <= ch <= "\u9fff" for ch in cmd.help), path
     shown = run_in_process([*path, "--help"], clean_env(Path("/nonexistent")))
     assert shown.code == 0 and cmd.help.split("\n")[0][:10] in shown.stdout

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_startup import HEAVY
+from test_startup import COMMAND_MODULES, HEAVY
 
 from builders import complaint, json_form, registration
 from conftest import Hudang
@@ -115,14 +115,18 @@ def test_the_small_segmenter_finds_what_the_full_one_found(filed: Hudang, vocabu
 def test_a_search_command_loads_no_more_than_it_needs(filed: Hudang) -> None:
     """`hudang search` in a process of its own: the jieba library but not its whole dictionary (rjieba's
     package builds it), and none of the heavy modules a search does not use (asyncio and urllib.request come
-    with whoosh unless index/lightly.py defers them)."""
+    with whoosh unless index/lightly.py defers them); no other command's module, no audit log; and not
+    zhconv's dictionary (a query and labels without a word it changes are left as they are)."""
     code = ("import sys; from hudang.pipeline.cli import main\n"
             "try:\n    main(['search', '欧阳建国', '--json'])\nexcept SystemExit:\n    pass\n"
-            "print(repr(sorted(sys.modules)), file=sys.stderr)")
+            "print(repr(sorted(sys.modules)), file=sys.stderr)\n"
+            "print(sys.modules['zhconv.zhconv'].zhcdicts is None, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
                           env=filed.env)
     assert json.loads(proc.stdout)["total"] == 1
-    loaded = set(eval(proc.stderr.strip().splitlines()[-1]))
+    *_, modules, no_dictionary = proc.stderr.strip().splitlines()
+    loaded = set(eval(modules))
+    assert no_dictionary == "True", "zhconv's dictionary was loaded"
     assert "rjieba.rjieba" in loaded and "whoosh.searching" in loaded
-    heavy = [m for m in (*HEAVY_FOR_SEARCH, *HEAVY) if m != "whoosh"]
+    heavy = [m for m in (*HEAVY_FOR_SEARCH, *HEAVY, *COMMAND_MODULES) if m not in ("whoosh", "sqlite3")]
     assert sorted(m for m in heavy if m in loaded) == []

@@ -12,7 +12,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from hudang import logs
-from hudang.archive import audit
 from hudang.errors import UsageError
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms
 from hudang.settings import Home, load_home
@@ -71,7 +70,10 @@ class Session:
         return found
 
     def audit(self, action: str, **detail: Any) -> None:
-        """One line in the home's audit log: who did what to which record, when."""
+        """One line in the home's audit log: who did what to which record, when. (Imported here: a search
+        writes none, and need not load its hashing and locks.)"""
+        from hudang.archive import audit
+
         audit.append(self.home.audit_log, self.user, action, **detail)
 
     def close(self) -> None:

@@ -171,4 +171,3 @@ def reminders_add(ctx: click.Context, address: str, method: str, on: str | None,
                                              f"（{d['import_id']}）"))
 
 
-GROUPS = {"fees": fees_group, "letters": letters_group, "reminders": reminders_group}

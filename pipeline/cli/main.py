@@ -16,18 +16,10 @@ import click
 
 from hudang import __version__
 from hudang.errors import HudangError
-from hudang.forms.masking import mask_name
-from hudang.pipeline.cli.archive import estates, forms, household, quarantine, record
-from hudang.pipeline.cli.backup import backup_group
-from hudang.pipeline.cli.export import household_export
-from hudang.pipeline.cli.fees import GROUPS as FEE_GROUPS
-from hudang.pipeline.cli.household import household_certificate, household_moveout, lend_group
-from hudang.pipeline.cli.imports import import_profile
-from hudang.pipeline.cli.reports import due, register, report
-from hudang.pipeline.cli.scans import TOP as SCAN_COMMANDS
-from hudang.pipeline.cli.scans import forms_blank, forms_separator, record_edit
 from hudang.pipeline.cli.support import (
     CONTEXT,
+    Lazy,
+    LazyGroup,
     Partial,
     chinese,
     chinese_help,
@@ -36,7 +28,7 @@ from hudang.pipeline.cli.support import (
     session,
     show,
 )
-from hudang.pipeline.cli.web import HOST, PORT, PORTS, serve, users
+from hudang.pipeline.cli.web import HOST, PORT, PORTS  # constants only; the commands load lazily
 
 if TYPE_CHECKING:
     from hudang.pipeline.app.ingest import Ingested
@@ -45,7 +37,37 @@ if TYPE_CHECKING:
     from hudang.pipeline.intake.outcomes import Outcome
 
 
-@click.group(context_settings=CONTEXT)
+_CLI = "hudang.pipeline.cli."
+# The commands of other modules, imported when one of them runs (start-up: a search loads no fee or scan code).
+# The text is the first paragraph of each command's help: `hudang --help` lists it without an import.
+LAZY = {
+    "household": Lazy(_CLI + "archive", "household", "查看住户档案。",
+                      extras=((_CLI + "export", "household_export"), (_CLI + "household", "household_moveout"),
+                              (_CLI + "household", "household_certificate"))),
+    "record": Lazy(_CLI + "archive", "record", "查看和更正单条档案记录（移档、作废、附件）。",
+                   extras=((_CLI + "scans", "record_edit"),)),
+    "quarantine": Lazy(_CLI + "archive", "quarantine", "隔离区：未通过检查的文件及原因。"),
+    "forms": Lazy(_CLI + "archive", "forms", "表单类型（以数据定义，可在数据目录 forms/ 中添加）。",
+                  extras=((_CLI + "scans", "forms_blank"), (_CLI + "scans", "forms_separator"))),
+    "estates": Lazy(_CLI + "archive", "estates", "项目（小区）及其别名。"),
+    "report": Lazy(_CLI + "reports", "report", "报表：客服接待月报表。"),
+    "register": Lazy(_CLI + "reports", "register", "台账：把一种表单在一段时间内的记录写成 XLSX 登记台账（证件号码、电话已打码）。"),
+    "due": Lazy(_CLI + "reports", "due", "每日跟进清单：将到期或已超期的投诉、超时未回访的维修、应进入下一步催缴的住户。"),
+    "backup": Lazy(_CLI + "backup", "backup_group", "备份与恢复整个数据目录（档案、目录数据库、审计日志、密钥、配置、模板……）。"),
+    "import-profile": Lazy(_CLI + "imports", "import_profile", "导入方案：别的系统或本处 Excel 的表格格式（工作表、表头行、列对应关系）。"),
+    "users": Lazy(_CLI + "web", "users", "网页用户：添加、列出、停用、解锁、改密码、API 令牌。"),
+    "serve": Lazy(_CLI + "web", "serve", "启动网页界面（gunicorn）。默认只在本机 127.0.0.1 访问。"),
+    "lend": Lazy(_CLI + "household", "lend_group", "纸质档案借阅登记：借出、归还、查看（逾期未还的也列入 hudang due）。"),
+    "fees": Lazy(_CLI + "fees", "fees_group", "物业费：每户的收费明细、欠费和催缴进度。"),
+    "letters": Lazy(_CLI + "fees", "letters_group", "催缴函：生成、寄出、送达、退回。"),
+    "reminders": Lazy(_CLI + "fees", "reminders_group", "催缴记录：登记电话、短信、上门催缴。"),
+    "unsorted": Lazy(_CLI + "scans", "unsorted_group", "待分拣的扫描件（无法自动确定住户，或等待文字识别）。"),
+    "assign": Lazy(_CLI + "scans", "assign", "把待分拣的扫描件归入一户。ADDRESS 如 金第花园/3-2-1201。"),
+    "review": Lazy(_CLI + "scans", "review_group", "待核对的记录（扫描件上未能识别的字段）。"),
+}
+
+
+@click.group(cls=LazyGroup, lazy=LAZY, context_settings=CONTEXT)
 @click.option("--home", envvar=None, metavar="DIR", help="数据目录（默认 $HUDANG_HOME，否则 ~/hudang）")
 @click.version_option(__version__, prog_name="hudang")
 @click.pass_context
@@ -53,19 +75,6 @@ def cli(ctx: click.Context, home: str | None) -> None:
     """户档 hudang：物业客服中心“一户一档”档案管理。"""
     ctx.ensure_object(dict)
     ctx.obj["home"] = home
-
-
-for _group in (household, record, quarantine, forms, estates, report, register, due, backup_group,
-               import_profile, users, serve, lend_group):
-    cli.add_command(_group)
-for _name, _group in {**FEE_GROUPS, **SCAN_COMMANDS}.items():
-    cli.add_command(_group, _name)
-forms.add_command(forms_blank)
-forms.add_command(forms_separator)
-record.add_command(record_edit)
-household.add_command(household_export)
-household.add_command(household_moveout)
-household.add_command(household_certificate)
 
 
 # ---- init ----
@@ -88,6 +97,7 @@ def init(ctx: click.Context, as_json: bool) -> None:
 def _print_outcome(out: Outcome) -> None:
     from collections import Counter
 
+    from hudang.forms.masking import mask_name
     from hudang.pipeline.intake.outcomes import STATUS_TEXT
 
     status = STATUS_TEXT.get(out.status, out.status)

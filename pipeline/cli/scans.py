@@ -178,4 +178,3 @@ def record_edit(record_id: str, changes: tuple[str, ...], as_json: bool) -> None
     show(result, as_json, human)
 
 
-TOP = {"unsorted": unsorted_group, "assign": assign, "review": review_group}

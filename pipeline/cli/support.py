@@ -7,9 +7,11 @@ layer (and with it the archive, the index, the document libraries) inside their 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
@@ -64,6 +66,65 @@ def chinese_help(command: click.Command) -> None:
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             chinese_help(sub)
+
+
+# ---------------------------------------------------------------- commands loaded when used
+
+@dataclass(frozen=True)
+class Lazy:
+    """A sub-command that lives in another module: where, and the first paragraph of its help (what the
+    parent's --help lists). `extras` are commands of other modules added under it once it is loaded."""
+
+    module: str
+    attribute: str
+    help: str
+    extras: tuple[tuple[str, str], ...] = ()
+
+
+class LazyGroup(click.Group):
+    """A group that imports a sub-command's module only when that command runs or its own help is shown;
+    the group's --help lists every command from the `Lazy` entries alone (tests/test_startup.py keeps those
+    entries equal to the commands' own help)."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, Lazy], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+        self._listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            if self._listing:   # a stand-in with the same first paragraph: the same line in the list
+                return click.Command(cmd_name, help=self.lazy[cmd_name].help)
+            self.load(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:   # "did you mean" among every command, loaded or not
+            raise click.exceptions.NoSuchCommand(exc.command_name, possibilities=self.list_commands(ctx),
+                                                 ctx=ctx) from None
+
+    def load(self, name: str) -> click.Command:
+        """Import the command `name` (with its extras) and add it, with the Chinese help."""
+        entry = self.lazy[name]
+        command: click.Command = getattr(importlib.import_module(entry.module), entry.attribute)
+        for module, attribute in entry.extras:
+            assert isinstance(command, click.Group)
+            command.add_command(getattr(importlib.import_module(module), attribute))
+        chinese_help(command)
+        self.add_command(command, name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
 
 
 # ---------------------------------------------------------------- options and output
