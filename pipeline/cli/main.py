@@ -18,6 +18,9 @@ from hudang import __version__
 from hudang.errors import HudangError
 from hudang.pipeline.cli.support import (
     CONTEXT,
+    HOST,
+    PORT,
+    PORTS,
     Lazy,
     LazyGroup,
     Partial,
@@ -28,7 +31,6 @@ from hudang.pipeline.cli.support import (
     session,
     show,
 )
-from hudang.pipeline.cli.web import HOST, PORT, PORTS  # constants only; the commands load lazily
 
 if TYPE_CHECKING:
     from hudang.pipeline.app.ingest import Ingested

@@ -36,6 +36,11 @@ _WORDS = [("Show this message and exit.", "显示本帮助并退出。"), ("Show
 """Click's own phrases (help lines and usage-error messages), most specific first."""
 
 
+HOST, PORT = "127.0.0.1", 8080
+"""Where `hudang serve` listens, and the unit `hudang service-unit --web` writes, unless told otherwise."""
+PORTS = click.IntRange(1, 65535)
+
+
 class ChineseHelpFormatter(click.HelpFormatter):
     """Click writes its help in English; the archivist reads ``用法：``, ``选项：``, ``命令：``."""
 

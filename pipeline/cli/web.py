@@ -7,15 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hudang.pipeline.cli.support import CONTEXT, json_option, session, show
+from hudang.pipeline.cli.support import CONTEXT, HOST, PORT, PORTS, json_option, session, show
 
 if TYPE_CHECKING:
     from hudang.pipeline.app.users import Token, UserInfo, Users
 
 
-HOST, PORT = "127.0.0.1", 8080
-"""Where `hudang serve` listens, and the unit `hudang service-unit --web` writes, unless told otherwise."""
-PORTS = click.IntRange(1, 65535)
 
 
 def _password(from_stdin: bool) -> str:
