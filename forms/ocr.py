@@ -17,6 +17,9 @@ Facts measured on this stack (OCRmyPDF 17, Tesseract 5.3): ``eng`` in Tesseract'
 names into Latin letters, so it is left out; chi_tra answers some Simplified print in Traditional characters, so the
 text is normalised to Simplified (the raw text is kept too). One page at a time per process (one thread for
 onnxruntime and ``OMP_THREAD_LIMIT=1`` for Tesseract, ``--jobs 1``): the pool gives one job per core.
+
+OCRmyPDF runs in one long-lived worker process per reading process (`OcrWorker`, forms/ocr_worker.py), so its
+imports and the recognizer's models are paid once per worker rather than once per document.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from hudang.forms.values import to_halfwidth, to_simplified
 ENGINES = ("rapidocr", "tesseract")
 LANGS = "chi_sim+chi_tra"
 TRADITIONAL_SHARE = 0.08   # of a page's Chinese characters, Traditional-only: the page is read with chi_tra
-DET_SIDE = 2000            # RapidOCR's text detection runs on the page scaled to this longest side (bench/README.md)
+DET_SIDE = 1280            # RapidOCR finds text lines on the page scaled to this longest side (bench/README.md)
 INSTALL = ("请安装 Tesseract 及中文语言包（Debian/Ubuntu：sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim "
            "tesseract-ocr-chi-tra ghostscript，或运行 make setup）")
 RAPID_INSTALL = ("RapidOCR（Python 包 rapidocr-onnxruntime==1.4.4，需要系统库 libgl1 libglib2.0-0；运行 make setup "

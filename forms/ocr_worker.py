@@ -17,6 +17,8 @@ import json
 import logging
 import os
 import sys
+import threading
+import time
 from typing import Any
 
 PLUGIN = "hudang.forms.ocr_engine"
@@ -77,10 +79,20 @@ def serve(requests: Any, answers: Any) -> None:
         answers.flush()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Its parent gone (a reader worker killed at its budget, a stopped service), the document in hand is of no
+    use to anyone: end now rather than when it is done."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 def main() -> int:
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)                 # a library's print goes to stderr, never into the answers
     sys.stdout = sys.stderr
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     serve(sys.stdin, answers)
     return 0
 
