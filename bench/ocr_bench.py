@@ -18,8 +18,9 @@ Figures per engine × condition: field accuracy (typed fields read exactly after
 half-width, no white space or punctuation), choice-box accuracy, wrong-and-confident rate (fields filled with a
 wrong value, of all fields filled), scribbled fields marked 待核对, two-tick fields 待核对, CER on free text
 (Levenshtein / reference length, same normalisation), seconds per page per worker (wall of the pool × workers /
-pages) and CPU seconds per page of the OCR processes. Goals (issue 14): fields ≥ 99 % clean, ≥ 97 % noisy;
-choices ≥ 99.5 %; wrong-and-confident ≤ 0.5 %; every scribble 待核对; CER ≤ 2 % clean, ≤ 4 % speckled;
+pages) and CPU seconds per page of the reading and its OCR worker (the long-lived OCRmyPDF process, counted from
+/proc while it runs; its start-up is paid by each pool worker's first page). Goals (issue 14): fields ≥ 99 % clean,
+≥ 97 % noisy; choices ≥ 99.5 %; wrong-and-confident ≤ 0.5 %; every scribble 待核对; CER ≤ 2 % clean, ≤ 4 % speckled;
 ≤ 4 s a page. Figures are printed, never asserted.
 
     .venv/bin/python bench/ocr_bench.py [--quick] [--forms 40] [--texts 20] [--engines rapidocr,tesseract]
