@@ -400,31 +400,36 @@ class OcrWorker:
         import select
 
         key = frozenset((k, v) for k, v in env.items() if k not in _PER_DOCUMENT)
+        message = json.dumps({**request, "env": {k: env.get(k) for k in _PER_DOCUMENT}}, ensure_ascii=False)
         with self._lock:
             if self._pid != os.getpid():
                 self._proc, self._pid = None, os.getpid()    # a forked child: the parent's worker is not ours
-            if self._proc is None or self._proc.poll() is not None or key != self._key or \
-                    self._done >= WORKER_DOCUMENTS:
-                self.close()
-                self._proc = subprocess.Popen([sys.executable, "-m", "hudang.forms.ocr_worker"],
-                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                              stderr=subprocess.DEVNULL, env={**env, "OMP_THREAD_LIMIT": "1"})
-                self._key, self._done = key, 0
-            proc = self._proc
-            assert proc.stdin is not None and proc.stdout is not None
-            self._done += 1
-            message = {**request, "env": {k: env.get(k) for k in _PER_DOCUMENT}}
-            try:
-                proc.stdin.write(json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n")
-                proc.stdin.flush()
-            except BrokenPipeError:
-                self.close()
-                return -1, "OCRmyPDF 进程意外退出"
-            ready, _, _ = select.select([proc.stdout], [], [], timeout)
+            for attempt in (1, 2):
+                if self._proc is None or self._proc.poll() is not None or key != self._key or \
+                        self._done >= WORKER_DOCUMENTS:
+                    self.close()
+                    self._proc = subprocess.Popen([sys.executable, "-m", "hudang.forms.ocr_worker"],
+                                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                  stderr=subprocess.DEVNULL, env={**env, "OMP_THREAD_LIMIT": "1"})
+                    self._key, self._done = key, 0
+                proc = self._proc
+                assert proc.stdin is not None and proc.stdout is not None
+                self._done += 1
+                try:
+                    proc.stdin.write(message.encode("utf-8") + b"\n")
+                    proc.stdin.flush()
+                    break
+                except BrokenPipeError:   # it died before taking the document (between two polls): a fresh one
+                    self.close()
+                    if attempt == 2:
+                        return -1, "OCRmyPDF 进程意外退出"
+            answers = proc.stdout
+            assert answers is not None
+            ready, _, _ = select.select([answers], [], [], timeout)
             if not ready:
                 self.close(kill=True)
                 raise subprocess.TimeoutExpired(proc.args, timeout)
-            answer = proc.stdout.readline()
+            answer = answers.readline()
             if not answer:
                 code = proc.wait()
                 self.close()

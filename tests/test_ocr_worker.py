@@ -68,11 +68,13 @@ def test_a_document_over_the_timeout_kills_the_worker_and_the_next_one_is_read(p
         ocr.ocr(page, tmp_path / "a", upright=True, timeout=0.05)
     assert ocr._WORKER._proc is None
     # A worker that died between documents (killed, out of memory) is replaced too.
-    assert "停水" in ocr.ocr(page, tmp_path / "b", upright=True).text
+    after = ocr.ocr(page, tmp_path / "b", upright=True)
+    assert "停水" in after.text and after.pdfa and not after.note
     worker = ocr._WORKER._proc
     assert worker is not None
     worker.kill()
     worker.wait()
-    assert "停水" in ocr.ocr(page, tmp_path / "c", upright=True).text
+    again = ocr.ocr(page, tmp_path / "c", upright=True)
+    assert "停水" in again.text and again.pdfa and not again.note   # not "PDF/A 生成失败" for a worker's death
     assert ocr._WORKER._proc is not None and ocr._WORKER._proc.pid != worker.pid
     assert os.getpid() == ocr._WORKER._pid
