@@ -44,7 +44,8 @@ from hudang.forms.values import to_halfwidth, to_simplified
 ENGINES = ("rapidocr", "tesseract")
 LANGS = "chi_sim+chi_tra"
 TRADITIONAL_SHARE = 0.08   # of a page's Chinese characters, Traditional-only: the page is read with chi_tra
-DET_SIDE = 1280            # RapidOCR finds text lines on the page scaled to this longest side (bench/README.md)
+DET_SIDE = 1600            # RapidOCR finds text lines on the page scaled to this longest side (bench/README.md:
+                           # 1280 lost words of speckled letters, 1600 read them as 2000 did)
 INSTALL = ("请安装 Tesseract 及中文语言包（Debian/Ubuntu：sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim "
            "tesseract-ocr-chi-tra ghostscript，或运行 make setup）")
 RAPID_INSTALL = ("RapidOCR（Python 包 rapidocr-onnxruntime==1.4.4，需要系统库 libgl1 libglib2.0-0；运行 make setup "
