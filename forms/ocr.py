@@ -17,16 +17,22 @@ Facts measured on this stack (OCRmyPDF 17, Tesseract 5.3): ``eng`` in Tesseract'
 names into Latin letters, so it is left out; chi_tra answers some Simplified print in Traditional characters, so the
 text is normalised to Simplified (the raw text is kept too). One page at a time per process (one thread for
 onnxruntime and ``OMP_THREAD_LIMIT=1`` for Tesseract, ``--jobs 1``): the pool gives one job per core.
+
+OCRmyPDF runs in one long-lived worker process per reading process (`OcrWorker`, forms/ocr_worker.py), so its
+imports and the recognizer's models are paid once per worker rather than once per document.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +44,8 @@ from hudang.forms.values import to_halfwidth, to_simplified
 ENGINES = ("rapidocr", "tesseract")
 LANGS = "chi_sim+chi_tra"
 TRADITIONAL_SHARE = 0.08   # of a page's Chinese characters, Traditional-only: the page is read with chi_tra
+DET_SIDE = 1600            # RapidOCR finds text lines on the page scaled to this longest side (bench/README.md:
+                           # 1280 lost words of speckled letters, 1600 read them as 2000 did)
 INSTALL = ("请安装 Tesseract 及中文语言包（Debian/Ubuntu：sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim "
            "tesseract-ocr-chi-tra ghostscript，或运行 make setup）")
 RAPID_INSTALL = ("RapidOCR（Python 包 rapidocr-onnxruntime==1.4.4，需要系统库 libgl1 libglib2.0-0；运行 make setup "
@@ -111,24 +119,65 @@ class Recognizer(Protocol):
 class RapidOcr:
     """PP-OCRv4 through onnxruntime, one thread (the pool runs one page per core). ``upright``: the page's QR
     code already turned it the right way up, so the per-line direction classifier (for lines upside down) is
-    skipped."""
+    skipped.
+
+    RapidOCR's own call detects and recognises on the page scaled to ``max_side_len`` (2000 px). Here detection
+    runs on a copy scaled to DET_SIDE and the lines it finds are cut for recognition from the 2000 px page as
+    before (recognition scales every line to 48 px high, so its cost does not depend on the page's size, only
+    its accuracy does): detection's cost falls with the pixels, recognition reads what it read."""
 
     name = "rapidocr"
 
-    def __init__(self, upright: bool = False) -> None:
+    def __init__(self, upright: bool = False, det_side: int | None = None) -> None:
         self._engine = _rapid_engine()
         self.upright = upright
+        self.det_side = DET_SIDE if det_side is None else det_side
 
     def read(self, image: Any) -> list[Line]:
         import numpy as np
 
-        result, _ = self._engine(np.asarray(image.convert("RGB")), use_cls=not self.upright)
+        engine = self._engine
+        img = np.asarray(image.convert("RGB"))
+        raw_h, raw_w = img.shape[:2]
+        page, ratio_h, ratio_w = engine.preprocess(img)          # longest side at most max_side_len
+        h, w = page.shape[:2]
+        if h <= engine.min_height or w / h > engine.width_height_ratio:   # a strip, not a page: RapidOCR's way
+            result, _ = engine(img, use_cls=not self.upright)
+            quads = [(np.asarray(q, dtype=np.float32), t, s) for q, t, s in result or []]
+        else:
+            quads = self._read(page, ratio_w, ratio_h)
         lines = []
-        for quad, text, score in result or []:
-            xs, ys = [float(p[0]) for p in quad], [float(p[1]) for p in quad]
+        for quad, text, score in quads:
+            xs = [min(max(0.0, float(p[0])), raw_w) for p in quad]
+            ys = [min(max(0.0, float(p[1])), raw_h) for p in quad]
             if text.strip():
                 lines.append(Line(text.strip(), (min(xs), min(ys), max(xs), max(ys)), float(score)))
         return reading_order(lines)
+
+    def _read(self, page: Any, ratio_w: float, ratio_h: float) -> list[tuple[Any, str, float]]:
+        """Detection on the page scaled to det_side, recognition of the lines cut from ``page``; quads in the
+        original image's pixels."""
+        import cv2
+        import numpy as np
+
+        engine = self._engine
+        h, w = page.shape[:2]
+        small = page
+        if self.det_side and max(h, w) > self.det_side:
+            f = self.det_side / max(h, w)
+            small = cv2.resize(page, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        boxes, _ = engine.auto_text_det(small)
+        if not boxes:
+            return []
+        up = np.array([w / small.shape[1], h / small.shape[0]], dtype=np.float32)
+        boxes = [(np.asarray(b, dtype=np.float32) * up).astype(np.float32) for b in boxes]
+        crops = engine.get_crop_img_list(page, boxes)
+        if not self.upright:
+            crops, _, _ = engine.text_cls(crops)
+        recognised, _ = engine.text_rec(crops, False)
+        back = np.array([ratio_w, ratio_h], dtype=np.float32)
+        return [(box * back, str(found[0]), float(found[1])) for box, found in zip(boxes, recognised, strict=True)
+                if float(found[1]) >= engine.text_score]
 
 
 @lru_cache(maxsize=1)
@@ -315,8 +364,9 @@ def normalise(text: str) -> str:
 
 def ocrmypdf_command(src: Path, dest: Path, sidecar: Path, *, output_type: str = "pdfa", dpi: int | None = None
                      ) -> list[str]:
-    """The OCRmyPDF command `ocr()` runs: our recognizer as its OCR engine (forms/ocr_engine.py), the fpdf2
-    renderer for the text layer (the only one that takes an engine's own lines)."""
+    """The OCRmyPDF command line equivalent to one `OcrWorker` request (for a person reproducing a reading by
+    hand): our recognizer as its OCR engine (forms/ocr_engine.py), the fpdf2 renderer for the text layer (the only
+    one that takes an engine's own lines)."""
     command = [sys.executable, "-m", "ocrmypdf", "--plugin", "hudang.forms.ocr_engine", "-l", LANGS,
                "--jobs", "1", "--pdf-renderer", "fpdf2", "--output-type", output_type, "--sidecar", str(sidecar),
                "--optimize", "1", "-q"]
@@ -325,10 +375,108 @@ def ocrmypdf_command(src: Path, dest: Path, sidecar: Path, *, output_type: str =
     return [*command, str(src), str(dest)]
 
 
+WORKER_DOCUMENTS = 200   # documents one OCR worker process makes before a fresh one takes over (memory it may keep)
+_PER_DOCUMENT = ("HUDANG_OCR_ENGINE", "HUDANG_OCR_LINES", "HUDANG_OCR_UPRIGHT")
+
+
+class OcrWorker:
+    """One long-lived OCRmyPDF process (forms/ocr_worker.py) for this process's documents, one at a time.
+
+    Imports and the recognizer's models are loaded once per worker, not once per document (2.5 of about 9 CPU s
+    a form page, bench/README.md). A fresh worker is started when the environment it was started with changed
+    (PATH, PYTHONPATH, HUDANG_NO_RAPIDOCR …: what a new process would have seen), after WORKER_DOCUMENTS
+    documents, after a crash, and in a forked child (the pipes belong to the parent). A document over the
+    timeout kills the worker."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._key: frozenset[tuple[str, str]] = frozenset()
+        self._pid = 0
+        self._done = 0
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def run(self, request: dict[str, Any], env: dict[str, str], timeout: float) -> tuple[int, str]:
+        """(OCRmyPDF's exit code, its last message) for one document; TimeoutExpired past ``timeout``."""
+        import select
+
+        key = frozenset((k, v) for k, v in env.items() if k not in _PER_DOCUMENT)
+        message = json.dumps({**request, "env": {k: env.get(k) for k in _PER_DOCUMENT}}, ensure_ascii=False)
+        with self._lock:
+            if self._pid != os.getpid():
+                self._proc, self._pid = None, os.getpid()    # a forked child: the parent's worker is not ours
+            for attempt in (1, 2):
+                if self._proc is None or self._proc.poll() is not None or key != self._key or \
+                        self._done >= WORKER_DOCUMENTS:
+                    self.close()
+                    self._proc = subprocess.Popen([sys.executable, "-m", "hudang.forms.ocr_worker"],
+                                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                  stderr=subprocess.DEVNULL, env={**env, "OMP_THREAD_LIMIT": "1"})
+                    self._key, self._done = key, 0
+                proc = self._proc
+                assert proc.stdin is not None and proc.stdout is not None
+                self._done += 1
+                try:
+                    proc.stdin.write(message.encode("utf-8") + b"\n")
+                    proc.stdin.flush()
+                    break
+                except BrokenPipeError:   # it died before taking the document (between two polls): a fresh one
+                    self.close()
+                    if attempt == 2:
+                        return -1, "OCRmyPDF 进程意外退出"
+            answers = proc.stdout
+            assert answers is not None
+            ready, _, _ = select.select([answers], [], [], timeout)
+            if not ready:
+                self.close(kill=True)
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            answer = answers.readline()
+            if not answer:
+                code = proc.wait()
+                self.close()
+                return code or -1, "OCRmyPDF 进程意外退出"
+            data = json.loads(answer)
+            return int(data["code"]), str(data.get("message") or "")
+
+    def close(self, kill: bool = False) -> None:
+        """Let the worker go (it ends when its stdin closes); ``kill`` when it is stuck in a document."""
+        proc, self._proc = self._proc, None
+        if proc is None or self._pid != os.getpid():
+            return
+        if kill:
+            proc.kill()
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+_WORKER = OcrWorker()
+
+
+def worker_cpu() -> tuple[int, float]:
+    """(process id, CPU seconds so far) of this process's OCR worker, (0, 0.0) when none runs. For benches: a
+    live child's CPU time is not in ``os.times()`` until it ends (Linux /proc)."""
+    proc = _WORKER._proc
+    if proc is None or proc.poll() is not None:
+        return 0, 0.0
+    try:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0, 0.0
+    return proc.pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _ocrmypdf(src: Path, dest: Path, sidecar: Path, output_type: str, dpi: int | None, timeout: float,
-              env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    command = ocrmypdf_command(src, dest, sidecar, output_type=output_type, dpi=dpi)
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+              env: dict[str, str]) -> tuple[int, str]:
+    request = {"src": str(src), "dest": str(dest), "sidecar": str(sidecar), "output_type": output_type, "dpi": dpi}
+    return _WORKER.run(request, env, timeout)
 
 
 def ocr(src: Path, workdir: Path, *, engine: str = "rapidocr", dpi: int | None = None, timeout: float = 600,
@@ -346,15 +494,15 @@ def ocr(src: Path, workdir: Path, *, engine: str = "rapidocr", dpi: int | None =
     env = {**os.environ, "OMP_THREAD_LIMIT": "1", "HUDANG_OCR_ENGINE": engine, "HUDANG_OCR_LINES": str(lines_dir),
            "HUDANG_OCR_UPRIGHT": "1" if upright else ""}
     try:
-        done = _ocrmypdf(src, dest, sidecar, "pdfa", dpi, timeout, env)
-        if done.returncode != 0 or not dest.is_file():
-            note = "；".join(filter(None, [note, f"PDF/A 生成失败（OCRmyPDF 退出码 {done.returncode}），已改为普通 PDF"]))
-            done = _ocrmypdf(src, dest, sidecar, "pdf", dpi, timeout, env)
+        code, message = _ocrmypdf(src, dest, sidecar, "pdfa", dpi, timeout, env)
+        if code != 0 or not dest.is_file():
+            note = "；".join(filter(None, [note, f"PDF/A 生成失败（OCRmyPDF 退出码 {code}），已改为普通 PDF"]))
+            code, message = _ocrmypdf(src, dest, sidecar, "pdf", dpi, timeout, env)
     except subprocess.TimeoutExpired as exc:
         raise UnreadableFile(f"文字识别超时（超过 {timeout:g} 秒）", code="ocr_failed", path=str(src)) from exc
-    if done.returncode != 0 or not dest.is_file():
-        tail = (done.stderr or "").strip().splitlines()[-1:] or [""]
-        raise UnreadableFile(f"文字识别失败（OCRmyPDF 退出码 {done.returncode}）：{tail[0][:200]}",
+    if code != 0 or not dest.is_file():
+        tail = message.strip().splitlines()[-1:] or [""]
+        raise UnreadableFile(f"文字识别失败（OCRmyPDF 退出码 {code}）：{tail[0][:200]}",
                              code="ocr_failed", path=str(src))
     pages = [PageText.from_json(json.loads(p.read_text(encoding="utf-8")))
              for p in sorted(lines_dir.glob("page-*.json"), key=lambda p: int(p.stem.split("-")[1]))]
