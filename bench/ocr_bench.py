@@ -28,6 +28,7 @@ choices ≥ 99.5 %; wrong-and-confident ≤ 0.5 %; every scribble 待核对; CER
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -251,8 +252,6 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
             out = c.hudang(home, "forms", "blank", form_name, *(["--household", household] if household else []),
                            "--json")
             assert out.returncode == 0, out.stderr
-            import json
-
             pdf = Path(json.loads(out.stdout)["pdf"])
             keep = work / "blanks" / f"{form_name}-{'H' if household else '-'}.pdf"
             keep.parent.mkdir(parents=True, exist_ok=True)
@@ -381,7 +380,6 @@ def read_job(job: tuple[dict[str, Any], str, str, str]) -> dict[str, Any]:
     scripts = []
     lines_dir = Path(workdir) / f"ocr-{doc.index}" / "lines"
     for p in sorted(lines_dir.glob("page-*.json")):
-        import json
 
         data = json.loads(p.read_text(encoding="utf-8"))
         scripts.append((data["engine"], data["script"], round(data["traditional"], 3)))
@@ -452,6 +450,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--texts", type=int, default=20)
     p.add_argument("--engines", default="rapidocr,tesseract")
     p.add_argument("--misses", action="store_true", help="list every field read wrong or not read")
+    p.add_argument("--subset", default="", metavar="ENGINE=FORMS/TEXTS",
+                   help="an engine that reads only the first FORMS forms (both conditions) and TEXTS texts, "
+                        "e.g. tesseract=12/6, when the machine is too loaded for all pages twice")
     args = c.parse(p, argv, "ocr", forms=6, texts=4, engines="rapidocr")
     began = time.perf_counter()
     rng = random.Random(args.seed)
@@ -467,17 +468,26 @@ def main(argv: list[str] | None = None) -> int:
             for r in ("1201", "1202", "301", "302")), encoding="utf-8-sig")
         c.fresh_home(home, [roster])
         pages = make_forms(work, home, args.forms, rng) + make_texts(work, args.texts, rng)
+        (work / "pages.json").write_text(json.dumps(pages, ensure_ascii=False), encoding="utf-8")  # the truth
         print(f"{len(pages)} pages generated in {time.perf_counter() - began:.0f} s; {c.load()}")
         table = c.Table([("fields", "fields", ".1%"), ("choices", "choices", ".1%"), ("wrong", "wrong+conf", ".2%"),
                          ("scribbles", "scribble→待核对", ".0%"), ("two", "2 ticks→待核对", ".0%"),
                          ("cer", "CER", ".2%"), ("cer_tc", "CER trad.", ".2%"), ("spp", "s/page/worker", ".2f"),
                          ("cpu", "CPU s/page", ".2f")], width=30)
-        for kind, condition in (("form", "clean"), ("form", "noisy"), ("text", "clean"), ("text", "speckled")):
-            for engine in args.engines.split(","):   # engines side by side, condition by condition
+        subset = {e: tuple(int(n) for n in v.split("/")) for e, v in
+                  (item.split("=") for item in args.subset.split(",") if item)}
+        for engine in args.engines.split(","):   # engine by engine: the first one's figures complete first
+            for kind, condition in (("form", "clean"), ("form", "noisy"), ("text", "clean"), ("text", "speckled")):
                 group = [pg for pg in pages if pg["kind"] == kind and pg["condition"] == condition]
+                if engine in subset:
+                    group = group[:subset[engine][0 if kind == "form" else 1] // (1 if kind == "form" else 2)]
                 if not group:
                     continue
                 results, wall = run(group, engine, home / "layouts", work, workers)
+                (work / f"read-{engine}-{kind}-{condition}.json").write_text(json.dumps(
+                    [{"path": pg["path"], "fields": r["fields"], "unclear": sorted(r["unclear"]), "cpu": r["cpu"]}
+                     for pg, r in zip(group, results, strict=True)], ensure_ascii=False, default=str),
+                    encoding="utf-8")
                 spp = wall * workers / len(group)
                 cpu = sum(r["cpu"] for r in results) / len(group)
                 row: dict[str, Any] = {"spp": spp, "cpu": cpu}
