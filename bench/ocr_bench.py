@@ -380,7 +380,6 @@ def read_job(job: tuple[dict[str, Any], str, str, str]) -> dict[str, Any]:
     scripts = []
     lines_dir = Path(workdir) / f"ocr-{doc.index}" / "lines"
     for p in sorted(lines_dir.glob("page-*.json")):
-
         data = json.loads(p.read_text(encoding="utf-8"))
         scripts.append((data["engine"], data["script"], round(data["traditional"], 3)))
     return {"fields": doc.fields, "unclear": doc.unclear, "text": doc.raw, "wall": wall, "cpu": cpu,
