@@ -198,8 +198,15 @@ def value_for(field: Any, rng: random.Random) -> str | None:
     return name(rng)
 
 
-def mark(draw: ImageDraw.ImageDraw, box: tuple[float, ...], kind: str, scale: float) -> None:
-    """A tick, a cross, a filled square or a circle on a printed □ (box in points)."""
+def mark(draw: ImageDraw.ImageDraw, box: tuple[float, ...], kind: str, scale: float,
+         label: tuple[float, ...] | None = None) -> None:
+    """A tick, a cross, a filled square or a circle on a printed □, or a ring round the □ and its word
+    (``label``; boxes in points)."""
+    if kind == "ring" and label is not None:
+        x0, t, r, b = (v * scale for v in label)
+        draw.ellipse([x0 - 4 * scale, t - 3.5 * scale, r + 4 * scale, b + 3.5 * scale], outline=0,
+                     width=max(2, int(1.3 * scale)))
+        return
     x0, t, r, b = (v * scale for v in box)
     w = max(2, int(1.3 * scale))
     if kind == "tick":
@@ -261,7 +268,7 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
             assert layout is not None, form_name
             blanks[(form_name, household is not None)] = (keep, form, layout)
     pages = []
-    marks = ("tick", "cross", "fill", "circle")
+    marks = ("tick", "cross", "fill", "circle", "ring")
     for i in range(n):
         form_name = FORMS[i % len(FORMS)]
         pdf, form, layout = blanks[(form_name, i % 3 == 0)]
@@ -278,11 +285,12 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
                 if i % 10 == 7 and not truth["two"] and len(box.choices) > 1 and field.type != "multi":
                     two = rng.sample(sorted(box.choices), 2)
                     truth["two"].append(name)
-                    plan += [("mark", (box.choices[c], rng.choice(marks))) for c in two]
+                    plan += [("mark", (box.choices[c], rng.choice(marks), box.words.get(c))) for c in two]
                     continue
                 choice = rng.choice(sorted(box.choices))
                 truth["choices"][name] = choice
-                plan.append(("mark", (box.choices[choice], marks[(i + len(plan)) % len(marks)])))
+                plan.append(("mark", (box.choices[choice], marks[(i + len(plan)) % len(marks)],
+                                      box.words.get(choice))))
             elif box.printed:
                 continue
             elif name == scribbled:
@@ -309,7 +317,7 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
                     y = top + min(bottom - top, 26) / 2 - 6
                     draw.text(((left + 4) * scale, y * scale), value, font=font, fill=0)
                 elif kind == "mark":
-                    mark(draw, what[0], what[1], scale)
+                    mark(draw, what[0], what[1], scale, what[2])
                 else:
                     scribble(draw, what, random.Random(i), scale)
             if condition == "noisy":
@@ -395,6 +403,51 @@ def run(pages: list[dict[str, Any]], engine: str, layouts: Path, work: Path, wor
     return results, time.perf_counter() - start
 
 
+def read_choices(page: dict[str, Any], layouts: Path) -> dict[str, tuple[str | None, bool]]:
+    """The choice fields of one form page read by the product's rule alone (QR code, stored layout,
+    `forms.scans.marked_choices`; no OCR): field → (value filled, 待核对)."""
+    from hudang.forms import layout as lay
+    from hudang.forms import qr
+    from hudang.forms.definitions import load_forms
+    from hudang.forms.scans import choice_value
+
+    with Image.open(page["path"]) as opened:
+        image = opened.convert("L")
+    code = next(c for c in qr.read(image) if c.form)
+    form = load_forms().by_id(code.form or "")
+    layout = lay.load(layouts, code.layout or "")
+    assert layout is not None, page["path"]
+    t = lay.mapping(layout, code.corners, image)
+    assert t is not None
+    out: dict[str, tuple[str | None, bool]] = {}
+    for name, box in layout.fields.items():
+        if box.choices:
+            out[name] = choice_value(image, t, box, form.field(name).type == "multi")
+    return out
+
+
+def score_choices(pages: list[dict[str, Any]], layouts: Path) -> dict[str, Any]:
+    """Choice accuracy and two-tick 待核对 per condition, from the page images alone."""
+    by: dict[str, dict[str, Any]] = {}
+    for page in pages:
+        if page["kind"] != "form":
+            continue
+        got = read_choices(page, layouts)
+        row = by.setdefault(page["condition"], {"choices": 0, "right": 0, "two": 0, "two_ok": 0, "misses": []})
+        for name, choice in page["truth"]["choices"].items():
+            value, unclear = got[name]
+            row["choices"] += 1
+            row["right"] += value == choice and not unclear
+            if value != choice or unclear:
+                row["misses"].append(f"{Path(page['path']).name} {name}: {choice} → {value}{' 待核对' if unclear else ''}")
+        for name in page["truth"]["two"]:
+            row["two"] += 1
+            row["two_ok"] += got[name] == (None, True)
+            if got[name] != (None, True):
+                row["misses"].append(f"{Path(page['path']).name} {name}: two ticks → {got[name]}")
+    return by
+
+
 # ---------------------------------------------------------------------------------------------- scoring
 
 def score_forms(pages: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, float | None]:
@@ -452,7 +505,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subset", default="", metavar="ENGINE=FORMS/TEXTS",
                    help="an engine that reads only the first FORMS forms (both conditions) and TEXTS texts, "
                         "e.g. tesseract=12/6, when the machine is too loaded for all pages twice")
+    p.add_argument("--choices", type=Path, default=None, metavar="WORK",
+                   help="only the choice boxes, read from the pages a --keep run left in WORK (no OCR)")
+    p.add_argument("--pages-only", action="store_true", help="make the pages (with --keep) and stop")
     args = c.parse(p, argv, "ocr", forms=6, texts=4, engines="rapidocr")
+    if args.choices:
+        pages = json.loads((args.choices / "pages.json").read_text(encoding="utf-8"))
+        for condition, counted in score_choices(pages, args.choices / "home" / "layouts").items():
+            print(f"{condition}: choices {counted['right']}/{counted['choices']} = {counted['right'] / counted['choices']:.1%}; "
+                  f"two ticks 待核对 {counted['two_ok']}/{counted['two']}")
+            for miss in counted["misses"]:
+                print(f"  {miss}")
+        return 0
     began = time.perf_counter()
     rng = random.Random(args.seed)
     workers = max(1, min(2, c.CORES))
@@ -468,6 +532,9 @@ def main(argv: list[str] | None = None) -> int:
         c.fresh_home(home, [roster])
         pages = make_forms(work, home, args.forms, rng) + make_texts(work, args.texts, rng)
         (work / "pages.json").write_text(json.dumps(pages, ensure_ascii=False), encoding="utf-8")  # the truth
+        if args.pages_only:
+            print(f"{len(pages)} pages in {work}")
+            return 0
         print(f"{len(pages)} pages generated in {time.perf_counter() - began:.0f} s; {c.load()}")
         table = c.Table([("fields", "fields", ".1%"), ("choices", "choices", ".1%"), ("wrong", "wrong+conf", ".2%"),
                          ("scribbles", "scribble→待核对", ".0%"), ("two", "2 ticks→待核对", ".0%"),

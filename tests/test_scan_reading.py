@@ -102,9 +102,11 @@ def test_a_noisy_crooked_form_files_its_typed_fields_and_ticks_and_the_scribble_
     assert "被投诉部门" in human.stdout and crops["被投诉部门"] in human.stdout
 
 
-def test_a_blank_printed_before_layout_ids_is_read_with_its_definition_versions_layout(
+def test_a_blank_printed_before_layouts_were_stored_is_read_with_its_definition_version_rendered_again(
         scan_home: Hudang, tmp_path: Path) -> None:
     pdf, layout = blank(scan_home, "投诉处理单")
+    for stored in (scan_home.home / "layouts").glob("*.json"):   # printed before this data home kept layouts
+        stored.unlink()
     page = fill_page(pdf, {**TYPED, "项目*": "金第花园", "投诉人房号*": "3栋2单元1201"}, dpi=200)
     mark(page, layout, "严重程度", "重大", "tick")
     # Its QR code as printed before L= existed: form and version only.
@@ -123,7 +125,12 @@ def test_a_blank_printed_before_layout_ids_is_read_with_its_definition_versions_
     assert (out["status"], out["household"]) == ("filed", "金第花园/3-2-1201"), out
     assert provenance(scan_home, out["record_id"])["scan"]["layout"] == lay.layout_id("complaint", 1, False)
     fields = scan_home.json("record", "show", out["record_id"])["fields"]
-    assert fields["投诉人"] == "周燕" and fields["严重程度"] == "重大"
+    assert fields["投诉人"] == "周燕" and fields["严重程度"] == "重大"      # the tick: only a layout reads it
+    assert fields["投诉内容"] == "楼上卫生间渗漏水,天花板发霉" and fields["接报人"] == "李客服"
+    again = lay.load(scan_home.home / "layouts", lay.layout_id("complaint", 1, False))
+    assert again is not None and again.fields.keys() == layout.fields.keys()   # rendered once, stored for the next
+    assert all(abs(a - b) < 0.5 for name in layout.fields
+               for a, b in zip(again.fields[name].box, layout.fields[name].box, strict=True))
 
 
 def test_a_form_turned_a_quarter_with_the_blank_back_of_a_duplex_scan(scan_home: Hudang, tmp_path: Path) -> None:
