@@ -194,7 +194,7 @@ def label_ring_ink(image: Any, t: tuple[float, float, float, float], label: Box)
     """Ink in four bands round a □ and its word — above, below, left and right — where a ring drawn round the
     label passes."""
     left, top, right, bottom = label
-    near, far = 1.3, 7.0
+    near, far = 1.3, 9.0
     bands = [(left, top - far, right, top - near), (left, bottom + near, right, bottom + far),
              (left - far, top, left - near, bottom), (right + near, top, right + far, bottom)]
     return [_ink(image, pixel_box(t, band)) for band in bands]
@@ -202,10 +202,14 @@ def label_ring_ink(image: Any, t: tuple[float, float, float, float], label: Box)
 
 def ringed(image: Any, t: tuple[float, float, float, float], label: Box, blank: list[float],
            more: float = 0.05) -> bool:
-    """A ring round the □ and its word: every one of the four bands carries ink the blank did not (a tick's tail
-    reaching the next label crosses one or two of them)."""
-    ink = label_ring_ink(image, t, label)
-    return len(blank) == 4 and all(now - was > more for now, was in zip(ink, blank, strict=True))
+    """A ring round the □ and its word: the bands above and below it and one of those at its ends carry ink the
+    blank did not (a tick's tail reaching the next label crosses its left and top bands only; a ring's ends are
+    short arcs, one of them may pass through the next □'s band)."""
+    if len(blank) != 4:
+        return False
+    top, bottom, left, right = (now - was > more for now, was in zip(label_ring_ink(image, t, label), blank,
+                                                                      strict=True))
+    return top and bottom and (left or right)
 
 
 def circled(image: Any, t: tuple[float, float, float, float], box: Box, blank: list[float],
@@ -233,6 +237,7 @@ def box_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> float
 
 
 LINE_SEARCH = 6.0     # points either side of where the QR code puts a ruling line that the line is looked for
+REFITS = 3            # refits of the mapping to the ruling lines at most
 LINE_DARK = 0.8       # share of a window's row (column) a ruling line darkens; text strokes stay well below
 
 
@@ -323,7 +328,13 @@ def mapping(layout: Layout, corners: list[tuple[float, float]] | tuple[tuple[flo
     """Layout points → pixels of ``image``: from the QR code's position, size and angle, corrected by the table
     lines (`refine`); None without the code's corners."""
     t = transform(layout, corners)
-    return None if t is None else refine(image, layout, t)
+    if t is None:
+        return None
+    for _ in range(REFITS):      # cells near the code are found first; the refit brings the far ones in reach
+        before, t = t, refine(image, layout, t)
+        if t == before or abs(t[2] - before[2]) + abs(t[3] - before[3]) < 0.5:
+            break
+    return t
 
 
 def lines_found(image: Any, layout: Layout, t: tuple[float, float, float, float]) -> float:
