@@ -508,6 +508,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--choices", type=Path, default=None, metavar="WORK",
                    help="only the choice boxes, read from the pages a --keep run left in WORK (no OCR)")
     p.add_argument("--pages-only", action="store_true", help="make the pages (with --keep) and stop")
+    p.add_argument("--workers", type=int, default=0, help="pages read at a time (default: 2, or 1 on one core)")
+    p.add_argument("--reuse", type=Path, default=None, metavar="WORK",
+                   help="read the pages a --keep run made in WORK (its home and layouts) instead of making new ones")
     args = c.parse(p, argv, "ocr", forms=6, texts=4, engines="rapidocr")
     if args.choices:
         pages = json.loads((args.choices / "pages.json").read_text(encoding="utf-8"))
@@ -519,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     began = time.perf_counter()
     rng = random.Random(args.seed)
-    workers = max(1, min(2, c.CORES))
+    workers = args.workers or max(1, min(2, c.CORES))
     c.header("OCR bench (scans of our forms and free text, read by read_scan)", forms=args.forms,
              texts=args.texts, workers=workers)
     summary: dict[str, Any] = {"forms": args.forms, "texts": args.texts, "rows": []}
@@ -529,8 +532,14 @@ def main(argv: list[str] | None = None) -> int:
         roster.write_text("项目,楼栋,单元,房号,建筑面积,业主姓名\n" + "".join(
             f"金第花园,{b}栋,{u}单元,{r},98.5,业主{b}{u}{r}\n" for b in (1, 2, 3) for u in (1, 2)
             for r in ("1201", "1202", "301", "302")), encoding="utf-8-sig")
-        c.fresh_home(home, [roster])
-        pages = make_forms(work, home, args.forms, rng) + make_texts(work, args.texts, rng)
+        if args.reuse:
+            home = args.reuse / "home"
+            pages = json.loads((args.reuse / "pages.json").read_text(encoding="utf-8"))
+            pages = ([pg for pg in pages if pg["kind"] == "form"][:2 * args.forms]
+                     + [pg for pg in pages if pg["kind"] == "text"][:args.texts])
+        else:
+            c.fresh_home(home, [roster])
+            pages = make_forms(work, home, args.forms, rng) + make_texts(work, args.texts, rng)
         (work / "pages.json").write_text(json.dumps(pages, ensure_ascii=False), encoding="utf-8")  # the truth
         if args.pages_only:
             print(f"{len(pages)} pages in {work}")

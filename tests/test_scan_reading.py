@@ -179,6 +179,9 @@ def test_without_rapidocr_tesseract_reads_the_scan_and_a_note_says_so(hudang_pro
     fill_page(pdf, TYPED, dpi=200).save(scan, dpi=(200, 200))
     [out] = h.ingest(scan)
     assert out["status"] == "filed", out
+    # No □ of 严重程度 marked: its default stands in and a person confirms it — said so, not "未能识别".
+    [severity] = [w for w in out["warnings"] if w["field"] == "严重程度"]
+    assert severity["code"] == "default" and "默认值“轻微”" in severity["message"], severity
     ocr = provenance(h, out["record_id"])["scan"]["ocr"]
     assert "rapidocr-onnxruntime" in ocr["note"] and "Tesseract" in ocr["note"]
     assert h.json("record", "show", out["record_id"])["fields"]["投诉人"] == "周燕"
