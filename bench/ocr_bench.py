@@ -5,9 +5,9 @@ Pages (fixed seed), generated with the project's own blank forms (`hudang forms 
 into a fresh data home, which stores each blank's layout):
 - 40 filled forms over the intake forms (投诉处理单, 维修工作单, 钥匙借用登记表, 物品放行条, 装修申请表, 住户登记表;
   with and without a household printed, so several layouts are in use at once): typed text in the boxes (names,
-  rooms, dates, times, telephone numbers, complaint sentences), a tick, cross, filled square or circle in choice
-  boxes, a few fields left empty, a few with a scribble standing for handwriting, one form with two ticks in a
-  one-choice field. Each is printed to image twice: **clean** 300 dpi, and **noisy** 200 dpi turned 1–2°,
+  rooms, dates, times, telephone numbers, complaint sentences), a tick, cross, filled square, circle or a ring
+  round □ and word in choice boxes, a few fields left empty, a few with a scribble standing for handwriting, one
+  form in ten with two ticks in a one-choice field. Each is printed to image twice: **clean** 300 dpi, and **noisy** 200 dpi turned 1–2°,
   blurred, speckled and saved as JPEG (quality 70);
 - 20 free-text pages (letters and notices, 12 Simplified, 8 Traditional; half speckled) at 200 dpi.
 Each engine (`[ocr] engine`: rapidocr — with its Traditional pages re-read by Tesseract chi_tra — and tesseract
