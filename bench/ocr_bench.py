@@ -5,9 +5,9 @@ Pages (fixed seed), generated with the project's own blank forms (`hudang forms 
 into a fresh data home, which stores each blank's layout):
 - 40 filled forms over the intake forms (投诉处理单, 维修工作单, 钥匙借用登记表, 物品放行条, 装修申请表, 住户登记表;
   with and without a household printed, so several layouts are in use at once): typed text in the boxes (names,
-  rooms, dates, times, telephone numbers, complaint sentences), a tick, cross, filled square or circle in choice
-  boxes, a few fields left empty, a few with a scribble standing for handwriting, one form with two ticks in a
-  one-choice field. Each is printed to image twice: **clean** 300 dpi, and **noisy** 200 dpi turned 1–2°,
+  rooms, dates, times, telephone numbers, complaint sentences), a tick, cross, filled square, circle or a ring
+  round □ and word in choice boxes, a few fields left empty, a few with a scribble standing for handwriting, one
+  form in ten with two ticks in a one-choice field. Each is printed to image twice: **clean** 300 dpi, and **noisy** 200 dpi turned 1–2°,
   blurred, speckled and saved as JPEG (quality 70);
 - 20 free-text pages (letters and notices, 12 Simplified, 8 Traditional; half speckled) at 200 dpi.
 Each engine (`[ocr] engine`: rapidocr — with its Traditional pages re-read by Tesseract chi_tra — and tesseract
@@ -29,6 +29,7 @@ pages) and CPU seconds per page of the reading and its OCR worker (the long-live
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -198,8 +199,15 @@ def value_for(field: Any, rng: random.Random) -> str | None:
     return name(rng)
 
 
-def mark(draw: ImageDraw.ImageDraw, box: tuple[float, ...], kind: str, scale: float) -> None:
-    """A tick, a cross, a filled square or a circle on a printed □ (box in points)."""
+def mark(draw: ImageDraw.ImageDraw, box: tuple[float, ...], kind: str, scale: float,
+         label: tuple[float, ...] | None = None) -> None:
+    """A tick, a cross, a filled square or a circle on a printed □, or a ring round the □ and its word
+    (``label``; boxes in points)."""
+    if kind == "ring" and label is not None:
+        x0, t, r, b = (v * scale for v in label)
+        draw.ellipse([x0 - 4 * scale, t - 3.5 * scale, r + 4 * scale, b + 3.5 * scale], outline=0,
+                     width=max(2, int(1.3 * scale)))
+        return
     x0, t, r, b = (v * scale for v in box)
     w = max(2, int(1.3 * scale))
     if kind == "tick":
@@ -252,8 +260,6 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
             out = c.hudang(home, "forms", "blank", form_name, *(["--household", household] if household else []),
                            "--json")
             assert out.returncode == 0, out.stderr
-            import json
-
             pdf = Path(json.loads(out.stdout)["pdf"])
             keep = work / "blanks" / f"{form_name}-{'H' if household else '-'}.pdf"
             keep.parent.mkdir(parents=True, exist_ok=True)
@@ -263,7 +269,7 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
             assert layout is not None, form_name
             blanks[(form_name, household is not None)] = (keep, form, layout)
     pages = []
-    marks = ("tick", "cross", "fill", "circle")
+    marks = ("tick", "cross", "fill", "circle", "ring")
     for i in range(n):
         form_name = FORMS[i % len(FORMS)]
         pdf, form, layout = blanks[(form_name, i % 3 == 0)]
@@ -280,11 +286,12 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
                 if i % 10 == 7 and not truth["two"] and len(box.choices) > 1 and field.type != "multi":
                     two = rng.sample(sorted(box.choices), 2)
                     truth["two"].append(name)
-                    plan += [("mark", (box.choices[c], rng.choice(marks))) for c in two]
+                    plan += [("mark", (box.choices[c], rng.choice(marks), box.words.get(c))) for c in two]
                     continue
                 choice = rng.choice(sorted(box.choices))
                 truth["choices"][name] = choice
-                plan.append(("mark", (box.choices[choice], marks[(i + len(plan)) % len(marks)])))
+                plan.append(("mark", (box.choices[choice], marks[(i + len(plan)) % len(marks)],
+                                      box.words.get(choice))))
             elif box.printed:
                 continue
             elif name == scribbled:
@@ -311,7 +318,7 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
                     y = top + min(bottom - top, 26) / 2 - 6
                     draw.text(((left + 4) * scale, y * scale), value, font=font, fill=0)
                 elif kind == "mark":
-                    mark(draw, what[0], what[1], scale)
+                    mark(draw, what[0], what[1], scale, what[2])
                 else:
                     scribble(draw, what, random.Random(i), scale)
             if condition == "noisy":
@@ -386,8 +393,6 @@ def read_job(job: tuple[dict[str, Any], str, str, str]) -> dict[str, Any]:
     scripts = []
     lines_dir = Path(workdir) / f"ocr-{doc.index}" / "lines"
     for p in sorted(lines_dir.glob("page-*.json")):
-        import json
-
         data = json.loads(p.read_text(encoding="utf-8"))
         scripts.append((data["engine"], data["script"], round(data["traditional"], 3)))
     return {"fields": doc.fields, "unclear": doc.unclear, "text": doc.raw, "wall": wall, "cpu": cpu,
@@ -401,6 +406,51 @@ def run(pages: list[dict[str, Any]], engine: str, layouts: Path, work: Path, wor
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(read_job, jobs))
     return results, time.perf_counter() - start
+
+
+def read_choices(page: dict[str, Any], layouts: Path) -> dict[str, tuple[str | None, bool]]:
+    """The choice fields of one form page read by the product's rule alone (QR code, stored layout,
+    `forms.scans.marked_choices`; no OCR): field → (value filled, 待核对)."""
+    from hudang.forms import layout as lay
+    from hudang.forms import qr
+    from hudang.forms.definitions import load_forms
+    from hudang.forms.scans import choice_value
+
+    with Image.open(page["path"]) as opened:
+        image = opened.convert("L")
+    code = next(c for c in qr.read(image) if c.form)
+    form = load_forms().by_id(code.form or "")
+    layout = lay.load(layouts, code.layout or "")
+    assert layout is not None, page["path"]
+    t = lay.mapping(layout, code.corners, image)
+    assert t is not None
+    out: dict[str, tuple[str | None, bool]] = {}
+    for name, box in layout.fields.items():
+        if box.choices:
+            out[name] = choice_value(image, t, box, form.field(name).type == "multi")
+    return out
+
+
+def score_choices(pages: list[dict[str, Any]], layouts: Path) -> dict[str, Any]:
+    """Choice accuracy and two-tick 待核对 per condition, from the page images alone."""
+    by: dict[str, dict[str, Any]] = {}
+    for page in pages:
+        if page["kind"] != "form":
+            continue
+        got = read_choices(page, layouts)
+        row = by.setdefault(page["condition"], {"choices": 0, "right": 0, "two": 0, "two_ok": 0, "misses": []})
+        for name, choice in page["truth"]["choices"].items():
+            value, unclear = got[name]
+            row["choices"] += 1
+            row["right"] += value == choice and not unclear
+            if value != choice or unclear:
+                row["misses"].append(f"{Path(page['path']).name} {name}: {choice} → {value}{' 待核对' if unclear else ''}")
+        for name in page["truth"]["two"]:
+            row["two"] += 1
+            row["two_ok"] += got[name] == (None, True)
+            if got[name] != (None, True):
+                row["misses"].append(f"{Path(page['path']).name} {name}: two ticks → {got[name]}")
+    return by
 
 
 # ---------------------------------------------------------------------------------------------- scoring
@@ -457,10 +507,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--texts", type=int, default=20)
     p.add_argument("--engines", default="rapidocr,tesseract")
     p.add_argument("--misses", action="store_true", help="list every field read wrong or not read")
+    p.add_argument("--subset", default="", metavar="ENGINE=FORMS/TEXTS",
+                   help="an engine that reads only the first FORMS forms (both conditions) and TEXTS texts, "
+                        "e.g. tesseract=12/6, when the machine is too loaded for all pages twice")
+    p.add_argument("--choices", type=Path, default=None, metavar="WORK",
+                   help="only the choice boxes, read from the pages a --keep run left in WORK (no OCR)")
+    p.add_argument("--pages-only", action="store_true", help="make the pages (with --keep) and stop")
+    p.add_argument("--workers", type=int, default=0, help="pages read at a time (default: 2, or 1 on one core)")
+    p.add_argument("--reuse", type=Path, default=None, metavar="WORK",
+                   help="read the pages a --keep run made in WORK (its home and layouts) instead of making new ones")
     args = c.parse(p, argv, "ocr", forms=6, texts=4, engines="rapidocr")
+    if args.choices:
+        pages = json.loads((args.choices / "pages.json").read_text(encoding="utf-8"))
+        for condition, counted in score_choices(pages, args.choices / "home" / "layouts").items():
+            print(f"{condition}: choices {counted['right']}/{counted['choices']} = {counted['right'] / counted['choices']:.1%}; "
+                  f"two ticks 待核对 {counted['two_ok']}/{counted['two']}")
+            for miss in counted["misses"]:
+                print(f"  {miss}")
+        return 0
     began = time.perf_counter()
     rng = random.Random(args.seed)
-    workers = max(1, min(2, c.CORES))
+    workers = args.workers or max(1, min(2, c.CORES))
     c.header("OCR bench (scans of our forms and free text, read by read_scan)", forms=args.forms,
              texts=args.texts, workers=workers)
     summary: dict[str, Any] = {"forms": args.forms, "texts": args.texts, "rows": []}
@@ -470,19 +537,37 @@ def main(argv: list[str] | None = None) -> int:
         roster.write_text("项目,楼栋,单元,房号,建筑面积,业主姓名\n" + "".join(
             f"金第花园,{b}栋,{u}单元,{r},98.5,业主{b}{u}{r}\n" for b in (1, 2, 3) for u in (1, 2)
             for r in ("1201", "1202", "301", "302")), encoding="utf-8-sig")
-        c.fresh_home(home, [roster])
-        pages = make_forms(work, home, args.forms, rng) + make_texts(work, args.texts, rng)
+        if args.reuse:
+            home = args.reuse / "home"
+            pages = json.loads((args.reuse / "pages.json").read_text(encoding="utf-8"))
+            pages = ([pg for pg in pages if pg["kind"] == "form"][:2 * args.forms]
+                     + [pg for pg in pages if pg["kind"] == "text"][:args.texts])
+        else:
+            c.fresh_home(home, [roster])
+            pages = make_forms(work, home, args.forms, rng) + make_texts(work, args.texts, rng)
+        (work / "pages.json").write_text(json.dumps(pages, ensure_ascii=False), encoding="utf-8")  # the truth
+        if args.pages_only:
+            print(f"{len(pages)} pages in {work}")
+            return 0
         print(f"{len(pages)} pages generated in {time.perf_counter() - began:.0f} s; {c.load()}")
         table = c.Table([("fields", "fields", ".1%"), ("choices", "choices", ".1%"), ("wrong", "wrong+conf", ".2%"),
                          ("scribbles", "scribble→待核对", ".0%"), ("two", "2 ticks→待核对", ".0%"),
                          ("cer", "CER", ".2%"), ("cer_tc", "CER trad.", ".2%"), ("spp", "s/page/worker", ".2f"),
                          ("cpu", "CPU s/page", ".2f")], width=30)
-        for kind, condition in (("form", "clean"), ("form", "noisy"), ("text", "clean"), ("text", "speckled")):
-            for engine in args.engines.split(","):   # engines side by side, condition by condition
+        subset = {e: tuple(int(n) for n in v.split("/")) for e, v in
+                  (item.split("=") for item in args.subset.split(",") if item)}
+        for engine in args.engines.split(","):   # engine by engine: the first one's figures complete first
+            for kind, condition in (("form", "clean"), ("form", "noisy"), ("text", "clean"), ("text", "speckled")):
                 group = [pg for pg in pages if pg["kind"] == kind and pg["condition"] == condition]
+                if engine in subset:
+                    group = group[:subset[engine][0 if kind == "form" else 1] // (1 if kind == "form" else 2)]
                 if not group:
                     continue
                 results, wall = run(group, engine, home / "layouts", work, workers)
+                (work / f"read-{engine}-{kind}-{condition}.json").write_text(json.dumps(
+                    [{"path": pg["path"], "fields": r["fields"], "unclear": sorted(r["unclear"]), "cpu": r["cpu"]}
+                     for pg, r in zip(group, results, strict=True)], ensure_ascii=False, default=str),
+                    encoding="utf-8")
                 spp = wall * workers / len(group)
                 cpu = sum(r["cpu"] for r in results) / len(group)
                 row: dict[str, Any] = {"spp": spp, "cpu": cpu}

@@ -9,6 +9,7 @@ documents in a batch scan.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from docx.document import Document as DocxDocument
@@ -16,11 +17,13 @@ from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Mm
 
+from hudang.errors import ToolMissing
 from hudang.forms import qr
 from hudang.forms.definitions import FieldDef, FormDef
-from hudang.forms.layout import layout_id
+from hudang.forms.layout import Layout, layout_id
 from hudang.forms.template_builder import SANS, SERIF, _widths, a4_document, paragraph
 from hudang.forms.validate import Place
+from hudang.settings import OfficeSettings
 
 LONG_FIELDS = ("内容", "原因", "措施", "意见", "批示", "结果", "备注", "成员", "物品", "事由")
 
@@ -114,6 +117,43 @@ def blank_form(form: FormDef, company: str, dest: Path, *, place: Place | None =
         dest.parent.mkdir(parents=True, exist_ok=True)
         doc.save(str(dest))
     return dest
+
+
+@dataclass(frozen=True)
+class _Printed:
+    """The household line of a blank rendered again: where the boxes fall depends only on whether it is printed."""
+
+    estate: str
+    key: str
+    display: str
+
+
+def rendered_layout(form: FormDef, household: str | None, layouts: Path, *,
+                    timeout: float = OfficeSettings.timeout) -> Layout | None:
+    """The layout of a blank of ``form`` (the definition version the blank was printed from) that was printed
+    before layouts were stored: the blank rendered again by LibreOffice, its layout read and stored under its
+    id (form, version, household line), so each version is rendered once. None when LibreOffice is missing or
+    fails: the page is then read by finding the labels."""
+    from hudang.forms import layout as lay
+    from hudang.forms import office
+
+    layout_key = layout_id(form.id, form.version, household is not None)
+    stored = lay.load(layouts, layout_key)
+    if stored is not None:
+        return stored
+    estate, _, key = (household or "").partition("/")
+    place = _Printed(estate, key, key) if household else None
+    with tempfile.TemporaryDirectory(prefix="hudang-layout-") as tmp:
+        docx = blank_form(form, "物业服务中心", Path(tmp) / f"{layout_key}.docx", place=place)
+        try:
+            pdf = office.to_pdf([docx], Path(tmp), instances=1, timeout=timeout).pdfs.get(docx)
+        except ToolMissing:
+            return None
+        if pdf is None:
+            return None
+        layout = lay.extract(pdf, form, layout_key)
+    lay.save(layouts, layout)
+    return layout
 
 
 def separator(dest: Path) -> Path:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ class FieldBox:
     choices: dict[str, Box] = field(default_factory=dict)   # choice → its printed □
     printed: str = ""                          # text printed in the value cell of the blank (estate, room)
     ink: dict[str, list[float]] = field(default_factory=dict)   # choice → ink round its □ on the blank itself
+    words: dict[str, Box] = field(default_factory=dict)  # choice → its □ and printed word together
+    rings: dict[str, list[float]] = field(default_factory=dict)  # choice → ink round □ and word on the blank
 
 
 @dataclass
@@ -56,7 +59,8 @@ class Layout:
     def from_json(cls, data: dict[str, Any]) -> Layout:
         fields = {name: FieldBox(tuple(f["box"]), tuple(f["label"]),  # type: ignore[arg-type]
                                  {c: tuple(b) for c, b in f["choices"].items()}, f.get("printed", ""),
-                                 f.get("ink", {}))
+                                 f.get("ink", {}), {c: tuple(b) for c, b in f.get("words", {}).items()},
+                                 f.get("rings", {}))
                   for name, f in data["fields"].items()}
         return cls(data["id"], data["form"], data["version"], tuple(data["size"]),  # type: ignore[arg-type]
                    [tuple(p) for p in data["qr"]], fields)  # type: ignore[misc]
@@ -98,8 +102,9 @@ def extract(pdf: Path, form: Any, layout: str, page: int = 0) -> Layout:
                     continue
                 value = (l2, top, r2, bottom)
                 printed = text.get_text_bounded(l2, height - bottom, r2, height - top).strip()
-                fields[name] = FieldBox(value, (l1, top, r1, bottom), _choices(text, value, height),
-                                        "" if "□" in printed else printed)
+                choices, labels = _choices(text, value, height)
+                fields[name] = FieldBox(value, (l1, top, r1, bottom), choices, "" if "□" in printed else printed,
+                                        words=labels)
         if form.number_field and form.number_field not in fields:   # 编号：____ on the line under the title
             found = text.search(form.number_field, match_case=True).get_next()
             if found is not None:
@@ -110,6 +115,7 @@ def extract(pdf: Path, form: Any, layout: str, page: int = 0) -> Layout:
         identity = (INK_DPI / 72, 0.0, 0.0, 0.0)
         for box in fields.values():
             box.ink = {c: ring_ink(image, identity, b) for c, b in box.choices.items()}
+            box.rings = {c: label_ring_ink(image, identity, b) for c, b in box.words.items()}
         codes = qr.read(image)
         corners = [(x * 72 / INK_DPI, y * 72 / INK_DPI) for x, y in codes[0].corners] if codes else []
         return Layout(layout, form.id, form.version, (width, height), corners, fields)
@@ -117,24 +123,35 @@ def extract(pdf: Path, form: Any, layout: str, page: int = 0) -> Layout:
         doc.close()
 
 
-def _choices(text: Any, cell: Box, height: float) -> dict[str, Box]:
-    """Each □ in the cell and the words printed after it up to the next □."""
+def _choices(text: Any, cell: Box, height: float) -> tuple[dict[str, Box], dict[str, Box]]:
+    """Each □ in the cell and the words printed after it up to the next □; and each □ with its words, the
+    label a person may draw a ring round."""
     left, top, right, bottom = cell
-    marks: list[Box] = []
+    marks: list[tuple[Box, int]] = []
     search = text.search("□", match_case=True)
     while (hit := search.get_next()) is not None:
         x0, y0, x1, y1 = text.get_charbox(hit[0])
         box = (x0, height - y1, x1, height - y0)
         if left <= (x0 + x1) / 2 <= right and top <= box[1] and box[3] <= bottom:
-            marks.append(box)
-    marks.sort(key=lambda b: (round(b[1]), b[0]))
+            marks.append((box, hit[0]))
+    marks.sort(key=lambda m: (round(m[0][1]), m[0][0]))
     out: dict[str, Box] = {}
-    for i, box in enumerate(marks):
-        stop = marks[i + 1][0] if i + 1 < len(marks) and abs(marks[i + 1][1] - box[1]) < 3 else right
+    labels: dict[str, Box] = {}
+    for i, (box, index) in enumerate(marks):
+        stop = marks[i + 1][0][0] if i + 1 < len(marks) and abs(marks[i + 1][0][1] - box[1]) < 3 else right
         words = text.get_text_bounded(box[2], height - box[3] - 1, stop, height - box[1] + 1).strip()
-        if words:
-            out[words] = box
-    return out
+        if not words:
+            continue
+        out[words] = box
+        end = box[2]
+        for k in range(index + 1, min(index + 1 + 3 * len(words), text.count_chars())):
+            x0, y0, x1, _ = text.get_charbox(k)
+            if x1 > stop + 0.5 or abs((height - y0) - box[3]) > 4:
+                break                           # the next □, or the next line
+            if text.get_text_range(k, 1).strip():
+                end = max(end, x1)
+        labels[words] = (box[0], box[1], end, box[3])
+    return out, labels
 
 
 def _ink(image: Any, box: tuple[int, int, int, int]) -> float:
@@ -173,6 +190,28 @@ def ring_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> list
     return [_ink(image, pixel_box(t, strip)) for strip in strips]
 
 
+def label_ring_ink(image: Any, t: tuple[float, float, float, float], label: Box) -> list[float]:
+    """Ink in four bands round a □ and its word — above, below, left and right — where a ring drawn round the
+    label passes."""
+    left, top, right, bottom = label
+    near, far = 1.3, 9.0
+    bands = [(left, top - far, right, top - near), (left, bottom + near, right, bottom + far),
+             (left - far, top, left - near, bottom), (right + near, top, right + far, bottom)]
+    return [_ink(image, pixel_box(t, band)) for band in bands]
+
+
+def ringed(image: Any, t: tuple[float, float, float, float], label: Box, blank: list[float],
+           more: float = 0.05) -> bool:
+    """A ring round the □ and its word: the bands above and below it and one of those at its ends carry ink the
+    blank did not (a tick's tail reaching the next label crosses its left and top bands only; a ring's ends are
+    short arcs, one of them may pass through the next □'s band)."""
+    if len(blank) != 4:
+        return False
+    top, bottom, left, right = (now - was > more for now, was in zip(label_ring_ink(image, t, label), blank,
+                                                                      strict=True))
+    return top and bottom and (left or right)
+
+
 def circled(image: Any, t: tuple[float, float, float, float], box: Box, blank: list[float],
             more: float = 0.15) -> bool:
     """A circle round the □: at least two of its strips carry ink the blank did not (``more``: 0.06 would read one
@@ -197,6 +236,120 @@ def box_ink(image: Any, t: tuple[float, float, float, float], box: Box) -> float
     return _ink(straight, (int(cx - w / 2), int(cy - h / 2), int(cx + w / 2), int(cy + h / 2)))
 
 
+LINE_SEARCH = 6.0     # points either side of where the QR code puts a ruling line that the line is looked for
+REFITS = 3            # refits of the mapping to the ruling lines at most
+LINE_DARK = 0.8       # share of a window's row (column) a ruling line darkens; text strokes stay well below
+
+
+def line_offsets(image: Any, t: tuple[float, float, float, float], box: Box) -> tuple[float | None, float | None]:
+    """How far the value cell's ruling lines on the scan are from where ``t`` puts them, in points (x, y):
+    the cell cut out turned straight, its left and right lines looked for in columns over the middle of its
+    height, its top and bottom lines in rows over a window at the middle of its width (short, so a small error
+    in the QR code's angle does not spread a line over many rows). None for a pair not both found, or found
+    disagreeing — the box has no ruling lines there (编号 on its underline) or ink covers them."""
+    import math
+
+    import numpy as np
+    from PIL import Image
+
+    a, b, _, _ = t
+    scale = math.hypot(a, b)
+    left, top, right, bottom = box
+    grow = LINE_SEARCH + 2
+    cut = image.crop(pixel_box(t, box, grow=grow))
+    straight = cut.rotate(math.degrees(math.atan2(b, a)), resample=Image.Resampling.BILINEAR, fillcolor=255)
+    dark = np.asarray(straight) < 160
+    mx, my = (left + right) / 2, (top + bottom) / 2
+    cx, cy = straight.width / 2, straight.height / 2
+
+    def found(profile: Any, expected: float) -> float | None:
+        lo = max(0, int(expected - LINE_SEARCH * scale))
+        hi = min(len(profile), int(expected + LINE_SEARCH * scale) + 1)
+        if hi - lo < 3:
+            return None
+        window = profile[lo:hi]
+        best = int(np.argmax(window))
+        if window[best] < LINE_DARK:
+            return None
+        near = [(i, v) for i, v in enumerate(window) if abs(i - best) <= 3 and v >= 0.5 * window[best]]
+        centre = sum(i * v for i, v in near) / sum(v for _, v in near)
+        return (lo + centre - expected) / scale
+
+    def pair(first: float | None, second: float | None) -> float | None:
+        if first is None or second is None or abs(first - second) > 2.0:
+            return None
+        return (first + second) / 2
+
+    half = min(15.0, (right - left) / 2 - 2)
+    cols = slice(int(cx - half * scale), int(cx + half * scale))
+    rows_profile = dark[:, cols].mean(axis=1) if cols.stop > cols.start else np.zeros(dark.shape[0])
+    dy = pair(found(rows_profile, cy + (top - my) * scale), found(rows_profile, cy + (bottom - my) * scale))
+    tall = max(2.0, (bottom - top) / 2 - 3)
+    rows = slice(int(cy - tall * scale), int(cy + tall * scale))
+    cols_profile = dark[rows, :].mean(axis=0) if rows.stop > rows.start else np.zeros(dark.shape[1])
+    dx = pair(found(cols_profile, cx + (left - mx) * scale), found(cols_profile, cx + (right - mx) * scale))
+    return dx, dy
+
+
+def shifted(t: tuple[float, float, float, float], dx: float, dy: float) -> tuple[float, float, float, float]:
+    """``t`` moved so that a layout point lands where ``t`` put the point (dx, dy) points from it."""
+    a, b, tx, ty = t
+    return a, b, tx + a * dx - b * dy, ty + b * dx + a * dy
+
+
+def refine(image: Any, layout: Layout, t: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The QR code's mapping corrected by the form's table lines: each value cell whose ruling lines are found
+    near where the code puts them gives one point (its centre, where the lines say it is); the similarity is
+    fitted again to those points and the code's corners. A small code's corners are off by a pixel or so,
+    which turns into several points at the far end of the page; the ruling lines span it."""
+    import numpy as np
+
+    pairs: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    for box in layout.fields.values():
+        dx, dy = line_offsets(image, t, box.box)
+        if dx is None or dy is None:
+            continue
+        mx, my = (box.box[0] + box.box[2]) / 2, (box.box[1] + box.box[3]) / 2
+        pairs.append(((mx, my), to_image(t, mx + dx, my + dy)))
+    if len(pairs) < 3:
+        return t
+    pairs += [(corner, to_image(t, *corner)) for corner in layout.qr]
+    rows, rhs = [], []
+    for (x, y), (u, v) in pairs:
+        rows += [[x, -y, 1, 0], [y, x, 0, 1]]
+        rhs += [u, v]
+    solution, *_ = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)
+    a, b, tx, ty = (float(v) for v in solution)
+    return a, b, tx, ty
+
+
+def mapping(layout: Layout, corners: list[tuple[float, float]] | tuple[tuple[float, float], ...], image: Any
+            ) -> tuple[float, float, float, float] | None:
+    """Layout points → pixels of ``image``: from the QR code's position, size and angle, corrected by the table
+    lines (`refine`); None without the code's corners."""
+    t = transform(layout, corners)
+    if t is None:
+        return None
+    for _ in range(REFITS):      # cells near the code are found first; the refit brings the far ones in reach
+        before, t = t, refine(image, layout, t)
+        if t == before or abs(t[2] - before[2]) + abs(t[3] - before[3]) < 0.5:
+            break
+    return t
+
+
+def lines_found(image: Any, layout: Layout, t: tuple[float, float, float, float]) -> float:
+    """Share of the layout's value cells whose ruling lines (both pairs) are on the scan where ``t`` puts them:
+    a page whose code names a form but that is not that blank (typed, or another design) shows few."""
+    found = [all(d is not None for d in line_offsets(image, t, box.box)) for box in layout.fields.values()]
+    return sum(found) / len(found) if found else 0.0
+
+
+def local(image: Any, t: tuple[float, float, float, float], box: Box) -> tuple[float, float, float, float]:
+    """``t`` moved, for one box, onto the ruling lines found round it (what is not found is left as it was)."""
+    dx, dy = line_offsets(image, t, box)
+    return shifted(t, dx or 0.0, dy or 0.0) if dx or dy else t
+
+
 def path(folder: Path, layout: str) -> Path:
     return folder / f"{layout}.json"
 
@@ -206,7 +359,7 @@ def save(folder: Path, layout: Layout) -> Path:
     dest = path(folder, layout.id)
     if not dest.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_suffix(".tmp")
+        tmp = dest.with_suffix(f".{os.getpid()}.tmp")   # two readers may store the same layout at once
         tmp.write_text(json.dumps(layout.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(dest)
     return dest

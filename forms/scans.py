@@ -271,7 +271,7 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
             document.form = form.id
             document.fields, document.unclear = extract_fields(document.text, form)
             if document.code is not None and document.code.form == form.id:
-                read_by_layout(document, result, form, layouts, workdir / f"crops-{document.index}")
+                read_by_layout(document, result, form, layouts, workdir / f"crops-{document.index}", forms)
     return reading
 
 
@@ -281,6 +281,7 @@ CONFIDENT = 0.80        # a line read with less is 待核对 (bench/ocr_bench.py
 TICK_INK = 0.10         # ink inside a □ beyond this: ticked, crossed or filled
 FAINT_TICK = 0.045      # … or this much, and FAINT_RATIO × every other □ of the field (bench: noisy ticks 0.053–0.099,
 FAINT_RATIO = 2.0       # unmarked □ up to 0.071 on a crooked page, where its siblings show as much)
+MATCHED_LINES = 0.5     # share of value cells whose ruling lines a page without L= must show where its layout says
 SCRIBBLE_INK = 0.004    # ink in a value box with no text read: handwriting, a signature
 
 
@@ -296,17 +297,27 @@ def _strip_label(value: str, name: str) -> str:
     return value
 
 
-def _layout_for(code: qr.Code, form: FormDef, layouts: Path | None) -> Any:
+def _layout_for(code: qr.Code, form: FormDef, layouts: Path | None, forms: FormRegistry | None = None) -> Any:
+    """The stored layout the code names (``L=``); for a blank printed before layout ids (or in another data
+    home), the layout of its definition version — stored, or its blank rendered again and stored (once)."""
     from hudang.forms import layout as lay
+    from hudang.forms.blank import rendered_layout
 
     ids = [code.layout] if code.layout else []
-    if code.version is not None:   # printed before L=: the layout of its definition version
-        ids.append(lay.layout_id(form.id, code.version, bool(code.household)))
+    version = code.version if code.version is not None else form.version
+    own = lay.layout_id(form.id, version, bool(code.household))
+    if own not in ids:
+        ids.append(own)
     for layout_id in ids:
         found = lay.load(layouts, layout_id)
         if found is not None:
             return found
-    return None
+    if layouts is None or (code.layout and code.layout != own):
+        return None                 # a layout of another page design: read by its labels
+    definition = forms.at(form.id, version) if forms is not None else form
+    if definition.version != version:
+        return None                 # that version's definition is not kept here
+    return rendered_layout(definition, code.household, layouts)
 
 
 def _page_image(pdf: Path, index: int, width: int) -> Any:
@@ -325,7 +336,7 @@ def _page_image(pdf: Path, index: int, width: int) -> Any:
 
 
 def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef, layouts: Path | None,
-                   crops: Path) -> bool:
+                   crops: Path, forms: FormRegistry | None = None) -> bool:
     """Our own form read box by box: the QR code maps the stored layout onto the scan; each recognised line
     goes to the field whose box holds its middle; choice boxes are read from the ink in and around each □.
     Confident values are filled; low confidence, ink without text and two ticks in a one-choice field are
@@ -333,17 +344,19 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
     from hudang.forms import layout as lay
 
     assert document.code is not None
-    layout = _layout_for(document.code, form, layouts)
+    layout = _layout_for(document.code, form, layouts, forms)
     if layout is None:
         return False
     for index, page in enumerate(result.pages):
         coded = [c for c in page.codes if c.get("form") == form.id and c.get("corners")]
         if not coded:
             continue
-        t = lay.transform(layout, coded[0]["corners"])
+        image = _page_image(result.pdf, index, page.width)
+        t = lay.mapping(layout, coded[0]["corners"], image)
         if t is None:
             continue
-        image = _page_image(result.pdf, index, page.width)
+        if not document.code.layout and lay.lines_found(image, layout, t) < MATCHED_LINES:
+            return False               # a code without L= on a page that is not that blank: read by its labels
         fields: dict[str, str] = {}
         unclear: list[str] = []
         crops.mkdir(parents=True, exist_ok=True)
@@ -361,13 +374,11 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
             image.crop(lay.pixel_box(t, box.box, grow=2)).save(crop)
             document.crops[name] = crop
             if box.choices:
-                marked = marked_choices(image, t, box)
-                if len(marked) == 1:
-                    fields[name] = marked[0]
-                elif len(marked) > 1 and kind.type != "multi":
-                    unclear.append(name)       # two ticks in a one-choice field: a person decides
-                elif marked:
-                    fields[name] = "、".join(marked)
+                chosen, doubt = choice_value(image, t, box, kind.type == "multi")
+                if chosen is not None:
+                    fields[name] = chosen
+                if doubt:
+                    unclear.append(name)
                 continue
             lines = [ln for ln in inside.get(name, []) if ln.text.strip()]
             value = _SEPARATORS.sub("", ocr.normalise("\n".join(ln.text for ln in lines)).replace("\n", ""))
@@ -393,6 +404,16 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
     return False
 
 
+def choice_value(image: Any, t: tuple[float, float, float, float], box: Any, multi: bool
+                 ) -> tuple[str | None, bool]:
+    """A choice field's value as read from its boxes, and whether a person must decide: two marks in a
+    one-choice field are 待核对, not a guess."""
+    marked = marked_choices(image, t, box)
+    if len(marked) > 1 and not multi:
+        return None, True
+    return ("、".join(marked) if marked else None), False
+
+
 def marked_choices(image: Any, t: tuple[float, float, float, float], box: Any) -> list[str]:
     """The choices of one field marked on the scan: ink inside the □ beyond TICK_INK, or a circle round it.
     When none is, a faint tick (its strokes mostly along the □'s lower left edge, outside the inner area) is
@@ -400,9 +421,11 @@ def marked_choices(image: Any, t: tuple[float, float, float, float], box: Any) -
     field — a crooked scan that puts the outlines into the inner area puts them into every □ alike."""
     from hudang.forms import layout as lay
 
+    t = lay.local(image, t, box.box)     # onto the ruling lines of this field's cell
     inner = {c: lay.inner_ink(image, t, b) for c, b in box.choices.items()}
     marked = [c for c, b in box.choices.items()
-              if inner[c] > TICK_INK or lay.circled(image, t, b, box.ink.get(c, []))]
+              if inner[c] > TICK_INK or lay.circled(image, t, b, box.ink.get(c, []))
+              or (c in box.words and lay.ringed(image, t, box.words[c], box.rings.get(c, [])))]
     if not marked and len(inner) > 1:
         best = max(inner, key=lambda c: inner[c])
         rest = max(v for c, v in inner.items() if c != best)

@@ -51,7 +51,8 @@ step "客服接待月报表 (monthly report, 2026-10)"
 step "纸质表单：打印、填写、扫描、自动归档 (paper: print, fill, scan, file itself)"
 BLANK="$("$HUDANG" forms blank 投诉处理单 --household "$HH" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["pdf"])')"
 "$PY" samples/scanning.py "$BLANK" "$DEMO_DIR/扫描-投诉单.png" "编号=TS-DEMO-01" "投诉人*=周燕" \
-    "投诉时间*=2026-11-20 10:15" "接报人*=李客服" "投诉内容*=楼道灯不亮，夜间出行不便" --scribble 被投诉部门
+    "投诉时间*=2026-11-20 10:15" "接报人*=李客服" "投诉内容*=楼道灯不亮，夜间出行不便" --tick 来电 --tick 重要 \
+    --scribble 被投诉部门
 "$HUDANG" ingest "$DEMO_DIR/扫描-投诉单.png"
 "$HUDANG" review list
 "$HUDANG" search 楼道灯 --limit 3

@@ -18,8 +18,10 @@ def _font(px: int, face: int = SC) -> ImageFont.FreeTypeFont:
 
 
 def fill_page(pdf: Path, values: dict[str, str], *, page: int = 0, dpi: int = 200, scribble: str | None = None,
-              rotate: float = 0.0, noise: float = 0.0, face: int = SC, seed: int = 1) -> Image.Image:
-    """Render one page of a printed form and write ``values`` into the boxes right of their labels."""
+              rotate: float = 0.0, noise: float = 0.0, face: int = SC, seed: int = 1,
+              ticks: tuple[str, ...] = ()) -> Image.Image:
+    """Render one page of a printed form and write ``values`` into the boxes right of their labels; tick the
+    printed □ of each choice in ``ticks`` (□重要)."""
     doc = pdfium.PdfDocument(str(pdf))
     pg = doc[page]
     scale = dpi / 72
@@ -41,6 +43,13 @@ def fill_page(pdf: Path, values: dict[str, str], *, page: int = 0, dpi: int = 20
         where = box_of(label)
         assert where, f"label {label} not on the printed form"
         draw.text(where, value, font=font, fill=0)
+    for choice in ticks:
+        hit = text.search(f"□{choice}", match_whole_word=False).get_next()
+        assert hit, f"no □{choice} on the printed form"
+        left, bottom, right, top = (v * scale for v in text.get_charbox(hit[0]))
+        top, bottom = height * scale - top, height * scale - bottom
+        draw.line([(left + 1, (top + bottom) / 2), ((left + right) / 2, bottom - 1), (right + 10, top - 8)],
+                  fill=0, width=4)
     if scribble:
         where = box_of(scribble)
         assert where
@@ -82,18 +91,24 @@ def save_tiff(pages: list[Image.Image], dest: Path, dpi: int = 200) -> Path:
 
 
 def main(argv: list[str]) -> None:
-    """``python samples/scanning.py FORM.pdf OUT.png 标签=值 … [--scribble 标签]``: a filled, crooked scan."""
+    """``python samples/scanning.py FORM.pdf OUT.png 标签=值 … [--scribble 标签] [--tick 选项 …]``: a filled,
+    crooked scan (a scribble stands for handwriting; each --tick ticks the printed □ of that choice)."""
     import sys
 
     args = list(argv)
     scribble = None
+    ticks: list[str] = []
+    while "--tick" in args:
+        i = args.index("--tick")
+        ticks.append(args[i + 1])
+        del args[i:i + 2]
     if "--scribble" in args:
         i = args.index("--scribble")
         scribble = args[i + 1]
         del args[i:i + 2]
     pdf, out, *pairs = args
     values = dict(pair.split("=", 1) for pair in pairs)
-    image = fill_page(Path(pdf), values, scribble=scribble, rotate=0.8, noise=0.05, dpi=200)
+    image = fill_page(Path(pdf), values, scribble=scribble, rotate=0.8, noise=0.05, dpi=200, ticks=tuple(ticks))
     image.save(out, dpi=(200, 200))
     print(out, file=sys.stderr)
 

@@ -108,7 +108,14 @@ def filing_for(item_provenance: dict[str, Any], doc: ScanDocument, reading: Scan
     warnings = [{"field": p.field, "code": p.code, "message": f"{REVIEW_TEXT}：{mask_text(p.message)}"}
                 for p in checked.problems]
     for name in review:
-        if not any(w["field"] == name for w in warnings):
+        if any(w["field"] == name for w in warnings):
+            continue
+        default = form.field(name).default
+        if default is not None and name not in doc.unclear and name not in doc.fields:
+            # nothing marked in the boxes: the default stands in, a person confirms it (not a reading failure)
+            warnings.append({"field": name, "code": "default", "message":
+                             f"{REVIEW_TEXT}：“{name}”扫描件上未勾选或未填写，暂按默认值“{default}”，请确认"})
+        else:
             warnings.append({"field": name, "code": "unreadable", "message": f"{REVIEW_TEXT}：“{name}”未能识别"})
     return Filing(form_id=form.id, form_code=form.code, place=place, values=checked.values, raw=checked.raw,
                   text=doc.text, provenance=prov, original=original, number=checked.number,
