@@ -299,6 +299,8 @@ def test_record_page_masks_and_reveal_needs_a_reason_and_is_audited(web: dict[st
     assert PHONE in shown and "139****6666" not in shown
     reveals = [a for a in audit_lines(home) if a["action"] == "reveal"]
     assert len(reveals) == 1 and reveals[0]["user"] == "boss"
+    assert (reveals[0]["record_id"], reveals[0]["reason"]) == (rid, "核实投诉人身份")   # who, which, why …
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d", reveals[0]["at"])                      # … and when
 
 
 def test_original_is_served_by_record_id_and_audited(web: dict[str, Any]) -> None:

@@ -103,11 +103,14 @@ class RecordView:
                 "attachments": self.attachments, "revealed": self.revealed, "extra_fields": self.extra_fields}
 
 
-def record(session: Session, record_id: str, *, reveal: bool = False) -> RecordView:
-    """A reveal of the full ID and phone numbers is written to the audit log (SPEC §7)."""
+def record(session: Session, record_id: str, *, reveal: bool = False, reason: str | None = None) -> RecordView:
+    """A reveal of the full ID and phone numbers is written to the audit log (SPEC §7) with the reason given
+    (the web asks for one; the CLI's ``--reason`` is optional), the user and the time."""
     view = RecordView(**households.record(session.archive, record_id, session.forms, reveal=reveal))
     if reveal:
-        session.audit("reveal", record_id=view.record_id, archive_no=view.archive_no)
+        detail = {"reason": reason.strip()} if reason and reason.strip() else {}
+        session.audit("reveal", record_id=view.record_id, archive_no=view.archive_no, household=view.household,
+                      **detail)
     return view
 
 
@@ -490,3 +493,15 @@ def field_crops(session: Session, record_id: str) -> dict[str, Path]:
                 if (unit / "files" / str(png)).is_file():
                     crops[str(name)] = unit / "files" / str(png)
     return crops
+
+
+def field_crop(session: Session, record_id: str, field: str) -> Path:
+    """The PNG of one field's box on the scan (the 待核对 page shows it beside the value). It is a piece of the
+    original, unmasked, so each look is audited like an original."""
+    from hudang.errors import NotFound
+
+    png = field_crops(session, record_id).get(field)
+    if png is None:
+        raise NotFound(f"档案记录 {record_id} 的“{field}”没有原件截图", code="no_crop")
+    session.audit("view_crop", record_id=record_id, field=field)
+    return png

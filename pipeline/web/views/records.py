@@ -20,11 +20,13 @@ from hudang.pipeline.web.forms import AttachForm, MoveForm, ReasonForm, RevealFo
 EVENTS = {"move": "移户", "void": "作废", "attach": "附件", "edit": "修改", "letter": "函件", "reveal": "查看完整信息"}
 
 
-def _record(request: HttpRequest, session: Session, record_id: str, *, reveal: bool = False) -> records.RecordView:
-    """The record, once its estate is known to be within the user's limits (a reveal is audited after that)."""
+def _record(request: HttpRequest, session: Session, record_id: str, *,
+            reason: str | None = None) -> records.RecordView:
+    """The record, once its estate is known to be within the user's limits; with a reason it is revealed (the
+    app writes the audit entry: who, which record, when, why)."""
     masked = records.record(session, record_id)
     check_estate(request, masked.household.partition("/")[0])
-    return records.record(session, record_id, reveal=True) if reveal else masked
+    return records.record(session, record_id, reveal=True, reason=reason) if reason else masked
 
 
 def _steps(session: Session, form_id: str) -> list[dict[str, Any]]:
@@ -35,11 +37,12 @@ def _steps(session: Session, form_id: str) -> list[dict[str, Any]]:
         return []
 
 
-def _page(request: HttpRequest, record_id: str, *, reveal: bool = False,
+def _page(request: HttpRequest, record_id: str, *, reason: str | None = None,
           form: RevealForm | None = None, status: int = 200) -> HttpResponse:
     who = principal(request)
+    reveal = bool(reason)
     with open_session(who.name) as session:
-        view = _record(request, session, record_id, reveal=reveal)
+        view = _record(request, session, record_id, reason=reason)
         details = [records.version_detail(session, view.record_id, v["version"], reveal=reveal)
                    for v in view.versions]
         steps = _steps(session, view.form) if who.can("enter") and not view.voided else []
@@ -72,7 +75,7 @@ def reveal(request: HttpRequest, record_id: str) -> HttpResponse:
     form = RevealForm(request.POST)
     if not form.is_valid():
         return _page(request, record_id, form=form, status=400)
-    return _page(request, record_id, reveal=True)
+    return _page(request, record_id, reason=form.cleaned_data["reason"])
 
 
 def _send(request: HttpRequest, record_id: str, fetch: Any, *, inline: bool) -> FileResponse:
