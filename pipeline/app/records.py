@@ -385,7 +385,8 @@ def version_detail(session: Session, record_id: str, version: int, *, reveal: bo
     prov = json.loads((unit / "provenance.json").read_text(encoding="utf-8"))
     fields = _fields(unit)
     before = _fields(_unit(session, rid, version - 1)[1]) if version > 1 else {}
-    changed = tuple(k for k in fields if fields.get(k) != before.get(k))
+    changed = tuple(k for k in [*fields, *(k for k in before if k not in fields)]   # a cleared field too
+                    if fields.get(k) != before.get(k))
     text_file = unit / "text.txt"
     text = text_file.read_text(encoding="utf-8", errors="replace") if text_file.is_file() else ""
     name = prov.get("original")
