@@ -220,9 +220,7 @@ def review(request: HttpRequest, record_id: str) -> HttpResponse:
 def review_crop(request: HttpRequest, record_id: str, field: str) -> FileResponse:
     with open_session(principal(request).name) as session:
         _review_record(request, session, record_id)
-        png = records.field_crops(session, record_id).get(field)
-    if png is None:
-        raise Http404("这个栏目没有截图")
+        png = records.field_crop(session, record_id, field)
     response = FileResponse(png.open("rb"), content_type="image/png")
     response["Cache-Control"] = "private, no-store"
     return response
