@@ -4,6 +4,7 @@ estate limits and CSRF."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import urllib.parse
@@ -257,3 +258,31 @@ def test_the_review_page_shows_each_doubtful_fields_crop_beside_it(web: dict[str
     assert person(home, "kefu", "客服").get(url).status_code == 403
     assert person(home, "cui", "档案员", estates=("翠湖苑",)).get(url).status_code == 404
     assert archivist.get(url.rsplit("/", 2)[0] + "/%E6%97%A0/").status_code == 404        # a field with no crop
+
+
+def test_an_office_original_shows_in_the_page_with_a_first_page_picture_as_fallback(
+        web: dict[str, Any], tmp_path: Path) -> None:
+    """The record page embeds the original as a PDF <object>; a browser without a PDF viewer (a phone) shows the
+    first page as a picture instead, rendered from the same PDF — for 档案员 and 主管, audited."""
+    from PIL import Image
+
+    home = web["home"]
+    archivist = person(home, "dang", "档案员")
+    filed = archivist.post("/upload/", {"files": [_docx(tmp_path, "投诉P.docx", "TS-P1", 投诉内容="预览测试")]})
+    rid = re.search(r'href="/records/([^/"]+)/"', filed.content.decode()).group(1)  # type: ignore[union-attr]
+    page = archivist.get(f"/records/{rid}/").content.decode()
+    embedded = re.search(r'<object class="original" data="([^"]+)" type="application/pdf"[^>]*>(.*?)</object>',
+                         page, re.S)
+    assert embedded and embedded.group(1) == f"/records/{rid}/original/1/?view=1"
+    preview = re.search(r'<img class="original preview" src="([^"]+)"', embedded.group(2))
+    assert preview and "下载原件" in page
+    shown = archivist.get(preview.group(1))
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    with Image.open(io.BytesIO(b"".join(shown.streaming_content))) as picture:
+        assert picture.width == 1000 and picture.height > picture.width           # an A4 page, upright
+        assert picture.convert("L").getextrema()[0] < 100                          # with ink on it
+    looks = [a for a in audit_lines(home) if a["action"] == "view_original" and a.get("preview")]
+    assert [(a["user"], a["record_id"]) for a in looks] == [("dang", rid)]
+    assert person(home, "kefu", "客服").get(preview.group(1)).status_code == 403
+    json_rid = web["records"]["c1"]                                                # a JSON original: no picture
+    assert archivist.get(f"/records/{json_rid}/original/1/preview.png").status_code == 404

@@ -161,6 +161,7 @@ def test_correction_can_clear_an_optional_field_but_not_a_required_one(web: dict
         assert set(records.version_detail(s, rid, 2).changed) == {"联系电话", "严重程度"}   # marked changed
     page = text(archivist.get(f"/records/{rid}/"))
     assert re.search(r"<td>(联系电话、严重程度|严重程度、联系电话)</td>", page)
+    assert f'href="/records/{rid}/original/1/"' in page and "第 1 版；之后的版本是更正" in page   # v1's original
 
     refused = archivist.post(f"/records/{rid}/edit/", {"投诉人": "", "投诉内容": "改了内容"})
     shown = text(refused)

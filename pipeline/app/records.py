@@ -441,6 +441,44 @@ def original(session: Session, record_id: str, version: int, *, for_viewing: boo
     return OriginalFile(rid, version, name, path, MEDIA_TYPES.get(suffix, "application/octet-stream"))
 
 
+PREVIEW_WIDTH = 1000
+"""Pixels across the first-page preview of a PDF original (a browser with no PDF viewer shows it instead)."""
+
+
+def original_preview(session: Session, record_id: str, version: int) -> OriginalFile:
+    """The first page of a PDF (or office) original as a PNG, for a browser that cannot show a PDF in the page
+    (a phone, a PC without a PDF viewer). Rendered once and cached beside the office→PDF conversions; audited
+    like any view of the original."""
+    import json
+
+    import pypdfium2 as pdfium
+
+    from hudang.errors import NotFound
+
+    rid, unit = _unit(session, record_id, version)
+    prov = json.loads((unit / "provenance.json").read_text(encoding="utf-8"))
+    path = unit / prov["original"] if prov.get("original") else None
+    suffix = path.suffix.lower() if path else ""
+    if path is None or suffix not in OFFICE | {".pdf"}:
+        raise NotFound(f"{rid} 第{version}版的原件不是 PDF 或办公文档，没有预览图", code="no_preview")
+    pdf = _as_pdf(session, path, f"{rid}-v{version}") if suffix in OFFICE else path
+    target = session.home.web_cache / f"{rid}-v{version}-p1.png"
+    if not target.is_file() or target.stat().st_mtime < pdf.stat().st_mtime:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            page = doc[0]
+            image = page.render(scale=PREVIEW_WIDTH / max(page.get_width(), 1)).to_pil()
+            tmp = target.with_name(f".{target.name}.tmp")
+            image.convert("RGB").save(tmp, format="PNG", optimize=True)
+            tmp.replace(target)
+        finally:
+            doc.close()
+    session.audit("view_original", record_id=rid, version=version, preview=True)
+    return OriginalFile(rid, version, f"{Path(str(prov.get('source_name') or path.name)).stem}-第1页.png", target,
+                        "image/png")
+
+
 def _as_pdf(session: Session, source: Path, stem: str) -> Path:
     """A cached PDF of an office document (rebuildable: the cache may be deleted at any time)."""
     import shutil

@@ -47,13 +47,16 @@ def _page(request: HttpRequest, record_id: str, *, reason: str | None = None,
                    for v in view.versions]
         steps = _steps(session, view.form) if who.can("enter") and not view.voided else []
     current = details[-1] if details else None
+    # the original shown: the newest version that has one (a 更正 or 结案 version has none of its own)
+    source = next((d for d in reversed(details) if d.original or d.batch_row), current)
     estate, _, key = view.household.partition("/")
     context: dict[str, Any] = {
         "view": view, "details": list(zip(view.versions, details, strict=True))[::-1], "current": current,
         "events": [{**e, "kind_text": EVENTS.get(str(e.get("kind")), e.get("kind"))} for e in view.events],
         "may_view_original": who.can("view_original"), "may_reveal": who.can("reveal"),
         "reveal_form": form or RevealForm(), "household_url": reverse("household", args=[estate, key]),
-        "is_image": bool(current and current.original in (".png", ".jpg", ".jpeg", ".gif", ".webp")),
+        "source": source,
+        "is_image": bool(source and source.original in (".png", ".jpg", ".jpeg", ".gif", ".webp")),
         # actions by role (webrecords): 结案/回访 … not yet taken, and 更正/移户/作废/附件
         "actions": [a for a in steps if not (a["done_when"] and view.fields.get(a["done_when"]))
                     and all(view.fields.get(n) for n in a["needs"])],
@@ -95,6 +98,12 @@ def original(request: HttpRequest, record_id: str, version: int) -> FileResponse
     viewing = request.GET.get("view") == "1"
     return _send(request, record_id,
                  lambda s: records.original(s, record_id, version, for_viewing=viewing), inline=viewing)
+
+
+@requires("view_original")
+def original_preview(request: HttpRequest, record_id: str, version: int) -> FileResponse:
+    """The first page as a PNG: what a browser without a PDF viewer shows in the <object>'s place."""
+    return _send(request, record_id, lambda s: records.original_preview(s, record_id, version), inline=True)
 
 
 @requires("view_original")
