@@ -92,6 +92,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert [o["status"] for o in outs] == ["imported", "imported", "unsorted"], outs
     _hudang(hudang.home, "users", "add", "主管甲", "--role", "主管", "--password-stdin", stdin=PASSWORD + "\n")
     _hudang(hudang.home, "users", "add", "客服乙", "--role", "客服", "--password-stdin", stdin=PASSWORD + "\n")
+    _hudang(hudang.home, "users", "add", "管理员丁", "--role", "管理员", "--password-stdin", stdin=PASSWORD + "\n")
     port, log = _free_port(), tmp / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "hudang.pipeline", "serve", "--port", str(port),
@@ -411,6 +412,22 @@ def test_assign_an_unsorted_scan(browser: Any, served: Served) -> None:
     assert not driver.find_elements("id", scan_id)                        # gone from 待分拣 …
     driver.get(f"{served.base}/households/金第花园/1-2-1201/")
     assert number in text(driver)                                          # … and in the household
+
+
+def test_the_other_pages_open_and_are_screenshot(browser: Any, served: Served) -> None:
+    """今日待办, 新建 (the forms to choose), 更正 and 状态: each opens with its heading (and is looked at)."""
+    driver = browser
+    log_in(driver, served, "主管甲")
+    for url, heading, name in ((f"{served.base}/due/", "今日待办", "due"),
+                               (f"{served.base}/households/金第花园/3-2-1201/new/", "新建记录", "record-choose"),
+                               (f"{served.base}/records/{served.records['c2']}/edit/", "更正 投诉处理单", "record-edit")):
+        driver.get(url)
+        assert heading in driver.find_element("tag name", "h1").text, (url, text(driver))
+        shoot(driver, name)
+    log_in(driver, served, "管理员丁")
+    driver.get(f"{served.base}/status/")
+    assert "服务状态" in driver.find_element("tag name", "h1").text
+    shoot(driver, "status")
 
 
 # ---------------------------------------------------------------- helpers for the flows
