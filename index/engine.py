@@ -207,8 +207,8 @@ class SearchIndex:
     def _hit(hit: Any, literals: list[str], filters: Filters) -> dict[str, Any]:
         date = hit.get("date")
         return {
-            "record_id": hit["record_id"], "household": hit["household"], "form": hit["form"],
-            "date": f"{date // 10000:04d}-{date // 100 % 100:02d}-{date % 100:02d}" if date else None,
+            "record_id": hit["record_id"], "archive_no": hit.get("archive_no"), "household": hit["household"],
+            "form": hit["form"], "date": f"{date // 10000:04d}-{date // 100 % 100:02d}-{date % 100:02d}" if date else None,
             "snippet": snippet(hit.get("text", ""), literals),
             **({"version": hit["version"]} if filters.all_versions else {}),
         }

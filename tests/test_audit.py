@@ -105,3 +105,13 @@ def test_a_bad_byte_in_the_fixity_log_is_reported_not_an_internal_error(hudang: 
     codes = {p["code"] for p in result.json["problems"]}
     assert "fixity_damaged" in codes
     assert "内部错误" not in result.stderr
+
+
+def test_a_reveal_from_the_cli_is_audited_with_its_reason(hudang: Hudang, tmp_path: Path) -> None:
+    hudang("estates", "add", "金第花园")
+    json_form(tmp_path / "c.json", "投诉处理单", complaint("TS-1"))
+    rid = hudang.ingest(tmp_path / "c.json")[0]["record_id"]
+    hudang("record", "show", rid, "--reveal", "--reason", "业主来电核实，电话13955556666")
+    entry = [json.loads(x) for x in (hudang.home / "audit.log").read_text(encoding="utf-8").splitlines()][-1]
+    assert (entry["action"], entry["record_id"]) == ("reveal", rid)
+    assert entry["reason"].startswith("业主来电核实") and "13955556666" not in entry["reason"]  # masked as free text

@@ -79,6 +79,13 @@ def test_a_printed_form_scanned_crooked_files_itself(scan_home: Hudang, tmp_path
     assert scan_home.json("record", "show", out["record_id"])["fields"]["被投诉部门"] == "工程部"
     bad = scan_home("record", "edit", out["record_id"], "投诉时间=昨天", check=False)
     assert bad.code == 2 and "投诉时间" in bad.stderr
+    # 字段= with nothing after it clears an optional field (the web's 更正 follows the same rule) …
+    cleared = scan_home.json("record", "edit", out["record_id"], "被投诉部门=")
+    assert cleared["version"] == 3 and cleared["changed"] == ["被投诉部门"]
+    assert "被投诉部门" not in scan_home.json("record", "show", out["record_id"])["fields"]
+    # … but a required one cannot be emptied: the intake's message
+    required = scan_home("record", "edit", out["record_id"], "投诉人=", check=False)
+    assert required.code == 2 and "缺少必填项“投诉人”" in required.stderr
     audit = [json.loads(line)["action"] for line in (scan_home.home / "audit.log").read_text().splitlines()]
     assert "edit" in audit
     assert scan_home("verify").code == 0

@@ -78,7 +78,8 @@ def test_fields_operators_filters_and_json_shape(hudang: Hudang, filed: dict) ->
     assert sorted(ids(hudang.json("search", "金第花园", "--to", "2026-10-05"))) == sorted([r1, c2])
     assert sorted(ids(hudang.json("search", "金第花园", "--from", "2026-11-02"))) == sorted([w1, c1])
     hit = next(h for h in hudang.json("search", "渗漏水")["hits"] if h["record_id"] == c1)
-    assert set(hit) == {"record_id", "household", "form", "date", "snippet"}
+    assert set(hit) == {"record_id", "archive_no", "household", "form", "date", "snippet"}
+    assert hit["archive_no"] == filed["c1"]["archive_no"]          # the 档号 the office knows the record by
     assert hit["household"] == "金第花园/3-2-1201" and hit["form"] == "complaint" and hit["date"] == "2026-11-03"
     assert "【渗漏水】" in hit["snippet"] or "【漏水】" in hit["snippet"]
     table = hudang("search", "渗漏水").stdout

@@ -42,7 +42,8 @@ def test_filters_alone_list_every_record_newest_first(hudang: Hudang, filed: dic
     assert ids(first_two) == newest_first[:2] and first_two["total"] == 5    # the exact total, not the page
     # the same shape as a search with words
     worded = hudang.json("search", "渗漏水", "--estate", "金第花园")["hits"][0]
-    assert set(everything["hits"][0]) == set(worded) == {"record_id", "household", "form", "date", "snippet"}
+    assert set(everything["hits"][0]) == set(worded) == {"record_id", "archive_no", "household", "form", "date",
+                                                                   "snippet"}
     assert everything["hits"][0]["snippet"] and "【" not in everything["hits"][0]["snippet"]
 
 

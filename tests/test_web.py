@@ -298,6 +298,8 @@ def test_record_page_masks_and_reveal_needs_a_reason_and_is_audited(web: dict[st
     assert PHONE in shown and "139****6666" not in shown
     reveals = [a for a in audit_lines(home) if a["action"] == "reveal"]
     assert len(reveals) == 1 and reveals[0]["user"] == "boss"
+    assert (reveals[0]["record_id"], reveals[0]["reason"]) == (rid, "核实投诉人身份")   # who, which, why …
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d", reveals[0]["at"])                      # … and when
 
 
 def test_original_is_served_by_record_id_and_audited(web: dict[str, Any]) -> None:
@@ -396,3 +398,17 @@ def test_users_commands_in_process(web: dict[str, Any]) -> None:
     assert refused.code == 2 and "未知的角色" in refused.stderr
     actions = [a["action"] for a in audit_lines(web["home"])]
     assert {"user_add", "user_token", "user_disable"} <= set(actions)
+
+
+def test_the_stylesheet_closes_every_media_block() -> None:
+    """An unclosed @media swallows every rule after it: the desktop page loses its layout (found by looking at
+    the browser screenshots — the entry form's fields and radios fell apart at 1366 px while the phone was fine)."""
+    css = (Path(__file__).resolve().parent.parent / "pipeline" / "web" / "static" / "web" / "site.css").read_text()
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    depth = 0
+    for token in re.finditer(r"@media|[{}]", css):
+        if token.group() == "@media":
+            assert depth == 0, f"@media opened inside another block at offset {token.start()}"
+        depth += {"{": 1, "}": -1}.get(token.group(), 0)
+        assert depth >= 0
+    assert depth == 0

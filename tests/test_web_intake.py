@@ -4,8 +4,10 @@ estate limits and CSRF."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,10 @@ import pytest
 import test_web
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from scanning import typed_page
-from test_web import audit_lines, person
+from scanning import fill_page, typed_page
+from test_web import audit_lines, person, session_of
+
+from hudang.pipeline.app import catalogue, scans
 
 from builders import complaint, docx_form
 
@@ -223,3 +227,62 @@ def test_an_unsorted_scan_naming_no_estate_is_for_the_unlimited_only(web: dict[s
     typed_page(["金第花园 维修工作单", "报修人：钱多", "报修内容：水管"]).convert("RGB").save(named, dpi=(200, 200))
     client.post("/upload/", {"files": [SimpleUploadedFile(named.name, named.read_bytes())]})
     assert jin.get("/pending/").content.decode().count('class="item scan"') == 1
+
+
+def test_the_review_page_shows_each_doubtful_fields_crop_beside_it(web: dict[str, Any], tmp_path: Path) -> None:
+    """Our own blank form, printed for a household, filled with a scribble in 被投诉部门 and scanned: the field
+    is 待核对 and the review page shows its box cut from the scan (a PNG, audited) — to archivists of the estate."""
+    home = web["home"]
+    with session_of(home) as s:
+        pdf = Path(str(catalogue.blank(s, "投诉处理单", "金第花园/3-2-1201").printed.pdf))
+    typed = {"投诉人*": "周燕", "投诉时间*": "2026-11-03 09:30", "接报人*": "李客服",
+             "投诉内容*": "楼上卫生间渗漏水，天花板发霉"}
+    scan = tmp_path / "扫描-投诉.png"
+    fill_page(pdf, typed, scribble="被投诉部门", dpi=200).save(scan, dpi=(200, 200))
+    archivist = person(home, "dang", "档案员")
+    archivist.post("/upload/", {"files": [SimpleUploadedFile(scan.name, scan.read_bytes())]})
+    with session_of(home) as s:
+        [item] = scans.review(s).records
+    rid = item["record_id"]
+    assert "被投诉部门" in item["fields"]
+    page = archivist.get(f"/pending/review/{rid}/").content.decode()
+    crops = dict((urllib.parse.unquote(u).rsplit("/", 2)[1], u)
+                 for u in re.findall(r'<img class="crop" src="([^"]+)"', page))
+    assert set(crops) == set(item["fields"]) and "被投诉部门" in crops      # one picture per doubtful field
+    url = crops["被投诉部门"]
+    shown = archivist.get(url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert b"".join(shown.streaming_content).startswith(b"\x89PNG\r\n")
+    looks = [a for a in audit_lines(home) if a["action"] == "view_crop"]
+    assert [(a["user"], a["record_id"], a["field"]) for a in looks] == [("dang", rid, "被投诉部门")]
+    assert person(home, "kefu", "客服").get(url).status_code == 403
+    assert person(home, "cui", "档案员", estates=("翠湖苑",)).get(url).status_code == 404
+    assert archivist.get(url.rsplit("/", 2)[0] + "/%E6%97%A0/").status_code == 404        # a field with no crop
+
+
+def test_an_office_original_shows_in_the_page_with_a_first_page_picture_as_fallback(
+        web: dict[str, Any], tmp_path: Path) -> None:
+    """The record page embeds the original as a PDF <object>; a browser without a PDF viewer (a phone) shows the
+    first page as a picture instead, rendered from the same PDF — for 档案员 and 主管, audited."""
+    from PIL import Image
+
+    home = web["home"]
+    archivist = person(home, "dang", "档案员")
+    filed = archivist.post("/upload/", {"files": [_docx(tmp_path, "投诉P.docx", "TS-P1", 投诉内容="预览测试")]})
+    rid = re.search(r'href="/records/([^/"]+)/"', filed.content.decode()).group(1)  # type: ignore[union-attr]
+    page = archivist.get(f"/records/{rid}/").content.decode()
+    embedded = re.search(r'<object class="original" data="([^"]+)" type="application/pdf"[^>]*>(.*?)</object>',
+                         page, re.S)
+    assert embedded and embedded.group(1) == f"/records/{rid}/original/1/?view=1"
+    preview = re.search(r'<img class="original preview" src="([^"]+)"', embedded.group(2))
+    assert preview and "下载原件" in page
+    shown = archivist.get(preview.group(1))
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    with Image.open(io.BytesIO(b"".join(shown.streaming_content))) as picture:
+        assert picture.width == 1000 and picture.height > picture.width           # an A4 page, upright
+        assert picture.convert("L").getextrema()[0] < 100                          # with ink on it
+    looks = [a for a in audit_lines(home) if a["action"] == "view_original" and a.get("preview")]
+    assert [(a["user"], a["record_id"]) for a in looks] == [("dang", rid)]
+    assert person(home, "kefu", "客服").get(preview.group(1)).status_code == 403
+    json_rid = web["records"]["c1"]                                                # a JSON original: no picture
+    assert archivist.get(f"/records/{json_rid}/original/1/preview.png").status_code == 404

@@ -142,6 +142,33 @@ def test_correction_is_a_new_version_for_archivists_only(web: dict[str, Any]) ->
     assert view.fields["投诉人"] == record_of(home, rid).fields["投诉人"]
 
 
+def test_correction_can_clear_an_optional_field_but_not_a_required_one(web: dict[str, Any]) -> None:
+    """A field sent empty is cleared (as `hudang record edit ID 字段=`); a required one gets 缺少必填项 beside it."""
+    home, rid = web["home"], web["records"]["c1"]
+    archivist = person(home, "da", "档案员")
+    form = text(archivist.get(f"/records/{rid}/edit/"))
+    assert 'type="radio" name="投诉方式" value=""' in form and "（不填）" in form   # an optional choice can be emptied
+    assert 'type="radio" name="严重程度" value=""' not in form                   # … unless it has a default
+    before = record_of(home, rid).fields
+    assert before["联系电话"] and before["严重程度"] == "重要"
+    cleared = archivist.post(f"/records/{rid}/edit/", {"联系电话": "", "严重程度": "", "投诉人": before["投诉人"]})
+    assert cleared.status_code == 302, text(cleared)
+    view = record_of(home, rid)
+    assert view.version == 2 and not view.fields.get("联系电话")
+    assert view.fields["严重程度"] == "轻微"     # emptied, it takes the form's default, as the intake does
+    assert view.fields["投诉人"] == before["投诉人"] and view.fields["投诉内容"] == before["投诉内容"]
+    with session_of(home) as s:
+        assert set(records.version_detail(s, rid, 2).changed) == {"联系电话", "严重程度"}   # marked changed
+    page = text(archivist.get(f"/records/{rid}/"))
+    assert re.search(r"<td>(联系电话、严重程度|严重程度、联系电话)</td>", page)
+    assert f'href="/records/{rid}/original/1/"' in page and "第 1 版；之后的版本是更正" in page   # v1's original
+
+    refused = archivist.post(f"/records/{rid}/edit/", {"投诉人": "", "投诉内容": "改了内容"})
+    shown = text(refused)
+    assert refused.status_code == 400 and record_of(home, rid).version == 2                 # nothing filed
+    assert re.search(r'name="投诉人"[^>]*>\s*<span class="error">缺少必填项“投诉人”</span>', shown), shown
+
+
 def PHONE_MASKED(html: str) -> bool:
     return bool(re.search(r"139\*+", html) or re.search(r"139\d{0,2}\*+\d+", html))
 

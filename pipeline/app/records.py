@@ -102,11 +102,14 @@ class RecordView:
                 "attachments": self.attachments, "revealed": self.revealed, "extra_fields": self.extra_fields}
 
 
-def record(session: Session, record_id: str, *, reveal: bool = False) -> RecordView:
-    """A reveal of the full ID and phone numbers is written to the audit log (SPEC §7)."""
+def record(session: Session, record_id: str, *, reveal: bool = False, reason: str | None = None) -> RecordView:
+    """A reveal of the full ID and phone numbers is written to the audit log (SPEC §7) with the reason given
+    (the web asks for one; the CLI's ``--reason`` is optional), the user and the time."""
     view = RecordView(**households.record(session.archive, record_id, session.forms, reveal=reveal))
     if reveal:
-        session.audit("reveal", record_id=view.record_id, archive_no=view.archive_no)
+        detail = {"reason": reason.strip()} if reason and reason.strip() else {}
+        session.audit("reveal", record_id=view.record_id, archive_no=view.archive_no, household=view.household,
+                      **detail)
     return view
 
 
@@ -373,7 +376,8 @@ def version_detail(session: Session, record_id: str, version: int, *, reveal: bo
     prov = json.loads((unit / "provenance.json").read_text(encoding="utf-8"))
     fields = _fields(unit)
     before = _fields(_unit(session, rid, version - 1)[1]) if version > 1 else {}
-    changed = tuple(k for k in fields if fields.get(k) != before.get(k))
+    changed = tuple(k for k in [*fields, *(k for k in before if k not in fields)]   # a cleared field too
+                    if fields.get(k) != before.get(k))
     text_file = unit / "text.txt"
     text = text_file.read_text(encoding="utf-8", errors="replace") if text_file.is_file() else ""
     name = prov.get("original")
@@ -426,6 +430,44 @@ def original(session: Session, record_id: str, version: int, *, for_viewing: boo
         suffix, name = ".pdf", Path(name).stem + ".pdf"
     session.audit("view_original" if for_viewing else "download_original", record_id=rid, version=version)
     return OriginalFile(rid, version, name, path, MEDIA_TYPES.get(suffix, "application/octet-stream"))
+
+
+PREVIEW_WIDTH = 1000
+"""Pixels across the first-page preview of a PDF original (a browser with no PDF viewer shows it instead)."""
+
+
+def original_preview(session: Session, record_id: str, version: int) -> OriginalFile:
+    """The first page of a PDF (or office) original as a PNG, for a browser that cannot show a PDF in the page
+    (a phone, a PC without a PDF viewer). Rendered once and cached beside the office→PDF conversions; audited
+    like any view of the original."""
+    import json
+
+    import pypdfium2 as pdfium
+
+    from hudang.errors import NotFound
+
+    rid, unit = _unit(session, record_id, version)
+    prov = json.loads((unit / "provenance.json").read_text(encoding="utf-8"))
+    path = unit / prov["original"] if prov.get("original") else None
+    suffix = path.suffix.lower() if path else ""
+    if path is None or suffix not in OFFICE | {".pdf"}:
+        raise NotFound(f"{rid} 第{version}版的原件不是 PDF 或办公文档，没有预览图", code="no_preview")
+    pdf = _as_pdf(session, path, f"{rid}-v{version}") if suffix in OFFICE else path
+    target = session.home.web_cache / f"{rid}-v{version}-p1.png"
+    if not target.is_file() or target.stat().st_mtime < pdf.stat().st_mtime:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        doc = pdfium.PdfDocument(str(pdf))
+        try:
+            page = doc[0]
+            image = page.render(scale=PREVIEW_WIDTH / max(page.get_width(), 1)).to_pil()
+            tmp = target.with_name(f".{target.name}.tmp")
+            image.convert("RGB").save(tmp, format="PNG", optimize=True)
+            tmp.replace(target)
+        finally:
+            doc.close()
+    session.audit("view_original", record_id=rid, version=version, preview=True)
+    return OriginalFile(rid, version, f"{Path(str(prov.get('source_name') or path.name)).stem}-第1页.png", target,
+                        "image/png")
 
 
 def _as_pdf(session: Session, source: Path, stem: str) -> Path:
@@ -481,3 +523,15 @@ def field_crops(session: Session, record_id: str) -> dict[str, Path]:
                 if (unit / "files" / str(png)).is_file():
                     crops[str(name)] = unit / "files" / str(png)
     return crops
+
+
+def field_crop(session: Session, record_id: str, field: str) -> Path:
+    """The PNG of one field's box on the scan (the 待核对 page shows it beside the value). It is a piece of the
+    original, unmasked, so each look is audited like an original."""
+    from hudang.errors import NotFound
+
+    png = field_crops(session, record_id).get(field)
+    if png is None:
+        raise NotFound(f"档案记录 {record_id} 的“{field}”没有原件截图", code="no_crop")
+    session.audit("view_crop", record_id=record_id, field=field)
+    return png

@@ -114,13 +114,14 @@ def record() -> None:
 @record.command("show")
 @click.argument("record_id")
 @click.option("--reveal", is_flag=True, help="显示完整证件号和电话（会写入审计日志）")
+@click.option("--reason", default=None, help="查看完整信息的原因（与 --reveal 一起使用，写入审计日志）")
 @json_option
-def record_show(record_id: str, reveal: bool, as_json: bool) -> None:
+def record_show(record_id: str, reveal: bool, reason: str | None, as_json: bool) -> None:
     """显示一条记录：字段、各版本、文件、事件。"""
     from hudang.pipeline.app import records
 
     with session() as s:
-        result = records.record(s, record_id, reveal=reveal)
+        result = records.record(s, record_id, reveal=reveal, reason=reason)
 
     def human(d: RecordView) -> None:
         void = f"  [已作废：{d.void_reason}]" if d.voided else ""

@@ -96,7 +96,10 @@ class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
 
-def _entry_field(spec: Any) -> forms.Field:
+NOT_FILLED = "（不填）"
+
+
+def _entry_field(spec: Any, *, clearable: bool = False) -> forms.Field:
     """One field of a form definition as a web field. Every field is optional here: the intake's own checks
     (records.enter / edit / act) decide, so their Chinese messages are the ones shown beside the field."""
     attrs: dict[str, Any] = {}
@@ -107,7 +110,9 @@ def _entry_field(spec: Any) -> forms.Field:
     elif spec.type == "datetime":
         widget = DateTimeInput(format="%Y-%m-%dT%H:%M")
     elif spec.type == "choice":
-        widget = forms.RadioSelect(choices=[(c, c) for c in spec.choices])
+        # 更正 may empty an optional choice again (one with a default would just take its default back)
+        blank = [("", NOT_FILLED)] if clearable and not spec.required and not spec.default else []
+        widget = forms.RadioSelect(choices=[*((c, c) for c in spec.choices), *blank])
     else:
         if spec.type in ("number", "money"):
             attrs["inputmode"] = "decimal"
@@ -132,11 +137,11 @@ class EntryForm(forms.Form):
 
     use_required_attribute = False
 
-    def __init__(self, specs: list[Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, specs: list[Any], *args: Any, clearable: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.specs = {s.name: s for s in specs}
         for spec in specs:
-            self.fields[spec.name] = _entry_field(spec)
+            self.fields[spec.name] = _entry_field(spec, clearable=clearable)
 
     def values(self) -> dict[str, str]:
         """What was typed, as the intake spells it (empty fields left out)."""
@@ -146,6 +151,15 @@ class EntryForm(forms.Form):
             if raw:
                 out[name] = datetime_value(raw) if spec.type == "datetime" else raw
         return out
+
+    def edits(self, was: dict[str, str]) -> dict[str, str]:
+        """更正: each field sent whose value differs from what the record holds. A field sent empty is
+        cleared — the CLI's ``hudang record edit ID 字段=`` (queue.edit: an empty value is no value, so a
+        required one gets the intake's 缺少必填项 message and one with a default takes its default, as a form
+        received without it would). A field not sent at all is left as it is."""
+        typed = self.values()
+        sent = [name for name in self.specs if name in self.data]
+        return {name: typed.get(name, "") for name in sent if typed.get(name, "") != (was.get(name) or "")}
 
     def show_errors(self, fields: dict[str, str]) -> None:
         for name, message in fields.items():

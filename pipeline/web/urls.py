@@ -54,6 +54,8 @@ urlpatterns = [
     path("records/<str:record_id>/", records.show, name="record"),
     path("records/<str:record_id>/reveal/", records.reveal, name="record_reveal"),
     path("records/<str:record_id>/original/<int:version>/", records.original, name="record_original"),
+    path("records/<str:record_id>/original/<int:version>/preview.png", records.original_preview,
+         name="record_original_preview"),
     path("records/<str:record_id>/attachment/<int:n>/", records.attachment, name="record_attachment"),
     path("upload/", upload.upload, name="upload"),
     path("pending/", worklist.pending, name="pending"),

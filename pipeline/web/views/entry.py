@@ -99,11 +99,10 @@ def edit(request: HttpRequest, record_id: str) -> HttpResponse:
         spec = catalogue.form_fields(session, view.form)
         asked = [f for f in spec.fields if not f.system and not f.from_household]
         initial = {f.name: form_value(f.type, view.fields.get(f.name) or "") for f in asked}
-        form = EntryForm(asked, request.POST if request.method == "POST" else None, initial=initial)
+        form = EntryForm(asked, request.POST if request.method == "POST" else None, initial=initial, clearable=True)
         status = 200
         if request.method == "POST":
-            was = {f.name: (view.fields.get(f.name) or "") for f in asked}
-            changes = {k: v for k, v in form.values().items() if v != was.get(k)}
+            changes = form.edits({f.name: (view.fields.get(f.name) or "") for f in asked})
             if not changes:
                 form.add_error(None, "没有改动任何栏目")
                 status = 400

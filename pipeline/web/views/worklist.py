@@ -177,6 +177,9 @@ def _review_record(request: HttpRequest, session: Session, record_id: str) -> di
     return item
 
 
+IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
 @requires("review")
 def review(request: HttpRequest, record_id: str) -> HttpResponse:
     """The page image beside the fields 待核对; saving makes a new version (records.edit)."""
@@ -185,6 +188,9 @@ def review(request: HttpRequest, record_id: str) -> HttpResponse:
         item = _review_record(request, session, record_id)
         view = records.record(session, record_id)
         crops = records.field_crops(session, record_id)
+        # the newest version with an original of its own (a version made by 核对 has none)
+        shown = next((d for d in (records.version_detail(session, record_id, v["version"])
+                                  for v in reversed(view.versions)) if d.original), None)
         try:
             choices = {f.name: f.choices for f in catalogue.form_fields(session, item["form"]).fields}
         except HudangError:   # a 文件 (题名 待核对) is no web form: plain text boxes
@@ -208,7 +214,8 @@ def review(request: HttpRequest, record_id: str) -> HttpResponse:
     fields = [{"name": f, "value": view.fields.get(f) or "", "crop": f in crops, "choices": choices.get(f) or [],
                "posted": request.POST.get(f"field-{f}", "")} for f in item["fields"]]
     return render(request, "web/review.html", {"item": item, "view": view, "fields": fields,
-                                               "version": view.versions[-1]["version"],
+                                               "version": shown.version if shown else None,
+                                               "is_pdf": bool(shown and shown.original not in IMAGES),
                                                "may_view_original": principal(request).can("view_original")},
                   status=status)
 
@@ -217,7 +224,5 @@ def review(request: HttpRequest, record_id: str) -> HttpResponse:
 def review_crop(request: HttpRequest, record_id: str, field: str) -> FileResponse:
     with open_session(principal(request).name) as session:
         _review_record(request, session, record_id)
-        png = records.field_crops(session, record_id).get(field)
-    if png is None:
-        raise Http404("这个栏目没有截图")
+        png = records.field_crop(session, record_id, field)
     return send_file(png, media="image/png", inline=True)
