@@ -29,6 +29,7 @@ from hudang.pipeline.app.search import search as find
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import open_session
 from hudang.pipeline.web.middleware import status_of
+from hudang.pipeline.web.views.upload import files_of
 
 SEARCH_LIMIT = (1, 10000)
 """The CLI's `--limit` range (pipeline/cli/main.py search), default 20."""
@@ -184,11 +185,9 @@ def record(request: HttpRequest, session: Session, who: Principal, record_id: st
 
 @endpoint("upload", ("POST",))
 def upload(request: HttpRequest, session: Session, who: Principal) -> Any:
-    sent = request.FILES.getlist("files")
-    if not sent:
+    if not request.FILES.getlist("files"):
         raise Refused(400, "no_files", "没有上传任何文件：multipart 请求中文件部分的名称须为 files")
-    files = [ingest.Upload(f.name or "file", f.read()) for f in sent]
-    return ingest.upload(session, files).as_json()
+    return ingest.upload(session, files_of(request), tables=who.can("estates")).as_json()
 
 
 @endpoint("due")
