@@ -291,9 +291,48 @@ def test_a_forged_folder_path_is_refused_and_nothing_is_written_outside(web: dic
     assert r.status_code == 200 and len(rows) == 6
     assert "已归档" in rows[0]
     for row, path in zip(rows[1:], forged, strict=True):
-        assert "已忽略" in row and "不安全" in row and "未接收" in row and "/records/" not in row, row
+        assert "已忽略" in row and f"“{path}”不安全" in row and "未接收" in row and "/records/" not in row, row
     assert not list((web["home"].parent).glob("投诉.json")) and not list(web["home"].rglob("投诉.json"))
     # a request whose paths do not pair with its files is refused as a whole
     bad = client.post("/upload/", {"files": [SimpleUploadedFile("a.json", good.read_bytes())],
                                    "paths": ["批次/a.json", "批次/b.json"], "js": "1"})
     assert bad.status_code == 400 and "路径" in bad.content.decode()
+
+
+PARKING = '''
+id = "parking"
+name = "车位申请表"
+code = "CW"
+room_field = "房号"
+number_field = "编号"
+date_field = "申请日期"
+
+[[fields]]
+name = "编号"
+[[fields]]
+name = "项目"
+type = "estate"
+required = true
+[[fields]]
+name = "房号"
+type = "room"
+required = true
+[[fields]]
+name = "申请日期"
+type = "date"
+required = true
+'''
+
+
+def test_a_form_added_between_two_uploads_is_read_by_the_second(web: dict[str, Any]) -> None:
+    """The web keeps its readers (and what they were loaded from) between uploads: a form added as a TOML file
+    in between is known to the next upload, with no restart."""
+    client = person(web["home"], "dang", "档案员")
+    fields = {"编号": "CW-1", "项目": "金第花园", "房号": "3-2-1201", "申请日期": "2026-11-02"}
+    sent = json.dumps({"form": "车位申请表", "fields": fields}, ensure_ascii=False).encode()
+    before = client.post("/upload/", {"files": [SimpleUploadedFile("车位.json", sent)], "js": "1"})
+    assert "已隔离" in before.content.decode()
+    (web["home"] / "forms").mkdir(exist_ok=True)
+    (web["home"] / "forms" / "parking.toml").write_text(PARKING, encoding="utf-8")
+    after = client.post("/upload/", {"files": [SimpleUploadedFile("车位2.json", sent)], "js": "1"})
+    assert "已归档" in after.content.decode(), after.content.decode()

@@ -224,7 +224,7 @@ def upload(session: Session, files: list[Upload], *, workers: int | None = None,
                                    readers=readers)
             by_path = {o.source: o for o in taken}
         outcomes = []
-        for n, f in enumerate(files):
+        for n in range(len(files)):
             if n in refused:
                 outcomes.append(refused[n])
                 continue
