@@ -7,10 +7,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 import test_web
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,8 +21,9 @@ from scanning import fill_page, typed_page
 from test_web import audit_lines, person, session_of
 
 from hudang.pipeline.app import catalogue, scans
+from hudang.pipeline.app import ingest as ingest_app
 
-from builders import complaint, docx_form
+from builders import complaint, docx_form, json_form
 
 # The same fixtures as test_web.py (a home with 金第花园 and 翠湖苑, per-test copies served by the web).
 globals().update(filed_home=test_web.filed_home, web=test_web.web)
@@ -286,3 +289,112 @@ def test_an_office_original_shows_in_the_page_with_a_first_page_picture_as_fallb
     assert person(home, "kefu", "客服").get(preview.group(1)).status_code == 403
     json_rid = web["records"]["c1"]                                                # a JSON original: no picture
     assert archivist.get(f"/records/{json_rid}/original/1/preview.png").status_code == 404
+
+
+def _letter(path: Path, title: str = "租赁合同") -> Path:
+    """A DOCX that is no form: only the folder it is in says where it belongs."""
+    doc = docx.Document()
+    doc.add_paragraph(title)
+    doc.add_paragraph("甲方：金第物业；乙方：王建国。租期自2026年1月1日起一年。")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def _dropped(paths: list[Path], top: Path) -> dict[str, Any]:
+    """What the page's script sends for files chosen as a folder: each file, and its path inside the folder."""
+    return {"files": [SimpleUploadedFile(p.name, p.read_bytes()) for p in paths],
+            "paths": [p.relative_to(top).as_posix() for p in paths], "js": "1"}
+
+
+def test_a_dropped_folder_keeps_its_sub_folders_as_hudang_ingest_does(web: dict[str, Any], tmp_path: Path) -> None:
+    drop = tmp_path / "批次"
+    files = [_letter(drop / "文件" / "金第花园" / "3-2-1201" / "合同" / "租赁合同.docx"),
+             _letter(drop / "文件" / "没有房号.docx", "另一封来函"),
+             json_form(drop / "一组" / "投诉.json", "投诉处理单", complaint("TS-F1", 投诉内容="楼道灯不亮")),
+             json_form(drop / "二组" / "投诉.json", "投诉处理单", complaint("TS-F2", 投诉内容="电梯异响"))]
+    twin = tmp_path / "twin"
+    shutil.copytree(web["home"], twin)
+    client = person(web["home"], "dang", "档案员")
+    page = client.get("/upload/").content.decode()
+    assert 'data-batch-files="50"' in page
+    r = client.post("/upload/", _dropped(files, tmp_path))
+    assert r.status_code == 200
+    rows = [row for row in r.content.decode().split("<tr")[1:]]
+    assert len(rows) == 4
+    contract, lost, first, second = rows
+    # 文件/项目/房号/类别/: a 文件 of that household, titled by its name, as `hudang ingest 批次` files it
+    assert "已归档" in contract and "批次/文件/金第花园/3-2-1201/合同/租赁合同.docx" in contract
+    assert "金第花园/3-2-1201" in contract
+    rid = re.search(r'href="/records/([^/"]+)/"', contract).group(1)  # type: ignore[union-attr]
+    shown = client.get(f"/records/{rid}/").content.decode()
+    assert "租赁合同" in shown and "合同" in shown
+    assert "已隔离" in lost and "文件/项目/房号/" in lost
+    # two files of one name in two folders: both taken, each its own record
+    assert "已归档" in first and "已归档" in second and "批次/一组/投诉.json" in first
+    assert "批次/二组/投诉.json" in second
+    with session_of(twin) as s:
+        cli = ingest_app.ingest(s, [drop]).outcomes
+    by_name = {Path(o.source).relative_to(tmp_path).as_posix(): (o.status, o.household, o.form) for o in cli}
+    assert by_name["批次/文件/金第花园/3-2-1201/合同/租赁合同.docx"] == ("filed", "金第花园/3-2-1201", "document")
+    assert by_name["批次/文件/没有房号.docx"][0] == "quarantined"
+
+
+def test_a_forged_folder_path_is_refused_and_nothing_is_written_outside(web: dict[str, Any],
+                                                                          tmp_path: Path) -> None:
+    client = person(web["home"], "dang", "档案员")
+    good = json_form(tmp_path / "好.json", "投诉处理单", complaint("TS-G1", 投诉内容="门禁失灵"))
+    forged = ["../../../投诉.json", "/etc/投诉.json", "C:/Windows/投诉.json", "批次//投诉.json",
+              "批次/../../投诉.json"]
+    sent = {"files": [SimpleUploadedFile(good.name, good.read_bytes()) for _ in range(len(forged) + 1)],
+            "paths": ["批次/好.json", *forged], "js": "1"}
+    r = client.post("/upload/", sent)
+    rows = r.content.decode().split("<tr")[1:]
+    assert r.status_code == 200 and len(rows) == 6
+    assert "已归档" in rows[0]
+    for row, path in zip(rows[1:], forged, strict=True):
+        assert "已忽略" in row and f"“{path}”不安全" in row and "未接收" in row and "/records/" not in row, row
+    assert not list((web["home"].parent).glob("投诉.json")) and not list(web["home"].rglob("投诉.json"))
+    # a request whose paths do not pair with its files is refused as a whole
+    bad = client.post("/upload/", {"files": [SimpleUploadedFile("a.json", good.read_bytes())],
+                                   "paths": ["批次/a.json", "批次/b.json"], "js": "1"})
+    assert bad.status_code == 400 and "路径" in bad.content.decode()
+
+
+PARKING = '''
+id = "parking"
+name = "车位申请表"
+code = "CW"
+room_field = "房号"
+number_field = "编号"
+date_field = "申请日期"
+
+[[fields]]
+name = "编号"
+[[fields]]
+name = "项目"
+type = "estate"
+required = true
+[[fields]]
+name = "房号"
+type = "room"
+required = true
+[[fields]]
+name = "申请日期"
+type = "date"
+required = true
+'''
+
+
+def test_a_form_added_between_two_uploads_is_read_by_the_second(web: dict[str, Any]) -> None:
+    """The web keeps its readers (and what they were loaded from) between uploads: a form added as a TOML file
+    in between is known to the next upload, with no restart."""
+    client = person(web["home"], "dang", "档案员")
+    fields = {"编号": "CW-1", "项目": "金第花园", "房号": "3-2-1201", "申请日期": "2026-11-02"}
+    sent = json.dumps({"form": "车位申请表", "fields": fields}, ensure_ascii=False).encode()
+    before = client.post("/upload/", {"files": [SimpleUploadedFile("车位.json", sent)], "js": "1"})
+    assert "已隔离" in before.content.decode()
+    (web["home"] / "forms").mkdir(exist_ok=True)
+    (web["home"] / "forms" / "parking.toml").write_text(PARKING, encoding="utf-8")
+    after = client.post("/upload/", {"files": [SimpleUploadedFile("车位2.json", sent)], "js": "1"})
+    assert "已归档" in after.content.decode(), after.content.decode()

@@ -9,8 +9,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from hudang.pipeline.intake import leftovers, quarantine, readers, stages
+from hudang.pipeline.intake import leftovers, quarantine, stages
 from hudang.pipeline.intake.outcomes import Outcome
+from hudang.pipeline.intake.readers import Readers, read_stream
 from hudang.pipeline.intake.stages import Context, TableOptions
 from hudang.pipeline.intake.writer import file_items
 from hudang.settings import Home
@@ -26,17 +27,20 @@ def sweep_leftovers(home: Home) -> None:
 def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
            folder_form: str | None = None, options: TableOptions | None = None,
-           dry_run: bool = False, document: dict[str, str] | None = None, tables: bool = True) -> list[Outcome]:
+           dry_run: bool = False, document: dict[str, str] | None = None, tables: bool = True,
+           readers: Readers | None = None) -> list[Outcome]:
     """Take in files and folders once; every file gets exactly one outcome (``dry_run``: what it would be;
-    ``document``: each is a 文件)."""
-    ctx = Context.load(home)
+    ``document``: each is a 文件). ``readers``: reader processes kept open by the caller across runs (the
+    web's uploads), with the context they were started on; without it this run starts and stops its own."""
+    ctx = readers.ctx if readers is not None else Context.load(home)
     sweep_leftovers(home)
     items = list(stages.discover(paths, document))
     for item in items:
         item.forced_form = folder_form
         item.options = options
     try:
-        stream = readers.read_stream(items, ctx, workers or os.cpu_count() or 1)
+        stream = (readers.stream(items) if readers is not None
+                  else read_stream(items, ctx, workers or os.cpu_count() or 1))
         if dry_run:
             from hudang.pipeline.intake.preview import preview_items
 

@@ -30,6 +30,7 @@ from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import open_session
 from hudang.pipeline.web.files import NO_STORE
 from hudang.pipeline.web.middleware import status_of
+from hudang.pipeline.web.views.upload import files_of
 
 
 def error(status: int, code: str, message: str) -> JsonResponse:
@@ -159,11 +160,9 @@ def record(request: HttpRequest, session: Session, who: Principal, record_id: st
 
 @endpoint("upload", ("POST",))
 def upload(request: HttpRequest, session: Session, who: Principal) -> Any:
-    sent = request.FILES.getlist("files")
-    if not sent:
+    if not request.FILES.getlist("files"):
         raise UsageError("没有上传任何文件：multipart 请求中文件部分的名称须为 files", code="no_files")
-    files = [ingest.Upload(f.name or "file", f.read()) for f in sent]
-    return ingest.upload(session, files).as_json()
+    return ingest.upload(session, files_of(request), tables=who.can("estates")).as_json()
 
 
 @endpoint("due")

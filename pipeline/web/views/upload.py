@@ -1,7 +1,9 @@
 """上传: many files or a whole folder, each file's outcome as `hudang ingest` reports it, linked; a 文件 upload
-for one household. Files go through `app.ingest.upload` (the writer lock `hudang ingest` takes). With the
-page's script each file is sent as its own request (a progress bar per file) and answered with its outcome row;
-without it the form posts every file at once and the whole page answers."""
+for one household. Files go through `app.ingest.upload` (the writer lock `hudang ingest` takes, one intake run a
+request). With the page's script files are sent in batches (`ingest.BATCH_FILES` files, `BATCH_BYTES` bytes a
+request) with a progress bar per file and a folder's files with their paths in it, each batch answered with its
+outcome rows; without it the form posts every file at once (a folder's files as loose files) and the whole page
+answers."""
 
 from __future__ import annotations
 
@@ -39,8 +41,17 @@ def _row(out: dict[str, Any]) -> dict[str, Any]:
             "bad": status in ("quarantined", "ignored"), "moved_from": out.get("moved_from")}
 
 
-def _files(request: HttpRequest) -> list[ingest_app.Upload]:
-    return [ingest_app.Upload(f.name or "file", f.read()) for f in request.FILES.getlist("files")]
+def files_of(request: HttpRequest) -> list[ingest_app.Upload]:
+    """The files sent, each with its path inside a chosen folder when the page's script gave one: a ``paths``
+    field per file, in the same order (empty for a loose file; the browser's multipart file name keeps no
+    folders)."""
+    sent = request.FILES.getlist("files")
+    paths = request.POST.getlist("paths")
+    if paths and len(paths) != len(sent):
+        raise UsageError(f"上传请求有误：{len(sent)} 个文件却有 {len(paths)} 个路径（paths），请刷新页面后重新上传",
+                         code="paths_mismatch")
+    return [ingest_app.Upload(f.name or "file", f.read(), (paths[n] if paths else "") or None)
+            for n, f in enumerate(sent)]
 
 
 def _document_form(request: HttpRequest, data: Any = None) -> DocumentUploadForm:
@@ -61,8 +72,8 @@ def upload(request: HttpRequest) -> HttpResponse:
                 return _page(request, doc_form, [], None, status=400)
             d = doc_form.cleaned_data
             document = ingest_app.DocumentRequest(d["household"], d["title"], d["category"] or None)
-        files = _files(request)
         try:
+            files = files_of(request)
             if not files:
                 raise UsageError("没有选择任何文件", code="no_files")
             with open_session(principal(request).name) as session:
@@ -74,7 +85,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 return render(request, "web/_upload_rows.html", {"error": error}, status=400)
             return _page(request, doc_form, [], error, status=400)
         rows = [_row(o.as_json()) for o in result.outcomes]
-        if request.POST.get("js") == "1":   # the script's one-file request: just its rows
+        if request.POST.get("js") == "1":   # the script's request (a batch of files): just their rows
             return render(request, "web/_upload_rows.html", {"rows": rows})
     return _page(request, doc_form, rows, error)
 
@@ -83,4 +94,6 @@ def _page(request: HttpRequest, doc_form: DocumentUploadForm, rows: list[dict[st
           status: int = 200) -> HttpResponse:
     limit = settings.HUDANG_UPLOAD_MAX_BYTES
     return render(request, "web/upload.html", {"doc_form": doc_form, "rows": rows, "error": error,
-                                               "limit_mb": limit // MB, "limit_bytes": limit}, status=status)
+                                               "limit_mb": limit // MB, "limit_bytes": limit,
+                                               "batch_files": ingest_app.BATCH_FILES,
+                                               "batch_bytes": min(limit // 2, ingest_app.BATCH_BYTES)}, status=status)

@@ -1,11 +1,17 @@
-// 上传: send each chosen file as its own request, one progress bar per file; the server answers with the
-// file's outcome row (the same rows the page shows without this script). No inline script: the CSP forbids it.
+// 上传: send the chosen files in batches (data-batch-files files, data-batch-bytes bytes a request: each request is
+// one intake run on the server, as `hudang ingest` is one), with one progress bar per file, each filled as the
+// request's bytes pass that file. A folder's files carry their path inside the folder (a "paths" field per file),
+// so form folders and 文件/项目/房号/ mean what they mean to `hudang ingest FOLDER`. The server answers each batch
+// with its files' outcome rows (the same rows the page shows without this script).
+// No inline script: the CSP forbids it.
 (function () {
   "use strict";
   var form = document.getElementById("upload-form");
   if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
   var limit = parseInt(form.getAttribute("data-limit"), 10);
   var limitMb = form.getAttribute("data-limit-mb");
+  var batchFiles = parseInt(form.getAttribute("data-batch-files"), 10) || 50;
+  var batchBytes = parseInt(form.getAttribute("data-batch-bytes"), 10) || limit;
   var body = document.getElementById("outcomes");
   var list = document.getElementById("progress");
   var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -29,42 +35,71 @@
     body.insertAdjacentHTML("beforeend", html);
   }
 
+  // Files in order, cut into requests of at most batchFiles files and batchBytes bytes (a larger file alone);
+  // a file over the upload limit is not sent at all.
+  function batches(entries) {
+    var out = [], current = [], bytes = 0;
+    entries.forEach(function (e) {
+      if (e.file.size > limit) {
+        e.ui.note.textContent = "超过上传上限 " + limitMb + " MB，未上传";
+        e.ui.note.className = "error small";
+        return;
+      }
+      if (current.length && (current.length >= batchFiles || bytes + e.file.size > batchBytes)) {
+        out.push(current); current = []; bytes = 0;
+      }
+      current.push(e); bytes += e.file.size;
+    });
+    if (current.length) { out.push(current); }
+    return out;
+  }
+
+  function finish(batch, text, bad) {
+    batch.forEach(function (e) {
+      e.ui.bar.value = 100;
+      e.ui.note.textContent = text;
+      if (bad) { e.ui.note.className = "error small"; }
+    });
+  }
+
   function send(queue) {
     if (!queue.length) { return; }
-    var next = queue.shift();
-    var file = next.file, ui = next.ui;
-    if (file.size > limit) {
-      ui.note.textContent = "超过上传上限 " + limitMb + " MB，未上传";
-      ui.note.className = "error small";
-      send(queue);
-      return;
-    }
+    var batch = queue.shift();
     var data = new FormData();
     data.append("csrfmiddlewaretoken", token);
     data.append("js", "1");
-    data.append("files", file, file.name);
+    var total = 0;
+    batch.forEach(function (e) {
+      data.append("files", e.file, e.file.name);
+      data.append("paths", e.file.webkitRelativePath || "");
+      e.start = total;
+      total += e.file.size;
+    });
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("X-CSRFToken", token);
-    xhr.upload.onprogress = function (e) {
-      if (e.lengthComputable) { ui.bar.value = Math.round(100 * e.loaded / e.total); }
+    xhr.upload.onprogress = function (ev) {
+      if (!ev.lengthComputable || !ev.total) { return; }
+      var sent = total * ev.loaded / ev.total;   // the files' share of the bytes sent so far
+      batch.forEach(function (e) {
+        var size = e.file.size || 1;
+        e.ui.bar.value = Math.max(0, Math.min(99, Math.round(100 * (sent - e.start) / size)));
+      });
     };
     xhr.onload = function () {
-      ui.bar.value = 100;
       if (xhr.status === 200 || xhr.status === 400) {
         addRows(xhr.responseText);
-        ui.note.textContent = "完成";
+        finish(batch, "完成", false);
       } else {
-        ui.note.textContent = "上传失败（" + xhr.status + "）";
-        ui.note.className = "error small";
+        finish(batch, "上传失败（" + xhr.status + "）", true);
       }
       send(queue);
     };
     xhr.onerror = function () {
-      ui.note.textContent = "上传失败（网络）";
-      ui.note.className = "error small";
+      finish(batch, "上传失败（网络）", true);
       send(queue);
     };
+    batch.forEach(function (e) { e.ui.note.textContent = "上传中…"; });
     xhr.send(data);
   }
 
@@ -76,7 +111,7 @@
     if (!files.length) { return; }   // the server says 没有选择任何文件
     e.preventDefault();
     list.innerHTML = "";
-    send(files.map(function (f) { return { file: f, ui: item(f) }; }));
+    send(batches(files.map(function (f) { return { file: f, ui: item(f) }; })));
     form.reset();
   });
 }());
