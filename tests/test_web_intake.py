@@ -20,7 +20,7 @@ from django.test import Client
 from scanning import fill_page, typed_page
 from test_web import audit_lines, person, session_of
 
-from hudang.pipeline.app import catalogue, scans
+from hudang.pipeline.app import catalogue, records, scans
 from hudang.pipeline.app import ingest as ingest_app
 
 from builders import complaint, docx_form, json_form
@@ -94,6 +94,20 @@ def test_a_document_upload_for_a_household(web: dict[str, Any], tmp_path: Path) 
     assert "业主来函" in client.get(f"/records/{rid}/").content.decode()
     bad = client.post("/upload/", {**sent, "household": "金第花园/99-9-9999"})
     assert bad.status_code == 400 and "Traceback" not in bad.content.decode()
+
+
+def test_a_document_upload_keeps_its_author(web: dict[str, Any], tmp_path: Path) -> None:
+    """责任者 (`ingest --author`) typed on the page is the 文件's 责任者, shown on its record page."""
+    client = person(web["home"], "dang", "档案员")
+    assert 'name="author"' in client.get("/upload/").content.decode()
+    letter = docx_form(tmp_path / "通知.docx", "业主来函", {"来函人": "区住建局", "事由": "电梯年检通知"})
+    html = client.post("/upload/", {"kind": "document", "household": "金第花园/3-2-1201", "title": "电梯年检通知",
+                                    "author": "区住建局", "files": [SimpleUploadedFile("通知.docx", letter.read_bytes())]}
+                       ).content.decode()
+    rid = re.search(r'href="/records/([^/"]+)/"', html).group(1)  # type: ignore[union-attr]
+    with session_of(web["home"]) as s:
+        assert records.record(s, rid).fields["责任者"] == "区住建局"
+    assert "区住建局" in client.get(f"/records/{rid}/").content.decode()
 
 
 def test_quarantine_retry_with_a_corrected_file_then_dismiss_and_restore(web: dict[str, Any]) -> None:

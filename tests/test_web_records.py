@@ -7,6 +7,7 @@ The data home (a roster for 金第花园, a second estate 翠湖苑, complaints 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
 from io import BytesIO
@@ -16,6 +17,7 @@ import test_web
 from django.test import Client
 from test_web import audit_lines, person, session_of
 
+from hudang.pipeline.app import household as household_app
 from hudang.pipeline.app import records
 
 # test_web's fixtures: its module-scoped home with records in two estates, and a fresh copy per test.
@@ -339,3 +341,61 @@ def test_due_list_by_role_and_estate(web: dict[str, Any]) -> None:
     assert recs["c1"] in limited and recs["c2"] not in limited
     dated = text(person(home, "kf2", "客服").get("/due/?as_of=2026-11-01"))
     assert recs["c1"] not in dated                   # on 11-01 the complaint of 11-03 did not exist yet
+
+
+# ---------------------------------------------------------------- issue 15's web gaps: 调档 range, 归还日期, 借阅登记
+
+def test_export_heading_tells_masked_or_full_and_takes_a_date_range(web: dict[str, Any]) -> None:
+    home = web["home"]
+    archivist = person(home, "da", "档案员")
+    page = text(archivist.get(HOUSE))
+    assert "调档导出（默认个人信息打码）" in page and 'name="date_from"' in page and 'name="date_to"' in page
+    full = text(archivist.post(HOUSE + "export/", {"purpose": "查阅", "full": "on"}))
+    assert "调档导出（完整个人信息）" in full and "个人信息打码）" not in full
+    backwards = archivist.post(HOUSE + "export/", {"purpose": "查阅", "date_from": "2026-10-09", "date_to": "2026-10-01"})
+    assert backwards.status_code == 400 and "截止日期早于起始日期" in text(backwards)
+    assert archivist.post(HOUSE + "export/", {"purpose": "查阅", "date_from": "2026-10-05",
+                                              "date_to": "2026-10-06"}).status_code == 302
+    done = [a for a in audit_lines(home) if a["action"] == "export"]
+    assert [(a["from"], a["to"], a["items"]) for a in done] == [("2026-10-05", "2026-10-06", 2)]
+
+
+def test_lend_return_on_the_date_given_or_today(web: dict[str, Any], monkeypatch: Any) -> None:
+    monkeypatch.setenv("HUDANG_NOW", "2026-12-01T10:00:00+08:00")
+    home = web["home"]
+    archivist = person(home, "da", "档案员")
+    for to in ("法务部", "物业办"):
+        assert archivist.post(HOUSE + "lend/", {"to": to, "purpose": "诉讼", "due": "2026-12-30"}).status_code == 302
+    page = text(archivist.get(HOUSE))
+    first, second = re.findall(r"/lend/([^/]+)/return/", page)
+    assert 'name="date" value="2026-12-01"' in page
+    early = archivist.post(HOUSE + f"lend/{first}/return/", {"date": "2026-11-20"})
+    assert early.status_code == 400 and "早于借出日期" in text(early)
+    assert archivist.post(HOUSE + f"lend/{first}/return/", {"date": "2026-12-05"}).status_code == 302
+    assert archivist.post(HOUSE + f"lend/{second}/return/", {"date": ""}).status_code == 302
+    with session_of(home) as s:
+        back = {loan["loan_id"]: loan["returned"] for loan in household_app.lend_list(s).loans}
+    assert back == {first: "2026-12-05", second: "2026-12-01"}
+
+
+def test_loans_page_lists_every_loan_open_first_overdue_marked(web: dict[str, Any], monkeypatch: Any) -> None:
+    monkeypatch.setenv("HUDANG_NOW", "2026-12-01T10:00:00+08:00")
+    home = web["home"]
+    archivist = person(home, "da", "档案员")
+    for house, to in ((HOUSE, "法务部"), ("/households/金第花园/1-1-301/", "街道办"), ("/households/翠湖苑/A-203/", "翠湖律所")):
+        assert archivist.post(house + "lend/", {"to": to, "purpose": "诉讼", "due": "2026-12-10"}).status_code == 302
+    returned = re.search(r"/lend/([^/]+)/return/", text(archivist.get(HOUSE))).group(1)  # type: ignore[union-attr]
+    assert archivist.post(HOUSE + f"lend/{returned}/return/", {"date": "2026-12-03"}).status_code == 302
+    assert 'href="/loans/"' in text(archivist.get("/"))
+    page = text(archivist.get("/loans/?as_of=2026-12-15"))
+    rows = re.findall(r"<tr class=\"(overdue|)\"><td>(L\d+)</td>", page)
+    with session_of(home) as s:
+        cli = household_app.lend_list(s, day=dt.date(2026, 12, 15)).loans
+    assert [r[1] for r in rows][-1] == returned and sorted(r[1] for r in rows) == sorted(c["loan_id"] for c in cli)
+    assert [r[0] for r in rows] == ["overdue", "overdue", ""]
+    assert "逾期 5 天未还" in page and "已于 2026-12-03 归还" in page and "翠湖律所" in page
+    assert "共 3 次，未归还 2 次，其中逾期 2 次" in page
+    limited = text(person(home, "jd", "档案员", estates=("金第花园",)).get("/loans/?as_of=2026-12-15"))
+    assert "街道办" in limited and "翠湖律所" not in limited
+    assert person(home, "kf", "客服").get("/loans/").status_code == 403
+    assert 'href="/loans/"' in text(person(home, "zg", "主管").get("/due/?as_of=2026-12-15"))

@@ -25,6 +25,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("上传", "upload", "upload"),
     ("待处理", "pending", "quarantine"),
     ("今日待办", "due", "due"),
+    ("借阅", "loans", "lend"),
     ("催缴", "dunning", "fees"),
     ("月报", "reports", "reports"),
     ("状态", "status", "status"),

@@ -81,6 +81,8 @@ class DocumentUploadForm(forms.Form):
     household = household_field()
     title = forms.CharField(label="题名", max_length=200, widget=forms.TextInput(attrs={"placeholder": "如：业主来函"}))
     category = forms.ChoiceField(label="类别", required=False)
+    author = forms.CharField(label="责任者", required=False, max_length=100,
+                             widget=forms.TextInput(attrs={"placeholder": "来函人或发文单位，如：区住建局"}))
 
     def __init__(self, *args: Any, categories: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -196,9 +198,12 @@ class ExportForm(forms.Form):
                                 widget=forms.RadioSelect)
     full = forms.BooleanField(label="导出完整个人信息（须填写原因，记入审计）", required=False)
     reason = reason_field(hint="导出完整信息时必填", required=False)
+    date_from = forms.DateField(label="起始日期", required=False, widget=ISO_DATE)
+    date_to = forms.DateField(label="截止日期", required=False, widget=ISO_DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        check_period(self, data)
         if data.get("full") and len((data.get("reason") or "").strip()) < REASON_LENGTH[0]:
             self.add_error("reason", "导出完整个人信息必须写明原因")
         return data
@@ -213,6 +218,23 @@ class LendForm(forms.Form):
     to = forms.CharField(label="借阅人", max_length=50)
     purpose = forms.CharField(label="借阅事由", max_length=100)
     due = forms.DateField(label="应还日期", widget=ISO_DATE)
+
+
+class LendReturnForm(forms.Form):
+    date = forms.DateField(label="归还日期", required=False, widget=ISO_DATE)
+
+
+class LoansForm(forms.Form):
+    """借阅登记 list: which day decides 逾期, one estate of the user's or all of them."""
+
+    as_of = forms.DateField(label="日期", required=False, widget=ISO_DATE)
+    estate = forms.ChoiceField(label="项目", required=False)
+    open_only = forms.BooleanField(label="只看未归还的", required=False)
+
+    def __init__(self, *args: Any, estates: list[str], limited: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["estate"].choices = [("", "我负责的项目" if limited else "全部项目"),  # type: ignore[attr-defined]
+                                         *((e, e) for e in estates)]
 
 
 class CertificateForm(forms.Form):

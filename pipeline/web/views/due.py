@@ -36,7 +36,7 @@ def page(request: HttpRequest) -> HttpResponse:
         found = reports.due_across(session, day, list_scope(session, who, chosen or None))
     service, fees = who.can("enter"), who.can("fees")
     context: dict[str, Any] = {
-        "form": form, "as_of": day, "service": service, "fees": fees,
+        "form": form, "as_of": day, "service": service, "fees": fees, "may_lend": who.can("lend"),
         "complaints": list(found.complaints) if service else [],
         "repairs": list(found.repairs) if service else [],
         "dunning": [{"d": d, **_link(d.household)} for d in found.dunning] if fees else [],

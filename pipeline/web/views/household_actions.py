@@ -21,7 +21,7 @@ from hudang.pipeline.app import household as household_app
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import check_estate, open_session, principal, requires
 from hudang.pipeline.web.files import send_file
-from hudang.pipeline.web.forms import CertificateForm, ExportForm, LendForm, MoveoutForm
+from hudang.pipeline.web.forms import CertificateForm, ExportForm, LendForm, LendReturnForm, MoveoutForm
 from hudang.pipeline.web.views.households import render_page
 
 T = TypeVar("T")
@@ -83,7 +83,8 @@ def export(request: HttpRequest, estate: str, key: str) -> HttpResponse:
     """调档: the binder and the bag written (audited by the app); the page then lists it with its downloads."""
     address = _address(request, estate, key)
     done = _submit(request, estate, key, "export", ExportForm(request.POST), lambda s, d: exports.export(
-        s, address, purpose=d["purpose"], full=d["full"], reason=d["reason"] or None), refused=UsageError)
+        s, address, purpose=d["purpose"], full=d["full"], reason=d["reason"] or None, start=d["date_from"],
+        end=d["date_to"]), refused=UsageError)
     return done if isinstance(done, HttpResponse) else redirect(f"/households/{estate}/{key}/#exports")
 
 
@@ -129,11 +130,14 @@ def lend(request: HttpRequest, estate: str, key: str) -> HttpResponse:
 @require_POST
 @requires("lend")
 def lend_return(request: HttpRequest, estate: str, key: str, loan_id: str) -> HttpResponse:
-    """A loan of this household (a loan ID of another household is not found here)."""
+    """A loan of this household (a loan ID of another household is not found here), returned on the day given
+    (today when none is)."""
     address = _address(request, estate, key)
     with open_session(principal(request).name) as session:
         view = records.household(session, address)
         if loan_id not in {loan["loan_id"] for loan in view.loans}:
             raise NotFound(f"{view.household} 没有未归还的借阅 {loan_id}", code="no_loan")
-        household_app.lend_return(session, loan_id)
-    return redirect("household", estate=estate, key=key)
+    done = _submit(request, estate, key, "lend_return", LendReturnForm(request.POST),
+                   lambda s, d: household_app.lend_return(s, loan_id, d["date"]), field="date",
+                   refused=UsageError)
+    return done if isinstance(done, HttpResponse) else redirect("household", estate=estate, key=key)

@@ -59,6 +59,7 @@ def render_page(request: HttpRequest, estate: str, key: str, *, forms: dict[str,
         "certificate_form": given.get("certificate") or CertificateForm(initial={"as_of": day}),
         "moveout_form": given.get("moveout") or MoveoutForm(initial={"date": day}),
         "lend_form": given.get("lend") or LendForm(),
+        "lend_return_form": given.get("lend_return"),
         "failed": next(iter(given), ""),
     }
     return render(request, "web/household.html", context, status=status)

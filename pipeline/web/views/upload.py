@@ -71,7 +71,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             if not doc_form.is_valid():
                 return _page(request, doc_form, [], None, status=400)
             d = doc_form.cleaned_data
-            document = ingest_app.DocumentRequest(d["household"], d["title"], d["category"] or None)
+            document = ingest_app.DocumentRequest(d["household"], d["title"], d["category"] or None,
+                                                  d["author"].strip() or None)
         try:
             files = files_of(request)
             if not files:
