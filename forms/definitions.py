@@ -14,7 +14,7 @@ from typing import Any
 
 from hudang.errors import ConfigError
 from hudang.forms.places import PUBLIC_WORDS
-from hudang.forms.values import normalize_label
+from hudang.forms.values import mask_text, normalize_label
 
 BUILTIN_DIR = Path(__file__).parent / "definitions"
 
@@ -111,6 +111,7 @@ class FormDef:
     free: bool = False                    # any document (文件): described by who files it, never read by labels
     deadline: Deadline | None = None      # 处理时限 / 回访时限 ([deadline] table), None for forms without one
     entry_number: str | None = None       # 编号 given by hudang to forms entered on the web: "TS-{month}-{seq:04d}"
+    headline: str | None = None           # the field that says what a record is about (household page, 卷内目录)
     actions: tuple[Action, ...] = ()
     source: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)  # normalised label/alias → field name
@@ -128,6 +129,11 @@ class FormDef:
     def choices(self, name: str) -> tuple[str, ...]:
         """An enum field's values in the definition's order (reports list categories in it); () when absent."""
         return next((f.choices for f in self.fields if f.name == name), ())
+
+    def headline_of(self, values: Mapping[str, str]) -> str:
+        """What the record is about, in a line: its headline field's value, personal numbers masked, ≤ 40 characters."""
+        text = values.get(self.headline) if self.headline else None
+        return mask_text(text)[:40] if text else ""
 
     def action(self, action_id: str) -> Action | None:
         return next((a for a in self.actions if a.id == action_id), None)
@@ -254,11 +260,14 @@ def parse_definition(data: dict[str, Any], source: str) -> FormDef:
             generated=bool(data.get("generated", False)), free=bool(data.get("free", False)), source=source,
             deadline=_deadline(data.get("deadline"), tuple(fields), source),
             entry_number=_entry_number(data.get("entry_number"), source),
+            headline=None if data.get("headline") is None else str(data["headline"]),
             actions=_actions(data.get("actions"), tuple(fields), source),
         )
     except KeyError as exc:
         raise ConfigError(f"表单定义 {source} 缺少必需项 {exc}") from exc
     names = {f.name for f in form.fields}
+    if form.headline is not None and form.headline not in names:
+        raise ConfigError(f"表单定义 {source} headline 引用了不存在的字段 {form.headline}")
     for f in form.fields:
         for ref in (*f.not_before, *( [f.required_when.field] if f.required_when else [])):
             if ref not in names:
@@ -340,6 +349,8 @@ def load_forms(extra_dirs: Iterable[Path] = ()) -> FormRegistry:
                     {f.name for f in form.fields}:
                 # A data home's own copy written before deadlines were data keeps the built-in ones.
                 form = replace(form, deadline=earlier.deadline)
+            if form.headline is None and earlier is not None and earlier.headline in {f.name for f in form.fields}:
+                form = replace(form, headline=earlier.headline)  # likewise a copy written before headlines
             by_id[form.id] = form
     return FormRegistry(tuple(by_id.values()),
                         tuple(f for key, f in older.items() if by_id.get(key[0]) and by_id[key[0]].version != key[1]))

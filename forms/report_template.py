@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import Table
 
-from hudang.forms.template_builder import SANS, SERIF, _fonts
+from hudang.forms.template_builder import SANS, SERIF, _fonts, paragraph
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 MONTHLY_REPORT = "monthly_report.docx"
@@ -60,19 +60,9 @@ def _style(doc: DocxDocument, name: str, font: str, size: float, *, bold: bool =
 
 def _para(doc: DocxDocument, text: str = "", *, style: str | None = None, size: float | None = None,
           bold: bool = False, center: bool = False, font: str | None = None, after: float | None = None) -> None:
-    p = doc.add_paragraph(style=style)
-    if text:
-        run = p.add_run(text)
-        run.bold = bold or None
-        if size:
-            run.font.size = Pt(size)
-        if font:
-            run.font.name = font
-            _fonts(run._r, font)
-    if center:
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    if after is not None:
-        p.paragraph_format.space_after = Pt(after)
+    """The report template's line: bold only when asked (a caption keeps its style's), centred or not."""
+    paragraph(doc, text, style=style, size=size, bold=bold or None, font=font, after=after,
+              align=WD_ALIGN_PARAGRAPH.CENTER if center else None)
 
 
 def _shade(cell: object, fill: str) -> None:

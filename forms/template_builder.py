@@ -62,16 +62,18 @@ def a4_document(*, margins_mm: tuple[float, float, float, float] = (15, 12, 25, 
     return doc
 
 
-def paragraph(container: DocxDocument | _Cell, text: str = "", *, size: float | None = None, bold: bool = False,
-              align: WD_ALIGN_PARAGRAPH | None = None, font: str | None = None, indent: bool = False,
-              before: float | None = None, after: float | None = None, first: bool = False) -> Paragraph:
+def paragraph(container: DocxDocument | _Cell, text: str = "", *, size: float | None = None,
+              bold: bool | None = False, align: WD_ALIGN_PARAGRAPH | None = None, font: str | None = None,
+              indent: bool = False, before: float | None = None, after: float | None = None, first: bool = False,
+              style: str | None = None) -> Paragraph:
     """One paragraph holding ``text`` as one run, added to a document or a table cell — the one way the templates,
     the printed blanks and the binder pages write a line.
 
     ``first`` writes into the container's first paragraph while it is still empty (a new table cell has one)
-    instead of adding another; ``size``, ``font``, ``before`` and ``after`` left at None keep the style's."""
+    instead of adding another; ``size``, ``font``, ``before``, ``after`` and ``bold`` left at None keep the
+    style's (``style``, a paragraph style of the document such as "Caption")."""
     paras = container.paragraphs
-    p = paras[0] if first and paras and not paras[0].runs else container.add_paragraph()
+    p = paras[0] if first and paras and not paras[0].runs else container.add_paragraph(style=style)
     run = p.add_run(text)
     run.bold = bold
     if size is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+
+from hudang.errors import UsageError
 
 CST = timezone(timedelta(hours=8), "CST")
 
@@ -20,3 +22,9 @@ def now() -> datetime:
 def stamp() -> str:
     """A timestamp for provenance and events: ISO 8601 with the +08:00 offset."""
     return now().isoformat(timespec="seconds")
+
+
+def check_range(start: date | None, end: date | None) -> None:
+    """The one rule for a ``--from``/``--to`` pair (search, registers, 调档): the start may not be after the end."""
+    if start is not None and end is not None and start > end:
+        raise UsageError(f"--from（{start}）晚于 --to（{end}）：起始日期应不晚于截止日期", code="bad_date_range")

@@ -11,7 +11,9 @@ import pytest
 
 from hudang.archive import audit
 from hudang.errors import NotFound, UsageError
-from hudang.pipeline.app import catalogue, maintenance, quarantine, records, search
+from hudang.forms import definitions
+from hudang.pipeline.app import catalogue, maintenance, quarantine, records, reports, search
+from hudang.pipeline.app.export import export
 from hudang.pipeline.app.ingest import ingest
 from hudang.pipeline.app.session import Session
 
@@ -71,6 +73,40 @@ def test_search_takes_dates_and_refuses_a_reversed_range(session: Session, tmp_p
     assert reversed_range.value.code == "bad_date_range"
     with pytest.raises(UsageError):
         search.search(session, "渗漏水", form_name="不存在的表")
+
+
+def test_every_date_range_is_checked_by_one_rule(session: Session, tmp_path: Path) -> None:
+    """Search, 台账 and 调档 refuse a --from after --to with the same code and the same words."""
+    json_form(tmp_path / "in" / "c.json", "投诉处理单", complaint("TS-3"))
+    ingest(session, [tmp_path / "in"], workers=1)
+    later, earlier = dt.date(2026, 11, 2), dt.date(2026, 11, 1)
+    refusals = []
+    for attempt in (lambda: search.search(session, "渗漏水", date_from=later, date_to=earlier),
+                    lambda: reports.register(session, "投诉", None, later, earlier),
+                    lambda: export(session, "金第花园/3-2-1201", start=later, end=earlier)):
+        with pytest.raises(UsageError) as refused:
+            attempt()
+        refusals.append((refused.value.code, str(refused.value)))
+    assert refusals == [("bad_date_range", "--from（2026-11-02）晚于 --to（2026-11-01）：起始日期应不晚于截止日期")] * 3
+
+
+def test_the_headline_of_a_record_is_the_definitions_data(session: Session, tmp_path: Path) -> None:
+    """Which field says what a record is about is written in the form's TOML, for the household page and the
+    卷内目录 alike; a data home may change it."""
+    json_form(tmp_path / "in" / "c.json", "投诉处理单", complaint("TS-4", 投诉内容="电梯异响，夜间尤甚"))
+    ingest(session, [tmp_path / "in"], workers=1)
+    [shown] = records.household(session, "金第花园/3-2-1201").records
+    assert shown["summary"] == "电梯异响，夜间尤甚"
+    built_in = Path(definitions.__file__).parent / "definitions" / "complaint.toml"
+    (session.home.forms_dir / "complaint.toml").write_text(
+        built_in.read_text(encoding="utf-8").replace('headline = "投诉内容"', 'headline = "接报人"'), encoding="utf-8")
+    again = Session.open(session.home.root, user="档案员甲")
+    try:
+        [shown] = records.household(again, "金第花园/3-2-1201").records
+        assert shown["summary"] == "李客服"
+        assert again.forms.by_id("complaint").headline_of({"接报人": "王五"}) == "王五"
+    finally:
+        again.close()
 
 
 def test_quarantine_retry_resolves_only_what_was_taken(session: Session, tmp_path: Path) -> None:

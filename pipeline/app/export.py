@@ -18,7 +18,7 @@ from typing import Any
 
 from hudang import __version__
 from hudang.archive.paths import safe_component
-from hudang.clock import now
+from hudang.clock import check_range, now
 from hudang.errors import NotFound, UsageError
 from hudang.forms import binder, binder_pages
 from hudang.pipeline.app import records
@@ -111,8 +111,7 @@ def export(session: Session, address: str, *, purpose: str = "查阅", start: dt
         raise UsageError(f"调档用途只能是 {'、'.join(PURPOSES)}，不能是“{purpose}”", code="bad_purpose")
     if full and not (reason or "").strip():
         raise UsageError("导出完整个人信息（--full）必须用 --reason 写明事由（将写入审计日志）", code="reason_required")
-    if start and end and start > end:
-        raise UsageError(f"--from {start} 晚于 --to {end}", code="bad_range")
+    check_range(start, end)
     view = records.household(session, address)          # NotFound for a household with no file
     archive, home = session.archive, session.home
     place = archive.estates.household(view.household)

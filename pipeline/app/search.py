@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from hudang.clock import check_range
 from hudang.errors import UsageError
 from hudang.pipeline.app.session import Session
 from hudang.settings import Home
@@ -40,8 +41,7 @@ def search(session: Session, query: str, *, form_name: str | None = None, househ
     form_id = session.form(form_name).id if form_name else None
     address = session.archive.estates.household(household).address if household else None
     estate_name = session.estate(estate)
-    if date_from is not None and date_to is not None and date_from > date_to:
-        raise UsageError(f"--from（{date_from}）晚于 --to（{date_to}）：起始日期应不晚于截止日期", code="bad_date_range")
+    check_range(date_from, date_to)
     since, until = (int(d.strftime("%Y%m%d")) if d else None for d in (date_from, date_to))
     filters = Filters(form=form_id, household=address, estate=estate_name, estates=estates, date_from=since,
                       date_to=until, all_versions=all_versions)

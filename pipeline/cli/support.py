@@ -151,19 +151,20 @@ class Result(Protocol):
 R = TypeVar("R", bound=Result)
 
 
-def show(result: R, as_json: bool, human: Callable[[R], None]) -> None:
-    """``--json`` prints the result's one JSON document; otherwise the human rendering."""
-    if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
-    else:
-        human(result)
-
-
 def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
+    """``--json`` prints ``data`` as one JSON document; otherwise the human rendering."""
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         human(data)
+
+
+def show(result: R, as_json: bool, human: Callable[[R], None]) -> None:
+    """A typed result: ``--json`` prints its ``as_json()``; otherwise the human rendering of the result itself."""
+    if as_json:
+        emit(result.as_json(), True, human)
+    else:
+        human(result)
 
 
 def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -27,7 +27,6 @@ from hudang.pipeline.dunning import fees
 from hudang.pipeline.dunning.tracking import letter_state
 
 AUTHOR_FIELDS = ("责任者", "投诉人", "报修人", "申请人", "借用人", "业主姓名", "单位名称")
-HEADLINE_FIELDS = ("题名", "投诉内容", "报修内容", "装修内容", "放行物品", "钥匙类别")
 PERSONAL_TYPES = frozenset({"phone", "id_number"})
 RECEIPT = "送达回执"
 
@@ -77,15 +76,19 @@ def _form_name(forms: FormRegistry, form_id: str) -> str:
         return form_id
 
 
-def _title(form_name: str, values: dict[str, str], number: str | None) -> str:
+def _title(forms: FormRegistry, form_id: str, values: dict[str, str], number: str | None) -> str:
     if values.get("函号"):
         owed = f" 欠费 {values['欠费金额']} 元" if values.get("欠费金额") else ""
         return f"{values.get('函件类型') or '催缴函'} {values['函号']}{owed}"
     if values.get("题名"):
         return mask_text(values["题名"])
-    head = next((mask_text(values[n])[:40] for n in HEADLINE_FIELDS[1:] if values.get(n)), "")
     numbered = f"（编号 {number}）" if number else ""
-    return f"{form_name}{numbered}" + (f"：{head}" if head else "")
+    try:
+        form = forms.by_id(form_id)
+    except KeyError:
+        return f"{form_id}{numbered}"
+    head = form.headline_of(values)
+    return f"{form.name}{numbered}" + (f"：{head}" if head else "")
 
 
 def _in_range(day: str | None, start: dt.date | None, end: dt.date | None) -> bool:
@@ -106,7 +109,7 @@ def _record_items(archive: Archive, forms: FormRegistry, row: Any, company: str,
     form_name = _form_name(forms, row["form"])
     shown = values if full else masked_values(values, row["form"], forms)
     author = next((values[n] for n in AUTHOR_FIELDS if values.get(n)), "") or company
-    item = Item(row["archive_no"], author, _title(form_name, values, row["number"]), row["form_date"] or "",
+    item = Item(row["archive_no"], author, _title(forms, row["form"], values, row["number"]), row["form_date"] or "",
                 record_id=row["record_id"], fields={"record_id": row["record_id"], "archive_no": row["archive_no"],
                                                     "form": row["form"], "form_name": form_name,
                                                     "version": row["current_version"], "date": row["form_date"],

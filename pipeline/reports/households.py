@@ -30,12 +30,8 @@ def _masked_event(event: dict[str, Any]) -> dict[str, Any]:
 def _summary(row: Any, forms: FormRegistry) -> dict[str, Any]:
     values = json.loads(row["fields"])
     form = next((f for f in forms if f.id == row["form"]), None)
-    headline = ""
+    headline = form.headline_of(values) if form else ""
     if form:
-        for name in ("投诉内容", "报修内容", "装修内容", "放行物品", "钥匙类别", "业主姓名", "题名"):
-            if values.get(name):
-                headline = mask_text(values[name])[:40]
-                break
         if row["form"] == "document":
             headline = f"〔{values.get('类别', '其他')}〕{mask_text(values.get('题名', ''))[:40]}"
         if row["form"] == "letter":

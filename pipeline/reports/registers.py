@@ -13,8 +13,7 @@ from typing import Any
 
 from hudang.archive.catalog import current_versions
 from hudang.archive.paths import safe_component
-from hudang.clock import now
-from hudang.errors import UsageError
+from hudang.clock import check_range, now
 from hudang.forms import sheets
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.masking import masked_values
@@ -53,10 +52,6 @@ def _status(form_id: str, case: Case, at: dt.datetime) -> list[str]:
     return []
 
 
-def _check_period(date_from: dt.date, date_to: dt.date) -> None:
-    if date_to < date_from:
-        raise UsageError(f"--to（{date_to}）早于 --from（{date_from}）", code="bad_period")
-
 
 def _sheet(title: str, estate: str | None, period_line: str, headers: list[str]) -> tuple[Any, Any]:
     """A register's workbook: its title (and estate) in bold, the period line, the header row shaded (row 3)."""
@@ -80,7 +75,7 @@ def write_register(conn: sqlite3.Connection, forms: FormRegistry, form: FormDef,
     """Write the ledger; rows are the live records whose own date (else filing date) is in the period."""
     from openpyxl.styles import Alignment
 
-    _check_period(date_from, date_to)
+    check_range(date_from, date_to)
     where = "r.form = ? AND r.voided = 0 AND COALESCE(r.form_date, substr(r.filed_at, 1, 10)) BETWEEN ? AND ?"
     args: list[Any] = [form.id, date_from.isoformat(), date_to.isoformat()]
     if estate:
@@ -135,7 +130,7 @@ def write_loan_register(conn: sqlite3.Connection, estate: str | None, date_from:
     """The 借阅登记簿: every loan of paper originals made in the period, with its return (or how late it is)."""
     from hudang.pipeline.household import lending
 
-    _check_period(date_from, date_to)
+    check_range(date_from, date_to)
     today = now().date()
     found = [loan for loan in lending.loans(conn, estate) if date_from <= loan.out <= date_to]
     headers = ["序号", "借阅编号", "项目", "住户", "借阅人", "借阅事由", "借出日期", "应还日期", "归还日期", "状态",
