@@ -178,6 +178,9 @@ def test_not_found_bad_input_and_wrong_method(api: Hudang) -> None:
     assert get("/api/v1/nothing-here", auth)[0] == 404
     status, data = get("/api/v1/due", auth, as_of="2026-02-30")
     assert status == 400 and data["error"]["code"] == "bad_date"
+    # the CLI's words for the same date, with the argument's name (one rule: hudang.clock.parse_day)
+    cli = api("due", "--as-of", "2026-02-30", "--json", check=False).json["error"]["message"]
+    assert data["error"]["message"] == cli.replace("--as-of", "参数 as_of") and "2026年2月30日" in cli
     status, data = get("/api/v1/search", auth, q="漏水", limit="0")
     assert status == 400 and data["error"]["code"] == "bad_limit"
     status, data = get("/api/v1/search", auth, q="漏水", estate="不存在的小区")

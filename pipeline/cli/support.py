@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from hudang.errors import HudangError, UsageError, ValueProblem
+from hudang.errors import HudangError
 
 if TYPE_CHECKING:
     from hudang.pipeline.app.session import Session
@@ -172,31 +172,17 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def day(text: str | None, option: str) -> dt.date:
-    """A date option as the archivist writes it (2026-11-03, 2026/11/3, 2026年11月3日 …); today when absent."""
-    from hudang.clock import now
+    """A date option as the archivist writes it; today when absent."""
+    from hudang.clock import now, parse_day
 
-    if not text:
-        return now().date()
-    try:
-        return _parse_date(text)
-    except ValueProblem as exc:
-        raise UsageError(f"{option} 日期无效：{exc.message}", code="bad_date") from exc
+    return parse_day(text, option) or now().date()
 
 
 def optional_day(text: str | None, option: str) -> dt.date | None:
-    """A date bound of a search (--from, --to); absent means unbounded. Its message is the search's own."""
-    if not text:
-        return None
-    try:
-        return _parse_date(text)
-    except ValueProblem as exc:
-        raise UsageError(f"{option} 的日期无法识别：{exc.message}", code="bad_date") from None
+    """A date bound of a search (--from, --to); absent means unbounded."""
+    from hudang.clock import parse_day
 
-
-def _parse_date(text: str) -> dt.date:
-    from hudang.forms.values import parse_date
-
-    return parse_date(text)
+    return parse_day(text, option)
 
 
 # ---------------------------------------------------------------- the data home

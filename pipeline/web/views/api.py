@@ -19,9 +19,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from hudang.clock import now
-from hudang.errors import HudangError, NotFound, UsageError, ValueProblem
-from hudang.forms.values import mask_text, parse_date
+from hudang.clock import now, parse_day
+from hudang.errors import HudangError, NotFound, UsageError
+from hudang.forms.values import mask_text
 from hudang.pipeline.app import fees, ingest, records, reports
 from hudang.pipeline.app.roles import Principal, household_for, list_scope
 from hudang.pipeline.app.search import DEFAULT_LIMIT, LIMITS
@@ -102,12 +102,7 @@ def params(request: HttpRequest) -> dict[str, str]:
 
 
 def day(text: str | None, name: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueProblem as exc:
-        raise UsageError(f"参数 {name} 的日期无法识别：{exc.message}", code="bad_date") from None
+    return parse_day(text, f"参数 {name}")
 
 
 def limit_of(text: str | None) -> int:
