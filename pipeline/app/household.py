@@ -6,6 +6,7 @@ Each is an event in the household's own file (archive/store.py `add_household_ev
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,16 @@ def lend_list(session: Session, *, overdue_only: bool = False, open_only: bool =
     if overdue_only:
         found = [loan for loan in found if loan.overdue_at(day)]
     return Loans(day, [loan.as_json(day) for loan in found])
+
+
+def lend_list_across(session: Session, estates: Sequence[str | None], *, open_only: bool = False,
+                     day: dt.date | None = None) -> Loans:
+    """`lend_list` of several estates (a user limited to some) as the 借阅登记 page shows it: the loans still out
+    first, then by loan ID."""
+    day = day or now().date()
+    found = [loan for e in estates for loan in lend_list(session, open_only=open_only, day=day, estate=e).loans]
+    found.sort(key=lambda loan: (bool(loan["returned"]), loan["loan_id"]))
+    return Loans(day, found)
 
 
 @dataclass(frozen=True)

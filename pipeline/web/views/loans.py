@@ -4,7 +4,6 @@ open ones first, overdue ones marked, each linked to its household (where it is 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,10 +26,8 @@ def page(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             day = form.cleaned_data["as_of"] or day
             chosen, open_only = form.cleaned_data["estate"] or "", form.cleaned_data["open_only"]
-        found: list[dict[str, Any]] = []
-        for estate in list_scope(session, who, chosen or None):
-            found += household_app.lend_list(session, open_only=open_only, day=day, estate=estate).loans
-    found.sort(key=lambda loan: (bool(loan["returned"]), loan["loan_id"]))   # open ones first, then by ID
+        found = household_app.lend_list_across(session, list_scope(session, who, chosen or None),
+                                               open_only=open_only, day=day).loans
     loans = [{**loan, "estate": loan["household"].partition("/")[0], "key": loan["household"].partition("/")[2]}
              for loan in found]
     return render(request, "web/loans.html", {
