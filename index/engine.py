@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +83,8 @@ class SearchIndex:
     def create(self) -> None:
         """A fresh, empty index (the old one, if any, is moved aside first, then removed)."""
         if self.folder.exists():
+            import shutil  # here: a search loads no file-tree code
+
             old = self.folder.with_name(self.folder.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
             os.rename(self.folder, old)
