@@ -6,17 +6,17 @@ pickle) is made when the first line is written — a search writes none."""
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 from hudang.forms.values import mask_text
+from hudang.patterns import lazy
 
 LOG_NAME = "hudang.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 5
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def escape_controls(text: str) -> str:

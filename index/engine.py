@@ -22,6 +22,7 @@ from hudang.errors import IndexOutdated, SearchIndexError
 from hudang.index.analysis import normalize
 from hudang.index.query import Parsed
 from hudang.index.schema import SCHEMA_VERSION, make_schema
+from hudang.patterns import lazy
 
 META = "hudang-index.json"
 # Segments are left as separate files (compound=False): a reader then opens them in well under a
@@ -241,7 +242,7 @@ class SearchIndex:
 
 
 _ALNUM = re.compile(r"[0-9a-z]")
-_JOINED = re.compile(r"[0-9a-z][.\-·/:][0-9a-z]")
+_JOINED = lazy(r"[0-9a-z][.\-·/:][0-9a-z]")
 
 
 def _inside_token(norm: str, i: int, j: int) -> bool:
