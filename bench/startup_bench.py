@@ -55,7 +55,10 @@ import contextlib, importlib, io, json, sys, time
 modules = json.loads(sys.argv.pop(1))
 listed = set(modules)
 w0, c0 = time.perf_counter(), time.process_time()
+import hudang.pipeline.cli as package
+package._zhconv_without_pkg_resources()   # as the command does first: zhconv without pkg_resources' scan
 from hudang.pipeline.cli import main
+import hudang.index   # whoosh the way a search imports it (index/lightly.py), before the list names its modules
 for name in modules:
     parents = [name.rsplit(".", n)[0] for n in range(1, name.count(".") + 1)]
     # a module loaded from its file without its package (rjieba's library: its package would load the whole

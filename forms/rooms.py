@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from hudang.errors import ValueProblem
 from hudang.forms.places import PUBLIC_WORDS
 from hudang.forms.values import to_simplified
+from hudang.patterns import lazy
 
 __all__ = ["Room", "parse_room", "parse_key", "room_from_parts", "import_room", "is_public", "ROOM_FORMATS"]
 
@@ -130,7 +131,7 @@ def room_from_parts(building: str, unit: str | None, number: str) -> Room:
 
 
 _WORD_RE = "栋|座|幢|号楼|#楼|#|号"
-_CATEGORY = re.compile(r"^([^\W\d_A-Za-z]+)")
+_CATEGORY = lazy(r"^([^\W\d_A-Za-z]+)")
 
 
 def import_room(building: str, unit: str | None, number: str, room_format: str | None = None) -> tuple[Room, str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hudang.errors import ValueProblem
+from hudang.patterns import lazy
 
 PII_TYPES: frozenset[str] = frozenset({"id_number", "phone"})
 """Field types holding personal data (SPEC §7): shown masked everywhere but `record show --reveal`."""
@@ -119,16 +120,16 @@ def _show(raw: str) -> str:
 
 # ---------------------------------------------------------------- dates and times
 
-_DATE_RE = re.compile(  # a date ending in a digit must not run into the time's digits
+_DATE_RE = lazy(  # a date ending in a digit must not run into the time's digits
     r"(?P<y>[0-9]{4})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})(?![0-9])"
     r"|(?P<cy>[0-9]{4})年(?P<cm>[0-9]{1,2})月(?P<cd>[0-9]{1,2})(?:[日号]|(?![0-9]))"
     r"|(?P<ny>[0-9]{4})(?P<nm>[0-9]{2})(?P<nd>[0-9]{2})(?![0-9])")
-_TIME_RE = re.compile(
+_TIME_RE = lazy(
     r"(?P<period>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间)?"
     r"(?:(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.[0-9]{1,6})?)?"
     r"|(?P<ch>[0-9]{1,2})[时点](?:(?P<half>半)|整|(?P<cmi>[0-9]{1,2})(?:分(?:(?P<cs>[0-9]{1,2})秒?)?)?)?)"
     r"(?P<ampm>[AaPp][Mm])?(?P<tz>Z|[+-][0-9]{2}:?[0-9]{2})?")
-_MIDNIGHT_RE = re.compile(r"[T ]?00:00(?::00(?:\.0{1,6})?)?")
+_MIDNIGHT_RE = lazy(r"[T ]?00:00(?::00(?:\.0{1,6})?)?")
 _AM = {"凌晨", "早上", "早晨", "上午", "am"}
 _PM = {"下午", "傍晚", "晚上", "夜里", "夜间", "pm"}
 _NIGHT = {"晚上", "夜里", "夜间"}
@@ -153,8 +154,8 @@ def _date_of(m: re.Match[str], code: str) -> dt.date:
 
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)   # Excel's day 0 (its 1900 leap-year bug included)
-_SERIAL_RE = re.compile(r"\d{1,7}(?:\.\d+)?")
-_SERIAL_AUTO = re.compile(r"\d{5}(?:\.\d+)?")
+_SERIAL_RE = lazy(r"\d{1,7}(?:\.\d+)?")
+_SERIAL_AUTO = lazy(r"\d{5}(?:\.\d+)?")
 _FIRST_SERIAL, _LAST_SERIAL = 20_000, 80_000   # 1954-10-03 … 2119-01-10: a five-digit number where a date is meant
 _MAX_SERIAL = 2_958_465                        # 9999-12-31, Excel's last day
 
@@ -238,11 +239,11 @@ def _offset(tz: str) -> dt.timezone:
 
 # ---------------------------------------------------------------- amounts and readings
 
-_AMOUNT_RE = re.compile(r"(?P<sign>[-+]?)(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<frac>\.[0-9]+)?")
-_CURRENCY_PREFIX = re.compile(r"^([-+]?)(?:¥|RMB|CNY|人民币)", re.IGNORECASE)
-_CURRENCY_SUFFIX = re.compile(r"(?:元整?|圆整?|块钱?|RMB|CNY)$", re.IGNORECASE)
-_SPLIT_DIGITS = re.compile(r"[0-9]\s+[0-9]")  # "12 34" is two numbers, not 1234
-_UNIT_SUFFIX = re.compile(r"(?:千瓦时|kwh|立方米|立方|m3|m³|度|吨|方|个|件|台|把|套|只|箱)$", re.IGNORECASE)
+_AMOUNT_RE = lazy(r"(?P<sign>[-+]?)(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<frac>\.[0-9]+)?")
+_CURRENCY_PREFIX = lazy(r"^([-+]?)(?:¥|RMB|CNY|人民币)", re.IGNORECASE)
+_CURRENCY_SUFFIX = lazy(r"(?:元整?|圆整?|块钱?|RMB|CNY)$", re.IGNORECASE)
+_SPLIT_DIGITS = lazy(r"[0-9]\s+[0-9]")  # "12 34" is two numbers, not 1234
+_UNIT_SUFFIX = lazy(r"(?:千瓦时|kwh|立方米|立方|m3|m³|度|吨|方|个|件|台|把|套|只|箱)$", re.IGNORECASE)
 
 
 def _amount(s: str) -> Decimal | None:
@@ -335,10 +336,10 @@ def parse_number(raw: str) -> Decimal:
 
 # ---------------------------------------------------------------- phones
 
-_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+_MOBILE_RE = lazy(r"1[3-9][0-9]{9}")
 # Area codes: 010 and 020–029 have three digits, every other has four (03xx–09xx).
-_LANDLINE_RE = re.compile(r"(010|02[0-9]|0[3-9][0-9]{2})([1-9][0-9]{6,7})")
-_PHONE_SEPARATORS = re.compile(r"[-\u2010-\u2015()\s]")
+_LANDLINE_RE = lazy(r"(010|02[0-9]|0[3-9][0-9]{2})([1-9][0-9]{6,7})")
+_PHONE_SEPARATORS = lazy(r"[-\u2010-\u2015()\s]")
 
 
 def _phone_digits(raw: str) -> str | None:
@@ -382,8 +383,8 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_EXCEL_FLOAT = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
-_RESIDENT_SHAPE = re.compile(r"[0-9]{15}|[0-9]{17}[0-9X]")
+_EXCEL_FLOAT = lazy(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+_RESIDENT_SHAPE = lazy(r"[0-9]{15}|[0-9]{17}[0-9X]")
 _ID_KINDS = {
     "身份证": "resident", "居民身份证": "resident", "二代身份证": "resident", "身份证号": "resident",
     "营业执照": "uscc", "统一社会信用代码": "uscc",
@@ -498,7 +499,7 @@ def mask_id(value: str, id_type: str | None = None) -> str:
 
 # ---------------------------------------------------------------- free text
 
-_PII_IN_TEXT = re.compile(
+_PII_IN_TEXT = lazy(
     r"(?<![0-9])(?:"
     r"(?P<id18>[0-9]{17}[0-9Xx]|[0-9]{6} [0-9]{8} [0-9]{3}[0-9Xx])"
     r"|(?P<mobile>(?:(?:\+?86|0086)[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4})"
@@ -509,7 +510,7 @@ _PII_IN_TEXT = re.compile(
 
 # Other documents are told by the word before them (a bare letter-and-digits run may be any 编号):
 # 护照/Passport, 港澳/往来港澳通行证, 回乡证, 台胞证/台湾居民来往大陆通行证, 通行证 — SPEC §7: first 2 and last 2.
-_DOC_IN_TEXT = re.compile(
+_DOC_IN_TEXT = lazy(
     r"(?:护照|passport|通行证|回乡证|台胞证)[ :：]{0,2}(?:号码|号|no\.?|number)?[ :：#]{0,3}"
     r"(?<![A-Za-z0-9])(?P<doc>[A-Za-z]{0,2}[0-9][A-Za-z0-9]{5,11})(?![A-Za-z0-9])", re.IGNORECASE)
 

@@ -22,6 +22,7 @@ from typing import Any
 from whoosh.analysis import Token, Tokenizer
 
 from hudang.forms.values import to_simplified
+from hudang.patterns import lazy
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_CJK}]+|[a-z0-9]+(?:[.\-·][a-z0-9]+)*")
@@ -139,8 +140,8 @@ class WordTokenizer(_Pieces):
                 yield word.strip(), start, end, 0
 
 
-_DATE = re.compile(r"(?<![0-9])(\d{4}) ?[年/.\-] ?(\d{1,2}) ?[月/.\-] ?(\d{1,2})(?![0-9])")
-_JOINERS = re.compile("[·・•]")
+_DATE = lazy(r"(?<![0-9])(\d{4}) ?[年/.\-] ?(\d{1,2}) ?[月/.\-] ?(\d{1,2})(?![0-9])")
+_JOINERS = lazy("[·・•]")
 
 
 def _iso(m: re.Match[str]) -> str | None:

@@ -14,9 +14,10 @@ from typing import Any
 from hudang.forms.definitions import FormRegistry
 from hudang.forms.values import mask_id, mask_phone, mask_text, to_halfwidth
 from hudang.index.analysis import VALUE_SEP, normalize
+from hudang.patterns import lazy
 
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-_PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{7,8})(?!\d)")
+_ID_RE = lazy(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_PHONE_RE = lazy(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{7,8})(?!\d)")
 
 
 def pii_token(key: bytes, kind: str, value: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from hudang.errors import IndexOutdated, SearchIndexError
 from hudang.index.analysis import normalize
 from hudang.index.query import Parsed
 from hudang.index.schema import SCHEMA_VERSION, make_schema
+from hudang.patterns import lazy
 
 META = "hudang-index.json"
 # Segments are left as separate files (compound=False): a reader then opens them in well under a
@@ -84,6 +84,8 @@ class SearchIndex:
     def create(self) -> None:
         """A fresh, empty index (the old one, if any, is moved aside first, then removed)."""
         if self.folder.exists():
+            import shutil  # here: a search loads no file-tree code
+
             old = self.folder.with_name(self.folder.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
             os.rename(self.folder, old)
@@ -240,7 +242,7 @@ class SearchIndex:
 
 
 _ALNUM = re.compile(r"[0-9a-z]")
-_JOINED = re.compile(r"[0-9a-z][.\-·/:][0-9a-z]")
+_JOINED = lazy(r"[0-9a-z][.\-·/:][0-9a-z]")
 
 
 def _inside_token(norm: str, i: int, j: int) -> bool:

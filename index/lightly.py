@@ -48,7 +48,7 @@ def _iscoroutinefunction(func: Any) -> bool:
 
 # The functions whoosh takes by name (`from module import name`) from a deferred module.
 FUNCTIONS = {"urllib.request": ("urlretrieve",), "whoosh.lang.morph_en": ("variations",),
-             "whoosh.lang.porter": ("stem",)}
+             "whoosh.lang.porter": ("stem",), "shutil": ("copyfileobj",), "html": ("escape",)}
 
 
 def _function(module: str, name: str) -> Any:
@@ -80,9 +80,11 @@ def deferred(*names: str) -> Iterator[None]:
 
 
 def import_whoosh() -> None:
-    """Import the whoosh modules we use, with `urllib.request`, `asyncio`, English word forms and stemming
-    deferred."""
-    with deferred("urllib.request", "asyncio", "whoosh.lang.morph_en", "whoosh.lang.porter"):
+    """Import the whoosh modules we use, with `urllib.request`, `asyncio`, English word forms, stemming and
+    the modules only writing, fuzzy queries and highlighting use deferred."""
+    with deferred("urllib.request", "asyncio", "whoosh.lang.morph_en", "whoosh.lang.porter", "tempfile", "shutil",
+                  "random", "queue", "html", "whoosh.automata.lev"):
+        import whoosh.codec.whoosh3  # noqa: F401  (the index's codec, loaded when it is opened)
         import whoosh.collectors  # noqa: F401
         import whoosh.index  # noqa: F401
         import whoosh.matching  # noqa: F401

@@ -23,7 +23,6 @@ import importlib.machinery
 import importlib.util
 import logging
 import os
-import shutil
 import sqlite3
 import sys
 import threading
@@ -109,7 +108,8 @@ class Dictionary:
 
 def _unpack(library: Path) -> list[tuple[str, int]] | None:
     """The dictionary inside rjieba's library: the first zstd frame that reads as ``word freq tag`` lines."""
-    import subprocess  # here: run once per machine, not by every search
+    import shutil  # here: run once per machine, not by every search
+    import subprocess
 
     zstd = shutil.which("zstd")
     if zstd is None:

@@ -17,7 +17,11 @@ from test_startup import COMMAND_MODULES, HEAVY
 from builders import complaint, json_form, registration
 from conftest import Hudang
 
-HEAVY_FOR_SEARCH = ("rjieba", "asyncio", "ssl", "urllib.request", "http.client")
+HEAVY_FOR_SEARCH = ("rjieba", "asyncio", "ssl", "urllib.request", "http.client",
+                    # the log file's rotating handler (a search writes no line), and what only writing an index,
+                    # fuzzy queries or highlighting use (index/lightly.py defers them while whoosh is imported)
+                    "logging.handlers", "socket", "tempfile", "shutil", "bz2", "lzma", "random", "queue", "html",
+                    "whoosh.automata.lev")
 
 QUERIES = [
     # Chinese words and phrases
@@ -120,13 +124,17 @@ def test_a_search_command_loads_no_more_than_it_needs(filed: Hudang) -> None:
     code = ("import sys; from hudang.pipeline.cli import main\n"
             "try:\n    main(['search', '欧阳建国', '--json'])\nexcept SystemExit:\n    pass\n"
             "print(repr(sorted(sys.modules)), file=sys.stderr)\n"
-            "print(sys.modules['zhconv.zhconv'].zhcdicts is None, file=sys.stderr)")
+            "print(sys.modules['zhconv.zhconv'].zhcdicts is None, file=sys.stderr)\n"
+            "from hudang.forms import values\n"
+            "print(sorted(k for k, v in vars(values).items() if type(v).__name__ == '_Lazy' and v._compiled),"
+            " file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
                           env=filed.env)
     assert json.loads(proc.stdout)["total"] == 1
-    *_, modules, no_dictionary = proc.stderr.strip().splitlines()
+    *_, modules, no_dictionary, compiled = proc.stderr.strip().splitlines()
     loaded = set(eval(modules))
     assert no_dictionary == "True", "zhconv's dictionary was loaded"
+    assert compiled == "[]", "a search compiled forms/values' date, money, phone or ID patterns"
     assert "rjieba.rjieba" in loaded and "whoosh.searching" in loaded
     heavy = [m for m in (*HEAVY_FOR_SEARCH, *HEAVY, *COMMAND_MODULES) if m not in ("whoosh", "sqlite3")]
     assert sorted(m for m in heavy if m in loaded) == []
