@@ -160,7 +160,7 @@ def _print_ingested(result: Ingested) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--workers", type=int, default=None, help="读取文件的进程数（默认 CPU 核数）")
-@click.option("--estate", default=None, help="导入表格所属的项目（表中没有“项目”列时）")
+@click.option("--estate", default=None, help="表格所属的项目：房屋清单、台账和批量表单中没有“项目”的行都归入该项目")
 @click.option("--profile", default=None, help="按此导入方案读取表格（hudang import-profile list 查看）")
 @click.option("--sheet", default=None, help="读取工作簿中的这个工作表")
 @click.option("--dry-run", is_flag=True, help="试导入：只显示将会新增的行、房屋、住户和月份，不写入任何内容")
