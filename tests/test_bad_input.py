@@ -52,7 +52,7 @@ def _junk_batch(folder: Path) -> dict[str, str]:
                 member.write(block)
     expected["炸弹.docx"] = "quarantined"
     odd = json_form(folder / "奇怪..\\名字\t换行\n.json", "住户登记表", registration("1-1-302", "怪名"))
-    expected[odd.name] = "filed"
+    expected[odd.name.replace("\t", "\\t").replace("\n", "\\n")] = "filed"   # shown escaped
     os.mkfifo(folder / "管道.docx")
     expected["管道.docx"] = "quarantined"
     (folder / "断链.docx").symlink_to(folder / "不存在.docx")
