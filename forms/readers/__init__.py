@@ -57,7 +57,14 @@ def read_document(path: Path, vocab: Vocabulary, limits: ReadLimits | None = Non
         extraction = reader(path, vocab, limits, detected)
     except HudangError:
         raise
+    except RecursionError as exc:   # a JSON (or XML) nested thousands deep: refused, never a crash
+        raise UnreadableFile("文件结构嵌套层数过多（疑似恶意构造），无法读取。请重新导出或重新上传。",
+                             code="too_deep", path=str(path)) from exc
     except Exception as exc:  # hostile or broken files make libraries raise anything at all
+        if type(exc).__name__ == "XMLSyntaxError" and "entit" in str(exc).lower():
+            # a DTD whose entities expand ("billion laughs") or point outside: libxml2 stopped it
+            raise UnreadableFile("文件内含实体声明（DTD），展开后异常巨大或指向外部文件，为安全起见拒绝读取。"
+                                 "请用办公软件重新另存后再提交。", code="xml_entities", path=str(path)) from exc
         raise UnreadableFile(f"文件已损坏或格式不正确，无法读取（{type(exc).__name__}）。请重新导出或重新上传。",
                              code="corrupt", path=str(path)) from exc
     extraction.detected_type = extraction.detected_type or detected
