@@ -119,3 +119,41 @@ def test_a_filing_failure_reports_what_was_reached_and_loses_nothing(hudang: Hud
     assert outcomes == {"a-bad.json": "quarantined", "b-good.json": "filed"}
     assert hudang("verify").code == 0
     assert len(hudang.json("quarantine", "list")["entries"]) == 1
+
+
+def _png_header_only(path: Path, width: int, height: int) -> None:
+    """A PNG whose header declares ``width`` × ``height`` pixels over a few rows of data (a pixel bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = zlib.compress(b"\0" * (width + 1) * 4)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+def test_hostile_structures_are_refused_each_with_its_own_reason(hudang: Hudang, roster_csv: Path,
+                                                                 tmp_path: Path) -> None:
+    """A JSON nested 100,000 deep, a DOCX whose DTD expands a billion times, and a PNG declaring 60000×60000
+    pixels: each quarantined saying what is wrong with it (not "损坏"), the good form beside them filed."""
+    hudang.ingest(roster_csv)
+    folder = tmp_path / "in"
+    json_form(folder / "好的.json", "住户登记表", registration("1-1-301", "好人"))
+    (folder / "嵌套.json").write_text('{"表单": "住户登记表", "字段": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                                     encoding="utf-8")
+    good = docx_form(tmp_path / "form.docx", "住户登记表", registration("1-1-302", "实体"))
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(folder / "实体.docx", "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                laughs = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10 if n else "哈" * 10}">' for n in range(10))
+                data = data.replace(b"?>", f'?><!DOCTYPE w:document [{laughs}]>'.encode(), 1)
+                data = data.replace("实体".encode(), b"&l9;", 1)
+            dst.writestr(info, data)
+    _png_header_only(folder / "像素.png", 60000, 60000)
+    got = {Path(o["source"]).name: o for o in hudang.ingest(folder)}
+    assert got["好的.json"]["status"] == "filed"
+    reasons = {name: (got[name]["status"], got[name]["errors"][0]["code"]) for name in ("嵌套.json", "实体.docx", "像素.png")}
+    assert reasons == {"嵌套.json": ("quarantined", "too_deep"), "实体.docx": ("quarantined", "xml_entities"),
+                       "像素.png": ("quarantined", "page_too_large")}, got
