@@ -181,6 +181,7 @@ _OS_REASONS = {
     errno.ENOTDIR: "路径中有一部分不是文件夹",
     errno.ESTALE: "网络存储上的文件已失效（被别处移走或改名）",
     errno.ENXIO: "设备不存在",
+    errno.EROFS: "所在的文件系统是只读的（只读挂载，或共享未给写权限）",
 }
 
 

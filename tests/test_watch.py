@@ -328,6 +328,28 @@ def test_linked_folders_pipes_and_devices_in_the_intake_stay_put_and_are_named(
     assert log.count("链接 是指向别处的符号链接（文件夹）") == 1 and "上一层 是指向别处的符号链接" in log
 
 
+def test_a_read_only_intake_is_said_once_and_files_are_taken_when_it_is_writable_again(
+        hudang: Hudang, service: Watcher) -> None:
+    """The intake share mounted read-only: the service keeps running, says why once (in Chinese), and takes
+    the files as soon as the share is writable again (root only: a read-only bind mount)."""
+    intake = _intake(hudang)
+    json_form(intake / "住户登记表" / "只读.json", "", registration("1-1-301", "只读"))
+    subprocess.run(["mount", "--bind", str(intake), str(intake)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(intake)], check=True)
+        log_file = hudang.home / "logs" / "hudang.log"
+        wait_until(lambda: "无法领取收件夹中的文件" in log_file.read_text(encoding="utf-8"), what="said")
+        time.sleep(2 * STABLE + 2.5)   # several more rounds, each failing to claim
+        log = log_file.read_text(encoding="utf-8")
+        assert log.count("无法领取收件夹中的文件") == 1 and "只读" in log and "Errno" not in log
+        assert service.proc.poll() is None and _filed_count(hudang) == 0
+        subprocess.run(["mount", "-o", "remount,bind,rw", str(intake)], check=True)
+        wait_until(lambda: _filed_count(hudang) >= 1, what="taken once writable")
+    finally:
+        subprocess.run(["umount", str(intake)], check=False)
+    assert "收件夹恢复可用" in (hudang.home / "logs" / "hudang.log").read_text(encoding="utf-8")
+
+
 # ---- claim rounds, without the service: what a restart finds after a kill at each step ----
 
 def _drop(intake: Path, rel: str, data: bytes) -> Path:

@@ -44,7 +44,7 @@ from watchdog.observers.polling import PollingObserverVFS
 from hudang.archive.durable import atomic_write
 from hudang.archive.locks import watch_lock
 from hudang.clock import now, stamp
-from hudang.errors import Rejection, disk_full, disk_full_message
+from hudang.errors import Rejection, disk_full, disk_full_message, os_reason
 from hudang.forms.masking import mask_name
 from hudang.forms.readers.admission import in_hidden_folder, is_hidden, is_temp_file
 from hudang.pipeline.intake import stages
@@ -58,6 +58,7 @@ from hudang.settings import Home
 
 log = logging.getLogger("hudang.watch")
 LINKED_FOLDER = "是指向别处的符号链接（文件夹），收件夹里的链接不跟随，其中的文件不接收"
+CLAIM_TROUBLE_EVERY = 600.0   # seconds between repeats of "cannot claim" while the intake stays unusable
 
 # Reading failures that a writer still at work causes: retried once the file holds still again.
 RETRY_CODES = frozenset({"corrupt", "empty_file", "wrong_type", "bad_json", "no_header", "unreadable",
@@ -165,6 +166,7 @@ class Service:
         self.stopping = False
         self.overflow = False    # the queue was full when files were found: rescan as soon as it has room
         self.refused: set[Path] = set()   # entries left in the intake (links, pipes, devices), logged once
+        self.claim_trouble: tuple[str, float] = ("", 0.0)   # why files cannot be claimed, when last logged
         self.since = stamp()
         self.today = now().strftime("%Y-%m-%d")
         self.counts: Counter[str] = Counter()
@@ -451,8 +453,15 @@ class Service:
             self._stamp()
             if disk_full(exc):
                 raise   # the service pauses
-            log.warning("无法领取文件：%s", exc)
+            said = f"无法领取收件夹中的文件（{exc.filename or self.intake}：{os_reason(exc)}），文件留在原处，" \
+                   "恢复后自动接收"
+            if said != self.claim_trouble[0] or time.monotonic() - self.claim_trouble[1] > CLAIM_TROUBLE_EVERY:
+                log.warning("%s", said)   # once, then every few minutes while it lasts: not every round
+                self.claim_trouble = (said, time.monotonic())
             return
+        if self.claim_trouble[0]:
+            log.info("收件夹恢复可用，继续接收")
+            self.claim_trouble = ("", 0.0)
         assert self._releaser is not None
         self._releaser.opened(batch)
         for c in batch:
