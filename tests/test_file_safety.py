@@ -334,3 +334,26 @@ def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(hudang: Hudang, 
     [deep] = [o for o in outcomes if "层" in o["source"]]
     assert deep["status"] == "ignored" and "路径或文件名过长" in deep["warnings"][0]["message"]
     subprocess.run(["rm", "-rf", str(folder / ("层" * 80))], check=True)
+
+
+def test_a_file_gone_between_listing_and_reading_is_ignored_not_quarantined(tmp_path: Path) -> None:
+    """A file listed, then moved or deleted before it is read (another clerk took it): ignored with the
+    reason, never an empty quarantine entry that cannot be retried."""
+    from hudang.errors import Rejection
+    from hudang.forms.readers.model import ReadLimits
+    from hudang.pipeline.intake import stages
+    from hudang.pipeline.intake.outcomes import IGNORED
+
+    folder = tmp_path / "in"
+    first = json_form(folder / "a.json", "投诉处理单", complaint("TS-GONE-1"))
+    second = json_form(folder / "b.json", "投诉处理单", complaint("TS-GONE-2"))
+    items = list(stages.discover([folder]))
+    first.unlink()                                        # gone before it is looked at
+    with pytest.raises(Rejection) as caught:
+        stages.admit(items[0], ReadLimits())
+    assert caught.value.status == IGNORED and caught.value.problems[0].code == "vanished"
+    admitted = stages.admit(items[1], ReadLimits())
+    second.unlink()                                       # gone after it was looked at, before the copy
+    with pytest.raises(Rejection) as caught:
+        stages.snapshot(admitted, tmp_path / "snapshots")
+    assert caught.value.status == IGNORED and "已被移走或删除" in caught.value.problems[0].message
