@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
