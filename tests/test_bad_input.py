@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -54,7 +55,9 @@ def _junk_batch(folder: Path) -> dict[str, str]:
     odd = json_form(folder / "奇怪..\\名字\t换行\n.json", "住户登记表", registration("1-1-302", "怪名"))
     expected[odd.name.replace("\t", "\\t").replace("\n", "\\n")] = "filed"   # shown escaped
     os.mkfifo(folder / "管道.docx")
-    expected["管道.docx"] = "quarantined"
+    expected["管道.docx"] = "ignored"      # nothing to keep or retry: no empty quarantine entry
+    os.mknod(folder / "设备.docx", 0o600 | stat.S_IFCHR, os.makedev(1, 3))   # like /dev/null
+    expected["设备.docx"] = "ignored"
     (folder / "断链.docx").symlink_to(folder / "不存在.docx")
     expected["断链.docx"] = "ignored"   # a link inside a folder is never followed (broken or not)
     (folder / "~$好的登记表.docx").write_bytes(b"owner file")
@@ -84,7 +87,7 @@ def test_one_batch_of_junk_and_good_files(hudang: Hudang, roster_csv: Path, tmp_
     assert codes["太大.json"] == "too_large"
     assert codes["炸弹.docx"] == "zip_bomb"
     assert codes["加密.pdf"] == "encrypted_pdf"
-    assert codes["管道.docx"] == "not_regular_file"
+    assert {got[n]["warnings"][0]["code"] for n in ("管道.docx", "设备.docx")} == {"not_regular_file"}
     assert got["断链.docx"]["warnings"][0]["code"] == "symlink"
     # Nothing lost: every quarantined file with bytes has its copy and report in quarantine (a file over the
     # size limit only its report: where it is, how large; test_limits.py).

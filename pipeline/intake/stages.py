@@ -171,8 +171,9 @@ def admit(item: Item, limits: ReadLimits) -> Item:
     except OSError as exc:
         raise reject("unreadable", f"无法读取文件：{os_reason(exc)}") from None
     if not stat.S_ISREG(st.st_mode):
+        # Ignored, not quarantined (like a link): no bytes to keep, nothing a retry could ever read
         what = "命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode) else "设备或特殊文件"
-        raise reject("not_regular_file", f"不是普通文件（{what}），无法接收")
+        raise Rejection(IGNORED, [Problem(None, "not_regular_file", f"不是普通文件（{what}），未接收")])
     try:
         check_size(st.st_size, limits)
     except UnreadableFile as exc:
