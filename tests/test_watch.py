@@ -314,6 +314,13 @@ def test_linked_folders_pipes_and_devices_in_the_intake_stay_put_and_are_named(
     (intake / "环" / "上一层").symlink_to("..", target_is_directory=True)
     os.mkfifo(intake / "管道.json")
     os.mknod(intake / "设备.json", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+    fd = os.open(intake, os.O_RDONLY)
+    for _ in range(18):   # a folder chain past PATH_MAX (4096 bytes), made one level at a time
+        os.mkdir("深" * 80, dir_fd=fd)
+        inner = os.open("深" * 80, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
     json_form(intake / "住户登记表" / "好的.json", "", registration("3-1-402", "好人"))
     wait_until(lambda: _filed_count(hudang) >= 1, what="the good file taken")
     time.sleep(2 * STABLE + 1.5)   # a rescan (every second here) would have taken anything reachable
@@ -326,6 +333,8 @@ def test_linked_folders_pipes_and_devices_in_the_intake_stay_put_and_are_named(
     log = (hudang.home / "logs" / "hudang.log").read_text(encoding="utf-8")
     assert "管道.json 是命名管道（FIFO），不是普通文件，不接收" in log and "设备.json 是设备或特殊文件" in log
     assert log.count("链接 是指向别处的符号链接（文件夹）") == 1 and "上一层 是指向别处的符号链接" in log
+    assert log.count("文件夹无法打开（路径或文件名过长") == 1
+    subprocess.run(["rm", "-rf", str(intake / ("深" * 80))], check=True)
 
 
 def test_a_read_only_intake_is_said_once_and_files_are_taken_when_it_is_writable_again(

@@ -350,8 +350,11 @@ class Service:
             return None
         for part in parts:
             here = here / part
-            if here.is_symlink():
-                return here
+            try:
+                if stat.S_ISLNK(os.lstat(here).st_mode):
+                    return here
+            except OSError:   # gone, or past PATH_MAX: nothing there is taken (the walk names what it cannot open)
+                return None
         return None
 
     def _refuse(self, path: Path, why: str) -> None:
@@ -365,7 +368,11 @@ class Service:
         if linked is not None:
             self._refuse(linked, LINKED_FOLDER)
             return
-        for dirpath, dirnames, filenames in os.walk(folder):   # links to folders are listed, not entered
+        def unlisted(exc: OSError) -> None:   # a folder past PATH_MAX, or not readable: named, not silent
+            where = Path(os.fsdecode(exc.filename)) if exc.filename is not None else folder
+            self._refuse(where, f"文件夹无法打开（{os_reason(exc)}），其中的文件不接收（请移到较浅、可读的文件夹）")
+
+        for dirpath, dirnames, filenames in os.walk(folder, onerror=unlisted):   # links to folders: not entered
             dirnames[:] = [d for d in dirnames if not is_hidden(d)]
             for name in dirnames:
                 if os.path.islink(os.path.join(dirpath, name)):
