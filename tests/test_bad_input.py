@@ -138,8 +138,9 @@ def _png_header_only(path: Path, width: int, height: int) -> None:
 
 def test_hostile_structures_are_refused_each_with_its_own_reason(hudang: Hudang, roster_csv: Path,
                                                                  tmp_path: Path) -> None:
-    """A JSON nested 100,000 deep, a DOCX whose DTD expands a billion times, and a PNG declaring 60000×60000
-    pixels: each quarantined saying what is wrong with it (not "损坏"), the good form beside them filed."""
+    """A JSON nested 100,000 deep, a DOCX whose DTD expands a billion times, a PNG declaring 60000×60000
+    pixels and a CSV with NUL bytes: each quarantined saying what is wrong with it (not "损坏" or "无法识别的
+    格式"), the good form beside them filed."""
     hudang.ingest(roster_csv)
     folder = tmp_path / "in"
     json_form(folder / "好的.json", "住户登记表", registration("1-1-301", "好人"))
@@ -155,7 +156,9 @@ def test_hostile_structures_are_refused_each_with_its_own_reason(hudang: Hudang,
                 data = data.replace("实体".encode(), b"&l9;", 1)
             dst.writestr(info, data)
     _png_header_only(folder / "像素.png", 60000, 60000)
+    (folder / "空字符.csv").write_bytes("项目,楼栋,单元,房号,业主姓名\n金第花园,1栋,1单元,1\x00\x0001,某\n".encode())
     got = {Path(o["source"]).name: o for o in hudang.ingest(folder)}
+    assert "含有空字符（NUL 字节）" in got["空字符.csv"]["errors"][0]["message"]
     assert got["好的.json"]["status"] == "filed"
     reasons = {name: (got[name]["status"], got[name]["errors"][0]["code"]) for name in ("嵌套.json", "实体.docx", "像素.png")}
     assert reasons == {"嵌套.json": ("quarantined", "too_deep"), "实体.docx": ("quarantined", "xml_entities"),
