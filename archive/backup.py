@@ -11,6 +11,9 @@ Layout of a destination (format 2)::
                                              web.sqlite3, secret.key, audit.log, archive/fixity.log, config,
                                              forms, templates, layouts, import profiles, quarantine, reports
     DEST/20261203-023000/BACKUP-MANIFEST.sha256   the hash of every file of home/ and of units.list
+    DEST/20261203-023000/damaged/ab12…/…     a unit found changed in the archive while copying it (a file not
+                                             matching its manifest, or a manifest not matching fixity.log):
+                                             kept as it was, for this generation only, never in the store
     DEST/20261203-023000/backup.json         what it holds; written last, so a generation without it is partial
 
 Archive units are written once and never changed (a move renames a record's folder, its units stay as
@@ -56,6 +59,7 @@ STORE = "units"
 PARTIAL = ".partial-"
 INCOMING = ".incoming-"
 FORMAT = 2
+DAMAGED = "damaged"   # in a generation: units found changed in the archive, kept as they were, not in the store
 
 # The home's mutable state a generation holds besides the archive's units: (path in the home, kind).
 # Derived data (the search index), working folders (run/, logs/) and the intake are left out; quarantined
@@ -236,7 +240,8 @@ def _files_of(folder: Path) -> list[str]:
 
 def _stage_unit(src: Path, staged: Path, digest: str, copied: Copied, seed: Path | None) -> list[str]:
     """Copy one unit into ``staged`` (hard links from ``seed``, the same unit in a format-1 generation,
-    where it has the file). Returns warnings: a file that does not match the unit's own manifest."""
+    where it has the file). Returns the unit's files that do not match its own manifest (changed, missing
+    or not listed): such a unit was damaged after filing."""
     staged.mkdir(parents=True)
     got: dict[str, str | None] = {}
     for rel in _files_of(src):
@@ -257,9 +262,8 @@ def _stage_unit(src: Path, staged: Path, digest: str, copied: Copied, seed: Path
     if hashlib.sha256(manifest).hexdigest() != digest:
         raise FileNotFoundError(src)   # replaced while copying: never for a unit; the locked pass decides
     entries = _manifest_entries(manifest.decode("utf-8", errors="replace"))
-    unit = src.parent.name + "/" + src.name
-    return [f"档案单元 …/{unit} 的文件 {rel} 与其清单不符（档案中已损坏？请运行 hudang verify）"
-            for rel, d in got.items() if rel != MANIFEST and d is not None and entries.get(rel) != d]
+    bad = [rel for rel, d in got.items() if rel != MANIFEST and d is not None and entries.get(rel) != d]
+    return sorted(bad + [rel for rel in entries if rel not in got])
 
 
 def _same_manifest(a: Path, b: Path) -> bool:
@@ -339,6 +343,40 @@ class Created:
     warnings: list[str] = field(default_factory=list)
 
 
+def _judge_units(archive_root: Path, fixity_log: Path, units: dict[str, str], stored: set[str],
+                 staged: dict[str, Path], bad_files: dict[str, list[str]], warnings: list[str]) -> dict[str, str]:
+    """Find the units changed in the archive since they were filed: a file not matching the unit's manifest
+    (seen when the unit is first copied), or a manifest not matching what fixity.log (the generation's
+    copy, taken under the lock) registered. A changed manifest whose registered, good unit the backup
+    already holds is listed by that good unit (the generation keeps what was filed); any other changed
+    unit is kept as it is but only in the generation's damaged/ folder, so the store never holds it as a
+    good unit and the next backup copies the unit again (repaired, or still damaged and named again).
+    Updates ``units`` and ``warnings``; returns the damaged units (manifest hash → path in the archive)."""
+    registered = read_fixity_log(fixity_log).units if fixity_log.is_file() else {}
+    layout = Layout(archive_root)
+    damaged: dict[str, str] = {}
+    for rel, digest in sorted(units.items()):
+        filed = registered.get(unit_id(layout, archive_root / rel))
+        if filed is not None and filed != digest:
+            if filed in stored or (filed in staged and filed not in bad_files):
+                units[rel] = filed
+                if digest in staged and digest not in units.values():
+                    shutil.rmtree(staged.pop(digest))
+                warnings.append(f"档案单元 {rel} 的清单 {MANIFEST} 与校验日志登记的不符（归档后被改动）："
+                                f"本代备份沿用已有备份中完好的这一单元；请运行 hudang verify 并修复档案")
+                continue
+            damaged[digest] = rel
+            warnings.append(f"档案单元 {rel} 的清单 {MANIFEST} 与校验日志登记的不符（归档后被改动）："
+                            f"原样另存在本代备份的 {DAMAGED}/{digest[:12]}… 中，不作为完好的档案单元保存；"
+                            f"请运行 hudang verify 并从较早的备份修复")
+        elif digest in bad_files:
+            damaged[digest] = rel
+            warnings.append(f"档案单元 {rel} 的文件 {'、'.join(bad_files[digest])} 与其清单不符"
+                            f"（归档后被改动或损坏）：原样另存在本代备份的 {DAMAGED}/{digest[:12]}… 中，"
+                            f"不作为完好的档案单元保存；请运行 hudang verify 并从较早的备份修复")
+    return damaged
+
+
 def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[], Any]) -> Created:
     """Write one generation of the home at ``home_root`` into ``dest`` (already proven, its backup lock held).
 
@@ -364,6 +402,7 @@ def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[],
     warnings: list[str] = []
     stored = _stored(dest)
     staged: dict[str, Path] = {}
+    bad_files: dict[str, list[str]] = {}   # a staged unit's files that do not match its manifest
     hashes: dict[Signature, str] = {}
 
     def bring(units: dict[str, str]) -> None:
@@ -373,11 +412,13 @@ def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[],
             folder = incoming / digest
             seed = seed_root / rel if seed_root and _same_manifest(seed_root / rel, archive_root / rel) else None
             try:
-                warnings.extend(_stage_unit(archive_root / rel, folder, digest, copied, seed))
+                bad = _stage_unit(archive_root / rel, folder, digest, copied, seed)
             except FileNotFoundError:
                 shutil.rmtree(folder, ignore_errors=True)   # moved while copying: brought in under the lock
                 continue
             staged[digest] = folder
+            if bad:
+                bad_files[digest] = bad
 
     bring(_scan(archive_root, hashes))   # the bulk, while filing goes on
     with locked():
@@ -397,6 +438,11 @@ def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[],
         for name_ in SQLITE_FILES:
             if (home_root / name_).is_file():
                 _sqlite_copy(home_root / name_, out / name_)
+    damaged = _judge_units(archive_root, out / "archive" / "fixity.log", units, stored, staged, bad_files,
+                           warnings)
+    for digest in damaged:   # kept as it was, in this generation only: never stored as a good unit
+        (partial / DAMAGED).mkdir(exist_ok=True)
+        os.rename(staged.pop(digest), partial / DAMAGED / digest)
     for written in _files_of(out):   # the logs, key, config and databases just written
         copied.files += 1
         copied.bytes += (out / written).stat().st_size
@@ -429,7 +475,8 @@ def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[],
     write_bytes(partial / FILES_MANIFEST, _files_manifest(partial).encode("utf-8", errors="surrogateescape"))
     info = {"format": FORMAT, "generation": name, "at": stamp(), "home": str(home_root), "units": len(units),
             "units_new": copied.units_new, "units_shared": copied.units_shared, "records": records,
-            "files_copied": copied.files, "files_linked": copied.linked, "bytes_copied": copied.bytes}
+            "files_copied": copied.files, "files_linked": copied.linked, "bytes_copied": copied.bytes,
+            "units_damaged": sorted(damaged.values())}
     write_bytes(partial / INFO, (json.dumps(info, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     os.sync()   # every unit and file durable before any is named
     for digest, unit in staged.items():
@@ -492,12 +539,20 @@ def check_files(gen: Generation) -> list[dict[str, str]]:
 UnitFindings = list[tuple[str, str, str]]   # (file in the unit, code, message)
 
 
-def _check_stored_unit(dest: Path, digest: str) -> tuple[int, UnitFindings]:
-    """One unit of the store against the hash it is named by and its own manifest."""
-    folder = store_path(dest, digest)
+def unit_source(gen: Generation, digest: str) -> tuple[Path, str]:
+    """Where a format-2 generation keeps one of its units: the store, or (a unit found damaged in the
+    archive when it was backed up) the generation's own damaged/ folder. Returns (folder, where shown)."""
+    own = gen.path / DAMAGED / digest
+    if not (store_path(gen.dest, digest) / MANIFEST).is_file() and own.is_dir():
+        return own, f"{gen.name}/{DAMAGED}/{digest}"
+    return store_path(gen.dest, digest), f"{STORE}/{digest[:2]}/{digest}"
+
+
+def _check_stored_unit(folder: Path, digest: str, where: str) -> tuple[int, UnitFindings]:
+    """One unit of the backup against the hash it is named by and its own manifest."""
     manifest = folder / MANIFEST
     if not manifest.is_file():
-        return 0, [("", "unit_missing", f"备份中的档案单元不见了（{STORE}/{digest[:2]}/{digest}）")]
+        return 0, [("", "unit_missing", f"备份中的档案单元不见了（{where}）")]
     data = manifest.read_bytes()
     if hashlib.sha256(data).hexdigest() != digest:
         return 0, [(MANIFEST, "manifest_changed", "备份中档案单元的清单被改动")]
@@ -531,12 +586,18 @@ def check_units(gen: Generation, seen: dict[str, tuple[int, UnitFindings]] | Non
     fixity = read_fixity_log(home / "archive" / "fixity.log")
     listed: set[str] = set()
     for digest, rel in units:
-        if digest not in seen:
-            seen[digest] = _check_stored_unit(gen.dest, digest)
-        files, found = seen[digest]
+        folder, shown = unit_source(gen, digest)
+        key = digest if folder.parent.parent == gen.dest / STORE else f"{gen.name}/{digest}"
+        if key not in seen:
+            seen[key] = _check_stored_unit(folder, digest, shown)
+        files, found = seen[key]
         checked += files
+        if folder.parent.name == DAMAGED:
+            problems.append({"path": f"archive/{rel}", "code": "damaged_in_archive", "where": shown,
+                             "message": "备份时档案中的这一单元已被改动或损坏（与清单或校验日志不符），"
+                                        "这一代只原样保存了当时的文件"})
         for file, code, message in found:
-            where = f"{STORE}/{digest[:2]}/{digest}" + (f"/{file}" if file else "")
+            where = shown + (f"/{file}" if file else "")
             problems.append({"path": f"archive/{rel}" + (f"/{file}" if file else ""), "code": code,
                              "message": message, "where": where})
         uid = unit_id(layout, layout.root / rel)
@@ -569,10 +630,10 @@ def restore(gen: Generation, target: Path) -> tuple[Copied, list[dict[str, str]]
     _copy_tree(gen.path / "home", target, copied)
     if gen.format >= 2:
         for digest, rel in read_units(gen):
-            source = store_path(gen.dest, digest)
+            source, shown = unit_source(gen, digest)
             if not (source / MANIFEST).is_file():
                 problems.append({"path": f"archive/{rel}", "code": "unit_missing",
-                                 "message": f"备份中的档案单元不见了（{STORE}/{digest[:2]}/{digest}）"})
+                                 "message": f"备份中的档案单元不见了（{shown}）"})
                 continue
             _copy_tree(source, target / "archive" / rel, copied)
             copied.units_new += 1

@@ -77,7 +77,10 @@ def as_pdf(path: Path, detected: str, workdir: Path, limits: ReadLimits | None =
                 dpi = frame.info.get("dpi") or (200, 200)
                 page.save(buf, format="PNG", dpi=tuple(int(round(float(d))) or 200 for d in dpi))
                 frames.append(buf.getvalue())
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:   # declared size past twice Pillow's own limit: never decoded
+        raise UnreadableFile(f"图片声明的像素数过多（疑似“像素炸弹”），超过每页 {limits.page_pixels / 1e6:g} 百万像素的"
+                             "上限（[limits] page_megapixels），未读取", code="page_too_large", path=str(path)) from exc
+    except (OSError, ValueError) as exc:
         raise UnreadableFile("图片无法打开：文件不完整或已损坏", code="bad_image", path=str(path)) from exc
     dest = workdir / "pages.pdf"
     dest.write_bytes(img2pdf.convert(frames))

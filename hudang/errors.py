@@ -170,6 +170,26 @@ def disk_full_message(exc: BaseException) -> str:
     return f"磁盘空间不足：数据目录所在的磁盘已写满{place}。请清理磁盘或扩容后重新运行，未完成的文件会接着处理"
 
 
+_OS_REASONS = {
+    errno.ENOENT: "文件不存在（已被移走或删除）",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.ENAMETOOLONG: "路径或文件名过长（超过系统上限：路径 4096 字节、文件名 255 字节）",
+    errno.ELOOP: "符号链接层数过多或成环",
+    errno.EIO: "磁盘读写错误（介质或网络存储故障？）",
+    errno.EISDIR: "是文件夹，不是文件",
+    errno.ENOTDIR: "路径中有一部分不是文件夹",
+    errno.ESTALE: "网络存储上的文件已失效（被别处移走或改名）",
+    errno.ENXIO: "设备不存在",
+    errno.EROFS: "所在的文件系统是只读的（只读挂载，或共享未给写权限）",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file or folder could not be read, in Chinese (the system's text only for a rare error)."""
+    return _OS_REASONS.get(exc.errno or 0) or (exc.strerror or str(exc))
+
+
 def reason(exc: BaseException) -> str:
     """An error's message for the archivist: our own, or a full disk said in Chinese."""
     if disk_full(exc):

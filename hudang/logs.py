@@ -8,20 +8,17 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from hudang import escapes
 from hudang.forms.values import mask_text
-from hudang.patterns import lazy
 
 LOG_NAME = "hudang.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 5
 
 
-_CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def escape_controls(text: str) -> str:
     """One message, one line: a newline (or any control character) in a file name cannot forge a log line."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return escapes.escape_controls(text)
 
 
 class _MaskFilter(logging.Filter):

@@ -134,6 +134,79 @@ def test_a_damaged_or_missing_unit_in_the_store_is_named(hudang: Hudang, tmp_pat
             ["problems"]] == [f"archive/{changed_rel}/original.json"]
 
 
+def _units_listed(gen: Path) -> dict[str, str]:
+    return {line.split("  ")[1]: line.split("  ")[0]
+            for line in (gen / "units.list").read_text(encoding="utf-8").splitlines()}
+
+
+def test_a_unit_changed_in_the_archive_after_filing_is_named_and_not_stored_as_good(
+        hudang: Hudang, tmp_path: Path) -> None:
+    """A unit's file changed in the home after filing: `create` warns naming the unit and the file, writes a
+    whole generation, keeps the changed bytes only in that generation's damaged/ folder (never in the store
+    as a good unit), and the next backup after the repair stores the good unit. A changed manifest of a unit
+    the backup already holds keeps the good copy in the generation."""
+    import shutil
+    hudang("estates", "add", "金第花园")
+    json_form(tmp_path / "in" / "c0.json", "投诉处理单", complaint("TS-0"))
+    hudang.ingest(tmp_path / "in")
+    dest = tmp_path / "nas"
+    dest.mkdir()
+    first = hudang.json("backup", "create", dest, "--init")
+    kept_rel = next(rel for rel in _units_listed(Path(first["path"])) if rel.endswith("/v1"))
+    json_form(tmp_path / "in2" / "c1.json", "投诉处理单", complaint("TS-1", 投诉人="王五"))
+    [new] = hudang.ingest(tmp_path / "in2")
+    home = Path(hudang.env["HUDANG_HOME"])
+    [unit] = [u.parent for u in (home / "archive").rglob("MANIFEST.sha256")
+              if u.parent.parent.name in (new["record_id"], new.get("archive_no"))
+              and u.parent.name == "v1"]
+    original = unit / "original.json"
+    good = original.read_bytes()
+    original.chmod(0o644)
+    original.write_bytes(good.replace("王五".encode(), "赵六".encode()))
+
+    time.sleep(1.1)
+    made = hudang("backup", "create", dest)
+    assert made.code == 0
+    rel = unit.relative_to(home / "archive").as_posix()
+    assert f"档案单元 {rel} 的文件 original.json 与其清单不符" in made.stderr   # names the record and the unit
+    second = hudang.json("backup", "verify", dest, check=False)   # the generation is whole, its damage named
+    gen = dest / hudang.json("status")["backup"]["generation"]
+    listed = _units_listed(gen)
+    assert set(listed) >= {rel, kept_rel} and len(listed) == len(_units_listed(Path(first["path"]))) + 1
+    digest = listed[rel]
+    assert not (dest / "units" / digest[:2] / digest).exists()     # the changed bytes are not a good unit
+    assert "赵六" in (gen / "damaged" / digest / "original.json").read_text(encoding="utf-8")
+    assert json.loads((gen / "backup.json").read_text(encoding="utf-8"))["units_damaged"] == [rel]
+    assert second["ok"] is False
+    found = {(p["code"], p["path"]) for p in second["generations"][0]["problems"]}
+    assert found == {("damaged_in_archive", f"archive/{rel}"), ("changed", f"archive/{rel}/original.json")}
+    restored = hudang("backup", "restore", dest, tmp_path / "restored", "--json", check=False)
+    assert restored.code == 1    # the home comes back as it was at the backup, its damage reported
+    assert "赵六" in (tmp_path / "restored" / "archive" / rel / "original.json").read_text(encoding="utf-8")
+    assert restored.json["records"] == 2 and restored.json["indexed"] >= 2
+
+    # repaired in the archive: the next generation stores the good unit, and everything verifies
+    original.write_bytes(good)
+    time.sleep(1.1)
+    third = hudang("backup", "create", dest, "--json")
+    assert not [w for w in third.json["warnings"] if "档案单元" in w] and third.json["units_new"] == 1
+    assert (dest / "units" / digest[:2] / digest / "original.json").read_bytes() == good
+    assert hudang.json("backup", "verify", dest)["ok"] is True
+
+    # a changed manifest of a unit the backup holds: the generation lists the good unit it already has
+    manifest = home / "archive" / kept_rel / "MANIFEST.sha256"
+    manifest.chmod(0o644)
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "0" * 64 + "  forged.txt\n", encoding="utf-8")
+    time.sleep(1.1)
+    fourth = hudang("backup", "create", dest, "--json")
+    [warning] = [w for w in fourth.json["warnings"] if "档案单元" in w]
+    assert warning.startswith(f"档案单元 {kept_rel} 的清单 MANIFEST.sha256 与校验日志登记的不符")
+    assert _units_listed(Path(fourth.json["path"]))[kept_rel] == _units_listed(Path(first["path"]))[kept_rel]
+    assert hudang.json("backup", "verify", dest)["ok"] is True
+    shutil.rmtree(tmp_path / "restored")
+    assert hudang.json("backup", "restore", dest, tmp_path / "restored")["verify_ok"] is True
+
+
 def _format1_generation(home: Path, dest: Path, name: str) -> None:
     """A generation as the first backup format wrote it: the whole home (units included) under home/, a
     manifest of the files outside the units with paths from home/, backup.json with format 1."""

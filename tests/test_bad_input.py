@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -52,9 +53,11 @@ def _junk_batch(folder: Path) -> dict[str, str]:
                 member.write(block)
     expected["炸弹.docx"] = "quarantined"
     odd = json_form(folder / "奇怪..\\名字\t换行\n.json", "住户登记表", registration("1-1-302", "怪名"))
-    expected[odd.name] = "filed"
+    expected[odd.name.replace("\t", "\\t").replace("\n", "\\n")] = "filed"   # shown escaped
     os.mkfifo(folder / "管道.docx")
-    expected["管道.docx"] = "quarantined"
+    expected["管道.docx"] = "ignored"      # nothing to keep or retry: no empty quarantine entry
+    os.mknod(folder / "设备.docx", 0o600 | stat.S_IFCHR, os.makedev(1, 3))   # like /dev/null
+    expected["设备.docx"] = "ignored"
     (folder / "断链.docx").symlink_to(folder / "不存在.docx")
     expected["断链.docx"] = "ignored"   # a link inside a folder is never followed (broken or not)
     (folder / "~$好的登记表.docx").write_bytes(b"owner file")
@@ -84,7 +87,7 @@ def test_one_batch_of_junk_and_good_files(hudang: Hudang, roster_csv: Path, tmp_
     assert codes["太大.json"] == "too_large"
     assert codes["炸弹.docx"] == "zip_bomb"
     assert codes["加密.pdf"] == "encrypted_pdf"
-    assert codes["管道.docx"] == "not_regular_file"
+    assert {got[n]["warnings"][0]["code"] for n in ("管道.docx", "设备.docx")} == {"not_regular_file"}
     assert got["断链.docx"]["warnings"][0]["code"] == "symlink"
     # Nothing lost: every quarantined file with bytes has its copy and report in quarantine (a file over the
     # size limit only its report: where it is, how large; test_limits.py).
@@ -119,3 +122,44 @@ def test_a_filing_failure_reports_what_was_reached_and_loses_nothing(hudang: Hud
     assert outcomes == {"a-bad.json": "quarantined", "b-good.json": "filed"}
     assert hudang("verify").code == 0
     assert len(hudang.json("quarantine", "list")["entries"]) == 1
+
+
+def _png_header_only(path: Path, width: int, height: int) -> None:
+    """A PNG whose header declares ``width`` × ``height`` pixels over a few rows of data (a pixel bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = zlib.compress(b"\0" * (width + 1) * 4)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+def test_hostile_structures_are_refused_each_with_its_own_reason(hudang: Hudang, roster_csv: Path,
+                                                                 tmp_path: Path) -> None:
+    """A JSON nested 100,000 deep, a DOCX whose DTD expands a billion times, a PNG declaring 60000×60000
+    pixels and a CSV with NUL bytes: each quarantined saying what is wrong with it (not "损坏" or "无法识别的
+    格式"), the good form beside them filed."""
+    hudang.ingest(roster_csv)
+    folder = tmp_path / "in"
+    json_form(folder / "好的.json", "住户登记表", registration("1-1-301", "好人"))
+    (folder / "嵌套.json").write_text('{"表单": "住户登记表", "字段": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                                     encoding="utf-8")
+    good = docx_form(tmp_path / "form.docx", "住户登记表", registration("1-1-302", "实体"))
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(folder / "实体.docx", "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                laughs = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10 if n else "哈" * 10}">' for n in range(10))
+                data = data.replace(b"?>", f'?><!DOCTYPE w:document [{laughs}]>'.encode(), 1)
+                data = data.replace("实体".encode(), b"&l9;", 1)
+            dst.writestr(info, data)
+    _png_header_only(folder / "像素.png", 60000, 60000)
+    (folder / "空字符.csv").write_bytes("项目,楼栋,单元,房号,业主姓名\n金第花园,1栋,1单元,1\x00\x0001,某\n".encode())
+    got = {Path(o["source"]).name: o for o in hudang.ingest(folder)}
+    assert "含有空字符（NUL 字节）" in got["空字符.csv"]["errors"][0]["message"]
+    assert got["好的.json"]["status"] == "filed"
+    reasons = {name: (got[name]["status"], got[name]["errors"][0]["code"]) for name in ("嵌套.json", "实体.docx", "像素.png")}
+    assert reasons == {"嵌套.json": ("quarantined", "too_deep"), "实体.docx": ("quarantined", "xml_entities"),
+                       "像素.png": ("quarantined", "page_too_large")}, got

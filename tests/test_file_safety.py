@@ -283,3 +283,77 @@ def test_a_full_disk_pauses_the_service_which_resumes_by_itself(small_disk: Path
     log = (hudang.home / "logs" / "hudang.log").read_text(encoding="utf-8")
     assert "磁盘空间已恢复，接收继续" in log
     assert hudang("verify").code == 0
+
+
+ODD_NAMES = {"回车\r换行.json": "回车\\r换行.json", "\x1b[31m红色\x1b[0m.json": "\\x1b[31m红色\\x1b[0m.json",
+             "反向\u202egnp.json": "反向\\u202egnp.json", "制表\t符.json": "制表\\t符.json"}
+
+
+def test_control_and_bidi_characters_in_names_are_shown_escaped_everywhere(hudang: Hudang, tmp_path: Path) -> None:
+    """A carriage return, a terminal escape or a right-to-left override in a file name is shown as its
+    escape on the terminal, in the log, in the quarantine report and list — never acted on — and the
+    filed record keeps the name's exact bytes."""
+    hudang("estates", "add", "金第花园")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, name in enumerate(ODD_NAMES):
+        (folder / name).write_text('{"表单": ' * (n + 1), encoding="utf-8")   # broken: quarantined
+    json_form(folder / "好\x1b[2J的.json", "投诉处理单", complaint("TS-ODD-1"))
+    shown = hudang("ingest", folder, check=False)
+    listed = hudang("quarantine", "list").stdout
+    log = (hudang.home / "logs" / "hudang.log").read_text(encoding="utf-8")
+    reports = "".join(p.read_text(encoding="utf-8") for p in (hudang.home / "quarantine").glob("*/报告.txt"))
+    for text in (shown.stdout + shown.stderr, listed, log, reports):
+        assert not any(c in text for c in "\x1b\r\t\u202e"), text
+    for escaped in ODD_NAMES.values():
+        assert escaped in shown.stdout and escaped in listed and escaped in log and escaped in reports
+    [filed] = [o for o in hudang.ingest(folder) if o["status"] in ("filed", "duplicate")]
+    assert filed["source"].endswith("好\\x1b[2J的.json")
+    [prov] = [json.loads(p.read_text(encoding="utf-8")) for p in (hudang.home / "archive").rglob("provenance.json")]
+    assert bytes.fromhex(prov["source_name_bytes"]).decode() == "好\x1b[2J的.json"
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(hudang: Hudang, tmp_path: Path) -> None:
+    """A folder below a path longer than the system allows (4096 bytes) cannot be opened: it gets its
+    outcome naming why, the files beside it are filed."""
+    hudang("estates", "add", "金第花园")
+    folder = tmp_path / "in"
+    json_form(folder / "好.json", "投诉处理单", complaint("TS-DEEP-1"))
+    fd = os.open(folder, os.O_RDONLY)
+    for _ in range(18):   # 18 × 241 bytes: past PATH_MAX, made one level at a time
+        os.mkdir("层" * 80, dir_fd=fd)
+        inner = os.open("层" * 80, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    leaf = os.open("深处.json", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+    os.write(leaf, b"{}")
+    os.close(leaf)
+    os.close(fd)
+    outcomes = hudang.ingest(folder)
+    assert [o["status"] for o in outcomes if o["source"].endswith("好.json")] == ["filed"]
+    [deep] = [o for o in outcomes if "层" in o["source"]]
+    assert deep["status"] == "ignored" and "路径或文件名过长" in deep["warnings"][0]["message"]
+    subprocess.run(["rm", "-rf", str(folder / ("层" * 80))], check=True)
+
+
+def test_a_file_gone_between_listing_and_reading_is_ignored_not_quarantined(tmp_path: Path) -> None:
+    """A file listed, then moved or deleted before it is read (another clerk took it): ignored with the
+    reason, never an empty quarantine entry that cannot be retried."""
+    from hudang.errors import Rejection
+    from hudang.forms.readers.model import ReadLimits
+    from hudang.pipeline.intake import stages
+    from hudang.pipeline.intake.outcomes import IGNORED
+
+    folder = tmp_path / "in"
+    first = json_form(folder / "a.json", "投诉处理单", complaint("TS-GONE-1"))
+    second = json_form(folder / "b.json", "投诉处理单", complaint("TS-GONE-2"))
+    items = list(stages.discover([folder]))
+    first.unlink()                                        # gone before it is looked at
+    with pytest.raises(Rejection) as caught:
+        stages.admit(items[0], ReadLimits())
+    assert caught.value.status == IGNORED and caught.value.problems[0].code == "vanished"
+    admitted = stages.admit(items[1], ReadLimits())
+    second.unlink()                                       # gone after it was looked at, before the copy
+    with pytest.raises(Rejection) as caught:
+        stages.snapshot(admitted, tmp_path / "snapshots")
+    assert caught.value.status == IGNORED and "已被移走或删除" in caught.value.problems[0].message

@@ -233,3 +233,36 @@ def test_an_alias_label_after_its_field_is_kept_with_a_warning(hudang: Hudang, r
     assert not [w for w in out["warnings"] if w["code"] == "extra_fields"]   # said once, as what it is
     fields = hudang.json("record", "show", out["record_id"])["fields"]
     assert (fields["报修人"], fields["报修人姓名"]) == ("张三", "张三丰")
+
+
+def test_estate_option_applies_to_a_form_batch_without_a_project_column(hudang: Hudang, tmp_path: Path) -> None:
+    """`ingest 投訴處理單.csv --estate 金第花园`: a form batch without a 项目 column files its rows in that
+    estate (the help says 导入表格所属的项目); a row naming another estate is quarantined saying so; the
+    quarantined rows keep the option, so the corrected rows file retries into the same estate."""
+    hudang("estates", "add", "金第花园")
+    hudang("estates", "add", "银河湾")
+    header = "编号,投诉人,投诉时间,投诉人房号,联系电话,接报人,严重程度,投诉内容"
+    batch = tmp_path / "投訴處理單.csv"
+    batch.write_text("\n".join([header, "TS-E1,张三,2026-11-03 09:30,3-2-1201,13912345678,李客服,重要,楼道灯坏了",
+                                "TS-E2,李四,2026-11-03 10:30,3-2-1202,13912345679,李客服,一般,电梯异响"]) + "\n",
+                     encoding="utf-8")
+    unknown = hudang("ingest", batch, "--estate", "不存在的项目", "--json", check=False).json["outcomes"][0]
+    assert unknown["status"] == "quarantined" and "--estate 指定的项目“不存在的项目”不存在" in unknown["errors"][0]["message"]
+    hudang("quarantine", "dismiss", unknown["quarantine_id"], "--reason", "项目写错")
+    [out] = hudang.json("ingest", batch, "--estate", "金第花园")["outcomes"]
+    assert out["status"] == "partial" and [r["status"] for r in out["rows"]] == ["filed", "quarantined"]
+    assert out["rows"][0]["household"] == "金第花园/3-2-1201"
+    assert "严重程度" in out["rows"][1]["errors"][0]["message"]
+    [entry] = hudang.json("quarantine", "list")["entries"]
+    rows_file = Path(entry["path"]) / entry["file"]
+    rows_file.write_text(rows_file.read_text(encoding="utf-8").replace(",一般,", ",轻微,"), encoding="utf-8")
+    [result] = hudang.json("quarantine", "retry")["results"]
+    assert [r["household"] for r in result["rows"]] == ["金第花园/3-2-1202"]
+
+    mixed = tmp_path / "混合.csv"
+    mixed.write_text("编号,项目," + header.split(",", 1)[1] + "\n"
+                     "TS-M1,银河湾,张三,2026-11-03 09:30,3-2-1201,13912345678,李客服,重要,楼道灯坏了\n"
+                     "TS-M2,,张三,2026-11-03 09:30,3-2-1201,13912345678,李客服,重要,楼道灯坏了\n", encoding="utf-8")
+    [out] = hudang.json("ingest", mixed, "--estate", "金第花园")["outcomes"]
+    assert [r["status"] for r in out["rows"]] == ["quarantined", "filed"]
+    assert "项目“银河湾”与 --estate 指定的“金第花园”不一致" in out["rows"][0]["errors"][0]["message"]

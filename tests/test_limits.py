@@ -174,7 +174,7 @@ def test_sheet_cells_are_bounded(hudang: Hudang, tmp_path: Path) -> None:
     for n in range(5000):
         sheet.append(["金第花园", "1栋", "1单元", str(100 + n), f"业主{n}"])
     workbook.save(tmp_path / "清单.xlsx")
-    [out] = hudang.ingest(tmp_path / "清单.xlsx")   # refused by the size the sheet declares
+    [out] = hudang.ingest(tmp_path / "清单.xlsx")   # refused by the cells counted as read
     assert out["status"] == "quarantined" and out["errors"][0]["code"] == "too_many_cells", out
     assert "20000" in out["errors"][0]["message"]
     def row(r: int, values: list[str]) -> str:
@@ -186,6 +186,30 @@ def test_sheet_cells_are_bounded(hudang: Hudang, tmp_path: Path) -> None:
     _package(tmp_path / "谎报尺寸.xlsx", f'<dimension ref="A1:B2"/><sheetData>{"".join(rows)}</sheetData>', shared=None)
     [out] = hudang.ingest(tmp_path / "谎报尺寸.xlsx")   # a dimension that lies: the cells are counted as read
     assert out["status"] == "quarantined" and out["errors"][0]["code"] == "too_many_cells", out
+
+
+def _roster_row(r: int, values: list[str]) -> str:
+    cells = (f'<c r="{c}{r}" t="inlineStr"><is><t>{v}</t></is></c>' for c, v in zip("ABCDE", values, strict=True))
+    return f'<row r="{r}">{"".join(cells)}</row>'
+
+
+def test_the_cell_limit_counts_the_cells_a_sheet_holds_not_its_declared_or_padded_size(
+        hudang: Hudang, tmp_path: Path) -> None:
+    """A sheet of 2,000 rows × 5 columns (10,000 cells) is read under a limit of 20,000 cells — rows are not
+    counted at the column limit's width — and a sheet whose <dimension> claims A1:XFD1048576 but holds three
+    rows is read as the three rows it holds."""
+    _config(hudang, sheet_cells=20000)
+    rows = [_roster_row(1, ["项目", "楼栋", "单元", "房号", "业主姓名"])]
+    rows += [_roster_row(r, ["金第花园", "1栋", "1单元", str(r), "某"]) for r in range(2, 2002)]
+    _package(tmp_path / "两千行.xlsx", f'<sheetData>{"".join(rows)}</sheetData>', shared=None)
+    [out] = hudang.ingest(tmp_path / "两千行.xlsx")
+    assert out["status"] == "imported" and out["rows"] == 2000, out
+    rows = [_roster_row(1, ["项目", "楼栋", "单元", "房号", "业主姓名"])]
+    rows += [_roster_row(r, ["银河湾", "2栋", "1单元", str(100 + r), "某"]) for r in range(2, 5)]
+    _package(tmp_path / "巨大尺寸.xlsx", f'<dimension ref="A1:XFD1048576"/><sheetData>{"".join(rows)}</sheetData>',
+             shared=None)
+    [out] = hudang.ingest(tmp_path / "巨大尺寸.xlsx")
+    assert out["status"] == "imported" and out["rows"] == 3, out
 
 
 def test_a_csv_cell_of_400k_characters_reads_and_one_past_the_limit_is_named(hudang: Hudang, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -297,6 +298,65 @@ def test_odd_drops_symlinks_open_writers_bad_names(hudang: Hudang, service: Watc
     busy = hudang("ingest", intake, check=False)
     assert busy.code == 2 and "接收服务正在运行" in busy.stderr
     assert service.proc.poll() is None
+
+
+def test_linked_folders_pipes_and_devices_in_the_intake_stay_put_and_are_named(
+        hudang: Hudang, service: Watcher, tmp_path: Path) -> None:
+    """A link to a folder outside the intake (or back up to the intake itself: a loop), a FIFO and a device
+    file dropped into the intake: none is followed or opened, nothing outside is moved away, each is named
+    once in the log, `status` counts them apart from the files waiting, and the good file beside them is
+    filed."""
+    intake = _intake(hudang)
+    outside = tmp_path / "外面"
+    json_form(outside / "别人的.json", "住户登记表", registration("3-1-401", "外人"))
+    (intake / "链接").symlink_to(outside, target_is_directory=True)
+    (intake / "环").mkdir()
+    (intake / "环" / "上一层").symlink_to("..", target_is_directory=True)
+    os.mkfifo(intake / "管道.json")
+    os.mknod(intake / "设备.json", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+    fd = os.open(intake, os.O_RDONLY)
+    for _ in range(18):   # a folder chain past PATH_MAX (4096 bytes), made one level at a time
+        os.mkdir("深" * 80, dir_fd=fd)
+        inner = os.open("深" * 80, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
+    json_form(intake / "住户登记表" / "好的.json", "", registration("3-1-402", "好人"))
+    wait_until(lambda: _filed_count(hudang) >= 1, what="the good file taken")
+    time.sleep(2 * STABLE + 1.5)   # a rescan (every second here) would have taken anything reachable
+    assert _filed_count(hudang) == 1 and _sources(hudang) == ["好的.json"]
+    assert (outside / "别人的.json").is_file() and (intake / "管道.json").exists()
+    assert service.proc.poll() is None
+    status = hudang.json("status")
+    assert (status["waiting_in_intake"], status["links_in_intake"]) == (0, 4)
+    assert service.stop() == 0
+    log = (hudang.home / "logs" / "hudang.log").read_text(encoding="utf-8")
+    assert "管道.json 是命名管道（FIFO），不是普通文件，不接收" in log and "设备.json 是设备或特殊文件" in log
+    assert log.count("链接 是指向别处的符号链接（文件夹）") == 1 and "上一层 是指向别处的符号链接" in log
+    assert log.count("文件夹无法打开（路径或文件名过长") == 1
+    subprocess.run(["rm", "-rf", str(intake / ("深" * 80))], check=True)
+
+
+def test_a_read_only_intake_is_said_once_and_files_are_taken_when_it_is_writable_again(
+        hudang: Hudang, service: Watcher) -> None:
+    """The intake share mounted read-only: the service keeps running, says why once (in Chinese), and takes
+    the files as soon as the share is writable again (root only: a read-only bind mount)."""
+    intake = _intake(hudang)
+    json_form(intake / "住户登记表" / "只读.json", "", registration("1-1-301", "只读"))
+    subprocess.run(["mount", "--bind", str(intake), str(intake)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(intake)], check=True)
+        log_file = hudang.home / "logs" / "hudang.log"
+        wait_until(lambda: "无法领取收件夹中的文件" in log_file.read_text(encoding="utf-8"), what="said")
+        time.sleep(2 * STABLE + 2.5)   # several more rounds, each failing to claim
+        log = log_file.read_text(encoding="utf-8")
+        assert log.count("无法领取收件夹中的文件") == 1 and "只读" in log and "Errno" not in log
+        assert service.proc.poll() is None and _filed_count(hudang) == 0
+        subprocess.run(["mount", "-o", "remount,bind,rw", str(intake)], check=True)
+        wait_until(lambda: _filed_count(hudang) >= 1, what="taken once writable")
+    finally:
+        subprocess.run(["umount", str(intake)], check=False)
+    assert "收件夹恢复可用" in (hudang.home / "logs" / "hudang.log").read_text(encoding="utf-8")
 
 
 # ---- claim rounds, without the service: what a restart finds after a kill at each step ----

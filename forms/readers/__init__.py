@@ -33,6 +33,11 @@ _EXT_TYPES: dict[str, frozenset[str]] = {
 _READABLE = {"docx", "xlsx", "pdf", "json", "csv", "ole", "rtf", "image"}
 
 
+def _has_nul(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return b"\x00" in fh.read(65536)
+
+
 def read_document(path: Path, vocab: Vocabulary, limits: ReadLimits | None = None, *,
                   header_row: int | None = None) -> Extraction:
     """Read one intake file into labelled values and text, dispatching on its content; ``header_row`` (an
@@ -49,7 +54,10 @@ def read_document(path: Path, vocab: Vocabulary, limits: ReadLimits | None = Non
     route = _route(detected, ext)
     if route is None:
         shown = f"“{ext}”" if ext else "（无）"
-        raise UnreadableFile(f"无法读取：文件扩展名为{shown}，但内容看起来是{TYPE_NAMES.get(detected, detected)}，"
+        what = TYPE_NAMES.get(detected, detected)
+        if detected == "unknown" and ext in (".csv", ".json", ".txt") and _has_nul(path):
+            what = "含有空字符（NUL 字节）的数据，不是正常的文本（文件可能已损坏，或是别的格式改了扩展名）"
+        raise UnreadableFile(f"无法读取：文件扩展名为{shown}，但内容看起来是{what}，"
                              "不是可接收的格式（Word、PDF、Excel、CSV、JSON、旧版 Office 文件或扫描图片）。",
                              code="wrong_type", path=str(path))
     reader = _reader(route, header_row)
@@ -57,7 +65,14 @@ def read_document(path: Path, vocab: Vocabulary, limits: ReadLimits | None = Non
         extraction = reader(path, vocab, limits, detected)
     except HudangError:
         raise
+    except RecursionError as exc:   # a JSON (or XML) nested thousands deep: refused, never a crash
+        raise UnreadableFile("文件结构嵌套层数过多（疑似恶意构造），无法读取。请重新导出或重新上传。",
+                             code="too_deep", path=str(path)) from exc
     except Exception as exc:  # hostile or broken files make libraries raise anything at all
+        if type(exc).__name__ == "XMLSyntaxError" and "entit" in str(exc).lower():
+            # a DTD whose entities expand ("billion laughs") or point outside: libxml2 stopped it
+            raise UnreadableFile("文件内含实体声明（DTD），展开后异常巨大或指向外部文件，为安全起见拒绝读取。"
+                                 "请用办公软件重新另存后再提交。", code="xml_entities", path=str(path)) from exc
         raise UnreadableFile(f"文件已损坏或格式不正确，无法读取（{type(exc).__name__}）。请重新导出或重新上传。",
                              code="corrupt", path=str(path)) from exc
     extraction.detected_type = extraction.detected_type or detected

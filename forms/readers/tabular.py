@@ -65,12 +65,15 @@ def _read_workbook(path: Path, workbook: Any, vocab: Vocabulary, max_rows: int, 
         found: list[Extraction] = []
         for sheet in workbook.worksheets:
             names.append(sheet.title)
-            _check_dimension(path, sheet, limits)
-            sheet.reset_dimensions()  # some writers store a wrong size, which would cut rows off
-            _refuse_wide_rows(path, sheet, limits)
-            # One column past the limit is read, to tell a row that is too wide; none beyond it is, so a row
-            # touching column XFD costs what a row of the limit costs.
-            values = sheet.iter_rows(values_only=True, max_col=limits.row_columns + 1)
+            # The size a sheet declares (<dimension>) is not trusted either way: some writers store a wrong
+            # one (too small cuts rows off, too large — A1:XFD1048576 — would refuse a sheet of nine cells
+            # or pad every row out to it). The cells are counted as read instead.
+            sheet.reset_dimensions()
+            own_width = _refuse_wide_rows(path, sheet, limits)
+            # Each row only as wide as its own last cell (at most one column past the limit, to tell a row
+            # that is too wide), so a row touching column XFD costs what a row of the limit costs and a row
+            # of nine cells costs nine.
+            values = sheet.iter_rows(values_only=True, max_col=None if own_width else limits.row_columns + 1)
             rows = ([_cell_text(v) for v in row] for row in values)
             one = _find_header(path, _bounded(path, rows, limits, sheet.title), vocab, max_rows, sheet=sheet.title,
                                header_row=header_row)
@@ -130,28 +133,11 @@ def _bounded(path: Path, rows: Iterable[list[str]], limits: ReadLimits, sheet: s
             width -= 1
         if width > limits.row_columns:
             raise _too_wide(path, sheet, number, limits)
-        cells += len(row)
+        cells += max(width, 1)   # the cells the sheet holds (an empty row costs one), not its padding
         if cells > limits.sheet_cells:
             raise UnreadableFile(f"{path.name}：{_where(sheet)}超过 {limits.sheet_cells} 个单元格的上限"
                                  "（[limits] sheet_cells），请拆分后分批导入", code="too_many_cells", path=str(path))
         yield row
-
-
-def _check_dimension(path: Path, sheet: Any, limits: ReadLimits) -> None:
-    """The size a sheet declares (its <dimension>): refused at once when over the limits (it may also lie,
-    so the rows are counted as read too)."""
-    try:
-        columns, rows = int(sheet.max_column or 0), int(sheet.max_row or 0)
-    except (TypeError, ValueError):
-        return
-    if columns > limits.row_columns + 1:
-        raise UnreadableFile(f"{path.name}：{_where(sheet.title)}有 {columns} 列，超过每行 {limits.row_columns} 列的"
-                             "上限（[limits] row_columns），请删去多余的列后再导入", code="too_many_columns",
-                             path=str(path))
-    if columns * rows > limits.sheet_cells:
-        raise UnreadableFile(f"{path.name}：{_where(sheet.title)}有 {rows} 行 × {columns} 列，超过 {limits.sheet_cells} "
-                             "个单元格的上限（[limits] sheet_cells），请拆分后分批导入", code="too_many_cells",
-                             path=str(path))
 
 
 def _too_wide(path: Path, sheet: str | None, row: int, limits: ReadLimits) -> UnreadableFile:
@@ -159,13 +145,13 @@ def _too_wide(path: Path, sheet: str | None, row: int, limits: ReadLimits) -> Un
                           "（[limits] row_columns），请删去多余的列后再导入", code="too_many_columns", path=str(path))
 
 
-def _refuse_wide_rows(path: Path, sheet: Any, limits: ReadLimits) -> None:
+def _refuse_wide_rows(path: Path, sheet: Any, limits: ReadLimits) -> bool:
     """Look at each row's cells as parsed, before openpyxl pads the row out to its last column: a row with a
     value in column XFD is refused at once instead of becoming 16,384 values (openpyxl's read-only sheet
     makes each row in ``_get_row``; without it, ``max_col`` alone still bounds the work)."""
     pad = getattr(sheet, "_get_row", None)
     if pad is None:
-        return
+        return False
 
     def checked(row: Any, min_col: int = 1, max_col: int | None = None, values_only: bool = False) -> Any:
         for cell in row:
@@ -174,6 +160,7 @@ def _refuse_wide_rows(path: Path, sheet: Any, limits: ReadLimits) -> None:
         return pad(row, min_col, max_col, values_only)
 
     sheet._get_row = checked
+    return True
 
 
 _SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")

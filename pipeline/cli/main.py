@@ -160,7 +160,7 @@ def _print_ingested(result: Ingested) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--workers", type=int, default=None, help="读取文件的进程数（默认 CPU 核数）")
-@click.option("--estate", default=None, help="导入表格所属的项目（表中没有“项目”列时）")
+@click.option("--estate", default=None, help="表格所属的项目：房屋清单、台账和批量表单中没有“项目”的行都归入该项目")
 @click.option("--profile", default=None, help="按此导入方案读取表格（hudang import-profile list 查看）")
 @click.option("--sheet", default=None, help="读取工作簿中的这个工作表")
 @click.option("--dry-run", is_flag=True, help="试导入：只显示将会新增的行、房屋、住户和月份，不写入任何内容")
@@ -248,7 +248,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
                        f"已重试 {d.paused['tries']} 次，下次 {d.paused['next_try'][11:19]}")
         click.echo(f"等待接收：{d.waiting_in_intake} 个文件；队列 {d.queue}，处理中 {d.processing}")
         if d.links_in_intake:
-            click.echo(f"注意：收件夹里有 {d.links_in_intake} 个符号链接，不会被接收（请移走，或放入链接所指的文件本身）")
+            click.echo(f"注意：收件夹里有 {d.links_in_intake} 个符号链接或不是普通文件的项（命名管道、设备），不会被接收"
+                       "（请移走，或放入链接所指的文件本身；日志中逐个写明）")
         if d.disk and d.disk["low"]:
             click.echo(f"警告：磁盘空间不足——数据目录所在磁盘仅剩 {d.disk['free_mb']} MB"
                        f"（低于 [limits] min_free_mb = {d.disk['min_free_mb']} MB）；请清理或扩容，"

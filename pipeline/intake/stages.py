@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hudang.archive.paths import safe_filename
 from hudang.clock import stamp
-from hudang.errors import Problem, Rejection, UnreadableFile, disk_full, disk_full_message
+from hudang.errors import Problem, Rejection, UnreadableFile, disk_full, disk_full_message, os_reason
 from hudang.escapes import escape_surrogates, has_surrogates, name_bytes, printable_name
 from hudang.forms.definitions import FormDef, FormRegistry, load_forms
 from hudang.forms.import_profiles import Profiles, load_profiles
@@ -60,6 +60,7 @@ class Item:
     forced_form: str | None = None   # a retried quarantine file keeps the form it was read as
     options: TableOptions | None = None   # `ingest --estate/--profile/--sheet` for import tables
     document: dict[str, str] | None = None  # filed as a 文件: household, 题名, 类别 (given, or from its folder)
+    unlisted: str | None = None     # a folder the walk could not list: why (it is reported, never read)
     sha256: str | None = None
     size: int = 0
     snapshot: Path | None = None   # our private copy: the bytes we parse are the bytes we archive
@@ -118,22 +119,38 @@ def discover(paths: list[Path], document: dict[str, str] | None = None) -> Itera
     for given in paths:
         root = given if given.is_dir() else given.parent
         if given.is_dir():
-            for dirpath, dirnames, filenames in os.walk(given):
+            unlisted: list[OSError] = []   # a folder that cannot be listed gets an outcome, never silence
+            for dirpath, dirnames, filenames in os.walk(given, onerror=unlisted.append):
+                yield from _unlisted(unlisted, root, document)
                 links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
                 dirnames[:] = sorted(d for d in dirnames if not is_hidden(d) and d not in links)
                 for name in sorted([*filenames, *(d for d in links if not is_hidden(d))]):
                     path = Path(dirpath) / name
                     yield Item(path=path, root=root, source=printable_name(str(path)), found_inside=True,
                                document=dict(document) if document else None)
+            yield from _unlisted(unlisted, root, document)
         else:
             yield Item(path=given, root=root, source=printable_name(str(given)),
                        document=dict(document) if document else None)
+
+
+def _unlisted(errors: list[OSError], root: Path, document: dict[str, str] | None) -> Iterator[Item]:
+    """Folders the walk could not list (no permission, a path past PATH_MAX), each as an item to report."""
+    while errors:
+        exc = errors.pop(0)
+        path = Path(os.fsdecode(exc.filename)) if exc.filename is not None else root
+        yield Item(path=path, root=root, source=printable_name(str(path)), found_inside=True,
+                   document=dict(document) if document else None, unlisted=os_reason(exc))
 
 
 # ---- stages ----
 
 def admit(item: Item, limits: ReadLimits) -> Item:
     """Refuse what is not an ordinary, readable file of acceptable size, before opening it."""
+    if item.unlisted is not None:   # nothing of it was read: reported, not quarantined (there is no file)
+        raise Rejection(IGNORED, [Problem(None, "unreadable_folder",
+                                          f"文件夹无法打开：{item.unlisted}，其中的文件都未接收"
+                                          f"（请移到可读取的、较浅的文件夹后重新接收）")])
     try:
         check_name(item.path)
     except UnreadableFile as exc:
@@ -147,13 +164,16 @@ def admit(item: Item, limits: ReadLimits) -> Item:
     try:
         st = os.stat(item.path)  # follows symlinks: a broken one fails here
     except FileNotFoundError:
-        kind = "符号链接指向的文件不存在" if item.path.is_symlink() else "文件不存在"
-        raise reject("unreadable", f"无法读取：{kind}") from None
+        if item.path.is_symlink():
+            raise reject("unreadable", "无法读取：符号链接指向的文件不存在") from None
+        # gone between listing and reading (moved or deleted meanwhile): nothing to keep or retry
+        raise Rejection(IGNORED, [Problem(None, "vanished", "文件在读取前已被移走或删除，未接收")]) from None
     except OSError as exc:
-        raise reject("unreadable", f"无法读取文件：{exc.strerror}") from None
+        raise reject("unreadable", f"无法读取文件：{os_reason(exc)}") from None
     if not stat.S_ISREG(st.st_mode):
+        # Ignored, not quarantined (like a link): no bytes to keep, nothing a retry could ever read
         what = "命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode) else "设备或特殊文件"
-        raise reject("not_regular_file", f"不是普通文件（{what}），无法接收")
+        raise Rejection(IGNORED, [Problem(None, "not_regular_file", f"不是普通文件（{what}），未接收")])
     try:
         check_size(st.st_size, limits)
     except UnreadableFile as exc:
@@ -179,7 +199,9 @@ def snapshot(item: Item, snapshots: Path) -> Item:
         dest.unlink(missing_ok=True)
         if disk_full(exc):  # our disk, not the file: said so, and the file can simply be taken in again
             raise reject("disk_full", disk_full_message(exc)) from None
-        raise reject("unreadable", f"读取文件失败：{exc.strerror or exc}") from None
+        if isinstance(exc, FileNotFoundError):   # gone after it was listed: nothing to keep or retry
+            raise Rejection(IGNORED, [Problem(None, "vanished", "文件在读取前已被移走或删除，未接收")]) from None
+        raise reject("unreadable", f"读取文件失败：{os_reason(exc)}") from None
     item.snapshot = dest
     item.sha256 = digest.hexdigest()
     item.received_at = stamp()

@@ -65,6 +65,25 @@ def file_estate(columns: HeaderMap, estates: Estates, *, option: str | None, fol
     return out
 
 
+def batch_row_estate(form: FormDef, fields: dict[str, str], option: str | None,
+                     estates: Estates) -> tuple[dict[str, str], list[Problem]]:
+    """A form batch's row without a 项目 takes ``ingest --estate``; a row naming another estate is an error
+    (as for import tables). ``option`` is the estate as given; it was checked to exist for the file."""
+    if not option:
+        return fields, []
+    from hudang.forms.validate import map_labels
+
+    raw, _ = map_labels(form, fields, [])
+    own = raw.get(form.estate_field, "").strip()
+    if not own:
+        return {**fields, form.estate_field: option}, []
+    chosen = estates.resolve(option)
+    if (estates.resolve(own) or v.to_simplified(own)) != chosen:
+        return fields, [Problem(form.estate_field, "estate_mismatch",
+                                f"项目“{own[:30]}”与 --estate 指定的“{option}”不一致")]
+    return fields, []
+
+
 def rows_of(ext: Extraction, columns: HeaderMap) -> Iterator[tuple[RawRecord, int, dict[str, str]]]:
     """Each data row's values per side-by-side block; a block with no value in it is no row."""
     for rec in ext.records:

@@ -127,7 +127,8 @@ class Run:
         source = rows_file or item.snapshot or (item.path if item.path.is_file() else None)
         # The rows file has its own format's suffix (a legacy .xls batch's rows come back as .xlsx).
         name = f"{Path(item.path.name).stem}-问题行{rows_file.suffix}" if rows_file else item.path.name
-        table = dataclasses.asdict(item.options) if item.table is not None and item.options else None
+        batch = item.table is not None or (item.extraction is not None and item.extraction.kind == "table")
+        table = dataclasses.asdict(item.options) if batch and item.options else None   # a retry keeps them
         return q.quarantine(root, source, item.source, problems, form=form, rows_file=rows_file is not None,
                             sha256=item.sha256, name=name, table=table,
                             document=dict(item.document) if item.document and rows_file is None else None)
@@ -243,6 +244,9 @@ def file_batch(run: Run, item: Item) -> Taken:
     assert ext is not None
     if item.form is None:
         raise reject("unknown_form", "无法判断表格中的表单类型")
+    option = item.options.estate if item.options else None
+    if option and run.archive.estates.resolve(option) is None:
+        raise reject("unknown_estate", f"--estate 指定的项目“{option}”不存在", "项目")
     out = Outcome(item.source, FILED, form=item.form.id, rows=[])
     rows: list[RowOutcome] = []
     filings: list[tuple[Filing, Outcome | RowOutcome]] = []
@@ -250,7 +254,9 @@ def file_batch(run: Run, item: Item) -> Taken:
     extra_names: dict[str, None] = {}
     for rec in ext.records:
         fields = tables.merge_room_columns(item.form, rec.fields, run.ctx.tables)
+        fields, mismatch = tables.batch_row_estate(item.form, fields, option, run.archive.estates)
         checked = check(item.form, fields, run.archive.estates)
+        checked.problems[:0] = mismatch
         extra_names.update(dict.fromkeys(extra_fields(checked)))
         row = RowOutcome(rec.row or 0, FILED)
         rows.append(row)

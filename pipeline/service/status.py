@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -64,20 +65,26 @@ def status(home: Home) -> dict[str, Any]:
 
 
 def _intake_files(home: Home, limit: int = 100_000) -> tuple[int, int]:
-    """Files sitting in the intake folder (not yet claimed), counted up to a limit, and the symbolic links
-    there — the service never takes a link, so one would otherwise be counted as waiting forever."""
+    """Files sitting in the intake folder (not yet claimed), counted up to a limit, and the entries there the
+    service never takes — symbolic links (to files or folders), pipes, devices — which would otherwise be
+    counted as waiting forever."""
     count = links = 0
     if not home.intake.is_dir():
         return 0, 0
     for dirpath, dirnames, filenames in os.walk(home.intake):
+        links += sum(1 for d in dirnames if not is_hidden(d) and os.path.islink(os.path.join(dirpath, d)))
         dirnames[:] = [d for d in dirnames if not is_hidden(d)]
         for name in filenames:
             if is_temp_file(Path(name)):
                 continue
-            if os.path.islink(os.path.join(dirpath, name)):
-                links += 1
-            else:
+            try:
+                mode = os.lstat(os.path.join(dirpath, name)).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode):
                 count += 1
+            else:   # a link, a pipe, a device: never taken, so never "waiting"
+                links += 1
         if count >= limit:
             break
     return count, links

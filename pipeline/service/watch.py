@@ -44,7 +44,7 @@ from watchdog.observers.polling import PollingObserverVFS
 from hudang.archive.durable import atomic_write
 from hudang.archive.locks import watch_lock
 from hudang.clock import now, stamp
-from hudang.errors import Rejection, disk_full, disk_full_message
+from hudang.errors import Rejection, disk_full, disk_full_message, os_reason
 from hudang.forms.masking import mask_name
 from hudang.forms.readers.admission import in_hidden_folder, is_hidden, is_temp_file
 from hudang.pipeline.intake import stages
@@ -57,6 +57,8 @@ from hudang.pipeline.service.status import backlog
 from hudang.settings import Home
 
 log = logging.getLogger("hudang.watch")
+LINKED_FOLDER = "是指向别处的符号链接（文件夹），收件夹里的链接不跟随，其中的文件不接收"
+CLAIM_TROUBLE_EVERY = 600.0   # seconds between repeats of "cannot claim" while the intake stays unusable
 
 # Reading failures that a writer still at work causes: retried once the file holds still again.
 RETRY_CODES = frozenset({"corrupt", "empty_file", "wrong_type", "bad_json", "no_header", "unreadable",
@@ -163,6 +165,8 @@ class Service:
         self.claimed: dict[str, claims.Claim] = {}
         self.stopping = False
         self.overflow = False    # the queue was full when files were found: rescan as soon as it has room
+        self.refused: set[Path] = set()   # entries left in the intake (links, pipes, devices), logged once
+        self.claim_trouble: tuple[str, float] = ("", 0.0)   # why files cannot be claimed, when last logged
         self.since = stamp()
         self.today = now().strftime("%Y-%m-%d")
         self.counts: Counter[str] = Counter()
@@ -328,11 +332,51 @@ class Service:
             rel = path.relative_to(self.intake)
         except ValueError:
             return False
-        return not in_hidden_folder(rel) and not is_temp_file(path)
+        if in_hidden_folder(rel) or is_temp_file(path):
+            return False
+        linked = self._linked_folder(path.parent)
+        if linked is not None:
+            self._refuse(linked, LINKED_FOLDER)
+            return False
+        return True
+
+    def _linked_folder(self, folder: Path) -> Path | None:
+        """The first folder between the intake and ``folder`` that is a symbolic link, if any: the service
+        never reaches a file through a link (a link to a folder outside would have its files moved away)."""
+        here = self.intake
+        try:
+            parts = folder.relative_to(self.intake).parts
+        except ValueError:
+            return None
+        for part in parts:
+            here = here / part
+            try:
+                if stat.S_ISLNK(os.lstat(here).st_mode):
+                    return here
+            except OSError:   # gone, or past PATH_MAX: nothing there is taken (the walk names what it cannot open)
+                return None
+        return None
+
+    def _refuse(self, path: Path, why: str) -> None:
+        """Say once in the log why an entry of the intake is left where it is (`hudang status` counts them)."""
+        if path not in self.refused:
+            self.refused.add(path)
+            log.warning("收件夹中的 %s %s", path, why)
 
     def _scan(self, folder: Path) -> None:
-        for dirpath, dirnames, filenames in os.walk(folder):
+        linked = self._linked_folder(folder)
+        if linked is not None:
+            self._refuse(linked, LINKED_FOLDER)
+            return
+        def unlisted(exc: OSError) -> None:   # a folder past PATH_MAX, or not readable: named, not silent
+            where = Path(os.fsdecode(exc.filename)) if exc.filename is not None else folder
+            self._refuse(where, f"文件夹无法打开（{os_reason(exc)}），其中的文件不接收（请移到较浅、可读的文件夹）")
+
+        for dirpath, dirnames, filenames in os.walk(folder, onerror=unlisted):   # links to folders: not entered
             dirnames[:] = [d for d in dirnames if not is_hidden(d)]
+            for name in dirnames:
+                if os.path.islink(os.path.join(dirpath, name)):
+                    self._refuse(Path(dirpath) / name, LINKED_FOLDER)
             for name in filenames:
                 self._note(Path(dirpath) / name)
 
@@ -348,7 +392,11 @@ class Service:
         except OSError:
             return
         if not stat.S_ISREG(st.st_mode):
-            return  # symlinks (which could point anywhere, even at secret.key) and devices stay where they are
+            # symlinks (which could point anywhere, even at secret.key), pipes and devices stay where they are
+            what = ("是符号链接" if stat.S_ISLNK(st.st_mode) else "是命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode)
+                    else "是设备或特殊文件")
+            self._refuse(path, f"{what}，不是普通文件，不接收（请移走）")
+            return
         if seen is None or (st.st_size, st.st_mtime, st.st_ino) != (seen.size, seen.mtime, seen.ino):
             if seen is not None:
                 self.retries.pop(path, None)  # still growing: a writer at work, not a broken file
@@ -412,8 +460,15 @@ class Service:
             self._stamp()
             if disk_full(exc):
                 raise   # the service pauses
-            log.warning("无法领取文件：%s", exc)
+            said = f"无法领取收件夹中的文件（{exc.filename or self.intake}：{os_reason(exc)}），文件留在原处，" \
+                   "恢复后自动接收"
+            if said != self.claim_trouble[0] or time.monotonic() - self.claim_trouble[1] > CLAIM_TROUBLE_EVERY:
+                log.warning("%s", said)   # once, then every few minutes while it lasts: not every round
+                self.claim_trouble = (said, time.monotonic())
             return
+        if self.claim_trouble[0]:
+            log.info("收件夹恢复可用，继续接收")
+            self.claim_trouble = ("", 0.0)
         assert self._releaser is not None
         self._releaser.opened(batch)
         for c in batch:
