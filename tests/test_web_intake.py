@@ -412,3 +412,48 @@ def test_a_form_added_between_two_uploads_is_read_by_the_second(web: dict[str, A
     (web["home"] / "forms" / "parking.toml").write_text(PARKING, encoding="utf-8")
     after = client.post("/upload/", {"files": [SimpleUploadedFile("车位2.json", sent)], "js": "1"})
     assert "已归档" in after.content.decode(), after.content.decode()
+
+
+def _found(client: Any, word: str) -> str:
+    page = client.post("/", {"q": word}).content.decode()
+    total = re.search(r"共 <strong>(\d+)</strong> 条", page)
+    assert total, page
+    return total.group(1)
+
+
+def test_a_folder_sent_as_batches_is_searchable_once_the_last_batch_answers(web: dict[str, Any],
+                                                                               tmp_path: Path) -> None:
+    """The page marks every batch but the last ``more=1``: those records wait in the index backlog (one index
+    commit for the whole upload, as `hudang ingest` makes) and the last batch makes them searchable at once."""
+    client = person(web["home"], "dang", "档案员")
+    for n in (1, 2):
+        r = client.post("/upload/", {"files": [_docx(tmp_path, f"批{n}.docx", f"TS-M{n}", 投诉内容=f"楼顶水箱溢流第{n}批")],
+                                     "js": "1", "more": "1"})
+        assert r.status_code == 200 and "已归档" in r.content.decode()
+    assert _found(client, "水箱溢流") == "0"                          # filed, waiting for the upload's last batch
+    with session_of(web["home"]) as s:
+        from hudang.pipeline.app import maintenance
+        assert maintenance.status(s).backlog.get("index") == 2
+    last = client.post("/upload/", {"files": [_docx(tmp_path, "批3.docx", "TS-M3", 投诉内容="楼顶水箱溢流第3批")],
+                                    "js": "1"})
+    assert last.status_code == 200 and "已归档" in last.content.decode()
+    assert _found(client, "水箱溢流") == "3"                          # every batch's record, right after the last
+    with session_of(web["home"]) as s:
+        assert not maintenance.status(s).backlog.get("index")
+
+
+def test_an_upload_stopped_half_way_is_indexed_by_itself_soon_after(web: dict[str, Any], tmp_path: Path) -> None:
+    """A page closed after a ``more=1`` batch: the web indexes what waits once no upload has come for a while
+    (`IndexLater`, run here at once instead of after its delay)."""
+    client = person(web["home"], "dang", "档案员")
+    r = client.post("/upload/", {"files": [_docx(tmp_path, "半途.docx", "TS-H1", 投诉内容="地库排水沟堵塞")],
+                                 "js": "1", "more": "1"})
+    assert r.status_code == 200 and _found(client, "排水沟堵塞") == "0"
+    waiting = ingest_app.IndexLater(delay=3600)
+    with session_of(web["home"]) as s:
+        waiting._due(s.home)                                           # not yet: the upload may still be going
+    waiting.cancel()
+    assert _found(client, "排水沟堵塞") == "0"
+    with session_of(web["home"]) as s:
+        ingest_app.IndexLater(delay=0)._due(s.home)
+    assert _found(client, "排水沟堵塞") == "1"

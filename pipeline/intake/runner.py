@@ -28,10 +28,12 @@ def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
            on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
            folder_form: str | None = None, options: TableOptions | None = None,
            dry_run: bool = False, document: dict[str, str] | None = None, tables: bool = True,
-           readers: Readers | None = None) -> list[Outcome]:
+           readers: Readers | None = None, index_later: bool = False) -> list[Outcome]:
     """Take in files and folders once; every file gets exactly one outcome (``dry_run``: what it would be;
     ``document``: each is a 文件). ``readers``: reader processes kept open by the caller across runs (the
-    web's uploads), with the context they were started on; without it this run starts and stops its own."""
+    web's uploads), with the context they were started on; without it this run starts and stops its own.
+    ``index_later``: the filed records wait in the index backlog for the next writer's commit (see
+    `file_items`)."""
     ctx = readers.ctx if readers is not None else Context.load(home)
     sweep_leftovers(home)
     items = list(stages.discover(paths, document))
@@ -49,6 +51,7 @@ def ingest(home: Home, paths: list[Path], *, workers: int | None = None,
                 if on_outcome:
                     on_outcome(out)
             return outcomes
-        return file_items(ctx, items, stream, on_outcome=on_outcome, retry_of=retry_of, tables=tables)
+        return file_items(ctx, items, stream, on_outcome=on_outcome, retry_of=retry_of, tables=tables,
+                          index_later=index_later)
     finally:
         leftovers.drop_own(ctx.snapshots.parent)

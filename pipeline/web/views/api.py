@@ -30,7 +30,7 @@ from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import open_session
 from hudang.pipeline.web.files import NO_STORE
 from hudang.pipeline.web.middleware import status_of
-from hudang.pipeline.web.views.upload import files_of
+from hudang.pipeline.web.views.upload import files_of, more_follow
 
 
 def error(status: int, code: str, message: str) -> JsonResponse:
@@ -162,7 +162,7 @@ def record(request: HttpRequest, session: Session, who: Principal, record_id: st
 def upload(request: HttpRequest, session: Session, who: Principal) -> Any:
     if not request.FILES.getlist("files"):
         raise UsageError("没有上传任何文件：multipart 请求中文件部分的名称须为 files", code="no_files")
-    return ingest.upload(session, files_of(request), tables=who.can("estates")).as_json()
+    return ingest.upload(session, files_of(request), tables=who.can("estates"), more=more_follow(request)).as_json()
 
 
 @endpoint("due")

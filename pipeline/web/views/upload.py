@@ -2,7 +2,7 @@
 for one household. Files go through `app.ingest.upload` (the writer lock `hudang ingest` takes, one intake run a
 request). With the page's script files are sent in batches (`ingest.BATCH_FILES` files, `BATCH_BYTES` bytes a
 request) with a progress bar per file and a folder's files with their paths in it, each batch answered with its
-outcome rows; without it the form posts every file at once (a folder's files as loose files) and the whole page
+outcome rows, every batch but the last marked ``more=1`` (the last makes the index commit for them all); without it the form posts every file at once (a folder's files as loose files) and the whole page
 answers."""
 
 from __future__ import annotations
@@ -54,6 +54,11 @@ def files_of(request: HttpRequest) -> list[ingest_app.Upload]:
             for n, f in enumerate(sent)]
 
 
+def more_follow(request: HttpRequest) -> bool:
+    """The sender says more requests of this upload follow (``more=1``): the index commit waits for the last."""
+    return request.POST.get("more") == "1"
+
+
 def _document_form(request: HttpRequest, data: Any = None) -> DocumentUploadForm:
     with open_session(principal(request).name) as session:
         choices = catalogue.document_categories(session)
@@ -79,7 +84,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 raise UsageError("没有选择任何文件", code="no_files")
             with open_session(principal(request).name) as session:
                 result = ingest_app.upload(session, files, document=document,
-                                           tables=principal(request).can("estates"))
+                                           tables=principal(request).can("estates"), more=more_follow(request))
         except HudangError as exc:
             error = exc.message
             if request.POST.get("js") == "1":

@@ -2,7 +2,9 @@
 // one intake run on the server, as `hudang ingest` is one), with one progress bar per file, each filled as the
 // request's bytes pass that file. A folder's files carry their path inside the folder (a "paths" field per file),
 // so form folders and 文件/项目/房号/ mean what they mean to `hudang ingest FOLDER`. The server answers each batch
-// with its files' outcome rows (the same rows the page shows without this script).
+// with its files' outcome rows (the same rows the page shows without this script). Every batch but the last says
+// more=1: the server leaves its records for the last batch's index commit (one for the whole upload), so they are
+// searchable once the last batch has answered.
 // No inline script: the CSP forbids it.
 (function () {
   "use strict";
@@ -68,6 +70,7 @@
     var data = new FormData();
     data.append("csrfmiddlewaretoken", token);
     data.append("js", "1");
+    if (queue.length) { data.append("more", "1"); }
     var total = 0;
     batch.forEach(function (e) {
       data.append("files", e.file, e.file.name);
