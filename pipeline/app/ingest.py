@@ -28,7 +28,8 @@ from hudang.pipeline.intake.readers import Readers
 from hudang.pipeline.intake.runner import ingest as run_ingest
 from hudang.pipeline.intake.stages import Context, TableOptions
 from hudang.pipeline.intake.writer import file_items
-from hudang.pipeline.scans.queue import process_if_possible
+from hudang.pipeline.app.scans import QUEUE_READER
+from hudang.pipeline.scans.queue import OCR_PENDING, process_if_possible
 from hudang.pipeline.service.status import service_running
 from hudang.settings import Home
 
@@ -217,6 +218,11 @@ def upload(session: Session, files: list[Upload], *, workers: int | None = None,
     ``tables=False`` import tables (rosters, ledgers …) are refused the same way (``tables_not_allowed``):
     only people who manage estates import them.
 
+    Scans (not 文件) are not read in the request: they are parked in the OCR queue (``unsorted``, state
+    ``ocr_pending``, 排队识别) and read by this process's `scans.QUEUE_READER` beside the server, so a request
+    of many scanned pages answers at once instead of running into the server's time-out; the page then shows
+    each scan's outcome when it is read (`scans.scan_outcome`).
+
     ``more``: more requests of the same upload follow (the 上传 page sends a folder as batches): the filed
     records wait in the index backlog and the last request (``more`` false) indexes them all in one commit, as
     `hudang ingest` of the folder makes one; they are filed and safe either way, and searchable once the last
@@ -234,7 +240,7 @@ def upload(session: Session, files: list[Upload], *, workers: int | None = None,
         if given:
             with KEPT.readers(session.home, workers) as readers:
                 taken = run_ingest(session.home, given, workers=workers, document=wanted, tables=tables,
-                                   readers=readers, index_later=more)
+                                   readers=readers, index_later=more, ocr_later=True)
             by_path = {o.source: o for o in taken}
         outcomes = []
         for n in range(len(files)):
@@ -249,7 +255,9 @@ def upload(session: Session, files: list[Upload], *, workers: int | None = None,
         shutil.rmtree(folder, ignore_errors=True)
         if more:
             INDEX_LATER.soon(session.home)
-    return Ingested(outcomes, process_if_possible(session.home, session.forms, workers))
+    if any(o.detail.get("state") == OCR_PENDING for o in outcomes):
+        QUEUE_READER.wake(session.home, workers)
+    return Ingested(outcomes)
 
 
 def _signature(home: Home) -> tuple[object, ...]:

@@ -59,6 +59,7 @@ urlpatterns = [
          name="record_original_preview"),
     path("records/<str:record_id>/attachment/<int:n>/", records.attachment, name="record_attachment"),
     path("upload/", upload.upload, name="upload"),
+    path("upload/scans/", upload.scan_outcomes, name="upload_scans"),
     path("pending/", worklist.pending, name="pending"),
     path("pending/quarantine/<str:qid>/file/", worklist.quarantine_file, name="quarantine_file"),
     path("pending/quarantine/<str:qid>/retry/", worklist.quarantine_retry, name="quarantine_retry"),
