@@ -92,6 +92,7 @@ urlpatterns = [
     path("api/v1/households/<str:estate>/<str:key>", api.household, name="api_household"),
     path("api/v1/records/<str:record_id>", api.record, name="api_record"),
     path("api/v1/ingest", api.upload, name="api_ingest"),
+    path("api/v1/scans/<str:scan_id>", api.scan, name="api_scan"),
     path("api/v1/due", api.due, name="api_due"),
     path("api/v1/fees/arrears", api.arrears, name="api_arrears"),
     path("api/v1/<path:rest>", api.unknown),
