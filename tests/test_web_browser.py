@@ -299,6 +299,7 @@ def test_upload_a_docx_and_a_folder_then_find_them_filed(browser: Any, served: S
     link.click()
     assert number in driver.find_element("tag name", "h1").text and "厨房水管爆裂" in text(driver)
     assert driver.find_element("css selector", "object.original").is_displayed()        # a PC: the PDF itself
+    assert "{#" not in text(driver) and "comment" not in text(driver)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1,
                                                                    "mobile": True})
     try:   # a phone: no PDF box (dark until painted), the first page as a picture, linked to the PDF
