@@ -21,6 +21,7 @@ from hudang.archive.paths import safe_component, safe_filename
 from hudang.errors import UsageError
 from hudang.escapes import printable_name
 from hudang.forms.readers.admission import is_hidden
+from hudang.pipeline.app.scans import QUEUE_READER
 from hudang.pipeline.app.session import Session
 from hudang.pipeline.intake import backlog, stages
 from hudang.pipeline.intake.outcomes import IGNORED, Outcome
@@ -28,7 +29,6 @@ from hudang.pipeline.intake.readers import Readers
 from hudang.pipeline.intake.runner import ingest as run_ingest
 from hudang.pipeline.intake.stages import Context, TableOptions
 from hudang.pipeline.intake.writer import file_items
-from hudang.pipeline.app.scans import QUEUE_READER
 from hudang.pipeline.scans.queue import OCR_PENDING, process_if_possible
 from hudang.pipeline.service.status import service_running
 from hudang.settings import Home

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from hudang.errors import HudangError, UsageError
 from hudang.pipeline.app import catalogue
-from hudang.pipeline.app import scans as scans_app
 from hudang.pipeline.app import ingest as ingest_app
+from hudang.pipeline.app import scans as scans_app
 from hudang.pipeline.intake.outcomes import STATUS_TEXT
 from hudang.pipeline.web.access import home, open_session, principal, requires
 from hudang.pipeline.web.forms import DocumentUploadForm
