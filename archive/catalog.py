@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS reminders (
     estate TEXT, household TEXT, date TEXT, method TEXT, note TEXT, import_id TEXT, row INTEGER);
 CREATE TABLE IF NOT EXISTS events (
     record_id TEXT, unit TEXT, kind TEXT, at TEXT, detail TEXT, PRIMARY KEY (record_id, unit));
+CREATE INDEX IF NOT EXISTS events_kind ON events (kind);   -- a household's moves, without walking its estate
 CREATE TABLE IF NOT EXISTS household_events (
     estate TEXT, household TEXT, unit TEXT, kind TEXT, at TEXT, detail TEXT, PRIMARY KEY (estate, household, unit));
 CREATE TABLE IF NOT EXISTS attachments (

@@ -109,6 +109,11 @@ def letters_lock(home: Home) -> FileLock:
     return FileLock(home.run_dir / "letters.lock", "另一个催缴函任务正在运行，请等它结束后再试")
 
 
+def ocr_queue_lock(home: Home) -> FileLock:
+    """The web's processes read the OCR queue one at a time (the scans its uploads left there)."""
+    return FileLock(home.run_dir / "ocr-queue.lock", "另一个进程（PID {pid}）正在识别排队的扫描件，请稍后再试")
+
+
 def backup_lock(dest: Path) -> FileLock:
     """One backup run (create, prune, verify) at a time per destination, whatever data home it comes from."""
     where = str(dest).replace("{", "{{").replace("}", "}}")

@@ -124,6 +124,31 @@ def test_ingest_by_multipart_gives_the_cli_outcomes(api: Hudang, tmp_path: Path,
     assert json.loads(again.content)["outcomes"][0]["status"] == "duplicate"
 
 
+def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_path: Path, settings: Any) -> None:
+    """`POST ingest` answers a scan at once (ocr_pending, 排队识别) and `GET scans/<id>` tells what became of it."""
+    from scanning import typed_page
+
+    from hudang.pipeline.app import scans
+
+    home = tmp_path / "home"
+    shutil.copytree(api.home, home)
+    settings.HUDANG_HOME = home
+    auth = token_for(home, "dang", "档案员")
+    photo = tmp_path / "拍照.jpg"
+    typed_page(["维修工作单", "报修人：孙丽", "报修内容：门锁坏了"]).convert("RGB").save(photo, quality=85,
+                                                                            dpi=(200, 200))
+    scans.QUEUE_READER.join()
+    with photo.open("rb") as f:
+        r = Client().post("/api/v1/ingest", {"files": [f]}, **auth)
+    [out] = json.loads(r.content)["outcomes"]
+    assert r.status_code == 200 and out["status"] == "unsorted" and out["state"] == "ocr_pending", out
+    assert "排队识别" in out["warnings"][0]["message"]
+    scans.QUEUE_READER.join()
+    status, data = get(f"/api/v1/scans/{out['scan_id']}", auth)
+    assert status == 200 and data["state"] == "read" and data["documents"][0]["status"] == "unsorted", data
+    assert get("/api/v1/scans/S20260101-deadbeef", auth)[1]["state"] == "unknown"
+
+
 # ---------------------------------------------------------------- refusals
 
 def test_no_or_bad_token_is_401_and_a_session_login_is_not_enough(api: Hudang) -> None:

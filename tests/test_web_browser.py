@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scanning import typed_page
+from scanning import fill_page, typed_page
 
 from builders import complaint, docx_form, json_form, registration, roster_lines
 from conftest import clean_env, new_home
@@ -298,9 +298,50 @@ def test_upload_a_docx_and_a_folder_then_find_them_filed(browser: Any, served: S
     assert re.fullmatch(r"E\d\d-2026-TS-\d{5}", number), number         # the filed record's 档号, linked
     link.click()
     assert number in driver.find_element("tag name", "h1").text and "厨房水管爆裂" in text(driver)
+    assert driver.find_element("css selector", "object.original").is_displayed()        # a PC: the PDF itself
+    assert "{#" not in text(driver) and "comment" not in text(driver)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1,
+                                                                   "mobile": True})
+    try:   # a phone: no PDF box (dark until painted), the first page as a picture, linked to the PDF
+        assert not driver.find_element("css selector", "object.original").is_displayed()
+        picture = driver.find_element("css selector", ".original-phone img")
+        driver.execute_script("arguments[0].scrollIntoView()", picture)
+        assert picture.is_displayed()
+        assert _wait_for(driver, lambda: driver.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth", picture), 60)
+        pdf = driver.find_element("xpath", "//div[@class='original-phone']//a[contains(., '打开 PDF 原件')]")
+        assert pdf.is_displayed() and pdf.get_attribute("href").endswith("/original/1/?view=1")
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     shoot(driver, "record-uploaded-docx")
     search_for(driver, served, "水管爆裂")
     assert number in driver.find_element("css selector", ".results").text
+
+
+def test_an_uploaded_scan_is_queued_then_its_outcome_appears(browser: Any, served: Served, tmp_path: Path) -> None:
+    """A scan is not read in its request (the server's time-out would cut a request of many pages): its row says
+    排队识别 at once, and the page replaces it by the outcome when the server has read it — here our blank form
+    for 2-1-301 with its code, filed and linked."""
+    driver = browser
+    log_in(driver, served, "主管甲")
+    blank = json.loads(_hudang(served.home, "forms", "blank", "投诉处理单", "--household", "金第花园/2-1-301",
+                               "--json").stdout)
+    scan = tmp_path / "扫描-2-1-301.png"
+    fill_page(Path(blank["pdf"]), {"投诉人*": "钱学森", "投诉时间*": "2026-11-09 10:00", "接报人*": "李客服",
+                                    "投诉内容*": "地下车库照明损坏"}, dpi=200).save(scan, dpi=(200, 200))
+    driver.get(f"{served.base}/upload/")
+    driver.find_elements("css selector", "#upload-form input[type=file]")[0].send_keys(str(scan))
+    driver.find_element("css selector", "#upload-form button[type=submit]").click()
+    [row] = _wait_for(driver, lambda: _rows_done(driver, 1))
+    assert row.find_element("css selector", ".status").text == "排队识别", text(driver)
+    shoot(driver, "upload-scan-queued")
+    done = _wait_for(driver, lambda: [r for r in driver.find_elements("css selector", "#outcomes tr")
+                                      if r.find_element("css selector", ".status").text != "排队识别"] or None)
+    assert done[0].find_element("css selector", ".status").text == "已归档", text(driver)
+    assert "扫描-2-1-301.png" in done[0].text and "金第花园/2-1-301" in done[0].text
+    shoot(driver, "upload-scan-read")
+    done[0].find_element("css selector", "a").click()
+    assert "地下车库照明" in text(driver) or "1-1-1202" in text(driver)
 
 
 def test_enter_a_complaint_with_an_error_first_then_close_it(browser: Any, served: Served) -> None:

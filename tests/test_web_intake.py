@@ -144,7 +144,8 @@ def test_assign_an_unsorted_scan_from_the_page(web: dict[str, Any], tmp_path: Pa
     scan = tmp_path / "手机拍照.jpg"
     page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
     out = client.post("/upload/", {"files": [SimpleUploadedFile("手机拍照.jpg", scan.read_bytes())]}).content.decode()
-    assert "待分拣" in out
+    assert "排队识别" in out                       # read beside the server, not in the request
+    scans.QUEUE_READER.join()
     listing = client.get("/pending/").content.decode()
     sid = re.search(r'id="(S[^"]+)"', listing).group(1)  # type: ignore[union-attr]
     assert "阳台推拉门" in listing
@@ -210,6 +211,7 @@ def test_review_fills_the_fields_of_an_assigned_scan(web: dict[str, Any], tmp_pa
     scan = tmp_path / "拍照.jpg"
     page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
     client.post("/upload/", {"files": [SimpleUploadedFile("拍照.jpg", scan.read_bytes())]})
+    scans.QUEUE_READER.join()
     sid = re.search(r'id="(S[^"]+)"', client.get("/pending/").content.decode()).group(1)  # type: ignore[union-attr]
     done = client.post(f"/pending/scans/{sid}/assign/", {f"{sid}-address": "金第花园/2-2-1201",
                                                          f"{sid}-form": "维修工作单"})
@@ -235,6 +237,7 @@ def test_an_unsorted_scan_naming_no_estate_is_for_the_unlimited_only(web: dict[s
     scan = tmp_path / "拍照.jpg"
     page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
     client.post("/upload/", {"files": [SimpleUploadedFile("拍照.jpg", scan.read_bytes())]})
+    scans.QUEUE_READER.join()
     sid = re.search(r'id="(S[^"]+)"', client.get("/pending/").content.decode()).group(1)  # type: ignore[union-attr]
     jin = person(web["home"], "jin", "档案员", estates=("金第花园",))
     assert f'id="{sid}"' not in jin.get("/pending/").content.decode()
@@ -243,6 +246,7 @@ def test_an_unsorted_scan_naming_no_estate_is_for_the_unlimited_only(web: dict[s
     named = tmp_path / "金第花园 拍照.jpg"
     typed_page(["金第花园 维修工作单", "报修人：钱多", "报修内容：水管"]).convert("RGB").save(named, dpi=(200, 200))
     client.post("/upload/", {"files": [SimpleUploadedFile(named.name, named.read_bytes())]})
+    scans.QUEUE_READER.join()
     assert jin.get("/pending/").content.decode().count('class="item scan"') == 1
 
 
@@ -258,6 +262,7 @@ def test_the_review_page_shows_each_doubtful_fields_crop_beside_it(web: dict[str
     fill_page(pdf, typed, scribble="被投诉部门", dpi=200).save(scan, dpi=(200, 200))
     archivist = person(home, "dang", "档案员")
     archivist.post("/upload/", {"files": [SimpleUploadedFile(scan.name, scan.read_bytes())]})
+    scans.QUEUE_READER.join()
     with session_of(home) as s:
         [item] = scans.review(s).records
     rid = item["record_id"]
@@ -412,3 +417,81 @@ def test_a_form_added_between_two_uploads_is_read_by_the_second(web: dict[str, A
     (web["home"] / "forms" / "parking.toml").write_text(PARKING, encoding="utf-8")
     after = client.post("/upload/", {"files": [SimpleUploadedFile("车位2.json", sent)], "js": "1"})
     assert "已归档" in after.content.decode(), after.content.decode()
+
+
+def _found(client: Any, word: str) -> str:
+    page = client.post("/", {"q": word}).content.decode()
+    total = re.search(r"共 <strong>(\d+)</strong> 条", page)
+    assert total, page
+    return total.group(1)
+
+
+def test_a_folder_sent_as_batches_is_searchable_once_the_last_batch_answers(web: dict[str, Any],
+                                                                               tmp_path: Path) -> None:
+    """The page marks every batch but the last ``more=1``: those records wait in the index backlog (one index
+    commit for the whole upload, as `hudang ingest` makes) and the last batch makes them searchable at once."""
+    client = person(web["home"], "dang", "档案员")
+    for n in (1, 2):
+        r = client.post("/upload/", {"files": [_docx(tmp_path, f"批{n}.docx", f"TS-M{n}", 投诉内容=f"楼顶水箱溢流第{n}批")],
+                                     "js": "1", "more": "1"})
+        assert r.status_code == 200 and "已归档" in r.content.decode()
+    assert _found(client, "水箱溢流") == "0"                          # filed, waiting for the upload's last batch
+    with session_of(web["home"]) as s:
+        from hudang.pipeline.app import maintenance
+        assert maintenance.status(s).backlog.get("index") == 2
+    last = client.post("/upload/", {"files": [_docx(tmp_path, "批3.docx", "TS-M3", 投诉内容="楼顶水箱溢流第3批")],
+                                    "js": "1"})
+    assert last.status_code == 200 and "已归档" in last.content.decode()
+    assert _found(client, "水箱溢流") == "3"                          # every batch's record, right after the last
+    with session_of(web["home"]) as s:
+        assert not maintenance.status(s).backlog.get("index")
+
+
+def test_an_upload_stopped_half_way_is_indexed_by_itself_soon_after(web: dict[str, Any], tmp_path: Path) -> None:
+    """A page closed after a ``more=1`` batch: the web indexes what waits once no upload has come for a while
+    (`IndexLater`, run here at once instead of after its delay)."""
+    client = person(web["home"], "dang", "档案员")
+    r = client.post("/upload/", {"files": [_docx(tmp_path, "半途.docx", "TS-H1", 投诉内容="地库排水沟堵塞")],
+                                 "js": "1", "more": "1"})
+    assert r.status_code == 200 and _found(client, "排水沟堵塞") == "0"
+    waiting = ingest_app.IndexLater(delay=3600)
+    with session_of(web["home"]) as s:
+        waiting._due(s.home)                                           # not yet: the upload may still be going
+    waiting.cancel()
+    assert _found(client, "排水沟堵塞") == "0"
+    with session_of(web["home"]) as s:
+        ingest_app.IndexLater(delay=0)._due(s.home)
+    assert _found(client, "排水沟堵塞") == "1"
+
+
+def test_scans_are_queued_at_once_and_their_outcome_shows_when_read(web: dict[str, Any], tmp_path: Path) -> None:
+    """A request carrying scans answers without reading them (OCR takes seconds a page; gunicorn would kill a long
+    request half way): each scan's row says 排队识别, and once the queue reader beside the server has read it the
+    page's script gets its outcome rows — filed and linked to the record, or waiting in 待分拣 — while a form
+    sent in the same request is filed at once."""
+    home = web["home"]
+    with session_of(home) as s:
+        pdf = Path(str(catalogue.blank(s, "投诉处理单", "金第花园/3-2-1201").printed.pdf))
+    coded = tmp_path / "扫描-投诉.png"       # our blank form for 3-2-1201: its code routes it
+    fill_page(pdf, {"投诉人*": "周燕", "投诉时间*": "2026-11-03 09:30", "接报人*": "李客服",
+                    "投诉内容*": "楼上卫生间渗漏水，天花板发霉"}, dpi=200).save(coded, dpi=(200, 200))
+    loose = tmp_path / "拍照.jpg"             # no code, no estate: 待分拣
+    typed_page(["维修工作单", "报修人：孙丽", "报修内容：门锁坏了"]).convert("RGB").save(loose, quality=85,
+                                                                            dpi=(200, 200))
+    client = person(home, "dang", "档案员")
+    scans.QUEUE_READER.join()
+    answer = client.post("/upload/", {"files": [SimpleUploadedFile(coded.name, coded.read_bytes()),
+                                                SimpleUploadedFile(loose.name, loose.read_bytes()),
+                                                _docx(tmp_path, "同批.docx", "TS-Q1")], "js": "1"})
+    rows = answer.content.decode()
+    queued = re.findall(r'data-scan="(S[^"]+)"', rows)
+    assert answer.status_code == 200 and rows.count("排队识别") >= 2 and len(queued) == 2, rows
+    assert "已归档" in rows and "同批.docx" in rows                       # the form did not wait for the scans
+    scans.QUEUE_READER.join()
+    done = client.get("/upload/scans/", {"scan": queued}).content.decode()
+    filed = re.search(rf'data-was="{queued[0]}".*?href="/records/([^/"]+)/"', done, re.S)
+    assert filed and "已归档" in done and "金第花园/3-2-1201" in done, done
+    assert client.get(f"/records/{filed.group(1)}/").status_code == 200
+    assert f'data-was="{queued[1]}"' in done and "待分拣" in done and f"/pending/#{queued[1]}" in done
+    assert "排队识别" not in done
+    assert person(home, "kefu", "客服").get("/upload/scans/", {"scan": queued}).status_code == 403

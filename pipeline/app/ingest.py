@@ -5,6 +5,7 @@ A filing that stops part-way raises `IngestStopped`, which carries the outcomes 
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import tempfile
@@ -20,15 +21,19 @@ from hudang.archive.paths import safe_component, safe_filename
 from hudang.errors import UsageError
 from hudang.escapes import printable_name
 from hudang.forms.readers.admission import is_hidden
+from hudang.pipeline.app.scans import QUEUE_READER
 from hudang.pipeline.app.session import Session
-from hudang.pipeline.intake import stages
+from hudang.pipeline.intake import backlog, stages
 from hudang.pipeline.intake.outcomes import IGNORED, Outcome
 from hudang.pipeline.intake.readers import Readers
 from hudang.pipeline.intake.runner import ingest as run_ingest
 from hudang.pipeline.intake.stages import Context, TableOptions
-from hudang.pipeline.scans.queue import process_if_possible
+from hudang.pipeline.intake.writer import file_items
+from hudang.pipeline.scans.queue import OCR_PENDING, process_if_possible
 from hudang.pipeline.service.status import service_running
 from hudang.settings import Home
+
+log = logging.getLogger("hudang.web")
 
 
 @dataclass(frozen=True)
@@ -108,13 +113,17 @@ def ingest(session: Session, paths: list[Path], *, workers: int | None = None,
 
 
 BATCH_FILES = 50
-"""Files the 上传 page sends in one request (each request is one intake run: one writer lock, one group commit,
-one index commit); the bench sends the same."""
+"""Files the 上传 page sends in one request (each request is one intake run: one writer lock, one group commit;
+the index commit is made by the last request of an upload, see `upload`'s ``more``); the bench sends the same."""
 BATCH_BYTES = 8 * 1024 * 1024
 """… and at most this many bytes in one request (scans are read with OCR: a request stays well under the
 server's time limit), a single larger file going alone."""
 READERS_IDLE_S = 60.0
 """The web keeps its reader processes this long after an upload: a folder arrives as many requests."""
+INDEX_LATER_S = 5.0
+"""An upload request that said more would follow leaves its records for the next request's index commit; when
+none has come this long after the last such request (the page was closed half-way), the web commits them
+itself (`IndexLater`)."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +207,7 @@ def _stage(folder: Path, files: list[Upload], limit: int) -> tuple[dict[int, Pat
 
 
 def upload(session: Session, files: list[Upload], *, workers: int | None = None,
-           document: DocumentRequest | None = None, tables: bool = True) -> Ingested:
+           document: DocumentRequest | None = None, tables: bool = True, more: bool = False) -> Ingested:
     """Uploaded files taken in as `hudang ingest` takes files and folders (same writer lock, same outcomes, one
     per file, in the order sent), in one intake run — one lock, one group commit — with reader processes kept
     from the last upload: each is staged in a private folder inside the home (a folder's files under their
@@ -207,7 +216,17 @@ def upload(session: Session, files: list[Upload], *, workers: int | None = None,
     received. Files over ``[web] upload_max_mb`` (the same limit as the web's whole request) get an ``ignored``
     outcome (``too_large``) and nothing is stored, as does an unsafe folder path (``unsafe_path``). With
     ``tables=False`` import tables (rosters, ledgers …) are refused the same way (``tables_not_allowed``):
-    only people who manage estates import them."""
+    only people who manage estates import them.
+
+    Scans (not 文件) are not read in the request: they are parked in the OCR queue (``unsorted``, state
+    ``ocr_pending``, 排队识别) and read by this process's `scans.QUEUE_READER` beside the server, so a request
+    of many scanned pages answers at once instead of running into the server's time-out; the page then shows
+    each scan's outcome when it is read (`scans.scan_outcome`).
+
+    ``more``: more requests of the same upload follow (the 上传 page sends a folder as batches): the filed
+    records wait in the index backlog and the last request (``more`` false) indexes them all in one commit, as
+    `hudang ingest` of the folder makes one; they are filed and safe either way, and searchable once the last
+    request has answered (or `INDEX_LATER_S` after an upload stopped half-way)."""
     if not files:
         raise UsageError("没有上传任何文件", code="no_files")
     wanted = document.checked(session) if document else None   # with ``document``: each file a 文件 of it
@@ -221,7 +240,7 @@ def upload(session: Session, files: list[Upload], *, workers: int | None = None,
         if given:
             with KEPT.readers(session.home, workers) as readers:
                 taken = run_ingest(session.home, given, workers=workers, document=wanted, tables=tables,
-                                   readers=readers)
+                                   readers=readers, index_later=more, ocr_later=True)
             by_path = {o.source: o for o in taken}
         outcomes = []
         for n in range(len(files)):
@@ -234,7 +253,11 @@ def upload(session: Session, files: list[Upload], *, workers: int | None = None,
             outcomes.append(out)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return Ingested(outcomes, process_if_possible(session.home, session.forms, workers))
+        if more:
+            INDEX_LATER.soon(session.home)
+    if any(o.detail.get("state") == OCR_PENDING for o in outcomes):
+        QUEUE_READER.wake(session.home, workers)
+    return Ingested(outcomes)
 
 
 def _signature(home: Home) -> tuple[object, ...]:
@@ -315,3 +338,56 @@ class KeptReaders:
 
 
 KEPT = KeptReaders()
+
+
+class IndexLater:
+    """The safety net of ``upload(more=True)``: when no writer has come along ``INDEX_LATER_S`` after the
+    newest record was left in the index backlog, index what waits there (a writer run with no files, as the
+    intake service does for its backlog). Across the web's processes the backlog files' own times say when the
+    last upload request left records there."""
+
+    def __init__(self, delay: float = INDEX_LATER_S) -> None:
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def soon(self, home: Home) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.delay, self._due, (home,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def _due(self, home: Home) -> None:
+        with self._lock:
+            self._timer = None
+        newest = backlog.newest(home)
+        if newest is None:
+            return                      # another request (or process) has indexed them
+        left = self.delay - (time.time() - newest)
+        if left > 0:                    # an upload of another process is still going: look again later
+            with self._lock:
+                if self._timer is None:
+                    self._timer = threading.Timer(left, self._due, (home,))
+                    self._timer.daemon = True
+                    self._timer.start()
+            return
+        try:
+            index_waiting(home)
+        except Exception:  # noqa: BLE001 - a timer thread: the records stay in the backlog for the next writer
+            log.exception("indexing the upload's records left for later failed")
+
+
+def index_waiting(home: Home) -> None:
+    """Index the records waiting in the backlog now, under the writer lock (a writer run with no files)."""
+    file_items(Context.load(home), [], iter(()))
+
+
+INDEX_LATER = IndexLater()

@@ -1,7 +1,9 @@
 """The one later step after filing: bringing the search index up to what is filed.
 
 Indexing never blocks filing: when it fails (index locked, corrupt, disk full) the record ids wait in
-``run/backlog/index/`` and are retried by the next writer; `status` and `verify` show them. (Scans that
+``run/backlog/index/`` and are retried by the next writer; `status` and `verify` show them. A run told to index
+later (a web upload with more batches to come) leaves its records there on purpose (`defer`): the next writer
+indexes them in its own commit, so a folder sent as many requests costs one index commit, as `hudang ingest` does. (Scans that
 wait for OCR are not here: they wait in the unsorted queue, pipeline/scans/queue.py.)
 """
 
@@ -60,6 +62,38 @@ def index_records(home: Home, conn: sqlite3.Connection, forms: FormRegistry, rec
     return True
 
 
+def waiting(home: Home) -> list[str]:
+    """The record ids waiting in the backlog (failed or deferred), oldest file first."""
+    folder = _backlog(home, INDEX)
+    if not folder.is_dir():
+        return []
+    return [p.stem for p in sorted(folder.glob("*.json"), key=lambda p: (p.stat().st_mtime_ns, p.name))]
+
+
+def newest(home: Home) -> float | None:
+    """When the last record was put in the backlog (its file's time), or None when nothing waits."""
+    folder = _backlog(home, INDEX)
+    times = []
+    for p in folder.glob("*.json") if folder.is_dir() else ():
+        try:
+            times.append(p.stat().st_mtime)
+        except OSError:   # indexed meanwhile
+            continue
+    return max(times, default=None)
+
+
+def defer(home: Home, record_ids: Iterable[str]) -> None:
+    """Leave these records for the next writer's index commit (they are filed; search finds them once that
+    commit is made)."""
+    ids = sorted(set(record_ids))
+    if not ids:
+        return
+    folder = _backlog(home, INDEX)
+    folder.mkdir(parents=True, exist_ok=True)
+    for rid in ids:
+        (folder / f"{rid}.json").write_text(json.dumps({"at": stamp(), "deferred": True}), encoding="utf-8")
+
+
 def retry(home: Home, conn: sqlite3.Connection, forms: FormRegistry) -> int:
     """Retry queued index updates; returns how many are still waiting."""
     folder = _backlog(home, INDEX)
@@ -95,9 +129,10 @@ class Indexer:
     BATCH = 1024     # records per index commit: whoosh's cost is mostly per commit and per segment
     DELAY = 5.0      # … but nothing waits longer than this to become searchable
 
-    def __init__(self, home: Home, forms: FormRegistry) -> None:
+    def __init__(self, home: Home, forms: FormRegistry, *, later: bool = False) -> None:
         self.home = home
         self.forms = forms
+        self.later = later   # the run's last records wait in the backlog for the next writer (`finish`)
         self.waiting: list[str] = []
         self.since = 0.0
         self._thread: threading.Thread | None = None
@@ -108,7 +143,7 @@ class Indexer:
         if self.waiting:
             if not self.since:
                 self.since = time.monotonic()
-            due = len(self.waiting) >= self.BATCH or time.monotonic() - self.since > self.DELAY
+            due = len(self.waiting) >= self.BATCH or (not self.later and time.monotonic() - self.since > self.DELAY)
             if force or due:
                 self.join()  # one index commit at a time, in order
                 ids, self.waiting, self.since = self.waiting, [], 0.0
@@ -116,6 +151,16 @@ class Indexer:
                 self._thread.start()
         if force:
             self.join()
+
+    def finish(self) -> None:
+        """The end of the writer's run: what waits is committed now — or, told to index later, left in the
+        backlog for the next writer."""
+        if self.later:
+            self.join()
+            ids, self.waiting, self.since = self.waiting, [], 0.0
+            defer(self.home, ids)
+        else:
+            self.add((), force=True)
 
     def join(self) -> None:
         if self._thread is not None:

@@ -61,6 +61,7 @@ class Item:
     options: TableOptions | None = None   # `ingest --estate/--profile/--sheet` for import tables
     document: dict[str, str] | None = None  # filed as a 文件: household, 题名, 类别 (given, or from its folder)
     unlisted: str | None = None     # a folder the walk could not list: why (it is reported, never read)
+    ocr_later: bool = False     # a scan is not recognised here but parked for the OCR queue (a web upload)
     sha256: str | None = None
     size: int = 0
     snapshot: Path | None = None   # our private copy: the bytes we parse are the bytes we archive
@@ -353,7 +354,8 @@ def classify(item: Item, forms: FormRegistry, tables: TableKinds, intake_root: P
         if choose_table(item, tables, profiles or Profiles(), forms):
             return item
     if ext.kind == "scan":
-        return recognise(item, forms, limits)
+        # ocr_later: parked as it is (the writer sees no reading) for the OCR queue to read beside the writer
+        return item if item.ocr_later else recognise(item, forms, limits)
     forms = forms.intake()
     stop = intake_root if item.in_intake else None
     item.form = ((forms.get(item.forced_form) if item.forced_form else None) or _folder_form(item, forms, stop) or _title_form(ext.form_hint, forms)

@@ -91,7 +91,7 @@ class Run:
     """One writer run: the outcomes so far, what waits for the group commit, and the indexer beside it."""
 
     def __init__(self, ctx: Context, archive: Archive, on_outcome: Callable[[Outcome], None] | None = None,
-                 retry_of: str | None = None) -> None:
+                 retry_of: str | None = None, index_later: bool = False) -> None:
         self.ctx = ctx
         self.archive = archive
         self.on_outcome = on_outcome
@@ -103,7 +103,7 @@ class Run:
         self.outcomes: list[Outcome] = []
         self.pending: list[Pending] = []
         self.batches: list[Batch] = []
-        self.indexer = backlog.Indexer(ctx.home, ctx.forms)
+        self.indexer = backlog.Indexer(ctx.home, ctx.forms, later=index_later)
         self.tables = True   # False: import tables (rosters, ledgers …) are refused, not read in (a web upload
                              # by someone who may not import them)
 
@@ -458,11 +458,13 @@ Defer = Callable[[Item, Rejection], bool]
 
 def file_items(ctx: Context, items: list[Item], results: Iterable[Read], *,
                on_outcome: Callable[[Outcome], None] | None = None, retry_of: str | None = None,
-               defer: Defer | None = None, tables: bool = True) -> list[Outcome]:
+               defer: Defer | None = None, tables: bool = True, index_later: bool = False) -> list[Outcome]:
     """The writer: take read results in order, file in group commits; every item gets one outcome
-    (or, when ``defer`` says so, is handed back to the caller untouched)."""
+    (or, when ``defer`` says so, is handed back to the caller untouched). Records waiting in the index backlog
+    are indexed with this run's (one commit); with ``index_later`` this run's records join them there instead,
+    for the next writer (a web upload with more batches to come)."""
     archive = Archive(ctx.home)
-    run = Run(ctx, archive, on_outcome, retry_of)
+    run = Run(ctx, archive, on_outcome, retry_of, index_later)
     run.tables = tables
     snapshots: list[Path] = []   # private copies to drop once their outcome is out (not whole items)
 
@@ -475,7 +477,7 @@ def file_items(ctx: Context, items: list[Item], results: Iterable[Read], *,
 
     try:
         with archive.writer():
-            backlog.retry(ctx.home, archive.conn, ctx.forms)
+            run.indexer.add(backlog.waiting(ctx.home))
             group = ctx.home.limits.group_commit
             for result in results:
                 item = item_of(result)
@@ -492,7 +494,7 @@ def file_items(ctx: Context, items: list[Item], results: Iterable[Read], *,
                 if len(run.pending) >= group:
                     flush()
             flush()
-            run.indexer.add((), force=True)
+            run.indexer.finish()
     except Exception as exc:
         # The archive refused (disk full — said by the OS or by SQLite —, permissions …): what was reported
         # stays true and durable; files not yet reported were not filed and can simply be taken in again.

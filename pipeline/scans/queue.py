@@ -39,6 +39,7 @@ log = logging.getLogger("hudang.scans")
 OCR_PENDING = "ocr_pending"
 WAITING = "waiting"
 REVIEW_TEXT = "待核对"
+QUEUED = "排队识别"   # the message of a scan parked unread on purpose (a web upload), read by the OCR queue
 
 
 def unsorted_dir(home: Home) -> Path:
@@ -405,7 +406,7 @@ def take(item: Item, archive: Archive, forms: FormRegistry, home: Home) -> Taken
     reading: ScanReading | None = item.extraction.scan
     prov = item.provenance()
     if reading is None or reading.ocr_error:
-        message = (reading.ocr_error if reading else None) or "扫描件尚未识别"
+        message = (reading.ocr_error if reading else None) or (QUEUED if item.ocr_later else "扫描件尚未识别")
         scan_id, new = park(home, provenance=prov, original=item.snapshot, doc=None, reading=None,
                             state=OCR_PENDING, message=message)
         return Taken(Outcome(item.source, UNSORTED, warnings=[{"field": None, "code": "ocr_pending",

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from hudang.clock import now, parse_day
 from hudang.errors import HudangError, NotFound, UsageError
 from hudang.forms.values import mask_text
-from hudang.pipeline.app import fees, ingest, records, reports
+from hudang.pipeline.app import fees, ingest, records, reports, scans
 from hudang.pipeline.app.roles import Principal, household_for, list_scope
 from hudang.pipeline.app.search import DEFAULT_LIMIT, LIMITS
 from hudang.pipeline.app.search import search as find
@@ -30,7 +30,7 @@ from hudang.pipeline.app.session import Session
 from hudang.pipeline.web.access import open_session
 from hudang.pipeline.web.files import NO_STORE
 from hudang.pipeline.web.middleware import status_of
-from hudang.pipeline.web.views.upload import files_of
+from hudang.pipeline.web.views.upload import files_of, more_follow
 
 
 def error(status: int, code: str, message: str) -> JsonResponse:
@@ -81,7 +81,7 @@ def endpoint(capability: str, methods: tuple[str, ...] = ("GET",)) -> Callable[.
 @csrf_exempt
 @login_not_required
 def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
-    return error(404, "no_route", "没有这个接口（可用：search、households、records、ingest、due、fees/arrears）")
+    return error(404, "no_route", "没有这个接口（可用：search、households、records、ingest、scans、due、fees/arrears）")
 
 
 # ---------------------------------------------------------------- parameters
@@ -157,7 +157,18 @@ def record(request: HttpRequest, session: Session, who: Principal, record_id: st
 def upload(request: HttpRequest, session: Session, who: Principal) -> Any:
     if not request.FILES.getlist("files"):
         raise UsageError("没有上传任何文件：multipart 请求中文件部分的名称须为 files", code="no_files")
-    return ingest.upload(session, files_of(request), tables=who.can("estates")).as_json()
+    return ingest.upload(session, files_of(request), tables=who.can("estates"), more=more_follow(request)).as_json()
+
+
+@endpoint("upload")
+def scan(request: HttpRequest, session: Session, who: Principal, scan_id: str) -> Any:
+    """What became of a scan an ingest left 排队识别 (`ocr_pending`): queued, unsorted, read (each document's
+    outcome) or unknown (`app.scans.scan_outcome`)."""
+    found = scans.scan_outcome(session.home, scan_id)
+    if any(d.get("household") and not who.sees(str(d["household"]).partition("/")[0])
+           for d in found.get("documents") or []):
+        raise NotFound("没有这份扫描件，或不在您负责的项目内", code="no_scan")
+    return found
 
 
 @endpoint("due")

@@ -2,7 +2,7 @@
 for one household. Files go through `app.ingest.upload` (the writer lock `hudang ingest` takes, one intake run a
 request). With the page's script files are sent in batches (`ingest.BATCH_FILES` files, `BATCH_BYTES` bytes a
 request) with a progress bar per file and a folder's files with their paths in it, each batch answered with its
-outcome rows; without it the form posts every file at once (a folder's files as loose files) and the whole page
+outcome rows, every batch but the last marked ``more=1`` (the last makes the index commit for them all); without it the form posts every file at once (a folder's files as loose files) and the whole page
 answers."""
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from django.urls import reverse
 from hudang.errors import HudangError, UsageError
 from hudang.pipeline.app import catalogue
 from hudang.pipeline.app import ingest as ingest_app
+from hudang.pipeline.app import scans as scans_app
 from hudang.pipeline.intake.outcomes import STATUS_TEXT
-from hudang.pipeline.web.access import open_session, principal, requires
+from hudang.pipeline.web.access import home, open_session, principal, requires
 from hudang.pipeline.web.forms import DocumentUploadForm
 from hudang.settings import MB
 
@@ -37,8 +38,48 @@ def _row(out: dict[str, Any]) -> dict[str, Any]:
     elif status == "unsorted":
         scan = out.get("scan_id")
         link, text = f"{reverse('pending')}#{scan or 'unsorted'}", "去分拣"
-    return {"out": out, "status_text": STATUS_TEXT.get(status, status), "link": link, "link_text": text,
-            "bad": status in ("quarantined", "ignored"), "moved_from": out.get("moved_from")}
+    queued = status == "unsorted" and out.get("state") == scans_app.OCR_PENDING and out.get("scan_id")
+    if queued:
+        text = "排队识别中…"
+    return {"out": out, "status_text": scans_app.QUEUED if queued else STATUS_TEXT.get(status, status), "link": link,
+            "link_text": text, "bad": status in ("quarantined", "ignored"), "moved_from": out.get("moved_from"),
+            "scan": out.get("scan_id") if queued else None}
+
+
+def _read_rows(request: HttpRequest, found: dict[str, Any]) -> list[dict[str, Any]]:
+    """A queued scan's rows once it has been read: each document filed (linked to its record) or waiting in
+    待分拣 for a household."""
+    who, scan_id = principal(request), found["scan_id"]
+    rows = []
+    for doc in found.get("documents") or [{"status": "unsorted", "now": scan_id}]:
+        estate = (doc.get("household") or "").partition("/")[0] or None
+        if doc.get("status") == "filed" and who.sees(estate):
+            out = {"status": "filed", "record_id": doc["record_id"], "household": doc["household"],
+                   "source": found.get("source") or scan_id,
+                   "warnings": [{"field": None, "message": "待核对：" + "、".join(doc["review"])}]
+                   if doc.get("review") else []}
+        else:
+            out = {"status": "unsorted", "scan_id": doc.get("now") or scan_id, "source": found.get("source") or scan_id}
+        rows.append(_row(out) | {"was": scan_id})
+    return rows
+
+
+@requires("upload")
+def scan_outcomes(request: HttpRequest) -> HttpResponse:
+    """The 上传 page's script asks what became of its queued scans (``?scan=ID`` …): the rows of those that
+    have been read (or are no longer queued); the ones still waiting are left out."""
+    where = home()
+    rows = []
+    for scan_id in request.GET.getlist("scan")[:200]:
+        found = scans_app.scan_outcome(where, scan_id)
+        if found["state"] == "queued":
+            continue
+        if found["state"] == "read":
+            rows += _read_rows(request, found)
+        else:   # waiting in 待分拣, or read elsewhere (the intake service): 待处理 shows where it is
+            out = {"status": "unsorted", "scan_id": scan_id, "source": found.get("source") or scan_id}
+            rows.append(_row(out) | {"was": scan_id})
+    return render(request, "web/_upload_rows.html", {"rows": rows})
 
 
 def files_of(request: HttpRequest) -> list[ingest_app.Upload]:
@@ -52,6 +93,11 @@ def files_of(request: HttpRequest) -> list[ingest_app.Upload]:
                          code="paths_mismatch")
     return [ingest_app.Upload(f.name or "file", f.read(), (paths[n] if paths else "") or None)
             for n, f in enumerate(sent)]
+
+
+def more_follow(request: HttpRequest) -> bool:
+    """The sender says more requests of this upload follow (``more=1``): the index commit waits for the last."""
+    return request.POST.get("more") == "1"
 
 
 def _document_form(request: HttpRequest, data: Any = None) -> DocumentUploadForm:
@@ -79,7 +125,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 raise UsageError("没有选择任何文件", code="no_files")
             with open_session(principal(request).name) as session:
                 result = ingest_app.upload(session, files, document=document,
-                                           tables=principal(request).can("estates"))
+                                           tables=principal(request).can("estates"), more=more_follow(request))
         except HudangError as exc:
             error = exc.message
             if request.POST.get("js") == "1":

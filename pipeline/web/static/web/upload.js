@@ -2,7 +2,12 @@
 // one intake run on the server, as `hudang ingest` is one), with one progress bar per file, each filled as the
 // request's bytes pass that file. A folder's files carry their path inside the folder (a "paths" field per file),
 // so form folders and 文件/项目/房号/ mean what they mean to `hudang ingest FOLDER`. The server answers each batch
-// with its files' outcome rows (the same rows the page shows without this script).
+// with its files' outcome rows (the same rows the page shows without this script). Every batch but the last says
+// more=1: the server leaves its records for the last batch's index commit (one for the whole upload), so they are
+// searchable once the last batch has answered.
+// A scan is not read in its request (OCR takes seconds a page; the server's time-out would cut a long request):
+// its row says 排队识别 (data-scan) and the script asks data-scans-url every few seconds what became of the
+// queued scans, replacing each row by its outcome rows once it has been read.
 // No inline script: the CSP forbids it.
 (function () {
   "use strict";
@@ -29,10 +34,49 @@
     return { bar: bar, note: note };
   }
 
+  var scansUrl = form.getAttribute("data-scans-url");
+  var polling = null;
+
   function addRows(html) {
     var none = document.getElementById("no-outcomes");
     if (none) { none.parentNode.removeChild(none); }
     body.insertAdjacentHTML("beforeend", html);
+    watchScans();
+  }
+
+  // Queued scans: ask every 4 s until none is left; a read scan's rows replace its 排队识别 row (the file's
+  // name as the page showed it kept).
+  function watchScans() {
+    if (polling || !scansUrl || !body.querySelector("tr[data-scan]")) { return; }
+    polling = window.setTimeout(function () {
+      polling = null;
+      var ids = Array.prototype.map.call(body.querySelectorAll("tr[data-scan]"), function (tr) {
+        return "scan=" + encodeURIComponent(tr.getAttribute("data-scan"));
+      });
+      if (!ids.length) { return; }
+      var xhr = new XMLHttpRequest();
+      xhr.open("GET", scansUrl + "?" + ids.join("&"));
+      xhr.onload = function () {
+        if (xhr.status === 200) {
+          var holder = document.createElement("tbody");
+          holder.innerHTML = xhr.responseText;
+          Array.prototype.forEach.call(holder.querySelectorAll("tr[data-was]"), function (tr) {
+            var old = body.querySelector("tr[data-scan='" + tr.getAttribute("data-was") + "']");
+            if (!old) { return; }
+            var name = old.querySelector("td.name"), mine = tr.querySelector("td.name");
+            if (name && mine) { mine.textContent = name.textContent; }
+            old.parentNode.insertBefore(tr, old);
+            old.setAttribute("data-replaced", "1");
+          });
+          Array.prototype.forEach.call(body.querySelectorAll("tr[data-replaced]"), function (tr) {
+            tr.parentNode.removeChild(tr);
+          });
+        }
+        watchScans();
+      };
+      xhr.onerror = function () { watchScans(); };
+      xhr.send();
+    }, 4000);
   }
 
   // Files in order, cut into requests of at most batchFiles files and batchBytes bytes (a larger file alone);
@@ -68,6 +112,7 @@
     var data = new FormData();
     data.append("csrfmiddlewaretoken", token);
     data.append("js", "1");
+    if (queue.length) { data.append("more", "1"); }
     var total = 0;
     batch.forEach(function (e) {
       data.append("files", e.file, e.file.name);
