@@ -365,10 +365,10 @@ def normalise(text: str) -> str:
 def ocrmypdf_command(src: Path, dest: Path, sidecar: Path, *, output_type: str = "pdfa", dpi: int | None = None
                      ) -> list[str]:
     """The OCRmyPDF command line equivalent to one `OcrWorker` request (for a person reproducing a reading by
-    hand): our recognizer as its OCR engine (forms/ocr_engine.py), the fpdf2 renderer for the text layer (the only
-    one that takes an engine's own lines)."""
+    hand): our recognizer as its OCR engine (forms/ocr_engine.py), which writes each page's text layer as a
+    text-only PDF for the sandwich renderer to graft (no CJK font loaded, forms/textlayer.py)."""
     command = [sys.executable, "-m", "ocrmypdf", "--plugin", "hudang.forms.ocr_engine", "-l", LANGS,
-               "--jobs", "1", "--pdf-renderer", "fpdf2", "--output-type", output_type, "--sidecar", str(sidecar),
+               "--jobs", "1", "--pdf-renderer", "sandwich", "--output-type", output_type, "--sidecar", str(sidecar),
                "--optimize", "1", "-q"]
     if dpi:
         command += ["--image-dpi", str(dpi)]
