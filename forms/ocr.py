@@ -46,6 +46,8 @@ LANGS = "chi_sim+chi_tra"
 TRADITIONAL_SHARE = 0.08   # of a page's Chinese characters, Traditional-only: the page is read with chi_tra
 DET_SIDE = 1600            # RapidOCR finds text lines on the page scaled to this longest side (bench/README.md:
                            # 1280 lost words of speckled letters, 1600 read them as 2000 did)
+REC_BATCH = 1              # lines recognised a call: a batch is padded to its widest line, and a form's short labels
+                           # in a batch with a long line cost as much as it (bench/README.md: 1.7 → 1.35 CPU s a page)
 INSTALL = ("请安装 Tesseract 及中文语言包（Debian/Ubuntu：sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim "
            "tesseract-ocr-chi-tra ghostscript，或运行 make setup）")
 RAPID_INSTALL = ("RapidOCR（Python 包 rapidocr-onnxruntime==1.4.4，需要系统库 libgl1 libglib2.0-0；运行 make setup "
@@ -187,7 +189,7 @@ def _rapid_engine() -> Any:
         from rapidocr_onnxruntime import RapidOCR
     except Exception as exc:  # ImportError, or OSError from a missing libGL under opencv
         raise ToolMissing(f"无法加载 {RAPID_INSTALL}：{str(exc)[:160]}") from exc
-    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, rec_batch_num=REC_BATCH)
 
 
 def rapid_available() -> str | None:
@@ -365,10 +367,10 @@ def normalise(text: str) -> str:
 def ocrmypdf_command(src: Path, dest: Path, sidecar: Path, *, output_type: str = "pdfa", dpi: int | None = None
                      ) -> list[str]:
     """The OCRmyPDF command line equivalent to one `OcrWorker` request (for a person reproducing a reading by
-    hand): our recognizer as its OCR engine (forms/ocr_engine.py), the fpdf2 renderer for the text layer (the only
-    one that takes an engine's own lines)."""
+    hand): our recognizer as its OCR engine (forms/ocr_engine.py), which writes each page's text layer as a
+    text-only PDF for the sandwich renderer to graft (no CJK font loaded, forms/textlayer.py)."""
     command = [sys.executable, "-m", "ocrmypdf", "--plugin", "hudang.forms.ocr_engine", "-l", LANGS,
-               "--jobs", "1", "--pdf-renderer", "fpdf2", "--output-type", output_type, "--sidecar", str(sidecar),
+               "--jobs", "1", "--pdf-renderer", "sandwich", "--output-type", output_type, "--sidecar", str(sidecar),
                "--optimize", "1", "-q"]
     if dpi:
         command += ["--image-dpi", str(dpi)]

@@ -37,10 +37,10 @@ class _Kept(logging.Handler):
 
 def options(request: dict[str, Any]) -> dict[str, Any]:
     """`ocrmypdf.ocr` keywords of one request: what ``ocrmypdf --plugin … -l chi_sim+chi_tra --jobs 1
-    --pdf-renderer fpdf2 --optimize 1`` ran with before."""
+    --pdf-renderer sandwich --optimize 1`` runs with (forms/ocr.py `ocrmypdf_command`)."""
     from hudang.forms.ocr import LANGS
 
-    kw: dict[str, Any] = {"plugins": [PLUGIN], "language": LANGS.split("+"), "jobs": 1, "pdf_renderer": "fpdf2",
+    kw: dict[str, Any] = {"plugins": [PLUGIN], "language": LANGS.split("+"), "jobs": 1, "pdf_renderer": "sandwich",
                           "output_type": request["output_type"], "sidecar": request["sidecar"], "optimize": 1,
                           "progress_bar": False}
     if request.get("dpi"):
