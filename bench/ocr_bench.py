@@ -48,7 +48,11 @@ from scanning import FONT, SC, TC, typed_page  # the page helpers the tests and 
 FIELD_GOAL = {"clean": 0.99, "noisy": 0.97}
 CHOICE_GOAL, WRONG_GOAL, TIME_GOAL = 0.995, 0.005, 4.0
 CER_GOAL = {"clean": 0.02, "speckled": 0.04}
-FORMS = ("投诉处理单", "维修工作单", "钥匙借用登记表", "物品放行条", "装修申请表", "住户登记表")
+# (form, definition version; None = current): several definitions in use at once, one of them in two versions
+# (住户登记表 version 1 — before 住户类型, 住户姓名, 租期起止, 过户日期 — is still on paper in the offices).
+FORMS: tuple[tuple[str, int | None], ...] = (
+    ("投诉处理单", None), ("维修工作单", None), ("钥匙借用登记表", None), ("物品放行条", None), ("装修申请表", None),
+    ("住户登记表", None), ("住户登记表", 1))
 
 ESTATES = ("金第花园", "翠湖苑", "阳光新城", "锦绣华庭", "滨江名邸", "御景湾")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余杜叶程魏苏吕丁任沈姚卢"
@@ -169,7 +173,32 @@ def id_number(rng: random.Random) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
 
 
-def value_for(field: Any, rng: random.Random) -> str | None:
+def uscc(rng: random.Random) -> str:
+    """A 统一社会信用代码 that passes the product's check (the check character found by `check_uscc` itself)."""
+    from hudang.forms.values import ValueProblem, check_uscc
+
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = "91" + f"34{rng.randint(0, 9999):04d}" + "".join(rng.choice(chars) for _ in range(9))
+    for last in chars:
+        try:
+            return check_uscc(body + last)
+        except ValueProblem:
+            continue
+    raise AssertionError(body)
+
+
+def id_for(id_type: str | None, rng: random.Random) -> str:
+    """A 证件号码 of the kind its 证件类型 names (unmarked or two ticks: the 身份证 default)."""
+    if id_type == "护照":
+        return f"E{rng.randint(10000000, 99999999)}"
+    if id_type == "港澳台通行证":
+        return f"{rng.choice('HMC')}{rng.randint(10000000, 99999999)}"
+    if id_type == "营业执照":
+        return uscc(rng)
+    return id_number(rng)
+
+
+def value_for(field: Any, rng: random.Random, id_type: str | None = None) -> str | None:
     """A typed value that fits the field's box on one line (None: a kind this bench does not type)."""
     n = field.name
     if field.type == "date":
@@ -179,7 +208,7 @@ def value_for(field: Any, rng: random.Random) -> str | None:
     if field.type == "phone":
         return phone(rng)
     if field.type == "id_number":
-        return id_number(rng)
+        return id_for(id_type, rng)
     if field.type in ("number", "money"):
         return f"{rng.randint(10, 9999)}.{rng.randint(0, 9)}"
     if field.type == "estate":
@@ -246,6 +275,27 @@ def noisy(image: Image.Image, rng: random.Random) -> Image.Image:
     return speckle(image, rng)
 
 
+def old_blank(form: Any, household: str | None, dest: Path, layouts: Path) -> None:
+    """A blank of an older definition version, printed as `hudang forms blank` printed it then (blank_form,
+    LibreOffice, its layout stored under its own id)."""
+    import tempfile
+    from types import SimpleNamespace
+
+    from hudang.forms import layout as lay
+    from hudang.forms import office
+    from hudang.forms.blank import blank_form
+
+    estate, _, key = (household or "").partition("/")
+    place = SimpleNamespace(estate=estate, key=key, display=key) if household else None
+    with tempfile.TemporaryDirectory(prefix="ocr-bench-") as tmp:
+        docx = blank_form(form, "物业服务中心", Path(tmp) / "blank.docx", place=place)  # type: ignore[arg-type]
+        pdf, warnings = office.pdf_beside(docx, Path(tmp), timeout=300)
+        assert pdf is not None, warnings
+        layout_id = lay.layout_id(form.id, form.version, household is not None)
+        lay.save(layouts, lay.extract(pdf, form, layout_id))
+        dest.write_bytes(pdf.read_bytes())
+
+
 def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[str, Any]]:
     """n filled forms, each as a clean 300 dpi PNG and a noisy 200 dpi JPEG; their truth beside them."""
     import pypdfium2 as pdfium
@@ -254,30 +304,38 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
     from hudang.forms.definitions import load_forms
 
     forms = load_forms()
-    blanks: dict[tuple[str, bool], tuple[Path, Any, Any]] = {}
-    for form_name in FORMS:
+    blanks: dict[tuple[str, int | None, bool], tuple[Path, Any, Any]] = {}
+    for form_name, version in FORMS:
         for household in (None, "金第花园/3-2-1201"):
-            out = c.hudang(home, "forms", "blank", form_name, *(["--household", household] if household else []),
-                           "--json")
-            assert out.returncode == 0, out.stderr
-            pdf = Path(json.loads(out.stdout)["pdf"])
-            keep = work / "blanks" / f"{form_name}-{'H' if household else '-'}.pdf"
+            current = forms.intake().get(form_name)
+            assert current is not None, form_name
+            form = forms.at(current.id, version)
+            assert version is None or form.version == version, (form_name, version)
+            keep = work / "blanks" / f"{form_name}-v{form.version}-{'H' if household else '-'}.pdf"
             keep.parent.mkdir(parents=True, exist_ok=True)
-            keep.write_bytes(pdf.read_bytes())
-            form = forms.intake().get(form_name)
+            if version is None:      # the current version, printed as a user prints it
+                out = c.hudang(home, "forms", "blank", form_name, *(["--household", household] if household
+                                                                    else []), "--json")
+                assert out.returncode == 0, out.stderr
+                keep.write_bytes(Path(json.loads(out.stdout)["pdf"]).read_bytes())
+            else:                    # a blank of an older version still on paper: printed before this version
+                old_blank(form, household, keep, home / "layouts")
             layout = lay.load(home / "layouts", lay.layout_id(form.id, form.version, household is not None))
             assert layout is not None, form_name
-            blanks[(form_name, household is not None)] = (keep, form, layout)
+            blanks[(form_name, version, household is not None)] = (keep, form, layout)
     pages = []
     marks = ("tick", "cross", "fill", "circle", "ring")
     for i in range(n):
-        form_name = FORMS[i % len(FORMS)]
-        pdf, form, layout = blanks[(form_name, i % 3 == 0)]
-        truth: dict[str, Any] = {"typed": {}, "choices": {}, "scribbles": [], "two": [], "form": form.id}
+        form_name, version = FORMS[i % len(FORMS)]
+        pdf, form, layout = blanks[(form_name, version, i % 3 == 0)]
+        truth: dict[str, Any] = {"typed": {}, "choices": {}, "scribbles": [], "two": [], "form": form.id,
+                                 "version": form.version}
         plan: list[tuple[str, Any]] = []
         text_fields = [name for name, box in layout.fields.items() if not box.choices and not box.printed]
         scribbled = rng.choice(text_fields) if i % 4 == 1 else None
-        for name, box in layout.fields.items():
+        # Choice fields first: a 证件号码 is typed in the kind its 证件类型 names.
+        ordered = sorted(layout.fields.items(), key=lambda item: not item[1].choices)
+        for name, box in ordered:
             field = form.field(name)
             if box.choices:
                 if rng.random() < 0.1:
@@ -300,7 +358,7 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
             elif rng.random() < 0.08:
                 continue                                    # left empty
             else:
-                value = value_for(field, rng)
+                value = value_for(field, rng, truth["choices"].get(field.id_type_field or ""))
                 if value is None:
                     continue
                 truth["typed"][name] = value
