@@ -269,7 +269,7 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         form = form or guess_form(document.text, forms)
         if form is not None:
             document.form = form.id
-            document.fields, document.unclear = extract_fields(document.text, form)
+            document.fields, document.unclear = extract_fields(document.text, form, forms)
             if document.code is not None and document.code.form == form.id:
                 read_by_layout(document, result, form, layouts, workdir / f"crops-{document.index}", forms)
     return reading
@@ -393,8 +393,9 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
                 unclear.append(name)
                 continue
             fields[name] = value
+        known = forms.number_prefixes() if forms is not None else frozenset()
         for name, value in list(fields.items()):   # a value that fails its field is read wrong: a person checks
-            if not layout.fields[name].choices and scan_doubt(form, name, value, fields):
+            if not layout.fields[name].choices and scan_doubt(form, name, value, fields, known):
                 del fields[name]
                 unclear.append(name)
         document.fields = fields
@@ -505,7 +506,7 @@ def _scribbled(value: str, name: str) -> bool:
     return good == 0 or (letters >= good and "车牌" not in name)
 
 
-def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]:
+def extract_fields(text: str, form: FormDef, forms: FormRegistry | None = None) -> tuple[dict[str, str], list[str]]:
     """Values written after their labels on the same line, and the fields whose box holds marks that are
     not text (a signature, handwriting): those are for a person to check (待核对).
 
@@ -533,8 +534,9 @@ def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]
                 continue
             into.setdefault(name, value)
     values = {**{k: v for k, v in fuzzy.items() if k not in exact}, **exact}
+    known = forms.number_prefixes() if forms is not None else frozenset()
     for name, value in list(values.items()):   # fails its field (a 编号 with confused letters): a person checks
-        if scan_doubt(form, name, value, values):
+        if scan_doubt(form, name, value, values, known):
             del values[name]
             unclear.append(name)
     return values, [name for name in dict.fromkeys(unclear) if name not in values]

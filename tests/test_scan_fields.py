@@ -81,3 +81,17 @@ def test_a_value_that_fails_its_field_is_for_review_not_filed() -> None:
     page = OCR_PAGE.replace("投诉时间*          2026-11-03 09:30", "投诉时间*          2026-11-38 09:30")
     values, unclear = extract_fields(page, COMPLAINT)
     assert "投诉时间" not in values and "投诉时间" in unclear
+
+
+def test_a_number_confusable_with_another_forms_prefix_is_for_review() -> None:
+    # Measured on the OCR bench: a 物品放行条 (no entry_number of its own) with 编号 TS-2026-2498 read as
+    # IS-2026-2498 was filed as read. TS is the 投诉处理单's prefix (complaint.toml entry_number): IS is a
+    # confusable spelling of a prefix the definitions know, and not one itself.
+    release = FORMS.by_id("goods_release")
+    assert release.entry_number is None
+    page = "物品放行条\n编号: IS-2026-2498\n"
+    values, unclear = extract_fields(page, release, FORMS)
+    assert "编号" not in values and "编号" in unclear
+    for fine in ("TS-2026-2498", "WX-2026-2498", "YS-2026-2498", "FX-2026-0007"):
+        values, unclear = extract_fields(page.replace("IS-2026-2498", fine), release, FORMS)
+        assert values.get("编号") == fine and "编号" not in unclear, fine
