@@ -374,6 +374,8 @@ def make_forms(work: Path, home: Path, n: int, rng: random.Random) -> list[dict[
                 if kind == "text":
                     (left, top, right, bottom), value = what
                     y = top + min(bottom - top, 26) / 2 - 6
+                    if bottom - top < 20:    # a printed underline (编号：____), not a table cell: typed above
+                        y -= 3               # the rule, not struck through by it (TS- read IS- when it was)
                     draw.text(((left + 4) * scale, y * scale), value, font=font, fill=0)
                 elif kind == "mark":
                     mark(draw, what[0], what[1], scale, what[2])
