@@ -18,7 +18,7 @@ from hudang.errors import ToolMissing, UnreadableFile
 from hudang.forms import ocr, qr
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.readers.model import ReadLimits
-from hudang.forms.validate import scan_doubt
+from hudang.forms.validate import scan_clean, scan_doubt
 from hudang.forms.values import normalize_label
 
 QR_DPI = 150
@@ -382,9 +382,10 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
                 if doubt:
                     unclear.append(name)
                 continue
-            lines = [ln for ln in inside.get(name, []) if ln.text.strip()]
+            # a line of nothing but marks (a speck read as ：or ·, at low confidence) is not part of the value
+            lines = [ln for ln in inside.get(name, []) if _WORDS.search(ln.text)]
             value = _SEPARATORS.sub("", ocr.normalise("\n".join(ln.text for ln in lines)).replace("\n", ""))
-            value = _GLUED_TIME.sub(r"\1 \2", _strip_label(value, name))
+            value = scan_clean(kind, _GLUED_TIME.sub(r"\1 \2", _strip_label(value, name)))
             if box.printed and ocr.normalise(box.printed) == value:
                 continue                       # printed on the blank (the estate, the room): not written
             if not value or _BLANK.match(value):
@@ -494,6 +495,7 @@ def _choice_list(form: FormDef, name: str, value: str) -> bool:
 
 _GLUED_TIME = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{2})(\d{1,2}:\d{2})")   # RapidOCR drops the space: 2026-11-0309:30
 _CJK_OR_DIGIT = re.compile(r"[\u3400-\u9fff0-9]")
+_WORDS = re.compile(r"[\u3400-\u9fff0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")   # not only marks
 _LATIN = re.compile(r"[A-Za-z]")
 _CODE = re.compile(r"(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-_/.]{3,}")
 
@@ -528,7 +530,7 @@ def extract_fields(text: str, form: FormDef, forms: FormRegistry | None = None) 
                 hits = [(0, guess[0], guess[1], fuzzy), *[h for h in hits if h[0] >= guess[0]]]
         for i, (_, end, name, into) in enumerate(hits):
             stop = hits[i + 1][0] if i + 1 < len(hits) else len(line)
-            value = _GLUED_TIME.sub(r"\1 \2", _SEPARATORS.sub("", line[end:stop]))
+            value = scan_clean(form.field(name), _GLUED_TIME.sub(r"\1 \2", _SEPARATORS.sub("", line[end:stop])))
             if "□" in value or "☐" in value or _BLANK.match(value) or _choice_list(form, name, value):
                 continue
             if _scribbled(value, name):

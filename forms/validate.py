@@ -127,6 +127,29 @@ def scan_doubt(form: FormDef, name: str, text: str, values: Mapping[str, str] | 
     return None
 
 
+_SPECK = "\\s.·・*:：,，;；'\"`"      # what scanner speckle reads as: a dot, a colon, a star beside the digits
+_SPECK_ENDS = re.compile(f"^[{_SPECK}]+|[{_SPECK}]+$")
+_SPECK_INSIDE = re.compile(f"[{_SPECK}]")
+_DATE_SPECK_TIME = re.compile(f"^(\\d{{4}}-\\d{{1,2}}-\\d{{1,2}})[{_SPECK}]+(\\d{{1,2}}:\\d{{2}})")
+
+
+def scan_clean(f: FieldDef, text: str) -> str:
+    """A value read from a scan with what speckle adds taken away, as far as its type says it cannot be part of
+    it: an ID number (`check_id_number`: letters and digits) or a telephone (`normalize_phone`: digits, dashes,
+    brackets) loses every dot, colon or star; a date, time, number or amount loses them at its ends, and a
+    date-time the one between the date and the time (``2026-05-12.19:50``). The value is then checked as
+    usual (`scan_doubt`): a speck that hid a digit still fails the check digit or the date."""
+    if f.type not in ("id_number", "phone", "date", "datetime", "number", "money"):
+        return text
+    plain = v.to_halfwidth(text)
+    if f.type in ("id_number", "phone"):
+        return _SPECK_INSIDE.sub("", plain)
+    plain = _SPECK_ENDS.sub("", plain)
+    if f.type == "datetime":
+        plain = _DATE_SPECK_TIME.sub(r"\1 \2", plain)
+    return plain
+
+
 def _enum_value(f: FieldDef, text: str) -> str:
     plain = v.to_simplified(v.to_halfwidth(text)).strip()
     for choice in f.choices:
