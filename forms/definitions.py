@@ -123,6 +123,12 @@ class FormDef:
         raise KeyError(name)
 
     @property
+    def number_prefix(self) -> str | None:
+        """The letters before the first ``-`` of entry_number (``TS``), upper case; None without one."""
+        head = (self.entry_number or "").split("{", 1)[0].rstrip("-").upper()
+        return head or None
+
+    @property
     def estate_field(self) -> str:
         return next(f.name for f in self.fields if f.type == "estate")
 
@@ -306,6 +312,10 @@ class FormRegistry:
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.forms)
+
+    def number_prefixes(self) -> frozenset[str]:
+        """The 编号 prefixes the definitions give (``TS`` of entry_number ``TS-{month}-{seq:04d}``), every version."""
+        return frozenset(p for f in (*self.forms, *self.older) if (p := f.number_prefix))
 
     def get(self, spelled: str) -> FormDef | None:
         """A form by id, name, alias or intake folder name, after label normalisation."""

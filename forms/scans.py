@@ -18,7 +18,7 @@ from hudang.errors import ToolMissing, UnreadableFile
 from hudang.forms import ocr, qr
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.readers.model import ReadLimits
-from hudang.forms.validate import scan_doubt
+from hudang.forms.validate import scan_clean, scan_doubt
 from hudang.forms.values import normalize_label
 
 QR_DPI = 150
@@ -272,7 +272,7 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         form = form or guess_form(document.text, forms)
         if form is not None:
             document.form = form.id
-            document.fields, document.unclear = extract_fields(document.text, form)
+            document.fields, document.unclear = extract_fields(document.text, form, forms)
             if document.code is not None and document.code.form == form.id:
                 read_by_layout(document, result, form, layouts, workdir / f"crops-{document.index}", forms)
     return reading
@@ -352,9 +352,11 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
         return False
     for index, page in enumerate(result.pages):
         coded = [c for c in page.codes if c.get("form") == form.id and c.get("corners")]
-        if not coded:
-            continue
         image = _page_image(result.pdf, index, page.width)
+        if not coded:   # the OCR pass missed the code on its copy of a noisy page (bench: 1 page in 40): look again
+            coded = [c.where() for c in qr.read(image) if c.form == form.id and c.corners]
+            if not coded:
+                continue
         t = lay.mapping(layout, coded[0]["corners"], image)
         if t is None:
             continue
@@ -383,9 +385,10 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
                 if doubt:
                     unclear.append(name)
                 continue
-            lines = [ln for ln in inside.get(name, []) if ln.text.strip()]
+            # a line of nothing but marks (a speck read as ：or ·, at low confidence) is not part of the value
+            lines = [ln for ln in inside.get(name, []) if _WORDS.search(ln.text)]
             value = _SEPARATORS.sub("", ocr.normalise("\n".join(ln.text for ln in lines)).replace("\n", ""))
-            value = _GLUED_TIME.sub(r"\1 \2", _strip_label(value, name))
+            value = scan_clean(kind, _GLUED_TIME.sub(r"\1 \2", _strip_label(value, name)))
             if box.printed and ocr.normalise(box.printed) == value:
                 continue                       # printed on the blank (the estate, the room): not written
             if not value or _BLANK.match(value):
@@ -396,8 +399,9 @@ def read_by_layout(document: ScanDocument, result: ocr.OcrResult, form: FormDef,
                 unclear.append(name)
                 continue
             fields[name] = value
+        known = forms.number_prefixes() if forms is not None else frozenset()
         for name, value in list(fields.items()):   # a value that fails its field is read wrong: a person checks
-            if not layout.fields[name].choices and scan_doubt(form, name, value, fields):
+            if not layout.fields[name].choices and scan_doubt(form, name, value, fields, known):
                 del fields[name]
                 unclear.append(name)
         document.fields = fields
@@ -494,6 +498,7 @@ def _choice_list(form: FormDef, name: str, value: str) -> bool:
 
 _GLUED_TIME = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{2})(\d{1,2}:\d{2})")   # RapidOCR drops the space: 2026-11-0309:30
 _CJK_OR_DIGIT = re.compile(r"[\u3400-\u9fff0-9]")
+_WORDS = re.compile(r"[\u3400-\u9fff0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")   # not only marks
 _LATIN = re.compile(r"[A-Za-z]")
 _CODE = re.compile(r"(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-_/.]{3,}")
 
@@ -508,7 +513,7 @@ def _scribbled(value: str, name: str) -> bool:
     return good == 0 or (letters >= good and "车牌" not in name)
 
 
-def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]:
+def extract_fields(text: str, form: FormDef, forms: FormRegistry | None = None) -> tuple[dict[str, str], list[str]]:
     """Values written after their labels on the same line, and the fields whose box holds marks that are
     not text (a signature, handwriting): those are for a person to check (待核对).
 
@@ -528,7 +533,7 @@ def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]
                 hits = [(0, guess[0], guess[1], fuzzy), *[h for h in hits if h[0] >= guess[0]]]
         for i, (_, end, name, into) in enumerate(hits):
             stop = hits[i + 1][0] if i + 1 < len(hits) else len(line)
-            value = _GLUED_TIME.sub(r"\1 \2", _SEPARATORS.sub("", line[end:stop]))
+            value = scan_clean(form.field(name), _GLUED_TIME.sub(r"\1 \2", _SEPARATORS.sub("", line[end:stop])))
             if "□" in value or "☐" in value or _BLANK.match(value) or _choice_list(form, name, value):
                 continue
             if _scribbled(value, name):
@@ -536,8 +541,9 @@ def extract_fields(text: str, form: FormDef) -> tuple[dict[str, str], list[str]]
                 continue
             into.setdefault(name, value)
     values = {**{k: v for k, v in fuzzy.items() if k not in exact}, **exact}
+    known = forms.number_prefixes() if forms is not None else frozenset()
     for name, value in list(values.items()):   # fails its field (a 编号 with confused letters): a person checks
-        if scan_doubt(form, name, value, values):
+        if scan_doubt(form, name, value, values, known):
             del values[name]
             unclear.append(name)
     return values, [name for name in dict.fromkeys(unclear) if name not in values]

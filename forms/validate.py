@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -90,35 +90,64 @@ CONFUSABLE = {"I": "T1L", "T": "I", "L": "I1", "Z": "27", "O": "0D", "D": "0O", 
 _CODE_SHAPE = re.compile(r"^[A-Z]{1,4}-[0-9A-Z]+(?:-[0-9A-Z]+)*$")
 
 
-def number_doubt(form: FormDef, text: str) -> str | None:
+def number_doubt(form: FormDef, text: str, known: Iterable[str] = ()) -> str | None:
     """Why a 编号 read from a scan cannot be trusted as read (None: it can). A code shaped ``XX-2026-0042``
-    whose number groups hold a letter (``YS-2026-Z158``), or whose letters are a confusable spelling of the
-    form's own 编号 prefix (``IS-`` for ``TS-`` in entry_number), is for a person to check."""
+    whose number groups hold a letter (``YS-2026-Z158``), or whose letters are a confusable spelling of a 编号
+    prefix the definitions give — this form's entry_number, or ``known``, every form's (``IS-`` for ``TS-``:
+    a 投诉处理单 number written on a 物品放行条) — and not themselves one, is for a person to check."""
     plain = normalize_number(text)
     if not _CODE_SHAPE.match(plain):
         return None
     head, *groups = plain.split("-")
     if any(re.search(r"\d", g) and re.search(r"[A-Z]", g) for g in groups):
         return f"编号“{text}”的数字部分夹有字母，可能识别有误"
-    prefix = (form.entry_number or "").split("{", 1)[0].rstrip("-").upper()
-    if prefix and head != prefix and len(head) == len(prefix) and all(
-            a == b or b in CONFUSABLE.get(a, "") for a, b in zip(head, prefix, strict=True)):
-        return f"编号“{text}”与本表编号格式 {form.entry_number} 的字头 {prefix} 只差易混字母，可能识别有误"
+    prefixes = {p for p in (form.number_prefix, *known) if p}
+    if head in prefixes:
+        return None
+    for prefix in sorted(prefixes, key=lambda p: p != form.number_prefix):
+        if len(head) == len(prefix) and all(a == b or b in CONFUSABLE.get(a, "")
+                                            for a, b in zip(head, prefix, strict=True)):
+            return f"编号“{text}”与编号字头 {prefix}（如 {prefix}-2026-0001）只差易混字母，可能识别有误"
     return None
 
 
-def scan_doubt(form: FormDef, name: str, text: str, values: Mapping[str, str] | None = None) -> str | None:
+def scan_doubt(form: FormDef, name: str, text: str, values: Mapping[str, str] | None = None,
+               known_prefixes: Iterable[str] = ()) -> str | None:
     """Why a value read from a scan fails its field (a date that is no date, a bad ID number, a 编号 with
-    confused letters): such a value is 待核对, never filled as read. None: it passes."""
+    confused letters): such a value is 待核对, never filled as read. None: it passes. ``known_prefixes``:
+    the 编号 prefixes of every definition (`FormRegistry.number_prefixes`)."""
     f = form.field(name)
     if name == form.number_field:
-        return number_doubt(form, text)
+        return number_doubt(form, text, known_prefixes)
     if f.type in ("date", "datetime", "money", "number", "phone", "id_number"):
         try:
             _parse(f, text, values or {}, [])
         except ValueProblem as exc:
             return exc.message
     return None
+
+
+_SPECK = "\\s.·・*:：,，;；'\"`"      # what scanner speckle reads as: a dot, a colon, a star beside the digits
+_SPECK_ENDS = re.compile(f"^[{_SPECK}]+|[{_SPECK}]+$")
+_SPECK_INSIDE = re.compile(f"[{_SPECK}]")
+_DATE_SPECK_TIME = re.compile(f"^(\\d{{4}}-\\d{{1,2}}-\\d{{1,2}})[{_SPECK}]+(\\d{{1,2}}:\\d{{2}})")
+
+
+def scan_clean(f: FieldDef, text: str) -> str:
+    """A value read from a scan with what speckle adds taken away, as far as its type says it cannot be part of
+    it: an ID number (`check_id_number`: letters and digits) or a telephone (`normalize_phone`: digits, dashes,
+    brackets) loses every dot, colon or star; a date, time, number or amount loses them at its ends, and a
+    date-time the one between the date and the time (``2026-05-12.19:50``). The value is then checked as
+    usual (`scan_doubt`): a speck that hid a digit still fails the check digit or the date."""
+    if f.type not in ("id_number", "phone", "date", "datetime", "number", "money"):
+        return text
+    plain = v.to_halfwidth(text)
+    if f.type in ("id_number", "phone"):
+        return _SPECK_INSIDE.sub("", plain)
+    plain = _SPECK_ENDS.sub("", plain)
+    if f.type == "datetime":
+        plain = _DATE_SPECK_TIME.sub(r"\1 \2", plain)
+    return plain
 
 
 def _enum_value(f: FieldDef, text: str) -> str:

@@ -81,3 +81,32 @@ def test_a_value_that_fails_its_field_is_for_review_not_filed() -> None:
     page = OCR_PAGE.replace("投诉时间*          2026-11-03 09:30", "投诉时间*          2026-11-38 09:30")
     values, unclear = extract_fields(page, COMPLAINT)
     assert "投诉时间" not in values and "投诉时间" in unclear
+
+
+def test_a_number_confusable_with_another_forms_prefix_is_for_review() -> None:
+    # Measured on the OCR bench: a 物品放行条 (no entry_number of its own) with 编号 TS-2026-2498 read as
+    # IS-2026-2498 was filed as read. TS is the 投诉处理单's prefix (complaint.toml entry_number): IS is a
+    # confusable spelling of a prefix the definitions know, and not one itself.
+    release = FORMS.by_id("goods_release")
+    assert release.entry_number is None
+    page = "物品放行条\n编号: IS-2026-2498\n"
+    values, unclear = extract_fields(page, release, FORMS)
+    assert "编号" not in values and "编号" in unclear
+    for fine in ("TS-2026-2498", "WX-2026-2498", "YS-2026-2498", "FX-2026-0007"):
+        values, unclear = extract_fields(page.replace("IS-2026-2498", fine), release, FORMS)
+        assert values.get("编号") == fine and "编号" not in unclear, fine
+
+
+def test_specks_read_beside_the_digits_of_a_typed_value_are_taken_away_by_its_type() -> None:
+    # Measured on the OCR bench's noisy scans: a speck read as a dot or a colon inside or after an ID number, a
+    # date or a time made a right reading fail its check. What the type cannot hold goes; the check stays.
+    registration = FORMS.by_id("registration")
+    page = "住户登记表\n证件号码 34010819.7901112074\n入住日期 2026-08-23 :.\n联系电话 139.1234.5678*\n"
+    values, unclear = extract_fields(page, registration, FORMS)
+    assert (values["证件号码"], values["入住日期"], values["联系电话"]) == ("340108197901112074", "2026-08-23",
+                                                                   "13912345678")
+    values, unclear = extract_fields(OCR_PAGE.replace("2026-11-03 09:30", "2026-11-03.09:30"), COMPLAINT)
+    assert values["投诉时间"] == "2026-11-03 09:30"
+    # a speck that stands where a digit was still fails the check digit: 待核对, not filled
+    values, unclear = extract_fields(page.replace("34010819.79", "34010819.9"), registration, FORMS)
+    assert "证件号码" not in values and "证件号码" in unclear

@@ -240,7 +240,7 @@ def assign(home: Home, archive: Archive, forms: FormRegistry, scan_id: str, addr
         raise UsageError(f"无法判断扫描件 {scan_id} 的表单类型，请用 --form 指定（如 --form 投诉处理单）"
                          if not form_name else f"未知的表单“{form_name}”")
     if form.id != doc.form and doc.text:
-        doc.fields, doc.unclear = extract_fields(doc.text, form)
+        doc.fields, doc.unclear = extract_fields(doc.text, form, forms)
     with archive.writer():
         place = archive.estates.household(address, strict=True)
         routed = route(archive, forms, doc, place=place, form_id=form.id)
