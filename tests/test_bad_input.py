@@ -6,6 +6,7 @@ import io
 import os
 import stat
 import zipfile
+import zlib
 from pathlib import Path
 
 from pypdf import PdfWriter
@@ -139,8 +140,9 @@ def _png_header_only(path: Path, width: int, height: int) -> None:
 def test_hostile_structures_are_refused_each_with_its_own_reason(hudang: Hudang, roster_csv: Path,
                                                                  tmp_path: Path) -> None:
     """A JSON nested 100,000 deep, a DOCX whose DTD expands a billion times, a PNG declaring 60000×60000
-    pixels and a CSV with NUL bytes: each quarantined saying what is wrong with it (not "损坏" or "无法识别的
-    格式"), the good form beside them filed."""
+    pixels, a CSV with NUL bytes, a JSON number of 5,000 digits and a PDF page whose 100 KB of drawing inflate
+    to 100 MB (rendered for OCR it ran 9 minutes in 4 GB at 3 GB): each quarantined saying what is wrong with
+    it (not "损坏" or "无法识别的格式"), the good form beside them filed."""
     hudang.ingest(roster_csv)
     folder = tmp_path / "in"
     json_form(folder / "好的.json", "住户登记表", registration("1-1-301", "好人"))
@@ -157,9 +159,30 @@ def test_hostile_structures_are_refused_each_with_its_own_reason(hudang: Hudang,
             dst.writestr(info, data)
     _png_header_only(folder / "像素.png", 60000, 60000)
     (folder / "空字符.csv").write_bytes("项目,楼栋,单元,房号,业主姓名\n金第花园,1栋,1单元,1\x00\x0001,某\n".encode())
+    (folder / "大数.json").write_text('{"表单": "住户登记表", "字段": {"面积": ' + "9" * 5000 + "}}", encoding="utf-8")
+    _pdf_content_bomb(folder / "内容炸弹.pdf", 100 * 1024 * 1024)
     got = {Path(o["source"]).name: o for o in hudang.ingest(folder)}
     assert "含有空字符（NUL 字节）" in got["空字符.csv"]["errors"][0]["message"]
+    assert "数字超过 4300 位" in got["大数.json"]["errors"][0]["message"]
+    assert (got["内容炸弹.pdf"]["status"], got["内容炸弹.pdf"]["errors"][0]["code"]) == ("quarantined", "zip_bomb")
     assert got["好的.json"]["status"] == "filed"
     reasons = {name: (got[name]["status"], got[name]["errors"][0]["code"]) for name in ("嵌套.json", "实体.docx", "像素.png")}
     assert reasons == {"嵌套.json": ("quarantined", "too_deep"), "实体.docx": ("quarantined", "xml_entities"),
                        "像素.png": ("quarantined", "page_too_large")}, got
+
+
+def _pdf_content_bomb(path: Path, inflated: int) -> None:
+    """A one-page PDF whose content stream is `inflated` bytes of spaces, deflated."""
+    stream = zlib.compress(b" " * inflated, 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream)]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(out)

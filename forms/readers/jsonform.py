@@ -72,9 +72,15 @@ def _load(path: Path) -> Any:
     if text is None:
         _bad(path, "文件编码无法识别，请保存为 UTF-8 或 GB18030 编码。")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         _bad(path, f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列附近（{_reason(exc.msg)}）。")
+    except ValueError:   # an integer past Python's 4,300 digits, or NaN/Infinity
+        _bad(path, "JSON 中有无法读取的数值（数字超过 4300 位，或写成 NaN/Infinity），请改为正常的数字或文字。")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
 
 
 def _decode(raw: bytes) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PageObject, PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PyPdfError
 from pypdf.generic import DictionaryObject, NameObject, StreamObject, TextStringObject
 
 from hudang.errors import Problem, UnreadableFile
@@ -30,6 +30,7 @@ logging.getLogger("pypdf").addHandler(logging.NullHandler())
 ENCRYPTED = "PDF 文件已加密，无法读取；请提供未加密的文件"
 CORRUPT = "PDF 文件已损坏或不完整，无法读取；请重新导出或重新扫描"
 INCOMPLETE = "PDF 文件结尾不完整，已尽量读取；请核对内容是否齐全"
+BOMB = "PDF 页面内容解压后异常巨大（疑似“压缩炸弹”），已拒绝读取"
 
 # What pypdf raises on malformed input besides its own errors (it parses untrusted bytes).
 _BROKEN = (PyPdfError, ValueError, KeyError, IndexError, TypeError, AttributeError,
@@ -95,6 +96,9 @@ def _page_text(page: PageObject) -> str | None:
     for mode in ("layout", "plain"):
         try:
             return page.extract_text(extraction_mode=mode)
+        except LimitReachedError as exc:
+            # pypdf stops inflating a stream past its limit (75 MB); rendering the page for OCR would not stop.
+            raise UnreadableFile(BOMB, code="zip_bomb") from exc
         except _BROKEN:
             continue
     return None  # one odd font should not cost the whole document
