@@ -109,6 +109,23 @@ def _too_many_pages(pages: int, limits: ReadLimits, path: Path) -> UnreadableFil
                           "请分成几个文件扫描", code="too_many_pages", path=str(path))
 
 
+def _refuse_image_bombs(doc: Any, index: int, pdf: Path) -> None:
+    """An image inside a page past what Pillow decodes in the OCR worker (2 × ``Image.MAX_IMAGE_PIXELS``,
+    179 million pixels: a 1200 dpi A3 page is 70) is refused from its declared size, before any rendering."""
+    import pypdfium2.raw as raw
+    from PIL import Image
+
+    page = doc[index]
+    try:
+        for image in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+            width, height = image.get_px_size()
+            if width * height > 2 * Image.MAX_IMAGE_PIXELS:
+                raise UnreadableFile(f"扫描件第 {index + 1} 页中的图片为 {width}×{height} 像素，像素数过多（疑似“像素"
+                                     "炸弹”），无法识别；请按 200–300 dpi 重新扫描", code="page_too_large", path=str(pdf))
+    finally:
+        page.close()
+
+
 def check_pages(pdf: Path, limits: ReadLimits, dpi: int = 0) -> int:
     """Refuse a scan over the page limit, or with a page too large to render within the pixel limit,
     before any page is rendered; returns the number of pages."""
@@ -123,6 +140,7 @@ def check_pages(pdf: Path, limits: ReadLimits, dpi: int = 0) -> int:
             width, height = doc.get_page_size(index)
             if page_dpi(width, height, dpi or QR_DPI, limits.page_pixels) is None:
                 raise _too_large(index + 1, width, height, limits, pdf)
+            _refuse_image_bombs(doc, index, pdf)
         return count
     finally:
         doc.close()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -51,6 +52,47 @@ def _ingest_measured(hudang: Hudang, *args: str | Path, env: dict[str, str] | No
     report = json.loads(proc.stdout)
     assert report["code"] == 0, report
     return json.loads(report["out"]), report["rss"]
+
+
+def _pdf_with_image(path: Path, side: int) -> Path:
+    """An A4 page drawing one grey image of side × side pixels, all white, deflated (400 MB → 400 KB at 20000)."""
+    packer = zlib.compressobj(1)
+    row = b"\xff" * side
+    stream = b"".join(packer.compress(row * 1000) for _ in range(side // 1000)) + packer.flush()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 5 0 R >> >>"
+               b" /Contents 4 0 R >>",
+               b"<< /Length 29 >>\nstream\nq 595 0 0 842 0 0 cm /Im1 Do Q\nendstream",
+               b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8"
+               b" /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream" % (side, side, len(stream), stream)]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(out)
+    return path
+
+
+def test_an_image_of_too_many_pixels_inside_a_pdf_is_refused_before_it_is_rendered(
+        hudang: Hudang, roster_csv: Path, tmp_path: Path) -> None:
+    """A 400 KB PDF whose A4 page draws a 20000 × 20000 image (at 2,400 dpi): refused from the image's declared
+    size in Chinese (OCRmyPDF rasterised the page at the image's resolution and failed in English after 1.5 min),
+    the form beside it filed."""
+    hudang.ingest(roster_csv)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    json_form(batch / "投诉.json", "投诉处理单", complaint("TS-1"))
+    _pdf_with_image(batch / "像素炸弹.pdf", 20000)
+    assert (batch / "像素炸弹.pdf").stat().st_size < 2_000_000
+    got = {Path(o["source"]).name: o for o in hudang.ingest(batch)}
+    assert got["投诉.json"]["status"] == "filed"
+    bomb = got["像素炸弹.pdf"]
+    assert (bomb["status"], bomb["errors"][0]["code"]) == ("quarantined", "page_too_large"), bomb
+    assert "20000×20000 像素" in bomb["errors"][0]["message"], bomb
 
 
 def test_huge_scans_get_an_outcome_and_the_good_files_beside_them_file(hudang: Hudang, roster_csv: Path,
