@@ -160,6 +160,26 @@ def test_without_tesseract_the_scan_waits_in_the_ocr_queue(scan_home: Hudang, tm
     assert [h["record_id"] for h in scan_home.json("search", "渗漏水")["hits"]] == [results[0]["record_id"]]
 
 
+def test_a_scan_read_from_the_ocr_queue_that_names_no_household_stays_in_the_queue(scan_home: Hudang,
+                                                                                    tmp_path: Path) -> None:
+    """Read after waiting for the OCR tool, a phone photo with no code and no room waits in 待分拣 under its
+    own id with its text (it was dropped from the queue altogether: parked as itself, then removed)."""
+    page = typed_page(["维修工作单", "报修人：孙丽", "报修时间：2026-11-07 10:00", "报修内容：阳台推拉门变形关不严"])
+    scan = tmp_path / "手机拍照.jpg"
+    page.convert("RGB").save(scan, quality=85, dpi=(200, 200))
+    no_tools = tmp_path / "bin"
+    no_tools.mkdir()
+    [out] = scan_home.json("ingest", scan, env={"PATH": str(no_tools)})["outcomes"]
+    assert out["state"] == "ocr_pending"
+    [read] = scan_home.json("unsorted", "ocr")["results"]
+    assert (read["status"], read["now"]) == ("unsorted", out["scan_id"])
+    [waiting] = scan_home.json("unsorted", "list")["scans"]
+    assert (waiting["scan_id"], waiting["state"]) == (out["scan_id"], "waiting")
+    assert any("阳台推拉门" in line for line in waiting["text"]) and Path(waiting["thumbnail"]).is_file()
+    assert scan_home.json("status")["ocr_queue"] == 0
+    assert scan_home.json("unsorted", "ocr")["results"] == []     # read once, not again and again
+
+
 def test_the_next_ingest_reads_the_ocr_queue_once_the_tools_are_back(scan_home: Hudang, roster_csv: Path,
                                                                       tmp_path: Path) -> None:
     page = fill_page(blank(scan_home, "投诉处理单", "金第花园/1-2-302"), TYPED, dpi=200)

@@ -133,7 +133,10 @@ def scan_id_for(sha256: str, received_at: str, index: int | None) -> str:
 
 def park(home: Home, *, provenance: dict[str, Any], original: Path, doc: ScanDocument | None,
          reading: ScanReading | None, state: str, message: str | None = None) -> tuple[str, bool]:
-    """Keep a scan in the unsorted queue, durably; (scan id, False when the same scan already waits there)."""
+    """Keep a scan in the unsorted queue, durably; (scan id, False when the same scan already waits there).
+
+    A scan that waited for OCR (``ocr_pending``) and is now read keeps its folder and id: what was read is
+    written into it (`_fill`), its ``scan.json`` replaced last, so the queue never holds it twice nor loses it."""
     multi = reading is not None and len(reading.documents) > 1
     scan_id = scan_id_for(provenance["sha256"], provenance["received_at"], doc.index if doc and multi else None)
     folder = unsorted_dir(home)
@@ -141,33 +144,49 @@ def park(home: Home, *, provenance: dict[str, Any], original: Path, doc: ScanDoc
     same = [p for p in folder.glob(f"S*-{provenance['sha256'][:8]}{'-' + str(doc.index) if doc and multi else ''}")
             if (p / "scan.json").is_file()]
     if same:
-        return same[0].name, False
+        kept = json.loads((same[0] / "scan.json").read_text(encoding="utf-8"))
+        if reading is None or kept.get("state") != OCR_PENDING or state == OCR_PENDING:
+            return same[0].name, False
+        _fill(same[0], kept["scan_id"], kept["original"], provenance, doc, state, message)
+        return same[0].name, True
     tmp = folder / f".tmp-{scan_id}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     suffix = Path(provenance.get("source_name", "")).suffix.lower()[:10] if not multi else ".pdf"
     shutil.copyfile(original, tmp / f"original{suffix}")
+    _fill(tmp, scan_id, f"original{suffix}", provenance, doc, state, message)
+    fsync_dir(tmp)
+    os.rename(tmp, folder / scan_id)
+    fsync_dir(folder)
+    return scan_id, True
+
+
+def _fill(folder: Path, scan_id: str, original: str, provenance: dict[str, Any], doc: ScanDocument | None,
+          state: str, message: str | None) -> None:
+    """What was read of a scan, into its queue folder, durably: the OCR PDF and thumbnail, then ``scan.json``
+    (written beside and renamed over the old one, so a reader sees the old entry or the new, never half)."""
+    files = [folder / original]
     if doc is not None and doc.ocr_pdf is not None and doc.ocr_pdf.is_file():
-        shutil.copyfile(doc.ocr_pdf, tmp / "ocr.pdf")
+        shutil.copyfile(doc.ocr_pdf, folder / "ocr.pdf")
+        files.append(folder / "ocr.pdf")
     if doc is not None and doc.thumbnail is not None and doc.thumbnail.is_file():
-        shutil.copyfile(doc.thumbnail, tmp / "thumb.png")
-    meta = {"scan_id": scan_id, "state": state, "message": message, "original": f"original{suffix}",
+        shutil.copyfile(doc.thumbnail, folder / "thumb.png")
+        files.append(folder / "thumb.png")
+    meta = {"scan_id": scan_id, "state": state, "message": message, "original": original,
             "provenance": provenance, "document": doc.index if doc else None, "pages": doc.pages if doc else None,
             "qr": asdict(doc.code) if doc and doc.code else None, "form": doc.form if doc else None,
             "fields": doc.fields if doc else {}, "unclear": doc.unclear if doc else [],
             "text": doc.text if doc else "", "raw": doc.raw if doc else "", "note": doc.note if doc else "",
             "parked_at": stamp()}
-    (tmp / "scan.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    for path in tmp.iterdir():
+    (folder / "scan.json.new").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    for path in [*files, folder / "scan.json.new"]:
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-    fsync_dir(tmp)
-    os.rename(tmp, folder / scan_id)
+    os.replace(folder / "scan.json.new", folder / "scan.json")
     fsync_dir(folder)
-    return scan_id, True
 
 
 def entries(home: Home) -> list[dict[str, Any]]:
@@ -296,6 +315,7 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
         with archive.writer():
             filed_ids = []
             for data, reading in zip(pending, readings, strict=True):
+                kept = False
                 original = Path(data["folder"]) / data["original"]
                 prov = data["provenance"]
                 for doc in reading.documents:
@@ -305,6 +325,7 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
                                           else original, doc=doc, reading=reading, state=WAITING)
                         results.append({"scan_id": data["scan_id"], "document": doc.index, "status": "unsorted",
                                         "now": scan_id})
+                        kept |= scan_id == data["scan_id"]    # read into its own folder: it stays
                         continue
                     form, checked, place, review = routed
                     source = doc.pdf if len(reading.documents) > 1 else original
@@ -312,7 +333,8 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
                     filed_ids.append(filed.record_id)
                     results.append({"scan_id": data["scan_id"], "document": doc.index, "status": "filed",
                                     "record_id": filed.record_id, "household": place.address, "review": review})
-                remove(home, data["scan_id"])
+                if not kept:
+                    remove(home, data["scan_id"])
             backlog.index_records(home, archive.conn, forms, [r for r in filed_ids if r])
     finally:
         archive.close()
