@@ -145,7 +145,10 @@ def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_p
     assert "排队识别" in out["warnings"][0]["message"]
     scans.QUEUE_READER.join()
     status, data = get(f"/api/v1/scans/{out['scan_id']}", auth)
-    assert status == 200 and data["state"] == "read" and data["documents"][0]["status"] == "unsorted", data
+    # read, and no household claims it: it waits in 待分拣 under its own id, with what was read of it
+    assert status == 200 and (data["state"], data["scan_id"]) == ("unsorted", out["scan_id"]), data
+    [listed] = scans.unsorted(Session(load_home(home), "dang")).scans
+    assert listed["scan_id"] == out["scan_id"] and any("门锁坏了" in line for line in listed["text"]), listed
     assert get("/api/v1/scans/S20260101-deadbeef", auth)[1]["state"] == "unknown"
 
 
