@@ -57,6 +57,23 @@ def json_form(path: Path, form: str, fields: dict[str, str], *, english: bool = 
     return path
 
 
+def raw_pdf(path: Path, page: bytes, *extra: bytes) -> Path:
+    """A one-page PDF written byte by byte: ``page`` is the page dictionary's body after its /Parent
+    (objects 4, 5 … are ``extra``), for files no PDF library would write (bombs, odd streams)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R " + page + b" >>", *extra]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(out)
+    return path
+
+
 def registration(room: str = "3栋2单元1201", name: str = "王建国", **extra: str) -> dict[str, str]:
     return {"项目": "金第花园", "房号": room, "业主姓名": name, "证件号码": IDS[1], "联系电话": "13812345678",
             "入住日期": "2026-03-05", **extra}

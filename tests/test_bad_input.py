@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pypdf import PdfWriter
 
-from builders import complaint, docx_form, json_form, registration
+from builders import complaint, docx_form, json_form, raw_pdf, registration
 from conftest import Hudang
 
 
@@ -174,15 +174,5 @@ def test_hostile_structures_are_refused_each_with_its_own_reason(hudang: Hudang,
 def _pdf_content_bomb(path: Path, inflated: int) -> None:
     """A one-page PDF whose content stream is `inflated` bytes of spaces, deflated."""
     stream = zlib.compress(b" " * inflated, 9)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream)]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(out)
+    raw_pdf(path, b"/MediaBox [0 0 595 842] /Contents 4 0 R",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream))

@@ -17,7 +17,7 @@ from pypdf import PdfWriter
 
 from hudang.forms.scans import MIN_DPI, page_dpi
 
-from builders import complaint, docx_form, json_form, registration
+from builders import complaint, docx_form, json_form, raw_pdf, registration
 from conftest import HUDANG, Hudang
 
 GB = 1024 * 1024  # ru_maxrss is in KiB on Linux
@@ -59,22 +59,11 @@ def _pdf_with_image(path: Path, side: int) -> Path:
     packer = zlib.compressobj(1)
     row = b"\xff" * side
     stream = b"".join(packer.compress(row * 1000) for _ in range(side // 1000)) + packer.flush()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 5 0 R >> >>"
-               b" /Contents 4 0 R >>",
-               b"<< /Length 29 >>\nstream\nq 595 0 0 842 0 0 cm /Im1 Do Q\nendstream",
-               b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8"
-               b" /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream" % (side, side, len(stream), stream)]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(out)
-    return path
+    return raw_pdf(path, b"/MediaBox [0 0 595 842] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R",
+                   b"<< /Length 29 >>\nstream\nq 595 0 0 842 0 0 cm /Im1 Do Q\nendstream",
+                   b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+                   b" /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
+                   % (side, side, len(stream), stream))
 
 
 def test_an_image_of_too_many_pixels_inside_a_pdf_is_refused_before_it_is_rendered(
