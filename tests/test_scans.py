@@ -180,6 +180,30 @@ def test_a_scan_read_from_the_ocr_queue_that_names_no_household_stays_in_the_que
     assert scan_home.json("unsorted", "ocr")["results"] == []     # read once, not again and again
 
 
+def test_a_scan_that_kills_its_reader_in_the_ocr_queue_is_quarantined_and_the_rest_read(scan_home: Hudang,
+                                                                                         tmp_path: Path) -> None:
+    """Two scans wait for the OCR tool; reading one kills its reader process (as an out-of-memory kill would):
+    it is quarantined as 读取失败 and the other is read and filed (the whole queue failed, and failed again at
+    every later try)."""
+    no_tools = tmp_path / "bin"
+    no_tools.mkdir()
+    good = tmp_path / "好.png"
+    fill_page(blank(scan_home, "投诉处理单", "金第花园/3-2-1201"), TYPED, dpi=200).save(good, dpi=(200, 200))
+    poison = tmp_path / "毒.jpg"
+    typed_page(["维修工作单", "报修人：孙丽"]).convert("RGB").save(poison, quality=85, dpi=(200, 200))
+    for scan in (good, poison):
+        [out] = scan_home.json("ingest", scan, env={"PATH": str(no_tools)})["outcomes"]
+        assert out["state"] == "ocr_pending"
+    results = scan_home.json("unsorted", "ocr", env={"HUDANG_READER_HOOK": "crash:毒"})["results"]
+    by_source = {r.get("source") or r.get("household"): r for r in results}
+    assert sorted(r["status"] for r in results) == ["filed", "quarantined"], results
+    dead = by_source["毒.jpg"]
+    assert dead["status"] == "quarantined" and "识别进程异常退出" in dead["message"], dead
+    assert scan_home.json("unsorted", "list")["scans"] == [] and scan_home.json("status")["ocr_queue"] == 0
+    [entry] = scan_home.json("quarantine", "list")["entries"]
+    assert (Path(entry["path"]) / entry["file"]).read_bytes() == poison.read_bytes()
+
+
 def test_the_next_ingest_reads_the_ocr_queue_once_the_tools_are_back(scan_home: Hudang, roster_csv: Path,
                                                                       tmp_path: Path) -> None:
     page = fill_page(blank(scan_home, "投诉处理单", "金第花园/1-2-302"), TYPED, dpi=200)

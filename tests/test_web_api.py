@@ -152,6 +152,39 @@ def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_p
     assert get("/api/v1/scans/S20260101-deadbeef", auth)[1]["state"] == "unknown"
 
 
+def test_a_queued_scan_that_cannot_be_read_is_quarantined_and_the_queue_read_on(api: Hudang, tmp_path: Path,
+                                                                                 settings: Any) -> None:
+    """A PDF drawing a 20000 × 20000 image, queued by an upload beside a phone photo: the photo is read and
+    waits in 待分拣, the PDF is quarantined with its reason (it stopped the whole queue: `unsorted ocr` exited 1
+    on it and every scan behind it waited for ever)."""
+    from scanning import typed_page
+    from test_limits import _pdf_with_image
+
+    from hudang.pipeline.app import quarantine, scans
+
+    home = tmp_path / "home"
+    shutil.copytree(api.home, home)
+    settings.HUDANG_HOME = home
+    auth = token_for(home, "dang", "档案员")
+    photo = tmp_path / "拍照.jpg"
+    typed_page(["维修工作单", "报修人：孙丽", "报修内容：门锁坏了"]).convert("RGB").save(photo, quality=85,
+                                                                            dpi=(200, 200))
+    bomb = _pdf_with_image(tmp_path / "像素炸弹.pdf", 20000)
+    scans.QUEUE_READER.join()
+    with bomb.open("rb") as b, photo.open("rb") as p:
+        r = Client().post("/api/v1/ingest", {"files": [b, p]}, **auth)
+    outcomes = {Path(o["source"]).name: o for o in json.loads(r.content)["outcomes"]}
+    assert {o["state"] for o in outcomes.values()} == {"ocr_pending"}, outcomes
+    scans.QUEUE_READER.join()
+    status, read = get(f"/api/v1/scans/{outcomes['像素炸弹.pdf']['scan_id']}", auth)
+    [doc] = read["documents"]
+    assert (doc["status"], read["state"]) == ("quarantined", "read") and "20000×20000 像素" in doc["message"], read
+    with Session(load_home(home), "dang") as s:
+        [entry] = [e for e in quarantine.entries(s).entries if e["id"] == doc["quarantine_id"]]
+        assert entry["problems"][0]["code"] == "page_too_large" and entry["file"] == "像素炸弹.pdf", entry
+        assert [w["scan_id"] for w in scans.unsorted(s).scans] == [outcomes["拍照.jpg"]["scan_id"]]
+
+
 # ---------------------------------------------------------------- refusals
 
 def test_no_or_bad_token_is_401_and_a_session_login_is_not_enough(api: Hudang) -> None:

@@ -46,6 +46,11 @@ class OcrRun:
     def unsorted(self) -> int:
         return sum(r["status"] == "unsorted" for r in self.results)
 
+    @property
+    def quarantined(self) -> list[dict[str, Any]]:
+        """The scans that could not be read: each quarantined with its reason (the rest of the queue is read)."""
+        return [r for r in self.results if r["status"] == "quarantined"]
+
     def as_json(self) -> dict[str, Any]:
         return {"results": self.results}
 

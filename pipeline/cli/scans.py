@@ -88,7 +88,10 @@ def unsorted_ocr(workers: int | None, as_json: bool) -> None:
         result = scans.ocr(s, workers)
 
     def human(d: OcrRun) -> None:
-        click.echo(f"已识别 {len(d.results)} 份：归档 {d.filed}，待分拣 {d.unsorted}")
+        click.echo(f"已处理 {len(d.results)} 份：归档 {d.filed}，待分拣 {d.unsorted}"
+                   + (f"，隔离 {len(d.quarantined)}" if d.quarantined else ""))
+        for r in d.quarantined:
+            click.echo(f"[已隔离] {r['source']}\n    ✗ {r['message']}\n    隔离编号 {r['quarantine_id']}")
     show(result, as_json, human)
 
 

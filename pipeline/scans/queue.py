@@ -14,7 +14,8 @@ import logging
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +24,22 @@ from hudang.archive.durable import fsync_dir
 from hudang.archive.estates import Place
 from hudang.archive.store import Archive, Filing
 from hudang.clock import stamp
-from hudang.errors import FormInvalid, NotFound, ToolMissing, UsageError, ValueProblem
+from hudang.crashpoints import reader_hook
+from hudang.errors import (
+    FormInvalid,
+    NotFound,
+    Problem,
+    ToolMissing,
+    UnreadableFile,
+    UsageError,
+    ValueProblem,
+)
 from hudang.forms.definitions import FormDef, FormRegistry
 from hudang.forms.scans import ScanDocument, ScanReading, extract_fields, read_scan
 from hudang.forms.validate import check
 from hudang.forms.values import mask_text
 from hudang.pipeline.intake.outcomes import FILED, UNSORTED, Outcome, RowOutcome, Taken
+from hudang.pipeline.intake.quarantine import quarantine
 from hudang.settings import Home
 
 if TYPE_CHECKING:
@@ -281,9 +292,46 @@ def assign(home: Home, archive: Archive, forms: FormRegistry, scan_id: str, addr
 
 # ---------------------------------------------------------------- the OCR queue
 
-def _read_parked(args: tuple[str, str, str, Any, Any]) -> Any:
-    original, detected, workdir, forms, limits = args
-    return read_scan(Path(original), detected, forms, Path(workdir), limits=limits)
+@dataclass(frozen=True)
+class Refused:
+    """A parked scan that cannot be read (a bomb, a broken file, a reader that died on it): it is quarantined
+    with this reason, and the rest of the queue is read."""
+    code: str
+    message: str
+
+
+READER_DIED = "读取失败：识别进程异常退出（内存不足或程序崩溃），请核对扫描件后重新扫描"
+
+
+def _read_parked(args: tuple[str, str, str, Any, Any, str]) -> Any:
+    original, detected, workdir, forms, limits, source = args
+    reader_hook(source)
+    try:
+        return read_scan(Path(original), detected, forms, Path(workdir), limits=limits)
+    except ToolMissing:
+        raise       # the tool, not the scan: every scan keeps waiting
+    except UnreadableFile as exc:
+        return Refused(exc.code, exc.message)
+    except Exception as exc:  # noqa: BLE001 - one scan's failure is its own, never the queue's
+        return Refused("read_failed", f"读取失败（{type(exc).__name__}），请核对扫描件后重新扫描")
+
+
+def _read_each(jobs: list[tuple[str, str, str, Any, Any, str]], workers: int) -> list[Any]:
+    """Every job's reading, in order. When a reader process dies (out of memory, a crash), the jobs not yet
+    read are each read again alone; one that kills its reader on its own is `Refused` (READER_DIED)."""
+    readings: list[Any] = []
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for reading in pool.map(_read_parked, jobs):
+                readings.append(reading)
+    except BrokenProcessPool:
+        for job in jobs[len(readings):]:
+            try:
+                with ProcessPoolExecutor(max_workers=1) as alone:
+                    readings.append(alone.submit(_read_parked, job).result())
+            except BrokenProcessPool:
+                readings.append(Refused("read_failed", READER_DIED))
+    return readings
 
 
 def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -> list[dict[str, Any]]:
@@ -306,9 +354,9 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
     for data in pending:
         original = Path(data["folder"]) / data["original"]
         detected = "pdf" if original.suffix == ".pdf" else "image"
-        jobs.append((str(original), detected, str(work / data["scan_id"]), forms, limits))
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        readings = list(pool.map(_read_parked, jobs))
+        jobs.append((str(original), detected, str(work / data["scan_id"]), forms, limits,
+                     data["provenance"].get("source_name") or ""))
+    readings = _read_each(jobs, workers or os.cpu_count() or 1)
     results: list[dict[str, Any]] = []
     archive = Archive(home)
     try:
@@ -318,6 +366,16 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
                 kept = False
                 original = Path(data["folder"]) / data["original"]
                 prov = data["provenance"]
+                if isinstance(reading, Refused):
+                    source = prov.get("source_name") or data["scan_id"]
+                    qid = quarantine(home.quarantine, original, source, [Problem(None, reading.code, reading.message)
+                                                                          .as_json()],
+                                     sha256=prov.get("sha256"), name=prov.get("source_name"))
+                    log.warning("已隔离 %s %s（%s）", data["scan_id"], source, reading.message)
+                    results.append({"scan_id": data["scan_id"], "document": 1, "status": "quarantined",
+                                    "quarantine_id": qid, "source": source, "message": reading.message})
+                    remove(home, data["scan_id"])
+                    continue
                 for doc in reading.documents:
                     routed = route(archive, forms, doc)
                     if routed is None:

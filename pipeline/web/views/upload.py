@@ -53,7 +53,10 @@ def _read_rows(request: HttpRequest, found: dict[str, Any]) -> list[dict[str, An
     rows = []
     for doc in found.get("documents") or [{"status": "unsorted", "now": scan_id}]:
         estate = (doc.get("household") or "").partition("/")[0] or None
-        if doc.get("status") == "filed" and who.sees(estate):
+        if doc.get("status") == "quarantined":
+            out = {"status": "quarantined", "quarantine_id": doc["quarantine_id"], "source": found.get("source")
+                   or scan_id, "errors": [{"field": None, "message": doc.get("message") or ""}]}
+        elif doc.get("status") == "filed" and who.sees(estate):
             out = {"status": "filed", "record_id": doc["record_id"], "household": doc["household"],
                    "source": found.get("source") or scan_id,
                    "warnings": [{"field": None, "message": "待核对：" + "、".join(doc["review"])}]
