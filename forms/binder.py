@@ -25,10 +25,10 @@ from pypdf.generic import (
 )
 
 from hudang.forms import office
+from hudang.forms.readers.sniff import IMAGE_SUFFIXES
 from hudang.settings import OfficeSettings
 
 PDF_SUFFIXES = frozenset({".pdf"})
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp"})
 OFFICE_SUFFIXES = frozenset({".docx", ".doc", ".xlsx", ".xls", ".wps", ".et", ".odt", ".ods", ".rtf", ".csv", ".txt"})
 A4 = (595.28, 841.89)
 IMAGE_BORDER_PT = 42.5          # 15 mm around a photo or scan placed on A4

@@ -144,6 +144,20 @@ def test_a_jpeg_without_a_code_waits_unsorted_then_is_assigned(scan_home: Hudang
     assert missing.code == 1 and "待分拣扫描件中没有" in missing.stderr
 
 
+def test_a_photo_sent_on_as_webp_or_gif_is_read_like_a_jpeg(scan_home: Hudang, tmp_path: Path) -> None:
+    """A phone's picture forwarded through WeChat often arrives as WebP (and a few scanners write GIF): each
+    is read and waits in 待分拣 with its text (both were quarantined as an unknown format)."""
+    page = typed_page(["维修工作单", "报修人：孙丽", "报修内容：阳台推拉门变形关不严"]).convert("RGB")
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    page.save(folder / "微信图片.webp", quality=80)
+    page.save(folder / "扫描.gif")
+    outcomes = scan_home.ingest(folder)
+    assert sorted(o["status"] for o in outcomes) == ["unsorted", "unsorted"], outcomes
+    for waiting in scan_home.json("unsorted", "list")["scans"]:
+        assert any("阳台推拉门" in line for line in waiting["text"]), waiting
+
+
 def test_without_tesseract_the_scan_waits_in_the_ocr_queue(scan_home: Hudang, tmp_path: Path) -> None:
     page = fill_page(blank(scan_home, "投诉处理单", "金第花园/3-2-1201"), TYPED, dpi=200)
     scan = tmp_path / "扫描.png"

@@ -13,14 +13,13 @@ from pathlib import Path
 from hudang.errors import HudangError, Problem, UnreadableFile
 from hudang.forms.readers.admission import check_name, check_size, is_temp_file
 from hudang.forms.readers.model import Extraction, ReadLimits, Vocabulary
-from hudang.forms.readers.sniff import TYPE_NAMES, check_zip, detect_type
+from hudang.forms.readers.sniff import IMAGE_SUFFIXES, TYPE_NAMES, check_zip, detect_type
 
 __all__ = ["read_document", "is_temp_file", "detect_type", "Extraction", "ReadLimits"]
 
 Reader = Callable[[Path, Vocabulary, ReadLimits, str], Extraction]
 
 _LEGACY_EXTS = {".doc", ".xls", ".wps", ".et"}
-_IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"}
 # What each extension may legitimately hold (an old system's ".xls" is often an HTML table).
 _EXT_TYPES: dict[str, frozenset[str]] = {
     ".docx": frozenset({"docx"}), ".docm": frozenset({"docx"}), ".dotx": frozenset({"docx"}),
@@ -28,7 +27,7 @@ _EXT_TYPES: dict[str, frozenset[str]] = {
     ".json": frozenset({"json"}), ".csv": frozenset({"csv"}), ".txt": frozenset({"csv", "text"}),
     ".tsv": frozenset({"csv"}), ".doc": frozenset({"ole", "rtf", "html"}), ".wps": frozenset({"ole"}),
     ".xls": frozenset({"ole", "html"}), ".et": frozenset({"ole"}), ".rtf": frozenset({"rtf"}),
-    **{ext: frozenset({"image"}) for ext in _IMAGE_EXTS},
+    **{ext: frozenset({"image"}) for ext in IMAGE_SUFFIXES},
 }
 _READABLE = {"docx", "xlsx", "pdf", "json", "csv", "ole", "rtf", "image"}
 

@@ -18,7 +18,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEAD = 64 * 1024
 _MAX_MEMBERS = 10_000
 _RATIO_FLOOR = 1024 * 1024  # small, very repetitive XML parts compress well and are harmless
-_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*", b"BM")
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*", b"BM", b"GIF87a", b"GIF89a")
+# A scan or photo arrives as one of these (a phone's picture sent on through WeChat is often WebP).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp"})
 _WORD_CT = b"wordprocessingml"
 _SHEET_CT = b"spreadsheetml"
 
@@ -43,7 +45,7 @@ def detect_type(path: Path) -> str:
         return "ole"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_type(path, head)
-    if head.startswith(_IMAGE_MAGIC):
+    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return "image"
     text = decode_text(head, partial=len(head) == _HEAD)
     if text is None:
