@@ -20,6 +20,17 @@ def normalize_name(text: str) -> str:
     return re.sub(r"\s+", "", to_simplified(to_halfwidth(text))).lower()
 
 
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a new estate's name (it names the estate's folder in the archive), or None."""
+    name = name.strip()
+    if not name or any(ch in name for ch in "/\\") or any(ord(ch) < 32 or ord(ch) == 127 for ch in name) \
+            or name.startswith("."):
+        return f"项目名称“{name}”无效：不能为空，不能以“.”开头，也不能含“/”“\\”或控制字符"
+    if len(name) > 60:
+        return f"项目名称“{name[:20]}…”无效：超过 60 个字"
+    return None
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a record is filed: estate, household key and its display form."""

@@ -33,7 +33,7 @@ from hudang.archive.durable import (
     sha256_file,
     sync_filesystem,
 )
-from hudang.archive.estates import Estates, Place, normalize_name
+from hudang.archive.estates import Estates, Place, name_problem, normalize_name
 from hudang.archive.locks import FileLock, writer_lock
 from hudang.archive.paths import Layout, safe_component, safe_filename
 from hudang.clock import now, stamp
@@ -267,8 +267,9 @@ class Archive:
         self._require_lock()
         from hudang.forms.values import to_simplified
         name = name.strip()
-        if not name or any(ch in name for ch in "/\\") or any(ord(ch) < 32 for ch in name):
-            raise UsageError(f"项目名称“{name}”无效：不能为空，也不能含“/”或控制字符", code="bad_estate")
+        problem = name_problem(name)
+        if problem:
+            raise UsageError(problem, code="bad_estate")
         canonical = self.estates.resolve(name) or to_simplified(name)
         existing = self.conn.execute("SELECT code FROM estates WHERE name = ?", (canonical,)).fetchone()
         aliases = [a.strip() for a in (aliases or []) if a.strip()]

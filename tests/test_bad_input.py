@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pypdf import PdfWriter
 
-from builders import complaint, docx_form, json_form, raw_pdf, registration
+from builders import complaint, docx_form, json_form, raw_pdf, registration, roster_lines, write_lines
 from conftest import Hudang
 
 
@@ -169,6 +169,23 @@ def test_hostile_structures_are_refused_each_with_its_own_reason(hudang: Hudang,
     reasons = {name: (got[name]["status"], got[name]["errors"][0]["code"]) for name in ("嵌套.json", "实体.docx", "像素.png")}
     assert reasons == {"嵌套.json": ("quarantined", "too_deep"), "实体.docx": ("quarantined", "xml_entities"),
                        "像素.png": ("quarantined", "page_too_large")}, got
+
+
+def test_a_roster_naming_an_impossible_estate_is_quarantined_and_the_batch_goes_on(hudang: Hudang,
+                                                                                   tmp_path: Path) -> None:
+    """A roster whose 项目 is “a/b” stopped the whole batch (归档中止, the files after it not filed); “..” made
+    an estate named “..”. Each is now that file's rows' problem, the good roster beside them imported."""
+    folder = tmp_path / "rosters"
+    folder.mkdir()
+    write_lines(folder / "房屋清单-斜杠.csv", roster_lines("a/b"))
+    write_lines(folder / "房屋清单-点点.csv", roster_lines(".."))
+    write_lines(folder / "房屋清单-好.csv", roster_lines("金第花园"))
+    got = {Path(o["source"]).name: o for o in hudang.ingest(folder)}
+    assert got["房屋清单-好.csv"]["status"] == "imported"
+    for name in ("房屋清单-斜杠.csv", "房屋清单-点点.csv"):
+        assert got[name]["status"] == "quarantined", got[name]
+        assert {e["code"] for e in got[name]["errors"]} == {"bad_estate"} and "项目名称" in got[name]["errors"][0]["message"]
+    assert [e["name"] for e in hudang.json("estates", "list")["estates"]] == ["金第花园"]
 
 
 def _pdf_content_bomb(path: Path, inflated: int) -> None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hudang.archive.estates import Estates, find_estate, roster_room
+from hudang.archive.estates import Estates, find_estate, name_problem, roster_room
 from hudang.errors import Problem, ValueProblem
 from hudang.forms import values as v
 from hudang.forms.definitions import FormDef
@@ -133,6 +133,9 @@ def check_row(columns: HeaderMap, values: dict[str, str], row: int, estates: Est
                                                  "或把文件放进以项目命名的子文件夹"))
     if kind.id == ROSTER:
         out["estate"] = estate or (v.to_simplified(estate_text) if estate_text else where.name)
+        bad_name = name_problem(out["estate"]) if out["estate"] and estate is None else None
+        if bad_name:   # a new estate names a folder of the archive: refused as the row's problem, not the batch's
+            problems.append(Problem("项目", "bad_estate", bad_name))
         room = attempt("房号", lambda: roster_room(*room_text(values), columns.room_format))
         if room:
             out.update(room)
