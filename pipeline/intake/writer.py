@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from hudang.archive.store import Archive, Filing
-from hudang.errors import HudangError, IngestStopped, Problem, Rejection, disk_full
+from hudang.errors import (
+    HudangError,
+    IngestStopped,
+    NotFound,
+    Problem,
+    Rejection,
+    UnreadableFile,
+    UsageError,
+    ValueProblem,
+    disk_full,
+)
 from hudang.forms.definitions import FormDef
 from hudang.forms.names import extra_fields_warning
 from hudang.forms.readers.tabular import write_rows
@@ -491,6 +501,10 @@ def file_items(ctx: Context, items: list[Item], results: Iterable[Read], *,
                         take(run, result)
                     except Rejection as rej:
                         run.rejected(result, rej)
+                    except (UsageError, NotFound, ValueProblem, UnreadableFile) as exc:
+                        # a rule of the archive refusing what this file says: that file's outcome, never the
+                        # batch's (the archive itself failing — disk, lock, integrity — still stops the run)
+                        run.rejected(result, Rejection(QUARANTINED, [Problem(exc.field, exc.code, exc.message)]))
                 if len(run.pending) >= group:
                     flush()
             flush()
