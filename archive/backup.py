@@ -49,7 +49,7 @@ from hudang.archive.durable import MANIFEST, atomic_write, copy_file, fsync_dir,
 from hudang.archive.paths import Layout
 from hudang.archive.rebuild import read_fixity_log, unit_id
 from hudang.clock import now, stamp
-from hudang.errors import BackupError, UsageError
+from hudang.errors import BackupError, UsageError, os_reason
 
 MARKER = "HUDANG-BACKUP.json"
 INFO = "backup.json"
@@ -147,7 +147,8 @@ def prove_destination(dest: Path, home_identity: str, *, init: bool) -> list[str
         write_bytes(probe, b"probe")
         probe.unlink()
     except OSError as exc:
-        raise BackupError(f"备份位置 {dest} 不可写：{exc.strerror or exc}", code="backup_dest") from exc
+        probe.unlink(missing_ok=True)
+        raise BackupError(f"备份位置 {dest} 不可写：{os_reason(exc)}", code="backup_dest") from exc
     if not marker.is_file():
         write_bytes(marker, json.dumps({"format": FORMAT, "home_id": home_identity, "created": stamp()},
                                        ensure_ascii=False).encode("utf-8"))
@@ -377,6 +378,13 @@ def _judge_units(archive_root: Path, fixity_log: Path, units: dict[str, str], st
     return damaged
 
 
+def clear_leftovers(dest: Path) -> None:
+    """What a create cut short left in ``dest`` (killed, or the disk full): its partial generation and the units
+    it had not yet named. Only with the backup lock held."""
+    for stale in [*dest.glob(f"{PARTIAL}*"), *(dest / STORE).glob(f"{INCOMING}*")]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[], Any]) -> Created:
     """Write one generation of the home at ``home_root`` into ``dest`` (already proven, its backup lock held).
 
@@ -389,11 +397,9 @@ def create(home_root: Path, archive_root: Path, dest: Path, locked: Callable[[],
     old = [g for g in done_before if g.format < 2]
     seed_root = old[-1].path / "home" / "archive" if old else None   # format 1: its units, to link from
     partial = dest / f"{PARTIAL}{name}"
-    shutil.rmtree(partial, ignore_errors=True)
+    clear_leftovers(dest)
     store = dest / STORE
     store.mkdir(exist_ok=True)
-    for stale in store.glob(f"{INCOMING}*"):   # a run killed before it named its units (we hold the lock)
-        shutil.rmtree(stale, ignore_errors=True)
     incoming = store / f"{INCOMING}{name}"
     incoming.mkdir()
     out = partial / "home"

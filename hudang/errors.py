@@ -182,6 +182,8 @@ _OS_REASONS = {
     errno.ESTALE: "网络存储上的文件已失效（被别处移走或改名）",
     errno.ENXIO: "设备不存在",
     errno.EROFS: "所在的文件系统是只读的（只读挂载，或共享未给写权限）",
+    errno.ENOSPC: "磁盘已写满",
+    errno.EDQUOT: "超出磁盘配额",
 }
 
 

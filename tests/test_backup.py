@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import os
 import re
 import signal
 import socket
@@ -48,6 +49,27 @@ def test_a_destination_must_be_proven(hudang: Hudang, tmp_path: Path) -> None:
     other_home("init")
     mixed = other_home("backup", "create", unmounted, "--init", check=False)
     assert mixed.code == 2 and "另一个数据目录" in mixed.stderr
+
+
+def test_a_full_backup_disk_is_said_so_leaves_nothing_half_written_and_the_next_run_finishes(
+        hudang: Hudang, roster_csv: Path, small_disk: Path) -> None:
+    """The backup place fills up during a backup: the message names it (it blamed the data home's disk), no
+    half-written generation is left to fill it further, the last good backup is still the last good one, and
+    the next backup, with room made, completes."""
+    hudang.ingest(roster_csv)
+    assert hudang("backup", "create", small_disk, "--init").code == 0
+    filler = small_disk / "别的文件.bin"
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    with open(filler, "wb") as fh:
+        fh.write(b"\0" * max(free - 12 * 1024, 0))   # a dozen KB left: the probe fits, a generation does not
+    full = hudang("backup", "create", small_disk, check=False)
+    assert full.code == 1 and f"备份位置 {small_disk} 的磁盘已写满" in full.stderr, full.stderr
+    assert not [p.name for p in small_disk.iterdir() if p.name.startswith(".partial-")]
+    assert not list((small_disk / "units").glob(".incoming-*"))
+    assert len(hudang.json("backup", "verify", small_disk)["generations"]) == 1
+    filler.unlink()
+    assert hudang("backup", "create", small_disk).code == 0
+    assert len(hudang.json("backup", "verify", small_disk, "--all")["generations"]) == 2
 
 
 def _store_units(dest: Path) -> list[Path]:

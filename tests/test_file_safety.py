@@ -139,18 +139,6 @@ def test_leftovers_of_a_killed_run_go_at_the_next_start(hudang: Hudang, tmp_path
     assert {o["status"] for o in outcomes} <= {"filed", "duplicate"}
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 3 MB tmpfs of our own (we are root), unmounted whatever happens."""
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], check=True)
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
-
-
 def test_disk_full_says_so_leaves_no_empty_entry_and_the_next_run_finishes(
         small_disk: Path, tmp_path: Path, roster_csv: Path) -> None:
     hudang = new_home(small_disk / "home")

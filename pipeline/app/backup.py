@@ -15,7 +15,7 @@ from hudang.archive import backup
 from hudang.archive.fixity import verify as verify_archive
 from hudang.archive.locks import backup_lock
 from hudang.clock import stamp
-from hudang.errors import UsageError
+from hudang.errors import BackupError, UsageError, disk_full
 from hudang.pipeline.app.session import Session
 from hudang.settings import init_home
 
@@ -83,7 +83,15 @@ def create(session: Session, dest: Path | None, *, init: bool = False, keep: int
         warnings.append("备份位置与数据目录在同一块磁盘上：磁盘损坏时会一起丢失，请另备一份到网络存储或移动硬盘")
     archive = session.archive
     with backup_lock(place).hold(wait=False):
-        made = backup.create(home.root, home.archive, place, archive.writer)
+        try:
+            made = backup.create(home.root, home.archive, place, archive.writer)
+        except OSError as exc:
+            backup.clear_leftovers(place)
+            if not disk_full(exc):
+                raise
+            raise BackupError(f"备份位置 {place} 的磁盘已写满，本次备份未完成（已清理写到一半的内容）；"
+                              "之前的完整备份不受影响。请在备份位置腾出空间或换一块更大的磁盘后重新运行",
+                              code="backup_full") from exc
         pruned, removed = backup.prune(place, keep if keep is not None else home.backup.keep)
     backup.save_state(home.run_dir, dest=str(place), generation=made.generation, at=stamp())
     session.audit("backup_create", dest=str(place), generation=made.generation, records=made.records)
