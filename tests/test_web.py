@@ -265,7 +265,7 @@ def test_errors_are_chinese_pages_with_status_codes(web: dict[str, Any]) -> None
     unknown = client.get("/households/金第花园/99-9-9999/")
     assert unknown.status_code == 404 and "Traceback" not in unknown.content.decode()
     bad = client.post("/", {"q": "漏水 AND ("})
-    assert bad.status_code == 200 and "检索式有误" in bad.content.decode()
+    assert bad.status_code == 400 and "检索式有误" in bad.content.decode()
 
 
 # ---------------------------------------------------------------- roles
@@ -312,7 +312,7 @@ def test_estate_limits_hold_even_for_guessed_ids(web: dict[str, Any]) -> None:
     assert other not in found and recs["c1"] in found and "共 <strong>1</strong> 条" in found
     assert other not in client.post("/", {"q": "电梯", "estate": "翠湖苑"}).content.decode()
     picked = client.post("/households/", {"address": "翠湖苑/A-203"})
-    assert picked.status_code == 200 and "不在您负责的项目内" in picked.content.decode()
+    assert picked.status_code == 400 and "不在您负责的项目内" in picked.content.decode()
     everyone = person(home, "all", "主管")
     assert other in everyone.post("/", {"q": "卫生间 OR 电梯"}).content.decode()
 
@@ -350,10 +350,11 @@ def test_search_filters_without_words_list_every_match_newest_first(web: dict[st
     every = client.post("/", {"q": "", "form": "complaint"}).content.decode()
     assert "共 <strong>24</strong> 条" in every and "李翠湖" not in every       # c1, c3 … c25; not 翠湖苑's c2
     unknown = client.post("/", {"q": "", "household": "金第花园/99-9-9999"})
-    assert unknown.status_code == 200 and "不在金第花园的房屋清单中" in unknown.content.decode()
+    assert unknown.status_code == 400 and "不在金第花园的房屋清单中" in unknown.content.decode()
     assert "共 <strong>" not in unknown.content.decode()
-    backwards = client.post("/", {"date_from": "2026-10-25", "date_to": "2026-10-20"}).content.decode()
-    assert "截止日期早于起始日期" in backwards and "共 <strong>" not in backwards
+    backwards = client.post("/", {"date_from": "2026-10-25", "date_to": "2026-10-20"})
+    assert backwards.status_code == 400 and "截止日期早于起始日期" in backwards.content.decode()
+    assert "共 <strong>" not in backwards.content.decode()
 
 
 def test_household_page_shows_masked_file_and_filters_by_form(web: dict[str, Any]) -> None:
@@ -382,6 +383,29 @@ def test_record_page_masks_and_reveal_needs_a_reason_and_is_audited(web: dict[st
     assert len(reveals) == 1 and reveals[0]["user"] == "boss"
     assert (reveals[0]["record_id"], reveals[0]["reason"]) == (rid, "核实投诉人身份")   # who, which, why …
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d", reveals[0]["at"])                      # … and when
+
+
+def test_a_record_from_a_batch_row_shows_its_own_row_never_the_whole_file(web: dict[str, Any]) -> None:
+    """A record filed from one row of an imported table shows that row's fields; the import file (every other
+    household's row in it) is neither shown nor downloadable, not even by the original's URL."""
+    from conftest import Hudang
+
+    batch = web["home"].parent / "报修单.csv"
+    batch.write_text("\n".join(["编号,项目,房号,报修人,联系电话,报修时间,报修内容,维修类别",
+                                "WX-1,金第花园,1-1-301,赵六,13700001111,2026-11-01 08:00,厨房水管漏水,渗漏水",
+                                "WX-2,金第花园,3-2-1201,钱七,13700002222,2026-11-02 09:00,入户门锁坏了,门窗"]) + "\n",
+                     encoding="utf-8-sig")
+    [out] = Hudang(web["home"], clean_env(web["home"])).ingest(batch)
+    second = next(r for r in out["rows"] if r["row"] == 3)
+    assert second["status"] == "filed", out
+    boss = person(web["home"], "boss", "主管")                              # may open originals
+    page = boss.get(f"/records/{second['record_id']}/").content.decode()
+    assert "入户门锁坏了" in page and "报修单.csv" in page and "第 3 行" in page
+    assert "厨房水管漏水" not in page and "赵六" not in page                  # the other row is not on the page
+    assert f"/records/{second['record_id']}/original/" not in page
+    sent = boss.get(f"/records/{second['record_id']}/original/1/")
+    assert sent.status_code == 404 and "没有单独的原件" in sent.content.decode()
+    assert "厨房水管漏水" not in sent.content.decode()
 
 
 def test_original_is_served_by_record_id_and_audited(web: dict[str, Any]) -> None:
