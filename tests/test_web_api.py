@@ -126,6 +126,7 @@ def test_ingest_by_multipart_gives_the_cli_outcomes(api: Hudang, tmp_path: Path,
 
 def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_path: Path, settings: Any) -> None:
     """`POST ingest` answers a scan at once (ocr_pending, 排队识别) and `GET scans/<id>` tells what became of it."""
+    from django.contrib.auth.models import User
     from scanning import typed_page
 
     from hudang.pipeline.app import scans
@@ -145,7 +146,10 @@ def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_p
     assert "排队识别" in out["warnings"][0]["message"]
     scans.QUEUE_READER.join()
     status, data = get(f"/api/v1/scans/{out['scan_id']}", auth)
-    assert status == 200 and data["state"] == "read" and data["documents"][0]["status"] == "unsorted", data
+    assert status == 200 and data["state"] == "unsorted", data          # read: no household on it, so 待分拣
+    waiting = Client()
+    waiting.force_login(User.objects.get(username="dang"))
+    assert f'id="{out["scan_id"]}"' in waiting.get("/pending/").content.decode()    # there, with its words
     assert get("/api/v1/scans/S20260101-deadbeef", auth)[1]["state"] == "unknown"
 
 

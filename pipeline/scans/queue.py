@@ -141,7 +141,10 @@ def park(home: Home, *, provenance: dict[str, Any], original: Path, doc: ScanDoc
     same = [p for p in folder.glob(f"S*-{provenance['sha256'][:8]}{'-' + str(doc.index) if doc and multi else ''}")
             if (p / "scan.json").is_file()]
     if same:
-        return same[0].name, False
+        waited = json.loads((same[0] / "scan.json").read_text(encoding="utf-8")).get("state")
+        if waited != OCR_PENDING or state == OCR_PENDING:
+            return same[0].name, False
+        scan_id = same[0].name   # read at last and still unsorted: its entry takes what was read, under its id
     tmp = folder / f".tmp-{scan_id}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -165,8 +168,17 @@ def park(home: Home, *, provenance: dict[str, Any], original: Path, doc: ScanDoc
         finally:
             os.close(fd)
     fsync_dir(tmp)
-    os.rename(tmp, folder / scan_id)
-    fsync_dir(folder)
+    target = folder / scan_id
+    if target.exists():   # the entry that waited for the OCR tool, replaced by its reading
+        old = folder / f".old-{scan_id}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(target, old)
+        os.rename(tmp, target)
+        fsync_dir(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, target)
+        fsync_dir(folder)
     return scan_id, True
 
 
@@ -295,6 +307,7 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
     try:
         with archive.writer():
             filed_ids = []
+            kept: set[str] = set()
             for data, reading in zip(pending, readings, strict=True):
                 original = Path(data["folder"]) / data["original"]
                 prov = data["provenance"]
@@ -305,6 +318,7 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
                                           else original, doc=doc, reading=reading, state=WAITING)
                         results.append({"scan_id": data["scan_id"], "document": doc.index, "status": "unsorted",
                                         "now": scan_id})
+                        kept |= {scan_id}
                         continue
                     form, checked, place, review = routed
                     source = doc.pdf if len(reading.documents) > 1 else original
@@ -312,7 +326,8 @@ def process_queue(home: Home, forms: FormRegistry, workers: int | None = None) -
                     filed_ids.append(filed.record_id)
                     results.append({"scan_id": data["scan_id"], "document": doc.index, "status": "filed",
                                     "record_id": filed.record_id, "household": place.address, "review": review})
-                remove(home, data["scan_id"])
+                if data["scan_id"] not in kept:   # an unsorted single scan keeps its own entry, now read
+                    remove(home, data["scan_id"])
             backlog.index_records(home, archive.conn, forms, [r for r in filed_ids if r])
     finally:
         archive.close()
