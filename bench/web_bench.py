@@ -175,10 +175,15 @@ def cost(port: int, targets: dict[str, list[str]], seed: int, n: int) -> dict[st
     return out
 
 
+WORKERS = 2
+"""gunicorn workers of the bench's server (``--workers``; 0: `hudang serve`'s own default, 2 a core)."""
+
+
 def serve(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    workers = ["--workers", str(WORKERS)] if WORKERS else []
     with log.open("w") as out:
-        server = subprocess.Popen([*c.hudang_cmd(), "--home", str(home), "serve", "--port", str(port),
-                                   "--workers", "2"], stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen([*c.hudang_cmd(), "--home", str(home), "serve", "--port", str(port), *workers],
+                                  stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -405,12 +410,16 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"files per upload request (default {BATCH_FILES}, as the 上传 page sends them)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the archive even when a kept one exists")
     parser.add_argument("--upload-only", action="store_true", help="only the upload part (no home, no page load)")
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help=f"the server's gunicorn workers (default {WORKERS}; 0: hudang serve's default)")
     parser.add_argument("--build-only", action="store_true",
                         help="only build (or find) the kept home, to measure the pages later")
     args = c.parse(parser, argv, "web_bench", records=1500, sessions=5, seconds=8.0, saturation_seconds=5.0,
                    forms=60)
     began = time.perf_counter()
-    c.header("web bench", records=f"{args.records:,}", sessions=args.sessions, seconds=args.seconds)
+    globals()["WORKERS"] = args.workers
+    c.header("web bench", records=f"{args.records:,}", sessions=args.sessions, seconds=args.seconds,
+             workers=args.workers or "hudang serve's default")
     if args.build_only:
         kept_home(args)
         return 0
