@@ -10,7 +10,7 @@ SYS_STAMP := .make-system-ok
 DEMO_DIR ?= build/demo
 APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim \
                 tesseract-ocr-chi-tra poppler-utils fonts-noto-cjk ghostscript zstd chromium chromium-driver \
-                libgl1 libglib2.0-0
+                chromium-l10n libgl1 libglib2.0-0
 
 .PHONY: setup system demo test test-fast coverage lint bench clean
 
@@ -21,7 +21,8 @@ setup: system $(STAMP)
 
 # System tools: LibreOffice (legacy .doc/.xls and DOCX→PDF), Tesseract with chi_sim/chi_tra and Ghostscript
 # (OCRmyPDF), poppler, Noto CJK, zstd (unpacks jieba's dictionary for the query side: index/segmenter.py);
-# libGL and GLib for opencv (RapidOCR); Chromium and its driver for the web's browser tests.
+# libGL and GLib for opencv (RapidOCR); Chromium, its driver and its Chinese UI (file and date pickers as an
+# office PC shows them) for the web's browser tests.
 system:
 	@missing=""; \
 	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui libreoffice-calc-nogui"; \
@@ -32,6 +33,7 @@ system:
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	ls /usr/lib/chromium/locales/zh-CN.pak >/dev/null 2>&1 || missing="$$missing chromium-l10n"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-sim"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/chi_tra.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-chi-tra"; \
 	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \

@@ -175,10 +175,15 @@ def cost(port: int, targets: dict[str, list[str]], seed: int, n: int) -> dict[st
     return out
 
 
+WORKERS = 2
+"""gunicorn workers of the bench's server (``--workers``; 0: `hudang serve`'s own default, 2 a core)."""
+
+
 def serve(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    workers = ["--workers", str(WORKERS)] if WORKERS else []
     with log.open("w") as out:
-        server = subprocess.Popen([*c.hudang_cmd(), "--home", str(home), "serve", "--port", str(port),
-                                   "--workers", "2"], stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen([*c.hudang_cmd(), "--home", str(home), "serve", "--port", str(port), *workers],
+                                  stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -345,16 +350,22 @@ def report(name: str, phase: Phase, limit: dict[str, float]) -> dict[str, Any]:
     return out
 
 
-def pages(args: Any, work: Path) -> dict[str, Any]:
-    """The office load and saturation phases on the kept home of ``--records`` records."""
+def kept_home(args: Any) -> Path:
+    """The kept home of ``--records`` records, built (report_bench's archive) unless it is there already."""
     root = c.BUILD / f"web-home-{args.records}-{args.seed}"
     c.BUILD.mkdir(parents=True, exist_ok=True)
     if args.fresh or not (root / ".bench-ready").is_file():
-        print(f"  building {root.relative_to(c.ROOT)} (report_bench's archive) …")
+        print(f"  building {root.relative_to(c.ROOT)} (report_bench's archive) …", flush=True)
         _, secs = c.timed(lambda: rb.build_home(root, args.records, args.seed, figures.Month.parse("2026-10")))
-        print(f"  built in {secs:.0f} s")
+        print(f"  built in {secs:.0f} s", flush=True)
     else:
         print(f"  reusing {root.relative_to(c.ROOT)}")
+    return root
+
+
+def pages(args: Any, work: Path) -> dict[str, Any]:
+    """The office load and saturation phases on the kept home of ``--records`` records."""
+    root = kept_home(args)
     home = load_home(root)
     add_user(root)
     rng = random.Random(args.seed)
@@ -399,10 +410,19 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"files per upload request (default {BATCH_FILES}, as the 上传 page sends them)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the archive even when a kept one exists")
     parser.add_argument("--upload-only", action="store_true", help="only the upload part (no home, no page load)")
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help=f"the server's gunicorn workers (default {WORKERS}; 0: hudang serve's default)")
+    parser.add_argument("--build-only", action="store_true",
+                        help="only build (or find) the kept home, to measure the pages later")
     args = c.parse(parser, argv, "web_bench", records=1500, sessions=5, seconds=8.0, saturation_seconds=5.0,
                    forms=60)
     began = time.perf_counter()
-    c.header("web bench", records=f"{args.records:,}", sessions=args.sessions, seconds=args.seconds)
+    globals()["WORKERS"] = args.workers
+    c.header("web bench", records=f"{args.records:,}", sessions=args.sessions, seconds=args.seconds,
+             workers=args.workers or "hudang serve's default")
+    if args.build_only:
+        kept_home(args)
+        return 0
     summary: dict[str, Any] = {}
     with c.work_dir("web", args.keep) as work:
         if not args.upload_only:

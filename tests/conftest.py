@@ -52,15 +52,15 @@ def _env_overrides(env: dict[str, str]) -> dict[str, str | None]:
     return changes
 
 
-def run_in_process(args: list[str], env: dict[str, str]) -> Result:
+def run_in_process(args: list[str], env: dict[str, str], stdin: str = "") -> Result:
     """``hudang ARGS`` inside this process, as a fresh process would see it: its own environment and
-    streams, and no ``hudang`` log handler left behind on return."""
+    streams (``stdin`` its input), and no ``hudang`` log handler left behind on return."""
     from hudang.pipeline.cli.main import main
 
     logger = logging.getLogger("hudang")
     handlers, level = list(logger.handlers), logger.level
     code = 0
-    with CliRunner().isolation(env=_env_overrides(env)) as (out, err, _):
+    with CliRunner().isolation(input=stdin, env=_env_overrides(env)) as (out, err, _):
         try:
             main(args)
         except SystemExit as exc:
@@ -75,9 +75,10 @@ def run_in_process(args: list[str], env: dict[str, str]) -> Result:
     return Result(code, out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8", "backslashreplace"))
 
 
-def run_subprocess(args: list[str], env: dict[str, str], timeout: float = 300) -> Result:
+def run_subprocess(args: list[str], env: dict[str, str], timeout: float = 300, stdin: str = "") -> Result:
     """``hudang ARGS`` as the installed command, in a process of its own."""
-    proc = subprocess.run([*HUDANG, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    proc = subprocess.run([*HUDANG, *args], capture_output=True, text=True, timeout=timeout, env=env,
+                          input=stdin or None)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -90,12 +91,12 @@ class Hudang:
     in_subprocess: bool = False
 
     def __call__(self, *args: str | Path, check: bool = True, env: dict[str, str] | None = None,
-                 timeout: float = 300) -> Result:
+                 timeout: float = 300, stdin: str = "") -> Result:
         argv, full_env = [str(a) for a in args], {**self.env, **(env or {})}
         if self.in_subprocess:
-            result = run_subprocess(argv, full_env, timeout)
+            result = run_subprocess(argv, full_env, timeout, stdin)
         else:
-            result = run_in_process(argv, full_env)
+            result = run_in_process(argv, full_env, stdin)
         if check and result.code != 0:
             raise AssertionError(f"hudang {args} exited {result.code}\n{result.stdout}\n{result.stderr}")
         return result

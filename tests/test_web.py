@@ -184,7 +184,9 @@ def test_security_headers_csp_and_cookies(web: dict[str, Any]) -> None:
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "style-src 'self'" in csp
     assert r["X-Frame-Options"] == "DENY" and r["X-Content-Type-Options"] == "nosniff"
     html = r.content.decode()
-    assert "<script" not in html and "style=" not in html and "<style" not in html
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S)
+    assert all(not body.strip() for body in scripts) and len(scripts) == html.count("<script src=\"/static/")
+    assert "style=" not in html and "<style" not in html                   # no inline script or style
     with session_of(web["home"]) as s:
         users.add(s, "zhou", ["客服"], [], PASSWORD)
     plain = Client().post("/login/", {"username": "zhou", "password": PASSWORD})
@@ -194,6 +196,68 @@ def test_security_headers_csp_and_cookies(web: dict[str, Any]) -> None:
     assert over_tls.cookies["sessionid"]["secure"]
 
 
+def test_config_web_table_sets_hosts_proxy_and_idle_time(web: dict[str, Any], settings: Any) -> None:
+    """config.toml [web], as `hudang serve` builds the settings from it: only the host names listed are answered
+    (a Chinese page says what to do), the proxy's TLS header makes cookies Secure, and a session unused for
+    session_idle_minutes is logged out while one in use is renewed."""
+    from django.contrib.sessions.models import Session as Stored
+    from django.utils import timezone
+
+    from hudang.pipeline.web import conf
+
+    config = web["home"] / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    for old, new in (('allowed_hosts = ["127.0.0.1", "localhost"]', 'allowed_hosts = ["dangan.office"]'),
+                     ('proxy_header = ""', 'proxy_header = "X-Forwarded-Proto"'),
+                     ("session_idle_minutes = 30", "session_idle_minutes = 5")):
+        assert old in text
+        text = text.replace(old, new)
+    config.write_text(text, encoding="utf-8")
+    built = conf.build(web["home"])
+    for key in ("ALLOWED_HOSTS", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_AGE"):
+        setattr(settings, key, built[key])
+    with session_of(web["home"]) as s:
+        users.add(s, "sun", ["客服"], [], PASSWORD)
+    login = {"username": "sun", "password": PASSWORD}
+
+    stranger = Client().post("/login/", login)                               # Host: testserver, not listed
+    assert stranger.status_code == 400 and "allowed_hosts" in stranger.content.decode()
+    proxied = Client(HTTP_HOST="dangan.office").post("/login/", login, HTTP_X_FORWARDED_PROTO="https")
+    assert proxied.status_code == 302 and proxied.cookies["sessionid"]["secure"]
+    client = Client(HTTP_HOST="dangan.office")
+    plain = client.post("/login/", login)
+    cookie = plain.cookies["sessionid"]
+    assert plain.status_code == 302 and not cookie["secure"] and not cookie["max-age"]   # gone with the browser
+
+    stored = Stored.objects.filter(session_key=cookie.value)
+    left = stored.get().expire_date - timezone.now()
+    assert timezone.timedelta(minutes=4) < left <= timezone.timedelta(minutes=5)
+    stored.update(expire_date=timezone.now() + timezone.timedelta(seconds=10))
+    assert client.get("/").status_code == 200                               # in use: renewed for 5 minutes
+    assert stored.get().expire_date > timezone.now() + timezone.timedelta(minutes=4)
+    stored.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))   # 5 minutes without a request
+    idle = client.get("/")
+    assert idle.status_code == 302 and idle["Location"].startswith("/login/")
+
+
+def test_users_password_sets_a_new_password_and_is_audited(web: dict[str, Any]) -> None:
+    from conftest import Hudang
+
+    hudang = Hudang(web["home"], clean_env(web["home"]))
+    with session_of(web["home"]) as s:
+        users.add(s, "qian", ["客服"], [], PASSWORD)
+    new = "换一个新密码-2027"
+    assert "已更新密码：qian" in hudang("users", "password", "qian", "--password-stdin", stdin=new + "\n").stdout
+    assert Client().post("/login/", {"username": "qian", "password": PASSWORD}).status_code == 200   # refused
+    assert Client().post("/login/", {"username": "qian", "password": new}).status_code == 302
+    weak = hudang("users", "password", "qian", "--password-stdin", stdin="12345678\n", check=False)
+    assert weak.code != 0 and "密码" in weak.stderr and "Traceback" not in weak.stderr
+    assert Client().post("/login/", {"username": "qian", "password": new}).status_code == 302      # unchanged
+    assert hudang("users", "password", "nobody", "--password-stdin", stdin=new + "\n", check=False).code == 1
+    changes = [a for a in audit_lines(web["home"]) if a["action"] == "user_password"]
+    assert [a["name"] for a in changes] == ["qian"]
+
+
 def test_errors_are_chinese_pages_with_status_codes(web: dict[str, Any]) -> None:
     client = person(web["home"], "zhao", "主管")
     missing = client.get("/records/R9999999/")
@@ -201,7 +265,7 @@ def test_errors_are_chinese_pages_with_status_codes(web: dict[str, Any]) -> None
     unknown = client.get("/households/金第花园/99-9-9999/")
     assert unknown.status_code == 404 and "Traceback" not in unknown.content.decode()
     bad = client.post("/", {"q": "漏水 AND ("})
-    assert bad.status_code == 200 and "检索式有误" in bad.content.decode()
+    assert bad.status_code == 400 and "检索式有误" in bad.content.decode()
 
 
 # ---------------------------------------------------------------- roles
@@ -248,7 +312,7 @@ def test_estate_limits_hold_even_for_guessed_ids(web: dict[str, Any]) -> None:
     assert other not in found and recs["c1"] in found and "共 <strong>1</strong> 条" in found
     assert other not in client.post("/", {"q": "电梯", "estate": "翠湖苑"}).content.decode()
     picked = client.post("/households/", {"address": "翠湖苑/A-203"})
-    assert picked.status_code == 200 and "不在您负责的项目内" in picked.content.decode()
+    assert picked.status_code == 400 and "不在您负责的项目内" in picked.content.decode()
     everyone = person(home, "all", "主管")
     assert other in everyone.post("/", {"q": "卫生间 OR 电梯"}).content.decode()
 
@@ -272,6 +336,25 @@ def test_search_by_post_highlights_counts_and_pages(web: dict[str, Any]) -> None
     results = by_phone.split('class="results"')[1]
     assert web["records"]["c1"] in results and PHONE not in results      # found by the number, shown masked
     assert client.get("/?q=" + PHONE).content.decode().count("<mark>") == 0   # a GET never searches
+
+
+def test_search_filters_without_words_list_every_match_newest_first(web: dict[str, Any]) -> None:
+    """Page 1: filters alone (household, date range) list every matching record newest first, as `hudang search`
+    does; an unknown household and a range ending before it starts are said beside the box, in Chinese."""
+    client = person(web["home"], "s2", "客服", estates=("金第花园",))
+    html = client.post("/", {"q": "", "household": "金第花园/3栋2单元1201", "date_from": "2026-10-20",
+                             "date_to": "2026-10-25"}).content.decode()
+    assert "共 <strong>6</strong> 条" in html                                   # c20 … c25, the exact total
+    dates = re.findall(r'<span class="muted">(\d{4}-\d\d-\d\d)</span>', html)
+    assert dates == [f"2026-10-{d}" for d in range(25, 19, -1)], dates        # newest first
+    every = client.post("/", {"q": "", "form": "complaint"}).content.decode()
+    assert "共 <strong>24</strong> 条" in every and "李翠湖" not in every       # c1, c3 … c25; not 翠湖苑's c2
+    unknown = client.post("/", {"q": "", "household": "金第花园/99-9-9999"})
+    assert unknown.status_code == 400 and "不在金第花园的房屋清单中" in unknown.content.decode()
+    assert "共 <strong>" not in unknown.content.decode()
+    backwards = client.post("/", {"date_from": "2026-10-25", "date_to": "2026-10-20"})
+    assert backwards.status_code == 400 and "截止日期早于起始日期" in backwards.content.decode()
+    assert "共 <strong>" not in backwards.content.decode()
 
 
 def test_household_page_shows_masked_file_and_filters_by_form(web: dict[str, Any]) -> None:
@@ -300,6 +383,29 @@ def test_record_page_masks_and_reveal_needs_a_reason_and_is_audited(web: dict[st
     assert len(reveals) == 1 and reveals[0]["user"] == "boss"
     assert (reveals[0]["record_id"], reveals[0]["reason"]) == (rid, "核实投诉人身份")   # who, which, why …
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d", reveals[0]["at"])                      # … and when
+
+
+def test_a_record_from_a_batch_row_shows_its_own_row_never_the_whole_file(web: dict[str, Any]) -> None:
+    """A record filed from one row of an imported table shows that row's fields; the import file (every other
+    household's row in it) is neither shown nor downloadable, not even by the original's URL."""
+    from conftest import Hudang
+
+    batch = web["home"].parent / "报修单.csv"
+    batch.write_text("\n".join(["编号,项目,房号,报修人,联系电话,报修时间,报修内容,维修类别",
+                                "WX-1,金第花园,1-1-301,赵六,13700001111,2026-11-01 08:00,厨房水管漏水,渗漏水",
+                                "WX-2,金第花园,3-2-1201,钱七,13700002222,2026-11-02 09:00,入户门锁坏了,门窗"]) + "\n",
+                     encoding="utf-8-sig")
+    [out] = Hudang(web["home"], clean_env(web["home"])).ingest(batch)
+    second = next(r for r in out["rows"] if r["row"] == 3)
+    assert second["status"] == "filed", out
+    boss = person(web["home"], "boss", "主管")                              # may open originals
+    page = boss.get(f"/records/{second['record_id']}/").content.decode()
+    assert "入户门锁坏了" in page and "报修单.csv" in page and "第 3 行" in page
+    assert "厨房水管漏水" not in page and "赵六" not in page                  # the other row is not on the page
+    assert f"/records/{second['record_id']}/original/" not in page
+    sent = boss.get(f"/records/{second['record_id']}/original/1/")
+    assert sent.status_code == 404 and "没有单独的原件" in sent.content.decode()
+    assert "厨房水管漏水" not in sent.content.decode()
 
 
 def test_original_is_served_by_record_id_and_audited(web: dict[str, Any]) -> None:

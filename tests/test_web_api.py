@@ -126,6 +126,7 @@ def test_ingest_by_multipart_gives_the_cli_outcomes(api: Hudang, tmp_path: Path,
 
 def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_path: Path, settings: Any) -> None:
     """`POST ingest` answers a scan at once (ocr_pending, 排队识别) and `GET scans/<id>` tells what became of it."""
+    from django.contrib.auth.models import User
     from scanning import typed_page
 
     from hudang.pipeline.app import scans
@@ -149,6 +150,9 @@ def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_p
     assert status == 200 and (data["state"], data["scan_id"]) == ("unsorted", out["scan_id"]), data
     [listed] = scans.unsorted(Session(load_home(home), "dang")).scans
     assert listed["scan_id"] == out["scan_id"] and any("门锁坏了" in line for line in listed["text"]), listed
+    waiting = Client()
+    waiting.force_login(User.objects.get(username="dang"))
+    assert f'id="{out["scan_id"]}"' in waiting.get("/pending/").content.decode()    # on 待处理 too
     assert get("/api/v1/scans/S20260101-deadbeef", auth)[1]["state"] == "unknown"
 
 

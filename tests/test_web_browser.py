@@ -13,6 +13,7 @@ the order they run in does not matter.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -23,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,7 +126,10 @@ def browser() -> Iterator[Any]:
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", f"--user-data-dir={profile}", "--lang=zh-CN", "--window-size=1366,768"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    # Chromium on Linux takes its UI language (file and date pickers, validation bubbles) from LANGUAGE, not
+    # --lang: in Chinese, as on the office's PCs (the zh-CN pak is Debian's chromium-l10n, make setup installs it).
+    service = Service(executable_path=CHROMEDRIVER, env={**os.environ, "LANGUAGE": "zh_CN:zh"})
+    driver = webdriver.Chrome(service=service, options=options)
     driver.implicitly_wait(10)
     try:
         yield driver
@@ -148,6 +153,22 @@ def shoot(driver: Any, name: str) -> None:
                                      "mobile": True})
     driver.save_screenshot(str(SHOTS / f"{name}-phone.png"))
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@contextmanager
+def phone(driver: Any) -> Iterator[None]:
+    """The page as a phone 390 px wide shows it, until the block ends."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1,
+                                                                   "mobile": True})
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def in_sight(element: Any, width: int = 390) -> bool:
+    """Within the page's width: seen without scrolling sideways."""
+    return bool(element.rect["x"] >= 0 and element.rect["x"] + element.rect["width"] <= width)
 
 
 def submit(driver: Any, css: str) -> None:
@@ -215,6 +236,9 @@ def test_log_in_search_open_household_and_record_then_reveal(browser: Any, serve
     assert marks and "渗漏水" in marks[0].text
     assert "共 1 条" in text(driver) or "1 条" in text(driver)
     shoot(driver, "search-results")
+    with phone(driver):   # every entry of the menu in sight on a phone (on two rows), none hidden off the side
+        entries = driver.find_elements("css selector", "nav a")
+        assert len(entries) >= 8 and all(in_sight(a) for a in entries), [(a.text, a.rect) for a in entries]
 
     driver.find_element("link text", "金第花园/3-2-1201").click()
     assert "/households/" in driver.current_url
@@ -300,9 +324,7 @@ def test_upload_a_docx_and_a_folder_then_find_them_filed(browser: Any, served: S
     assert number in driver.find_element("tag name", "h1").text and "厨房水管爆裂" in text(driver)
     assert driver.find_element("css selector", "object.original").is_displayed()        # a PC: the PDF itself
     assert "{#" not in text(driver) and "comment" not in text(driver)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1,
-                                                                   "mobile": True})
-    try:   # a phone: no PDF box (dark until painted), the first page as a picture, linked to the PDF
+    with phone(driver):   # a phone: no PDF box (dark until painted), the first page as a picture, linked to the PDF
         assert not driver.find_element("css selector", "object.original").is_displayed()
         picture = driver.find_element("css selector", ".original-phone img")
         driver.execute_script("arguments[0].scrollIntoView()", picture)
@@ -311,8 +333,7 @@ def test_upload_a_docx_and_a_folder_then_find_them_filed(browser: Any, served: S
             "return arguments[0].complete && arguments[0].naturalWidth", picture), 60)
         pdf = driver.find_element("xpath", "//div[@class='original-phone']//a[contains(., '打开 PDF 原件')]")
         assert pdf.is_displayed() and pdf.get_attribute("href").endswith("/original/1/?view=1")
-    finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        assert in_sight(picture) and in_sight(pdf)
     shoot(driver, "record-uploaded-docx")
     search_for(driver, served, "水管爆裂")
     assert number in driver.find_element("css selector", ".results").text
@@ -397,6 +418,12 @@ def test_a_dunning_dry_run_then_the_letters(browser: Any, served: Served) -> Non
     dry = driver.find_element("id", "dry-run").text
     assert "金第花园/3-2-1201" in dry and "500.00" in dry, dry          # 300 + 200 owed, with the reason
     shoot(driver, "dunning-dry-run")
+    with phone(driver):   # the dry run's lines as cards: the reason in sight under its heading, not off the side
+        line = driver.find_element("xpath", "//section[@id='dry-run']//tr[td[contains(., '金第花园/3-2-1201')]]")
+        table = line.find_element("xpath", "ancestor::table")
+        _wait_for(driver, lambda: "cards" in str(table.get_attribute("class")), 10)
+        reason = line.find_elements("css selector", "td")[-1]
+        assert reason.get_attribute("data-label") == "原因" and reason.text and in_sight(reason), reason.rect
     generate = driver.find_element("xpath", "//form[contains(@action, '/dunning/generate/')]")
     driver.execute_script("arguments[0].value = arguments[1]", generate.find_element("name", "as_of"), "2026-11-26")
     driver.find_element("css selector", "form[action$='/dunning/generate/'] button[type=submit]").click()

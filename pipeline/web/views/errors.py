@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -19,6 +20,9 @@ def _page(request: HttpRequest, status: int, message: str | None = None) -> Http
 
 @login_not_required
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, DisallowedHost):   # the first visit by the server's LAN name or IP, most likely
+        return _page(request, 400, "这个网址的主机名不在允许之列。请管理员把服务器的名称或 IP 加进 config.toml 的 "
+                                   "[web] allowed_hosts，再重启 hudang serve。")
     return _page(request, 400)
 
 

@@ -28,7 +28,7 @@ def pick(request: HttpRequest) -> HttpResponse:
                 form.add_error("address", exc.message)
             else:
                 return redirect("household", estate=place.estate, key=place.key)
-    return render(request, "web/household_pick.html", {"form": form})
+    return render(request, "web/household_pick.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @requires("read")

@@ -47,4 +47,4 @@ def search(request: HttpRequest) -> HttpResponse:
                 context.update(total=found.total, hits=hits, page=page, pages=pages,
                                first=(page - 1) * PAGE + 1, last=(page - 1) * PAGE + len(hits), previous=page - 1 if page > 1 else None,
                                next=page + 1 if page < pages else None)
-    return render(request, "web/search.html", context)
+    return render(request, "web/search.html", context, status=400 if form.errors else 200)   # a malformed query
