@@ -15,8 +15,6 @@ from typing import Any
 
 from hudang.errors import ConfigError, NotFound
 
-DEFAULT_HOME = Path("~/hudang").expanduser()
-
 MB = 1024 * 1024
 
 
@@ -333,15 +331,6 @@ class Home:
     def secret_key(self) -> bytes:
         """The key for hashing personal data in the index; backed up with the home."""
         return bytes.fromhex(self.key_path.read_text().strip())
-
-
-def resolve_root(option: str | None) -> Path:
-    if option:
-        return Path(option).expanduser().resolve()
-    env = os.environ.get("HUDANG_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
-    return DEFAULT_HOME
 
 
 def load_home(root: Path) -> Home:

@@ -86,8 +86,8 @@ def cli(ctx: click.Context, home: str | None) -> None:
 @click.pass_context
 def init(ctx: click.Context, as_json: bool) -> None:
     """创建数据目录（配置、收件夹、档案库、隔离区……）。"""
+    from hudang.homes import resolve_root
     from hudang.pipeline.app.maintenance import init as init_home
-    from hudang.settings import resolve_root
 
     def human(r: Initialised) -> None:
         click.echo(f"{'已创建' if r.created else '已存在'}数据目录：{r.home}\n收件夹：{r.intake}")
@@ -288,9 +288,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def service_unit(user: str, timers: Path | None, backup_dest: str | None, web: bool, host: str, port: int,
                  workers: int) -> None:
     """输出接收服务的 systemd 单元（hudang-watch.service）；--web 输出网页界面的单元；--timers 写出备份与校验的定时器单元。"""
+    from hudang.homes import resolve_root
     from hudang.pipeline.app.backup import write_timer_units
     from hudang.pipeline.service.unit import unit_text, web_unit_text
-    from hudang.settings import resolve_root
 
     root = resolve_root(click.get_current_context().obj["home"])
     if web:

@@ -196,8 +196,9 @@ def home_option(ctx: click.Context) -> str | None:
 @contextmanager
 def session(ctx: click.Context | None = None) -> Iterator[Session]:
     """The data home opened for the user at the terminal; closed when the command is done."""
+    from hudang.homes import resolve_root
     from hudang.pipeline.app.session import Session
-    from hudang.settings import load_home, make_private, resolve_root
+    from hudang.settings import load_home, make_private
 
     ctx = ctx or click.get_current_context()
     home = load_home(resolve_root(home_option(ctx)))

@@ -53,6 +53,7 @@ from hudang.pipeline.intake.readers import Readers
 from hudang.pipeline.intake.stages import Context
 from hudang.pipeline.intake.writer import file_items
 from hudang.pipeline.service import claims
+from hudang.pipeline.service.quick import Server
 from hudang.pipeline.service.status import backlog
 from hudang.settings import Home
 
@@ -209,6 +210,11 @@ class Service:
         log.info("接收服务启动：%s（%s）", self.intake, "轮询" if self.polling else "inotify")
         tick = min(0.25, max(0.05, self.settings.stable_seconds / 8))
         self._releaser = claims.Releaser(self.intake, self.settings.after_filing)
+        quick = Server(self.home.root)
+        try:
+            quick.start()
+        except OSError as exc:    # searches simply run by themselves
+            log.warning("检索加速未启用：%s", exc)
         try:
             with Readers(self.ctx, self.workers, parallel_min=2) as readers:
                 readers.start()  # the workers start while the first files hold still, not after
@@ -231,6 +237,7 @@ class Service:
                             raise
                         self._pause(exc)
         finally:
+            quick.close()
             observer.stop()
             observer.join(timeout=5)
             self._releaser.close()  # every durable record's file leaves .processing before we go
@@ -393,6 +400,9 @@ class Service:
             return
         if not stat.S_ISREG(st.st_mode):
             # symlinks (which could point anywhere, even at secret.key), pipes and devices stay where they are
+            if stat.S_ISLNK(st.st_mode) and os.path.isdir(path):   # an event may name a linked folder first
+                self._refuse(path, LINKED_FOLDER)
+                return
             what = ("是符号链接" if stat.S_ISLNK(st.st_mode) else "是命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode)
                     else "是设备或特殊文件")
             self._refuse(path, f"{what}，不是普通文件，不接收（请移走）")

@@ -14,8 +14,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from hudang.homes import resolve_root
 from hudang.pipeline.app.users import MIN_PASSWORD
-from hudang.settings import Home, WebSettings, load_home, resolve_root
+from hudang.settings import Home, WebSettings, load_home
 
 SETTINGS_MODULE = "hudang.pipeline.web.conf"
 
