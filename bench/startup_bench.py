@@ -116,7 +116,35 @@ def bench_home(home: Path, hudang: list[str], python: str, query: str, runs: int
                                   "best_ms": 1000 * min(w for w, _ in v),
                                   "cpu_ms": 1000 * statistics.median(p for _, p in v)} for name, v in got.items()}
     out["in_process"] = {k.replace("_s", "_ms"): 1000 * v for k, v in inside.items()}
+    out[f"hudang search {query} (service)"] = served(home, hudang, env, query, runs)
     return out
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds of a process and of its children it has waited for (/proc/PID/stat utime … cstime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def served(home: Path, hudang: list[str], env: dict[str, str], query: str, runs: int) -> dict[str, float]:
+    """`hudang search` with `hudang watch` running on the home: the service's forked child answers it
+    (pipeline/service/quick.py). Wall and the command's own CPU, and the service's CPU a search (its children's)."""
+    service = subprocess.Popen([*hudang, "watch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        sock = home / "run" / "search.sock"
+        deadline = time.monotonic() + 60
+        while not sock.exists() and time.monotonic() < deadline and service.poll() is None:
+            time.sleep(0.1)
+        cmd = [*hudang, "search", query]
+        run(cmd, env)
+        before = _cpu_of(service.pid)
+        got = [run(cmd, env) for _ in range(runs)]
+        served_cpu = (_cpu_of(service.pid) - before) / runs
+    finally:
+        service.terminate()
+        service.wait(timeout=60)
+    return {"wall_ms": 1000 * statistics.median(w for w, _ in got), "best_ms": 1000 * min(w for w, _ in got),
+            "cpu_ms": 1000 * statistics.median(p for _, p in got), "service_cpu_ms": 1000 * served_cpu}
 
 
 def report(title: str, figures: dict[str, Any], query: str) -> None:
@@ -132,6 +160,9 @@ def report(title: str, figures: dict[str, Any], query: str) -> None:
     py, help_, search = figures["python -c pass"], figures["hudang --help"], figures[f"hudang search {query}"]
     print(f"  goal `hudang --help` ≤ 200 ms: wall {help_['wall_ms']:.0f} ms {c.met(help_['wall_ms'] <= 200)}, "
           f"best {help_['best_ms']:.0f} ms, CPU {help_['cpu_ms']:.0f} ms {c.met(help_['cpu_ms'] <= 200)}")
+    quick = figures[f"hudang search {query} (service)"]
+    print(f"  with `hudang watch` running, its child answering: the search's own CPU in the service "
+          f"{quick['service_cpu_ms']:.0f} ms a search (the command's {quick['cpu_ms']:.0f} ms)")
     for label in ("first", "warm"):   # the goal is judged on the first search (see the module's docstring)
         wall, cpu = inside[f"{label}_ms"], inside[f"{label}_cpu_ms"]
         goal_wall, goal_cpu = 2 * wall + py["wall_ms"], 2 * cpu + py["cpu_ms"]
@@ -139,6 +170,9 @@ def report(title: str, figures: dict[str, Any], query: str) -> None:
               f"{c.met(search['wall_ms'] <= goal_wall)}; CPU {search['cpu_ms']:.0f} ≤ {goal_cpu:.0f} ms "
               f"{c.met(search['cpu_ms'] <= goal_cpu)} (ratio (search − interpreter) / in-process: "
               f"{(search['cpu_ms'] - py['cpu_ms']) / cpu:.1f} by CPU)")
+        both = quick["cpu_ms"] + quick["service_cpu_ms"]
+        print(f"    with the service: wall {quick['wall_ms']:.0f} ≤ {goal_wall:.0f} ms {c.met(quick['wall_ms'] <= goal_wall)}; "
+              f"CPU (command + service) {both:.0f} ≤ {goal_cpu:.0f} ms {c.met(both <= goal_cpu)}")
 
 
 def bench_sized_home(work: Path, records: int, seed: int) -> Path:

@@ -175,7 +175,7 @@ def cost(port: int, targets: dict[str, list[str]], seed: int, n: int) -> dict[st
     return out
 
 
-WORKERS = 2
+WORKERS = 0
 """gunicorn workers of the bench's server (``--workers``; 0: `hudang serve`'s own default, 2 a core)."""
 
 

@@ -52,6 +52,8 @@ def ask(args: list[str]) -> int | None:
         reply = _read_all(conn)
     except OSError:
         return None    # no service (a stale socket), or it went away before taking the request
+    except KeyboardInterrupt:
+        return 130     # Ctrl+C, as the command itself ends on it (the child's search ends on its own)
     finally:
         conn.close()
     try:
