@@ -44,10 +44,10 @@ def test_the_title_is_not_a_label() -> None:
 
 
 def test_traditional_ocr_text_is_normalised_before_reading() -> None:
-    text = normalise("投訴人： 歐陽 建國\n投訴內容：電梯 噪音 擾民\n")
-    assert text == "投诉人: 欧阳建国\n投诉内容:电梯噪音扰民"
+    text = normalise("投訴人： 歐陽 建國\n投訴內容：電梯 噪音 擾民 ， 請 處理\n")
+    assert text == "投诉人:欧阳建国\n投诉内容:电梯噪音扰民,请处理"    # no spaces round a mark either (Tesseract's)
     values, _ = extract_fields(text, COMPLAINT)
-    assert values == {"投诉人": "欧阳建国", "投诉内容": "电梯噪音扰民"}
+    assert values == {"投诉人": "欧阳建国", "投诉内容": "电梯噪音扰民,请处理"}
 
 
 def test_the_form_is_guessed_from_the_title_or_the_labels() -> None:

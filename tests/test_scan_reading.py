@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pypdf import PdfReader
-from scanning import FONT, fill_page, render, save_tiff, typed_page
+from scanning import FONT, TC, fill_page, render, save_tiff, typed_page
 
 from hudang.forms import layout as lay
 from hudang.forms import qr
@@ -181,6 +181,27 @@ def test_plain_sheets_speckled_sealed_and_upside_down_are_read_line_by_line(scan
     assert "楼道里的消防通道被杂物堵塞,请尽快清理。" in texts["意见.png"]
     assert "三号楼电梯于本周六上午停运检修" in texts["盖章通知.png"]
     assert "因管道改造" in texts["倒放.png"]
+
+
+def test_a_speckled_traditional_sheet_filed_to_its_household_is_found_by_a_word_of_its_middle_line(
+        scan_home: Hudang, tmp_path: Path) -> None:
+    # A Traditional page goes to Tesseract chi_tra (RapidOCR's dictionary lacks many of its characters), which
+    # dropped whole lines in speckle: the specks are taken off the copy it reads (ocr.despeckle), the
+    # archived original keeps them.
+    lines = ["業主意見", "樓道裡的消防通道被雜物堵塞，請儘快清理。", "簽名：毛宇"]
+    sheet = speckle(typed_page(lines, face=TC), seed=11, share=0.003)
+    scan = tmp_path / "繁體意見.png"
+    sheet.save(scan, dpi=(200, 200))
+    [out] = scan_home.ingest(scan)
+    assert out["status"] == "unsorted", out
+    [waiting] = scan_home.json("unsorted", "list")["scans"]
+    assert "楼道里的消防通道被杂物堵塞,请尽快清理。" in "".join(waiting["text"]), waiting["text"]
+    filed = scan_home.json("assign", out["scan_id"], "金第花园/3-2-1201")
+    assert [h["record_id"] for h in scan_home.json("search", "杂物堵塞")["hits"]] == [filed["record_id"]]
+    original = next(f for f in scan_home.json("record", "show", filed["record_id"])["files"]
+                    if f["path"].endswith(".png"))
+    with Image.open(scan_home.home / "archive" / original["path"]) as kept:
+        assert kept.tobytes() == sheet.tobytes()          # the specks are still on the archived original
 
 
 def test_without_rapidocr_tesseract_reads_the_scan_and_a_note_says_so(hudang_proc: Hudang, roster_csv: Path,
