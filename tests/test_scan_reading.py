@@ -16,6 +16,7 @@ from scanning import FONT, TC, fill_page, render, save_tiff, typed_page
 from hudang.forms import layout as lay
 from hudang.forms import qr
 
+from builders import IDS
 from conftest import TYPED, Hudang
 
 pytestmark = pytest.mark.slow
@@ -121,6 +122,51 @@ def test_a_blank_printed_before_layouts_were_stored_is_read_with_its_definition_
     assert again is not None and again.fields.keys() == layout.fields.keys()   # rendered once, stored for the next
     assert all(abs(a - b) < 0.5 for name in layout.fields
                for a, b in zip(again.fields[name].box, layout.fields[name].box, strict=True))
+
+
+def older_blank(h: Hudang, form_id: str, version: int, household: str, dest: Path) -> Path:
+    """A blank of an older definition version, as `hudang forms blank` printed it while that version was
+    current (its code names that version and its layout id); its layout is not in this data home."""
+    from types import SimpleNamespace
+
+    from hudang.forms import office
+    from hudang.forms.blank import blank_form
+    from hudang.forms.definitions import load_forms
+
+    estate, _, key = household.partition("/")
+    place = SimpleNamespace(estate=estate, key=key, display=key)
+    docx = blank_form(load_forms().at(form_id, version), "物业服务中心", dest / f"{form_id}-v{version}.docx",
+                      place=place)  # type: ignore[arg-type]
+    pdf = office.to_pdf([docx], dest, instances=1).pdfs[docx]
+    assert pdf is not None
+    return pdf
+
+
+def test_an_older_version_of_a_form_beside_the_current_one_is_read_with_its_own_layout(
+        scan_home: Hudang, tmp_path: Path) -> None:
+    # 住户登记表 version 2 put five rows (住户类型 … 过户日期) above 证件类型: every box below them moved down. A
+    # version-1 blank still on paper is read with version 1's layout, the current one with its own.
+    old_pdf = older_blank(scan_home, "registration", 1, "金第花园/3-2-1201", tmp_path)
+    new_pdf, new_layout = blank(scan_home, "住户登记表", "金第花园/3-2-1202")
+    values = {"业主姓名*": "钱多多", "联系电话*": "13912345678", "入住日期*": "2026-08-23", "证件号码*": IDS[1],
+              "紧急联系人": "钱少少",
+              "备注": "车位在地下二层"}
+    old = fill_page(old_pdf, values, ticks=("身份证", "本人"), rotate=0.8, dpi=200)
+    new = fill_page(new_pdf, values, ticks=("身份证", "本人", "业主"), rotate=-0.8, dpi=200)
+    old.save(tmp_path / "旧版登记表.png", dpi=(200, 200))
+    new.save(tmp_path / "新版登记表.png", dpi=(200, 200))
+    outs = scan_home.ingest(tmp_path / "旧版登记表.png", tmp_path / "新版登记表.png")
+    assert [(o["status"], o["household"]) for o in outs] == [("filed", "金第花园/3-2-1201"),
+                                                             ("filed", "金第花园/3-2-1202")], outs
+    layouts = [provenance(scan_home, o["record_id"])["scan"]["layout"] for o in outs]
+    assert layouts == [lay.layout_id("registration", 1, True), new_layout.id] and new_layout.version == 2
+    for out in outs:
+        fields = scan_home.json("record", "show", out["record_id"], "--reveal")["fields"]
+        assert (fields["业主姓名"], fields["联系电话"], fields["入住日期"], fields["证件号码"]) == (
+            "钱多多", "13912345678", "2026-08-23", IDS[1])
+        assert (fields["紧急联系人"], fields["备注"], fields["证件类型"], fields["办理方式"]) == (
+            "钱少少", "车位在地下二层", "身份证", "本人"), fields
+        assert not {"业主姓名", "联系电话", "入住日期", "紧急联系人", "备注", "办理方式"} & set(out["review"]), out
 
 
 def test_a_form_whose_code_is_speckled_is_still_found_by_its_code_and_read_box_by_box(
