@@ -490,8 +490,9 @@ _WORKER = OcrWorker()
 
 
 def worker_cpu() -> tuple[int, float]:
-    """(process id, CPU seconds so far) of this process's OCR worker, (0, 0.0) when none runs. For benches: a
-    live child's CPU time is not in ``os.times()`` until it ends (Linux /proc)."""
+    """(process id, CPU seconds so far) of this process's OCR worker and of the children it has waited for (the
+    Tesseract processes it runs), (0, 0.0) when none runs. For benches: a live child's CPU time is not in
+    ``os.times()`` until it ends (Linux /proc)."""
     proc = _WORKER._proc
     if proc is None or proc.poll() is not None:
         return 0, 0.0
@@ -499,7 +500,7 @@ def worker_cpu() -> tuple[int, float]:
         fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0, 0.0
-    return proc.pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return proc.pid, sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")   # utime stime cutime cstime
 
 
 def _ocrmypdf(src: Path, dest: Path, sidecar: Path, output_type: str, dpi: int | None, timeout: float,
