@@ -81,6 +81,8 @@ class PageText:
     script: str = "sc"
     traditional: float = 0.0        # share of Traditional-only characters in the default engine's reading
     codes: list[dict[str, Any]] = field(default_factory=list)   # our QR codes found on this image (forms/qr.py)
+    oriented: bool = False          # RapidOCR's line direction classifier read it (upside down or not), or its QR
+                                    # code had turned it upright: no need to try it turned over
 
     @property
     def text(self) -> str:
@@ -95,7 +97,7 @@ class PageText:
     def from_json(cls, data: dict[str, Any]) -> PageText:
         lines = [Line(ln["text"], tuple(ln["box"]), float(ln["confidence"])) for ln in data["lines"]]  # type: ignore[arg-type]
         return cls(data["width"], data["height"], data["dpi"], lines, data["engine"], data.get("script", "sc"),
-                   data.get("traditional", 0.0), data.get("codes", []))
+                   data.get("traditional", 0.0), data.get("codes", []), data.get("oriented", False))
 
 
 @dataclass(frozen=True)
@@ -135,11 +137,13 @@ class RapidOcr:
         self._engine = _rapid_engine()
         self.upright = upright
         self.det_side = DET_SIDE if det_side is None else det_side
+        self.turned = 0.0     # of the last page's lines, the share its direction classifier found upside down
 
     def read(self, image: Any) -> list[Line]:
         import numpy as np
 
         engine = self._engine
+        self.turned = 0.0
         img = np.asarray(image.convert("RGB"))
         raw_h, raw_w = img.shape[:2]
         page, ratio_h, ratio_w = engine.preprocess(img)          # longest side at most max_side_len
@@ -176,7 +180,9 @@ class RapidOcr:
         boxes = [(np.asarray(b, dtype=np.float32) * up).astype(np.float32) for b in boxes]
         crops = engine.get_crop_img_list(page, boxes)
         if not self.upright:
-            crops, _, _ = engine.text_cls(crops)
+            crops, directions, _ = engine.text_cls(crops)
+            self.turned = sum(1 for label, score in directions if "180" in label and score > engine.text_cls.cls_thresh
+                              ) / len(directions)
         recognised, _ = engine.text_rec(crops, False)
         back = np.array([ratio_w, ratio_h], dtype=np.float32)
         return [(box * back, str(found[0]), float(found[1])) for box, found in zip(boxes, recognised, strict=True)
@@ -339,14 +345,21 @@ def preprocess(image: Any, engine: str) -> Any:
 
 def read_page(image: Any, engine: str, dpi: float = 0, upright: bool = False) -> PageText:
     """Read one page image with ``engine`` (falling back as `recognizer` does), Traditional pages with chi_tra.
-    ``upright``: turned the right way up by its QR code (no line direction classifier)."""
+    ``upright``: turned the right way up by its QR code (no line direction classifier). A page RapidOCR's
+    classifier found upside down (most of its lines) is given to chi_tra turned over, its boxes turned back."""
     chosen, _ = recognizer(engine, upright)
     lines = chosen.read(preprocess(image, chosen.name))
     share = traditional_share("".join(ln.text for ln in lines))
+    oriented = upright or chosen.name == "rapidocr"
     page = PageText(image.width, image.height, dpi or float(image.info.get("dpi", (0, 0))[0] or 0), lines,
-                    chosen.name, "sc", share)
+                    chosen.name, "sc", share, oriented=oriented)
     if chosen.name == "rapidocr" and share >= TRADITIONAL_SHARE:
-        page.lines = Tesseract("chi_tra").read(preprocess(image, "tesseract"))
+        over = not upright and getattr(chosen, "turned", 0.0) > 0.5
+        page.lines = Tesseract("chi_tra").read(preprocess(image.rotate(180) if over else image, "tesseract"))
+        if over:
+            w, h = image.width, image.height
+            page.lines = reading_order([Line(ln.text, (w - ln.box[2], h - ln.box[3], w - ln.box[0], h - ln.box[1]),
+                                             ln.confidence) for ln in page.lines])
         page.engine, page.script = "tesseract", "tc"
     elif share >= TRADITIONAL_SHARE:
         page.script = "tc"

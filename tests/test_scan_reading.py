@@ -250,6 +250,18 @@ def test_a_speckled_traditional_sheet_filed_to_its_household_is_found_by_a_word_
         assert kept.tobytes() == sheet.tobytes()          # the specks are still on the archived original
 
 
+def test_a_traditional_letter_scanned_upside_down_is_read_the_right_way_up(scan_home: Hudang,
+                                                                           tmp_path: Path) -> None:
+    # RapidOCR's direction classifier reads an upside-down page's lines; a Traditional page is then read again by
+    # Tesseract chi_tra, which has no such classifier: it is given the page turned over.
+    lines = ["停水通知", "因管道改造，明日九點至十二點停水，請提前儲水。", "物業服務中心"]
+    typed_page(lines, face=TC).rotate(180).save(tmp_path / "倒放繁體.png", dpi=(200, 200))
+    [out] = scan_home.ingest(tmp_path / "倒放繁體.png")
+    assert out["status"] == "unsorted", out
+    [waiting] = scan_home.json("unsorted", "list")["scans"]
+    assert "因管道改造,明日九点至十二点停水,请提前储水。" in "".join(waiting["text"]), waiting["text"]
+
+
 def test_without_rapidocr_tesseract_reads_the_scan_and_a_note_says_so(hudang_proc: Hudang, roster_csv: Path,
                                                                        tmp_path: Path) -> None:
     shim = tmp_path / "shim" / "rapidocr_onnxruntime"
