@@ -98,10 +98,10 @@ def test_a_number_confusable_with_another_forms_prefix_is_for_review() -> None:
 
 
 def test_specks_read_beside_the_digits_of_a_typed_value_are_taken_away_by_its_type() -> None:
-    # Measured on the OCR bench's noisy scans: a speck read as a dot or a colon inside or after an ID number, a
-    # date or a time made a right reading fail its check. What the type cannot hold goes; the check stays.
+    # Measured on the OCR bench's noisy scans: a speck read as a dot, a colon or a dash inside or after an ID
+    # number, a date or a time made a right reading fail its check. What the type cannot hold goes; the check stays.
     registration = FORMS.by_id("registration")
-    page = "住户登记表\n证件号码 34010819.7901112074\n入住日期 2026-08-23 :.\n联系电话 139.1234.5678*\n"
+    page = "住户登记表\n证件号码 34010819.7901112074-\n入住日期 2026-08-23 :.\n联系电话 139.1234.5678*\n"
     values, unclear = extract_fields(page, registration, FORMS)
     assert (values["证件号码"], values["入住日期"], values["联系电话"]) == ("340108197901112074", "2026-08-23",
                                                                    "13912345678")
