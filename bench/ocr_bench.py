@@ -10,9 +10,10 @@ into a fresh data home, which stores each blank's layout):
   form in ten with two ticks in a one-choice field. Each is printed to image twice: **clean** 300 dpi, and **noisy** 200 dpi turned 1–2°,
   blurred, speckled and saved as JPEG (quality 70);
 - 20 free-text pages (letters and notices, 12 Simplified, 8 Traditional; half speckled) at 200 dpi.
-Each engine (`[ocr] engine`: rapidocr — with its Traditional pages re-read by Tesseract chi_tra — and tesseract
-with its 3×3 median pre-filter) reads every page through `forms.scans.read_scan`, the product's path (QR code,
-OCRmyPDF with our recognizer as its OCR engine, PDF/A, fields read by layout), two pages at a time (one per core).
+Each engine (`[ocr] engine`: rapidocr — with its Traditional pages re-read by Tesseract chi_tra — and tesseract,
+which reads a copy with isolated specks taken off, `ocr.despeckle`) reads every page through
+`forms.scans.read_scan`, the product's path (QR code, OCRmyPDF with our recognizer as its OCR engine, PDF/A, fields
+read by layout), two pages at a time (one per core).
 
 Figures per engine × condition: field accuracy (typed fields read exactly after normalisation: Simplified,
 half-width, no white space or punctuation), choice-box accuracy, wrong-and-confident rate (fields filled with a

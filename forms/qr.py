@@ -62,7 +62,19 @@ def image(text: str, box: int = 8) -> Any:
 
 
 def read(page: Any) -> list[Code]:
-    """Our codes on one page image (PIL), at any rotation."""
+    """Our codes on one page image (PIL), at any rotation. A page where none is found is looked at again after
+    a 3×3 median filter: scanner speckle in the code's modules hides its finder patterns from the decoder (OCR
+    bench: one noisy 200 dpi page in 40 was read by its labels, its code missed at 150 dpi; the filtered copy
+    reads it). A page without a code pays the filter (tens of milliseconds)."""
+    found = _read(page)
+    if not found:
+        from PIL import ImageFilter
+
+        found = _read(page.convert("L").filter(ImageFilter.MedianFilter(3)))
+    return found
+
+
+def _read(page: Any) -> list[Code]:
     from dataclasses import replace
 
     import zxingcpp

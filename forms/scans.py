@@ -272,10 +272,12 @@ def read_scan(path: Path, detected: str, forms: FormRegistry, workdir: Path, *, 
         known = all(n in coded for n in document.pages)
         result = ocr.ocr(document.pdf, workdir / f"ocr-{document.index}", engine=engine, timeout=ocr_timeout,
                          upright=known)
-        if not known and _labels_seen(result.text, forms) < 2 and result.engine != "rapidocr":
+        oriented = bool(result.pages) and all(p.oriented for p in result.pages)
+        if not known and not oriented and _labels_seen(result.text, forms) < 2:
             # Most pages come upright. One that shows no form labels may have gone through the scanner upside
             # down (Tesseract's orientation guess is unsure for Chinese and was left out; RapidOCR's direction
-            # classifier turns each line itself): read it turned over, keep the better reading.
+            # classifier turns each line itself, and a Traditional page it hands to chi_tra goes turned over when
+            # the classifier found it upside down): read it turned over, keep the better reading.
             flipped = _subset(document.pdf, list(range(1, len(document.pages) + 1)),
                               workdir / f"document-{document.index}-turned.pdf",
                               dict.fromkeys(range(1, len(document.pages) + 1), 180))

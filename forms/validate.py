@@ -135,14 +135,16 @@ _DATE_SPECK_TIME = re.compile(f"^(\\d{{4}}-\\d{{1,2}}-\\d{{1,2}})[{_SPECK}]+(\\d
 
 def scan_clean(f: FieldDef, text: str) -> str:
     """A value read from a scan with what speckle adds taken away, as far as its type says it cannot be part of
-    it: an ID number (`check_id_number`: letters and digits) or a telephone (`normalize_phone`: digits, dashes,
-    brackets) loses every dot, colon or star; a date, time, number or amount loses them at its ends, and a
-    date-time the one between the date and the time (``2026-05-12.19:50``). The value is then checked as
+    it: an ID number (`check_id_number`: letters and digits) loses every dot, colon, star or dash, a telephone
+    (`normalize_phone`: digits, dashes, brackets) every dot, colon or star; a date, time, number or amount loses
+    them at its ends, and a date-time the one between the date and the time (``2026-05-12.19:50``). The value is then checked as
     usual (`scan_doubt`): a speck that hid a digit still fails the check digit or the date."""
     if f.type not in ("id_number", "phone", "date", "datetime", "number", "money"):
         return text
     plain = v.to_halfwidth(text)
-    if f.type in ("id_number", "phone"):
+    if f.type == "id_number":     # no ID, passport, permit or credit code has a dash: a speck read as one
+        return _SPECK_INSIDE.sub("", plain).replace("-", "").replace("—", "")
+    if f.type == "phone":
         return _SPECK_INSIDE.sub("", plain)
     plain = _SPECK_ENDS.sub("", plain)
     if f.type == "datetime":

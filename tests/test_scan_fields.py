@@ -44,10 +44,10 @@ def test_the_title_is_not_a_label() -> None:
 
 
 def test_traditional_ocr_text_is_normalised_before_reading() -> None:
-    text = normalise("投訴人： 歐陽 建國\n投訴內容：電梯 噪音 擾民\n")
-    assert text == "投诉人: 欧阳建国\n投诉内容:电梯噪音扰民"
+    text = normalise("投訴人： 歐陽 建國\n投訴內容：電梯 噪音 擾民 ， 請 處理\n")
+    assert text == "投诉人:欧阳建国\n投诉内容:电梯噪音扰民,请处理"    # no spaces round a mark either (Tesseract's)
     values, _ = extract_fields(text, COMPLAINT)
-    assert values == {"投诉人": "欧阳建国", "投诉内容": "电梯噪音扰民"}
+    assert values == {"投诉人": "欧阳建国", "投诉内容": "电梯噪音扰民,请处理"}
 
 
 def test_the_form_is_guessed_from_the_title_or_the_labels() -> None:
@@ -98,10 +98,10 @@ def test_a_number_confusable_with_another_forms_prefix_is_for_review() -> None:
 
 
 def test_specks_read_beside_the_digits_of_a_typed_value_are_taken_away_by_its_type() -> None:
-    # Measured on the OCR bench's noisy scans: a speck read as a dot or a colon inside or after an ID number, a
-    # date or a time made a right reading fail its check. What the type cannot hold goes; the check stays.
+    # Measured on the OCR bench's noisy scans: a speck read as a dot, a colon or a dash inside or after an ID
+    # number, a date or a time made a right reading fail its check. What the type cannot hold goes; the check stays.
     registration = FORMS.by_id("registration")
-    page = "住户登记表\n证件号码 34010819.7901112074\n入住日期 2026-08-23 :.\n联系电话 139.1234.5678*\n"
+    page = "住户登记表\n证件号码 34010819.7901112074-\n入住日期 2026-08-23 :.\n联系电话 139.1234.5678*\n"
     values, unclear = extract_fields(page, registration, FORMS)
     assert (values["证件号码"], values["入住日期"], values["联系电话"]) == ("340108197901112074", "2026-08-23",
                                                                    "13912345678")
