@@ -128,7 +128,7 @@ def _cpu_of(pid: int) -> float:
 
 def served(home: Path, hudang: list[str], env: dict[str, str], query: str, runs: int) -> dict[str, float]:
     """`hudang search` with `hudang watch` running on the home: the service's forked child answers it
-    (pipeline/service/quick.py). Wall and the command's own CPU, and the service's CPU a search (its children's)."""
+    (pipeline/cli/quick.py). Wall and the command's own CPU, and the service's CPU a search (its children's)."""
     service = subprocess.Popen([*hudang, "watch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         sock = home / "run" / "search.sock"

@@ -20,9 +20,9 @@ def _zhconv_without_pkg_resources() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point; the commands are imported only when the command line runs. A search is first
-    offered to the running intake service, which has what it imports loaded (pipeline/service/quick.py)."""
+    offered to the running intake service, which has what it imports loaded (pipeline/cli/quick.py)."""
     if argv is None and sys.argv[1:2] == ["search"]:
-        from hudang.pipeline.service.quick import ask
+        from hudang.pipeline.cli.quick import ask
 
         code = ask(sys.argv[1:])
         if code is not None:

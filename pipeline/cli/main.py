@@ -222,11 +222,12 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], workers: int | None, est
 @click.pass_context
 def watch(ctx: click.Context, polling: bool | None, workers: int | None) -> None:
     """接收服务：监视收件夹，文件写完后自动接收、归档，并移入 .done。"""
+    from hudang.pipeline.cli.quick import Server
     from hudang.pipeline.service.watch import Service
 
     with session(ctx) as s:
         click.echo(f"接收服务启动：监视 {s.home.intake}（Ctrl+C 或 SIGTERM 停止）", err=True)
-        Service(s.home, polling=polling or None, workers=workers).run()
+        Service(s.home, polling=polling or None, workers=workers).run(beside=Server(s.home.root))
 
 
 @cli.command()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path, PurePath
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -53,7 +53,6 @@ from hudang.pipeline.intake.readers import Readers
 from hudang.pipeline.intake.stages import Context
 from hudang.pipeline.intake.writer import file_items
 from hudang.pipeline.service import claims
-from hudang.pipeline.service.quick import Server
 from hudang.pipeline.service.status import backlog
 from hudang.settings import Home
 
@@ -153,6 +152,14 @@ class _Hints(FileSystemEventHandler):
         return paths, folders
 
 
+class Beside(Protocol):
+    """Something that runs for the life of the service (the CLI's quick search: pipeline/cli/quick.py)."""
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Service:
     def __init__(self, home: Home, *, polling: bool | None = None, workers: int | None = None) -> None:
         self.home = home
@@ -195,10 +202,17 @@ class Service:
             return PollingObserverVFS(os.stat, _visible, polling_interval=max(0.2, self.settings.stable_seconds / 4))
         return Observer()
 
-    def run(self) -> int:
+    def run(self, beside: Beside | None = None) -> int:
+        """Until SIGTERM or Ctrl+C. ``beside`` (the CLI's quick search) is started once this process holds the
+        home's service lock, and closed when the service stops."""
         from hudang.pipeline.intake.runner import sweep_leftovers
 
         self.acquire()
+        try:
+            if beside is not None:
+                beside.start()   # first, while this process has no other thread (it may fork)
+        except OSError as exc:    # what runs beside is a help, never a reason not to take files
+            log.warning("附带功能未启用：%s", exc)
         sweep_leftovers(self.home)   # a killed service's (or hand run's) private copies go before we start
         self.intake.mkdir(parents=True, exist_ok=True)
         signal.signal(signal.SIGTERM, self._stop)
@@ -210,11 +224,6 @@ class Service:
         log.info("接收服务启动：%s（%s）", self.intake, "轮询" if self.polling else "inotify")
         tick = min(0.25, max(0.05, self.settings.stable_seconds / 8))
         self._releaser = claims.Releaser(self.intake, self.settings.after_filing)
-        quick = Server(self.home.root)
-        try:
-            quick.start()
-        except OSError as exc:    # searches simply run by themselves
-            log.warning("检索加速未启用：%s", exc)
         try:
             with Readers(self.ctx, self.workers, parallel_min=2) as readers:
                 readers.start()  # the workers start while the first files hold still, not after
@@ -237,7 +246,8 @@ class Service:
                             raise
                         self._pause(exc)
         finally:
-            quick.close()
+            if beside is not None:
+                beside.close()
             observer.stop()
             observer.join(timeout=5)
             self._releaser.close()  # every durable record's file leaves .processing before we go

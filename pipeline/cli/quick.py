@@ -80,62 +80,100 @@ def _read_all(conn: socket.socket) -> bytes:
 # ------------------------------------------------------------------ the service's side
 
 class Server:
-    """The listening socket and its thread, for the life of `hudang watch`."""
+    """A process of its own beside `hudang watch` that answers searches, for the life of the service.
+
+    It is forked from the service before the service starts any thread, and stays single-threaded: each search
+    is a fork of it, and a fork of a process with other threads may inherit a lock one of them held (a search
+    forked from the busy service itself hung so)."""
 
     def __init__(self, root: Path) -> None:
         self.path = socket_path(root)
-        self.sock: socket.socket | None = None
+        self.pid = 0
 
     def start(self) -> None:
-        import threading
-
-        _preload()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.unlink(missing_ok=True)    # a killed service's socket
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.bind(str(self.path))    # inside the home's private run/ folder
         os.chmod(self.path, 0o600)   # and only this user may connect (each caller's uid is checked too)
         sock.listen(16)
-        self.sock = sock
-        threading.Thread(target=self._serve, name="hudang-quick-search", daemon=True).start()
+        service = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _zygote(sock, service)   # never returns
+        sock.close()
+        self.pid = pid
 
     def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
+        if self.pid:
+            import signal
+
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = 0
             self.path.unlink(missing_ok=True)
 
-    def _serve(self) -> None:
-        import threading
 
-        sock = self.sock
-        while sock is not None and self.sock is sock:
+def _zygote(sock: socket.socket, service: int) -> None:
+    """The answering process: accept, fork a child per search (it answers with the command's exit status);
+    end when the service ends (SIGTERM from it, or it is gone: SIGKILL)."""
+    import select
+    import signal
+
+    code = 0
+    try:
+        # None of the service's files stays open here: not its lock (a service started after a kill must get it
+        # at once), not its log or its databases (each search opens the home afresh).
+        keep = sock.fileno()
+        os.closerange(3, keep)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+        import logging
+
+        log = logging.getLogger("hudang")
+        log.handlers = [h for h in log.handlers if not getattr(h, "hudang_home_log", False)]
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl+C is the service's to handle
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # children reaped by the kernel
+        _preload()
+        while os.getppid() == service:
+            if not select.select([sock], [], [], 1.0)[0]:
+                continue
             try:
                 conn, _ = sock.accept()
             except OSError:
-                return    # closed: the service is stopping
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
-        fds: list[int] = []
-        try:
-            uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
-            request, fds = _receive(conn)
-            if uid != os.getuid() or request is None or len(fds) != 3 or (request.get("argv") or [""])[0] != "search":
-                conn.sendall(b'{"fallback": true}')
-                return
-            pid = os.fork()
-            if pid == 0:
-                _child(request, fds)    # never returns
-            _, status = os.waitpid(pid, 0)
-            conn.sendall(json.dumps({"code": os.waitstatus_to_exitcode(status) if not os.WIFSIGNALED(status)
-                                     else 1}).encode())
-        except OSError:
-            pass    # the command went away (Ctrl+C): nothing to answer
-        finally:
-            for fd in fds:
-                os.close(fd)
+                continue
+            try:
+                if os.fork() == 0:
+                    sock.close()
+                    _answer(conn)    # never returns
+            except OSError:
+                pass
             conn.close()
+    except BaseException:  # noqa: BLE001 - never return into the service's code
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _answer(conn: socket.socket) -> None:
+    """In a child of the zygote: check the caller, become the command, run it, send back its exit status."""
+    fds: list[int] = []
+    code = 1
+    try:
+        uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
+        request, fds = _receive(conn)
+        if uid != os.getuid() or request is None or len(fds) != 3 or (request.get("argv") or [""])[0] != "search":
+            conn.sendall(b'{"fallback": true}')
+        else:
+            code = _run(request, fds)
+            conn.sendall(json.dumps({"code": code}).encode())
+    except BaseException:  # noqa: BLE001 - the command went away (Ctrl+C), or the search failed outright
+        pass
+    finally:
+        os._exit(code)
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
@@ -160,41 +198,36 @@ def _receive(conn: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
     return (request if isinstance(request, dict) else None), list(fds)
 
 
-def _child(request: dict[str, Any], fds: list[int]) -> None:
-    """In the forked child: become the command — its terminal, folder, environment and arguments — and run it."""
+def _run(request: dict[str, Any], fds: list[int]) -> int:
+    """Become the command — its terminal, folder, environment and arguments — run it, and return its status."""
     import signal
+
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    signal.signal(signal.SIGINT, signal.default_int_handler)    # as in the command (the zygote ignores it)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.chdir(request.get("cwd") or "/")
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in (request.get("env") or {}).items()})
+    # Fresh streams on the command's descriptors: nothing buffered before the fork may reach them.
+    sys.stdin = open(0, encoding="utf-8", errors="surrogateescape", closefd=False)
+    sys.stdout = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
+    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
+    argv = [str(a) for a in request.get("argv") or []]
+    sys.argv = ["hudang", *argv]
+    # the submodule's main (the package's own `main` is the console entry, which would ask us again)
+    from hudang.pipeline.cli.main import main as run
 
     code = 1
     try:
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)    # the service's handlers are not the command's
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        os.chdir(request.get("cwd") or "/")
-        os.environ.clear()
-        os.environ.update({str(k): str(v) for k, v in (request.get("env") or {}).items()})
-        # Fresh streams on the command's descriptors: the service's own buffered output must not reach them.
-        sys.stdin = open(0, encoding="utf-8", errors="surrogateescape", closefd=False)
-        sys.stdout = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
-        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
-        argv = [str(a) for a in request.get("argv") or []]
-        sys.argv = ["hudang", *argv]
-        # the submodule's main (the package's own `main` is the console entry, which would ask us again)
-        from hudang.pipeline.cli.main import main as run
-
-        try:
-            run(argv)
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:  # noqa: BLE001 - whatever happens, the child must not return into the service
-        code = 1
+        run(argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return code
 
 
 def _preload() -> None:
