@@ -4,15 +4,20 @@ the command's first instant (`hudang search` asks the running service before it 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-DEFAULT_HOME = Path("~/hudang").expanduser()
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def root_text(option: str | None) -> str:
+    """The home's absolute path as text (no pathlib: the quick search's client calls it)."""
+    chosen = option or os.environ.get("HUDANG_HOME") or "~/hudang"
+    expanded = os.path.expanduser(chosen)
+    return os.path.realpath(expanded) if option or os.environ.get("HUDANG_HOME") else expanded
 
 
 def resolve_root(option: str | None) -> Path:
-    if option:
-        return Path(option).expanduser().resolve()
-    env = os.environ.get("HUDANG_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
-    return DEFAULT_HOME
+    from pathlib import Path
+
+    return Path(root_text(option))

@@ -20,8 +20,10 @@ import os
 import socket
 import struct
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SOCKET_NAME = "search.sock"
 _HEADER = struct.Struct("!I")
@@ -36,15 +38,15 @@ def socket_path(root: Path) -> Path:
 
 def ask(args: list[str]) -> int | None:
     """Run `hudang ARGS` (a search) in the service; its exit status, or None when there is no service to ask."""
-    from hudang.homes import resolve_root
+    from hudang.homes import root_text
 
-    path = socket_path(resolve_root(None))
-    if not path.exists():
+    path = os.path.join(root_text(None), "run", SOCKET_NAME)
+    if not os.path.exists(path):
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.settimeout(1.0)
-        conn.connect(str(path))
+        conn.connect(path)
         request = json.dumps({"argv": args, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
         fds = array.array("i", [0, 1, 2])
         conn.sendmsg([_HEADER.pack(len(request)) + request], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
@@ -136,9 +138,9 @@ def _zygote(sock: socket.socket, service: int) -> None:
         log.handlers = [h for h in log.handlers if not getattr(h, "hudang_home_log", False)]
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl+C is the service's to handle
-        signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # children reaped by the kernel
         _preload()
         while os.getppid() == service:
+            _reap()
             if not select.select([sock], [], [], 1.0)[0]:
                 continue
             try:
@@ -156,6 +158,15 @@ def _zygote(sock: socket.socket, service: int) -> None:
         code = 1
     finally:
         os._exit(code)
+
+
+def _reap() -> None:
+    """Collect the searches that have ended (waited for, so their CPU counts as the zygote's children's)."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
 
 
 def _answer(conn: socket.socket) -> None:
@@ -205,7 +216,6 @@ def _run(request: dict[str, Any], fds: list[int]) -> int:
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
     signal.signal(signal.SIGINT, signal.default_int_handler)    # as in the command (the zygote ignores it)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.chdir(request.get("cwd") or "/")
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in (request.get("env") or {}).items()})
