@@ -124,12 +124,10 @@ def test_ingest_by_multipart_gives_the_cli_outcomes(api: Hudang, tmp_path: Path,
     assert json.loads(again.content)["outcomes"][0]["status"] == "duplicate"
 
 
-def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_path: Path, settings: Any) -> None:
-    """`POST ingest` answers a scan at once (ocr_pending, 排队识别) and `GET scans/<id>` tells what became of it."""
-    from django.contrib.auth.models import User
+def _scan_home(api: Hudang, tmp_path: Path, settings: Any) -> tuple[Path, dict[str, str], Path]:
+    """A copy of the API's home served by the test's views, a 档案员's token, and a phone photo of a repair slip
+    that names no household."""
     from scanning import typed_page
-
-    from hudang.pipeline.app import scans
 
     home = tmp_path / "home"
     shutil.copytree(api.home, home)
@@ -138,6 +136,16 @@ def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_p
     photo = tmp_path / "拍照.jpg"
     typed_page(["维修工作单", "报修人：孙丽", "报修内容：门锁坏了"]).convert("RGB").save(photo, quality=85,
                                                                             dpi=(200, 200))
+    return home, auth, photo
+
+
+def test_an_ingested_scan_is_queued_and_its_outcome_asked_for(api: Hudang, tmp_path: Path, settings: Any) -> None:
+    """`POST ingest` answers a scan at once (ocr_pending, 排队识别) and `GET scans/<id>` tells what became of it."""
+    from django.contrib.auth.models import User
+
+    from hudang.pipeline.app import scans
+
+    home, auth, photo = _scan_home(api, tmp_path, settings)
     scans.QUEUE_READER.join()
     with photo.open("rb") as f:
         r = Client().post("/api/v1/ingest", {"files": [f]}, **auth)
@@ -161,18 +169,11 @@ def test_a_queued_scan_that_cannot_be_read_is_quarantined_and_the_queue_read_on(
     """A PDF drawing a 20000 × 20000 image, queued by an upload beside a phone photo: the photo is read and
     waits in 待分拣, the PDF is quarantined with its reason (it stopped the whole queue: `unsorted ocr` exited 1
     on it and every scan behind it waited for ever)."""
-    from scanning import typed_page
     from test_limits import _pdf_with_image
 
     from hudang.pipeline.app import quarantine, scans
 
-    home = tmp_path / "home"
-    shutil.copytree(api.home, home)
-    settings.HUDANG_HOME = home
-    auth = token_for(home, "dang", "档案员")
-    photo = tmp_path / "拍照.jpg"
-    typed_page(["维修工作单", "报修人：孙丽", "报修内容：门锁坏了"]).convert("RGB").save(photo, quality=85,
-                                                                            dpi=(200, 200))
+    home, auth, photo = _scan_home(api, tmp_path, settings)
     bomb = _pdf_with_image(tmp_path / "像素炸弹.pdf", 20000)
     scans.QUEUE_READER.join()
     with bomb.open("rb") as b, photo.open("rb") as p:
