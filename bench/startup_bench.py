@@ -135,9 +135,11 @@ def _answering_cpu(service: int) -> float:
 def served(home: Path, hudang: list[str], env: dict[str, str], query: str, runs: int) -> dict[str, float]:
     """`hudang search` with `hudang watch` running on the home: the service's forked child answers it
     (pipeline/cli/quick.py). Wall and the command's own CPU, and the service's CPU a search (its children's)."""
+    from hudang.pipeline.cli.quick import socket_path
+
     service = subprocess.Popen([*hudang, "watch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        sock = home / "run" / "search.sock"
+        sock = Path(socket_path(home))
         deadline = time.monotonic() + 60
         while not sock.exists() and time.monotonic() < deadline and service.poll() is None:
             time.sleep(0.1)

@@ -545,9 +545,6 @@ def ocr(src: Path, workdir: Path, *, engine: str = "rapidocr", dpi: int | None =
         raise UnreadableFile(f"文字识别超时（超过 {timeout:g} 秒）", code="ocr_failed", path=str(src)) from exc
     if code != 0 or not dest.is_file():
         tail = message.strip().splitlines()[-1:] or [""]
-        if "DecompressionBombError" in message:   # an image inside the PDF drawn at thousands of dpi
-            raise UnreadableFile("扫描件中的图片像素数过多（疑似“像素炸弹”），无法识别；请按 200–300 dpi 重新扫描",
-                                 code="page_too_large", path=str(src))
         raise UnreadableFile(f"文字识别失败（OCRmyPDF 退出码 {code}）：{tail[0][:200]}",
                              code="ocr_failed", path=str(src))
     pages = [PageText.from_json(json.loads(p.read_text(encoding="utf-8")))

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from test_watch import Watcher
 
+from hudang.pipeline.cli.quick import socket_path
+
 from builders import complaint, json_form, wait_until
 from conftest import Hudang
 
@@ -50,7 +52,7 @@ def test_the_service_answers_a_search_exactly_as_the_command_would(filed: Hudang
     assert all(imported for *_, imported in alone.values())     # no service: each searched by itself
     service = Watcher(filed)
     try:
-        sock = filed.home / "run" / "search.sock"
+        sock = Path(socket_path(filed.home))
         assert stat.S_ISSOCK(sock.stat().st_mode) and stat.S_IMODE(sock.stat().st_mode) == 0o600
         for args in SEARCHES:
             code, out, err, imported = _search(filed, *args)
@@ -82,4 +84,4 @@ def test_a_search_through_the_service_takes_the_callers_folder_and_environment(f
         assert done.stderr.splitlines()[-1] == "False"          # answered by the service
     finally:
         service.stop()
-    assert not (filed.home / "run" / "search.sock").exists()
+    assert not Path(socket_path(filed.home)).exists()

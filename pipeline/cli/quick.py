@@ -30,8 +30,9 @@ _HEADER = struct.Struct("!I")
 _MAX_REQUEST = 1 << 20
 
 
-def socket_path(root: Path) -> Path:
-    return root / "run" / SOCKET_NAME
+def socket_path(root: str | Path) -> str:
+    """Where the service answers: the home's private run/ folder (text: the command's side has no pathlib)."""
+    return os.path.join(root, "run", SOCKET_NAME)
 
 
 # ------------------------------------------------------------------ the command's side
@@ -40,7 +41,7 @@ def ask(args: list[str]) -> int | None:
     """Run `hudang ARGS` (a search) in the service; its exit status, or None when there is no service to ask."""
     from hudang.homes import root_text
 
-    path = os.path.join(root_text(None), "run", SOCKET_NAME)
+    path = socket_path(root_text(None))
     if not os.path.exists(path):
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -89,7 +90,9 @@ class Server:
     forked from the busy service itself hung so)."""
 
     def __init__(self, root: Path) -> None:
-        self.path = socket_path(root)
+        from pathlib import Path
+
+        self.path = Path(socket_path(root))
         self.pid = 0
 
     def start(self) -> None:
