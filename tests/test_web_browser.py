@@ -216,6 +216,16 @@ def audit(served: Served) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (served.home / "audit.log").read_text(encoding="utf-8").splitlines() if line]
 
 
+def test_the_browser_tests_share_one_server(request: pytest.FixtureRequest) -> None:
+    """Under `--dist loadgroup` (`make test`) every test here runs on one worker, with one server and one
+    browser; pytest-xdist marks that in the node ID, which it cannot do with every pytest (pytest-xdist#1386:
+    with pytest 9.2 each worker started its own server and browser, silently)."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@browser"), (
+            f"{request.node.nodeid}: pytest-xdist did not group the browser tests (pytest-xdist#1386); "
+            "pin a pytest it can group with")
+
+
 # ---------------------------------------------------------------- flows on pages that exist
 
 def test_log_in_search_open_household_and_record_then_reveal(browser: Any, served: Served) -> None:
